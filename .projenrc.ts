@@ -1,0 +1,51 @@
+import { cdk, javascript } from 'projen';
+
+const project = new cdk.JsiiProject({
+  name: 'projen-ml-docker',
+  description: 'A projen project type that turns one typed .projenrc.ts into hardened, GPU-aware Dockerfiles, requirement tiers and compose.yaml for machine-learning Python projects.',
+  author: 'projen-ml-docker team',
+  authorAddress: 'team@projen-ml-docker.dev',
+  repositoryUrl: 'https://github.com/projen-ml-docker/projen-ml-docker.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['projen', 'docker', 'dockerfile', 'compose', 'machine-learning', 'pytorch', 'cuda', 'gpu'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  // The library is used by projen itself: projen and constructs are peers so the
+  // user's project and this library share one copy (jsii refuses the base class otherwise).
+  peerDeps: ['projen@^0.103.25', 'constructs@^10.5.0'],
+  // Runtime helpers used internally only; they never appear in the public API.
+  bundledDeps: ['zod@^4.1.0', 'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4'],
+  devDeps: [
+    '@types/ejs@^3.1.5',
+    'dockerfile-ast@^0.7.1',
+    'dockerfile-utils@^0.16.3',
+    '@balena/dockerignore@^1.0.2',
+    'ajv@^8.17.1',
+    'ajv-formats@^3.0.1',
+    'fast-check@^4.1.0',
+  ],
+  release: false,
+  github: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  // Our own jest run prints the "N passed, N failed" line; coverage slows it down.
+  jestOptions: {
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/engine/'],
+      testTimeout: 120_000,
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {
+      esModuleInterop: true,
+    },
+  },
+  gitignore: ['/.cache/', '/demo/', '/.ci/results/'],
+});
+
+for (const pattern of ['/.cache/', '/demo/', '/.ci/', '/scripts/']) {
+  project.addPackageIgnore(pattern);
+}
+
+project.synth();
