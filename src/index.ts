@@ -1,5 +1,7 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export { MlDockerValidationError } from './errors';
+export { RequirementTier, RequirementTiers } from './requirements';
+export { TorchWheels } from './torch';
+export { MlService, ServiceOptions, ServiceHealthCheck, APP_UID, HEARTBEAT_FILE } from './service';
+export { PythonService, PythonServiceProps } from './python-service';
+export { MlDockerProject, MlDockerProjectOptions } from './project';
+export { SampleKind } from './samples';

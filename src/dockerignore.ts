@@ -1,0 +1,55 @@
+/**
+ * Paths no image may receive, re-excluded after the allow-list, at any depth: data sets,
+ * checkpoints and weights, virtualenvs and caches, VCS metadata, secrets and keys.
+ */
+export const ALWAYS_EXCLUDED: readonly string[] = [
+  '**/.git',
+  '**/.env',
+  '**/.env.*',
+  '**/.venv',
+  '**/venv',
+  '**/__pycache__',
+  '**/*.py[cod]',
+  '**/.pytest_cache',
+  '**/.mypy_cache',
+  '**/.ipynb_checkpoints',
+  '**/data',
+  '**/datasets',
+  '**/checkpoints',
+  '**/mlruns',
+  '**/wandb',
+  '**/*.pt',
+  '**/*.pth',
+  '**/*.ckpt',
+  '**/*.safetensors',
+  '**/*.onnx',
+  '**/*.h5',
+  '**/secrets',
+  '**/.netrc',
+  '**/.pypirc',
+  '**/.npmrc',
+  '**/.aws',
+  '**/.ssh',
+  '**/id_rsa*',
+  '**/id_ed25519*',
+  '**/*.pem',
+  '**/*.key',
+  '**/*.p12',
+  '**/credentials.json',
+  '**/service-account*.json',
+];
+
+/**
+ * The lines of an allow-list ignore file: exclude everything, let exactly the given paths
+ * back in, then exclude what must never be sent even inside an allowed folder.
+ */
+export function ignoreFileLines(allowed: readonly string[], reExcludeExceptions: readonly string[] = []): string[] {
+  const unique = [...new Set(allowed)].sort();
+  return [
+    '# Allow-list: everything is excluded, then exactly what the Dockerfile reads is let back in.',
+    '*',
+    ...unique.map((p) => `!${p}`),
+    '# Never sent, even inside an allowed folder: data, weights, environments, secrets.',
+    ...ALWAYS_EXCLUDED.filter((p) => !reExcludeExceptions.includes(p)),
+  ];
+}

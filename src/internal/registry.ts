@@ -1,0 +1,25 @@
+import { Project } from 'projen';
+import type { MlService } from '../service';
+
+/** Per-project state shared by the library's constructs. */
+export interface ProjectRegistry {
+  readonly services: MlService[];
+  /** Whether Dockerfiles start with `# syntax=docker/dockerfile:1`. */
+  dockerfileSyntax: boolean;
+  /** The project's default Python minor version. */
+  pythonVersion: string;
+  /** Files every service shares (root ignore file, runtime helpers), created once. */
+  sharedFilesCreated: boolean;
+}
+
+const registries = new WeakMap<Project, ProjectRegistry>();
+
+/** The registry of a project, created with defaults on first use. */
+export function registryOf(project: Project): ProjectRegistry {
+  let registry = registries.get(project);
+  if (!registry) {
+    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', sharedFilesCreated: false };
+    registries.set(project, registry);
+  }
+  return registry;
+}

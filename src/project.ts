@@ -1,0 +1,167 @@
+import { ProjectOptions, typescript, javascript } from 'projen';
+import { z } from 'zod';
+import { ensureDocs } from './docs';
+import { Problems, checkShape } from './internal/problems';
+import { registryOf } from './internal/registry';
+import { resolvePythonImage } from './python-image';
+import { ScaffoldProjenrc } from './scaffold';
+
+/** Options of an `MlDockerProject`. */
+export interface MlDockerProjectOptions extends ProjectOptions {
+  /**
+   * The Python version of every service unless a service sets its own: `3.11` (the
+   * newest patch in the reference data) or an exact `3.11.16`.
+   * @default "3.11"
+   */
+  readonly pythonVersion?: string;
+
+  /**
+   * Start every Dockerfile with `# syntax=docker/dockerfile:1`, so BuildKit uses the
+   * current Dockerfile frontend. Turn it off for offline builders that cannot fetch the
+   * frontend image; the Dockerfiles use only what Docker 26's built-in frontend supports.
+   * @default true
+   */
+  readonly dockerfileSyntax?: boolean;
+
+  /**
+   * Development dependencies of the project (the `.projenrc.ts` toolchain is added).
+   * `projen new --from` puts the projen-ml-docker spec here.
+   * @default []
+   */
+  readonly devDeps?: string[];
+
+  /**
+   * Type-check `.projenrc.ts` on every `npx projen`. Off by default: synthesis uses tsx
+   * (no type check, fast start) and strict runtime validation rejects unknown or
+   * misspelled props by name; the `typecheck` task (run by `docker:build`) checks types.
+   * @default false
+   */
+  readonly typeCheckOnSynth?: boolean;
+}
+
+/** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
+const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
+
+const OPTIONS_SHAPE = {
+  pythonVersion: z.string().optional(),
+  dockerfileSyntax: z.boolean().optional(),
+  devDeps: z.array(z.string()).optional(),
+  typeCheckOnSynth: z.boolean().optional(),
+};
+
+/**
+ * A project for containerized machine-learning Python services.
+ *
+ * A projen `NodeProject` (package.json holds the `.projenrc.ts` toolchain) trimmed of what
+ * an ML repository does not need: no TypeScript `src/`, no jest, no release or bump tasks.
+ * Services, the compose stack and their files come from constructs added in `.projenrc.ts`.
+ *
+ * @pjid ml-docker
+ */
+export class MlDockerProject extends javascript.NodeProject {
+  /** The project's default Python version (`3.11`). */
+  public readonly pythonVersion: string;
+
+  constructor(options: MlDockerProjectOptions) {
+    const problems = new Problems(String(options?.name ?? 'project'));
+    if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
+      problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
+    }
+    const { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, ...projectOptions } = options ?? ({} as MlDockerProjectOptions);
+    checkShape(problems, z.object(OPTIONS_SHAPE), { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps });
+    const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
+    problems.throwIfAny();
+
+    super({
+      defaultReleaseBranch: 'main',
+      packageManager: javascript.NodePackageManager.NPM,
+      ...projectOptions,
+      devDeps: [...TOOLCHAIN, ...(devDeps ?? [])],
+      projenrcJs: false,
+      projenrcJson: false,
+      jest: false,
+      release: false,
+      package: false,
+      github: false,
+      buildWorkflow: false,
+      depsUpgrade: false,
+      pullRequestTemplate: false,
+      entrypoint: '',
+      licensed: false,
+      readme: { contents: readmeFor(options.name) },
+      gitIgnoreOptions: projectOptions.gitIgnoreOptions,
+    });
+
+    this.pythonVersion = python!.minor;
+    const registry = registryOf(this);
+    registry.pythonVersion = pythonVersion ?? '3.11';
+    registry.dockerfileSyntax = dockerfileSyntax ?? true;
+
+    const projenrc = new ScaffoldProjenrc(this, {
+      runner: typeCheckOnSynth
+        ? typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json', typeCheck: true })
+        : typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json' }),
+    });
+    for (const [key, value] of Object.entries(PROJENRC_COMPILER_OPTIONS)) {
+      projenrc.tsconfig.file.addOverride(`compilerOptions.${key}`, value);
+    }
+    this.addTask('typecheck', {
+      description: 'Type-check .projenrc.ts (synthesis itself runs it with tsx, without a type check)',
+      exec: 'tsc --noEmit -p tsconfig.projen.json',
+    });
+
+    this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
+    this.addDockerTasks();
+    ensureDocs(this);
+  }
+
+  private addDockerTasks(): void {
+    const compose = 'docker compose -f compose.yaml';
+    this.addTask('docker:build', {
+      description: 'Type-check .projenrc.ts, then build every service image (docker compose build)',
+      steps: [{ spawn: 'typecheck' }, { exec: `${compose} build` }],
+    });
+    this.addTask('docker:up', {
+      description: 'Start the stack and wait until every service is healthy (docker compose up -d --wait)',
+      exec: `${compose} up -d --wait`,
+    });
+    this.addTask('docker:down', {
+      description: 'Stop and remove the stack\'s containers and networks (volumes are kept)',
+      exec: `${compose} down`,
+    });
+    this.addTask('docker:config', {
+      description: 'Validate compose.yaml with Docker Compose (docker compose config -q)',
+      exec: `${compose} config -q`,
+    });
+  }
+}
+
+const PROJENRC_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  module: 'commonjs',
+  moduleResolution: 'node',
+  strict: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+};
+
+function readmeFor(name: string): string {
+  return [
+    `# ${name}`,
+    '',
+    'Machine-learning services in containers, defined in `.projenrc.ts` with',
+    '[projen-ml-docker](https://github.com/projen-ml-docker/projen-ml-docker).',
+    '',
+    '```bash',
+    'npm install      # installs projen, projen-ml-docker and the .projenrc.ts toolchain',
+    'npx projen       # regenerates every container file from .projenrc.ts',
+    '```',
+    '',
+    'See [docs/containers.md](docs/containers.md) for the services, the generated files and the tasks.',
+    'Generated files are read-only: edit `.projenrc.ts` and run `npx projen`; a generated file edited',
+    'by hand is restored by the next `npx projen`. Code under `services/` is yours and never overwritten.',
+    '',
+  ].join('\n');
+}

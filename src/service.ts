@@ -1,0 +1,515 @@
+import { Component, Project } from 'projen';
+import { z } from 'zod';
+import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
+import { dockerQuote, execForm, moduleName } from './internal/names';
+import { Problems, checkShape, oneOf } from './internal/problems';
+import { registryOf } from './internal/registry';
+import { RenderedFile } from './internal/rendered-file';
+import { renderTemplate } from './internal/template';
+import { PythonImage, resolvePythonImage } from './python-image';
+import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
+import { ignoreFileLines } from './dockerignore';
+import { TorchWheels } from './torch';
+import { SampleKind, addServiceSamples } from './samples';
+
+/** The numeric user every image runs as. */
+export const APP_UID = 10001;
+
+/** Options every service type shares. */
+export interface ServiceOptions {
+  /**
+   * The command the container runs, in exec form (no shell), e.g.
+   * `['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000']`.
+   */
+  readonly command: string[];
+
+  /**
+   * The TCP port the service listens on inside the container. With a port the image gets
+   * an HTTP health check on `healthCheckPath`; without one, a heartbeat-file check.
+   * @default - no port (a worker)
+   */
+  readonly port?: number;
+
+  /**
+   * The HTTP path probed by the health check. Only with `port`.
+   * @default "/health"
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Seconds the service may go without writing its heartbeat before it counts as
+   * unhealthy. Only for services without a port; the service calls
+   * `mldocker_runtime.heartbeat.beat()` from its main loop.
+   * @default 300
+   */
+  readonly heartbeatMaxAge?: number;
+
+  /**
+   * Seconds a starting container has before failed health checks count.
+   * @default 30
+   */
+  readonly healthCheckStartPeriod?: number;
+
+  /**
+   * Leave the image without a HEALTHCHECK. Opt-out of a secure default: only for
+   * services probed some other way.
+   * @default false
+   */
+  readonly disableHealthCheck?: boolean;
+
+  /**
+   * Pinned requirements per tier (`ml`, `core`, `dev`), each its own file and cached layer.
+   * @default - no requirements
+   */
+  readonly requirements?: RequirementTiers;
+
+  /**
+   * Extra Debian packages for the runtime image (e.g. `libgomp1`). Installed with
+   * `--no-install-recommends` in the shared base stage.
+   * @default - only tini
+   */
+  readonly aptPackages?: string[];
+
+  /**
+   * The service's code, relative to the project root. Copied to `/app/<module>` where
+   * `<module>` is the service id with `-` replaced by `_`.
+   * @default "services/<module>"
+   */
+  readonly sourceDir?: string;
+
+  /**
+   * Python version for this service (`3.11` or the exact `3.11.16`).
+   * @default - the project's `pythonVersion`
+   */
+  readonly pythonVersion?: string;
+
+  /**
+   * The command of the `test` target.
+   * @default - `python -m pytest` when pytest is in the dev tier, else `python -m unittest discover`
+   */
+  readonly testCommand?: string[];
+
+  /**
+   * A one-line description, used in labels and docs.
+   * @default - the service kind
+   */
+  readonly description?: string;
+}
+
+/** A service's health check, as the image and the compose file see it. */
+export interface ServiceHealthCheck {
+  /** The probe, in exec form. */
+  readonly command: string[];
+  /** Seconds between probes. */
+  readonly interval: number;
+  /** Seconds before a probe counts as failed. */
+  readonly timeout: number;
+  /** Seconds of start-up grace. */
+  readonly startPeriod: number;
+  /** Failures in a row before the container is unhealthy. */
+  readonly retries: number;
+}
+
+/** What a service type adds to the shared machinery (filled in by each subclass). Internal. */
+export interface ServiceKindSpec {
+  /** "CPU Python service", "GPU trainer", ... */
+  readonly kindTitle: string;
+  /** Extra allowed prop keys of the subclass, with their zod types. */
+  readonly extraShape: Record<string, z.ZodType>;
+  /** The starter code written for a new service (default: HTTP, FastAPI or worker, from the props). */
+  readonly sample?: SampleKind;
+  /** Resolves the torch wheels the service installs, reporting problems (none by default). */
+  readonly resolveTorch?: (problems: Problems, pythonMinor: string) => TorchWheels | undefined;
+}
+
+const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
+const RESERVED_IDS = ['common', 'runtime'];
+const APT_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
+
+const stringList = z.array(z.string());
+
+/** The zod shape of `ServiceOptions` (strict: unknown keys are reported by name). */
+export const SERVICE_OPTIONS_SHAPE = {
+  command: stringList,
+  port: z.number().optional(),
+  healthCheckPath: z.string().optional(),
+  heartbeatMaxAge: z.number().optional(),
+  healthCheckStartPeriod: z.number().optional(),
+  disableHealthCheck: z.boolean().optional(),
+  requirements: z.strictObject({ ml: stringList.optional(), core: stringList.optional(), dev: stringList.optional() }).optional(),
+  aptPackages: stringList.optional(),
+  sourceDir: z.string().optional(),
+  pythonVersion: z.string().optional(),
+  testCommand: stringList.optional(),
+  description: z.string().optional(),
+};
+
+/**
+ * The machinery every service type shares: validation, requirement tiers, the
+ * multi-stage Dockerfile, the ignore files and the docs entry. `PythonService`,
+ * `GpuTrainer` and `GpuInference` differ only in what they feed into it.
+ */
+export abstract class MlService extends Component {
+  /** The service id: the compose service name and the `docker/<id>/` directory. */
+  public readonly serviceId: string;
+  /** The construct path used in messages, e.g. `vision/api`. */
+  public readonly path: string;
+  /** The container's port, if it listens on one. */
+  public readonly port?: number;
+  /** The HTTP path of the health check, when the service has a port. */
+  public readonly healthCheckPath?: string;
+  /** The command the container runs. */
+  public readonly command: string[];
+  /** The Python base image. */
+  public readonly pythonImage: string;
+  /** The exact Python version (`3.11.16`). */
+  public readonly pythonVersion: string;
+  /** The Dockerfile's path, relative to the project root. */
+  public readonly dockerfilePath: string;
+  /** The service's code directory, relative to the project root. */
+  public readonly sourceDir: string;
+  /** The Python package the code is copied to (`/app/<module>`). */
+  public readonly moduleName: string;
+  /** One-line description. */
+  public readonly description: string;
+  /** The torch wheels installed from the PyTorch index, if any. */
+  public readonly torch?: TorchWheels;
+
+  private readonly requirementSet = new RequirementSet();
+  private readonly testCommandOverride?: string[];
+  private readonly aptPackages: string[];
+  private readonly heartbeatMaxAge: number;
+  private readonly startPeriod: number;
+  private readonly healthCheckDisabled: boolean;
+  private readonly tierFiles = new Map<RequirementTier, RenderedFile>();
+  private readonly python: PythonImage;
+
+  protected constructor(project: Project, id: string, props: ServiceOptions) {
+    super(project, MlService.checkId(project, id));
+    const spec = this._kindSpec(props ?? {});
+    const registry = registryOf(project);
+    this.serviceId = id;
+    this.path = `${project.name}/${id}`;
+    const problems = new Problems(this.path);
+
+    if (!checkShape(problems, z.strictObject({ ...SERVICE_OPTIONS_SHAPE, ...spec.extraShape }), props ?? {})) {
+      problems.throwIfAny();
+    }
+
+    this.moduleName = moduleName(id);
+    this.command = [...props.command];
+    checkCommand(problems, 'command', props.command);
+    if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
+    this.testCommandOverride = props.testCommand ? [...props.testCommand] : undefined;
+
+    if (props.port !== undefined && !(Number.isInteger(props.port) && props.port >= 1 && props.port <= 65535)) {
+      problems.add('port', props.port, 'an integer from 1 to 65535');
+    }
+    this.port = props.port;
+    if (props.healthCheckPath !== undefined) {
+      if (props.port === undefined) {
+        problems.add('healthCheckPath is set without a port', props.healthCheckPath, 'a port to probe, or no healthCheckPath (services without a port use a heartbeat file)');
+      } else if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(props.healthCheckPath)) {
+        problems.add('healthCheckPath', props.healthCheckPath, 'a url path starting with "/" without spaces or quotes, e.g. "/health"');
+      }
+    }
+    this.healthCheckPath = props.port !== undefined ? props.healthCheckPath ?? '/health' : undefined;
+    this.heartbeatMaxAge = checkSeconds(problems, 'heartbeatMaxAge', props.heartbeatMaxAge, 300, 10, 86_400);
+    this.startPeriod = checkSeconds(problems, 'healthCheckStartPeriod', props.healthCheckStartPeriod, 30, 0, 3_600);
+    this.healthCheckDisabled = props.disableHealthCheck ?? false;
+
+    const aptPackages = props.aptPackages ?? [];
+    aptPackages.forEach((pkg, i) => {
+      if (!APT_NAME.test(pkg)) problems.add(`aptPackages[${i}]`, pkg, 'a debian package name (lowercase letters, digits, "+", "-", "."), without a version or options');
+    });
+    const dupApt = aptPackages.find((p, i) => aptPackages.indexOf(p) !== i);
+    if (dupApt) problems.add('aptPackages lists a package twice', dupApt, 'each package once');
+    this.aptPackages = ['tini', ...aptPackages.filter((p) => p !== 'tini')].filter((p, i, all) => all.indexOf(p) === i);
+
+    this.sourceDir = props.sourceDir ?? `services/${this.moduleName}`;
+    if (props.sourceDir !== undefined) checkRelativeDir(problems, 'sourceDir', props.sourceDir);
+
+    const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? registry.pythonVersion);
+    this.python = python ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
+    this.pythonImage = this.python.image;
+    this.pythonVersion = this.python.full;
+
+    if (python && spec.resolveTorch) this.torch = spec.resolveTorch(problems, python.minor);
+    for (const tier of TIER_ORDER) {
+      (props.requirements?.[tier] ?? []).forEach((spec, i) => this.requirementSet.add(problems, tier, spec, `requirements.${tier}[${i}]`));
+    }
+    this.description = props.description ?? spec.kindTitle;
+    if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
+    this.dockerfilePath = `docker/${id}/Dockerfile`;
+
+    problems.throwIfAny();
+
+    registry.services.push(this);
+    ensureSharedFiles(project);
+    new RenderedFile(this, this.dockerfilePath, (file) => this.renderDockerfile(file.marker ?? ''));
+    new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
+      [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths())].join('\n') + '\n');
+    for (const tier of TIER_ORDER) this.syncTierFile(tier);
+    const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.lines(RequirementTier.CORE).some((l) => /^fastapi(\[|=)/i.test(l));
+    addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
+      id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath,
+    });
+    const torch = this.torch;
+    if (torch) {
+      new RenderedFile(this, this.tierFilePath('torch'), (file) => [
+        `# ${file.marker}`,
+        `# ${this.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
+        `torch==${torch.torch}`,
+        `torchaudio==${torch.torchaudio}`,
+        `torchvision==${torch.torchvision}`,
+      ].join('\n') + '\n');
+    }
+  }
+
+  /**
+   * Adds one pinned requirement to a tier. Only that tier's requirement file changes on
+   * re-synth (the Dockerfile stays byte-identical unless the tier was empty before).
+   */
+  public addRequirement(tier: RequirementTier, spec: string): void {
+    const problems = new Problems(this.path);
+    const checked = checkTier(problems, tier);
+    if (checked) this.requirementSet.add(problems, checked, spec, `addRequirement(${checked})`);
+    problems.throwIfAny();
+    this.syncTierFile(checked!);
+  }
+
+  /** The pinned requirement lines of a tier, sorted. */
+  public requirementsOf(tier: RequirementTier): string[] {
+    return this.requirementSet.lines(tier);
+  }
+
+  /** The image's health check, or undefined when disabled. */
+  public get healthCheck(): ServiceHealthCheck | undefined {
+    if (this.healthCheckDisabled) return undefined;
+    const command = this.port !== undefined
+      ? ['python', '-m', 'mldocker_runtime.healthcheck', 'http', `http://127.0.0.1:${this.port}${this.healthCheckPath}`]
+      : ['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', HEARTBEAT_FILE, String(this.heartbeatMaxAge)];
+    return { command, interval: 30, timeout: 5, startPeriod: this.startPeriod, retries: 3 };
+  }
+
+  /** The Dockerfile's build targets, in file order; `prod` is the default (last). */
+  public get targets(): string[] {
+    return ['dev', 'test', 'prod'];
+  }
+
+  /**
+   * Paths (relative to the project root) the Dockerfile reads from the build context,
+   * the allow-list of its ignore file.
+   */
+  public contextPaths(): string[] {
+    const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.requirementSet.has(t)).map((t) => this.tierFilePath(t))];
+    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, this.sourceDir];
+  }
+
+  /**
+   * What this service type adds to the shared machinery. Called from the base
+   * constructor, before the subclass's own fields exist.
+   * @internal
+   */
+  protected abstract _kindSpec(props: ServiceOptions): ServiceKindSpec;
+
+  /** Requirement files of the torch tier (none for services without torch). */
+  private torchFiles(): string[] {
+    return this.torch ? [this.tierFilePath('torch')] : [];
+  }
+
+  /** Builder steps that install torch, alone, before the ml tier. */
+  private torchSteps(): string[] {
+    if (!this.torch) return [];
+    return [
+      `# PyTorch's wheel index for this variant; override with a mirror. Only torch comes from it.\nARG TORCH_INDEX_URL=${this.torch.indexUrl}`,
+      this.pipInstallStep(`torch tier: ${this.torch.cuda ? `CUDA ${this.torch.cuda}` : 'CPU'} wheels, installed alone from the PyTorch index`, this.tierFilePath('torch'), [], 'TORCH_INDEX_URL'),
+    ];
+  }
+
+  /**
+   * Extra runtime environment for the image (GPU settings, caches).
+   * @internal
+   */
+  protected _runtimeEnv(): Array<[string, string]> {
+    return [];
+  }
+
+  /**
+   * Extra labels for the image.
+   * @internal
+   */
+  protected _extraLabels(): Array<[string, string]> {
+    return [];
+  }
+
+  private tierFilePath(tier: RequirementTier | 'torch'): string {
+    return `docker/${this.serviceId}/requirements-${tier}.txt`;
+  }
+
+  /** A `RUN pip install` step for one requirement file, constrained by the earlier ones. */
+  private pipInstallStep(comment: string, file: string, constraints: string[], indexUrlArg?: string): string {
+    const mounts = [file, ...constraints].map((f) =>
+      `    --mount=type=bind,source=${f},target=/tmp/requirements/${basename(f)}`);
+    const args = [
+      ...(indexUrlArg ? [`--index-url "$${indexUrlArg}"`] : []),
+      ...constraints.map((c) => `-c /tmp/requirements/${basename(c)}`),
+      `-r /tmp/requirements/${basename(file)}`,
+    ];
+    return [
+      `# ${comment}`,
+      'RUN --mount=type=cache,target=/root/.cache/pip \\',
+      '    --mount=type=secret,id=netrc \\',
+      ...mounts.map((m) => `${m} \\`),
+      `    NETRC=/run/secrets/netrc pip install ${args.join(' ')}`,
+    ].join('\n');
+  }
+
+  private syncTierFile(tier: RequirementTier): void {
+    if (!this.requirementSet.has(tier) || this.tierFiles.has(tier)) return;
+    this.tierFiles.set(tier, new RenderedFile(this, this.tierFilePath(tier), (file) => [
+      `# ${file.marker}`,
+      `# ${this.serviceId}: ${TIER_TITLES[tier]}`,
+      ...this.requirementSet.lines(tier),
+    ].join('\n') + '\n'));
+  }
+
+  private defaultTestCommand(): string[] {
+    const hasPytest = this.requirementSet.lines(RequirementTier.DEV).some((l) => /^pytest(\[|=)/i.test(l));
+    return hasPytest ? ['python', '-m', 'pytest', '-q', this.moduleName] : ['python', '-m', 'unittest', 'discover', '-s', this.moduleName, '-t', '.'];
+  }
+
+  private renderDockerfile(marker: string): string {
+    const registry = registryOf(this.project);
+    const torch = this.torchFiles();
+    const builderSteps: string[] = [...this.torchSteps()];
+    const installed = [...torch];
+    for (const tier of [RequirementTier.ML, RequirementTier.CORE]) {
+      if (!this.requirementSet.has(tier)) continue;
+      const file = this.tierFilePath(tier);
+      builderSteps.push(this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, [...installed]));
+      installed.push(file);
+    }
+    builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
+    const devSteps: string[] = [];
+    if (this.requirementSet.has(RequirementTier.DEV)) {
+      devSteps.push(this.pipInstallStep(`dev tier: ${TIER_TITLES.dev}`, this.tierFilePath(RequirementTier.DEV), [...installed]));
+      devSteps.push('RUN pip check');
+    }
+    const env: Array<[string, string]> = [
+      ['HOME', '/tmp'],
+      ['XDG_CACHE_HOME', '/tmp/.cache'],
+      ['PYTHONPATH', '/app:/opt/mldocker'],
+      ...this._runtimeEnv(),
+    ];
+    const chown = `--chown=${APP_UID}:${APP_UID}`;
+    const runtimeBlock = [
+      `ENV ${env.map(([k, v]) => `${k}=${dockerQuote(v)}`).join(' \\\n    ')}`,
+      'WORKDIR /app',
+      '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
+      '# code changes invalidate no dependency layer.',
+      `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
+      `COPY ${chown} ${SHARED_CODE_DIR} /app/common`,
+      `COPY ${chown} ${this.sourceDir} /app/${this.moduleName}`,
+      `USER ${APP_UID}:${APP_UID}`,
+      'ENTRYPOINT ["/usr/bin/tini", "--"]',
+    ].join('\n');
+    const health = this.healthCheck;
+    const project = this.project;
+    const labels: Array<[string, string]> = [
+      ['org.opencontainers.image.title', `${project.name}-${this.serviceId}`],
+      ['org.opencontainers.image.description', this.description],
+      ['org.opencontainers.image.base.name', this.pythonImage],
+      ['dev.projen-ml-docker.python', this.pythonVersion],
+      ...this._extraLabels(),
+    ];
+    return renderTemplate('Dockerfile.ejs', {
+      syntax: registry.dockerfileSyntax,
+      marker,
+      title: `${this.serviceId}: ${this.description} (Python ${this.pythonVersion})`,
+      dockerfile: this.dockerfilePath,
+      imageName: `${project.name}-${this.serviceId}`,
+      torch: torch.length > 0,
+      baseImageArg: 'PYTHON_IMAGE',
+      baseImage: this.pythonImage,
+      aptPackages: this.aptPackages,
+      uid: APP_UID,
+      builderSteps,
+      devSteps,
+      runtimeBlock,
+      command: execForm(this.command),
+      testCommand: execForm(this.testCommandOverride ?? this.defaultTestCommand()),
+      healthcheck: health && {
+        options: `--interval=${health.interval}s --timeout=${health.timeout}s --start-period=${health.startPeriod}s --retries=${health.retries}`,
+        command: execForm(health.command),
+      },
+      labels: labels.map(([k, v]) => `${k}=${dockerQuote(v)}`),
+    });
+  }
+
+  private static checkId(project: Project, id: string): string {
+    const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
+    if (!(project instanceof Project)) {
+      problems.add('scope', project, 'a projen Project (e.g. the MlDockerProject of .projenrc.ts)');
+      problems.throwIfAny();
+    }
+    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+      problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
+    } else if (RESERVED_IDS.includes(id)) {
+      problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
+    } else if (project.node.tryFindChild(id)) {
+      problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
+    } else {
+      const clash = registryOf(project).services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
+      if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(registryOf(project).services.map((s) => s.serviceId))})`);
+    }
+    problems.throwIfAny();
+    return id;
+  }
+}
+
+/** Where services without a port write their heartbeat (inside the /tmp tmpfs). */
+export const HEARTBEAT_FILE = '/tmp/heartbeat';
+
+const TIER_TITLES: Record<RequirementTier, string> = {
+  [RequirementTier.ML]: 'heavy ML libraries, installed first and changed rarely',
+  [RequirementTier.CORE]: 'application libraries, installed after the ml tier',
+  [RequirementTier.DEV]: 'development and test tools, only in the dev and test targets',
+};
+
+function basename(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+function checkCommand(problems: Problems, field: string, command: string[]): void {
+  if (command.length === 0) {
+    problems.add(field, command, 'a non-empty list, e.g. ["python", "-m", "app.main"]');
+    return;
+  }
+  command.forEach((arg, i) => {
+    if (i === 0 && arg.trim() === '') problems.add(`${field}[0]`, arg, 'the program to run, not an empty string');
+    if (arg.includes('\n') || arg.includes('\0')) problems.add(`${field}[${i}]`, arg, 'an argument without newlines or NUL');
+  });
+}
+
+function checkSeconds(problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.add(field, value, `a whole number of seconds from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** A directory relative to the project root, inside it, with no `..` escape. */
+export function checkRelativeDir(problems: Problems, field: string, value: string): void {
+  const parts = value.split('/');
+  if (value.startsWith('/') || /^[A-Za-z]:/.test(value)) {
+    problems.add(`${field} is absolute`, value, 'a path relative to the project root, e.g. "services/api"');
+  } else if (parts.includes('..')) {
+    problems.add(`${field} escapes the project`, value, 'a path inside the project, without ".."');
+  } else if (!REL_PATH.test(value) || parts.some((p) => p === '' || p === '.') || value.endsWith('/')) {
+    problems.add(field, value, 'a clean relative path of letters, digits, "_", "-", "." and "/", e.g. "services/api"');
+  }
+}
