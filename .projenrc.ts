@@ -29,8 +29,9 @@ const project = new cdk.JsiiProject({
   github: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
-  // Our own jest run prints the "N passed, N failed" line; coverage slows it down.
   jestOptions: {
+    // Snapshots are asserted, never silently rewritten: `npx projen test:update` updates them.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/engine/'],
       testTimeout: 120_000,
@@ -42,6 +43,20 @@ const project = new cdk.JsiiProject({
     },
   },
   gitignore: ['/.cache/', '/demo/', '/.ci/results/'],
+});
+
+// The README's main job: pack this package, scaffold an example project from the tarball
+// and synthesize it, printing what was generated.
+project.addTask('demo', {
+  description: 'Pack the package, scaffold an example ML project from it into demo/vision and synthesize it',
+  exec: 'bash scripts/demo.sh',
+});
+
+// The real-engine suite: installs Docker 26 from Debian if needed, starts a private dockerd,
+// builds and runs generated images against local stand-in base images.
+project.addTask('test:build', {
+  description: 'Build and run generated images on a real Docker engine (installs it from Debian if missing)',
+  exec: 'bash scripts/engine/run-suite.sh',
 });
 
 for (const pattern of ['/.cache/', '/demo/', '/.ci/', '/scripts/']) {

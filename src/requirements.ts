@@ -55,7 +55,7 @@ export function normalizePackageName(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
-const PIN_EXPECTED = 'a pinned PEP 508 requirement such as "numpy==2.1.3" (name, optional [extras], "==" exact version, optional "; marker")';
+const PIN_EXPECTED = 'a pinned pep 508 requirement such as "numpy==2.1.3" (name, optional [extras], "==" exact version, optional "; marker")';
 
 /**
  * Parses one requirement. Returns undefined (after adding a problem) when it is not a

@@ -1,16 +1,16 @@
 import { Component, Project } from 'projen';
 import { z } from 'zod';
-import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
+import { ignoreFileLines } from './dockerignore';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
+import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
-import { ignoreFileLines } from './dockerignore';
-import { TorchWheels } from './torch';
 import { SampleKind, addServiceSamples } from './samples';
+import { TorchWheels } from './torch';
 
 /** The numeric user every image runs as. */
 export const APP_UID = 10001;
@@ -186,7 +186,7 @@ export abstract class MlService extends Component {
   private readonly python: PythonImage;
 
   protected constructor(project: Project, id: string, props: ServiceOptions) {
-    super(project, MlService.checkId(project, id));
+    super(project, checkServiceId(project, id));
     const spec = this._kindSpec(props ?? {});
     const registry = registryOf(project);
     this.serviceId = id;
@@ -237,7 +237,7 @@ export abstract class MlService extends Component {
 
     if (python && spec.resolveTorch) this.torch = spec.resolveTorch(problems, python.minor);
     for (const tier of TIER_ORDER) {
-      (props.requirements?.[tier] ?? []).forEach((spec, i) => this.requirementSet.add(problems, tier, spec, `requirements.${tier}[${i}]`));
+      (props.requirements?.[tier] ?? []).forEach((req, i) => this.requirementSet.add(problems, tier, req, `requirements.${tier}[${i}]`));
     }
     this.description = props.description ?? spec.kindTitle;
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
@@ -448,25 +448,6 @@ export abstract class MlService extends Component {
     });
   }
 
-  private static checkId(project: Project, id: string): string {
-    const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
-    if (!(project instanceof Project)) {
-      problems.add('scope', project, 'a projen Project (e.g. the MlDockerProject of .projenrc.ts)');
-      problems.throwIfAny();
-    }
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-      problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
-    } else if (RESERVED_IDS.includes(id)) {
-      problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
-    } else if (project.node.tryFindChild(id)) {
-      problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
-    } else {
-      const clash = registryOf(project).services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
-      if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(registryOf(project).services.map((s) => s.serviceId))})`);
-    }
-    problems.throwIfAny();
-    return id;
-  }
 }
 
 /** Where services without a port write their heartbeat (inside the /tmp tmpfs). */
@@ -512,4 +493,25 @@ export function checkRelativeDir(problems: Problems, field: string, value: strin
   } else if (!REL_PATH.test(value) || parts.some((p) => p === '' || p === '.') || value.endsWith('/')) {
     problems.add(field, value, 'a clean relative path of letters, digits, "_", "-", "." and "/", e.g. "services/api"');
   }
+}
+
+/** Checks a service id before the construct exists (constructs' own error would be cryptic). */
+function checkServiceId(project: Project, id: string): string {
+  const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
+  if (!(project instanceof Project)) {
+    problems.add('scope', project, 'a projen Project (e.g. the MlDockerProject of .projenrc.ts)');
+    problems.throwIfAny();
+  }
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
+  } else if (RESERVED_IDS.includes(id)) {
+    problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
+  } else if (project.node.tryFindChild(id)) {
+    problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
+  } else {
+    const clash = registryOf(project).services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
+    if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(registryOf(project).services.map((s) => s.serviceId))})`);
+  }
+  problems.throwIfAny();
+  return id;
 }
