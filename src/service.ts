@@ -1,11 +1,13 @@
 import { Component, Project } from 'projen';
 import { z } from 'zod';
 import { ignoreFileLines } from './dockerignore';
+import { ContainerSpec } from './internal/model';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
+import { checkSize } from './internal/sizes';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
@@ -94,6 +96,64 @@ export interface ServiceOptions {
    * @default - the service kind
    */
   readonly description?: string;
+
+  /**
+   * Environment of the container in compose: non-secret values only. Names that look like
+   * secrets (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `*_SECRET`, ...) are refused: pass those as
+   * compose secrets (backing services do this for you).
+   * @default {}
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Publish the port on every host interface instead of 127.0.0.1 only. Opt-out of a
+   * secure default.
+   * @default false
+   */
+  readonly publicPort?: boolean;
+
+  /**
+   * The host port `port` is published on.
+   * @default - the same as `port`
+   */
+  readonly hostPort?: number;
+
+  /**
+   * Memory limit, in the canonical form `<integer><unit>` with unit `k`, `m` or `g`
+   * (`512m`, `8g`).
+   * @default - "1g" for services, "16g" for trainers, "8g" for inference
+   */
+  readonly memoryLimit?: string;
+
+  /**
+   * CPU limit in cores (may be fractional, e.g. 0.5).
+   * @default - 2 for services, 8 for trainers, 4 for inference
+   */
+  readonly cpuLimit?: number;
+
+  /**
+   * Maximum number of processes and threads.
+   * @default - 512 for services, 8192 for trainers (DataLoader workers x threads), 2048 for inference
+   */
+  readonly pidsLimit?: number;
+
+  /**
+   * Size of the exec-able tmpfs mounted at /tmp (the only writable path besides volumes).
+   * @default - "256m" for services, "2g" for GPU services
+   */
+  readonly tmpSize?: string;
+
+  /**
+   * Give the container a writable root filesystem. Opt-out of a secure default.
+   * @default false
+   */
+  readonly writableRootFilesystem?: boolean;
+
+  /**
+   * Other services of the stack this one waits for (healthy) before it starts.
+   * @default []
+   */
+  readonly dependsOn?: MlService[];
 }
 
 /** A service's health check, as the image and the compose file see it. */
@@ -118,6 +178,10 @@ export interface ServiceKindSpec {
   readonly extraShape: Record<string, z.ZodType>;
   /** The starter code written for a new service (default: HTTP, FastAPI or worker, from the props). */
   readonly sample?: SampleKind;
+  /** Server (restarted, default) or job (runs to completion, e.g. training). */
+  readonly workload?: 'server' | 'job';
+  /** Default limits of this kind of service. */
+  readonly defaults?: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string };
   /** Resolves the torch wheels the service installs, reporting problems (none by default). */
   readonly resolveTorch?: (problems: Problems, pythonMinor: string) => TorchWheels | undefined;
 }
@@ -143,6 +207,15 @@ export const SERVICE_OPTIONS_SHAPE = {
   pythonVersion: z.string().optional(),
   testCommand: stringList.optional(),
   description: z.string().optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  publicPort: z.boolean().optional(),
+  hostPort: z.number().optional(),
+  memoryLimit: z.string().optional(),
+  cpuLimit: z.number().optional(),
+  pidsLimit: z.number().optional(),
+  tmpSize: z.string().optional(),
+  writableRootFilesystem: z.boolean().optional(),
+  dependsOn: z.array(z.any()).optional(),
 };
 
 /**
@@ -176,7 +249,22 @@ export abstract class MlService extends Component {
   /** The torch wheels installed from the PyTorch index, if any. */
   public readonly torch?: TorchWheels;
 
+  /** Environment of the container (non-secret values). */
+  public readonly environment: { [key: string]: string };
+  /** Memory limit (`1g`). */
+  public readonly memoryLimit: string;
+  /** CPU limit in cores. */
+  public readonly cpuLimit: number;
+  /** Process limit. */
+  public readonly pidsLimit: number;
+
   private readonly requirementSet = new RequirementSet();
+  private readonly dependencies: MlService[] = [];
+  private readonly workload: 'server' | 'job';
+  private readonly tmpSize: string;
+  private readonly publicPort: boolean;
+  private readonly hostPort?: number;
+  private readonly writableRoot: boolean;
   private readonly testCommandOverride?: string[];
   private readonly aptPackages: string[];
   private readonly heartbeatMaxAge: number;
@@ -243,6 +331,29 @@ export abstract class MlService extends Component {
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
     this.dockerfilePath = `docker/${id}/Dockerfile`;
 
+    const defaults = { memory: '1g', cpus: 2, pids: 512, tmp: '256m', ...spec.defaults };
+    this.workload = spec.workload ?? 'server';
+    this.environment = checkEnvironment(problems, props.environment ?? {});
+    this.publicPort = props.publicPort ?? false;
+    if (props.hostPort !== undefined) {
+      if (props.port === undefined) problems.add('hostPort is set without a port', props.hostPort, 'a port to publish, or no hostPort');
+      else if (!(Number.isInteger(props.hostPort) && props.hostPort >= 1 && props.hostPort <= 65535)) problems.add('hostPort', props.hostPort, 'an integer from 1 to 65535');
+    }
+    this.hostPort = props.hostPort;
+    this.memoryLimit = props.memoryLimit ?? defaults.memory;
+    checkSize(problems, 'memoryLimit', this.memoryLimit);
+    this.tmpSize = props.tmpSize ?? defaults.tmp;
+    checkSize(problems, 'tmpSize', this.tmpSize, 64 * 1024 ** 3);
+    this.cpuLimit = props.cpuLimit ?? defaults.cpus;
+    if (!(Number.isFinite(this.cpuLimit) && this.cpuLimit >= 0.01 && this.cpuLimit <= 1024)) problems.add('cpuLimit', props.cpuLimit, 'a number of cores from 0.01 to 1024, e.g. 2 or 0.5');
+    this.pidsLimit = props.pidsLimit ?? defaults.pids;
+    if (!(Number.isInteger(this.pidsLimit) && this.pidsLimit >= 16 && this.pidsLimit <= 4_194_304)) problems.add('pidsLimit', props.pidsLimit, 'an integer from 16 to 4194304');
+    this.writableRoot = props.writableRootFilesystem ?? false;
+    (props.dependsOn ?? []).forEach((dep, i) => {
+      if (dep instanceof MlService) this.dependencies.push(dep);
+      else problems.add(`dependsOn[${i}]`, dep, 'a service construct of this project (PythonService, GpuTrainer or GpuInference)');
+    });
+
     problems.throwIfAny();
 
     registry.services.push(this);
@@ -282,6 +393,55 @@ export abstract class MlService extends Component {
   /** The pinned requirement lines of a tier, sorted. */
   public requirementsOf(tier: RequirementTier): string[] {
     return this.requirementSet.lines(tier);
+  }
+
+  /** Makes this service wait until the other one is healthy (compose `depends_on`). */
+  public addDependsOn(other: MlService): void {
+    const problems = new Problems(this.path);
+    if (!(other instanceof MlService)) problems.add('addDependsOn', other, 'a service construct of this project');
+    else if (other === this) problems.add('addDependsOn: a service cannot depend on itself', other.serviceId, 'another service');
+    else if (this.dependencies.includes(other)) problems.add('addDependsOn: already depends on', other.serviceId, 'each dependency once');
+    problems.throwIfAny();
+    this.dependencies.push(other);
+  }
+
+  /** Services this one waits for. */
+  public get dependsOn(): MlService[] {
+    return [...this.dependencies];
+  }
+
+  /**
+   * The container as the stack renders it (compose today, other renderers later).
+   * @internal
+   */
+  public _container(): ContainerSpec {
+    const health = this.healthCheck;
+    return this._extendContainer({
+      name: this.serviceId,
+      path: this.path,
+      build: { dockerfile: this.dockerfilePath, target: 'prod' },
+      image: `${this.project.name}-${this.serviceId}`,
+      imageIsBuilt: true,
+      workload: this.workload,
+      ports: this.port === undefined ? [] : [{ container: this.port, host: this.hostPort ?? this.port, public: this.publicPort }],
+      environment: { ...this.environment },
+      healthcheck: health && { test: health.command, shell: false, interval: health.interval, timeout: health.timeout, startPeriod: health.startPeriod, retries: health.retries },
+      readOnlyRootFilesystem: !this.writableRoot,
+      tmpfs: [`/tmp:exec,mode=1777,size=${this.tmpSize}`],
+      capAdd: [],
+      limits: { memory: this.memoryLimit, cpus: this.cpuLimit, pids: this.pidsLimit },
+      volumes: [],
+      secrets: [],
+      dependsOn: this.dependencies.map((d) => d.serviceId),
+    });
+  }
+
+  /**
+   * Lets a service type add to its container (GPU reservations, volumes, profiles).
+   * @internal
+   */
+  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
+    return spec;
   }
 
   /** The image's health check, or undefined when disabled. */
@@ -472,6 +632,29 @@ function checkCommand(problems: Problems, field: string, command: string[]): voi
     if (i === 0 && arg.trim() === '') problems.add(`${field}[0]`, arg, 'the program to run, not an empty string');
     if (arg.includes('\n') || arg.includes('\0')) problems.add(`${field}[${i}]`, arg, 'an argument without newlines or NUL');
   });
+}
+
+/** Environment names that hold secrets; `*_FILE` (a path to a secret) is fine. */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)API_?KEY$|(^|_)KEY$|ACCESS_KEY)/i;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkEnvironment(problems: Problems, env: Record<string, string>): Record<string, string> {
+  const seen = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name)) {
+      problems.add('environment name', name, 'letters, digits and "_", not starting with a digit');
+      continue;
+    }
+    const folded = name.toUpperCase();
+    if (seen.has(folded)) problems.add(`environment has ${name} twice in different case`, name, `one spelling (also "${seen.get(folded)}")`);
+    seen.set(folded, name);
+    if (SECRET_NAME.test(name) && !/_FILE$/i.test(name)) {
+      problems.addRaw(`environment.${name} looks like a secret given inline`, `${JSON.stringify(name)} (value hidden)`,
+        'no secrets in environment: use a compose secret and pass its path as <NAME>_FILE');
+    }
+    if (/[\r\n\0]/.test(value)) problems.add(`environment.${name}`, value, 'a single-line value');
+  }
+  return Object.fromEntries(Object.keys(env).sort().map((k) => [k, env[k]]));
 }
 
 function checkSeconds(problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number): number {

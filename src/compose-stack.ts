@@ -1,0 +1,313 @@
+import { Component, Project } from 'projen';
+import * as YAML from 'yaml';
+import { z } from 'zod';
+import { BackingService, ResolvedBacking } from './backing-service';
+import { ComposeModel, renderCompose } from './compose-render';
+import { validateComposeSchema } from './internal/compose-schema';
+import { ContainerSpec } from './internal/model';
+import { Problems, checkShape, oneOf, show } from './internal/problems';
+import { registryOf } from './internal/registry';
+import { RenderedFile } from './internal/rendered-file';
+import { sizeBytes } from './internal/sizes';
+import { MlService } from './service';
+
+/** Props of a `ComposeStack`. */
+export interface ComposeStackProps {
+  /**
+   * The app services of the stack.
+   * @default - every service of the project
+   */
+  readonly services?: MlService[];
+
+  /**
+   * Backing services: `BackingService.POSTGRES`, `BackingService.REDIS`, `BackingService.MLFLOW`
+   * or their factories with options.
+   * @default []
+   */
+  readonly backingServices?: BackingService[];
+
+  /**
+   * Registry prefix for built images (`ghcr.io/acme`), so `docker compose push` works.
+   * @default - no prefix (local images)
+   */
+  readonly imageRegistry?: string;
+
+  /**
+   * Tag of built images.
+   * @default "local"
+   */
+  readonly imageTag?: string;
+}
+
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const stacks = new WeakMap<Project, ComposeStack>();
+/** Keys an override may not set: they carry the hardening, which has typed opt-outs. */
+const PROTECTED_KEYS = ['user', 'privileged', 'cap_drop', 'cap_add', 'security_opt', 'read_only', 'network_mode', 'pid', 'ipc', 'userns_mode', 'devices'];
+
+/**
+ * The project's `compose.yaml`: every app service hardened (read-only root with an
+ * exec-able tmpfs, no capabilities, no privilege escalation, limits, health checks, ports on
+ * 127.0.0.1), GPU reservations for GPU services, and pinned backing services on an internal
+ * network with credentials as compose secrets. One stack per project.
+ */
+export class ComposeStack extends Component {
+  /** The construct path used in messages. */
+  public readonly path: string;
+  private readonly explicitServices?: MlService[];
+  private readonly backing: BackingService[] = [];
+  private readonly registry?: string;
+  private readonly tag: string;
+  private readonly overrides = new Map<string, Record<string, unknown>>();
+  private readonly extraVolumes: string[] = [];
+  private model?: ComposeModel;
+
+  constructor(project: Project, id: string, props: ComposeStackProps = {}) {
+    const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
+    if (project instanceof Project && stacks.has(project)) {
+      problems.add('a second ComposeStack', id, `one stack per project (already "${stacks.get(project)!.node.id}")`);
+    }
+    problems.throwIfAny();
+    super(project, id);
+    this.path = problems.path;
+    if (!checkShape(problems, z.strictObject({
+      services: z.array(z.any()).optional(),
+      backingServices: z.array(z.any()).optional(),
+      imageRegistry: z.string().optional(),
+      imageTag: z.string().optional(),
+    }), props ?? {})) problems.throwIfAny();
+    (props.services ?? []).forEach((s, i) => {
+      if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
+      else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
+    });
+    if (props.services) this.explicitServices = [...props.services];
+    (props.backingServices ?? []).forEach((b, i) => {
+      if (b instanceof BackingService) this.addBackingServiceTo(problems, b);
+      else problems.add(`backingServices[${i}]`, b, 'a BackingService such as BackingService.POSTGRES');
+    });
+    if (props.imageRegistry !== undefined && !REGISTRY.test(props.imageRegistry)) {
+      problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
+    }
+    if (props.imageTag !== undefined && (!TAG.test(props.imageTag) || props.imageTag === 'latest')) {
+      problems.add('imageTag', props.imageTag, 'a docker tag (letters, digits, "_", ".", "-"; at most 128; not "latest")');
+    }
+    problems.throwIfAny();
+    this.registry = props.imageRegistry;
+    this.tag = props.imageTag ?? 'local';
+    stacks.set(project, this);
+
+    new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
+    new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
+    project.gitignore.exclude('/secrets/');
+    const up = project.tasks.tryFind('docker:up');
+    up?.reset('sh docker/ensure-secrets.sh');
+    up?.exec('docker compose -f compose.yaml up -d --wait');
+  }
+
+  /** Adds a backing service; throws if the stack already has one of that kind. */
+  public addBackingService(service: BackingService): BackingService {
+    const problems = new Problems(this.path);
+    if (!(service instanceof BackingService)) problems.add('addBackingService', service, 'a BackingService such as BackingService.REDIS');
+    else this.addBackingServiceTo(problems, service);
+    problems.throwIfAny();
+    return service;
+  }
+
+  /** Adds an app service (when the stack was given an explicit list); throws on duplicates. */
+  public addService(service: MlService): MlService {
+    const problems = new Problems(this.path);
+    if (!(service instanceof MlService)) problems.add('addService', service, 'a service construct (PythonService, GpuTrainer or GpuInference)');
+    else if (this.appServices().includes(service)) problems.add('addService: already in the stack', service.serviceId, 'each service once');
+    problems.throwIfAny();
+    if (this.explicitServices) this.explicitServices.push(service);
+    return service;
+  }
+
+  /** Declares an extra named volume in the stack (for overrides); throws on duplicates. */
+  public addVolume(name: string): string {
+    const problems = new Problems(this.path);
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9_.-]*$/.test(name)) problems.add('addVolume', name, 'a volume name of lowercase letters, digits, "_", ".", "-"');
+    else if (this.extraVolumes.includes(name)) problems.add('addVolume: already declared', name, 'each volume once');
+    problems.throwIfAny();
+    this.extraVolumes.push(name);
+    return name;
+  }
+
+  /**
+   * Escape hatch: sets compose keys we do not model on one service (`stop_grace_period`,
+   * `labels`, ...), merged last and validated against the Compose Specification at synth.
+   * Keys that carry the hardening (`user`, `privileged`, `cap_add`, `read_only`, ...) are
+   * refused: use the typed opt-outs instead.
+   */
+  public addOverride(serviceName: string, key: string, value: any): void {
+    const problems = new Problems(this.path);
+    if (typeof key !== 'string' || !/^[a-z_]+$/.test(key)) problems.add('addOverride key', key, 'a top-level compose service key such as "stop_grace_period"');
+    else if (PROTECTED_KEYS.includes(key)) problems.add(`addOverride(${serviceName}) may not set a hardening key`, key, `a key other than ${oneOf(PROTECTED_KEYS)}; use the typed opt-outs`);
+    if (value === undefined || typeof value === 'function') problems.add(`addOverride(${serviceName}, ${key}) value`, value, 'a json value');
+    problems.throwIfAny();
+    const current = this.overrides.get(serviceName) ?? {};
+    current[key] = value;
+    this.overrides.set(serviceName, current);
+  }
+
+  /** The app services of the stack. */
+  public appServices(): MlService[] {
+    return [...(this.explicitServices ?? registryOf(this.project).services)];
+  }
+
+  /** Every problem the whole stack has, checked before any file is written. */
+  public preSynthesize(): void {
+    this.model = this.buildModel();
+  }
+
+  private currentModel(): ComposeModel {
+    this.model ??= this.buildModel();
+    return this.model;
+  }
+
+  private addBackingServiceTo(problems: Problems, service: BackingService): void {
+    if (this.backing.some((b) => b.kind === service.kind)) {
+      problems.add('backing service added twice', service.kind, 'each backing service kind once');
+      return;
+    }
+    this.backing.push(service);
+  }
+
+  private buildModel(): ComposeModel {
+    const problems = new Problems(this.path);
+    const apps = this.appServices();
+    if (apps.length === 0) problems.add('the stack has no services', [], 'at least one PythonService, GpuTrainer or GpuInference');
+    const resolved = new Map<string, ResolvedBacking>();
+    for (const b of this.backing) {
+      const r = b._resolve(problems);
+      if (r) resolved.set(b.kind, r);
+    }
+    const appNames = apps.map((a) => a.serviceId);
+    for (const name of resolved.keys()) {
+      if (appNames.includes(name)) problems.add('an app service has the name of a backing service', name, `app service ids other than ${oneOf([...resolved.keys()])}`);
+    }
+    for (const name of this.overrides.keys()) {
+      if (!appNames.includes(name) && !resolved.has(name)) problems.add('addOverride names an unknown service', name, `one of: ${oneOf([...appNames, ...resolved.keys()])}`);
+    }
+    const links = [...resolved.values()].map((r) => r.link);
+    const containers: ContainerSpec[] = apps.map((app) => {
+      const c = app._container();
+      const missing = c.dependsOn.filter((d) => !appNames.includes(d));
+      if (missing.length) problems.add(`[${app.path}] dependsOn a service outside the stack`, missing, `services of the stack: ${oneOf(appNames)}`);
+      if (c.shmSize && sizeBytes(c.limits.memory) < sizeBytes(c.shmSize)) {
+        problems.add(`[${app.path}] memoryLimit is below shmSize`, c.limits.memory, `at least the shm size "${c.shmSize}" (shared memory counts against the limit)`);
+      }
+      return {
+        ...c,
+        environment: { ...Object.assign({}, ...links.map((l) => l.environment)), ...c.environment },
+        secrets: [...new Set([...c.secrets, ...links.flatMap((l) => l.secrets)])],
+        dependsOn: [...c.dependsOn, ...resolved.keys()],
+        overrides: this.overrides.get(c.name),
+      };
+    });
+    for (const app of apps) {
+      for (const key of Object.keys(app.environment)) {
+        const linked = links.find((l) => key in l.environment);
+        if (linked) problems.add(`[${app.path}] environment.${key} is set by a backing service`, key, 'a name the backing services do not set');
+      }
+    }
+    const backing = [...resolved.values()].map((r) => ({ ...r.container, path: this.path, overrides: this.overrides.get(r.container.name) }));
+    const all = [...containers, ...backing];
+    this.checkPorts(problems, all);
+    this.checkCycles(problems, apps);
+    problems.throwIfAny();
+    const model: ComposeModel = {
+      name: composeName(this.project.name),
+      containers: all,
+      internalOnly: [...resolved.keys()].filter((k) => resolved.get(k)!.container.ports.length === 0),
+      volumes: [...new Set([...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes])],
+      secrets: [...new Set([...resolved.values()].flatMap((r) => r.secrets))],
+      registry: this.registry,
+      tag: this.tag,
+    };
+    if (this.overrides.size > 0) {
+      const errors = validateComposeSchema(renderCompose(model));
+      for (const e of errors) problems.addRaw('compose.yaml with overrides breaks the compose specification', e, 'overrides the official compose schema accepts');
+      problems.throwIfAny();
+    }
+    return model;
+  }
+
+  private checkPorts(problems: Problems, containers: ContainerSpec[]): void {
+    const used = new Map<number, string>();
+    for (const c of containers) {
+      for (const p of c.ports) {
+        const other = used.get(p.host);
+        if (other) problems.add(`host port ${p.host} is published by both ${other} and ${c.name}`, p.host, 'each host port published once (set hostPort)');
+        used.set(p.host, c.name);
+      }
+    }
+  }
+
+  private checkCycles(problems: Problems, apps: MlService[]): void {
+    const byId = new Map(apps.map((a) => [a.serviceId, a]));
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (id: string): boolean => {
+      if (state.get(id) === 'done') return false;
+      if (state.get(id) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(id)), id];
+        problems.addRaw('dependsOn has a cycle', show(cycle.join(' -> ')), 'dependencies without cycles');
+        return true;
+      }
+      state.set(id, 'visiting');
+      stack.push(id);
+      for (const dep of byId.get(id)?.dependsOn ?? []) {
+        if (byId.has(dep.serviceId) && visit(dep.serviceId)) return true;
+      }
+      stack.pop();
+      state.set(id, 'done');
+      return false;
+    };
+    for (const id of byId.keys()) {
+      if (visit(id)) return;
+    }
+  }
+
+  private renderYaml(marker: string): string {
+    const doc = new YAML.Document(renderCompose(this.currentModel()));
+    // Quote every string holding ":" (ports, security options) so no YAML reader takes it
+    // for a mapping or a base-60 number.
+    YAML.visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'string' && /[:{}[\],&*#?|<>=!%@`]/.test(node.value)) node.type = 'QUOTE_DOUBLE';
+      },
+    });
+    return `# ${marker}\n${doc.toString({ lineWidth: 0 })}`;
+  }
+
+  private renderSecretsScript(marker: string): string {
+    const secrets = this.currentModel().secrets;
+    return [
+      '#!/bin/sh',
+      `# ${marker}`,
+      '# Creates the compose secrets that do not exist yet, with random values: files are 0444',
+      '# (compose ignores uid/gid/mode for file secrets, so containers running as any user can',
+      '# read them) inside a 0700, git-ignored secrets/ directory. Existing files are kept.',
+      'set -eu',
+      'cd "$(dirname "$0")/.."',
+      'umask 077',
+      'mkdir -p secrets',
+      'chmod 700 secrets',
+      `for name in ${secrets.join(' ')}; do`,
+      '  file="secrets/$name"',
+      '  if [ ! -s "$file" ]; then',
+      '    head -c 48 /dev/urandom | od -An -tx1 | tr -d " \\n" > "$file"',
+      '    chmod 444 "$file"',
+      '    echo "created $file"',
+      '  fi',
+      'done',
+      '',
+    ].join('\n');
+  }
+}
+
+/** A compose project name from the package name (lowercase letters, digits, "-", "_"). */
+function composeName(name: string): string {
+  return name.replace(/^@[^/]+\//, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'stack';
+}
