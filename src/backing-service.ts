@@ -151,7 +151,9 @@ export class BackingService {
 
   private postgresSpec(problems: Problems, field: string, before: number): ResolvedBacking | undefined {
     const o = this.options as PostgresOptions;
-    checkShape(problems, z.strictObject({ version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional() }), o);
+    checkShape(problems, z.strictObject({
+      version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional(),
+    }), o);
     if (problems.count > before) return undefined;
     const tag = bookwormTag(problems, `${field} version`, 'postgres', o.version ?? '17');
     const db = o.database ?? 'app';

@@ -1,3 +1,6 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, PythonService, RequirementTier } from '../src';
 import { composeConfig } from './support/compose-cli';
@@ -9,6 +12,11 @@ const API = {
   port: 8000,
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'], dev: ['pytest==8.3.4'] },
 };
+
+/** The permission bits of a file as octal text, e.g. "644". */
+function permissions(file: string): string {
+  return fs.statSync(file).mode.toString(8).slice(-3);
+}
 
 function stackOf(build: (p: MlDockerProject) => void): { out: Record<string, string>; compose: any; dir: string } {
   const project = newProject();
@@ -140,15 +148,12 @@ describe('ComposeStack output', () => {
   });
 
   test('the secrets script creates 0444 files in a 0700 directory and keeps existing ones', () => {
-    const { execFileSync } = require('child_process');
-    const fs = require('fs');
-    const path = require('path');
     const { dir } = stackOf(example);
     execFileSync('sh', ['docker/ensure-secrets.sh'], { cwd: dir });
     const secretsDir = path.join(dir, 'secrets');
-    expect(fs.statSync(secretsDir).mode & 0o777).toBe(0o700);
+    expect(permissions(secretsDir)).toBe('700');
     const file = path.join(secretsDir, 'postgres_password');
-    expect(fs.statSync(file).mode & 0o777).toBe(0o444);
+    expect(permissions(file)).toBe('444');
     const first = fs.readFileSync(file, 'utf-8');
     expect(first).toMatch(/^[0-9a-f]{96}$/);
     execFileSync('sh', ['docker/ensure-secrets.sh'], { cwd: dir });
