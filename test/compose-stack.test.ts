@@ -211,10 +211,10 @@ describe('ComposeStack bad input', () => {
     ['fails on a misspelled stack prop', (p) => { api(p); new ComposeStack(p, 'stack', { backingService: [] } as any); }, 'unknown property "backingService"', 'did you mean "backingServices"'],
   ];
 
-  test.each(rows)('%s', (_name, build, got, expected, path = 'vision/stack') => {
+  test.each(rows)('%s', (_name, build, got, expected, where = 'vision/stack') => {
     const project = newProject();
     const err = validationError(() => build(project));
-    expect(err.message).toContain(`[${path}]`);
+    expect(err.message).toContain(`[${where}]`);
     expect(err.message).toContain(got);
     expect(err.message).toContain(expected);
     expect(err.message).not.toMatch(/TypeError|ZodError|Invalid input/);
