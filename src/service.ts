@@ -425,10 +425,7 @@ export abstract class MlService extends Component {
       workload: this.workload,
       ports: this.port === undefined ? [] : [{ container: this.port, host: this.hostPort ?? this.port, public: this.publicPort }],
       environment: { ...this.environment },
-      healthcheck: health && {
-        test: health.command, shell: false, interval: health.interval,
-        timeout: health.timeout, startPeriod: health.startPeriod, retries: health.retries,
-      },
+      healthcheck: health && { ...health, test: health.command, shell: false },
       readOnlyRootFilesystem: !this.writableRoot,
       tmpfs: [`/tmp:exec,mode=1777,size=${this.tmpSize}`],
       capAdd: [],
