@@ -1,0 +1,72 @@
+# Shared settings for scripts/engine/*.sh. Sourced, not executed.
+#
+# ENGINE_HOME  all engine state (debs, apt lists, data root, socket, logs, caches);
+#              default <repo>/.cache/engine
+# DOCKER       the docker client every script uses (see docker_client below)
+
+ENGINE_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ENGINE_HOME=$(realpath -m "${ENGINE_HOME:-$ENGINE_REPO/.cache/engine}")
+ENGINE_SOCK=$ENGINE_HOME/docker.sock
+ENGINE_PIDFILE=$ENGINE_HOME/dockerd.pid
+export ENGINE_HOME
+# dockerd, docker-proxy and debootstrap live in sbin, which a CI environment's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+
+log() { printf '[engine] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# The Debian package that provides the engine installs its client as /usr/bin/docker;
+# a newer standalone client may sit earlier on PATH (/usr/local/bin/docker). Both find
+# the compose/buildx plugins in /usr/libexec/docker/cli-plugins, but we pin the client
+# that ships with the engine so client, daemon and plugins come from one release.
+docker_client() {
+  if [[ -x /usr/bin/docker ]]; then echo /usr/bin/docker; else command -v docker || echo docker; fi
+}
+DOCKER=${DOCKER:-$(docker_client)}
+export DOCKER
+
+# The machine's own Debian mirror, read from its enabled apt sources, so no mirror host
+# is ever written into this repository. Prefers the stanza/line for the release codename
+# (bookworm) over -updates/-security suites.
+debian_mirror() {
+  local codename uri
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  uri=$(
+    shopt -s nullglob
+    for f in /etc/apt/sources.list.d/*.sources; do
+      # deb822: blank-line separated stanzas with "Key: value" fields.
+      awk -v RS= -v cn="$codename" '{
+        types = ""; uris = ""; suites = ""; enabled = "yes"
+        n = split($0, lines, "\n")
+        for (i = 1; i <= n; i++) {
+          if (lines[i] ~ /^[ \t]*#/) continue
+          if (match(lines[i], /^[A-Za-z-]+:/)) {
+            key = tolower(substr(lines[i], 1, RLENGTH - 1)); val = substr(lines[i], RLENGTH + 1)
+            if (key == "types") types = val
+            else if (key == "uris") uris = val
+            else if (key == "suites") suites = val
+            else if (key == "enabled") enabled = tolower(val)
+          }
+        }
+        if (enabled ~ /no/ || types !~ /(^|[ \t])deb([ \t]|$)/) next
+        if ((" " suites " ") ~ ("[ \t]" cn "[ \t]")) { split(uris, u, " "); print u[1]; exit }
+      }' "$f"
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [[ -f $f ]] || continue
+      # one-line form: deb [options] URI suite components...
+      sed -E 's/\[[^]]*\]//' "$f" | awk -v cn="$codename" '$1 == "deb" && $3 == cn { print $2; exit }'
+    done
+  )
+  uri=$(head -n1 <<<"$uri")
+  [[ -n $uri ]] || die "no Debian '$codename' mirror found in /etc/apt/sources.list{,.d}"
+  echo "${uri%/}"
+}
+
+engine_env() {
+  export DOCKER_HOST=unix://$ENGINE_SOCK
+}
+
+engine_running() {
+  [[ -f $ENGINE_PIDFILE ]] && kill -0 "$(cat "$ENGINE_PIDFILE")" 2>/dev/null
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Write a tiny offline package index for build tests (PyPI is unreachable here).
+#
+# Usage: scripts/engine/wheelhouse.sh OUTDIR
+#   then: python3 -m http.server --bind 127.0.0.1 PORT --directory OUTDIR
+#   and:  pip install --index-url http://127.0.0.1:PORT/simple/ mlstub==1.0.0
+#
+# Packages (pure Python, py3-none-any):
+#   mlstub 1.0.0, mlstub 1.1.0   module `mlstub`: __version__, predict(features)
+#   mlstub-dev 1.0.0             module `mlstub_dev`: check(); requires mlstub>=1.0
+#
+# The wheels are zipped by hand with the host's python3 (no pip/setuptools/wheel needed),
+# with fixed timestamps so every run writes byte-identical files (stable Docker caches).
+# Layout is a PEP 503 "simple" index: OUTDIR/simple/index.html and
+# OUTDIR/simple/<normalized-name>/{index.html,*.whl}.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[[ $# -eq 1 ]] || die "usage: $0 OUTDIR"
+mkdir -p "$1"
+
+python3 - "$1" <<'PY'
+import base64, hashlib, html, pathlib, re, sys, zipfile
+
+out = pathlib.Path(sys.argv[1]) / "simple"
+EPOCH = (1980, 1, 1, 0, 0, 0)
+
+MLSTUB = '''"""Stand-in for a model-serving library: deterministic, dependency-free."""
+__version__ = "{version}"
+
+
+def predict(features):
+    """Return a fake score for a list of numbers."""
+    return {{"model": "mlstub", "version": __version__, "score": float(sum(features))}}
+'''
+
+MLSTUB_DEV = '''"""Stand-in for a development-only dependency (test/lint tooling)."""
+__version__ = "{version}"
+
+
+def check():
+    import mlstub
+    return mlstub.predict([1, 2])["score"] == 3.0
+'''
+
+PACKAGES = [
+    # (distribution name, version, module, source template, Requires-Dist lines)
+    ("mlstub", "1.0.0", "mlstub", MLSTUB, []),
+    ("mlstub", "1.1.0", "mlstub", MLSTUB, []),
+    ("mlstub-dev", "1.0.0", "mlstub_dev", MLSTUB_DEV, ["mlstub>=1.0"]),
+]
+
+
+def normalize(name):  # PEP 503
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def record_hash(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(name, version, module, template, requires):
+    dist = re.sub(r"[-_.]+", "_", name)  # wheel file/dist-info name form
+    info = f"{dist}-{version}.dist-info"
+    metadata = "".join([
+        "Metadata-Version: 2.1\n",
+        f"Name: {name}\n",
+        f"Version: {version}\n",
+        f"Summary: Offline test stand-in package {name}\n",
+        "Requires-Python: >=3.8\n",
+        *(f"Requires-Dist: {r}\n" for r in requires),
+    ])
+    files = {
+        f"{module}/__init__.py": template.format(version=version),
+        f"{info}/METADATA": metadata,
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: wheelhouse.sh\n"
+                         "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/top_level.txt": module + "\n",
+    }
+    record = ""
+    for path, text in files.items():
+        data = text.encode()
+        record += f"{path},{record_hash(data)},{len(data)}\n"
+    files[f"{info}/RECORD"] = record + f"{info}/RECORD,,\n"
+
+    filename = f"{dist}-{version}-py3-none-any.whl"
+    target = out / normalize(name) / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, text in files.items():
+            entry = zipfile.ZipInfo(path, EPOCH)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(entry, text)
+    return target
+
+
+def page(title, links):
+    anchors = "\n".join(f'    <a href="{html.escape(href)}">{html.escape(text)}</a><br/>'
+                        for href, text in links)
+    return (f"<!DOCTYPE html>\n<html>\n  <head><title>{html.escape(title)}</title></head>\n"
+            f"  <body>\n{anchors}\n  </body>\n</html>\n")
+
+
+wheels = {}
+for spec in PACKAGES:
+    wheels.setdefault(normalize(spec[0]), []).append(build_wheel(*spec))
+
+for project, paths in wheels.items():
+    links = [(f"{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}", p.name)
+             for p in sorted(paths)]
+    (out / project / "index.html").write_text(page(f"Links for {project}", links))
+(out / "index.html").write_text(page("Simple index", [(f"{p}/", p) for p in sorted(wheels)]))
+PY
+log "wheelhouse: $(find "$1/simple" -name '*.whl' | wc -l) wheels in $1/simple"
