@@ -1,6 +1,9 @@
+import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
+import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
 import { z } from 'zod';
 import { ensureDocs } from './docs';
+import { PACKAGE_ROOT } from './internal/data';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { resolvePythonImage } from './python-image';
@@ -76,7 +79,9 @@ export class MlDockerProject extends javascript.NodeProject {
       defaultReleaseBranch: 'main',
       packageManager: javascript.NodePackageManager.NPM,
       ...projectOptions,
-      devDeps: [...TOOLCHAIN, ...(devDeps ?? [])],
+      // The library itself first (a spec given in devDeps comes later and wins): without it,
+      // a definition that drops the devDeps line would make projen uninstall the library.
+      devDeps: [...TOOLCHAIN, ownDependencySpec(projectOptions.outdir), ...(devDeps ?? [])],
       projenrcJs: false,
       projenrcJson: false,
       jest: false,
@@ -115,6 +120,12 @@ export class MlDockerProject extends javascript.NodeProject {
     ensureDocs(this);
   }
 
+  /** Removes `docker/` directories emptied by removed services. */
+  public postSynthesize(): void {
+    super.postSynthesize();
+    removeEmptyDirs(join(this.outdir, 'docker'));
+  }
+
   private addDockerTasks(): void {
     const compose = 'docker compose -f compose.yaml';
     this.addTask('docker:build', {
@@ -134,6 +145,35 @@ export class MlDockerProject extends javascript.NodeProject {
       exec: `${compose} config -q`,
     });
   }
+}
+
+/**
+ * The dev dependency on this library: the spec the project's package.json already has
+ * (e.g. the `file:` tarball of `projen new --from`), else a range of this version.
+ */
+function ownDependencySpec(outdir: string | undefined): string {
+  try {
+    const current = JSON.parse(readFileSync(join(outdir ?? '.', 'package.json'), 'utf-8')).devDependencies?.['projen-ml-docker'];
+    if (typeof current === 'string' && current) return `projen-ml-docker@${current}`;
+  } catch {
+    // no package.json yet: a new project
+  }
+  return `projen-ml-docker@^${JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf-8')).version}`;
+}
+
+/** Removes directories under `dir` left empty (projen deletes files, not directories). */
+function removeEmptyDirs(dir: string): boolean {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    entries = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  const remaining = entries.filter((e) => !removeEmptyDirs(join(dir, e)));
+  if (remaining.length > 0) return false;
+  rmdirSync(dir);
+  return true;
 }
 
 const PROJENRC_COMPILER_OPTIONS = {

@@ -17,6 +17,7 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
     writeFileSync(file, renderTemplate('projenrc.ts.ejs', {
       name: String(args.name ?? this.project.name),
       devDeps,
+      quote: (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
     }));
     this.project.logger.info(`Project definition file was created at ${file}`);
   }
