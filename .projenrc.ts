@@ -15,14 +15,17 @@ const project = new cdk.JsiiProject({
   // user's project and this library share one copy (jsii refuses the base class otherwise).
   peerDeps: ['projen@^0.103.25', 'constructs@^10.5.0'],
   // Runtime helpers used internally only; they never appear in the public API.
-  bundledDeps: ['zod@^4.1.0', 'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4', 'ajv@^8.17.1'],
+  bundledDeps: [
+    'zod@^4.1.0', 'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4', 'ajv@^8.17.1',
+    // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
+    'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
+  ],
   devDeps: [
     '@types/ejs@^3.1.5',
-    'dockerfile-ast@^0.7.1',
     'dockerfile-utils@^0.16.3',
-    '@balena/dockerignore@^1.0.2',
     'ajv-formats@^3.0.1',
     'fast-check@^4.1.0',
+    'kubernetes-models@^5.1.0',
   ],
   release: false,
   github: false,
