@@ -1,3 +1,5 @@
+import ignore from '@balena/dockerignore';
+
 /**
  * Paths no image may receive, re-excluded after the allow-list, at any depth: data sets,
  * checkpoints and weights, virtualenvs and caches, VCS metadata, secrets and keys.
@@ -52,4 +54,15 @@ export function ignoreFileLines(allowed: readonly string[], reExcludeExceptions:
     '# Never sent, even inside an allowed folder: data, weights, environments, secrets.',
     ...ALWAYS_EXCLUDED.filter((p) => !reExcludeExceptions.includes(p)),
   ];
+}
+
+/**
+ * The always-excluded pattern that would exclude a code folder (or a file in it), if any:
+ * such a folder could never reach the image, so it is refused at synth.
+ */
+export function alwaysExcludedPattern(dir: string): string | undefined {
+  return ALWAYS_EXCLUDED.find((pattern) => {
+    const matcher = ignore().add([pattern]);
+    return matcher.ignores(dir) || matcher.ignores(`${dir}/__init__.py`);
+  });
 }
