@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
 import { z } from 'zod';
+import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
 import { Problems, checkShape } from './internal/problems';
@@ -40,6 +41,19 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default false
    */
   readonly typeCheckOnSynth?: boolean;
+
+  /**
+   * The oldest NVIDIA driver among the hosts that run this project's GPU services (what
+   * `nvidia-smi --query-gpu=driver_version --format=csv,noheader` prints there). Each GPU
+   * service picks the highest CUDA variant of its torch version whose minimum driver (under
+   * its `gpuBase`) is at most this, and refuses an explicit `cudaVersion` that needs more.
+   * The default is the R535 production branch driver of CUDA 12.2 Update 2, still the default
+   * on many cloud GPU images: it runs every PyTorch CUDA 12.x wheel through minor-version
+   * compatibility (>= 525.60.13), but nothing that needs R580 (CUDA 13.x) and no nvidia/cuda
+   * base image, whose toolkit driver is newer. Raise it once every GPU host is upgraded.
+   * @default "535.104.05"
+   */
+  readonly hostDriverVersion?: string;
 }
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
@@ -50,6 +64,7 @@ const OPTIONS_SHAPE = {
   dockerfileSyntax: z.boolean().optional(),
   devDeps: z.array(z.string()).optional(),
   typeCheckOnSynth: z.boolean().optional(),
+  hostDriverVersion: z.string().optional(),
 };
 
 /**
@@ -70,9 +85,12 @@ export class MlDockerProject extends javascript.NodeProject {
     if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
     }
-    const { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, ...projectOptions } = options ?? ({} as MlDockerProjectOptions);
-    checkShape(problems, z.object(OPTIONS_SHAPE), { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps });
+    const {
+      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ...projectOptions
+    } = options ?? ({} as MlDockerProjectOptions);
+    checkShape(problems, z.object(OPTIONS_SHAPE), { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion });
     const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
+    if (problems.count === 0 && hostDriverVersion !== undefined) checkDriverVersion(problems, 'hostDriverVersion', hostDriverVersion);
     problems.throwIfAny();
 
     super({
@@ -101,6 +119,7 @@ export class MlDockerProject extends javascript.NodeProject {
     const registry = registryOf(this);
     registry.pythonVersion = pythonVersion ?? '3.11';
     registry.dockerfileSyntax = dockerfileSyntax ?? true;
+    registry.hostDriverVersion = hostDriverVersion ?? DEFAULT_HOST_DRIVER_VERSION;
 
     const projenrc = new ScaffoldProjenrc(this, {
       runner: typeCheckOnSynth

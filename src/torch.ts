@@ -21,9 +21,13 @@ interface MatrixRow {
   readonly torchvision: string;
   readonly torchaudio: string;
   readonly cuda: string | null;
-  readonly indexUrl: string;
+  /** null: the default wheels on PyPI are that variant (torch 2.0.x with CUDA 11.7). */
+  readonly indexUrl: string | null;
   readonly pythons: string[];
 }
+
+/** PyPI's simple index, for matrix rows whose wheels are PyPI's default torch build. */
+export const PYPI_SIMPLE_INDEX = 'https://pypi.org/simple/';
 
 /** The torch version without its local label (`2.5.1+cu124` -> `2.5.1`). */
 export function publicVersion(version: string): string {
@@ -33,7 +37,7 @@ export function publicVersion(version: string): string {
 
 /** Every row of the wheel matrix. */
 export function torchMatrix(): readonly TorchWheels[] {
-  return loadData<MatrixRow[]>('torch-cuda-matrix.json').map((r) => ({ ...r, cuda: r.cuda ?? undefined }));
+  return loadData<MatrixRow[]>('torch-cuda-matrix.json').map((r) => ({ ...r, cuda: r.cuda ?? undefined, indexUrl: r.indexUrl ?? PYPI_SIMPLE_INDEX }));
 }
 
 /** Known torch versions, oldest first. */

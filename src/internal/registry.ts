@@ -1,4 +1,5 @@
 import { Project } from 'projen';
+import { DEFAULT_HOST_DRIVER_VERSION } from '../cuda';
 import type { MlService } from '../service';
 
 /** Per-project state shared by the library's constructs. */
@@ -8,6 +9,8 @@ export interface ProjectRegistry {
   dockerfileSyntax: boolean;
   /** The project's default Python minor version. */
   pythonVersion: string;
+  /** The oldest NVIDIA driver of the project's GPU hosts (the CUDA choice must run on it). */
+  hostDriverVersion: string;
   /** Files every service shares (root ignore file, runtime helpers), created once. */
   sharedFilesCreated: boolean;
 }
@@ -18,7 +21,7 @@ const registries = new WeakMap<Project, ProjectRegistry>();
 export function registryOf(project: Project): ProjectRegistry {
   let registry = registries.get(project);
   if (!registry) {
-    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', sharedFilesCreated: false };
+    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', hostDriverVersion: DEFAULT_HOST_DRIVER_VERSION, sharedFilesCreated: false };
     registries.set(project, registry);
   }
   return registry;
