@@ -1,6 +1,6 @@
 import { Component, Project } from 'projen';
 import { z } from 'zod';
-import { ignoreFileLines } from './dockerignore';
+import { alwaysExcludedPattern, ignoreFileLines } from './dockerignore';
 import { ContainerSpec } from './internal/model';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
@@ -184,6 +184,57 @@ export interface ServiceKindSpec {
   readonly defaults?: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string };
   /** Resolves the torch wheels the service installs, reporting problems (none by default). */
   readonly resolveTorch?: (problems: Problems, pythonMinor: string) => TorchWheels | undefined;
+  /**
+   * Checks the subclass's own props once the shared ones are checked, before the error is
+   * thrown, so one error lists every problem of the service.
+   */
+  readonly check?: (problems: Problems) => void;
+  /**
+   * Checks a replacement reference for the official Python image (a mirror), returning it;
+   * undefined keeps `python:<X.Y.Z>-slim-bookworm`.
+   */
+  readonly pythonImage?: (problems: Problems, python: PythonImage) => string | undefined;
+}
+
+/** What the docs say about a GPU service. Internal. */
+export interface GpuSummary {
+  readonly base: string;
+  readonly torch: string;
+  readonly cuda: string;
+  readonly minDriver: string;
+  readonly rule: string;
+  /** Base images, in Dockerfile order. */
+  readonly images: string[];
+  readonly driverCheck: boolean;
+}
+
+/** Where a service's Dockerfile gets its base images. Internal. */
+export interface ImagePlan {
+  /** Build args that select base images, in file order, with their pinned defaults. */
+  readonly baseArgs: Array<[string, string]>;
+  /** The build arg the runtime `base` stage (and so `prod`) starts from. */
+  readonly runtimeArg: string;
+  /** The runtime base image reference (the OCI `base.name` label). */
+  readonly runtimeImage: string;
+  /**
+   * Set when the official Python build is copied into a non-Python base (nvidia/cuda): the
+   * stage lines of the `python` stage, and the OS packages the copied Python links against.
+   */
+  readonly copyPython?: { readonly stage: string[]; readonly packages: string[] };
+  /** A CUDA devel image for the builder (only when CUDA extensions are compiled). */
+  readonly devel?: { readonly arg: string; readonly comment: string[]; readonly packages: string[] };
+  /** Comment lines under the title (GPU: torch, CUDA, driver minimum). */
+  readonly headerNotes: string[];
+}
+
+/** One system stage of the Dockerfile template (`base`, or the devel `builder`). */
+interface SystemStage {
+  readonly name: string;
+  readonly fromArg: string;
+  readonly setup: string[];
+  readonly copiesPython: boolean;
+  readonly aptPackages: string[];
+  readonly afterApt: string[];
 }
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
@@ -317,10 +368,15 @@ export abstract class MlService extends Component {
 
     this.sourceDir = props.sourceDir ?? `services/${this.moduleName}`;
     if (props.sourceDir !== undefined) checkRelativeDir(problems, 'sourceDir', props.sourceDir);
+    const excludedBy = alwaysExcludedPattern(this.sourceDir);
+    if (excludedBy) {
+      problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,
+        props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
+    }
 
     const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? registry.pythonVersion);
     this.python = python ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
-    this.pythonImage = this.python.image;
+    this.pythonImage = (python && spec.pythonImage?.(problems, python)) ?? this.python.image;
     this.pythonVersion = this.python.full;
 
     if (python && spec.resolveTorch) this.torch = spec.resolveTorch(problems, python.minor);
@@ -353,6 +409,7 @@ export abstract class MlService extends Component {
       if (dep instanceof MlService) this.dependencies.push(dep);
       else problems.add(`dependsOn[${i}]`, dep, 'a service construct of this project (PythonService, GpuTrainer or GpuInference)');
     });
+    spec.check?.(problems);
 
     problems.throwIfAny();
 
@@ -360,7 +417,7 @@ export abstract class MlService extends Component {
     ensureSharedFiles(project);
     new RenderedFile(this, this.dockerfilePath, (file) => this.renderDockerfile(file.marker ?? ''));
     new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
-      [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths())].join('\n') + '\n');
+      [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
     for (const tier of TIER_ORDER) this.syncTierFile(tier);
     const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.lines(RequirementTier.CORE).some((l) => /^fastapi(\[|=)/i.test(l));
     addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
@@ -464,7 +521,65 @@ export abstract class MlService extends Component {
    */
   public contextPaths(): string[] {
     const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.requirementSet.has(t)).map((t) => this.tierFilePath(t))];
-    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, this.sourceDir];
+    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, this.sourceDir, ...this._extraContextPaths()];
+  }
+
+  /**
+   * Lines appended to the ignore files after the re-exclusions (e.g. weights let back in
+   * for exactly a baked model directory).
+   * @internal
+   */
+  public _ignoreExtraLines(): string[] {
+    return [];
+  }
+
+  /**
+   * The GPU facts of the service for the docs; undefined for CPU services.
+   * @internal
+   */
+  public _gpuSummary(): GpuSummary | undefined {
+    return undefined;
+  }
+
+  /**
+   * Extra build-context paths of a service type (CUDA extension sources, a baked model).
+   * @internal
+   */
+  protected _extraContextPaths(): string[] {
+    return [];
+  }
+
+  /**
+   * The base images of the Dockerfile: by default the official Python image alone.
+   * @internal
+   */
+  protected _imagePlan(): ImagePlan {
+    return { baseArgs: [['PYTHON_IMAGE', this.pythonImage]], runtimeArg: 'PYTHON_IMAGE', runtimeImage: this.pythonImage, headerNotes: [] };
+  }
+
+  /**
+   * The prod image's entrypoint, in exec form (GPU services add the driver check after tini).
+   * @internal
+   */
+  protected _entrypoint(): string[] {
+    return [...TINI];
+  }
+
+  /**
+   * Steps run as root in the runtime block after `WORKDIR /app`, before the code is copied
+   * (directories for volumes, a baked model).
+   * @internal
+   */
+  protected _runtimeSteps(): string[] {
+    return [];
+  }
+
+  /**
+   * Builder steps after the requirement tiers, before `pip check` (CUDA extensions).
+   * @internal
+   */
+  protected _builderExtraSteps(): string[] {
+    return [];
   }
 
   /**
@@ -551,6 +666,7 @@ export abstract class MlService extends Component {
       builderSteps.push(this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, [...installed]));
       installed.push(file);
     }
+    builderSteps.push(...this._builderExtraSteps());
     builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
     const devSteps: string[] = [];
     if (this.requirementSet.has(RequirementTier.DEV)) {
@@ -567,20 +683,21 @@ export abstract class MlService extends Component {
     const runtimeBlock = [
       `ENV ${env.map(([k, v]) => `${k}=${dockerQuote(v)}`).join(' \\\n    ')}`,
       'WORKDIR /app',
+      ...this._runtimeSteps(),
       '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
       '# code changes invalidate no dependency layer.',
       `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
       `COPY ${chown} ${SHARED_CODE_DIR} /app/common`,
       `COPY ${chown} ${this.sourceDir} /app/${this.moduleName}`,
       `USER ${APP_UID}:${APP_UID}`,
-      'ENTRYPOINT ["/usr/bin/tini", "--"]',
     ].join('\n');
+    const plan = this._imagePlan();
     const health = this.healthCheck;
     const project = this.project;
     const labels: Array<[string, string]> = [
       ['org.opencontainers.image.title', `${project.name}-${this.serviceId}`],
       ['org.opencontainers.image.description', this.description],
-      ['org.opencontainers.image.base.name', this.pythonImage],
+      ['org.opencontainers.image.base.name', plan.runtimeImage],
       ['dev.projen-ml-docker.python', this.pythonVersion],
       ...this._extraLabels(),
     ];
@@ -591,13 +708,17 @@ export abstract class MlService extends Component {
       dockerfile: this.dockerfilePath,
       imageName: `${project.name}-${this.serviceId}`,
       torch: torch.length > 0,
-      baseImageArg: 'PYTHON_IMAGE',
-      baseImage: this.pythonImage,
-      aptPackages: this.aptPackages,
+      headerNotes: plan.headerNotes,
+      baseArgs: plan.baseArgs,
+      pythonStage: plan.copyPython?.stage,
+      base: this.systemStage('base', plan.runtimeArg, plan, []),
+      develBuilder: plan.devel && { ...this.systemStage('builder', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,
       builderSteps,
       devSteps,
       runtimeBlock,
+      devEntrypoint: `ENTRYPOINT ${execForm(TINI)}`,
+      entrypoint: `ENTRYPOINT ${execForm(this._entrypoint())}`,
       command: execForm(this.command),
       testCommand: execForm(this.testCommandOverride ?? this.defaultTestCommand()),
       healthcheck: health && {
@@ -608,7 +729,37 @@ export abstract class MlService extends Component {
     });
   }
 
+  /** A system stage: the base image, the exact Python (copied in when needed), OS packages, the user. */
+  private systemStage(name: string, fromArg: string, plan: ImagePlan, extraPackages: string[]): SystemStage {
+    const copy = plan.copyPython;
+    const packages = [...this.aptPackages, ...(copy?.packages ?? []), ...extraPackages].filter((p, i, all) => all.indexOf(p) === i);
+    const minor = this.python.minor;
+    return {
+      name,
+      fromArg,
+      copiesPython: copy !== undefined,
+      setup: copy ? [
+        `# Python ${this.pythonVersion} exactly as the official image builds it (interpreter, standard`,
+        '# library and pip under /usr/local), on top of this image.',
+        'COPY --from=python /usr/local/ /usr/local/',
+      ] : [],
+      aptPackages: packages,
+      afterApt: copy ? [
+        '# The copied Python must find every shared library it links (the packages above provide them):',
+        '# fail the build on anything missing, then smoke-test the standard library.',
+        'RUN set -eu; \\',
+        '    ldconfig; \\',
+        `    missing="$(find /usr/local/bin/python${minor} /usr/local/lib/libpython3* /usr/local/lib/python${minor}/lib-dynload -type f -not -name '*tkinter*' -exec ldd {} + 2>/dev/null | grep 'not found' || true)"; \\`,
+        '    if [ -n "$missing" ]; then echo "python needs libraries this image lacks:" >&2; echo "$missing" >&2; exit 1; fi; \\',
+        `    python${minor} -c 'import bz2, ctypes, decimal, hashlib, lzma, sqlite3, ssl, uuid, zlib'`,
+      ] : [],
+    };
+  }
+
 }
+
+/** tini as PID 1, in exec form. */
+const TINI: readonly string[] = ['/usr/bin/tini', '--'];
 
 /** Where services without a port write their heartbeat (inside the /tmp tmpfs). */
 export const HEARTBEAT_FILE = '/tmp/heartbeat';

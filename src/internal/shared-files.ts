@@ -11,7 +11,7 @@ export const RUNTIME_HELPERS_DIR = 'docker/runtime';
 /** Code shared by every service, copied to /app/common (user-owned sample). */
 export const SHARED_CODE_DIR = 'services/common';
 
-const RUNTIME_MODULES = ['__init__.py', 'healthcheck.py', 'heartbeat.py'];
+const RUNTIME_MODULES = ['__init__.py', 'driver_check.py', 'healthcheck.py', 'heartbeat.py'];
 
 /**
  * Creates, once per project, the files all services share: the runtime helper modules and
@@ -33,5 +33,6 @@ export function ensureSharedFiles(project: Project): void {
     '# Fallback for builders without per-Dockerfile ignore files (docker/<id>/Dockerfile.dockerignore):',
     '# the union of what every service\'s Dockerfile reads.',
     ...ignoreFileLines(registry.services.flatMap((s) => s.contextPaths())),
+    ...registry.services.flatMap((s) => s._ignoreExtraLines()),
   ].join('\n') + '\n');
 }
