@@ -53,6 +53,8 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
       '```',
     );
   }
+  const gpu = services.filter((s) => s._gpuSummary() !== undefined);
+  if (gpu.length > 0) lines.push('', ...gpuSection(gpu, registry));
   lines.push(
     '',
     '## Generated files',
@@ -93,6 +95,48 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
     '',
   );
   return lines.join('\n');
+}
+
+/** The GPU services, their CUDA choice and minimum host driver, and the rule behind it. */
+function gpuSection(services: MlService[], registry: ProjectRegistry): string[] {
+  const rows = services.map((s) => {
+    const g = s._gpuSummary()!;
+    return `| \`${s.serviceId}\` | ${g.base} | ${g.torch} | ${g.cuda} | **${g.minDriver}** | ${cell(g.rule)} | ${g.driverCheck ? 'yes' : 'no (skipDriverCheck)'} | ${g.images.map((i) => `\`${i}\``).join('<br/>')} |`;
+  });
+  return [
+    '## GPU services and host drivers',
+    '',
+    `Fitted to host driver ${registry.hostDriverVersion} (\`hostDriverVersion\`: the oldest NVIDIA driver of the GPU hosts).`,
+    'Each image carries its minimum in the `dev.projen-ml-docker.min-driver` label and checks the host',
+    'driver at start-up: it exits with a message naming the required and the found version when the',
+    'driver is older or no GPU is visible (`MLDOCKER_SKIP_DRIVER_CHECK=1` starts anyway).',
+    '',
+    '| service | gpu base | torch | cuda | minimum driver | why | start-up check | base images |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    'The rule, one per base (data: `cuda-driver-min.json` of projen-ml-docker):',
+    '',
+    '- `python-slim` (default): the official `python:<X.Y.Z>-slim-bookworm` image plus PyTorch\'s CUDA',
+    '  wheels, which carry the CUDA runtime, cuDNN, cuBLAS and NCCL. Minimum: CUDA minor-version',
+    '  compatibility of the wheels\' CUDA major (11.x: 450.80.02, 12.x: 525.60.13, 13.x: the 13.0 toolkit driver).',
+    '- `base`, `runtime`, `cudnn-runtime`: `nvidia/cuda:<version>-<flavor>-ubuntu24.04`. Its `NVIDIA_REQUIRE_CUDA`',
+    '  makes the NVIDIA runtime refuse drivers older than the toolkit driver of that CUDA release, so that',
+    '  driver is the minimum (datacenter drivers on the branches listed there may run it through forward',
+    '  compatibility; this project does not count on it).',
+    '',
+    'Python in nvidia/cuda images: every stage runs the exact Python of the service. The `python` stage is',
+    'the official `python:<X.Y.Z>-slim-bookworm` image; its `/usr/local` (interpreter, standard library, pip)',
+    'is copied into the ubuntu24.04 CUDA image, whose glibc 2.39 runs what bookworm\'s glibc 2.36 built. The',
+    'Ubuntu packages of the libraries it links are installed, and the build fails if `ldd` finds one missing.',
+    'A CUDA `devel` image is used only as the `builder` of services with `cudaExtensions`; `prod` starts from',
+    'the runtime image and copies only the virtualenv. Override any base image with its build arg',
+    '(`PYTHON_IMAGE`, `CUDA_IMAGE`, `CUDA_DEVEL_IMAGE`), e.g. for a mirror.',
+    '',
+    'In compose, GPU services reserve GPUs (`deploy.resources.reservations.devices`) and run on',
+    '`linux/amd64`. Trainers are in the `train` profile (`docker compose --profile train up trainer`), with',
+    '`shm_size`, memlock and stack ulimits, data mounted read-only and checkpoints on a named volume.',
+  ];
 }
 
 const TIER_TEXT: Record<RequirementTier, string> = {

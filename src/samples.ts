@@ -12,6 +12,10 @@ export enum SampleKind {
   FASTAPI = 'fastapi',
   /** A loop that writes the heartbeat (workers). */
   WORKER = 'worker',
+  /** A torch training loop that writes the heartbeat and checkpoints (GPU trainers). */
+  TRAINER = 'trainer',
+  /** A torch model behind a standard-library HTTP server (GPU inference). */
+  INFERENCE = 'inference',
 }
 
 /** What a sample needs to know about its service. */

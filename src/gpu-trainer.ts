@@ -1,0 +1,114 @@
+import { Project } from 'projen';
+import { z } from 'zod';
+import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { ContainerSpec } from './internal/model';
+import { Problems } from './internal/problems';
+import { SHARED_CODE_DIR } from './internal/shared-files';
+import { checkSize } from './internal/sizes';
+import { SampleKind } from './samples';
+import { APP_UID, checkRelativeDir } from './service';
+
+/** Props of a `GpuTrainer`. */
+export interface GpuTrainerProps extends GpuServiceOptions {
+  /**
+   * The training data directory, relative to the project root; mounted read-only at `/data`
+   * (`MLDOCKER_DATA_DIR`). Never copied into the image.
+   * @default "data"
+   */
+  readonly dataDir?: string;
+
+  /**
+   * Shared memory of the container (`shm_size`), used by DataLoader workers and NCCL; the
+   * memory limit must be at least this. Canonical form `<integer><k|m|g>`.
+   * @default "8g"
+   */
+  readonly shmSize?: string;
+}
+
+/** Where checkpoints are written inside the container (a named volume). */
+export const CHECKPOINT_DIR = '/checkpoints';
+/** Where the data directory is mounted (read-only). */
+export const DATA_DIR = '/data';
+/** Stack size of trainer processes (64 MiB), as NVIDIA recommends for deep learning containers. */
+const STACK_BYTES = 67108864;
+
+/**
+ * A GPU training job: PyTorch's CUDA wheels (or an nvidia/cuda base), the minimum host driver
+ * checked at start-up, data mounted read-only, checkpoints on a named volume, a heartbeat
+ * health check, and in compose the `train` profile, `shm_size`, memlock/stack ulimits and a
+ * GPU reservation (every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise).
+ */
+export class GpuTrainer extends GpuService {
+  /** The project-relative data directory mounted read-only at `/data`. */
+  public readonly dataDir: string;
+  /** The container's shared memory size. */
+  public readonly shmSize: string;
+  /** The named volume holding checkpoints. */
+  public readonly checkpointVolume: string;
+
+  constructor(project: Project, id: string, props: GpuTrainerProps) {
+    super(project, id, props);
+    this.dataDir = props.dataDir ?? 'data';
+    this.shmSize = props.shmSize ?? '8g';
+    this.checkpointVolume = `${id}-checkpoints`;
+  }
+
+  /** @internal */
+  protected _gpuKindSpec(props: GpuTrainerProps): GpuKindSpec {
+    return {
+      kindTitle: 'GPU trainer',
+      sample: SampleKind.TRAINER,
+      workload: 'job',
+      defaults: { memory: '16g', cpus: 8, pids: 8192 },
+      defaultGpuCount: 'all',
+      extraShape: { dataDir: z.string().optional(), shmSize: z.string().optional() },
+      check: (problems: Problems) => {
+        checkSize(problems, 'shmSize', props.shmSize ?? '8g', 1024 ** 4);
+        if (props.dataDir !== undefined) {
+          checkRelativeDir(problems, 'dataDir', props.dataDir);
+          checkNoOverlap(problems, 'dataDir', props.dataDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+        }
+      },
+    };
+  }
+
+  /** @internal */
+  protected _runtimeEnv(): Array<[string, string]> {
+    return [...super._runtimeEnv(), ['MLDOCKER_DATA_DIR', DATA_DIR], ['MLDOCKER_CHECKPOINT_DIR', CHECKPOINT_DIR]];
+  }
+
+  /** @internal */
+  protected _runtimeSteps(): string[] {
+    return [
+      '# The checkpoint volume\'s mount point, owned by the app user: a new named volume takes this',
+      '# directory\'s owner, so the non-root trainer can write checkpoints.',
+      `RUN install -d -o ${APP_UID} -g ${APP_UID} ${CHECKPOINT_DIR}`,
+    ];
+  }
+
+  /** @internal */
+  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
+    const gpu = super._extendContainer(spec);
+    return {
+      ...gpu,
+      shmSize: this.shmSize,
+      ulimits: { memlock: -1, stack: STACK_BYTES },
+      // `docker compose up` starts the servers; training starts with --profile train.
+      profiles: ['train'],
+      volumes: [
+        ...gpu.volumes,
+        { source: `./${this.dataDir}`, target: DATA_DIR, readOnly: true, named: false },
+        { source: this.checkpointVolume, target: CHECKPOINT_DIR, readOnly: false, named: true },
+      ],
+    };
+  }
+}
+
+/** A mount directory must not be, contain or sit inside a code or generated directory. */
+export function checkNoOverlap(problems: Problems, field: string, dir: string, others: Array<[string, string]>): void {
+  for (const [name, other] of others) {
+    if (dir === other || dir.startsWith(`${other}/`) || other.startsWith(`${dir}/`)) {
+      problems.add(`${field} overlaps ${name} ("${other}")`, dir, 'a directory outside the code and generated directories, e.g. "data" or "models"');
+    }
+  }
+}
