@@ -25,6 +25,21 @@ export interface SampleContext {
   readonly sourceDir: string;
   readonly port?: number;
   readonly healthPath?: string;
+  /** The service's command, to name the entry file it runs. */
+  readonly command: string[];
+}
+
+/**
+ * The file the command runs inside the service package: `python -m api.serve` and
+ * `uvicorn api.serve:app` both run `serve.py`; anything else gets `main.py`.
+ */
+export function entryFileName(command: readonly string[], module: string): string {
+  const prefix = `${module}.`;
+  for (const [i, arg] of command.entries()) {
+    const target = command[i - 1] === '-m' ? arg : /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(arg) ? arg.split(':')[0] : undefined;
+    if (target?.startsWith(prefix) && /^[A-Za-z_]\w*$/.test(target.slice(prefix.length))) return `${target.slice(prefix.length)}.py`;
+  }
+  return 'main.py';
 }
 
 /**
@@ -33,9 +48,10 @@ export interface SampleContext {
  */
 export function addServiceSamples(project: Project, kind: SampleKind, ctx: SampleContext): void {
   if (existsSync(join(project.outdir, ctx.sourceDir))) return;
-  const model = { ...ctx, healthPath: ctx.healthPath ?? '/health' };
+  const entry = entryFileName(ctx.command, ctx.module);
+  const model = { ...ctx, healthPath: ctx.healthPath ?? '/health', entryModule: `${ctx.module}.${entry.replace(/\.py$/, '')}` };
   new SampleFile(project, `${ctx.sourceDir}/__init__.py`, { contents: `"""${ctx.id} service package."""\n` });
-  new SampleFile(project, `${ctx.sourceDir}/main.py`, { contents: renderTemplate(`samples/${kind}_main.py.ejs`, model) });
+  new SampleFile(project, `${ctx.sourceDir}/${entry}`, { contents: renderTemplate(`samples/${kind}_main.py.ejs`, model) });
   new SampleFile(project, `${ctx.sourceDir}/test_main.py`, { contents: renderTemplate('samples/test_main.py.ejs', model) });
 }
 

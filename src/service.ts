@@ -421,7 +421,7 @@ export abstract class MlService extends Component {
     for (const tier of TIER_ORDER) this.syncTierFile(tier);
     const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.lines(RequirementTier.CORE).some((l) => /^fastapi(\[|=)/i.test(l));
     addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
-      id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath,
+      id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
     });
     const torch = this.torch;
     if (torch) {
