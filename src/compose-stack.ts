@@ -193,9 +193,9 @@ export class ComposeStack extends Component {
     const containers: ContainerSpec[] = apps.map((app) => {
       const c = app._container();
       const missing = c.dependsOn.filter((d) => !appNames.includes(d));
-      if (missing.length) problems.add(`[${app.path}] dependsOn a service outside the stack`, missing, `services of the stack: ${oneOf(appNames)}`);
+      if (missing.length) problems.addAt(app.path, 'dependsOn a service outside the stack', missing, `services of the stack: ${oneOf(appNames)}`);
       if (c.shmSize && sizeBytes(c.limits.memory) < sizeBytes(c.shmSize)) {
-        problems.add(`[${app.path}] memoryLimit is below shmSize`, c.limits.memory, `at least the shm size "${c.shmSize}" (shared memory counts against the limit)`);
+        problems.addAt(app.path, 'memoryLimit is below shmSize', c.limits.memory, `at least the shm size "${c.shmSize}" (shared memory counts against the limit)`);
       }
       return {
         ...c,
@@ -208,7 +208,7 @@ export class ComposeStack extends Component {
     for (const app of apps) {
       for (const key of Object.keys(app.environment)) {
         const linked = links.find((l) => key in l.environment);
-        if (linked) problems.add(`[${app.path}] environment.${key} is set by a backing service`, key, 'a name the backing services do not set');
+        if (linked) problems.addAt(app.path, `environment.${key} is set by a backing service`, key, 'a name the backing services do not set');
       }
     }
     const backing = [...resolved.values()].map((r) => ({ ...r.container, path: this.path, overrides: this.overrides.get(r.container.name) }));

@@ -81,7 +81,7 @@ export class MlDockerProject extends javascript.NodeProject {
   public readonly pythonVersion: string;
 
   constructor(options: MlDockerProjectOptions) {
-    const problems = new Problems(String(options?.name ?? 'project'));
+    const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
     if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
     }

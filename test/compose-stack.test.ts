@@ -182,7 +182,7 @@ describe('ComposeStack bad input', () => {
     }, '"api -> b -> api"', 'without cycles'],
     ['fails on dependsOn a service outside the stack', (p) => {
       const a = api(p); const b = new PythonService(p, 'b', { command: ['x'], dependsOn: [a] }); new ComposeStack(p, 'stack', { services: [b] }); synth(p);
-    }, 'got ["api"]', 'services of the stack'],
+    }, 'got ["api"]', 'services of the stack', 'vision/b'],
     ['fails on a service depending on itself', (p) => { const a = api(p); a.addDependsOn(a); }, 'got "api"', 'another service', 'vision/api'],
     ['fails on a backing service added twice', (p) => { api(p); new ComposeStack(p, 'stack', { backingServices: [BackingService.REDIS, BackingService.redis()] }); }, 'got "redis"', 'each backing service kind once'],
     ['fails on an unknown postgres version', (p) => { api(p); new ComposeStack(p, 'stack', { backingServices: [BackingService.postgres({ version: '13' })] }); synth(p); }, 'got "13"', '"17"'],
@@ -194,7 +194,7 @@ describe('ComposeStack bad input', () => {
     ['fails on an inline password in environment', (p) => { api(p, { environment: { DB_PASSWORD: 'hunter2' } }); }, '"DB_PASSWORD" (value hidden)', 'use a compose secret', 'vision/api'],
     ['fails on an api token in environment', (p) => { api(p, { environment: { HF_TOKEN: 'hf_abc' } }); }, '"HF_TOKEN" (value hidden)', 'use a compose secret', 'vision/api'],
     ['fails on environment keys differing only in case', (p) => { api(p, { environment: { Mode: 'a', MODE: 'b' } }); }, 'got "MODE"', 'one spelling', 'vision/api'],
-    ['fails on an app env name a backing service sets', (p) => { api(p, { environment: { DATABASE_URL: 'x' } }); new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES] }); synth(p); }, 'got "DATABASE_URL"', 'a name the backing services do not set'],
+    ['fails on an app env name a backing service sets', (p) => { api(p, { environment: { DATABASE_URL: 'x' } }); new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES] }); synth(p); }, 'got "DATABASE_URL"', 'a name the backing services do not set', 'vision/api'],
     ['fails on an app service named like a backing service', (p) => { new PythonService(p, 'redis', { command: ['x'] }); new ComposeStack(p, 'stack', { backingServices: [BackingService.REDIS] }); synth(p); }, 'got "redis"', 'app service ids other than'],
     ['fails on a memory limit with a space and unit "GB"', (p) => { api(p, { memoryLimit: '8 GB' }); }, 'got "8 GB"', 'e.g. "512m" or "8g"', 'vision/api'],
     ['fails on an ambiguous memory limit without a unit', (p) => { api(p, { memoryLimit: '1024' }); }, 'got "1024"', 'e.g. "512m" or "8g"', 'vision/api'],

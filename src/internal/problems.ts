@@ -38,6 +38,11 @@ export class Problems {
     this.list.push(`[${this.path}] ${what}: got ${show(got)}; expected ${expected}`);
   }
 
+  /** Adds a problem that belongs to another construct (found by a stack-wide check). */
+  public addAt(path: string, what: string, got: unknown, expected: string): void {
+    this.list.push(`[${path}] ${what}: got ${show(got)}; expected ${expected}`);
+  }
+
   /** Adds a problem whose "got" part is already rendered text. */
   public addRaw(what: string, got: string, expected: string): void {
     this.list.push(`[${this.path}] ${what}: got ${got}; expected ${expected}`);
