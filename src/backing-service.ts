@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadData } from './internal/data';
+import { withDigest } from './internal/digest';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf } from './internal/problems';
 
@@ -86,7 +87,6 @@ export interface ResolvedBacking {
   readonly hardening: string;
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface BackingData {
@@ -160,7 +160,7 @@ export class BackingService {
     const user = o.user ?? 'app';
     if (!IDENT.test(db)) problems.add(`${field} database`, db, 'a lowercase sql identifier (letters, digits, "_")');
     if (!IDENT.test(user)) problems.add(`${field} user`, user, 'a lowercase sql identifier (letters, digits, "_")');
-    const image = withDigest(problems, field, `postgres:${tag}`, o.digest);
+    const image = withDigest(problems, `${field} digest`, `postgres:${tag}`, o.digest);
     if (problems.count > before) return undefined;
     // PG 18 moved its volume up one level (PGDATA=/var/lib/postgresql/18/docker).
     const dataDir = Number((o.version ?? '17').split('.')[0]) >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
@@ -193,7 +193,7 @@ export class BackingService {
     checkShape(problems, z.strictObject({ version: z.string().optional(), digest: z.string().optional() }), o);
     if (problems.count > before) return undefined;
     const tag = bookwormTag(problems, `${field} version`, 'redis', o.version ?? '7.4');
-    const image = withDigest(problems, field, `redis:${tag}`, o.digest);
+    const image = withDigest(problems, `${field} digest`, `redis:${tag}`, o.digest);
     if (problems.count > before) return undefined;
     return {
       container: {
@@ -225,7 +225,7 @@ export class BackingService {
     if (!/^\d+\.\d+\.\d+$/.test(version)) problems.add(`${field} version`, version, 'a full mlflow release such as "3.15.2" (never latest)');
     const hostPort = o.hostPort ?? 5000;
     if (!(Number.isInteger(hostPort) && hostPort >= 1 && hostPort <= 65535)) problems.add(`${field} hostPort`, o.hostPort, 'an integer from 1 to 65535');
-    const image = withDigest(problems, field, `ghcr.io/mlflow/mlflow:v${version}`, o.digest);
+    const image = withDigest(problems, `${field} digest`, `ghcr.io/mlflow/mlflow:v${version}`, o.digest);
     if (problems.count > before) return undefined;
     return {
       container: {
@@ -285,13 +285,4 @@ function bookwormTag(problems: Problems, field: string, image: string, version: 
     return undefined;
   }
   return `${entry.full}-bookworm`;
-}
-
-function withDigest(problems: Problems, field: string, image: string, digest: unknown): string {
-  if (digest === undefined) return image;
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) {
-    problems.add(`${field} digest`, digest, '"sha256:" followed by 64 lowercase hex digits');
-    return image;
-  }
-  return `${image}@${digest}`;
 }

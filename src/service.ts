@@ -8,6 +8,7 @@ import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
 import { checkSize } from './internal/sizes';
+import { withDigest } from './internal/digest';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
@@ -154,6 +155,14 @@ export interface ServiceOptions {
    * @default []
    */
   readonly dependsOn?: MlService[];
+
+  /**
+   * Also pin the Python base image by digest (`sha256:` and 64 hex digits): the Dockerfile's
+   * default becomes `python:<X.Y.Z>-slim-bookworm@sha256:...`, so a re-pushed tag cannot
+   * change the image.
+   * @default - pinned by full tag only
+   */
+  readonly baseImageDigest?: string;
 }
 
 /** A service's health check, as the image and the compose file see it. */
@@ -267,6 +276,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   tmpSize: z.string().optional(),
   writableRootFilesystem: z.boolean().optional(),
   dependsOn: z.array(z.any()).optional(),
+  baseImageDigest: z.string().optional(),
 };
 
 /**
@@ -376,7 +386,8 @@ export abstract class MlService extends Component {
 
     const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? registry.pythonVersion);
     this.python = python ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
-    this.pythonImage = (python && spec.pythonImage?.(problems, python)) ?? this.python.image;
+    const pythonImage = (python && spec.pythonImage?.(problems, python)) ?? this.python.image;
+    this.pythonImage = withDigest(problems, 'baseImageDigest', pythonImage, props.baseImageDigest);
     this.pythonVersion = this.python.full;
 
     if (python && spec.resolveTorch) this.torch = spec.resolveTorch(problems, python.minor);

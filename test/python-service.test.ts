@@ -1,5 +1,6 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { MlDockerProject, MlDockerValidationError, PythonService, RequirementTier } from '../src';
+import { checkDockerfile } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
 
 const API = {
@@ -97,6 +98,16 @@ describe('PythonService output', () => {
     const out = synth(project);
     expect(out['docker/feature-store/Dockerfile']).toContain('COPY --chown=10001:10001 services/feature_store /app/feature_store');
     expect(out['services/feature_store/main.py']).toBeDefined();
+  });
+
+  test('the base image can also be pinned by digest', () => {
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const project = newProject();
+    new PythonService(project, 'api', { ...API, baseImageDigest: digest });
+    const dockerfile = synth(project)['docker/api/Dockerfile'];
+    expect(dockerfile).toContain(`ARG PYTHON_IMAGE=python:3.11.16-slim-bookworm@${digest}`);
+    expect(DockerfileParser.parse(dockerfile).getFROMs()[0].getImage()).toBe('${PYTHON_IMAGE}');
+    expect(checkDockerfile(dockerfile)).toEqual([]);
   });
 
   test('starter code is named after the module the command runs', () => {
@@ -197,6 +208,8 @@ describe('PythonService bad input', () => {
     ['fails on a heartbeat age of zero', { ...base, heartbeatMaxAge: 0 }, 'got 0', 'seconds from 10 to 86400'],
     ['fails on a negative start period', { ...base, healthCheckStartPeriod: -5 }, 'got -5', 'seconds from 0 to 3600'],
     ['fails on a multi-line description', { ...base, description: 'a\nb' }, 'got "a\\nb"', 'one line'],
+    ['fails on a malformed base image digest', { ...base, baseImageDigest: 'sha256:xyz' }, 'got "sha256:xyz"', '64 lowercase hex digits'],
+    ['fails on a base image digest without the algorithm', { ...base, baseImageDigest: 'a'.repeat(64) }, `got "${'a'.repeat(64)}"`, '"sha256:"'],
     ['fails on an uppercase service id', base, 'got "Api"', 'lowercase letters', 'Api'],
     ['fails on a service id with unicode', base, 'got "apï"', 'lowercase letters', 'apï'],
     ['fails on an empty service id', base, 'got ""', 'lowercase letters', ''],
