@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import { z } from 'zod';
 import { alwaysExcludedPattern, ignoreFileLines } from './dockerignore';
+import { withDigest } from './internal/digest';
 import { ContainerSpec } from './internal/model';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
@@ -8,7 +9,6 @@ import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
 import { checkSize } from './internal/sizes';
-import { withDigest } from './internal/digest';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
