@@ -11,3 +11,5 @@ export { MlDockerProject, MlDockerProjectOptions } from './project';
 export { SampleKind } from './samples';
 export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, MlflowOptions } from './backing-service';
 export { ComposeStack, ComposeStackProps } from './compose-stack';
+export { KubernetesManifests, KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './kubernetes';
+export { CiWorkflow, CiWorkflowProps, CiCache, HadolintThreshold, ScanSeverity } from './ci-workflow';

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
 import { z } from 'zod';
+import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
 import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
@@ -54,6 +55,21 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default "535.104.05"
    */
   readonly hostDriverVersion?: string;
+
+  /**
+   * Generate the GitHub Actions workflow `.github/workflows/containers.yml` through projen's
+   * GitHub component: it checks the synthesized files are up to date, lints every Dockerfile
+   * with hadolint, builds every image with BuildKit and a layer cache, scans it, and pushes
+   * images tagged with the git sha (and the version on `v*` tags) from the default branch.
+   * @default true
+   */
+  readonly ciWorkflow?: boolean;
+
+  /**
+   * Settings of the CI workflow (registry, cache, lint and scan thresholds). Only with `ciWorkflow`.
+   * @default - the `CiWorkflowProps` defaults
+   */
+  readonly ciWorkflowOptions?: CiWorkflowProps;
 }
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
@@ -64,6 +80,9 @@ const OPTIONS_SHAPE = {
   dockerfileSyntax: z.boolean().optional(),
   devDeps: z.array(z.string()).optional(),
   typeCheckOnSynth: z.boolean().optional(),
+  ciWorkflow: z.boolean().optional(),
+  // CiWorkflow checks its own props (strictly, by name)
+  ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
   hostDriverVersion: z.string().optional(),
 };
 
@@ -79,6 +98,8 @@ const OPTIONS_SHAPE = {
 export class MlDockerProject extends javascript.NodeProject {
   /** The project's default Python version (`3.11`). */
   public readonly pythonVersion: string;
+  /** The CI workflow, unless `ciWorkflow: false`. */
+  public readonly ciWorkflow?: CiWorkflow;
 
   constructor(options: MlDockerProjectOptions) {
     const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
@@ -86,9 +107,15 @@ export class MlDockerProject extends javascript.NodeProject {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
     }
     const {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ...projectOptions
+      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
+      ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
-    checkShape(problems, z.object(OPTIONS_SHAPE), { pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion });
+    checkShape(problems, z.object(OPTIONS_SHAPE), {
+      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
+    });
+    if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
+      problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
+    }
     const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
     if (problems.count === 0 && hostDriverVersion !== undefined) checkDriverVersion(problems, 'hostDriverVersion', hostDriverVersion);
     problems.throwIfAny();
@@ -105,7 +132,9 @@ export class MlDockerProject extends javascript.NodeProject {
       jest: false,
       release: false,
       package: false,
-      github: false,
+      // Only for the CI workflow: no mergify, no pull request lint, no build or release workflows.
+      github: ciWorkflow ?? true,
+      githubOptions: { mergify: false, pullRequestLint: false },
       buildWorkflow: false,
       depsUpgrade: false,
       pullRequestTemplate: false,
@@ -137,6 +166,7 @@ export class MlDockerProject extends javascript.NodeProject {
     this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
     this.addDockerTasks();
     ensureDocs(this);
+    if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
   }
 
   /** Removes `docker/` directories emptied by removed services. */

@@ -286,7 +286,10 @@ test('(c) a service added and removed again: its docker/<id>/ files go, its samp
   expect(added.removed).toEqual([]);
   // Shared files follow (the union ignore file, the docs, projen's manifest and its
   // .gitignore/.gitattributes entries for generated files); the api service's files do not.
-  expect(added.changed).toEqual(['.dockerignore', '.gitattributes', '.gitignore', '.projen/files.json', '.projenrc.ts', 'docs/containers.md']);
+  // The CI workflow's image matrix lists every service.
+  expect(added.changed).toEqual([
+    '.dockerignore', '.gitattributes', '.github/workflows/containers.yml', '.gitignore', '.projen/files.json', '.projenrc.ts', 'docs/containers.md',
+  ]);
   expect(read('docs/containers.md')).toContain('`worker`');
   expect(read('.dockerignore')).toContain('services/worker');
 
