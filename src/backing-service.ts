@@ -172,7 +172,7 @@ export class BackingService {
         // image directory's owner (999), so no capability is needed.
         user: '999:999',
         environment: { POSTGRES_DB: db, POSTGRES_USER: user, POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password' },
-        healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, retries: 5 },
+        healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
         tmpfs: ['/tmp:mode=1777,size=64m', '/var/run/postgresql:mode=1777,size=16m'],
         limits: { memory: '1g', cpus: 1, pids: 256 },
         volumes: [{ source: 'postgres-data', target: dataDir, readOnly: false, named: true }],
@@ -202,7 +202,7 @@ export class BackingService {
         // into the tmpfs and start from it, so the password is never a process argument.
         user: '999:999',
         command: ['sh', '-c', 'umask 077 && printf \'requirepass "%s"\\n\' "$(cat /run/secrets/redis_password)" > /tmp/redis.conf && exec redis-server /tmp/redis.conf --dir /data --appendonly yes'],
-        healthcheck: { test: ['REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 10, retries: 5 },
+        healthcheck: { test: ['REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 10, startInterval: 2, retries: 5 },
         limits: { memory: '512m', cpus: 1, pids: 128 },
         volumes: [{ source: 'redis-data', target: '/data', readOnly: false, named: true }],
         secrets: ['redis_password'],
@@ -242,6 +242,7 @@ export class BackingService {
           interval: 15,
           timeout: 5,
           startPeriod: 60,
+          startInterval: 2,
           retries: 5,
         },
         limits: { memory: '2g', cpus: 1, pids: 256 },

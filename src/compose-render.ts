@@ -47,6 +47,7 @@ function renderContainer(c: ContainerSpec, model: ComposeModel): Record<string, 
       interval: seconds(h.interval),
       timeout: seconds(h.timeout),
       start_period: seconds(h.startPeriod),
+      start_interval: seconds(h.startInterval),
       retries: h.retries,
     };
   }

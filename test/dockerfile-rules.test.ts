@@ -201,8 +201,8 @@ const BREAKS: Record<string, Break[]> = {
     { what: 'no ENTRYPOINT in prod', apply: (t) => editStage(t, 'prod', (s) => edit(s, 'ENTRYPOINT ["/usr/bin/tini", "--"]\n', '')), line: /^FROM base AS prod/ },
   ],
   'prod-healthcheck': [
-    { what: 'no HEALTHCHECK', apply: (t) => edit(t, `HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n  ${HEALTH_CMD}\n`, ''), line: /^FROM base AS prod/ },
-    { what: 'HEALTHCHECK NONE', apply: (t) => edit(t, `HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n  ${HEALTH_CMD}`, 'HEALTHCHECK NONE'), line: /^HEALTHCHECK NONE/ },
+    { what: 'no HEALTHCHECK', apply: (t) => edit(t, `HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=2s --retries=3 \\\n  ${HEALTH_CMD}\n`, ''), line: /^FROM base AS prod/ },
+    { what: 'HEALTHCHECK NONE', apply: (t) => edit(t, `HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=2s --retries=3 \\\n  ${HEALTH_CMD}`, 'HEALTHCHECK NONE'), line: /^HEALTHCHECK NONE/ },
     { what: 'probe with curl', apply: (t) => edit(t, HEALTH_CMD, 'CMD ["curl", "-fsS", "http://127.0.0.1:8000/health"]'), line: /^HEALTHCHECK/ },
     { what: 'probe with wget', apply: (t) => edit(t, HEALTH_CMD, 'CMD ["wget", "-q", "-O-", "http://127.0.0.1:8000/health"]'), line: /^HEALTHCHECK/ },
   ],

@@ -459,7 +459,7 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
     workload: 'job',
     ports: [],
     environment: { NVIDIA_DRIVER_CAPABILITIES: 'compute,utility' },
-    healthcheck: { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300'], shell: false, interval: 30, timeout: 5, startPeriod: 0, retries: 3 },
+    healthcheck: { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300'], shell: false, interval: 30, timeout: 5, startPeriod: 0, startInterval: 2, retries: 3 },
     readOnlyRootFilesystem: true,
     tmpfs: ['/tmp:exec,mode=1777,size=2g'],
     capAdd: [],
@@ -521,9 +521,9 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
   });
 
   test('shell health checks run through sh -c; HTTP checks on a port the container names', () => {
-    expect(probeHandler({ test: ['redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 0, retries: 3 }, []))
+    expect(probeHandler({ test: ['redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 0, startInterval: 2, retries: 3 }, []))
       .toEqual({ exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } });
-    const http = { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'http', 'http://127.0.0.1:8080/ready?deep=1'], shell: false, interval: 10, timeout: 5, startPeriod: 0, retries: 3 };
+    const http = { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'http', 'http://127.0.0.1:8080/ready?deep=1'], shell: false, interval: 10, timeout: 5, startPeriod: 0, startInterval: 2, retries: 3 };
     expect(probeHandler(http, [{ name: 'http', port: 8080 }])).toEqual({ httpGet: { path: '/ready?deep=1', port: 'http', scheme: 'HTTP' } });
     // a URL on a port the container does not declare keeps the exec form
     expect(probeHandler(http, [{ name: 'http', port: 9000 }])).toEqual({ exec: { command: http.test } });

@@ -54,6 +54,8 @@ export interface HealthSpec {
   readonly interval: number;
   readonly timeout: number;
   readonly startPeriod: number;
+  /** Seconds between probes during the start period (Docker Engine 25+). */
+  readonly startInterval: number;
   readonly retries: number;
 }
 
