@@ -3,7 +3,7 @@
 # user would (`projen new --from projen-ml-docker@file:<tgz>`), synthesize it and show what
 # it generated.
 #
-#   npm ci && scripts/demo.sh          # from a fresh clone
+#   npm install && scripts/demo.sh     # from a fresh clone
 #
 # Result: ./demo/vision (git-ignored), rebuilt from scratch on every run. Needs the npm
 # registry only (projen, the .projenrc.ts toolchain); the package itself comes from the tarball.
@@ -36,7 +36,7 @@ step() {
 fail() { echo "demo.sh: $*" >&2; exit 1; }
 trap 'echo "demo.sh: failed at step \"${STEP_NAME:-?}\" (line $LINENO)" >&2' ERR
 
-[[ -x "$ROOT/node_modules/.bin/projen" ]] || fail "run 'npm ci' in $ROOT first"
+[[ -x "$ROOT/node_modules/.bin/projen" ]] || fail "run 'npm install' in $ROOT first"
 PROJEN_VERSION="$(node -p "require('$ROOT/node_modules/projen/package.json').version")"
 
 step "compile (jsii -> lib/ and .jsii)"
