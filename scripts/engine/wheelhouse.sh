@@ -8,6 +8,7 @@
 # Packages (pure Python, py3-none-any):
 #   mlstub 1.0.0, mlstub 1.1.0   module `mlstub`: __version__, predict(features)
 #   mlstub-dev 1.0.0             module `mlstub_dev`: check(); requires mlstub>=1.0
+#   torch 2.5.1+cu124, torchvision 0.20.1, torchaudio 2.5.1   stand-ins of the CUDA wheels (no code)
 #
 # The wheels are zipped by hand with the host's python3 (no pip/setuptools/wheel needed),
 # with fixed timestamps so every run writes byte-identical files (stable Docker caches).
@@ -43,9 +44,18 @@ def check():
     return mlstub.predict([1, 2])["score"] == 3.0
 '''
 
+TORCH_STUB = '''"""Offline stand-in for {name} (no CUDA, no tensors): it only proves the torch tier
+installs from its own index with --index-url and the exact pins of requirements-torch.txt."""
+__version__ = "{version}"
+'''
+
 PACKAGES = [
     # (distribution name, version, module, source template, Requires-Dist lines)
     ("mlstub", "1.0.0", "mlstub", MLSTUB, []),
+    # GPU services pin torch with the wheel's local label, as PyTorch's CUDA index does.
+    ("torch", "2.5.1+cu124", "torch", TORCH_STUB, []),
+    ("torchvision", "0.20.1", "torchvision", TORCH_STUB, ["torch==2.5.1"]),
+    ("torchaudio", "2.5.1", "torchaudio", TORCH_STUB, ["torch==2.5.1"]),
     ("mlstub", "1.1.0", "mlstub", MLSTUB, []),
     ("mlstub-dev", "1.0.0", "mlstub_dev", MLSTUB_DEV, ["mlstub>=1.0"]),
 ]
@@ -71,7 +81,7 @@ def build_wheel(name, version, module, template, requires):
         *(f"Requires-Dist: {r}\n" for r in requires),
     ])
     files = {
-        f"{module}/__init__.py": template.format(version=version),
+        f"{module}/__init__.py": template.format(version=version, name=name),
         f"{info}/METADATA": metadata,
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: wheelhouse.sh\n"
                          "Root-Is-Purelib: true\nTag: py3-none-any\n",
