@@ -61,6 +61,17 @@ project.addTask('test:build', {
   exec: 'bash scripts/engine/run-suite.sh',
 });
 
+// The cache-impact report of a generated project (`npx projen docker:cache-report`).
+project.addBins({ 'mldocker-cache-report': 'lib/cache-report-cli.js' });
+
+// Benchmarks (issue 7): re-synth latency, scaling, memory, build context.
+project.addTask('bench', {
+  description: 'Benchmarks (re-synth latency vs bare and stock projen, scaling, memory, build context); writes bench/results.{json,md}',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/bench.ts',
+  receiveArgs: true,
+});
+project.addPackageIgnore('/bench/');
+
 for (const pattern of ['/.cache/', '/demo/', '/.ci/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }

@@ -13,3 +13,7 @@ export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, Mlfl
 export { ComposeStack, ComposeStackProps } from './compose-stack';
 export { KubernetesManifests, KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './kubernetes';
 export { CiWorkflow, CiWorkflowProps, CiCache, HadolintThreshold, ScanSeverity } from './ci-workflow';
+export {
+  CacheReport, CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
+  ServiceCacheReport, TargetCacheReport, TargetImpact,
+} from './cache-report';

@@ -158,6 +158,13 @@ export class MlDockerProject extends javascript.NodeProject {
     for (const [key, value] of Object.entries(PROJENRC_COMPILER_OPTIONS)) {
       projenrc.tsconfig.file.addOverride(`compilerOptions.${key}`, value);
     }
+    // Start-up is most of a re-synth: run tsx as a loader in one node process, instead of
+    // projen's `npx -y -p tsx -c "tsx ..."` (an npx resolution plus a second node process).
+    // tsx is pinned in the project's devDependencies.
+    this.defaultTask?.reset();
+    if (typeCheckOnSynth) this.defaultTask?.exec('tsc --noEmit -p tsconfig.projen.json', { name: 'typecheck' });
+    this.defaultTask?.exec('node --import tsx .projenrc.ts');
+    this.defaultTask?.env('TSX_TSCONFIG_PATH', 'tsconfig.projen.json');
     this.addTask('typecheck', {
       description: 'Type-check .projenrc.ts (synthesis itself runs it with tsx, without a type check)',
       exec: 'tsc --noEmit -p tsconfig.projen.json',
@@ -188,6 +195,11 @@ export class MlDockerProject extends javascript.NodeProject {
     this.addTask('docker:down', {
       description: 'Stop and remove the stack\'s containers and networks (volumes are kept)',
       exec: `${compose} down`,
+    });
+    this.addTask('docker:cache-report', {
+      description: 'Which build steps each kind of change re-runs or keeps CACHED, per service and target (--json, --check)',
+      exec: 'mldocker-cache-report',
+      receiveArgs: true,
     });
     this.addTask('docker:config', {
       description: 'Validate compose.yaml with Docker Compose (docker compose config -q)',
