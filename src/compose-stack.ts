@@ -9,6 +9,7 @@ import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { sizeBytes } from './internal/sizes';
+import { checkStackMembers } from './internal/stack-members';
 import { MlService } from './service';
 
 /** Props of a `ComposeStack`. */
@@ -76,15 +77,9 @@ export class ComposeStack extends Component {
       imageRegistry: z.string().optional(),
       imageTag: z.string().optional(),
     }), props ?? {})) problems.throwIfAny();
-    (props.services ?? []).forEach((s, i) => {
-      if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
-      else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
-    });
-    if (props.services) this.explicitServices = [...props.services];
-    (props.backingServices ?? []).forEach((b, i) => {
-      if (b instanceof BackingService) this.addBackingServiceTo(problems, b);
-      else problems.add(`backingServices[${i}]`, b, 'a BackingService such as BackingService.POSTGRES');
-    });
+    const members = checkStackMembers(problems, project, props.services, props.backingServices);
+    this.explicitServices = members.services;
+    this.backing.push(...members.backing);
     if (props.imageRegistry !== undefined && !REGISTRY.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
     }

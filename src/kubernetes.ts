@@ -7,6 +7,7 @@ import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { sizeBytes } from './internal/sizes';
+import { checkStackMembers } from './internal/stack-members';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
@@ -229,16 +230,9 @@ export class KubernetesManifests extends Component {
       volumeSizes: stringMap.optional(),
     }), props ?? {})) problems.throwIfAny();
 
-    (props.services ?? []).forEach((s, i) => {
-      if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
-      else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
-    });
-    if (props.services) this.explicitServices = [...props.services];
-    (props.backingServices ?? []).forEach((b, i) => {
-      if (!(b instanceof BackingService)) problems.add(`backingServices[${i}]`, b, 'a BackingService such as BackingService.POSTGRES');
-      else if (this.backing.some((x) => x.kind === b.kind)) problems.add('backing service added twice', b.kind, 'each backing service kind once');
-      else this.backing.push(b);
-    });
+    const members = checkStackMembers(problems, project, props.services, props.backingServices);
+    this.explicitServices = members.services;
+    this.backing.push(...members.backing);
     this.mode = (props.backingServiceMode as KubernetesBackingMode | undefined) ?? KubernetesBackingMode.EXTERNAL;
 
     this.hosts = { ...(props.backingServiceHosts ?? {}) };

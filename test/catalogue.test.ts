@@ -5,13 +5,14 @@
  * the offending value and say what is allowed, and leave the previous generated tree
  * exactly as it was. No TypeError, zod message, EJS stack or half-written tree, ever.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
+import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, relative } from 'path';
+import { join } from 'path';
 import {
   BackingService, ComposeStack, GpuBase, GpuInference, GpuTrainer, MlDockerProject, MlDockerProjectOptions,
   MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
+import { synthIn, tree } from './util';
 
 type Build = (p: MlDockerProject) => void;
 interface Row {
@@ -135,32 +136,6 @@ const rows: Row[] = [
   { name: 'unknown stack prop', build: stack({ service: [] }), path: 'vision/stack', got: 'unknown property "service"', expected: 'did you mean "services"' },
   { name: 'override of cap_add', build: (p) => { svc({})(p); new ComposeStack(p, 'stack').addOverride('api', 'cap_add', ['SYS_ADMIN']); }, path: 'vision/stack', got: '"cap_add"', expected: 'typed opt-outs' },
 ];
-
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files[relative(dir, full)] = readFileSync(full, 'base64');
-    }
-  };
-  walk(dir);
-  return files;
-}
-
-function synthIn(outdir: string, options: Record<string, unknown>, build: Build): void {
-  const previous = process.env.PROJEN_DISABLE_POST;
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    const project = new MlDockerProject(any({ name: 'vision', outdir, ...options }));
-    build(project);
-    project.synth();
-  } finally {
-    if (previous === undefined) delete process.env.PROJEN_DISABLE_POST;
-    else process.env.PROJEN_DISABLE_POST = previous;
-  }
-}
 
 // One previously synthesized tree every row runs over: a failing row must leave it intact.
 const dir = mkdtempSync(join(tmpdir(), 'mld-catalogue-'));

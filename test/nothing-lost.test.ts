@@ -2,40 +2,14 @@
  * Nothing is lost: a failed synth leaves the previous generated tree byte-identical, user
  * files are never overwritten or deleted, and generated files edited by hand are restored.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, relative } from 'path';
+import { join } from 'path';
 import { ComposeStack, MlDockerProject, MlDockerValidationError, PythonService } from '../src';
+import { synthIn, tree } from './util';
 import * as template from '../src/internal/template';
 
 const API = { command: ['python', '-m', 'api.main'], port: 8000, requirements: { core: ['fastapi==0.115.6'] } };
-
-function synthIn(outdir: string, build: (p: MlDockerProject) => void): void {
-  const project = new MlDockerProject({ name: 'vision', outdir });
-  build(project);
-  const previous = process.env.PROJEN_DISABLE_POST;
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    project.synth();
-  } finally {
-    if (previous === undefined) delete process.env.PROJEN_DISABLE_POST;
-    else process.env.PROJEN_DISABLE_POST = previous;
-  }
-}
-
-/** Every file under dir with its bytes, so two trees compare exactly. */
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files[relative(dir, full)] = readFileSync(full, 'base64');
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 function stack(p: MlDockerProject): void {
   new PythonService(p, 'api', API);
@@ -49,7 +23,7 @@ describe('a failed synth leaves the previous tree as it was', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'mld-lost-'));
-    synthIn(dir, stack);
+    synthIn(dir, {}, stack);
     before = tree(dir);
     expect(Object.keys(before)).toContain('docker/worker/Dockerfile');
   });
@@ -61,7 +35,7 @@ describe('a failed synth leaves the previous tree as it was', () => {
       throw new Error('template exploded');
     });
     // The worker is gone from the new definition: a lazy renderer would already have deleted its files.
-    expect(() => synthIn(dir, (p) => {
+    expect(() => synthIn(dir, {}, (p) => {
       new PythonService(p, 'api', API);
       new ComposeStack(p, 'stack');
     })).toThrow('template exploded');
@@ -69,7 +43,7 @@ describe('a failed synth leaves the previous tree as it was', () => {
   });
 
   test('when a stack-wide check fails (a host port published twice)', () => {
-    expect(() => synthIn(dir, (p) => {
+    expect(() => synthIn(dir, {}, (p) => {
       new PythonService(p, 'api', API);
       new PythonService(p, 'web', { command: ['python', '-m', 'web.main'], port: 8000 });
       new ComposeStack(p, 'stack');
@@ -78,7 +52,7 @@ describe('a failed synth leaves the previous tree as it was', () => {
   });
 
   test('when a construct rejects its props', () => {
-    expect(() => synthIn(dir, (p) => {
+    expect(() => synthIn(dir, {}, (p) => {
       new PythonService(p, 'api', { ...API, port: 0 });
     })).toThrow(MlDockerValidationError);
     expect(tree(dir)).toEqual(before);
@@ -88,14 +62,14 @@ describe('a failed synth leaves the previous tree as it was', () => {
 describe('user files', () => {
   test('sample code is written once and never overwritten or deleted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mld-lost-'));
-    synthIn(dir, stack);
+    synthIn(dir, {}, stack);
     const main = join(dir, 'services/api/main.py');
     writeFileSync(main, '# my own server\n');
     writeFileSync(join(dir, 'services/api/extra.py'), 'x = 1\n');
-    synthIn(dir, stack);
+    synthIn(dir, {}, stack);
     expect(readFileSync(main, 'utf-8')).toBe('# my own server\n');
     // removing the service removes its generated files and keeps its code
-    synthIn(dir, (p) => {
+    synthIn(dir, {}, (p) => {
       new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'] });
       new ComposeStack(p, 'stack');
     });
@@ -107,13 +81,13 @@ describe('user files', () => {
 
   test('a generated file edited by hand is restored by the next synth', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mld-lost-'));
-    synthIn(dir, stack);
+    synthIn(dir, {}, stack);
     const file = join(dir, 'docker/api/Dockerfile');
     const original = readFileSync(file, 'utf-8');
     expect(statSync(file).mode.toString(8).slice(-3)).toBe('444');
     chmodSync(file, 0o644);
     writeFileSync(file, 'FROM scratch\n');
-    synthIn(dir, stack);
+    synthIn(dir, {}, stack);
     expect(readFileSync(file, 'utf-8')).toBe(original);
   });
 });

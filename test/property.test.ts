@@ -10,8 +10,8 @@ import { DockerfileParser } from 'dockerfile-ast';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier } from '../src';
-import { validateComposeSchema } from '../src/internal/compose-schema';
 import { newProject, synth } from './util';
+import { validateComposeSchema } from '../src/internal/compose-schema';
 
 const RUNS = Number(process.env.FC_RUNS ?? 40);
 

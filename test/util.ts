@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, relative } from 'path';
 import { directorySnapshot } from 'projen/lib/util/synth';
 import { MlDockerProject, MlDockerProjectOptions, MlDockerValidationError } from '../src';
 
@@ -15,15 +15,43 @@ export function newProject(options: Partial<MlDockerProjectOptions> = {}): MlDoc
  * tests can run real tools on them.
  */
 export function synth(project: MlDockerProject): Record<string, any> {
+  withoutPostSynth(() => project.synth());
+  return directorySnapshot(project.outdir, { excludeGlobs: ['.compose-check-*'] });
+}
+
+/** Runs `fn` with projen's post-synth steps (npm install) turned off. */
+export function withoutPostSynth(fn: () => void): void {
   const previous = process.env.PROJEN_DISABLE_POST;
   process.env.PROJEN_DISABLE_POST = 'true';
   try {
-    project.synth();
+    fn();
   } finally {
     if (previous === undefined) delete process.env.PROJEN_DISABLE_POST;
     else process.env.PROJEN_DISABLE_POST = previous;
   }
-  return directorySnapshot(project.outdir, { excludeGlobs: ['.compose-check-*'] });
+}
+
+/** Builds a project in an existing directory (over its previous output) and synthesizes it. */
+export function synthIn(outdir: string, options: Record<string, unknown>, build: (p: MlDockerProject) => void): void {
+  withoutPostSynth(() => {
+    const project = new MlDockerProject({ name: 'vision', outdir, ...options } as MlDockerProjectOptions);
+    build(project);
+    project.synth();
+  });
+}
+
+/** Every file under dir with its bytes (base64), so two trees compare exactly. */
+export function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else files[relative(dir, full)] = readFileSync(full, 'base64');
+    }
+  };
+  walk(dir);
+  return files;
 }
 
 /** Runs `fn` and returns the validation error it throws (fails the test otherwise). */
@@ -35,4 +63,14 @@ export function validationError(fn: () => unknown): MlDockerValidationError {
     throw new Error(`expected MlDockerValidationError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
   }
   throw new Error('expected MlDockerValidationError, nothing was thrown');
+}
+
+/** Asserts one of our validation errors: construct path, offending value, what is allowed, no internals. */
+export function expectValidationError(build: () => unknown, where: string, got: string, expected: string): MlDockerValidationError {
+  const err = validationError(build);
+  expect(err.message).toContain(`[${where}]`);
+  expect(err.message).toContain(got);
+  expect(err.message).toContain(expected);
+  expect(err.message).not.toMatch(/TypeError|ZodError|Invalid input/);
+  return err;
 }

@@ -1,0 +1,23 @@
+import { Project } from 'projen';
+import { BackingService } from '../backing-service';
+import { MlService } from '../service';
+import { Problems } from './problems';
+
+/**
+ * Checks the `services` and `backingServices` a stack renderer (compose, Kubernetes) is
+ * given, from plain JavaScript too: services of this project, backing services each once.
+ */
+export function checkStackMembers(problems: Problems, project: Project, services: unknown[] | undefined, backing: unknown[] | undefined):
+{ services?: MlService[]; backing: BackingService[] } {
+  (services ?? []).forEach((s, i) => {
+    if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
+    else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
+  });
+  const accepted: BackingService[] = [];
+  (backing ?? []).forEach((b, i) => {
+    if (!(b instanceof BackingService)) problems.add(`backingServices[${i}]`, b, 'a BackingService such as BackingService.POSTGRES');
+    else if (accepted.some((x) => x.kind === b.kind)) problems.add('backing service added twice', b.kind, 'each backing service kind once');
+    else accepted.push(b);
+  });
+  return { services: services ? [...services] as MlService[] : undefined, backing: accepted };
+}
