@@ -198,12 +198,12 @@ describe('ignore files, property', () => {
   });
 });
 
-describe('known generator bugs', () => {
-  // A valid service whose code directory a re-exclusion matches (a service id such as data,
+describe('code folders the re-exclusions would hide', () => {
+  // A service whose code directory a re-exclusion matches (a service id such as data,
   // datasets, checkpoints, secrets, venv, wandb, mlruns, id-rsa; or a sourceDir with such a
-  // segment): the Dockerfile COPYs the directory, which its own ignore file then excludes,
-  // so `docker build` fails ("failed to walk .../services: no such file or directory" on
-  // Docker 26). Expected: the code is sent, or the definition is refused at synth.
+  // segment) would COPY a directory its own ignore file excludes, and `docker build` would
+  // fail ("failed to walk .../services: no such file or directory" on Docker 26). Such a
+  // definition must be refused at synth (it is), or its code must reach the builder.
   test.each([
     ['data', undefined],
     ['secrets', undefined],
