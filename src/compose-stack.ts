@@ -9,7 +9,7 @@ import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { sizeBytes } from './internal/sizes';
-import { checkStackMembers } from './internal/stack-members';
+import { acceptBacking, checkStackMembers } from './internal/stack-members';
 import { MlService } from './service';
 
 /** Props of a `ComposeStack`. */
@@ -102,8 +102,7 @@ export class ComposeStack extends Component {
   /** Adds a backing service; throws if the stack already has one of that kind. */
   public addBackingService(service: BackingService): BackingService {
     const problems = new Problems(this.path);
-    if (!(service instanceof BackingService)) problems.add('addBackingService', service, 'a BackingService such as BackingService.REDIS');
-    else this.addBackingServiceTo(problems, service);
+    acceptBacking(problems, this.backing, service, 'addBackingService');
     problems.throwIfAny();
     return service;
   }
@@ -158,14 +157,6 @@ export class ComposeStack extends Component {
   private currentModel(): ComposeModel {
     this.model ??= this.buildModel();
     return this.model;
-  }
-
-  private addBackingServiceTo(problems: Problems, service: BackingService): void {
-    if (this.backing.some((b) => b.kind === service.kind)) {
-      problems.add('backing service added twice', service.kind, 'each backing service kind once');
-      return;
-    }
-    this.backing.push(service);
   }
 
   private buildModel(): ComposeModel {

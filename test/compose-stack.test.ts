@@ -216,6 +216,23 @@ describe('ComposeStack bad input', () => {
     expectValidationError(() => build(project), where, got, expected);
   });
 
+  test('addService, addBackingService and addVolume return what they add and refuse duplicates', () => {
+    const project = newProject();
+    const first = new PythonService(project, 'api', API);
+    const worker = new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'] });
+    const stack = new ComposeStack(project, 'stack', { services: [first] });
+    expect(stack.addService(worker)).toBe(worker);
+    expectValidationError(() => stack.addService(worker), 'vision/stack', 'got "worker"', 'each service once');
+    expect(stack.addBackingService(BackingService.REDIS)).toBe(BackingService.REDIS);
+    expectValidationError(() => stack.addBackingService(BackingService.redis()), 'vision/stack', 'got "redis"', 'each backing service kind once');
+    expectValidationError(() => stack.addBackingService('postgres' as any), 'vision/stack', 'got "postgres"', 'a BackingService');
+    expect(stack.addVolume('scratch')).toBe('scratch');
+    expectValidationError(() => stack.addVolume('scratch'), 'vision/stack', 'got "scratch"', 'each volume once');
+    const compose = YAML.parse(synth(project)['compose.yaml']);
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'redis', 'worker']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['redis-data', 'scratch']);
+  });
+
   test('compose accepts what we refuse: a port published twice, "8 GB" and an inline password', () => {
     const { out, dir } = stackOf((p) => {
       new PythonService(p, 'api', API);

@@ -14,10 +14,13 @@ export function checkStackMembers(problems: Problems, project: Project, services
     else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
   });
   const accepted: BackingService[] = [];
-  (backing ?? []).forEach((b, i) => {
-    if (!(b instanceof BackingService)) problems.add(`backingServices[${i}]`, b, 'a BackingService such as BackingService.POSTGRES');
-    else if (accepted.some((x) => x.kind === b.kind)) problems.add('backing service added twice', b.kind, 'each backing service kind once');
-    else accepted.push(b);
-  });
+  (backing ?? []).forEach((b, i) => acceptBacking(problems, accepted, b, `backingServices[${i}]`));
   return { services: services ? [...services] as MlService[] : undefined, backing: accepted };
+}
+
+/** Appends a backing service to a stack's list, refusing anything else and a second one of a kind. */
+export function acceptBacking(problems: Problems, accepted: BackingService[], candidate: unknown, field: string): void {
+  if (!(candidate instanceof BackingService)) problems.add(field, candidate, 'a BackingService such as BackingService.POSTGRES');
+  else if (accepted.some((x) => x.kind === candidate.kind)) problems.add('backing service added twice', candidate.kind, 'each backing service kind once');
+  else accepted.push(candidate);
 }
