@@ -2,7 +2,7 @@ import { Component, Project } from 'projen';
 import { z } from 'zod';
 import { alwaysExcludedPattern, ignoreFileLines } from './dockerignore';
 import { withDigest } from './internal/digest';
-import { ContainerSpec } from './internal/model';
+import { ContainerSpec, HealthSpec } from './internal/model';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
@@ -495,7 +495,7 @@ export abstract class MlService extends Component {
       workload: this.workload,
       ports: this.port === undefined ? [] : [{ container: this.port, host: this.hostPort ?? this.port, public: this.publicPort }],
       environment: { ...this.environment },
-      healthcheck: health && { ...health, test: health.command, shell: false },
+      healthcheck: health && healthSpec(health),
       readOnlyRootFilesystem: !this.writableRoot,
       tmpfs: [`/tmp:exec,mode=1777,size=${this.tmpSize}`],
       capAdd: [],
@@ -840,6 +840,11 @@ export function checkRelativeDir(problems: Problems, field: string, value: strin
   } else if (!REL_PATH.test(value) || parts.some((p) => p === '' || p === '.') || value.endsWith('/')) {
     problems.add(field, value, 'a clean relative path of letters, digits, "_", "-", "." and "/", e.g. "services/api"');
   }
+}
+
+/** The image's health check as the neutral model's (the probe becomes `test`, in exec form). */
+function healthSpec({ command, ...timing }: ServiceHealthCheck): HealthSpec {
+  return { ...timing, test: command, shell: false };
 }
 
 /** Checks a service id before the construct exists (constructs' own error would be cryptic). */
