@@ -26,6 +26,8 @@ const project = new cdk.JsiiProject({
     'ajv-formats@^3.0.1',
     'fast-check@^4.1.0',
     'kubernetes-models@^5.1.0',
+    // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
+    'tsx@^4.20.0',
   ],
   release: false,
   github: false,

@@ -7,7 +7,7 @@ export { GpuBase, GpuPlatform } from './cuda';
 export { GpuService, GpuServiceOptions } from './gpu-service';
 export { GpuTrainer, GpuTrainerProps } from './gpu-trainer';
 export { GpuInference, GpuInferenceProps } from './gpu-inference';
-export { MlDockerProject, MlDockerProjectOptions } from './project';
+export { MlDockerProject, MlDockerProjectOptions, ProjenrcRunner } from './project';
 export { SampleKind } from './samples';
 export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, MlflowOptions } from './backing-service';
 export { ComposeStack, ComposeStackProps } from './compose-stack';

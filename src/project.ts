@@ -11,6 +11,23 @@ import { registryOf } from './internal/registry';
 import { resolvePythonImage } from './python-image';
 import { ScaffoldProjenrc } from './scaffold';
 
+/** How `npx projen` runs `.projenrc.ts`. */
+export enum ProjenrcRunner {
+  /**
+   * Plain node with a `.ts` hook (`projen-ml-docker/lib/projenrc-register`): each
+   * TypeScript file is transpiled once by esbuild and cached in `node_modules/.cache`,
+   * so an unchanged definition starts as fast as JavaScript. Loads `.projenrc.ts` as
+   * CommonJS, like tsx does in a package without `"type": "module"`.
+   */
+  CACHED = 'cached',
+  /**
+   * tsx as a node loader (`node --import tsx .projenrc.ts`): slower to start (its hooks
+   * see every module node loads), but it also resolves tsconfig `paths` aliases and loads
+   * `.mts` and `.tsx` files.
+   */
+  TSX = 'tsx',
+}
+
 /** Options of an `MlDockerProject`. */
 export interface MlDockerProjectOptions extends ProjectOptions {
   /**
@@ -36,12 +53,19 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   readonly devDeps?: string[];
 
   /**
-   * Type-check `.projenrc.ts` on every `npx projen`. Off by default: synthesis uses tsx
-   * (no type check, fast start) and strict runtime validation rejects unknown or
+   * Type-check `.projenrc.ts` on every `npx projen`. Off by default: synthesis strips types
+   * without checking them (fast start) and strict runtime validation rejects unknown or
    * misspelled props by name; the `typecheck` task (run by `docker:build`) checks types.
    * @default false
    */
   readonly typeCheckOnSynth?: boolean;
+
+  /**
+   * How `npx projen` runs `.projenrc.ts`: plain node with a cached transpile of each
+   * TypeScript file (fastest), or tsx (for tsconfig `paths` aliases, `.mts` or `.tsx` files).
+   * @default ProjenrcRunner.CACHED
+   */
+  readonly projenrcRunner?: ProjenrcRunner;
 
   /**
    * The oldest NVIDIA driver among the hosts that run this project's GPU services (what
@@ -80,6 +104,7 @@ const OPTIONS_SHAPE = {
   dockerfileSyntax: z.boolean().optional(),
   devDeps: z.array(z.string()).optional(),
   typeCheckOnSynth: z.boolean().optional(),
+  projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
   ciWorkflow: z.boolean().optional(),
   // CiWorkflow checks its own props (strictly, by name)
   ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
@@ -107,11 +132,11 @@ export class MlDockerProject extends javascript.NodeProject {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
     }
     const {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
+      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
       ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     checkShape(problems, z.object(OPTIONS_SHAPE), {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
+      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
     });
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
@@ -158,15 +183,9 @@ export class MlDockerProject extends javascript.NodeProject {
     for (const [key, value] of Object.entries(PROJENRC_COMPILER_OPTIONS)) {
       projenrc.tsconfig.file.addOverride(`compilerOptions.${key}`, value);
     }
-    // Start-up is most of a re-synth: run tsx as a loader in one node process, instead of
-    // projen's `npx -y -p tsx -c "tsx ..."` (an npx resolution plus a second node process).
-    // tsx is pinned in the project's devDependencies.
-    this.defaultTask?.reset();
-    if (typeCheckOnSynth) this.defaultTask?.exec('tsc --noEmit -p tsconfig.projen.json', { name: 'typecheck' });
-    this.defaultTask?.exec('node --import tsx .projenrc.ts');
-    this.defaultTask?.env('TSX_TSCONFIG_PATH', 'tsconfig.projen.json');
+    this.configureSynth(projenrcRunner ?? ProjenrcRunner.CACHED, typeCheckOnSynth ?? false);
     this.addTask('typecheck', {
-      description: 'Type-check .projenrc.ts (synthesis itself runs it with tsx, without a type check)',
+      description: 'Type-check .projenrc.ts (synthesis itself strips its types without checking them)',
       exec: 'tsc --noEmit -p tsconfig.projen.json',
     });
 
@@ -174,6 +193,31 @@ export class MlDockerProject extends javascript.NodeProject {
     this.addDockerTasks();
     ensureDocs(this);
     if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
+  }
+
+  /**
+   * The default task (what `npx projen` runs). Start-up is most of a re-synth, so it runs
+   * `.projenrc.ts` in one node process (not projen's `npx -y -p tsx -c "tsx ..."`: an npx
+   * resolution plus a second node process), and it keeps the PATH it was started with
+   * instead of evaluating projen's `$(npx -c "node --print process.env.PATH")` (one more
+   * npx, about 0.4 s): it starts node and nothing from node_modules/.bin. With
+   * `typeCheckOnSynth`, `tsc` comes from node_modules/.bin, so projen's PATH stays.
+   */
+  private configureSynth(runner: ProjenrcRunner, typeCheckOnSynth: boolean): void {
+    const task = this.defaultTask;
+    if (!task) return;
+    task.reset();
+    if (typeCheckOnSynth) {
+      task.exec('tsc --noEmit -p tsconfig.projen.json', { name: 'typecheck' });
+    } else {
+      task.env('PATH', '$(echo $PATH)');
+    }
+    if (runner === ProjenrcRunner.TSX) {
+      task.exec('node --import tsx .projenrc.ts');
+      task.env('TSX_TSCONFIG_PATH', 'tsconfig.projen.json');
+    } else {
+      task.exec('node --require projen-ml-docker/lib/projenrc-register .projenrc.ts');
+    }
   }
 
   /** Removes `docker/` directories emptied by removed services. */

@@ -58,6 +58,7 @@ const rows: Row[] = [
   { name: 'dockerfileSyntax as a string', project: { dockerfileSyntax: 'false' }, build: () => {}, path: 'vision', got: '"false"', expected: 'true or false' },
   { name: 'host driver not a version', project: { hostDriverVersion: 'latest' }, build: () => {}, path: 'vision', got: '"latest"', expected: 'driver version' },
   { name: 'host driver as a number', project: { hostDriverVersion: 535 }, build: () => {}, path: 'vision', got: '535', expected: 'a string' },
+  { name: 'projenrc runner not one of the enum', project: { projenrcRunner: 'fast' }, build: () => {}, path: 'vision', got: '"fast"', expected: '"cached"' },
   // PythonService: types from plain JavaScript
   { name: 'props missing entirely', build: (p) => { new PythonService(p, 'api', any(undefined)); }, path: 'vision/api', got: 'undefined', expected: 'command is required' },
   { name: 'command as a string', build: svc({ command: 'python app.py' }), path: 'vision/api', got: '"python app.py"', expected: 'a list' },

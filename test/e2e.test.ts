@@ -267,6 +267,67 @@ test('(b) npx projen without an edit leaves every file byte-identical', () => {
   expect(Object.fromEntries(Object.keys(before).map((f) => [f, statSync(join(proj, f)).mode]))).toEqual(modes);
 });
 
+test('(b2) the default task runs .projenrc.ts in plain node with a cached transpile, on the PATH it was started with', () => {
+  const task = JSON.parse(read('.projen/tasks.json')).tasks.default;
+  expect(task.steps).toEqual([{ exec: 'node --require projen-ml-docker/lib/projenrc-register .projenrc.ts' }]);
+  // Not projen's `$(npx -c "node --print process.env.PATH")`: one more npx on every synth.
+  expect(task.env).toEqual({ PATH: '$(echo $PATH)' });
+  const cache = join(proj, 'node_modules', '.cache', 'projen-ml-docker', 'projenrc');
+  expect(readdirSync(cache).filter((f) => f.endsWith('.js'))).toHaveLength(1);
+
+  // The projen CLI started without npx, on a PATH without node_modules/.bin, whose `npx`
+  // only records that it was called: synthesizes, and never evaluates projen's npx PATH.
+  const before = tree();
+  const fakeBin = join(work, 'fake-bin');
+  mkdirSync(fakeBin, { recursive: true });
+  const calls = join(work, 'npx-calls');
+  writeFileSync(join(fakeBin, 'npx'), `#!/bin/sh\necho "$*" >> '${calls}'\nexit 1\n`);
+  chmodSync(join(fakeBin, 'npx'), 0o755);
+  const path = [fakeBin, join(process.execPath, '..'), '/usr/bin', '/bin'].join(':');
+  const res = spawnSync(process.execPath, [join(proj, 'node_modules', 'projen', 'bin', 'projen')], {
+    cwd: proj, env: { ...childEnv(), PATH: path }, encoding: 'utf8',
+  });
+  expect({ status: res.status, stderr: res.status === 0 ? '' : res.stderr.slice(-3000) }).toEqual({ status: 0, stderr: '' });
+  expect(res.stderr).toContain('node --require projen-ml-docker/lib/projenrc-register .projenrc.ts');
+  expect(existsSync(calls)).toBe(false);
+  expect(diff(before, tree())).toEqual({ added: [], removed: [], changed: [] });
+});
+
+test('(b3) a bad definition: npx projen prints each problem and the .projenrc.ts line, no stack, and changes no file', () => {
+  const original = read('.projenrc.ts');
+  const before = tree();
+  const bad = projenrcWith(original, "new e2e.PythonService(project, 'bad', { command: ['python', '-m', 'bad'], port: 70000 });");
+  writeProjenrc(bad);
+  const line = bad.split('\n').findIndex((l) => l.includes("'bad'")) + 1;
+  const res = spawnSync('npx', ['projen'], { cwd: proj, env: childEnv(), encoding: 'utf8' });
+  writeProjenrc(original);
+  expect(res.status).not.toBe(0);
+  const name = JSON.parse(read('package.json')).name;
+  expect(res.stderr).toContain([
+    `projen-ml-docker: the definition is not valid (1 problem, at .projenrc.ts:${line}:1); nothing was written:`,
+    `  [${name}/bad] port: got 70000; expected an integer from 1 to 65535`,
+  ].join('\n'));
+  expect(res.stderr).not.toMatch(/^\s+at /m);
+  expect(diff(before, tree())).toEqual({ added: [], removed: [], changed: [] });
+});
+
+test('(b4) projenrcRunner: ProjenrcRunner.TSX runs .projenrc.ts with tsx instead, to the same files', () => {
+  const original = read('.projenrc.ts');
+  const before = tree();
+  const edited = projenrcWith(original).replace('new MlDockerProject({', 'new MlDockerProject({\n  projenrcRunner: e2e.ProjenrcRunner.TSX,');
+  expect(edited).toContain('projenrcRunner');
+  writeProjenrc(edited);
+  synth('npx projen (switching to tsx)');
+  const task = JSON.parse(read('.projen/tasks.json')).tasks.default;
+  expect(task.steps).toEqual([{ exec: 'node --import tsx .projenrc.ts' }]);
+  const res = synth('npx projen (with tsx)');
+  expect(res.output).toContain('node --import tsx .projenrc.ts');
+  expect(diff(before, tree())).toEqual({ added: [], removed: [], changed: ['.projen/tasks.json', '.projenrc.ts'] });
+  writeProjenrc(original);
+  synth('npx projen (back to the cached runner)');
+  expect(diff(before, tree())).toEqual({ added: [], removed: [], changed: [] });
+});
+
 test('(c) a service added and removed again: its docker/<id>/ files go, its sample code stays', () => {
   const before = tree();
   const original = read('.projenrc.ts');
