@@ -1,6 +1,4 @@
 import { Component, Project } from 'projen';
-import * as YAML from 'yaml';
-import { z } from 'zod';
 import { BackingService, ResolvedBacking } from './backing-service';
 import { ComposeModel, renderCompose } from './compose-render';
 import { validateComposeSchema } from './internal/compose-schema';
@@ -8,8 +6,10 @@ import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
+import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
 import { acceptBacking, checkStackMembers } from './internal/stack-members';
+import { YAML } from './internal/yaml';
 import { MlService } from './service';
 
 /** Props of a `ComposeStack`. */

@@ -1,13 +1,13 @@
 import { Component, Project } from 'projen';
-import * as YAML from 'yaml';
-import { z } from 'zod';
 import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
+import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
 import { checkStackMembers } from './internal/stack-members';
+import { YAML } from './internal/yaml';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
