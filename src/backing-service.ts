@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { loadData } from './internal/data';
 import { withDigest } from './internal/digest';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf } from './internal/problems';
+import { z } from './internal/shape';
 
 /** Options of the postgres preset. */
 export interface PostgresOptions {

@@ -1,10 +1,10 @@
 import { Project } from 'projen';
-import { z } from 'zod';
 import { ALWAYS_EXCLUDED } from './dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from './internal/model';
 import { Problems } from './internal/problems';
+import { z } from './internal/shape';
 import { SHARED_CODE_DIR } from './internal/shared-files';
 import { SampleKind } from './samples';
 import { APP_UID, checkRelativeDir } from './service';

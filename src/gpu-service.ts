@@ -1,5 +1,4 @@
 import { Project } from 'projen';
-import { z } from 'zod';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
@@ -7,6 +6,7 @@ import { loadData } from './internal/data';
 import { ContainerSpec, GpuSpec } from './internal/model';
 import { Problems, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
+import { Schema, z } from './internal/shape';
 import { PythonImage } from './python-image';
 import { SampleKind } from './samples';
 import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from './service';
@@ -109,7 +109,7 @@ export interface GpuKindSpec {
   readonly workload: 'server' | 'job';
   readonly defaults: { readonly memory: string; readonly cpus: number; readonly pids: number };
   readonly defaultGpuCount: number | 'all';
-  readonly extraShape: Record<string, z.ZodType>;
+  readonly extraShape: Record<string, Schema>;
   readonly check: (problems: Problems) => void;
 }
 

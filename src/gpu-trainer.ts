@@ -1,8 +1,8 @@
 import { Project } from 'projen';
-import { z } from 'zod';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from './internal/model';
 import { Problems } from './internal/problems';
+import { z } from './internal/shape';
 import { SHARED_CODE_DIR } from './internal/shared-files';
 import { checkSize } from './internal/sizes';
 import { SampleKind } from './samples';

@@ -1,5 +1,4 @@
 import { Component, Project } from 'projen';
-import { z } from 'zod';
 import { alwaysExcludedPattern, ignoreFileLines } from './dockerignore';
 import { withDigest } from './internal/digest';
 import { ContainerSpec, HealthSpec } from './internal/model';
@@ -7,6 +6,7 @@ import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
+import { Schema, z } from './internal/shape';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
 import { checkSize } from './internal/sizes';
 import { renderTemplate } from './internal/template';
@@ -185,8 +185,8 @@ export interface ServiceHealthCheck {
 export interface ServiceKindSpec {
   /** "CPU Python service", "GPU trainer", ... */
   readonly kindTitle: string;
-  /** Extra allowed prop keys of the subclass, with their zod types. */
-  readonly extraShape: Record<string, z.ZodType>;
+  /** Extra allowed prop keys of the subclass, with their schemas. */
+  readonly extraShape: Record<string, Schema>;
   /** The starter code written for a new service (default: HTTP, FastAPI or worker, from the props). */
   readonly sample?: SampleKind;
   /** Server (restarted, default) or job (runs to completion, e.g. training). */
@@ -255,7 +255,7 @@ const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
 
 const stringList = z.array(z.string());
 
-/** The zod shape of `ServiceOptions` (strict: unknown keys are reported by name). */
+/** The shape of `ServiceOptions` (strict: unknown keys are reported by name). */
 export const SERVICE_OPTIONS_SHAPE = {
   command: stringList,
   port: z.number().optional(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { Schema } from './shape';
 import { MlDockerValidationError } from '../errors';
 
 const MAX_SHOWN = 80;
@@ -92,7 +92,7 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function knownKeys(schema: Schema, path: readonly PropertyKey[]): string[] {
   let cur: any = schema;
   for (const key of path) {
     while (cur?.def?.innerType) cur = cur.def.innerType;
@@ -119,10 +119,10 @@ function describeExpected(issue: any): string {
 }
 
 /**
- * Checks the shape of props with a strict zod schema and reports problems in our own
- * words (zod's messages never reach the user). Returns true when the shape is valid.
+ * Checks the shape of props with a strict schema (./shape) and reports problems in our own
+ * words. Returns true when the shape is valid.
  */
-export function checkShape(problems: Problems, schema: z.ZodType, input: unknown): boolean {
+export function checkShape(problems: Problems, schema: Schema, input: unknown): boolean {
   const result = schema.safeParse(input);
   if (result.success) return true;
   for (const issue of result.error.issues as any[]) {
