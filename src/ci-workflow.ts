@@ -1,7 +1,7 @@
 import { Component, JsonPatch, Project, github } from 'projen';
-import { z } from 'zod';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
+import { z } from './internal/shape';
 import { MlService } from './service';
 
 /**
@@ -307,7 +307,7 @@ export class CiWorkflow extends Component {
 
   private synthJob(): github.workflows.Job {
     return {
-      name: 'Generated files are up to date',
+      name: 'Definition type-checks and generated files are up to date',
       runsOn: [this.settings.runsOn],
       permissions: { contents: github.workflows.JobPermission.READ },
       timeoutMinutes: 20,
@@ -315,6 +315,8 @@ export class CiWorkflow extends Component {
         this.checkout(),
         this.step('setupNode', { id: 'setup-node', name: 'Set up Node.js', with: { 'node-version': this.settings.nodeVersion, 'cache': 'npm' } }),
         { id: 'install', name: 'Install the .projenrc.ts toolchain', run: 'npm ci' },
+        // synthesis strips types without checking them: the type check runs here
+        { id: 'typecheck', name: 'Type-check .projenrc.ts', run: 'npx projen typecheck' },
         { id: 'synth', name: 'Synthesize', run: 'npx projen' },
         {
           id: 'diff',

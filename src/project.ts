@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
-import { z } from 'zod';
 import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
 import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
+import { z } from './internal/shape';
 import { resolvePythonImage } from './python-image';
 import { ScaffoldProjenrc } from './scaffold';
 
@@ -82,9 +82,10 @@ export interface MlDockerProjectOptions extends ProjectOptions {
 
   /**
    * Generate the GitHub Actions workflow `.github/workflows/containers.yml` through projen's
-   * GitHub component: it checks the synthesized files are up to date, lints every Dockerfile
-   * with hadolint, builds every image with BuildKit and a layer cache, scans it, and pushes
-   * images tagged with the git sha (and the version on `v*` tags) from the default branch.
+   * GitHub component: it type-checks `.projenrc.ts`, checks the synthesized files are up to
+   * date, lints every Dockerfile with hadolint, builds every image with BuildKit and a layer
+   * cache, scans it, and pushes images tagged with the git sha (and the version on `v*` tags)
+   * from the default branch.
    * @default true
    */
   readonly ciWorkflow?: boolean;

@@ -132,10 +132,12 @@ describe('CiWorkflow output', () => {
     });
   });
 
-  test('the synth job runs npx projen and fails on any difference', () => {
+  test('the synth job type-checks .projenrc.ts, runs npx projen and fails on any difference', () => {
     const job = main.workflow.jobs.synth;
-    expect(steps(job).map((s) => s.id)).toEqual(['checkout', 'setup-node', 'install', 'synth', 'diff']);
+    expect(steps(job).map((s) => s.id)).toEqual(['checkout', 'setup-node', 'install', 'typecheck', 'synth', 'diff']);
     expect(stepById(job, 'install').run).toBe('npm ci');
+    // synthesis strips types without checking them: this is where they are checked
+    expect(stepById(job, 'typecheck').run).toBe('npx projen typecheck');
     expect(stepById(job, 'synth').run).toBe('npx projen');
     expect(stepById(job, 'setup-node').with).toEqual({ 'node-version': '24', 'cache': 'npm' });
   });
