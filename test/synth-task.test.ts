@@ -42,3 +42,11 @@ test('the register and tsx it needs are installed: tsx (which brings esbuild) is
   expect(deps.tsx).toMatch(/^\^4\./);
   expect(deps.typescript).toBeDefined();
 });
+
+test('the new project\'s README says where types are checked', () => {
+  const readme = (options: Parameters<typeof newProject>[0]) => synth(newProject(options))['README.md'] as string;
+  expect(readme({})).toContain('`npx projen typecheck` checks them, and\n`npx projen docker:build` and the CI workflow run it first.');
+  expect(readme({ ciWorkflow: false })).toContain('`npx projen docker:build` runs it first.');
+  expect(readme({ typeCheckOnSynth: true })).toContain('`npx projen` type-checks `.projenrc.ts` before it runs it');
+  expect(readme({ typeCheckOnSynth: true })).not.toContain('without checking them');
+});
