@@ -50,11 +50,11 @@ TGZ_NAME="$(cd "$ROOT" && npm pack --json --pack-destination "$PACK_DIR" | node 
 TGZ="$PACK_DIR/$TGZ_NAME"
 [[ -f "$TGZ" ]] || fail "npm pack did not write $TGZ"
 CONTENTS="$(tar tzf "$TGZ")"
-for entry in package/.jsii package/lib/index.js package/lib/index.d.ts package/data/ package/templates/ \
-  package/node_modules/zod/ package/node_modules/ejs/ package/node_modules/yaml/ package/node_modules/@renovatebot/pep440/; do
+for entry in package/.jsii package/lib/index.js package/lib/index.d.ts package/lib/projenrc-register.js package/data/ package/templates/ \
+  package/node_modules/ejs/ package/node_modules/yaml/ package/node_modules/@renovatebot/pep440/; do
   grep -q "^${entry}" <<<"$CONTENTS" || fail "tarball lacks ${entry}"
 done
-echo "$TGZ ($(du -k "$TGZ" | cut -f1) KiB, $(wc -l <<<"$CONTENTS") files; .jsii, lib/, data/, templates/ and bundled zod, ejs, yaml, @renovatebot/pep440 present)"
+echo "$TGZ ($(du -k "$TGZ" | cut -f1) KiB, $(wc -l <<<"$CONTENTS") files; .jsii, lib/, data/, templates/ and bundled ejs, yaml, @renovatebot/pep440 present)"
 
 step "scaffold: projen new --from projen-ml-docker@file:$TGZ"
 rm -rf "$PROJECT_DIR"
