@@ -68,7 +68,9 @@ const stackDef = fc.record({
   syntax: fc.boolean(),
 });
 
-function build(def: fc.infer<typeof stackDef>): MlDockerProject {
+type StackDef = typeof stackDef extends fc.Arbitrary<infer T> ? T : never;
+
+function build(def: StackDef): MlDockerProject {
   const project = newProject({ dockerfileSyntax: def.syntax });
   for (const s of def.services) {
     const svc = new PythonService(project, s.id, {

@@ -42,8 +42,8 @@ describe('PythonService output', () => {
     const project = newProject();
     new PythonService(project, 'api', { ...API, requirements: { ml: ['numpy==2.1.3', 'Pandas==2.2.3'], core: ['uvicorn==0.32.1', 'fastapi==0.115.6'] } });
     const out = synth(project);
-    expect(out['docker/api/requirements-core.txt'].split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['fastapi==0.115.6', 'uvicorn==0.32.1']);
-    expect(out['docker/api/requirements-ml.txt'].split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['numpy==2.1.3', 'Pandas==2.2.3']);
+    expect(out['docker/api/requirements-core.txt'].split('\n').filter((l: string) => l && !l.startsWith('#'))).toEqual(['fastapi==0.115.6', 'uvicorn==0.32.1']);
+    expect(out['docker/api/requirements-ml.txt'].split('\n').filter((l: string) => l && !l.startsWith('#'))).toEqual(['numpy==2.1.3', 'Pandas==2.2.3']);
     expect(out['docker/api/requirements-dev.txt']).toBeUndefined();
   });
 
