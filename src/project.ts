@@ -17,13 +17,14 @@ export enum ProjenrcRunner {
    * Plain node with a `.ts` hook (`projen-ml-docker/lib/projenrc-register`): each
    * TypeScript file is transpiled once by esbuild and cached in `node_modules/.cache`,
    * so an unchanged definition starts as fast as JavaScript. Loads `.projenrc.ts` as
-   * CommonJS, like tsx does in a package without `"type": "module"`.
+   * CommonJS, like tsx does in a package without `"type": "module"` (with it, the
+   * register hands `.projenrc.ts` to tsx).
    */
   CACHED = 'cached',
   /**
    * tsx as a node loader (`node --import tsx .projenrc.ts`): slower to start (its hooks
    * see every module node loads), but it also resolves tsconfig `paths` aliases and loads
-   * `.mts` and `.tsx` files.
+   * `.mts` and `.tsx` files imported from `.projenrc.ts`.
    */
   TSX = 'tsx',
 }
@@ -62,7 +63,7 @@ export interface MlDockerProjectOptions extends ProjectOptions {
 
   /**
    * How `npx projen` runs `.projenrc.ts`: plain node with a cached transpile of each
-   * TypeScript file (fastest), or tsx (for tsconfig `paths` aliases, `.mts` or `.tsx` files).
+   * TypeScript file (fastest), or tsx (for tsconfig `paths` aliases, imported `.mts` or `.tsx` files).
    * @default ProjenrcRunner.CACHED
    */
   readonly projenrcRunner?: ProjenrcRunner;

@@ -15,8 +15,10 @@
  * Like tsx, this strips types without checking them (the `typecheck` task does that) and
  * loads `.projenrc.ts` as CommonJS (as tsx does in a package without `"type": "module"`).
  * Relative imports of other `.ts` and `.cts` files work; tsconfig `paths` aliases and
- * `.mts`/`.tsx` files do not: `projenrcRunner: ProjenrcRunner.TSX` switches a project to
- * tsx for those.
+ * imported `.mts`/`.tsx` files do not: `projenrcRunner: ProjenrcRunner.TSX` switches a
+ * project to tsx for those. An entry point node loads as an ES module (`"type": "module"`
+ * in package.json, or a `.mts` file) is run by `node --import tsx` in a child process:
+ * CommonJS hooks never see it.
  *
  * Errors are reported for people: a bad definition (MlDockerValidationError) prints its
  * problems and the `.projenrc.ts` line they came from, without a stack trace; anything
@@ -24,10 +26,12 @@
  *
  * This file is loaded on its own before anything else: it uses node built-ins only.
  */
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as Module from 'module';
 import * as path from 'path';
+import { fileURLToPath } from 'url';
 
 /** Extensions this runner compiles. `.mts` is an ES module, which CommonJS cannot load. */
 const TS_EXTENSIONS = ['.ts', '.cts'];
@@ -35,6 +39,8 @@ const CACHE_DIR = path.join('node_modules', '.cache', 'projen-ml-docker', 'proje
 const TSCONFIG = 'tsconfig.projen.json';
 /** Environment variable naming another tsconfig than `tsconfig.projen.json` (relative to cwd). */
 const TSCONFIG_ENV = 'MLDOCKER_PROJENRC_TSCONFIG';
+/** Set in the child that runs an ES-module entry point with tsx: report errors, hook nothing. */
+const CHILD_ENV = 'MLDOCKER_PROJENRC_TSX_CHILD';
 /** Set to `1` to log each compile as a cache hit or miss on stderr (used by the tests). */
 const DEBUG_ENV = 'MLDOCKER_PROJENRC_DEBUG';
 
@@ -271,16 +277,17 @@ function mapStack(stack: string): string {
   return out;
 }
 
-/** The first position in a compiled (user) file, as `file:line:column` relative to cwd. */
+/**
+ * The first stack position in the user's TypeScript (a `.ts`, `.cts` or `.mts` file outside
+ * node_modules), as `file:line:column` relative to cwd.
+ */
 function userFrame(mappedStack: string): string | undefined {
   for (const line of mappedStack.split('\n').slice(1)) {
-    for (const filename of compiled.keys()) {
-      const at = line.indexOf(`${filename}:`);
-      if (at >= 0) {
-        const position = /^:(\d+:\d+)/.exec(line.slice(at + filename.length));
-        if (position) return `${display(filename)}:${position[1]}`;
-      }
-    }
+    const match = /\(?((?:file:\/\/)?[^\s()]+\.[cm]?ts):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!match) continue;
+    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    if (file.split(/[\\/]/).includes('node_modules')) continue;
+    return `${display(file)}:${match[2]}:${match[3]}`;
   }
   return undefined;
 }
@@ -312,7 +319,62 @@ function fail(error: unknown): void {
 // ---------------------------------------------------------------------------------------
 // Registration
 
-for (const extension of TS_EXTENSIONS) {
-  (Module as unknown as { _extensions: Record<string, (module: NodeJS.Module, filename: string) => void> })._extensions[extension] = load;
+/**
+ * Whether node loads the entry point as an ES module: a `.mts` file, or a `.ts` file whose
+ * nearest package.json says `"type": "module"`. CommonJS hooks never see such a file.
+ */
+function entryIsModule(entry: string | undefined): boolean {
+  if (!entry) return false;
+  if (entry.endsWith('.mts')) return true;
+  if (!entry.endsWith('.ts')) return false;
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      // no package.json here: look further up
+    }
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: unknown }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
 }
+
+/**
+ * Runs an entry point node loads as an ES module with tsx as node's loader, in a child
+ * process (`node --import tsx`, what `ProjenrcRunner.TSX` runs), and exits with its status:
+ * CommonJS hooks never see such a file.
+ */
+function runWithTsx(entry: string): never {
+  try {
+    require.resolve('tsx/package.json', { paths: [cwd] });
+  } catch {
+    throw new RunnerError(`${display(entry)} is loaded as an ES module (a .mts file, or "type": "module" in package.json), which needs tsx: it is not installed (it is a devDependency of this project); run \`npm install\``);
+  }
+  const tsconfigName = process.env[TSCONFIG_ENV] || TSCONFIG;
+  const env = { ...process.env };
+  if (!env.TSX_TSCONFIG_PATH && fs.existsSync(path.resolve(cwd, tsconfigName))) env.TSX_TSCONFIG_PATH = tsconfigName;
+  debug(`${display(entry)} is an ES module: running it with node --import tsx`);
+  // the child loads this file too, for its error reports only
+  env[CHILD_ENV] = '1';
+  const child = spawnSync(process.execPath, ['--require', __filename, '--import', 'tsx', entry, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  process.exit(child.status ?? 1);
+}
+
 process.on('uncaughtException', fail);
+const entry = process.argv[1];
+if (process.env[CHILD_ENV] === '1') {
+  // tsx loads the entry point (see runWithTsx); processes this one starts are ordinary again
+  delete process.env[CHILD_ENV];
+} else if (entryIsModule(entry)) {
+  runWithTsx(entry!);
+} else {
+  for (const extension of TS_EXTENSIONS) {
+    (Module as unknown as { _extensions: Record<string, (module: NodeJS.Module, filename: string) => void> })._extensions[extension] = load;
+  }
+}

@@ -146,6 +146,43 @@ new Box();
   });
 });
 
+describe('an entry point node loads as an ES module', () => {
+  test('"type": "module" in package.json: tsx runs it (top-level await works)', () => {
+    const dir = project({
+      'package.json': '{ "type": "module" }\n',
+      '.projenrc.ts': 'const n: number = await Promise.resolve(2);\nconsole.log(`esm ${n} ${typeof require}`);\n',
+    });
+    const res = runIn(dir);
+    expect(res.stderr.trim()).toBe('');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe('esm 2 undefined\n');
+    expect(res.log).toEqual(['projenrc-register: .projenrc.ts is an ES module: running it with node --import tsx']);
+  });
+
+  test('its errors are reported the same way, bad definitions with their .projenrc.ts line', () => {
+    const errors = join(ROOT, 'src', 'errors.ts').replace(/\\/g, '/');
+    const dir = project({
+      'package.json': '{ "type": "module" }\n',
+      '.projenrc.ts': `import { MlDockerValidationError } from '${errors}';\nconst port: number = 70000;\nthrow new MlDockerValidationError([\`[vision/api] port: got \${port}; expected an integer from 1 to 65535\`]);\n`,
+    });
+    const res = runIn(dir);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe([
+      'projen-ml-docker: the definition is not valid (1 problem, at .projenrc.ts:3:7); nothing was written:',
+      '  [vision/api] port: got 70000; expected an integer from 1 to 65535',
+      '',
+    ].join('\n'));
+  });
+
+  test('without tsx it says what to install', () => {
+    const dir = project({ 'package.json': '{ "type": "module" }\n', '.projenrc.ts': 'console.log(1);\n' }, { tsx: false });
+    const res = runIn(dir);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe('projen-ml-docker: .projenrc.ts is loaded as an ES module (a .mts file, or "type": "module" in package.json), '
+      + 'which needs tsx: it is not installed (it is a devDependency of this project); run `npm install`\n');
+  });
+});
+
 describe('errors', () => {
   test('a bad definition prints its problems and the .projenrc.ts line, without a stack trace', () => {
     const errors = join(ROOT, 'src', 'errors.ts').replace(/\\/g, '/');
