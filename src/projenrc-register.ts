@@ -283,7 +283,8 @@ function mapStack(stack: string): string {
  */
 function userFrame(mappedStack: string): string | undefined {
   for (const line of mappedStack.split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?[^\s()]+\.[cm]?ts):(\d+):(\d+)\)?\s*$/.exec(line);
+    // `at fn (/a dir/.projenrc.ts:3:7)` or `at /a dir/.projenrc.ts:3:7` (paths may hold spaces)
+    const match = /(?:\(|^\s*at )((?:file:\/\/)?[^()]+?\.[cm]?ts):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!match) continue;
     const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
     if (file.split(/[\\/]/).includes('node_modules')) continue;

@@ -30,8 +30,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 let count = 0;
 
 /** A project directory with the given files and a node_modules that holds tsx (unless `tsx: false`). */
-function project(files: Record<string, string>, options: { tsx?: boolean } = {}): string {
-  const dir = join(work, `p${++count}`);
+function project(files: Record<string, string>, options: { tsx?: boolean; name?: string } = {}): string {
+  const dir = join(work, options.name ?? `p${++count}`);
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   if (options.tsx !== false) symlinkSync(join(ROOT, 'node_modules', 'tsx'), join(dir, 'node_modules', 'tsx'));
   for (const [name, text] of Object.entries(files)) {
@@ -195,7 +195,8 @@ function check(s: Shape): void {
 }
 check(shape);
 `;
-    const dir = project({ '.projenrc.ts': definition });
+    // a directory name with a space: the location is still found
+    const dir = project({ '.projenrc.ts': definition }, { name: 'my project' });
     const res = runIn(dir);
     expect(res.status).toBe(1);
     expect(res.stderr).toBe([
