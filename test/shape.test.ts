@@ -121,7 +121,7 @@ function realSchemas(): Schema[] {
     // backing services check their options when the stack resolves them, at synth
     synth(project);
     const seen = new Map<string, Schema>();
-    for (const [, schema] of spy.mock.calls) seen.set(JSON.stringify(describe(schema)), schema);
+    for (const [, schema] of spy.mock.calls) seen.set(JSON.stringify(structure(schema)), schema);
     return [...seen.values()];
   } finally {
     spy.mockRestore();
@@ -129,14 +129,14 @@ function realSchemas(): Schema[] {
 }
 
 /** A schema as plain data, to tell schemas apart. */
-function describe(schema: Schema): unknown {
+function structure(schema: Schema): unknown {
   const def = schema.def;
   switch (def.type) {
     case 'enum': return { enum: def.values };
-    case 'array': return { array: describe(def.element) };
-    case 'record': return { record: describe(def.valueType) };
-    case 'optional': return { optional: describe(def.innerType) };
-    case 'object': return { object: Object.fromEntries(Object.entries(def.shape).map(([k, v]) => [k, describe(v)])), strict: def.strict };
+    case 'array': return { array: structure(def.element) };
+    case 'record': return { record: structure(def.valueType) };
+    case 'optional': return { optional: structure(def.innerType) };
+    case 'object': return { object: Object.fromEntries(Object.entries(def.shape).map(([k, v]) => [k, structure(v)])), strict: def.strict };
     default: return def.type;
   }
 }
