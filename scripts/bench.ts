@@ -33,10 +33,11 @@
  */
 import { SpawnSyncReturns, execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
-import { cpus, loadavg, totalmem } from 'os';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'os';
 import { basename, join, relative } from 'path';
 import ignore from '@balena/dockerignore';
+import { MlDockerProject, ProjenrcRunner } from '../src';
 import { CacheReport } from '../src/cache-report';
 
 const ROOT = join(__dirname, '..');
@@ -172,13 +173,31 @@ console.error('BENCH_PHASES ' + JSON.stringify({ origin: performance.timeOrigin,
 }
 
 /**
- * A bare projen NodeProject with the same trimmed options, dependencies and default task as
- * an MlDockerProject with the given runner (the same command, the same PATH handling).
+ * The default task an MlDockerProject with this runner generates (its env and commands),
+ * read from the library itself, so the bare project runs exactly what the full one does.
  */
-function bareStack(devDeps: string[], runner: 'cached' | 'tsx'): string {
-  const task = runner === 'tsx'
-    ? ["project.defaultTask.exec('node --import tsx .projenrc.ts');", "project.defaultTask.env('TSX_TSCONFIG_PATH', 'tsconfig.projen.json');"]
-    : ["project.defaultTask.exec('node --require projen-ml-docker/lib/projenrc-register .projenrc.ts');"];
+function defaultTaskOf(runner: ProjenrcRunner): string[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-task-'));
+  try {
+    const task = new MlDockerProject({ name: 'vision', outdir, projenrcRunner: runner }).defaultTask!;
+    return [
+      'project.defaultTask.reset();',
+      ...Object.entries(task.envVars).map(([k, v]) => `project.defaultTask.env(${JSON.stringify(k)}, ${JSON.stringify(v)});`),
+      ...task.steps.map((step) => {
+        if (!step.exec) throw new Error(`bench: the default task has a step that is not a command: ${JSON.stringify(step)}`);
+        return `project.defaultTask.exec(${JSON.stringify(step.exec)});`;
+      }),
+    ];
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A bare projen NodeProject with the same trimmed options, dependencies and default task as
+ * an MlDockerProject with the given runner (the same commands, the same PATH handling).
+ */
+function bareStack(devDeps: string[], runner: ProjenrcRunner): string {
   return `// Benchmark definition (scripts/bench.ts): a bare NodeProject, same default task as MlDockerProject (${runner} runner).
 const t0 = performance.now();
 const { javascript, typescript } = require('projen');
@@ -190,9 +209,7 @@ const project = new javascript.NodeProject({
   buildWorkflow: false, depsUpgrade: false, pullRequestTemplate: false, entrypoint: '', licensed: false,
 });
 new typescript.ProjenrcTs(project, { runner: typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json' }) });
-project.defaultTask.reset();
-project.defaultTask.env('PATH', '$(echo $PATH)');
-${task.join('\n')}
+${defaultTaskOf(runner).join('\n')}
 const t2 = performance.now();
 project.synth();
 const t3 = performance.now();
@@ -263,7 +280,7 @@ function setUp(o: Options): Setup {
   const dirs: Record<string, string> = { full: consumer };
   const variants: Array<[string, string]> = [
     ['full-edited', FULL_STACK], ['full-tsx', withTsx(FULL_STACK)],
-    ['bare', bareStack(devDeps, 'cached')], ['bare-tsx', bareStack(devDeps, 'tsx')], ['empty', EMPTY_STACK],
+    ['bare', bareStack(devDeps, ProjenrcRunner.CACHED)], ['bare-tsx', bareStack(devDeps, ProjenrcRunner.TSX)], ['empty', EMPTY_STACK],
     ...SCALES.map((n): [string, string] => [`scale-${n}`, scaleStack(n)]),
   ];
   for (const [name, text] of variants) {
