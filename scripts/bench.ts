@@ -74,6 +74,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--skip-profile') o.skipProfile = true;
     else if (a === '--reuse') o.reuse = true;
     else if (a === '--tgz') o.tgz = argv[++i];
+    else if (a === '--') continue; // `npx projen bench -- --runs 12` passes the separator through
     else throw new Error(`unknown option ${a}`);
   }
   if (o.runs < 10) process.stderr.write('bench: fewer than 10 runs per variant; the issue asks for at least 10\n');
