@@ -1,0 +1,40 @@
+/**
+ * Shared shapes and builders of the bad-input catalogue (test/catalogue.test.ts). Rows live in
+ * test/catalogue/*.rows.ts, one file per area; each exports `rows: Row[]`.
+ */
+import {
+  ComposeStack, GpuInference, GpuTrainer, MlDockerProject, MlDockerProjectOptions, PythonService,
+} from '../../src';
+
+export type Build = (p: MlDockerProject) => void;
+export interface Row {
+  readonly name: string;
+  readonly project?: Partial<MlDockerProjectOptions> | Record<string, unknown>;
+  readonly build: Build;
+  readonly path: string;
+  readonly got: string;
+  readonly expected: string;
+}
+
+export const CMD = ['python', '-m', 'app.main'];
+export const any = (v: unknown) => v as any;
+export const svc = (props: Record<string, unknown>, id = 'api'): Build => (p) => {
+  new PythonService(p, id, any({ command: CMD, ...props }));
+};
+export const trainer = (props: Record<string, unknown>): Build => (p) => {
+  new GpuTrainer(p, 'trainer', any({ torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], ...props }));
+};
+export const inference = (props: Record<string, unknown>): Build => (p) => {
+  new GpuInference(p, 'inference', any({ torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'inference.serve'], ...props }));
+};
+export const stack = (props: Record<string, unknown>, services: Build = svc({ port: 8000 })): Build => (p) => {
+  services(p);
+  new ComposeStack(p, 'stack', any(props));
+};
+
+export function cycle(p: MlDockerProject): void {
+  const a = new PythonService(p, 'a', { command: CMD });
+  const b = new PythonService(p, 'b', { command: CMD, dependsOn: [a] });
+  a.addDependsOn(b);
+  new ComposeStack(p, 'stack');
+}
