@@ -41,6 +41,9 @@ const project = new cdk.JsiiProject({
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/engine/'],
       testTimeout: 120_000,
+      // The run fails when a test changed the repository: tests write only inside temp folders.
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
     },
   },
   tsconfigDev: {

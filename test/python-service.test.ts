@@ -139,7 +139,7 @@ describe('PythonService output', () => {
 
   test('output is deterministic: same definition, same bytes', () => {
     const build = () => {
-      const project = newProject({ outdir: undefined });
+      const project = newProject();
       const api = new PythonService(project, 'api', API);
       api.addRequirement(RequirementTier.ML, 'numpy==2.1.3');
       new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'], torchVersion: '2.5.1' });

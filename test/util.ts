@@ -4,9 +4,13 @@ import { join, relative } from 'path';
 import { directorySnapshot } from 'projen/lib/util/synth';
 import { MlDockerProject, MlDockerProjectOptions, MlDockerValidationError } from '../src';
 
-/** A fresh project in its own temp dir (no post-synth install). */
+/**
+ * A fresh project in its own temp dir (no post-synth install). An `outdir` left undefined
+ * still gets a temp dir: in test mode projen would otherwise write into the current
+ * directory when it lies under the temp directory (a clone made there would be overwritten).
+ */
 export function newProject(options: Partial<MlDockerProjectOptions> = {}): MlDockerProject {
-  return new MlDockerProject({ name: 'vision', outdir: mkdtempSync(join(tmpdir(), 'mld-')), ...options });
+  return new MlDockerProject({ name: 'vision', ...options, outdir: options.outdir ?? mkdtempSync(join(tmpdir(), 'mld-')) });
 }
 
 /**

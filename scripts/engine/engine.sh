@@ -54,23 +54,9 @@ system_apt_install() {
     || { printf '%s\n' "$out" >&2; die "apt-get install $* failed"; }
 }
 
-# Fetch the trixie .debs into $ENGINE_HOME/debs with a private apt configuration: its own
-# one-line sources file, lists and cache, so the system's sources and lists stay as they are.
+# Fetch the trixie .debs into $ENGINE_HOME/debs (see trixie_download in lib.sh).
 download_trixie_debs() {
-  local apt=$ENGINE_HOME/apt debs=$ENGINE_HOME/debs mirror opts
-  mirror=$(debian_mirror)
-  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
-    >"$apt/sources.list"
-  opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
-    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-    # $ENGINE_HOME may not be writable for apt's unprivileged _apt download user
-    -o APT::Sandbox::User=root)
-  log "fetching trixie package lists..."
-  apt-get "${opts[@]}" update >/dev/null
-  rm -rf "$debs" && mkdir -p "$debs"
-  log "downloading ${TRIXIE_PACKAGES[*]}..."
-  (cd "$debs" && apt-get "${opts[@]}" download "${TRIXIE_PACKAGES[@]}" >/dev/null)
+  trixie_download "$ENGINE_HOME/apt" "$ENGINE_HOME/debs" "${TRIXIE_PACKAGES[@]}"
 }
 
 cmd_install() {

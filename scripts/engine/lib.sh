@@ -63,6 +63,27 @@ debian_mirror() {
   echo "${uri%/}"
 }
 
+# trixie_download APT_DIR DEST_DIR PACKAGE...: downloads the packages' .debs from Debian's
+# trixie suite into DEST_DIR with a private apt configuration under APT_DIR (its own one-line
+# sources file, lists and cache), so the system's sources, lists and packages stay as they are.
+trixie_download() {
+  local apt=$1 debs=$2 mirror opts
+  shift 2
+  mirror=$(debian_mirror)
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+    >"$apt/sources.list"
+  opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+    # the directory may not be writable for apt's unprivileged _apt download user
+    -o APT::Sandbox::User=root)
+  log "fetching trixie package lists..."
+  apt-get "${opts[@]}" update >/dev/null
+  rm -rf "$debs" && mkdir -p "$debs"
+  log "downloading $*..."
+  (cd "$debs" && apt-get "${opts[@]}" download "$@" >/dev/null)
+}
+
 engine_env() {
   export DOCKER_HOST=unix://$ENGINE_SOCK
 }

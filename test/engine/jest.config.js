@@ -6,6 +6,9 @@ module.exports = {
   testMatch: ['<rootDir>/test/engine/**/*.test.ts'],
   // Builds, health checks (30 s probe interval) and compose up take minutes, not seconds.
   testTimeout: 300000,
+  // The run fails when a test changed the repository: tests write only inside temp folders.
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   transform: {
     '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
   },
