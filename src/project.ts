@@ -114,6 +114,25 @@ const OPTIONS_SHAPE = {
 };
 
 /**
+ * The options inherited from projen's `ProjectOptions`, passed on to projen as they are (projen
+ * reads them). Every other key is refused by name, so a misspelled option (`pythonVerison`) or
+ * one of a projen project type this project is not (`jest`, `release`) never passes silently.
+ */
+const INHERITED_OPTIONS = [
+  'name', 'parent', 'outdir', 'logging', 'projenCommand', 'renovatebot', 'renovatebotOptions',
+  'commitGenerated', 'gitOptions', 'gitIgnoreOptions', 'projectTree',
+];
+
+/** Inherited options this project sets itself: accepted only with the value it would set. */
+const FIXED_OPTIONS: Record<string, { value: unknown; why: string }> = {
+  projenrcJson: { value: false, why: '.projenrc.ts is the definition (no .projenrc.json)' },
+  projenrcJsonOptions: { value: undefined, why: '.projenrc.ts is the definition (no .projenrc.json)' },
+};
+
+/** Every key `MlDockerProjectOptions` has (test/project-options.test.ts holds it to the interface). */
+export const PROJECT_OPTION_KEYS: readonly string[] = [...Object.keys(OPTIONS_SHAPE), ...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].sort();
+
+/**
  * A project for containerized machine-learning Python services.
  *
  * A projen `NodeProject` (package.json holds the `.projenrc.ts` toolchain) trimmed of what
@@ -137,9 +156,14 @@ export class MlDockerProject extends javascript.NodeProject {
       pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
       ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
-    checkShape(problems, z.object(OPTIONS_SHAPE), {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
-    });
+    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].map((k) => [k, z.any().optional()]));
+    checkShape(problems, z.strictObject({ ...OPTIONS_SHAPE, ...inherited }), options ?? {});
+    for (const [key, fixed] of Object.entries(FIXED_OPTIONS)) {
+      const given = (options as unknown as Record<string, unknown> | undefined)?.[key];
+      if (given !== undefined && given !== fixed.value) {
+        problems.add(`${key} is not used by MlDockerProject: ${fixed.why}`, given, fixed.value === undefined ? `no ${key}` : `no ${key}, or ${JSON.stringify(fixed.value)}`);
+      }
+    }
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
