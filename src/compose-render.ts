@@ -13,6 +13,33 @@ export interface ComposeModel {
   readonly tag: string;
 }
 
+/**
+ * The compose profile of GPU services that have no profile of their own: `docker compose up`
+ * on a host without an NVIDIA runtime would fail on their device reservations, so they start
+ * only with `--profile gpu` (the `docker:up` task adds it where `docker info` lists an NVIDIA
+ * runtime).
+ */
+export const GPU_PROFILE = 'gpu';
+
+/**
+ * Each container's compose profiles: its own, else `gpu` for a GPU service, else `gpu` for a
+ * service that waits for one (compose refuses a dependency on a service it does not start).
+ */
+export function composeProfiles(containers: readonly ContainerSpec[]): Map<string, string[]> {
+  const profiles = new Map(containers.map((c) => [c.name, c.profiles?.length ? [...c.profiles] : c.gpu ? [GPU_PROFILE] : []]));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const c of containers) {
+      if (profiles.get(c.name)!.length > 0) continue;
+      if (c.dependsOn.some((d) => profiles.get(d)?.includes(GPU_PROFILE))) {
+        profiles.set(c.name, [GPU_PROFILE]);
+        changed = true;
+      }
+    }
+  }
+  return profiles;
+}
+
 /** Compose interpolates `$`: every literal `$` becomes `$$`. */
 function escape(value: string): string {
   return value.replace(/\$/g, '$$$$');
@@ -22,12 +49,12 @@ function seconds(n: number): string {
   return `${n}s`;
 }
 
-function renderContainer(c: ContainerSpec, model: ComposeModel): Record<string, unknown> {
+function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (c.build) out.build = { context: '.', dockerfile: c.build.dockerfile, target: c.build.target };
   out.image = c.imageIsBuilt ? `${model.registry ? `${model.registry}/` : ''}${c.image}:${model.tag}` : c.image;
   if (c.platform) out.platform = c.platform;
-  if (c.profiles?.length) out.profiles = [...c.profiles];
+  if (profiles.length) out.profiles = profiles;
   if (c.command) out.command = c.command.map(escape);
   out.restart = c.workload === 'job' ? 'on-failure' : 'unless-stopped';
   if (c.user) out.user = c.user;
@@ -91,9 +118,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Renders the Compose Specification document (no `version:` key) as a plain object. */
 export function renderCompose(model: ComposeModel): Record<string, unknown> {
+  const profiles = composeProfiles(model.containers);
   const doc: Record<string, unknown> = {
     name: model.name,
-    services: Object.fromEntries(model.containers.map((c) => [c.name, renderContainer(c, model)])),
+    services: Object.fromEntries(model.containers.map((c) => [c.name, renderContainer(c, model, profiles.get(c.name)!)])),
     networks: {
       // Backing services live on an internal network: no route out, nothing published.
       backend: { internal: true },

@@ -1,6 +1,6 @@
 import { Component, Project } from 'projen';
 import { BackingService, ResolvedBacking } from './backing-service';
-import { ComposeModel, renderCompose } from './compose-render';
+import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { validateComposeSchema } from './internal/compose-schema';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
@@ -9,6 +9,7 @@ import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
 import { acceptBacking, checkStackMembers } from './internal/stack-members';
+import { renderTemplate } from './internal/template';
 import { YAML } from './internal/yaml';
 import { MlService } from './service';
 
@@ -93,10 +94,11 @@ export class ComposeStack extends Component {
 
     new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
+    new RenderedFile(this, 'docker/up.sh', (file) => this.renderUpScript(file.marker ?? ''), true);
     project.gitignore.exclude('/secrets/');
     const up = project.tasks.tryFind('docker:up');
     up?.reset('sh docker/ensure-secrets.sh');
-    up?.exec('docker compose -f compose.yaml up -d --wait');
+    up?.exec('sh docker/up.sh', { receiveArgs: true });
   }
 
   /** Adds a backing service; throws if the stack already has one of that kind. */
@@ -265,6 +267,26 @@ export class ComposeStack extends Component {
       },
     });
     return `# ${marker}\n${doc.toString({ lineWidth: 0 })}`;
+  }
+
+  /** `docker/up.sh`: compose up with the gpu profile where the engine has an NVIDIA runtime, limits fitted to the engine. */
+  private renderUpScript(marker: string): string {
+    const containers = this.currentModel().containers;
+    const profiles = composeProfiles(containers);
+    const started = containers.filter((c) => {
+      const p = profiles.get(c.name)!;
+      return p.length === 0 || (p.length === 1 && p[0] === GPU_PROFILE);
+    });
+    return renderTemplate('compose-up.sh.ejs', {
+      marker,
+      gpu: containers.filter((c) => profiles.get(c.name)!.includes(GPU_PROFILE)).map((c) => c.name),
+      limits: started.map((c) => ({
+        name: c.name,
+        cpus: c.limits.cpus,
+        bytes: sizeBytes(c.limits.memory),
+        profile: profiles.get(c.name)!.length ? GPU_PROFILE : '-',
+      })),
+    });
   }
 
   private renderSecretsScript(marker: string): string {

@@ -156,7 +156,8 @@ export class MlDockerProject extends javascript.NodeProject {
       pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
       ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
-    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].map((k) => [k, z.any().optional()]));
+    // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
+    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
     checkShape(problems, z.strictObject({ ...OPTIONS_SHAPE, ...inherited }), options ?? {});
     for (const [key, fixed] of Object.entries(FIXED_OPTIONS)) {
       const given = (options as unknown as Record<string, unknown> | undefined)?.[key];

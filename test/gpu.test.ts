@@ -12,7 +12,7 @@ import * as YAML from 'yaml';
 import {
   ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
-import { composeConfig } from './support/compose-cli';
+import { compose, composeConfig } from './support/compose-cli';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
@@ -501,12 +501,13 @@ describe('GPU services in compose.yaml', () => {
     expect(t.cap_drop).toEqual(['ALL']);
   });
 
-  test('inference: one GPU, model read-only, HTTP health check, served without a profile', () => {
+  test('inference: one GPU, model read-only, HTTP health check, in the gpu profile', () => {
     const { compose } = stack(example);
     const s = compose.services.inference;
     expect(s.deploy.resources.reservations.devices).toEqual([{ driver: 'nvidia', capabilities: ['gpu'], count: 1 }]);
     expect(s.volumes).toEqual(['./models:/models:ro']);
-    expect(s.profiles).toBeUndefined();
+    // a host without an NVIDIA runtime cannot start it: `docker:up` adds --profile gpu where one is listed
+    expect(s.profiles).toEqual(['gpu']);
     expect(s.restart).toBe('unless-stopped');
     expect(s.healthcheck.test).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'http', 'http://127.0.0.1:8080/health']);
     expect(s.tmpfs).toEqual(['/tmp:exec,mode=1777,size=2g']);
@@ -514,6 +515,26 @@ describe('GPU services in compose.yaml', () => {
     expect(s.environment.NVIDIA_VISIBLE_DEVICES).toBeUndefined();
     expect(compose.services.api.deploy.resources.reservations).toBeUndefined();
     expect(compose.services.api.platform).toBeUndefined();
+  });
+
+  test('what real compose starts: no GPU service without --profile gpu; with it, GPU servers and the services that wait for them', () => {
+    const { out, dir } = stack((p) => {
+      const inference = new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
+      new PythonService(p, 'gateway', { command: ['python', '-m', 'gateway.main'], port: 8000, dependsOn: [inference] });
+      new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8001 });
+      new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
+    });
+    const file = join(dir, 'compose.yaml');
+    const services = (...profiles: string[]) => {
+      const res = compose(['-f', file, '--project-directory', dir, ...profiles.flatMap((x) => ['--profile', x]), 'config', '--services'], dir);
+      expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: '' });
+      return res.stdout.trim().split('\n').sort();
+    };
+    expect(out['compose.yaml']).toBeDefined();
+    expect(services()).toEqual(['api']);
+    expect(services('gpu')).toEqual(['api', 'gateway', 'inference']);
+    expect(services('train')).toEqual(['api', 'trainer']);
+    expect(services('*')).toEqual(['api', 'gateway', 'inference', 'trainer']);
   });
 
   test('device ids and counts are rendered as given; NVIDIA_VISIBLE_DEVICES matches device ids', () => {

@@ -10,7 +10,7 @@ module.exports = async () => {
   const changed = changes(before, fingerprint() ?? {});
   if (changed.length > 0) {
     throw new Error(
-      `the test run changed the repository at ${ROOT} (tests may write only inside temporary folders they created): ` +
+      `the test run changed the repository at ${ROOT} (tests may write only inside temporary folders they created; files edited by hand during the run count too): ` +
       changed.slice(0, 20).join(', ') + (changed.length > 20 ? ` and ${changed.length - 20} more` : ''),
     );
   }
