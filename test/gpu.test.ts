@@ -12,7 +12,7 @@ import * as YAML from 'yaml';
 import {
   ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
-import { compose, composeConfig } from './support/compose-cli';
+import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
@@ -526,7 +526,7 @@ describe('GPU services in compose.yaml', () => {
     });
     const file = join(dir, 'compose.yaml');
     const services = (...profiles: string[]) => {
-      const res = compose(['-f', file, '--project-directory', dir, ...profiles.flatMap((x) => ['--profile', x]), 'config', '--services'], dir);
+      const res = runCompose(['-f', file, '--project-directory', dir, ...profiles.flatMap((x) => ['--profile', x]), 'config', '--services'], dir);
       expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: '' });
       return res.stdout.trim().split('\n').sort();
     };
