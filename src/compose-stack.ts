@@ -91,6 +91,7 @@ export class ComposeStack extends Component {
     this.registry = props.imageRegistry;
     this.tag = props.imageTag ?? 'local';
     stacks.set(project, this);
+    registryOf(project).composeStack = true;
 
     new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);

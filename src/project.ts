@@ -247,6 +247,30 @@ export class MlDockerProject extends javascript.NodeProject {
     }
   }
 
+  /**
+   * `docker:build`: the type check, then every image. With a compose stack, `docker compose
+   * build` with every profile (`--profile '*'`: trainers and GPU services too); without one,
+   * a `docker build` of each service's `prod` target. Extra arguments (`-- --build-arg ...`)
+   * go to each build.
+   */
+  public preSynthesize(): void {
+    super.preSynthesize();
+    const build = this.tasks.tryFind('docker:build');
+    if (!build) return;
+    build.reset();
+    build.spawn(this.tasks.tryFind('typecheck')!);
+    const registry = registryOf(this);
+    if (registry.composeStack) {
+      build.exec("docker compose -f compose.yaml --profile '*' build", { receiveArgs: true });
+    } else if (registry.services.length === 0) {
+      build.exec('echo "docker:build: no services in .projenrc.ts yet"');
+    } else {
+      for (const s of registry.services) {
+        build.exec(`docker build -f ${s.dockerfilePath} --target prod -t ${s._container().image}:local .`, { receiveArgs: true });
+      }
+    }
+  }
+
   /** Removes `docker/` directories emptied by removed services. */
   public postSynthesize(): void {
     super.postSynthesize();
@@ -255,9 +279,9 @@ export class MlDockerProject extends javascript.NodeProject {
 
   private addDockerTasks(): void {
     const compose = 'docker compose -f compose.yaml';
+    // Its build steps follow the services (see preSynthesize).
     this.addTask('docker:build', {
-      description: 'Type-check .projenrc.ts, then build every service image (docker compose build)',
-      steps: [{ spawn: 'typecheck' }, { exec: `${compose} build` }],
+      description: 'Type-check .projenrc.ts, then build every service image, trainers included (extra arguments, e.g. --build-arg, go to the build)',
     });
     this.addTask('docker:up', {
       description: 'Start the stack and wait until every service is healthy (docker compose up -d --wait)',

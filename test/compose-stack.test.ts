@@ -142,9 +142,29 @@ describe('ComposeStack output', () => {
   test('the docker:up task creates missing secrets before compose up', () => {
     const { out } = stackOf(example);
     const tasks = (out['.projen/tasks.json'] as any).tasks;
-    expect(tasks['docker:up'].steps.map((s: any) => s.exec)).toEqual(['sh docker/ensure-secrets.sh', 'docker compose -f compose.yaml up -d --wait']);
+    expect(tasks['docker:up'].steps.map((s: any) => s.exec)).toEqual(['sh docker/ensure-secrets.sh', 'sh docker/up.sh']);
     expect(out['docker/ensure-secrets.sh']).toContain('for name in postgres_password redis_password; do');
     expect(out['.gitignore']).toContain('/secrets/');
+  });
+
+  test('docker:build type-checks, then builds every image with every profile (trainers, GPU services) and passes extra arguments on', () => {
+    const { out } = stackOf(example);
+    expect((out['.projen/tasks.json'] as any).tasks['docker:build'].steps).toEqual([
+      { spawn: 'typecheck' },
+      { exec: "docker compose -f compose.yaml --profile '*' build", receiveArgs: true },
+    ]);
+  });
+
+  test('without a stack, docker:build builds the prod target of each service with docker build', () => {
+    const project = newProject();
+    new PythonService(project, 'api', API);
+    new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'] });
+    const tasks = (synth(project)['.projen/tasks.json'] as any).tasks;
+    expect(tasks['docker:build'].steps).toEqual([
+      { spawn: 'typecheck' },
+      { exec: 'docker build -f docker/api/Dockerfile --target prod -t vision-api:local .', receiveArgs: true },
+      { exec: 'docker build -f docker/worker/Dockerfile --target prod -t vision-worker:local .', receiveArgs: true },
+    ]);
   });
 
   test('the secrets script creates 0444 files in a 0700 directory and keeps existing ones', () => {

@@ -13,6 +13,8 @@ export interface ProjectRegistry {
   hostDriverVersion: string;
   /** Files every service shares (root ignore file, runtime helpers), created once. */
   sharedFilesCreated: boolean;
+  /** Whether the project has a compose stack (then `docker:build` builds through compose). */
+  composeStack: boolean;
 }
 
 const registries = new WeakMap<Project, ProjectRegistry>();
@@ -21,7 +23,7 @@ const registries = new WeakMap<Project, ProjectRegistry>();
 export function registryOf(project: Project): ProjectRegistry {
   let registry = registries.get(project);
   if (!registry) {
-    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', hostDriverVersion: DEFAULT_HOST_DRIVER_VERSION, sharedFilesCreated: false };
+    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', hostDriverVersion: DEFAULT_HOST_DRIVER_VERSION, sharedFilesCreated: false, composeStack: false };
     registries.set(project, registry);
   }
   return registry;
