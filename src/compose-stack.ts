@@ -4,7 +4,7 @@ import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './com
 import { validateComposeSchema } from './internal/compose-schema';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
-import { registryOf } from './internal/registry';
+import { StackOverview, registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
@@ -92,6 +92,7 @@ export class ComposeStack extends Component {
     this.tag = props.imageTag ?? 'local';
     stacks.set(project, this);
     registryOf(project).composeStack = true;
+    registryOf(project).stackOverview = () => this.overview();
 
     new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
@@ -268,6 +269,23 @@ export class ComposeStack extends Component {
       },
     });
     return `# ${marker}\n${doc.toString({ lineWidth: 0 })}`;
+  }
+
+  /** The stack's shape, for the docs. */
+  private overview(): StackOverview {
+    const model = this.currentModel();
+    const profiles = composeProfiles(model.containers);
+    const apps = new Set(this.appServices().map((a) => a.serviceId));
+    return {
+      containers: model.containers.map((c) => ({
+        name: c.name,
+        backing: !apps.has(c.name),
+        ports: c.ports.map((p) => p.host),
+        profiles: profiles.get(c.name)!,
+        internalOnly: model.internalOnly.includes(c.name),
+      })),
+      waits: model.containers.flatMap((c) => [...c.dependsOn].sort().map((d) => [c.name, d] as const)),
+    };
   }
 
   /** `docker/up.sh`: compose up with the gpu profile where the engine has an NVIDIA runtime, limits fitted to the engine. */

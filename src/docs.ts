@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { ProjectRegistry, registryOf } from './internal/registry';
+import { ProjectRegistry, StackOverview, registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { RequirementTier, TIER_ORDER } from './requirements';
 import { MlService } from './service';
@@ -47,10 +47,12 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...services.map(serviceRow),
       '',
-      '```mermaid',
-      'flowchart LR',
-      ...services.map((s) => `  ${s.moduleName}["${s.serviceId}${s.port !== undefined ? `<br/>:${s.port}` : ''}"]`),
-      '```',
+      ...(registry.stackOverview ? stackSection(registry.stackOverview()) : [
+        '```mermaid',
+        'flowchart LR',
+        ...services.map((s) => `  ${nodeId(s.serviceId)}["${s.serviceId}${s.port !== undefined ? `<br/>:${s.port}` : ''}"]`),
+        '```',
+      ]),
     );
   }
   const gpu = services.filter((s) => s._gpuSummary() !== undefined);
@@ -95,6 +97,64 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
     '',
   );
   return lines.join('\n');
+}
+
+function nodeId(name: string): string {
+  return `n_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/**
+ * The compose stack as a diagram (app services, backing services on the internal `backend`
+ * network, `depends_on` waits) and what `docker:up` starts on each kind of host.
+ */
+function stackSection(stack: StackOverview): string[] {
+  const label = (c: StackOverview['containers'][number]) => [
+    c.name,
+    ...c.ports.map((p) => `:${p}`),
+    ...c.profiles.map((p) => `profile ${p}`),
+  ].join('<br/>');
+  const outside = stack.containers.filter((c) => !c.internalOnly);
+  const inside = stack.containers.filter((c) => c.internalOnly);
+  const shape = (c: StackOverview['containers'][number]) => c.backing ? `[("${label(c)}")]` : `["${label(c)}"]`;
+  const names = (list: ReadonlyArray<{ name: string }>) => list.length ? list.map((c) => `\`${c.name}\``).join(', ') : 'none';
+  const always = stack.containers.filter((c) => c.profiles.length === 0);
+  const gpu = stack.containers.filter((c) => c.profiles.includes('gpu'));
+  const jobs = stack.containers.filter((c) => c.profiles.length > 0 && !c.profiles.includes('gpu'));
+  return [
+    'The compose stack: app services are on the `default` network (ports published on `127.0.0.1` unless',
+    '`publicPort`) and on `backend`; backing services only on `backend`, an internal network with no route',
+    'out. An arrow is a `depends_on` wait: the service starts once the other one is healthy.',
+    '',
+    '```mermaid',
+    'flowchart LR',
+    ...outside.map((c) => `  ${nodeId(c.name)}${shape(c)}`),
+    ...(inside.length ? [
+      '  subgraph backend["backend network (internal)"]',
+      ...inside.map((c) => `    ${nodeId(c.name)}${shape(c)}`),
+      '  end',
+    ] : []),
+    ...stack.waits.map(([from, to]) => `  ${nodeId(from)} -->|healthy| ${nodeId(to)}`),
+    '```',
+    '',
+    '## Starting the stack',
+    '',
+    '`npx projen docker:up` creates missing secret files, then starts the stack and waits until every',
+    'started service is healthy:',
+    '',
+    `- on every host: ${names(always)};`,
+    ...(gpu.length ? [
+      `- GPU services (compose profile \`gpu\`): ${names(gpu)}, only where \`docker info\` lists an NVIDIA`,
+      '  runtime (the NVIDIA container toolkit); elsewhere `docker:up` skips them and says so in one line;',
+    ] : []),
+    ...(jobs.length ? [
+      `- jobs, never started by \`docker:up\`: ${names(jobs)}; start one with`,
+      '  `docker compose --profile <profile> up <service>` (trainers: profile `train`).',
+    ] : []),
+    '',
+    'A CPU or memory limit above what the engine offers is lowered to it for that run (Docker refuses a',
+    'CPU limit above its CPU count), and `docker:up` says so; `compose.yaml` keeps the limits you set.',
+    '`npx projen docker:build` builds every image, jobs and GPU services included.',
+  ];
 }
 
 /** The GPU services, their CUDA choice and minimum host driver, and the rule behind it. */

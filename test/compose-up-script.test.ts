@@ -102,3 +102,20 @@ test('a CPU-only 1-CPU engine: only started services are fitted; skipped GPU ser
     "docker:up: api: cpu limit 2 lowered to 1 (the engine's CPU count)",
   ]);
 });
+
+test('docs/containers.md draws the stack (backing services on the internal network, depends_on waits) and says what docker:up starts, as compose reads it', () => {
+  const doc: string = out['docs/containers.md'];
+  const mermaid = doc.slice(doc.indexOf('```mermaid'), doc.indexOf('```', doc.indexOf('```mermaid') + 3));
+  expect(mermaid).toContain('subgraph backend["backend network (internal)"]\n    n_redis[("redis")]\n  end');
+  expect(mermaid).toContain('n_inference["inference<br/>:8080<br/>profile gpu"]');
+  expect(mermaid).toContain('n_trainer["trainer<br/>profile train"]');
+  for (const app of ['api', 'trainer', 'inference']) expect(mermaid).toContain(`n_${app} -->|healthy| n_redis`);
+  // the started lists are what real compose starts without a profile and with --profile gpu
+  const file = join(dir, 'compose.yaml');
+  const services = (...profiles: string[]) => compose(['-f', file, '--project-directory', dir, ...profiles.flatMap((p) => ['--profile', p]), 'config', '--services'], dir)
+    .stdout.trim().split('\n').sort();
+  const listed = (prefix: string) => [...new RegExp(`^- ${prefix}[^\\n]*`, 'm').exec(doc)![0].matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]).filter((n) => n !== 'gpu').sort();
+  expect(listed('on every host')).toEqual(services());
+  expect([...listed('on every host'), ...listed('GPU services')].sort()).toEqual(services('gpu'));
+  expect(listed('jobs')).toEqual(['trainer']);
+});

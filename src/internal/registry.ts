@@ -15,6 +15,22 @@ export interface ProjectRegistry {
   sharedFilesCreated: boolean;
   /** Whether the project has a compose stack (then `docker:build` builds through compose). */
   composeStack: boolean;
+  /** The compose stack's shape for the docs (services, networks, waits), once there is a stack. */
+  stackOverview?: () => StackOverview;
+}
+
+/** What `docs/containers.md` draws and says of the compose stack. */
+export interface StackOverview {
+  readonly containers: ReadonlyArray<{
+    readonly name: string;
+    readonly backing: boolean;
+    readonly ports: number[];
+    readonly profiles: string[];
+    /** Attached to the internal backend network only (no route out). */
+    readonly internalOnly: boolean;
+  }>;
+  /** `[from, to]`: from waits for to to be healthy (`depends_on`). */
+  readonly waits: ReadonlyArray<readonly [string, string]>;
 }
 
 const registries = new WeakMap<Project, ProjectRegistry>();
