@@ -249,7 +249,9 @@ describe('the escape hatch cannot undo a promise', () => {
 
   test.each(documents)('every service of the %s document keeps every promise', (_label, doc) => {
     const optOuts: Record<string, object> = { postgres: { user: '999:999', internalOnly: true }, redis: { user: '999:999', internalOnly: true } };
-    for (const [name, svc] of Object.entries<any>(doc().services)) expect({ name, broken: serviceViolations(svc, optOuts[name]) }).toEqual({ name, broken: [] });
+    for (const [name, svc] of Object.entries<any>(doc().services)) {
+      expect({ name, broken: serviceViolations(svc, optOuts[name]) }).toEqual({ name, broken: [] });
+    }
   });
 
   test.each(DANGEROUS.map((o) => [`${o.service}.${o.key} = ${JSON.stringify(o.value)}`, o] as const))('refuses %s, naming the override path', (_name, o) => {
@@ -295,10 +297,10 @@ describe('the escape hatch cannot undo a promise', () => {
 
 /** Compose's merge of an override: objects deeply, everything else replaced. */
 function merge(base: any, extra: any): any {
-  const out = { ...base };
+  const merged = { ...base };
   for (const [k, v] of Object.entries(extra)) {
     const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
-    out[k] = isObj(out[k]) && isObj(v) ? merge(out[k], v) : v;
+    merged[k] = isObj(merged[k]) && isObj(v) ? merge(merged[k], v) : v;
   }
-  return out;
+  return merged;
 }
