@@ -282,6 +282,17 @@ describe('the escape hatch cannot undo a promise', () => {
     }
   });
 
+  test('a volume declared with addVolume can be mounted by an override', () => {
+    const p = newProject();
+    new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000 });
+    const stack = new ComposeStack(p, 'stack');
+    stack.addVolume('scratch');
+    stack.addOverride('api', 'volumes', ['scratch:/scratch', { type: 'volume', source: 'scratch', target: '/more' }]);
+    const files = synth(p);
+    expect(YAML.parse(files['compose.yaml']).services.api.volumes[0]).toBe('scratch:/scratch');
+    expect(composeConfig(p.outdir, files['compose.yaml']).ok).toBe(true);
+  });
+
   test('the typed opt-outs are honoured after overrides too', () => {
     const p = newProject();
     new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000, publicPort: true, writableRootFilesystem: true, disableHealthCheck: true });

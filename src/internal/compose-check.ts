@@ -1,6 +1,6 @@
 import { secretPlacePattern } from '../dockerignore';
 import { isSecretName } from '../service';
-import { Problems, show } from './problems';
+import { Problems, oneOf, show } from './problems';
 import { MIN_MEMORY_BYTES, sizeProblem } from './sizes';
 
 /**
@@ -50,6 +50,7 @@ export function checkComposeDocument(problems: Problems, doc: Record<string, any
   overrides: ReadonlyMap<string, Record<string, unknown>>): void {
   for (const [name, override] of overrides) checkOverrideValue(problems, ['services', name], override);
   const services: Record<string, any> = doc.services ?? {};
+  const hostPorts = new Map<string, string>();
   for (const [name, service] of Object.entries(services)) {
     const policy = policies.get(name);
     if (!policy || !isObject(service)) continue;
@@ -60,7 +61,24 @@ export function checkComposeDocument(problems: Problems, doc: Record<string, any
       problems.add(`${fromOverride ? 'override' : 'compose.yaml'} ${pathText(where)}`, got, expected);
     };
     checkService(service, policy, report, Object.keys(doc.volumes ?? {}));
+    (Array.isArray(service.ports) ? service.ports : []).forEach((port: unknown, i: number) => {
+      const host = hostPort(port);
+      if (host === undefined) return;
+      const other = hostPorts.get(host);
+      if (other) report(['ports', i], port, `a host port no other service publishes (${host} is published by ${other})`);
+      hostPorts.set(host, name);
+    });
   }
+}
+
+/** The host port (or range) a port entry publishes, if it names one. */
+function hostPort(port: unknown): string | undefined {
+  if (isObject(port)) return port.published === undefined ? undefined : String(port.published);
+  if (typeof port !== 'string') return undefined;
+  const spec = port.replace(/\/[a-z]+$/i, '').replace(/^\[[^\]]*\]:/, 'ip:');
+  const parts = spec.split(':');
+  const host = parts.length === 3 ? parts[1] : parts.length === 2 ? parts[0] : undefined;
+  return host ? host : undefined;
 }
 
 type Report = (path: Path, got: unknown, expected: string) => void;
@@ -186,10 +204,15 @@ function checkMounts(s: Record<string, any>, report: Report, namedVolumes: strin
   (Array.isArray(s.volumes) ? s.volumes : s.volumes === undefined ? [] : [s.volumes]).forEach((v: unknown, i: number) => {
     if (typeof v === 'string') {
       const parts = v.split(':');
-      if (parts.length > 1 && !mountSourceOk(parts[0], namedVolumes)) report(['volumes', i], v, expected);
+      if (parts.length > 1 && /^[a-z0-9][a-z0-9_.-]*$/i.test(parts[0]) && !namedVolumes.includes(parts[0])) {
+        report(['volumes', i], v, `a named volume the stack declares (${namedVolumes.length ? `one of: ${oneOf(namedVolumes)}, or ` : ''}stack.addVolume("${parts[0]}") first)`);
+      } else if (parts.length > 1 && !mountSourceOk(parts[0], namedVolumes)) {
+        report(['volumes', i], v, expected);
+      }
     } else if (isObject(v)) {
       if (v.type === 'bind' && !mountSourceOk(String(v.source ?? ''), [])) report(['volumes', i], v, expected);
       else if (v.type === 'tmpfs' && v.tmpfs?.size === undefined) report(['volumes', i], v, 'a tmpfs mount with tmpfs.size');
+      else if (v.type === 'volume' && v.source !== undefined && !namedVolumes.includes(String(v.source))) report(['volumes', i], v, 'a named volume the stack declares (stack.addVolume first)');
       else if (!['bind', 'volume', 'tmpfs'].includes(String(v.type))) report(['volumes', i], v, expected);
     } else {
       report(['volumes', i], v, expected);
@@ -199,7 +222,7 @@ function checkMounts(s: Record<string, any>, report: Report, namedVolumes: strin
 
 /** A bind source inside the project holding no credentials, or a named volume. */
 function mountSourceOk(source: string, namedVolumes: string[]): boolean {
-  if (namedVolumes.includes(source) || /^[a-z0-9][a-z0-9_.-]*$/i.test(source)) return true;
+  if (namedVolumes.includes(source)) return true;
   if (!source.startsWith('./')) return false;
   const rel = source.slice(2).replace(/\/+$/, '');
   const parts = rel.split('/');

@@ -27,6 +27,8 @@ export const rows: Row[] = [
   { name: 'override mounts the compose secrets folder', build: override('api', 'volumes', ['./secrets:/s:ro']), path: 'vision/stack', got: at('api.volumes[0]', '"./secrets:/s:ro"'), expected: 'holds no credentials' },
   { name: 'override mounts a folder above the project', build: override('api', 'volumes', ['../other:/o']), path: 'vision/stack', got: at('api.volumes[0]', '"../other:/o"'), expected: 'inside the project' },
   { name: 'override mounts the home directory', build: override('api', 'volumes', ['~/.aws:/root/.aws']), path: 'vision/stack', got: at('api.volumes[0]', '"~/.aws:/root/.aws"'), expected: 'no host path' },
+  { name: 'override mounts an undeclared named volume', build: override('api', 'volumes', ['cache:/cache']), path: 'vision/stack', got: at('api.volumes[0]', '"cache:/cache"'), expected: 'stack.addVolume("cache") first' },
+  { name: 'override publishes a host port another service publishes', build: (p) => { svc({ port: 8000 })(p); svc({ port: 9000 }, 'web')(p); new ComposeStack(p, 'stack').addOverride('web', 'ports', ['127.0.0.1:8000:9000']); }, path: 'vision/stack', got: at('web.ports[0]', '"127.0.0.1:8000:9000"'), expected: '8000 is published by api' },
   { name: 'override hands in the docker api socket', build: override('api', 'use_api_socket', true), path: 'vision/stack', got: at('api.use_api_socket', 'true'), expected: 'gives root on the host' },
   { name: 'override adds a host device', build: override('api', 'devices', ['/dev/sda:/dev/sda']), path: 'vision/stack', got: at('api.devices', '["/dev/sda:/dev/sda"]'), expected: 'no host devices' },
   // health check
