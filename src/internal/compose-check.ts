@@ -172,7 +172,7 @@ function checkHealth(s: Record<string, any>, policy: ComposeServicePolicy, repor
   if (!isObject(h)) return report(['healthcheck'], h, expected);
   if (h.disable !== undefined && h.disable !== false) return report(['healthcheck', 'disable'], h.disable, expected);
   const test = h.test;
-  const runs = typeof test === 'string' ? test.trim() !== '' : Array.isArray(test) && test.length > 1 && ['CMD', 'CMD-SHELL'].includes(test[0]);
+  const runs = typeof test === 'string' ? !['', 'NONE'].includes(test.trim().toUpperCase()) : Array.isArray(test) && test.length > 1 && ['CMD', 'CMD-SHELL'].includes(test[0]);
   if (!runs) report(['healthcheck', 'test'], test, `${expected}: ["CMD", ...] or ["CMD-SHELL", ...], not NONE`);
 }
 

@@ -34,6 +34,7 @@ export const rows: Row[] = [
   // health check
   { name: 'override disables the health check', build: override('api', 'healthcheck', { disable: true }), path: 'vision/stack', got: at('api.healthcheck.disable', 'true'), expected: 'disableHealthCheck: true is the typed opt-out' },
   { name: 'override sets the health check to NONE', build: override('api', 'healthcheck', { test: ['NONE'] }), path: 'vision/stack', got: at('api.healthcheck.test', '["NONE"]'), expected: 'not NONE' },
+  { name: 'override sets the health check to NONE in string form', build: override('api', 'healthcheck', { test: 'NONE' }), path: 'vision/stack', got: at('api.healthcheck.test', '"NONE"'), expected: 'not NONE' },
   { name: 'override removes the health check of postgres', build: override('postgres', 'healthcheck', null), path: 'vision/stack', got: at('postgres.healthcheck', 'null'), expected: 'a health check that stays enabled' },
   { name: 'override hides disable behind a yaml merge key', build: override('api', 'healthcheck', { '<<': { disable: true } }), path: 'vision/stack', got: 'override services.api.healthcheck: got "<<"', expected: 'a key other than "<<"' },
   // namespaces, privileges, confinement
