@@ -45,7 +45,8 @@ export interface RedisOptions {
 /** Options of the MLflow tracking server preset. */
 export interface MlflowOptions {
   /**
-   * MLflow release (`ghcr.io/mlflow/mlflow:v<version>`).
+   * MLflow release (`ghcr.io/mlflow/mlflow:v<version>`): one the reference data lists, or any
+   * release together with `digest`.
    * @default "3.15.2"
    */
   readonly version?: string;
@@ -90,7 +91,7 @@ export interface ResolvedBacking {
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface BackingData {
-  readonly services: Record<string, { tags: Record<string, { full: string; bookworm: string[] } | string> }>;
+  readonly services: Record<string, { tags: Record<string, any> }>;
 }
 
 /**
@@ -222,7 +223,14 @@ export class BackingService {
     checkShape(problems, z.strictObject({ version: z.string().optional(), hostPort: z.number().optional(), digest: z.string().optional() }), o);
     if (problems.count > before) return undefined;
     const version = o.version ?? '3.15.2';
-    if (!/^\d+\.\d+\.\d+$/.test(version)) problems.add(`${field} version`, version, 'a full mlflow release such as "3.15.2" (never latest)');
+    const known = mlflowReleases();
+    if (!/^\d+\.\d+\.\d+$/.test(version)) {
+      problems.add(`${field} version`, version, 'a full mlflow release such as "3.15.2" (never latest)');
+    } else if (!known.includes(version) && o.digest === undefined) {
+      // Only releases in the reference data are known to have an image; any other needs a
+      // digest, which pins what was actually pulled.
+      problems.add(`${field} version has no image in the reference data`, version, `one of: ${oneOf(known)}, or another release pinned with digest`);
+    }
     const hostPort = o.hostPort ?? 5000;
     if (!(Number.isInteger(hostPort) && hostPort >= 1 && hostPort <= 65535)) problems.add(`${field} hostPort`, o.hostPort, 'an integer from 1 to 65535');
     const image = withDigest(problems, `${field} digest`, `ghcr.io/mlflow/mlflow:v${version}`, o.digest);
@@ -274,6 +282,12 @@ function hardenedBase(name: string, image: string): ContainerSpec {
     secrets: [],
     dependsOn: [],
   };
+}
+
+/** MLflow releases whose images the reference data lists, newest first. */
+function mlflowReleases(): string[] {
+  const releases: Array<{ version: string }> = loadData<BackingData>('backing-images.json').services.mlflow.tags.recentReleases ?? [];
+  return releases.map((r) => r.version).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
 }
 
 /** The pinned bookworm tag of an official image's version line, from the reference data. */

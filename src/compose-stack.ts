@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import { BackingService, ResolvedBacking } from './backing-service';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
+import { checkComposeDocument } from './internal/compose-check';
 import { validateComposeSchema } from './internal/compose-schema';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
@@ -8,7 +9,7 @@ import { StackOverview, registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
-import { acceptBacking, checkStackMembers } from './internal/stack-members';
+import { acceptBacking, checkComponentScope, checkStackMembers } from './internal/stack-members';
 import { renderTemplate } from './internal/template';
 import { YAML } from './internal/yaml';
 import { MlService } from './service';
@@ -44,8 +45,6 @@ export interface ComposeStackProps {
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const stacks = new WeakMap<Project, ComposeStack>();
-/** Keys an override may not set: they carry the hardening, which has typed opt-outs. */
-const PROTECTED_KEYS = ['user', 'privileged', 'cap_drop', 'cap_add', 'security_opt', 'read_only', 'network_mode', 'pid', 'ipc', 'userns_mode', 'devices'];
 
 /**
  * The project's `compose.yaml`: every app service hardened (read-only root with an
@@ -64,8 +63,11 @@ export class ComposeStack extends Component {
   private readonly extraVolumes: string[] = [];
   private model?: ComposeModel;
 
-  constructor(project: Project, id: string, props: ComposeStackProps = {}) {
-    const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
+  constructor(project: Project, id: string, rawProps: ComposeStackProps = {}) {
+    const problems = new Problems(`${project instanceof Project ? project.name : '?'}/${String(id)}`);
+    // Plain JavaScript may pass null: it means no props, like undefined.
+    const props: ComposeStackProps = rawProps ?? {};
+    checkComponentScope(problems, project, id);
     if (project instanceof Project && stacks.has(project)) {
       problems.add('a second ComposeStack', id, `one stack per project (already "${stacks.get(project)!.node.id}")`);
     }
@@ -77,7 +79,7 @@ export class ComposeStack extends Component {
       backingServices: z.array(z.any()).optional(),
       imageRegistry: z.string().optional(),
       imageTag: z.string().optional(),
-    }), props ?? {})) problems.throwIfAny();
+    }), props)) problems.throwIfAny();
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     this.explicitServices = members.services;
     this.backing.push(...members.backing);
@@ -133,14 +135,17 @@ export class ComposeStack extends Component {
 
   /**
    * Escape hatch: sets compose keys we do not model on one service (`stop_grace_period`,
-   * `labels`, ...), merged last and validated against the Compose Specification at synth.
-   * Keys that carry the hardening (`user`, `privileged`, `cap_add`, `read_only`, ...) are
-   * refused: use the typed opt-outs instead.
+   * `labels`, ...), merged last (objects deeply, everything else replaced). At synth the
+   * final document is validated against the Compose Specification and held to every
+   * promise of the generated output (ports on 127.0.0.1, no privileges, capabilities or
+   * host namespaces, no-new-privileges, read-only root, non-root user, health checks,
+   * limits, no host paths, no inline secrets, pinned images); only the typed opt-outs
+   * (`publicPort`, `writableRootFilesystem`, `disableHealthCheck`) relax one.
    */
   public addOverride(serviceName: string, key: string, value: any): void {
     const problems = new Problems(this.path);
+    if (typeof serviceName !== 'string') problems.add('addOverride service name', serviceName, 'the name of a service of the stack, e.g. "api"');
     if (typeof key !== 'string' || !/^[a-z_]+$/.test(key)) problems.add('addOverride key', key, 'a top-level compose service key such as "stop_grace_period"');
-    else if (PROTECTED_KEYS.includes(key)) problems.add(`addOverride(${serviceName}) may not set a hardening key`, key, `a key other than ${oneOf(PROTECTED_KEYS)}; use the typed opt-outs`);
     if (value === undefined || typeof value === 'function') problems.add(`addOverride(${serviceName}, ${key}) value`, value, 'a json value');
     problems.throwIfAny();
     const current = this.overrides.get(serviceName) ?? {};
@@ -215,11 +220,22 @@ export class ComposeStack extends Component {
       registry: this.registry,
       tag: this.tag,
     };
+    // The final document, overrides applied, is held to the same promises as generated output.
+    const doc = renderCompose(model);
+    const policies = new Map(all.map((c) => [c.name, {
+      publicPorts: c.ports.some((p) => p.public),
+      readOnlyRoot: c.readOnlyRootFilesystem,
+      healthCheck: c.healthcheck !== undefined,
+      user: c.user,
+      capAdd: c.capAdd,
+      internalOnly: model.internalOnly.includes(c.name),
+    }]));
+    checkComposeDocument(problems, doc, policies, this.overrides);
     if (this.overrides.size > 0) {
-      const errors = validateComposeSchema(renderCompose(model));
+      const errors = validateComposeSchema(doc);
       for (const e of errors) problems.addRaw('compose.yaml with overrides breaks the compose specification', e, 'overrides the official compose schema accepts');
-      problems.throwIfAny();
     }
+    problems.throwIfAny();
     return model;
   }
 

@@ -66,3 +66,25 @@ export function alwaysExcludedPattern(dir: string): string | undefined {
     return matcher.ignores(dir) || matcher.ignores(`${dir}/__init__.py`);
   });
 }
+
+/** Folder and file names that hold credentials: never mounted into a container. */
+const SECRET_PLACES: readonly string[] = [
+  ...ALWAYS_EXCLUDED.filter((p) => /^\*\*\/(\.git|\.env|\.env\.\*|secrets|\.netrc|\.pypirc|\.npmrc|\.aws|\.ssh|id_rsa\*|id_ed25519\*|\*\.pem|\*\.key|\*\.p12|credentials\.json|service-account\*\.json)$/.test(p)),
+  '**/.gnupg',
+  '**/.docker',
+  '**/.kube',
+  '**/.config/gcloud',
+];
+
+/**
+ * The credential pattern a project folder is, or sits inside, if any (`secrets`,
+ * `home/.ssh/keys`): mounting it would hand those credentials to the container.
+ */
+export function secretPlacePattern(dir: string): string | undefined {
+  const parts = dir.split('/').filter((p) => p !== '' && p !== '.');
+  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  return SECRET_PLACES.find((pattern) => {
+    const matcher = ignore().add([pattern]);
+    return prefixes.some((p) => matcher.ignores(p));
+  });
+}

@@ -1,7 +1,7 @@
 import { Project } from 'projen';
-import { ALWAYS_EXCLUDED } from './dockerignore';
+import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from './dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
-import { checkNoOverlap } from './gpu-trainer';
+import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from './internal/model';
 import { Problems } from './internal/problems';
 import { z } from './internal/shape';
@@ -64,8 +64,17 @@ export class GpuInference extends GpuService {
           problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
         }
         if (props.modelDir !== undefined) {
+          const before = problems.count;
           checkRelativeDir(problems, 'modelDir', props.modelDir);
           checkNoOverlap(problems, 'modelDir', props.modelDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+          if (problems.count === before) checkMountSecrets(problems, 'modelDir', props.modelDir);
+          const excludedBy = props.bakeModel ? alwaysExcludedPattern(props.modelDir) : undefined;
+          if (excludedBy && problems.count === before) {
+            // The ignore file lets only weights back in below an excluded folder: the model's
+            // config, tokenizer and other files would silently be missing from the image.
+            problems.add(`bakeModel with a modelDir the ignore files always exclude (${excludedBy})`, props.modelDir,
+              'a model folder outside data, checkpoints and other always-excluded folders (e.g. "models"), or bakeModel: false to mount it');
+          }
         }
       },
     };

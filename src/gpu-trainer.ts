@@ -1,10 +1,12 @@
 import { Project } from 'projen';
+import { secretPlacePattern } from './dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from './internal/model';
 import { Problems } from './internal/problems';
 import { z } from './internal/shape';
 import { SHARED_CODE_DIR } from './internal/shared-files';
 import { checkSize } from './internal/sizes';
+import { BASE_DIR, K8S_DIR, SECRETS_DIR } from './kubernetes-render';
 import { SampleKind } from './samples';
 import { APP_UID, checkRelativeDir } from './service';
 
@@ -65,8 +67,10 @@ export class GpuTrainer extends GpuService {
       check: (problems: Problems) => {
         checkSize(problems, 'shmSize', props.shmSize ?? '8g', 1024 ** 4);
         if (props.dataDir !== undefined) {
+          const before = problems.count;
           checkRelativeDir(problems, 'dataDir', props.dataDir);
           checkNoOverlap(problems, 'dataDir', props.dataDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+          if (problems.count === before) checkMountSecrets(problems, 'dataDir', props.dataDir);
         }
       },
     };
@@ -101,6 +105,22 @@ export class GpuTrainer extends GpuService {
         { source: this.checkpointVolume, target: CHECKPOINT_DIR, readOnly: false, named: true },
       ],
     };
+  }
+}
+
+/** Project folders the generated files fill with credentials (compose and Kubernetes secrets). */
+const GENERATED_SECRET_DIRS = ['secrets', `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`];
+
+/**
+ * A folder mounted into a container must not be, sit inside or contain a folder of
+ * credentials: `dataDir: "secrets"` would hand every compose secret to the trainer.
+ */
+export function checkMountSecrets(problems: Problems, field: string, dir: string): void {
+  const pattern = secretPlacePattern(dir);
+  const holds = GENERATED_SECRET_DIRS.find((s) => s.startsWith(`${dir}/`));
+  if (pattern || holds) {
+    problems.add(`${field} would mount credentials into the container (${pattern ?? `it holds ${holds}/`})`, dir,
+      'a folder of data or models that is not, is not inside and does not hold secrets, keys, .env or .git folders, e.g. "data" or "models"');
   }
 }
 

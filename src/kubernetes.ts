@@ -6,7 +6,7 @@ import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
-import { checkStackMembers } from './internal/stack-members';
+import { checkComponentScope, checkStackMembers } from './internal/stack-members';
 import { YAML } from './internal/yaml';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
@@ -206,8 +206,11 @@ export class KubernetesManifests extends Component {
   private readonly renderedFiles = new Map<string, RenderedFile>();
   private model?: KubeModel;
 
-  constructor(project: Project, id: string, props: KubernetesManifestsProps = {}) {
-    const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
+  constructor(project: Project, id: string, rawProps: KubernetesManifestsProps = {}) {
+    const problems = new Problems(`${project instanceof Project ? project.name : '?'}/${String(id)}`);
+    // Plain JavaScript may pass null: it means no props, like undefined.
+    const props: KubernetesManifestsProps = rawProps ?? {};
+    checkComponentScope(problems, project, id);
     if (project instanceof Project && manifestsByProject.has(project)) {
       problems.add('a second KubernetesManifests', id, `one set of manifests per project (already "${manifestsByProject.get(project)!.node.id}")`);
     }
@@ -228,7 +231,7 @@ export class KubernetesManifests extends Component {
       storageClassName: z.string().optional(),
       volumeSize: z.string().optional(),
       volumeSizes: stringMap.optional(),
-    }), props ?? {})) problems.throwIfAny();
+    }), props)) problems.throwIfAny();
 
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     this.explicitServices = members.services;
@@ -333,7 +336,8 @@ export class KubernetesManifests extends Component {
       inner.throwIfAny();
     }
     problems.throwIfAny();
-    this.serviceOptions.set(service, { ...options, nodeSelector: options.nodeSelector && { ...options.nodeSelector } });
+    const o = options ?? {};
+    this.serviceOptions.set(service, { ...o, nodeSelector: o.nodeSelector && { ...o.nodeSelector } });
   }
 
   /** The app services deployed. */

@@ -8,7 +8,7 @@ import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { Schema, z } from './internal/shape';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
-import { checkSize } from './internal/sizes';
+import { MIN_MEMORY_BYTES, checkSize } from './internal/sizes';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
@@ -121,7 +121,7 @@ export interface ServiceOptions {
 
   /**
    * Memory limit, in the canonical form `<integer><unit>` with unit `k`, `m` or `g`
-   * (`512m`, `8g`).
+   * (`512m`, `8g`); at least `6m`, the smallest limit Docker accepts.
    * @default - "1g" for services, "16g" for trainers, "8g" for inference
    */
   readonly memoryLimit?: string;
@@ -410,7 +410,7 @@ export abstract class MlService extends Component {
     }
     this.hostPort = props.hostPort;
     this.memoryLimit = props.memoryLimit ?? defaults.memory;
-    checkSize(problems, 'memoryLimit', this.memoryLimit);
+    checkSize(problems, 'memoryLimit', this.memoryLimit, undefined, MIN_MEMORY_BYTES);
     this.tmpSize = props.tmpSize ?? defaults.tmp;
     checkSize(problems, 'tmpSize', this.tmpSize, 64 * 1024 ** 3);
     this.cpuLimit = props.cpuLimit ?? defaults.cpus;
@@ -801,6 +801,11 @@ function checkCommand(problems: Problems, field: string, command: string[]): voi
 /** Environment names that hold secrets; `*_FILE` (a path to a secret) is fine. */
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)API_?KEY$|(^|_)KEY$|ACCESS_KEY)/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether an environment name looks like it holds a secret (compose and override checks share this). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
 
 function checkEnvironment(problems: Problems, env: Record<string, string>): Record<string, string> {
   const seen = new Map<string, string>();

@@ -226,7 +226,7 @@ describe('ComposeStack bad input', () => {
     ['fails on a registry with a scheme', (p) => { api(p); new ComposeStack(p, 'stack', { imageRegistry: 'https://ghcr.io/acme' }); }, 'got "https://ghcr.io/acme"', 'without a tag'],
     ['fails on a non-service in services (plain javascript)', (p) => { new ComposeStack(p, 'stack', { services: ['api' as any] }); }, 'got "api"', 'a service construct'],
     ['fails on a string in backingServices (plain javascript)', (p) => { api(p); new ComposeStack(p, 'stack', { backingServices: ['postgres' as any] }); }, 'got "postgres"', 'a BackingService'],
-    ['fails on an override of a hardening key', (p) => { api(p); new ComposeStack(p, 'stack').addOverride('api', 'privileged', true); }, 'got "privileged"', 'use the typed opt-outs'],
+    ['fails on an override of a hardening key', (p) => { api(p); new ComposeStack(p, 'stack').addOverride('api', 'privileged', true); synth(p); }, 'override services.api.privileged: got true', 'no privileged mode'],
     ['fails on an override for an unknown service', (p) => { api(p); new ComposeStack(p, 'stack').addOverride('nope', 'labels', {}); synth(p); }, 'got "nope"', 'one of: "api"'],
     ['fails on a misspelled stack prop', (p) => { api(p); new ComposeStack(p, 'stack', { backingService: [] } as any); }, 'unknown property "backingService"', 'did you mean "backingServices"'],
   ];

@@ -10,6 +10,8 @@ import { DockerfileParser } from 'dockerfile-ast';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier } from '../src';
+import { DANGEROUS, HARMLESS } from './support/hostile-overrides';
+import { serviceViolations } from './support/security-promises';
 import { newProject, synth } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
 
@@ -161,4 +163,37 @@ test('random ids are accepted exactly when they are valid service ids', () => {
       expect(valid).toBe(false);
     }
   }), { numRuns: RUNS * 2 });
+});
+
+test('random addOverride patches are refused, or the final compose.yaml keeps every security promise', () => {
+  const patch = fc.constantFrom(...DANGEROUS, ...HARMLESS);
+  const optOuts = fc.record({ publicPort: fc.boolean(), writableRootFilesystem: fc.boolean(), disableHealthCheck: fc.boolean() });
+  let refused = 0;
+  let kept = 0;
+  fc.assert(fc.property(fc.array(patch, { minLength: 1, maxLength: 4 }), optOuts, (patches, opt) => {
+    const project = newProject();
+    new PythonService(project, 'api', { command: ['python', '-m', 'api.main'], port: 8000, ...opt });
+    const stack = new ComposeStack(project, 'stack', { backingServices: [BackingService.POSTGRES] });
+    for (const p of patches) stack.addOverride(p.service, p.key, p.value);
+    let out: Record<string, any>;
+    try {
+      out = synth(project);
+    } catch (e) {
+      expect(e).toBeInstanceOf(MlDockerValidationError);
+      for (const problem of (e as MlDockerValidationError).problems) {
+        expect(problem).toMatch(/^\[vision\/stack\] (override services\.(api|postgres)[.[]|compose\.yaml with overrides breaks the compose specification)/);
+      }
+      // only harmless patches are never refused
+      expect(patches.every((p) => HARMLESS.includes(p))).toBe(false);
+      refused++;
+      return;
+    }
+    const compose = YAML.parse(out['compose.yaml']);
+    expect(serviceViolations(compose.services.api, opt)).toEqual([]);
+    expect(serviceViolations(compose.services.postgres, { user: '999:999', internalOnly: true })).toEqual([]);
+    kept++;
+  }), { numRuns: RUNS * 2 });
+  // both outcomes occur, so neither branch is vacuous
+  expect(refused).toBeGreaterThan(0);
+  expect(kept).toBeGreaterThan(0);
 });

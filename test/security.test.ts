@@ -7,11 +7,14 @@ import ignore from '@balena/dockerignore';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, PythonService, RequirementTier } from '../src';
-import { newProject, synth } from './util';
+import { composeConfig } from './support/compose-cli';
+import { DANGEROUS, HARMLESS, Patch } from './support/hostile-overrides';
+import { serviceViolations } from './support/security-promises';
+import { newProject, synth, validationError } from './util';
 
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY)/i;
 
-function exampleStack(p: MlDockerProject): void {
+function exampleStack(p: MlDockerProject, overrides: readonly Patch[] = []): void {
   const api = new PythonService(p, 'api', {
     command: ['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000'],
     port: 8000,
@@ -20,13 +23,23 @@ function exampleStack(p: MlDockerProject): void {
   });
   api.addRequirement(RequirementTier.ML, 'numpy==2.1.3');
   new PythonService(p, 'embedder', { command: ['python', '-m', 'embedder.main'], torchVersion: '2.5.1', aptPackages: ['libgomp1'] });
-  new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW] });
+  const stack = new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW] });
+  for (const o of overrides) stack.addOverride(o.service, o.key, o.value);
 }
 
 const project = newProject();
 exampleStack(project);
 const out = synth(project);
 const compose = YAML.parse(out['compose.yaml']);
+
+// The same stack after harmless overrides through the escape hatch: every promise below must
+// still hold on the final document.
+const HARMLESS_HERE = HARMLESS.filter((o) => !['user', 'security_opt', 'tmpfs', 'read_only'].includes(o.key) && !(o.key === 'ports' && typeof (o.value as unknown[])[0] !== 'string'));
+const overriddenProject = newProject();
+exampleStack(overriddenProject, HARMLESS_HERE);
+const overriddenOut = synth(overriddenProject);
+const overridden = YAML.parse(overriddenOut['compose.yaml']);
+const documents: Array<[string, () => any]> = [['generated', () => compose], ['after harmless overrides', () => overridden]];
 const dockerfiles = Object.keys(out).filter((f) => f.endsWith('/Dockerfile'));
 const appNames = ['api', 'embedder'];
 const backingNames = ['postgres', 'redis', 'mlflow'];
@@ -113,8 +126,8 @@ describe.each(dockerfiles)('ignore file of %s', (file) => {
   });
 });
 
-describe.each(appNames)('compose app service %s', (name) => {
-  const svc = () => compose.services[name];
+describe.each(documents.flatMap(([label, doc]) => appNames.map((name) => [name, label, doc] as const)))('compose app service %s (%s)', (name, _label, doc) => {
+  const svc = () => doc().services[name];
 
   test('keeps the image user (10001): no user override to root', () => {
     expect(svc().user).toBeUndefined();
@@ -163,8 +176,8 @@ describe.each(appNames)('compose app service %s', (name) => {
   });
 });
 
-describe.each(backingNames)('compose backing service %s', (name) => {
-  const svc = () => compose.services[name];
+describe.each(documents.flatMap(([label, doc]) => backingNames.map((name) => [name, label, doc] as const)))('compose backing service %s (%s)', (name, _label, doc) => {
+  const svc = () => doc().services[name];
 
   test('pinned to a full version tag, never latest', () => {
     expect(svc().image).toMatch(/:v?\d+\.\d+(\.\d+)?(-bookworm)?$/);
@@ -180,7 +193,7 @@ describe.each(backingNames)('compose backing service %s', (name) => {
 
   test('health-checked, and apps wait for it to be healthy', () => {
     expect(svc().healthcheck.test.length).toBeGreaterThan(1);
-    for (const app of appNames) expect(compose.services[app].depends_on[name]).toEqual({ condition: 'service_healthy' });
+    for (const app of appNames) expect(doc().services[app].depends_on[name]).toEqual({ condition: 'service_healthy' });
   });
 
   test('never publishes on every interface', () => {
@@ -224,3 +237,81 @@ describe('opt-outs are explicit', () => {
     expect(dockerfile).not.toContain('HEALTHCHECK');
   });
 });
+
+describe('the escape hatch cannot undo a promise', () => {
+  test('the harmless overrides are in the final document, which docker compose config accepts', () => {
+    expect(overridden.services.api.ports).toEqual(['127.0.0.1:18000:8000']);
+    expect(overridden.services.api.deploy.resources.limits).toEqual({ cpus: 1.5, memory: '2g', pids: 512 });
+    expect(overridden.services.api.labels).toEqual({ team: 'vision' });
+    expect(overridden.services.postgres.shm_size).toBe('256m');
+    expect(composeConfig(overriddenProject.outdir, overriddenOut['compose.yaml'])).toEqual({ ok: true, output: '' });
+  });
+
+  test.each(documents)('every service of the %s document keeps every promise', (_label, doc) => {
+    const optOuts: Record<string, object> = { postgres: { user: '999:999', internalOnly: true }, redis: { user: '999:999', internalOnly: true } };
+    for (const [name, svc] of Object.entries<any>(doc().services)) {
+      expect({ name, broken: serviceViolations(svc, optOuts[name]) }).toEqual({ name, broken: [] });
+    }
+  });
+
+  test.each(DANGEROUS.map((o) => [`${o.service}.${o.key} = ${JSON.stringify(o.value)}`, o] as const))('refuses %s, naming the override path', (_name, o) => {
+    const p = newProject();
+    exampleStack(p, [o]);
+    const err = validationError(() => synth(p));
+    expect(err.problems.some((m) => m.startsWith(`[vision/stack] override services.${o.service}.${o.key}`))).toBe(true);
+    expect(err.message).not.toMatch(/TypeError|at Object\./);
+  });
+
+  test('what docker compose config accepts is no guard: the issue\'s hostile values pass it, so only our check refuses them', () => {
+    const hostile: Patch[] = [
+      { service: 'api', key: 'ports', value: ['0.0.0.0:8000:8000'] },
+      { service: 'api', key: 'volumes', value: ['/var/run/docker.sock:/var/run/docker.sock'] },
+      { service: 'api', key: 'healthcheck', value: { disable: true } },
+      { service: 'api', key: 'cgroup', value: 'host' },
+      { service: 'api', key: 'environment', value: { DB_PASSWORD: 'hunter2' } },
+      { service: 'api', key: 'deploy', value: { resources: { limits: { memory: '1GB' } } } },
+    ];
+    for (const o of hostile) {
+      const merged = JSON.parse(JSON.stringify(compose));
+      merged.services[o.service] = merge(merged.services[o.service], { [o.key]: o.value });
+      expect({ o, config: composeConfig(project.outdir, YAML.stringify(merged)).ok }).toEqual({ o, config: true });
+      expect(serviceViolations(merged.services[o.service]).length).toBeGreaterThan(0);
+      const p = newProject();
+      exampleStack(p, [o]);
+      expect(validationError(() => synth(p)).message).toContain(`override services.${o.service}.${o.key}`);
+    }
+  });
+
+  test('a volume declared with addVolume can be mounted by an override', () => {
+    const p = newProject();
+    new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000 });
+    const stack = new ComposeStack(p, 'stack');
+    stack.addVolume('scratch');
+    stack.addOverride('api', 'volumes', ['scratch:/scratch', { type: 'volume', source: 'scratch', target: '/more' }]);
+    const files = synth(p);
+    expect(YAML.parse(files['compose.yaml']).services.api.volumes[0]).toBe('scratch:/scratch');
+    expect(composeConfig(p.outdir, files['compose.yaml']).ok).toBe(true);
+  });
+
+  test('the typed opt-outs are honoured after overrides too', () => {
+    const p = newProject();
+    new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000, publicPort: true, writableRootFilesystem: true, disableHealthCheck: true });
+    const stack = new ComposeStack(p, 'stack');
+    stack.addOverride('api', 'ports', ['0.0.0.0:9000:8000']);
+    stack.addOverride('api', 'read_only', false);
+    stack.addOverride('api', 'healthcheck', { disable: true });
+    const svc = YAML.parse(synth(p)['compose.yaml']).services.api;
+    expect(svc.ports).toEqual(['0.0.0.0:9000:8000']);
+    expect(serviceViolations(svc, { publicPort: true, writableRootFilesystem: true, disableHealthCheck: true })).toEqual([]);
+  });
+});
+
+/** Compose's merge of an override: objects deeply, everything else replaced. */
+function merge(base: any, extra: any): any {
+  const merged = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+    merged[k] = isObj(merged[k]) && isObj(v) ? merge(merged[k], v) : v;
+  }
+  return merged;
+}

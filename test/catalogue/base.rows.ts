@@ -90,5 +90,5 @@ export const rows: Row[] = [
   { name: 'image tag latest', build: stack({ imageTag: 'latest' }), path: 'vision/stack', got: '"latest"', expected: 'not "latest"' },
   { name: 'registry with uppercase', build: stack({ imageRegistry: 'GHCR.io/Acme' }), path: 'vision/stack', got: '"GHCR.io/Acme"', expected: 'registry and path' },
   { name: 'unknown stack prop', build: stack({ service: [] }), path: 'vision/stack', got: 'unknown property "service"', expected: 'did you mean "services"' },
-  { name: 'override of cap_add', build: (p) => { svc({})(p); new ComposeStack(p, 'stack').addOverride('api', 'cap_add', ['SYS_ADMIN']); }, path: 'vision/stack', got: '"cap_add"', expected: 'typed opt-outs' },
+  { name: 'override of cap_add', build: (p) => { svc({})(p); new ComposeStack(p, 'stack').addOverride('api', 'cap_add', ['SYS_ADMIN']); }, path: 'vision/stack', got: 'override services.api.cap_add[0]: got "SYS_ADMIN"', expected: 'no added capabilities' },
 ];
