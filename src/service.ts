@@ -102,9 +102,13 @@ export interface ServiceOptions {
   readonly description?: string;
 
   /**
-   * Environment of the container in compose: non-secret values only. Names that look like
-   * secrets (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `*_SECRET`, ...) are refused: pass those as
-   * compose secrets (backing services do this for you).
+   * Environment of the container (compose and Kubernetes): non-secret values only. Names with
+   * a secret word as a whole word in any case (`DB_PASS`, `API_TOKEN`, `SECRET_KEY`,
+   * `*_CREDENTIALS`, ...) and values holding credentials (a URL with a password, `sk-`,
+   * `ghp_`, `AKIA`, `hf_` tokens, private keys) are refused: pass those as compose secrets
+   * (Kubernetes Secrets) with their path in `<NAME>_FILE` (backing services do this for you).
+   * Names the image needs (`PATH`, `HOME`, `PYTHONPATH`, every `MLDOCKER_*`, the backing
+   * services' `*_PASSWORD_FILE`) are refused in any letter case.
    * @default {}
    */
   readonly environment?: { [key: string]: string };
