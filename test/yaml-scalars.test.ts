@@ -7,6 +7,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import * as fc from 'fast-check';
 import { ComposeStack, KubernetesManifests, PythonService } from '../src';
 import { composeCli } from './support/compose-cli';
 import { newProject, synth } from './util';
@@ -42,6 +43,16 @@ describe('toSafeYaml: strings read back as the same strings', () => {
   test.each(HOSTILE.filter((v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v)).map((v) => [v]))('key %s', (key) => {
     const text = toSafeYaml({ [key]: 'x' });
     for (const version of ['1.1', '1.2'] as const) expect(YAML.parse(text, { version })).toEqual({ [key]: 'x' });
+  });
+
+  test('random strings of YAML-significant characters read back unchanged in 1.1 and 1.2', () => {
+    const chars = fc.constantFrom(...'0123456789_:.-+eEoxbOXBabcfilnorstuyNYT~<=# \t'.split(''));
+    fc.assert(fc.property(fc.array(chars, { maxLength: 12 }).map((a) => a.join('')), (value) => {
+      const text = toSafeYaml({ KEY: value, [`K_${value.replace(/[^A-Za-z0-9_]/g, '')}`]: 'x' });
+      for (const version of ['1.1', '1.2'] as const) {
+        expect(YAML.parse(text, { version }).KEY).toBe(value);
+      }
+    }), { numRuns: Number(process.env.FC_RUNS ?? 40) * 25 });
   });
 
   test.each(PLAIN.map((v) => [v]))('%s stays plain', (value) => {
