@@ -1,5 +1,6 @@
 import { loadData } from './internal/data';
 import { withDigest } from './internal/digest';
+import { PASSWORD_FILE_ENV } from './internal/environment';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { z } from './internal/shape';
@@ -172,7 +173,7 @@ export class BackingService {
         // need CHOWN/SETUID/SETGID under cap_drop ALL. A fresh named volume inherits the
         // image directory's owner (999), so no capability is needed.
         user: '999:999',
-        environment: { POSTGRES_DB: db, POSTGRES_USER: user, POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password' },
+        environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
         tmpfs: ['/tmp:mode=1777,size=64m', '/var/run/postgresql:mode=1777,size=16m'],
         limits: { memory: '1g', cpus: 1, pids: 256 },
@@ -180,7 +181,7 @@ export class BackingService {
         secrets: ['postgres_password'],
       },
       link: {
-        environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password' },
+        environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         secrets: ['postgres_password'],
       },
       volumes: ['postgres-data'],
@@ -209,7 +210,7 @@ export class BackingService {
         secrets: ['redis_password'],
       },
       link: {
-        environment: { REDIS_URL: 'redis://redis:6379/0', REDIS_PASSWORD_FILE: '/run/secrets/redis_password' },
+        environment: { REDIS_URL: 'redis://redis:6379/0', [PASSWORD_FILE_ENV.redis]: '/run/secrets/redis_password' },
         secrets: ['redis_password'],
       },
       volumes: ['redis-data'],

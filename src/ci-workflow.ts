@@ -1,4 +1,5 @@
 import { Component, JsonPatch, Project, github } from 'projen';
+import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { z } from './internal/shape';
@@ -154,7 +155,6 @@ export interface CiWorkflowProps {
   readonly pushImages?: boolean;
 }
 
-const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 const BRANCH = /^[A-Za-z0-9._/-]{1,100}$/;
 const RULE = /^(DL|SC)[0-9]{4}$/;
@@ -207,7 +207,7 @@ export class CiWorkflow extends Component {
       if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
       else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');
     });
-    if (props.imageRegistry !== undefined && !REGISTRY.test(props.imageRegistry)) {
+    if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a scheme or tag, e.g. "ghcr.io/acme"');
     }
     const ghcr = props.imageRegistry === undefined || props.imageRegistry.split('/')[0] === 'ghcr.io';
@@ -274,6 +274,8 @@ export class CiWorkflow extends Component {
     const services = this.services();
     const problems = new Problems(this.path);
     if (this.explicitServices && services.length === 0) problems.add('services is empty', [], 'at least one service, or no services prop (every service)');
+    // (Without a registry the prefix is ghcr.io/<owner>, at most 47 characters: image names stay short enough.)
+    checkImageNameLength(problems, 'imageRegistry', this.settings.imageRegistry, services.map((s) => s._container().image));
     problems.throwIfAny();
     for (const id of Object.keys(this.workflow.jobs)) this.workflow.removeJob(id);
     this.workflow.addJob('synth', this.synthJob());

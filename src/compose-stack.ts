@@ -3,6 +3,7 @@ import { BackingService, ResolvedBacking } from './backing-service';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { checkComposeDocument } from './internal/compose-check';
 import { validateComposeSchema } from './internal/compose-schema';
+import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { StackOverview, registryOf } from './internal/registry';
@@ -11,7 +12,7 @@ import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
 import { acceptBacking, checkComponentScope, checkStackMembers } from './internal/stack-members';
 import { renderTemplate } from './internal/template';
-import { YAML } from './internal/yaml';
+import { toSafeYaml } from './internal/yaml';
 import { MlService } from './service';
 
 /** Props of a `ComposeStack`. */
@@ -42,7 +43,6 @@ export interface ComposeStackProps {
   readonly imageTag?: string;
 }
 
-const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const stacks = new WeakMap<Project, ComposeStack>();
 
@@ -83,7 +83,7 @@ export class ComposeStack extends Component {
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     this.explicitServices = members.services;
     this.backing.push(...members.backing);
-    if (props.imageRegistry !== undefined && !REGISTRY.test(props.imageRegistry)) {
+    if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
     }
     if (props.imageTag !== undefined && (!TAG.test(props.imageTag) || props.imageTag === 'latest')) {
@@ -202,12 +202,14 @@ export class ComposeStack extends Component {
     });
     for (const app of apps) {
       for (const key of Object.keys(app.environment)) {
-        const linked = links.find((l) => key in l.environment);
-        if (linked) problems.addAt(app.path, `environment.${key} is set by a backing service`, key, 'a name the backing services do not set');
+        // In any letter case: compose would pass both spellings, and readers disagree on which wins.
+        const linked = links.flatMap((l) => Object.keys(l.environment)).find((k) => k.toUpperCase() === key.toUpperCase());
+        if (linked) problems.addAt(app.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the stack sets ${linked})`);
       }
     }
     const backing = [...resolved.values()].map((r) => ({ ...r.container, path: this.path, overrides: this.overrides.get(r.container.name) }));
     const all = [...containers, ...backing];
+    checkImageNameLength(problems, 'imageRegistry', this.registry, containers.filter((c) => c.imageIsBuilt).map((c) => c.image));
     this.checkPorts(problems, all);
     this.checkCycles(problems, apps);
     problems.throwIfAny();
@@ -276,15 +278,7 @@ export class ComposeStack extends Component {
   }
 
   private renderYaml(marker: string): string {
-    const doc = new YAML.Document(renderCompose(this.currentModel()));
-    // Quote every string holding ":" (ports, security options) so no YAML reader takes it
-    // for a mapping or a base-60 number.
-    YAML.visit(doc, {
-      Scalar(_key, node) {
-        if (typeof node.value === 'string' && /[:{}[\],&*#?|<>=!%@`]/.test(node.value)) node.type = 'QUOTE_DOUBLE';
-      },
-    });
-    return `# ${marker}\n${doc.toString({ lineWidth: 0 })}`;
+    return `# ${marker}\n${toSafeYaml(renderCompose(this.currentModel()))}`;
   }
 
   /** The stack's shape, for the docs. */

@@ -129,8 +129,11 @@ function nvidiaEnvironment(): Array<[string, string]> {
   return [['NVIDIA_VISIBLE_DEVICES', env.NVIDIA_VISIBLE_DEVICES], ['NVIDIA_DRIVER_CAPABILITIES', env.NVIDIA_DRIVER_CAPABILITIES]];
 }
 
-/** Variables the GPU machinery sets itself; the user's `environment` may not. */
-const RESERVED_ENV = ['NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'NVIDIA_REQUIRE_CUDA', 'NVIDIA_DISABLE_REQUIRE', 'MLDOCKER_MIN_DRIVER', 'MLDOCKER_DRIVER_RULE'];
+/**
+ * Variables the GPU machinery sets itself; the user's `environment` may not (every
+ * `MLDOCKER_*` name is refused for every service, by the shared environment check).
+ */
+const RESERVED_ENV = ['NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'NVIDIA_REQUIRE_CUDA', 'NVIDIA_DISABLE_REQUIRE'];
 const DEVICE_ID = /^([0-9]{1,3}|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9A-Za-z/-]{4,})$/;
 const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object.values(e);
 

@@ -1,5 +1,6 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
+import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
@@ -7,7 +8,7 @@ import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
 import { sizeBytes } from './internal/sizes';
 import { checkComponentScope, checkStackMembers } from './internal/stack-members';
-import { YAML } from './internal/yaml';
+import { toSafeYaml } from './internal/yaml';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
@@ -155,7 +156,6 @@ const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
 const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
 const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:([0-9]{1,5}))?$/;
-const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const BINARY: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 const DEFAULT_VOLUME_SIZE = '20Gi';
@@ -264,7 +264,7 @@ export class KubernetesManifests extends Component {
     }
     this.namespace = namespace;
 
-    if (props.imageRegistry !== undefined && !REGISTRY.test(props.imageRegistry)) {
+    if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
     }
     if (props.imageTag !== undefined && (!TAG.test(props.imageTag) || props.imageTag === 'latest')) {
@@ -369,18 +369,8 @@ export class KubernetesManifests extends Component {
 
   private renderYaml(marker: string, path: string): string {
     const file = renderKubernetes(this.currentModel()).find((f) => f.path === path);
-    const docs = (file?.documents ?? []).map((d) => {
-      const doc = new YAML.Document(d, { aliasDuplicateObjects: false });
-      // Quote every string that a YAML 1.1 reader could take for something else (`on`, `1e3`, ...).
-      YAML.visit(doc, {
-        Scalar(_key, node) {
-          if (typeof node.value === 'string' && (/[:{}[\],&*#?|<>=!%@`]/.test(node.value) || /^(y|yes|n|no|on|off|true|false|null|~|[-+.0-9][-+.0-9eE_:]*)$/i.test(node.value))) {
-            node.type = 'QUOTE_DOUBLE';
-          }
-        },
-      });
-      return doc.toString({ lineWidth: 0 });
-    });
+    // Number-like strings (versions such as "535.104.05") stay quoted, as they always were here.
+    const docs = (file?.documents ?? []).map((d) => toSafeYaml(d, { aliasDuplicateObjects: false }, /^[-+.0-9][-+.0-9eE_:]*$/));
     return `# ${marker}\n${docs.join('---\n')}`;
   }
 
@@ -410,12 +400,14 @@ export class KubernetesManifests extends Component {
 
     const claims = new Map<string, { size: string; source: string }>();
     const workloads: KubeWorkload[] = [];
+    checkImageNameLength(problems, 'imageRegistry', this.registry, apps.map((a) => a._container().image));
     for (const app of apps) {
       const c = app._container();
       const options = this.serviceOptions.get(app) ?? {};
       const field = `[${app.path}]`;
       for (const key of Object.keys(c.environment)) {
-        if (key in backingConfig) problems.add(`${field} environment.${key} is set by a backing service`, key, 'a name the backing services do not set');
+        const linked = Object.keys(backingConfig).find((k) => k.toUpperCase() === key.toUpperCase());
+        if (linked) problems.add(`${field} environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
       }
       if (c.workload === 'job' && options.replicas !== undefined) problems.add(`${field} replicas is set on a job`, options.replicas, 'no replicas: a job runs its pod to completion (use backoffLimit for retries)');
       if (c.workload !== 'job' && options.backoffLimit !== undefined) problems.add(`${field} backoffLimit is set on a server`, options.backoffLimit, 'backoffLimit only on jobs (trainers)');

@@ -5,6 +5,7 @@ import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
 import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
+import { imageRepository } from './internal/image-name';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { z } from './internal/shape';
@@ -113,6 +114,9 @@ const OPTIONS_SHAPE = {
   hostDriverVersion: z.string().optional(),
 };
 
+/** npm's limit on the length of a package name. */
+const NPM_NAME_MAX = 214;
+
 /**
  * The options inherited from projen's `ProjectOptions`, passed on to projen as they are (projen
  * reads them). Every other key is refused by name, so a misspelled option (`pythonVerison`) or
@@ -151,6 +155,10 @@ export class MlDockerProject extends javascript.NodeProject {
     const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
     if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
+    } else if (options.name.length > NPM_NAME_MAX) {
+      problems.add(`name is longer than npm allows (${options.name.length} characters)`, options.name, `a lowercase npm-style package name of at most ${NPM_NAME_MAX} characters`);
+    } else if (imageRepository(options.name) === undefined) {
+      problems.add('the name gives no valid docker image name', options.name, 'a lowercase npm-style package name with at least one letter or digit (images are named <name>-<service id>)');
     }
     const {
       pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,

@@ -1,13 +1,16 @@
 import { Component, Project } from 'projen';
 import { alwaysExcludedPattern, ignoreFileLines } from './dockerignore';
+import { loadData } from './internal/data';
 import { withDigest } from './internal/digest';
+import { checkEnvironment } from './internal/environment';
+import { serviceImageName } from './internal/image-name';
 import { ContainerSpec, HealthSpec } from './internal/model';
 import { dockerQuote, execForm, moduleName } from './internal/names';
 import { Problems, checkShape, oneOf } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { RenderedFile } from './internal/rendered-file';
 import { Schema, z } from './internal/shape';
-import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, ensureSharedFiles } from './internal/shared-files';
+import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, ensureSharedFiles } from './internal/shared-files';
 import { MIN_MEMORY_BYTES, checkSize } from './internal/sizes';
 import { renderTemplate } from './internal/template';
 import { PythonImage, resolvePythonImage } from './python-image';
@@ -99,9 +102,13 @@ export interface ServiceOptions {
   readonly description?: string;
 
   /**
-   * Environment of the container in compose: non-secret values only. Names that look like
-   * secrets (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `*_SECRET`, ...) are refused: pass those as
-   * compose secrets (backing services do this for you).
+   * Environment of the container (compose and Kubernetes): non-secret values only. Names with
+   * a secret word as a whole word in any case (`DB_PASS`, `API_TOKEN`, `SECRET_KEY`,
+   * `*_CREDENTIALS`, ...) and values holding credentials (a URL with a password, `sk-`,
+   * `ghp_`, `AKIA`, `hf_` tokens, private keys) are refused: pass those as compose secrets
+   * (Kubernetes Secrets) with their path in `<NAME>_FILE` (backing services do this for you).
+   * Names the image needs (`PATH`, `HOME`, `PYTHONPATH`, every `MLDOCKER_*`, the backing
+   * services' `*_PASSWORD_FILE`) are refused in any letter case.
    * @default {}
    */
   readonly environment?: { [key: string]: string };
@@ -490,7 +497,7 @@ export abstract class MlService extends Component {
       name: this.serviceId,
       path: this.path,
       build: { dockerfile: this.dockerfilePath, target: 'prod' },
-      image: `${this.project.name}-${this.serviceId}`,
+      image: serviceImageName(this.project.name, this.serviceId),
       imageIsBuilt: true,
       workload: this.workload,
       ports: this.port === undefined ? [] : [{ container: this.port, host: this.hostPort ?? this.port, public: this.publicPort }],
@@ -708,7 +715,7 @@ export abstract class MlService extends Component {
     const health = this.healthCheck;
     const project = this.project;
     const labels: Array<[string, string]> = [
-      ['org.opencontainers.image.title', `${project.name}-${this.serviceId}`],
+      ['org.opencontainers.image.title', serviceImageName(project.name, this.serviceId)],
       ['org.opencontainers.image.description', this.description],
       ['org.opencontainers.image.base.name', plan.runtimeImage],
       ['dev.projen-ml-docker.python', this.pythonVersion],
@@ -719,7 +726,7 @@ export abstract class MlService extends Component {
       marker,
       title: `${this.serviceId}: ${this.description} (Python ${this.pythonVersion})`,
       dockerfile: this.dockerfilePath,
-      imageName: `${project.name}-${this.serviceId}`,
+      imageName: serviceImageName(project.name, this.serviceId),
       torch: torch.length > 0,
       headerNotes: plan.headerNotes,
       baseArgs: plan.baseArgs,
@@ -798,34 +805,6 @@ function checkCommand(problems: Problems, field: string, command: string[]): voi
   });
 }
 
-/** Environment names that hold secrets; `*_FILE` (a path to a secret) is fine. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|(^|_)API_?KEY$|(^|_)KEY$|ACCESS_KEY)/i;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Whether an environment name looks like it holds a secret (compose and override checks share this). */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-function checkEnvironment(problems: Problems, env: Record<string, string>): Record<string, string> {
-  const seen = new Map<string, string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name)) {
-      problems.add('environment name', name, 'letters, digits and "_", not starting with a digit');
-      continue;
-    }
-    const folded = name.toUpperCase();
-    if (seen.has(folded)) problems.add(`environment has ${name} twice in different case`, name, `one spelling (also "${seen.get(folded)}")`);
-    seen.set(folded, name);
-    if (SECRET_NAME.test(name) && !/_FILE$/i.test(name)) {
-      problems.addRaw(`environment.${name} looks like a secret given inline`, `${JSON.stringify(name)} (value hidden)`,
-        'no secrets in environment: use a compose secret and pass its path as <NAME>_FILE');
-    }
-    if (/[\r\n\0]/.test(value)) problems.add(`environment.${name}`, value, 'a single-line value');
-  }
-  return Object.fromEntries(Object.keys(env).sort().map((k) => [k, env[k]]));
-}
-
 function checkSeconds(problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -852,6 +831,22 @@ function healthSpec({ command, ...timing }: ServiceHealthCheck): HealthSpec {
   return { ...timing, test: command, shell: false };
 }
 
+interface StdlibData {
+  readonly versions: string[];
+  readonly modules: string[];
+}
+
+function stdlibData(): StdlibData {
+  return loadData<StdlibData>('python-stdlib-modules.json');
+}
+
+let stdlib: Set<string> | undefined;
+/** Top-level standard library modules of every supported Python (data/python-stdlib-modules.json). */
+function stdlibModules(): Set<string> {
+  stdlib ??= new Set(stdlibData().modules);
+  return stdlib;
+}
+
 /** Checks a service id before the construct exists (constructs' own error would be cryptic). */
 function checkServiceId(project: Project, id: string): string {
   const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
@@ -863,6 +858,11 @@ function checkServiceId(project: Project, id: string): string {
     problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
   } else if (RESERVED_IDS.includes(id)) {
     problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
+  } else if (moduleName(id) === RUNTIME_PACKAGE) {
+    problems.add(`service id gives the python package "${RUNTIME_PACKAGE}" of the runtime helpers`, id, 'an id whose module name (the id with "-" as "_") is not the runtime helpers\' package');
+  } else if (stdlibModules().has(moduleName(id))) {
+    problems.add(`service id gives the python package "${moduleName(id)}", which would shadow the standard library module of that name (the code is at /app/${moduleName(id)}, first on PYTHONPATH)`, id,
+      `an id whose module name (the id with "-" as "_") is not a standard library module of python ${stdlibData().versions.join(', ')}, e.g. "${id}-service"`);
   } else if (project.node.tryFindChild(id)) {
     problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
   } else {

@@ -5,6 +5,8 @@
  *
  * `FC_RUNS` sets the number of cases (nightly: FC_RUNS=1000); the default run is smaller.
  */
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as fc from 'fast-check';
@@ -16,6 +18,9 @@ import { newProject, synth } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
 
 const RUNS = Number(process.env.FC_RUNS ?? 40);
+// Ids whose Python module would shadow the standard library (or our runtime helpers) are refused.
+const MODULES = new Set([...JSON.parse(readFileSync(join(__dirname, '..', 'data', 'python-stdlib-modules.json'), 'utf-8')).modules, 'mldocker_runtime']);
+const shadows = (id: string) => MODULES.has(id.replace(/-/g, '_'));
 
 const PACKAGES = ['numpy', 'pandas', 'scipy', 'fastapi', 'uvicorn', 'httpx', 'pydantic', 'requests', 'pytest', 'ruff', 'mlstub', 'Scikit_Learn'];
 const version = fc.tuple(fc.nat(30), fc.nat(30), fc.nat(30)).map(([a, b, c]) => `${a}.${b}.${c}`);
@@ -64,7 +69,7 @@ const stackDef = fc.record({
     selector: (s) => s.id.replace(/-/g, '_'),
   }).filter((services) => {
     const ports = services.flatMap((s) => (s.port === undefined ? [] : [s.port]));
-    return new Set(ports).size === ports.length && !services.some((s) => ['postgres', 'redis', 'mlflow', 'common', 'runtime'].includes(s.id)) && !ports.includes(5000);
+    return new Set(ports).size === ports.length && !services.some((s) => ['postgres', 'redis', 'mlflow', 'common', 'runtime'].includes(s.id) || shadows(s.id)) && !ports.includes(5000);
   }),
   backing: fc.subarray(['postgres', 'redis', 'mlflow'] as const),
   syntax: fc.boolean(),
@@ -154,7 +159,7 @@ test('random invalid props raise our validation error, never anything else', () 
 test('random ids are accepted exactly when they are valid service ids', () => {
   fc.assert(fc.property(fc.string({ maxLength: 45 }), (id) => {
     const project = newProject();
-    const valid = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(id) && !['common', 'runtime'].includes(id);
+    const valid = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(id) && !['common', 'runtime'].includes(id) && !shadows(id);
     try {
       new PythonService(project, id, { command: ['python', '-m', 'x'] });
       expect(valid).toBe(true);

@@ -1,6 +1,6 @@
 import { secretPlacePattern } from '../dockerignore';
-import { isSecretName } from '../service';
 import { Problems, oneOf, show } from './problems';
+import { secretProblem } from './secrets';
 import { MIN_MEMORY_BYTES, sizeProblem } from './sizes';
 
 /**
@@ -55,10 +55,12 @@ export function checkComposeDocument(problems: Problems, doc: Record<string, any
     const policy = policies.get(name);
     if (!policy || !isObject(service)) continue;
     const override = overrides.get(name) ?? {};
-    const report = (path: Path, got: unknown, expected: string) => {
+    const report = (path: Path, got: unknown, expected: string, shown = false) => {
       const where = ['services', name, ...path];
       const fromOverride = typeof path[0] === 'string' && path[0] in override;
-      problems.add(`${fromOverride ? 'override' : 'compose.yaml'} ${pathText(where)}`, got, expected);
+      const what = `${fromOverride ? 'override' : 'compose.yaml'} ${pathText(where)}`;
+      if (shown) problems.addRaw(what, String(got), expected);
+      else problems.add(what, got, expected);
     };
     checkService(service, policy, report, Object.keys(doc.volumes ?? {}));
     (Array.isArray(service.ports) ? service.ports : []).forEach((port: unknown, i: number) => {
@@ -81,7 +83,8 @@ function hostPort(port: unknown): string | undefined {
   return host ? host : undefined;
 }
 
-type Report = (path: Path, got: unknown, expected: string) => void;
+/** `shown`: `got` is already the text to show (a secret's name, its value hidden). */
+type Report = (path: Path, got: unknown, expected: string, shown?: boolean) => void;
 
 function checkService(s: Record<string, any>, policy: ComposeServicePolicy, report: Report, namedVolumes: string[]): void {
   for (const [key, expected] of Object.entries(REFUSED_KEYS)) {
@@ -231,13 +234,18 @@ function mountSourceOk(source: string, namedVolumes: string[]): boolean {
 }
 
 function checkEnvironment(env: unknown, path: Path, report: Report): void {
-  const names = Array.isArray(env) ? env.map((e) => String(e).split('=')[0]) : isObject(env) ? Object.keys(env) : [];
-  const keys = Array.isArray(env) ? env.map((_, i) => i) : names;
-  names.forEach((name, i) => {
-    if (isSecretName(name) && !/_FILE$/i.test(name)) {
-      report([...path, keys[i]], `${name} (value hidden)`, 'no secrets in environment: use a compose secret and pass its path as <NAME>_FILE');
-    }
-  });
+  // the list form holds NAME=value strings, the map form name -> value
+  const pairs: Array<[string | number, string, string]> = Array.isArray(env)
+    ? env.map((e, i) => {
+      const text = String(e);
+      const at = text.indexOf('=');
+      return [i, at < 0 ? text : text.slice(0, at), at < 0 ? '' : text.slice(at + 1)];
+    })
+    : isObject(env) ? Object.entries(env).map(([k, v]) => [k, k, v === null || v === undefined ? '' : String(v)]) : [];
+  for (const [key, name, value] of pairs) {
+    const problem = secretProblem(name, value);
+    if (problem) report([...path, key], problem.got, problem.expected, true);
+  }
 }
 
 function checkImage(s: Record<string, any>, report: Report): void {

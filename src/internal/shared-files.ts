@@ -8,6 +8,8 @@ import { addCommonSample } from '../samples';
 
 /** Generated helper modules every image copies to /opt/mldocker. */
 export const RUNTIME_HELPERS_DIR = 'docker/runtime';
+/** The Python package of the runtime helpers, importable in every image (`/opt/mldocker` is on PYTHONPATH). */
+export const RUNTIME_PACKAGE = 'mldocker_runtime';
 /** Code shared by every service, copied to /app/common (user-owned sample). */
 export const SHARED_CODE_DIR = 'services/common';
 
@@ -25,7 +27,7 @@ export function ensureSharedFiles(project: Project): void {
   ensureDocs(project);
   addCommonSample(project, SHARED_CODE_DIR);
   for (const module of RUNTIME_MODULES) {
-    new RenderedFile(project, `${RUNTIME_HELPERS_DIR}/mldocker_runtime/${module}`, (file) =>
+    new RenderedFile(project, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}/${module}`, (file) =>
       `# ${file.marker}\n${readAsset('templates', 'runtime', module)}`);
   }
   new RenderedFile(project, '.dockerignore', (file) => [
