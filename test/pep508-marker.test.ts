@@ -4,10 +4,18 @@ import {
 } from '../src/internal/pep508-marker';
 
 const LINUX_311: MarkerEnvironment = {
-  python_version: '3.11', python_full_version: '3.11.7', os_name: 'posix', sys_platform: 'linux',
-  platform_release: '6.1.0-18-amd64', platform_system: 'Linux', platform_version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1',
-  platform_machine: 'x86_64', platform_python_implementation: 'CPython', implementation_name: 'cpython',
-  implementation_version: '3.11.7', extra: '',
+  python_version: '3.11',
+  python_full_version: '3.11.7',
+  os_name: 'posix',
+  sys_platform: 'linux',
+  platform_release: '6.1.0-18-amd64',
+  platform_system: 'Linux',
+  platform_version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1',
+  platform_machine: 'x86_64',
+  platform_python_implementation: 'CPython',
+  implementation_name: 'cpython',
+  implementation_version: '3.11.7',
+  extra: '',
 };
 
 const evaluate = (text: string, env: MarkerEnvironment = LINUX_311) => evaluateMarker(parseMarker(text), env);

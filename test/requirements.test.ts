@@ -65,7 +65,8 @@ const pip = spawnSync('python3', ['-c', 'import pip._internal.req.req_file, pack
   ].join('\n');
   const run = spawnSync('python3', ['-c', script, join(dir, file)], { encoding: 'utf-8' });
   expect(run.stderr).toBe('');
-  const read: Array<{ line: string; options: object; editable: boolean; name: string; specifier: string; marker: string | null }> = JSON.parse(run.stdout);
+  type Read = { line: string; options: object; editable: boolean; name: string; specifier: string; marker: string | null };
+  const read: Read[] = JSON.parse(run.stdout);
   expect(read.map((r) => r.line).sort()).toEqual([...ODD_BUT_VALID].sort());
   for (const r of read) {
     expect(r.options).toEqual({});

@@ -51,8 +51,11 @@ export const VERSION_VARIABLES: readonly string[] = ['python_version', 'python_f
 
 /** Dotted names of the pre-PEP 508 era; current pip refuses them. */
 const LEGACY_NAMES: Readonly<Record<string, string>> = {
-  'os.name': 'os_name', 'sys.platform': 'sys_platform', 'platform.version': 'platform_version',
-  'platform.machine': 'platform_machine', 'platform.python_implementation': 'platform_python_implementation',
+  'os.name': 'os_name',
+  'sys.platform': 'sys_platform',
+  'platform.version': 'platform_version',
+  'platform.machine': 'platform_machine',
+  'platform.python_implementation': 'platform_python_implementation',
   'python_implementation': 'platform_python_implementation',
 };
 

@@ -2,7 +2,8 @@
  * Catalogue rows of issue 13: requirement lines pip would read differently than we do,
  * Kubernetes names that are not valid DNS-1123 or collide, and the BuildKit frontend pin.
  */
-import { Row, svc } from './support';
+import { any, Row, svc, trainer } from './support';
+import { BackingService, KubernetesBackingMode, KubernetesManifests } from '../../src';
 
 const req = (line: string, tier = 'core'): Row['build'] => svc({ requirements: { [tier]: [line] } });
 const show = (v: string) => JSON.stringify(v);
@@ -49,4 +50,22 @@ const requirementRows: Row[] = [
   { name: 'requirement via addRequirement with an option', build: (p) => { svc({})(p); (p.node.findChild('api') as any).addRequirement('dev', 'pytest==8.3.4 --pre'); }, path: 'vision/api', got: 'addRequirement(dev) has a pip option', expected: PIN },
 ];
 
-export const rows: Row[] = [...requirementRows];
+const k8s = (props: Record<string, unknown> = {}): Row['build'] => (p) => {
+  new KubernetesManifests(p, 'k8s', any(props));
+};
+const both = (...builds: Array<Row['build']>): Row['build'] => (p) => builds.forEach((b) => b(p));
+const DEV = { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS };
+
+const kubernetesRows: Row[] = [
+  { name: 'k8s: service id "namespace" replaces base/namespace.yaml', build: both(svc({ port: 8000 }, 'namespace'), k8s()), path: 'vision/k8s', got: '"base/namespace.yaml"', expected: 'another generated file' },
+  { name: 'k8s: service id "kustomization" replaces base/kustomization.yaml', build: both(svc({ port: 8000 }, 'kustomization'), k8s()), path: 'vision/k8s', got: '"base/kustomization.yaml"', expected: 'another generated file' },
+  { name: 'k8s: worker id "kustomization" without a port', build: both(svc({}, 'kustomization'), k8s()), path: 'vision/k8s', got: '"base/kustomization.yaml"', expected: 'another generated file' },
+  { name: 'k8s: service id "volumes" beside claims', build: both(svc({ port: 8000 }, 'volumes'), trainer({}), k8s()), path: 'vision/k8s', got: '"base/volumes.yaml"', expected: 'another generated file' },
+  { name: 'k8s: service id "namespace" with createNamespace off is fine, but "kustomization" is not', build: both(svc({}, 'namespace'), svc({}, 'kustomization'), k8s({ createNamespace: false })), path: 'vision/k8s', got: '"base/kustomization.yaml"', expected: 'another generated file' },
+  { name: 'k8s: trainer data dir named like the shm volume', build: both(trainer({ dataDir: 'dshm' }), k8s()), path: 'vision/k8s', got: '"dshm"', expected: 'distinct volume names' },
+  { name: 'k8s: trainer data dir named like the scratch volume', build: both(trainer({ dataDir: 'scratch/tmp' }), k8s()), path: 'vision/k8s', got: '"scratch-tmp"', expected: 'distinct volume names' },
+  { name: 'k8s: trainer data dir named like the secrets volume', build: both(trainer({ dataDir: 'secrets' }), k8s({ backingServices: [BackingService.REDIS] })), path: 'vision/k8s', got: '"secrets"', expected: 'distinct volume names' },
+  { name: 'k8s: trainer data dir named like a StatefulSet claim', build: both(trainer({ dataDir: 'postgres-data-postgres-0' }), k8s(DEV)), path: 'vision/k8s', got: '"postgres-data-postgres-0"', expected: 'one PersistentVolumeClaim per name' },
+];
+
+export const rows: Row[] = [...requirementRows, ...kubernetesRows];
