@@ -5,6 +5,7 @@ import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
 import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
+import { checkDockerfileFrontend, defaultDockerfileFrontend } from './internal/frontend';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
 import { z } from './internal/shape';
@@ -39,12 +40,20 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   readonly pythonVersion?: string;
 
   /**
-   * Start every Dockerfile with `# syntax=docker/dockerfile:1`, so BuildKit uses the
-   * current Dockerfile frontend. Turn it off for offline builders that cannot fetch the
+   * Start every Dockerfile with a `# syntax=` line naming a pinned BuildKit Dockerfile
+   * frontend (`dockerfileFrontend`). Turn it off for offline builders that cannot fetch the
    * frontend image; the Dockerfiles use only what Docker 26's built-in frontend supports.
    * @default true
    */
   readonly dockerfileSyntax?: boolean;
+
+  /**
+   * The BuildKit Dockerfile frontend of the `# syntax=` line: `docker/dockerfile:` with a full
+   * version (`1.19.0`, never a floating `1`), optionally `@sha256:` and the digest of that
+   * version. Only with `dockerfileSyntax` on.
+   * @default - the version and digest of the package's reference data (data/dockerfile-frontend.json)
+   */
+  readonly dockerfileFrontend?: string;
 
   /**
    * Development dependencies of the project (the `.projenrc.ts` toolchain is added).
@@ -104,6 +113,7 @@ const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@t
 const OPTIONS_SHAPE = {
   pythonVersion: z.string().optional(),
   dockerfileSyntax: z.boolean().optional(),
+  dockerfileFrontend: z.string().optional(),
   devDeps: z.array(z.string()).optional(),
   typeCheckOnSynth: z.boolean().optional(),
   projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
@@ -134,12 +144,21 @@ export class MlDockerProject extends javascript.NodeProject {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
     }
     const {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
-      ...projectOptions
+      pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
+      ciWorkflow, ciWorkflowOptions, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     checkShape(problems, z.object(OPTIONS_SHAPE), {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
+      pythonVersion,
+      dockerfileSyntax,
+      dockerfileFrontend,
+      typeCheckOnSynth,
+      projenrcRunner,
+      devDeps,
+      hostDriverVersion,
+      ciWorkflow,
+      ciWorkflowOptions,
     });
+    if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
@@ -175,6 +194,7 @@ export class MlDockerProject extends javascript.NodeProject {
     const registry = registryOf(this);
     registry.pythonVersion = pythonVersion ?? '3.11';
     registry.dockerfileSyntax = dockerfileSyntax ?? true;
+    registry.dockerfileFrontend = dockerfileFrontend ?? defaultDockerfileFrontend();
     registry.hostDriverVersion = hostDriverVersion ?? DEFAULT_HOST_DRIVER_VERSION;
 
     const projenrc = new ScaffoldProjenrc(this, {

@@ -715,7 +715,7 @@ export abstract class MlService extends Component {
       ...this._extraLabels(),
     ];
     return renderTemplate('Dockerfile.ejs', {
-      syntax: registry.dockerfileSyntax,
+      syntax: registry.dockerfileSyntax ? registry.dockerfileFrontend : undefined,
       marker,
       title: `${this.serviceId}: ${this.description} (Python ${this.pythonVersion})`,
       dockerfile: this.dockerfilePath,

@@ -68,4 +68,16 @@ const kubernetesRows: Row[] = [
   { name: 'k8s: trainer data dir named like a StatefulSet claim', build: both(trainer({ dataDir: 'postgres-data-postgres-0' }), k8s(DEV)), path: 'vision/k8s', got: '"postgres-data-postgres-0"', expected: 'one PersistentVolumeClaim per name' },
 ];
 
-export const rows: Row[] = [...requirementRows, ...kubernetesRows];
+const FRONTEND = 'with a full version and an optional digest';
+const frontendRows: Row[] = [
+  { name: 'frontend floating on docker/dockerfile:1', project: { dockerfileFrontend: 'docker/dockerfile:1' }, build: () => {}, path: 'vision', got: '"docker/dockerfile:1"', expected: FRONTEND },
+  { name: 'frontend on a minor tag', project: { dockerfileFrontend: 'docker/dockerfile:1.19' }, build: () => {}, path: 'vision', got: '"docker/dockerfile:1.19"', expected: 'moves' },
+  { name: 'frontend on latest', project: { dockerfileFrontend: 'docker/dockerfile:latest' }, build: () => {}, path: 'vision', got: '"docker/dockerfile:latest"', expected: FRONTEND },
+  { name: 'frontend with a short digest', project: { dockerfileFrontend: 'docker/dockerfile:1.19.0@sha256:b6afd424' }, build: () => {}, path: 'vision', got: '"docker/dockerfile:1.19.0@sha256:b6afd424"', expected: FRONTEND },
+  { name: 'frontend from another image', project: { dockerfileFrontend: 'evil.example/dockerfile:1.19.0' }, build: () => {}, path: 'vision', got: '"evil.example/dockerfile:1.19.0"', expected: FRONTEND },
+  { name: 'frontend with a newline (a second directive)', project: { dockerfileFrontend: 'docker/dockerfile:1.19.0\n# check=skip=all' }, build: () => {}, path: 'vision', got: 'docker/dockerfile:1.19.0\\n# check=skip=all', expected: FRONTEND },
+  { name: 'frontend with the syntax line off', project: { dockerfileFrontend: 'docker/dockerfile:1.19.0', dockerfileSyntax: false }, build: () => {}, path: 'vision', got: '"docker/dockerfile:1.19.0"', expected: 'dockerfileSyntax: true' },
+  { name: 'frontend as a number (plain js)', project: { dockerfileFrontend: 1.19 }, build: () => {}, path: 'vision', got: '1.19', expected: 'a string' },
+];
+
+export const rows: Row[] = [...requirementRows, ...kubernetesRows, ...frontendRows];
