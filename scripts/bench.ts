@@ -681,7 +681,6 @@ function main(): void {
     piece('tsx CLI: an empty script', join(full, 'node_modules', '.bin', 'tsx'), ['--tsconfig', 'tsconfig.projen.json', '-e', '0'], full),
     piece('`node --import tsx`: an empty .ts file', 'node', ['--import', 'tsx', emptyTs], full),
     piece('`node --require projen-ml-docker/lib/projenrc-register`: an empty .ts file (cached)', 'node', ['--require', 'projen-ml-docker/lib/projenrc-register', emptyTs], full),
-    piece('node: require(\'ajv\') (bundled; loaded only for compose overrides)', 'node', ['-e', 'require(require.resolve("ajv", { paths: ["node_modules/projen-ml-docker"] }))'], full),
     piece('node: require(\'yaml\') (the copy projen bundles and loads, which the library uses too)', 'node', ['-e', 'require(require.resolve("yaml", { paths: ["node_modules/projen"] }))'], full),
     piece('`node .projenrc` without tsx (the same definition as JavaScript: it has no types)', 'node', ['-e', readFileSync(join(full, '.projenrc.ts'), 'utf-8')], full),
   ];

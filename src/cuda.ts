@@ -140,7 +140,8 @@ interface MainTags { readonly versions: Record<string, { readonly ubuntuTags?: s
 interface ExtraTags {
   readonly versions: Record<string, { readonly os: Record<string, { readonly images: ReadonlyArray<{ readonly tag: string }> }> }>;
 }
-interface CogTag { readonly Tag: string; readonly IsDevel: boolean }
+/** Our table of cuDNN devel tags, derived from cog's CUDA image list (see its `source`). */
+interface CudnnDevelTags { readonly tags: readonly string[] }
 
 const TAG = /^(\d+\.\d+\.\d+)-(.+)-(ubuntu\d+\.\d+)$/;
 let tagIndex: CudaImageTag[] | undefined;
@@ -153,8 +154,8 @@ function parseTag(tag: string): CudaImageTag | undefined {
 /**
  * Every nvidia/cuda tag the reference data lists: NVIDIA's supported-tags list
  * (`nvidia-cuda-tags.json`), the 12.9/13.0 Dockerfiles (`nvidia-cuda-tags-extra.json`), and
- * cog's Docker Hub snapshot (`cuda-base-images.json`), which only has cuDNN devel tags (the
- * sole source for 13.0.1 and later). Nothing else is ever emitted.
+ * the cuDNN devel tags of cog's Docker Hub snapshot (`cuda-cudnn-devel-tags.json`, the sole
+ * source for 13.0.1 and later). Nothing else is ever emitted.
  */
 export function knownCudaImageTags(): readonly CudaImageTag[] {
   if (!tagIndex) {
@@ -163,9 +164,7 @@ export function knownCudaImageTags(): readonly CudaImageTag[] {
     for (const v of Object.values(loadData<ExtraTags>('nvidia-cuda-tags-extra.json').versions)) {
       for (const os of Object.values(v.os)) os.images.forEach((i) => tags.add(i.tag));
     }
-    for (const row of loadData<CogTag[]>('cuda-base-images.json')) {
-      if (row.IsDevel && /-cudnn\d*-devel-/.test(row.Tag)) tags.add(row.Tag);
-    }
+    loadData<CudnnDevelTags>('cuda-cudnn-devel-tags.json').tags.forEach((t) => tags.add(t));
     tagIndex = [...tags].map(parseTag).filter((t): t is CudaImageTag => t !== undefined)
       .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   }

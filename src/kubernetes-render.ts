@@ -1,3 +1,4 @@
+import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './internal/k8s-names';
 import { ContainerSpec, HealthSpec } from './internal/model';
 
 /**
@@ -164,11 +165,6 @@ function probes(w: KubeWorkload): Record<string, unknown> {
   return out;
 }
 
-function volumeName(path: string): string {
-  const name = path.replace(/^\/+/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return name.slice(0, 55).replace(/-+$/, '') || 'root';
-}
-
 function container(model: KubeModel, w: KubeWorkload): Record<string, unknown> {
   const c = w.spec;
   const out: Record<string, unknown> = {
@@ -202,10 +198,10 @@ function container(model: KubeModel, w: KubeWorkload): Record<string, unknown> {
     seccompProfile: { type: 'RuntimeDefault' },
   };
   const mounts: Array<Record<string, unknown>> = [
-    ...w.scratch.map((s) => ({ name: `scratch-${volumeName(s.path)}`, mountPath: s.path })),
-    ...(w.shmSizeLimit ? [{ name: 'dshm', mountPath: '/dev/shm' }] : []),
+    ...w.scratch.map((s) => ({ name: scratchVolumeName(s.path), mountPath: s.path })),
+    ...(w.shmSizeLimit ? [{ name: SHM_VOLUME, mountPath: '/dev/shm' }] : []),
     ...w.mounts.map((m) => ({ name: m.claim, mountPath: m.target, ...(m.readOnly ? { readOnly: true } : {}) })),
-    ...(w.secretKeys.length ? [{ name: 'secrets', mountPath: SECRETS_MOUNT, readOnly: true }] : []),
+    ...(w.secretKeys.length ? [{ name: SECRETS_VOLUME, mountPath: SECRETS_MOUNT, readOnly: true }] : []),
   ];
   if (mounts.length) out.volumeMounts = mounts;
   return out;
@@ -237,8 +233,8 @@ function podSpec(model: KubeModel, w: KubeWorkload): Record<string, unknown> {
   }
   spec.containers = [container(model, w)];
   const volumes: Array<Record<string, unknown>> = [
-    ...w.scratch.map((s) => ({ name: `scratch-${volumeName(s.path)}`, emptyDir: { sizeLimit: s.sizeLimit } })),
-    ...(w.shmSizeLimit ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: w.shmSizeLimit } }] : []),
+    ...w.scratch.map((s) => ({ name: scratchVolumeName(s.path), emptyDir: { sizeLimit: s.sizeLimit } })),
+    ...(w.shmSizeLimit ? [{ name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: w.shmSizeLimit } }] : []),
   ];
   if (w.kind !== 'StatefulSet') {
     const seen = new Set<string>();
@@ -251,7 +247,7 @@ function podSpec(model: KubeModel, w: KubeWorkload): Record<string, unknown> {
   }
   if (w.secretKeys.length) {
     volumes.push({
-      name: 'secrets',
+      name: SECRETS_VOLUME,
       secret: {
         secretName: STACK_SECRET,
         // Readable by the pod's group (fsGroup), as compose's 0444 files are by anyone.

@@ -1,6 +1,9 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
 import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
+import {
+  DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, checkRenderedNames, claimName, namespaceFromProject,
+} from './internal/k8s-names';
 import { ContainerSpec } from './internal/model';
 import { Problems, checkShape, oneOf, show } from './internal/problems';
 import { registryOf } from './internal/registry';
@@ -149,9 +152,9 @@ export interface KubernetesServiceOptions {
   readonly backoffLimit?: number;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_LABEL = DNS1123_LABEL;
+const DNS_SUBDOMAIN = DNS1123_SUBDOMAIN;
+const LABEL_NAME = LABEL_VALUE;
 const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
 const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
 const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
@@ -253,7 +256,7 @@ export class KubernetesManifests extends Component {
     }
 
     this.createNamespace = props.createNamespace ?? true;
-    const namespace = props.namespace ?? defaultNamespace(project.name);
+    const namespace = props.namespace ?? namespaceFromProject(project.name);
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
       problems.add(props.namespace === undefined ? 'the project name gives no valid namespace' : 'namespace', namespace,
         'a dns-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters (set namespace)');
@@ -479,8 +482,8 @@ export class KubernetesManifests extends Component {
       }
     }
     problems.throwIfAny();
-    return {
-      partOf: defaultNamespace(this.project.name) || this.namespace,
+    const model: KubeModel = {
+      partOf: namespaceFromProject(this.project.name) || this.namespace,
       namespace: this.namespace,
       createNamespace: this.createNamespace,
       registry: this.registry,
@@ -491,6 +494,28 @@ export class KubernetesManifests extends Component {
       backingConfig: Object.fromEntries(Object.keys(backingConfig).sort().map((k) => [k, backingConfig[k]])),
       secrets: [...secrets].sort(),
     };
+    this.checkNames(problems, model, apps, claims);
+    problems.throwIfAny();
+    return model;
+  }
+
+  /**
+   * Every object and file name of the rendered tree valid for its kind and unique, checked
+   * on the renderer's own output (so no name the renderer makes escapes the check).
+   */
+  private checkNames(problems: Problems, model: KubeModel, apps: MlService[], claims: Map<string, { source: string }>): void {
+    const owners = (kind: string, name: string): string => {
+      if (kind === 'Namespace') return `the namespace "${name}"`;
+      if (kind === 'PersistentVolumeClaim') {
+        const claim = claims.get(name);
+        return claim ? `volume "${claim.source}"` : `claim "${name}"`;
+      }
+      const app = apps.find((a) => a.serviceId === name);
+      if (app && ['Deployment', 'Service', 'Job'].includes(kind)) return `service "${name}" (${app.path})`;
+      if (model.workloads.some((w) => w.kind === 'StatefulSet' && w.spec.name === name)) return `backing service "${name}"`;
+      return `the generated ${kind} "${name}"`;
+    };
+    for (const p of checkRenderedNames(renderKubernetes(model), owners)) problems.addRaw(p.message, show(p.got), p.expected);
   }
 
   /** A backing preset as a single-replica StatefulSet with the compose preset's hardening. */
@@ -654,17 +679,6 @@ function describe(w: KubeWorkload): string {
   if (w.ports.length && w.kind !== 'Job') parts.push(`Service on port ${w.ports.map((p) => p.port).join(', ')}`);
   if (w.gpuCount !== undefined) parts.push(`${w.gpuCount} GPU${w.gpuCount === 1 ? '' : 's'}${w.annotations[DRIVER_ANNOTATION] ? `, driver >= ${w.annotations[DRIVER_ANNOTATION]}` : ''}`);
   return parts.join('; ');
-}
-
-/** The namespace a project name gives (`@acme/Vision_ML` -> `vision-ml`). */
-function defaultNamespace(name: string): string {
-  return String(name ?? '').replace(/^@[^/]+\//, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-}
-
-/** The claim name of a compose volume: named volumes keep their name, bind paths are slugged. */
-function claimName(source: string, named: boolean): string {
-  if (named) return source.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  return source.replace(/^\.\//, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'data';
 }
 
 /** Replaces the host (and port) of a backing service URL (`postgresql://app@postgres:5432/app`). */

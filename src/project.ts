@@ -5,6 +5,7 @@ import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
 import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
 import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from './internal/data';
+import { checkDockerfileFrontend, defaultDockerfileFrontend } from './internal/frontend';
 import { imageRepository } from './internal/image-name';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
@@ -40,12 +41,20 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   readonly pythonVersion?: string;
 
   /**
-   * Start every Dockerfile with `# syntax=docker/dockerfile:1`, so BuildKit uses the
-   * current Dockerfile frontend. Turn it off for offline builders that cannot fetch the
+   * Start every Dockerfile with a `# syntax=` line naming a pinned BuildKit Dockerfile
+   * frontend (`dockerfileFrontend`). Turn it off for offline builders that cannot fetch the
    * frontend image; the Dockerfiles use only what Docker 26's built-in frontend supports.
    * @default true
    */
   readonly dockerfileSyntax?: boolean;
+
+  /**
+   * The BuildKit Dockerfile frontend of the `# syntax=` line: `docker/dockerfile:` with a full
+   * version (`1.19.0`, never a floating `1`), optionally `@sha256:` and the digest of that
+   * version. Only with `dockerfileSyntax` on.
+   * @default - the version and digest of the package's reference data (data/dockerfile-frontend.json)
+   */
+  readonly dockerfileFrontend?: string;
 
   /**
    * Development dependencies of the project (the `.projenrc.ts` toolchain is added).
@@ -105,6 +114,7 @@ const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@t
 const OPTIONS_SHAPE = {
   pythonVersion: z.string().optional(),
   dockerfileSyntax: z.boolean().optional(),
+  dockerfileFrontend: z.string().optional(),
   devDeps: z.array(z.string()).optional(),
   typeCheckOnSynth: z.boolean().optional(),
   projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
@@ -161,8 +171,8 @@ export class MlDockerProject extends javascript.NodeProject {
       problems.add('the name gives no valid docker image name', options.name, 'a lowercase npm-style package name with at least one letter or digit (images are named <name>-<service id>)');
     }
     const {
-      pythonVersion, dockerfileSyntax, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion, ciWorkflow, ciWorkflowOptions,
-      ...projectOptions
+      pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
+      ciWorkflow, ciWorkflowOptions, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
     const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
@@ -173,6 +183,7 @@ export class MlDockerProject extends javascript.NodeProject {
         problems.add(`${key} is not used by MlDockerProject: ${fixed.why}`, given, fixed.value === undefined ? `no ${key}` : `no ${key}, or ${JSON.stringify(fixed.value)}`);
       }
     }
+    if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
@@ -208,6 +219,7 @@ export class MlDockerProject extends javascript.NodeProject {
     const registry = registryOf(this);
     registry.pythonVersion = pythonVersion ?? '3.11';
     registry.dockerfileSyntax = dockerfileSyntax ?? true;
+    registry.dockerfileFrontend = dockerfileFrontend ?? defaultDockerfileFrontend();
     registry.hostDriverVersion = hostDriverVersion ?? DEFAULT_HOST_DRIVER_VERSION;
 
     const projenrc = new ScaffoldProjenrc(this, {

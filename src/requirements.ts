@@ -1,5 +1,5 @@
 import * as pep440 from '@renovatebot/pep440';
-import { parse as parseSpecifier } from '@renovatebot/pep440/lib/specifier';
+import { markerLint, MarkerSyntaxError, parseMarker } from './internal/pep508-marker';
 import { Problems, oneOf } from './internal/problems';
 
 /**
@@ -42,8 +42,11 @@ export interface ParsedRequirement {
   /** PEP 503 normalized name, the identity of a package. */
   readonly key: string;
   readonly name: string;
+  /** `==` (a PEP 440 version) or `===` (arbitrary equality: any string, compared as text). */
+  readonly operator: '==' | '===';
+  /** The version exactly as written after the operator. */
   readonly version: string;
-  /** The line as written to the requirement file (normalized spacing). */
+  /** The line as written to the requirement file: the given text without surrounding whitespace. */
   readonly line: string;
 }
 
@@ -58,65 +61,109 @@ export function normalizePackageName(name: string): string {
 const PIN_EXPECTED = 'a pinned pep 508 requirement such as "numpy==2.1.3" (name, optional [extras], "==" exact version, optional "; marker")';
 
 /**
+ * What pip does to a requirements-file line before it reads the requirement (its
+ * `req_file` module): a trailing backslash joins the next line, `#` after whitespace starts
+ * a comment, `${NAME}` is replaced by an environment variable, and the first space-separated
+ * token starting with `-` starts the line's options (`--hash`, `-e`, `--index-url`...).
+ * Any of these would make pip read something other than what we validated.
+ */
+function pipLineProblem(text: string): string | undefined {
+  if (/[\r\n]/.test(text)) return 'has a line break (pip reads each line of the file as its own requirement)';
+  if (text.includes('\\')) return 'has a backslash (pip joins a line ending in "\\" with the next one)';
+  if (/[\x00-\x1f\x7f]/.test(text)) return 'has a tab or another control character (pip splits a line at spaces only)';
+  if (/[^\x20-\x7e]/.test(text)) return 'has a non-ascii character (pep 508 names, versions and markers are ascii)';
+  if (/(^|\s)#/.test(text)) return 'has a comment (pip drops everything from a "#" after whitespace)';
+  if (/\$\{[A-Z0-9_]+\}/.test(text)) return 'has a ${VARIABLE} (pip replaces it with the environment variable of that name)';
+  if (text.split(' ').some((token) => token.startsWith('-'))) {
+    return 'has a pip option (pip reads a word starting with "-" and everything after it as install options, not as part of the requirement)';
+  }
+  return undefined;
+}
+
+/**
  * Parses one requirement. Returns undefined (after adding a problem) when it is not a
- * valid, exactly pinned PEP 508 requirement.
+ * valid, exactly pinned PEP 508 requirement that pip reads exactly as written. The line kept
+ * is the given text with surrounding whitespace removed, nothing else changed.
  */
 export function parseRequirement(problems: Problems, field: string, spec: unknown): ParsedRequirement | undefined {
   if (typeof spec !== 'string') {
     problems.add(`${field} has the wrong type`, spec, PIN_EXPECTED);
     return undefined;
   }
-  const trimmed = spec.trim();
-  if (trimmed === '' || /[\r\n#]/.test(trimmed)) {
+  const trimmed = spec.replace(/^ +| +$/g, '');
+  if (trimmed === '') {
     problems.add(field, spec, PIN_EXPECTED);
+    return undefined;
+  }
+  const lineProblem = pipLineProblem(trimmed);
+  if (lineProblem) {
+    problems.add(`${field} ${lineProblem}`, spec, `${PIN_EXPECTED} on one line, without comments or pip options`);
     return undefined;
   }
   const semi = trimmed.indexOf(';');
   const body = (semi >= 0 ? trimmed.slice(0, semi) : trimmed).trim();
-  const marker = semi >= 0 ? trimmed.slice(semi + 1).trim() : undefined;
-  if (body.includes(' @ ') || /^[^=<>!~]*@/.test(body)) {
+  const markerText = semi >= 0 ? trimmed.slice(semi + 1) : undefined;
+  if (body.includes('@')) {
     problems.add(`${field} is a direct url reference`, spec, `${PIN_EXPECTED}; direct urls bypass the index and its pins`);
     return undefined;
   }
-  const m = /^([^\[\s=<>!~;]+)\s*(\[[^\]]*\])?\s*(.*)$/.exec(body);
+  const m = /^([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\]\s*)?(.*)$/.exec(body);
   if (!m || !NAME.test(m[1])) {
     problems.add(`${field} has an invalid package name`, spec, PIN_EXPECTED);
     return undefined;
   }
-  const [, name, extrasRaw, specifier] = m;
-  let extras: string[] = [];
-  if (extrasRaw) {
-    extras = extrasRaw.slice(1, -1).split(',').map((e) => e.trim());
-    if (extras.some((e) => !NAME.test(e))) {
-      problems.add(`${field} has invalid extras`, spec, PIN_EXPECTED);
-      return undefined;
-    }
+  const [, name, extrasRaw, rest] = m;
+  if (extrasRaw !== undefined && extrasRaw.trim() !== '' && extrasRaw.split(',').map((e) => e.trim()).some((e) => !NAME.test(e))) {
+    problems.add(`${field} has invalid extras`, spec, PIN_EXPECTED);
+    return undefined;
   }
-  if (specifier === '') {
+  // The specifier may stand in parentheses (PEP 508's "versionspec").
+  const specifier = /^\((.*)\)$/.exec(rest.trim())?.[1] ?? rest;
+  if (specifier.trim() === '') {
     problems.add(`${field} is not pinned`, spec, `${PIN_EXPECTED}; unpinned requirements make builds unreproducible`);
     return undefined;
   }
-  const parsed = parseSpecifier(specifier.replace(/\s+/g, ''));
-  if (!parsed) {
+  const clause = /^\s*(===|==|~=|!=|<=|>=|<|>)\s*(.*?)\s*$/.exec(specifier);
+  if (!clause || /[()]/.test(specifier)) {
     problems.add(`${field} has an invalid version specifier`, spec, PIN_EXPECTED);
     return undefined;
   }
-  if (parsed.length !== 1 || (parsed[0].operator !== '==' && parsed[0].operator !== '===') || (parsed[0] as any).prefix) {
+  const [, op, version] = clause;
+  if (version.includes(',') || (op !== '==' && op !== '===') || version.endsWith('.*')) {
     problems.add(`${field} is not pinned to one exact version`, spec, PIN_EXPECTED);
     return undefined;
   }
-  const version = parsed[0].version;
-  if (parsed[0].operator === '==' && !pep440.valid(version)) {
-    problems.add(`${field} has an invalid pep 440 version`, spec, PIN_EXPECTED);
+  if (op === '==' && !pep440.valid(version)) {
+    problems.add(`${field} has an invalid pep 440 version`, spec, `${PIN_EXPECTED}; "===" takes a version that is not pep 440, as text`);
     return undefined;
   }
-  if (marker !== undefined && !/^[A-Za-z_]/.test(marker)) {
-    problems.add(`${field} has an invalid environment marker`, spec, `${PIN_EXPECTED}, e.g. 'uvloop==0.21.0; sys_platform == "linux"'`);
+  if (op === '===' && !/^[^\s;)]+$/.test(version)) {
+    problems.add(`${field} has an invalid arbitrary version`, spec, `${PIN_EXPECTED}; "===" takes one word without spaces`);
     return undefined;
   }
-  const extrasText = extras.length ? `[${[...extras].sort().join(',')}]` : '';
-  const line = `${name}${extrasText}${parsed[0].operator}${version}${marker ? `; ${marker}` : ''}`;
-  return { key: normalizePackageName(name), name, version, line };
+  if (markerText !== undefined) {
+    const markerExpected = `${PIN_EXPECTED}, e.g. 'uvloop==0.21.0; sys_platform == "linux"'`;
+    let marker;
+    try {
+      marker = parseMarker(markerText);
+    } catch (e) {
+      if (!(e instanceof MarkerSyntaxError)) throw e;
+      problems.add(`${field} has an invalid environment marker (${e.message})`, spec, markerExpected);
+      return undefined;
+    }
+    const lint = markerLint(marker);
+    if (lint.length) {
+      problems.add(`${field} has an environment marker pip reads differently (${lint.join('; ')})`, spec, markerExpected);
+      return undefined;
+    }
+  }
+  return { key: normalizePackageName(name), name, operator: op, version, line: trimmed };
+}
+
+/** True when two pins name the same release (`==` compares pep 440 versions, `===` text). */
+function samePin(a: ParsedRequirement, b: ParsedRequirement): boolean {
+  if (a.operator === '==' && b.operator === '==') return pep440.eq(a.version, b.version);
+  return a.operator === b.operator && a.version.toLowerCase() === b.version.toLowerCase();
 }
 
 /** Packages that only come from the PyTorch wheel index, through `torchVersion`. */
@@ -147,7 +194,7 @@ export class RequirementSet {
     }
     for (const [other, reqs] of this.tiers) {
       const there = reqs.get(req.key);
-      if (there && there.version !== req.version) {
+      if (there && !samePin(there, req)) {
         problems.add(`${field} pins ${req.name} at a different version than the ${other} tier`, spec,
           `the same version in every tier (${other} has "${there.line}")`);
         return undefined;
@@ -166,6 +213,11 @@ export class RequirementSet {
 
   public has(tier: RequirementTier): boolean {
     return this.tiers.get(tier)!.size > 0;
+  }
+
+  /** True when the tier pins the package (any spelling of its name). */
+  public pins(tier: RequirementTier, name: string): boolean {
+    return this.tiers.get(tier)!.has(normalizePackageName(name));
   }
 }
 

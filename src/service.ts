@@ -439,7 +439,7 @@ export abstract class MlService extends Component {
     new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
       [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
     for (const tier of TIER_ORDER) this.syncTierFile(tier);
-    const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.lines(RequirementTier.CORE).some((l) => /^fastapi(\[|=)/i.test(l));
+    const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.pins(RequirementTier.CORE, 'fastapi');
     addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
       id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
     });
@@ -671,7 +671,7 @@ export abstract class MlService extends Component {
   }
 
   private defaultTestCommand(): string[] {
-    const hasPytest = this.requirementSet.lines(RequirementTier.DEV).some((l) => /^pytest(\[|=)/i.test(l));
+    const hasPytest = this.requirementSet.pins(RequirementTier.DEV, 'pytest');
     return hasPytest ? ['python', '-m', 'pytest', '-q', this.moduleName] : ['python', '-m', 'unittest', 'discover', '-s', this.moduleName, '-t', '.'];
   }
 
@@ -722,7 +722,7 @@ export abstract class MlService extends Component {
       ...this._extraLabels(),
     ];
     return renderTemplate('Dockerfile.ejs', {
-      syntax: registry.dockerfileSyntax,
+      syntax: registry.dockerfileSyntax ? registry.dockerfileFrontend : undefined,
       marker,
       title: `${this.serviceId}: ${this.description} (Python ${this.pythonVersion})`,
       dockerfile: this.dockerfilePath,

@@ -9,9 +9,9 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import * as YAML from 'yaml';
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../src';
+import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
 import { CiCache, CiWorkflow, CiWorkflowProps, HadolintThreshold, PINNED_ACTIONS, ScanSeverity } from '../src/ci-workflow';
-import { loadData } from '../src/internal/data';
 
 const WORKFLOW = '.github/workflows/containers.yml';
 const API = {
@@ -20,7 +20,7 @@ const API = {
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] },
 };
 
-const validateWorkflow = new Ajv({ allErrors: true, strict: false }).compile(loadData<object>('github-workflow-schema.json'));
+const validateWorkflow = new Ajv({ allErrors: true, strict: false }).compile(readSharedJson<object>('github-workflow-schema.json'));
 
 function schemaErrors(doc: unknown): string[] {
   if (validateWorkflow(doc)) return [];

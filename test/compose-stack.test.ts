@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, PythonService, RequirementTier } from '../src';
 import { composeConfig } from './support/compose-cli';
+import { officialComposeErrors } from './support/compose-schema';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
 
@@ -37,7 +38,8 @@ describe('ComposeStack output', () => {
     const { out, compose, dir } = stackOf(example);
     expect(compose.version).toBeUndefined();
     expect(compose.name).toBe('vision');
-    expect(validateComposeSchema(compose)).toEqual([]);
+    expect(officialComposeErrors(compose)).toEqual([]);
+    expect(validateComposeSchema(compose)).toEqual([]); // our own rules agree
     expect(composeConfig(dir, out['compose.yaml'])).toEqual({ ok: true, output: '' });
   });
 

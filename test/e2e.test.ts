@@ -237,7 +237,7 @@ test('npx projen right after projen new changes nothing: the example is complete
 
   // The marker is on line 2 of a Dockerfile: a parser directive only counts on line 1.
   const dockerfile = read('docker/api/Dockerfile').split('\n');
-  expect(dockerfile[0]).toMatch(/^# syntax=docker\/dockerfile:1/);
+  expect(dockerfile[0]).toMatch(/^# syntax=docker\/dockerfile:[0-9]+\.[0-9]+\.[0-9]+@sha256:[0-9a-f]{64}$/);
   expect(dockerfile[1]).toContain(MARKER);
 
   // Sample code is the user's: written, writable, not in projen's manifest.

@@ -13,6 +13,7 @@ import {
   ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
+import { officialComposeErrors } from './support/compose-schema';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
@@ -34,7 +35,7 @@ const PYTHONS: Record<string, string> = read('python-image-tags.json').slimBookw
 const KNOWN_TAGS = new Set<string>([
   ...Object.values<any>(read('nvidia-cuda-tags.json').versions).flatMap((v) => v.ubuntuTags ?? []),
   ...Object.values<any>(read('nvidia-cuda-tags-extra.json').versions).flatMap((v) => Object.values<any>(v.os).flatMap((o) => o.images.map((i: any) => i.tag))),
-  ...read('cuda-base-images.json').map((r: any) => r.Tag),
+  ...read('cuda-cudnn-devel-tags.json').tags,
 ]);
 
 const publicVersion = (v: string) => v.split('+')[0];
@@ -482,7 +483,8 @@ describe('GPU services in compose.yaml', () => {
 
   test('is valid for the official schema and for docker compose config', () => {
     const { out, compose, dir } = stack(example);
-    expect(validateComposeSchema(compose)).toEqual([]);
+    expect(officialComposeErrors(compose)).toEqual([]);
+    expect(validateComposeSchema(compose)).toEqual([]); // our own rules agree
     expect(composeConfig(dir, out['compose.yaml'])).toEqual({ ok: true, output: '' });
   });
 
@@ -565,7 +567,8 @@ describe('GPU services in compose.yaml', () => {
     const { out, dir } = stack(example);
     const doc = YAML.parse(out['compose.yaml']);
     doc.services.inference.deploy.resources.reservations.devices[0].device_ids = ['0'];
-    expect(validateComposeSchema(doc)).toEqual([]); // the schema cannot express it
+    expect(officialComposeErrors(doc)).toEqual([]); // the schema cannot express it
+    expect(validateComposeSchema(doc)).toEqual([]); // our own rules agree
     expect(composeConfig(dir, YAML.stringify(doc)).ok).toBe(false);
     const err = validationError(() => new GpuInference(newProject(), 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE, gpuCount: 1, gpuDeviceIds: ['0'] }));
     expect(err.message).toContain('[vision/inference] gpuCount and gpuDeviceIds are both set');

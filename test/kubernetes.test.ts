@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
@@ -704,5 +705,74 @@ describe('property tests', () => {
       }
       throw new Error(`accepted ${JSON.stringify(bad)}`);
     }), { numRuns: RUNS * 2 });
+  });
+});
+
+describe('names: valid DNS-1123 names, unique objects and files', () => {
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' });
+  const hasKustomize = kubectl.status === 0 && /Kustomize Version: v5/.test(kubectl.stdout);
+  const server = (p: MlDockerProject, id: string) => new PythonService(p, id, { command: ['python', '-m', 'x.main'], port: 8000 });
+  const train = (p: MlDockerProject, id = 'trainer', props: Record<string, unknown> = {}) =>
+    new GpuTrainer(p, id, { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], ...props });
+  const manifests = (p: MlDockerProject, props: Record<string, unknown> = {}) => new KubernetesManifests(p, 'k8s', props as any);
+  const dev = { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS };
+
+  type Hostile = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string];
+  const refused: Hostile[] = [
+    ['a service named "namespace" (base/namespace.yaml)', (p) => { server(p, 'namespace'); manifests(p); }, 'got "base/namespace.yaml"', 'kustomization, namespace, volumes'],
+    ['a service named "kustomization" (base/kustomization.yaml)', (p) => { server(p, 'kustomization'); manifests(p); }, 'got "base/kustomization.yaml"', 'another generated file'],
+    ['a service named "volumes" beside a trainer with claims', (p) => { server(p, 'volumes'); train(p); manifests(p); }, 'got "base/volumes.yaml"', 'another generated file'],
+    ['a trainer named "kustomization" (train/kustomization.yaml)', (p) => { server(p, 'api'); train(p, 'kustomization'); manifests(p); }, 'got "train/kustomization.yaml"', 'another generated file'],
+    ['a data directory named like the shm volume', (p) => { train(p, 'trainer', { dataDir: 'dshm' }); manifests(p); }, 'got "dshm"', 'distinct volume names'],
+    ['a data directory named like the /tmp scratch volume', (p) => { train(p, 'trainer', { dataDir: 'scratch/tmp' }); manifests(p); }, 'got "scratch-tmp"', 'distinct volume names'],
+    ['a data directory named like a StatefulSet claim', (p) => { server(p, 'api'); train(p, 'trainer', { dataDir: 'postgres-data-postgres-0' }); manifests(p, dev); }, 'got "postgres-data-postgres-0"', 'one PersistentVolumeClaim per name'],
+  ];
+  test.each(refused)('refuses %s, naming what collides', (_name, build, got, expected) => {
+    const project = newProject();
+    const error = validationError(() => { build(project); synth(project); });
+    expect(error.message).toContain('[vision/k8s]');
+    expect(error.message).toContain(got);
+    expect(error.message).toContain(expected);
+    expect(fs.existsSync(path.join(project.outdir, 'k8s'))).toBe(false);
+  });
+
+  test('the file collision names both objects', () => {
+    const project = newProject();
+    server(project, 'namespace');
+    manifests(project);
+    expect(validationError(() => synth(project)).message).toContain('two generated files would be written to base/namespace.yaml: Namespace "vision" and Deployment "namespace" and Service "namespace"');
+  });
+
+  // Hostile but valid: names that are cut, or look like generated ones where nothing clashes.
+  const longDir = `${'a'.repeat(62)}/bcd`; // the slug's 63rd character is the "-" of the "/"
+  const accepted: Array<[string, (p: MlDockerProject) => void]> = [
+    ['a data directory whose slug is cut at a "-"', (p) => { server(p, 'api'); train(p, 'trainer', { dataDir: longDir }); manifests(p); }],
+    ['a long project name as the namespace', (p) => { server(p, 'api'); manifests(p); }],
+    ['services named "volumes", "base", "kustomizations" without claims', (p) => { server(p, 'volumes'); server(p, 'base'); server(p, 'kustomizations'); manifests(p); }],
+    ['ids of 40 characters, a trainer among them', (p) => { server(p, `s${'x'.repeat(38)}9`); train(p, `t${'y'.repeat(38)}9`); manifests(p, dev); }],
+  ];
+  const names = (docs: any[]) => docs.flatMap((d) => [d.metadata.name, ...(podSpecOf(d)?.volumes ?? []).map((v: any) => v.name),
+    ...(d.spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name)]);
+  test.each(accepted)('%s gives valid names that the real kustomize builds', (name, build) => {
+    const project = name.startsWith('a long project') ? new MlDockerProject({ name: `@acme/${'vision-ml-'.repeat(6)}ab-cd`, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'mld-')) }) : newProject();
+    build(project);
+    synth(project);
+    const tree = (dir: string) => fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+    const docs = tree(path.join(project.outdir, 'k8s')).filter((f) => !f.endsWith('kustomization.yaml'))
+      .flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(project.outdir, 'k8s', f), 'utf-8')).map((d) => d.toJS()));
+    for (const n of names(docs)) {
+      expect(n.length).toBeLessThanOrEqual(63);
+      expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+    if (name.startsWith('a data directory')) expect(names(docs)).toContain('a'.repeat(62));
+    if (name.startsWith('a long project')) expect(names(docs)).toContain(`${'vision-ml-'.repeat(6)}ab`);
+    if (!hasKustomize) return;
+    execFileSync('sh', ['k8s/ensure-secrets.sh'], { cwd: project.outdir, stdio: 'ignore' });
+    for (const dir of ['k8s', ...(fs.existsSync(path.join(project.outdir, 'k8s/train')) ? ['k8s/train'] : [])]) {
+      const built = YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { cwd: project.outdir, encoding: 'utf-8' })).map((d) => d.toJS());
+      const keys = built.map((d) => `${d.kind}/${d.metadata.name}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(schemaErrors(built.filter((d) => !['Secret', 'ConfigMap'].includes(d.kind)))).toEqual([]);
+    }
   });
 });

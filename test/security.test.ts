@@ -287,7 +287,7 @@ describe('the escape hatch cannot undo a promise', () => {
     new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000 });
     const stack = new ComposeStack(p, 'stack');
     stack.addVolume('scratch');
-    stack.addOverride('api', 'volumes', ['scratch:/scratch', { type: 'volume', source: 'scratch', target: '/more' }]);
+    stack.addOverride('api', 'volumes', ['scratch:/scratch', 'scratch:/more:ro']);
     const files = synth(p);
     expect(YAML.parse(files['compose.yaml']).services.api.volumes[0]).toBe('scratch:/scratch');
     expect(composeConfig(p.outdir, files['compose.yaml']).ok).toBe(true);

@@ -1,12 +1,15 @@
 import { Project } from 'projen';
 import { DEFAULT_HOST_DRIVER_VERSION } from '../cuda';
+import { defaultDockerfileFrontend } from './frontend';
 import type { MlService } from '../service';
 
 /** Per-project state shared by the library's constructs. */
 export interface ProjectRegistry {
   readonly services: MlService[];
-  /** Whether Dockerfiles start with `# syntax=docker/dockerfile:1`. */
+  /** Whether Dockerfiles start with a `# syntax=` line. */
   dockerfileSyntax: boolean;
+  /** The pinned frontend that line names (`docker/dockerfile:1.19.0@sha256:...`). */
+  dockerfileFrontend: string;
   /** The project's default Python minor version. */
   pythonVersion: string;
   /** The oldest NVIDIA driver of the project's GPU hosts (the CUDA choice must run on it). */
@@ -39,7 +42,7 @@ const registries = new WeakMap<Project, ProjectRegistry>();
 export function registryOf(project: Project): ProjectRegistry {
   let registry = registries.get(project);
   if (!registry) {
-    registry = { services: [], dockerfileSyntax: true, pythonVersion: '3.11', hostDriverVersion: DEFAULT_HOST_DRIVER_VERSION, sharedFilesCreated: false, composeStack: false };
+    registry = { services: [], dockerfileSyntax: true, dockerfileFrontend: defaultDockerfileFrontend(), pythonVersion: '3.11', hostDriverVersion: DEFAULT_HOST_DRIVER_VERSION, sharedFilesCreated: false, composeStack: false };
     registries.set(project, registry);
   }
   return registry;

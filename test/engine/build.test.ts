@@ -13,7 +13,7 @@
  *
  * Does not prove: the official python:3.11.16-slim-bookworm base (a debootstrapped bookworm
  * with Debian's Python 3.11.2 stands in, through the PYTHON_IMAGE build arg), real PyPI
- * packages (a local index with stub wheels), the `# syntax=docker/dockerfile:1` frontend
+ * packages (a local index with stub wheels), the pinned `# syntax=docker/dockerfile:...` frontend
  * (not pullable here), torch/GPU services, or other engines (podman, rootless, Kubernetes).
  */
 import { spawnSync } from 'child_process';

@@ -60,7 +60,6 @@ export const HARMLESS: readonly Patch[] = [
   { service: 'api', key: 'labels', value: { team: 'vision' } },
   { service: 'api', key: 'stop_grace_period', value: '30s' },
   { service: 'api', key: 'ports', value: ['127.0.0.1:18000:8000'] },
-  { service: 'api', key: 'ports', value: [{ target: 8000, published: '18001', host_ip: '127.0.0.1' }] },
   { service: 'api', key: 'user', value: '10002:10002' },
   { service: 'api', key: 'read_only', value: true },
   { service: 'api', key: 'security_opt', value: ['no-new-privileges:true', 'apparmor:docker-default'] },
