@@ -16,21 +16,26 @@ const project = new cdk.JsiiProject({
   peerDeps: ['projen@^0.103.25', 'constructs@^10.5.0'],
   // Runtime helpers used internally only; they never appear in the public API.
   bundledDeps: [
-    'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4', 'ajv@^8.17.1',
+    'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4',
     // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
     'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
   ],
   devDeps: [
     '@types/ejs@^3.1.5',
     'dockerfile-utils@^0.16.3',
+    // the tests hold our own compose rules to the official schema (read from ../shared/data)
+    'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
     'fast-check@^4.1.0',
-    'kubernetes-models@^5.1.0',
+    // 4.x: 5.x declares node >= 22 (EBADENGINE on the node 20 this project supports)
+    'kubernetes-models@^4.5.1',
     // the oracle of test/shape.test.ts: our props checks must report what zod 4 reports
     'zod@^4.1.0',
     // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
     'tsx@^4.20.0',
   ],
+  // jsii 6 (the build) needs 20.16; 22 and 24 are checked by `npx projen test:node`
+  minNodeVersion: '20.16.0',
   release: false,
   github: false,
   depsUpgrade: false,
@@ -61,6 +66,13 @@ project.addTask('demo', {
   exec: 'bash scripts/demo.sh',
 });
 
+// Other Node.js majors: the tests that load the library and the README's main job on 22 and 24.
+project.addTask('test:node', {
+  description: 'Run a cross-section of the tests and the demo on Node.js 22 and 24 (from the npm registry\'s node package)',
+  exec: 'bash scripts/node-versions.sh',
+  receiveArgs: true,
+});
+
 // The real-engine suite: installs Docker 26 from Debian if needed, starts a private dockerd,
 // builds and runs generated images against local stand-in base images.
 project.addTask('test:build', {
@@ -82,5 +94,16 @@ project.addPackageIgnore('/bench/');
 for (const pattern of ['/.cache/', '/demo/', '/.ci/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }
+
+// npm 11 blocks dependencies' install scripts unless package.json lists them. Neither is needed
+// here: esbuild's postinstall only checks (or downloads) the platform binary that its optional
+// @esbuild/<platform> package already installs; @parcel/watcher (a jest dependency) builds from
+// source only where no prebuilt binary exists. Denying them explicitly keeps `npm install` quiet.
+project.package.addField('allowScripts', { 'esbuild': false, '@parcel/watcher': false });
+
+// jsii 6 prints a framed end-of-life notice on Node 20, the version CI runs, on every compile
+// (and so in the README's main job). The package and the tests are checked on Node 22 and 24
+// by `npx projen test:node`; the notice is silenced for 20 only.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
 project.synth();

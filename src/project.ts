@@ -236,6 +236,10 @@ export class MlDockerProject extends javascript.NodeProject {
       exec: 'tsc --noEmit -p tsconfig.projen.json',
     });
 
+    // npm 11 blocks dependencies' install scripts unless package.json lists them, and says so
+    // on every install. esbuild's (tsx runs .projenrc.ts with it) only checks, or downloads, the
+    // platform binary that its optional @esbuild/<platform> package already installs.
+    this.package.addField('allowScripts', { esbuild: false });
     this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
     this.addDockerTasks();
     ensureDocs(this);
