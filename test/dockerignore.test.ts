@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { MlDockerProjectOptions, PythonService, PythonServiceProps } from '../src';
 import { ALWAYS_EXCLUDED } from '../src/dockerignore';
 import { contextCopySources, contextMountSources, parseDockerfile } from './support/dockerfile-rules';
+import { shadowsModule } from './support/module-names';
 import { newProject, synth } from './util';
 
 /**
@@ -169,7 +170,7 @@ describe('ignore files, property', () => {
   const PINS = { ml: ['numpy==2.1.3', 'scipy==1.14.1'], core: ['fastapi==0.115.6', 'httpx==0.28.1'], dev: ['pytest==8.3.4'] };
   const serviceArb = fc.record({
     id: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/)
-      .filter((id) => !['common', 'runtime'].includes(id) && !hiddenByReExclusion(id)),
+      .filter((id) => !['common', 'runtime'].includes(id) && !hiddenByReExclusion(id) && !shadowsModule(id)),
     port: fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
     torch: fc.boolean(),
     ml: fc.subarray(PINS.ml),

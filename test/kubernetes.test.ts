@@ -13,6 +13,7 @@ import * as YAML from 'yaml';
 import {
   BackingService, ComposeStack, GpuInference, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService,
 } from '../src';
+import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { ContainerSpec } from '../src/internal/model';
 import { KubernetesBackingMode, KubernetesManifests } from '../src/kubernetes';
@@ -613,7 +614,7 @@ describe('KubernetesManifests bad input', () => {
 describe('property tests', () => {
   const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
   const serviceDef = fc.record({
-    id: fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/).filter((id) => !['postgres', 'redis', 'mlflow', 'common', 'runtime'].includes(id)),
+    id: fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/).filter((id) => !['postgres', 'redis', 'mlflow', 'common', 'runtime'].includes(id) && !shadowsModule(id)),
     port: fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
     memoryMi: fc.integer({ min: 1, max: 64 }).map((n) => n * 64),
     cpus: fc.constantFrom(0.25, 0.5, 1, 1.5, 2, 4, 8),

@@ -5,8 +5,6 @@
  *
  * `FC_RUNS` sets the number of cases (nightly: FC_RUNS=1000); the default run is smaller.
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as fc from 'fast-check';
@@ -14,14 +12,14 @@ import * as YAML from 'yaml';
 import { BackingService, ComposeStack, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier } from '../src';
 import { officialComposeErrors } from './support/compose-schema';
 import { DANGEROUS, HARMLESS } from './support/hostile-overrides';
+import { shadowsModule } from './support/module-names';
 import { serviceViolations } from './support/security-promises';
 import { newProject, synth } from './util';
 import { validateComposeSchema } from '../src/internal/compose-schema';
 
 const RUNS = Number(process.env.FC_RUNS ?? 40);
 // Ids whose Python module would shadow the standard library (or our runtime helpers) are refused.
-const MODULES = new Set([...JSON.parse(readFileSync(join(__dirname, '..', 'data', 'python-stdlib-modules.json'), 'utf-8')).modules, 'mldocker_runtime']);
-const shadows = (id: string) => MODULES.has(id.replace(/-/g, '_'));
+const shadows = shadowsModule;
 
 const PACKAGES = ['numpy', 'pandas', 'scipy', 'fastapi', 'uvicorn', 'httpx', 'pydantic', 'requests', 'pytest', 'ruff', 'mlstub', 'Scikit_Learn'];
 const version = fc.tuple(fc.nat(30), fc.nat(30), fc.nat(30)).map(([a, b, c]) => `${a}.${b}.${c}`);
