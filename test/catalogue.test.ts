@@ -30,8 +30,8 @@ synthIn(dir, {}, (p) => {
 });
 const before = tree(dir);
 
-test('the catalogue has at least 84 rows with unique names', () => {
-  expect(rows.length).toBeGreaterThanOrEqual(84);
+test('the catalogue has at least 150 rows with unique names', () => {
+  expect(rows.length).toBeGreaterThanOrEqual(150);
   expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
 });
 
