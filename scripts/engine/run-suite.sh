@@ -20,14 +20,20 @@
 #                       appeared on the engine during the run, so do not share one engine
 #                       between a run and other work at the same time.
 #
-# Timings measured on this machine (2 cores), for build.test.ts + compose-up.test.ts:
-#   warm (stand-ins and layers cached in $ENGINE_HOME = the git-ignored .cache/engine):
-#     setup ~1 s, build.test.ts ~35-45 s, compose-up.test.ts ~80-95 s (of which ~73 s is
-#     `compose up --wait` waiting out the generated 30 s health intervals): ~2.3 min in all.
-#   cold (empty $ENGINE_HOME, as on a fresh CI machine): debootstrap of the python stand-in
-#     ~67 s, backing stand-ins ~20 s, uncached builds, jest ~130 s: ~3.7 min, plus the
-#     engine's .deb download and install when the packages are not installed (~15 s).
-#   Other test/engine/*.test.ts files add their own time.
+# Timings of the whole suite (5 test files, 35 tests), measured 2026-12-01 on this machine:
+# 2 cores shared with other work (load average 5-9 during the runs, so expect less on an
+# idle machine), engine packages already installed (their download and install add ~15 s).
+#   cold (empty $ENGINE_HOME, as on a fresh CI machine): 2119 s = setup 183 s (debootstrap
+#     and import of the python stand-in 131 s, backing stand-ins 50 s) + jest 1572 s
+#     (cache-proof.test.ts 1173 s, build 141 s, scaffold-up 119 s, compose-up 78 s,
+#     gpu-build 57 s) + cleanup 360 s.
+#   warm (stand-ins present in $ENGINE_HOME = the git-ignored .cache/engine): 952 s =
+#     setup 3 s + jest 811 s (cache-proof 625 s, build 64 s, scaffold-up 53 s, compose-up
+#     37 s, gpu-build 28 s) + cleanup 137 s. The cleanup removes the run's build cache, so
+#     a warm run rebuilds the test images as a cold one does; only setup is saved.
+#   A run uses ~1.7 GB of build cache and images (103 images, 777 build cache records) and
+#   the cleanup gives back all but ~0.07 GB (BuildKit's metadata databases only grow).
+#   Select tests for quicker runs: run-suite.sh test/engine/scaffold-up.test.ts (~50 s warm).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"

@@ -6,9 +6,10 @@
  * How: the template is rendered, transpiled and run in-process against this repository's
  * source (as test/readme.test.ts runs the README), in a temp folder, with three test edits
  * (each explained where it is made). `docker:build` is the compose step read from the
- * generated .projen/tasks.json, run with the build args a user passes after `--` and one
- * extra compose file this engine needs; `docker:up` is the real projen CLI running the
- * generated task (docker/ensure-secrets.sh, then docker/up.sh) with the engine's client.
+ * generated .projen/tasks.json, with the build args appended as projen appends a task's
+ * arguments, plus one compose file this engine needs; `docker:up` is the real projen CLI
+ * running the generated task (docker/ensure-secrets.sh, then docker/up.sh) with the
+ * engine's client.
  *
  * Proves: the docker:build step is `docker compose -f compose.yaml --profile '*' build`
  * receiving arguments, and it builds every image of the scaffold, the trainer (profile
