@@ -2,7 +2,8 @@
  * `docker/up.sh`, what `npx projen docker:up` runs, against a stand-in `docker` client that
  * answers `docker info` like a CPU-only or an NVIDIA engine of a given size and records the
  * `docker compose` call. The override it writes for lowered limits is read back through real
- * compose (`config`), which must accept it and apply it.
+ * compose (`config`), which must accept it and apply it. `docker:build` runs through the real
+ * projen CLI with stand-in `tsc` and `docker`, to show what reaches compose.
  */
 import { spawnSync } from 'child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -100,6 +101,27 @@ test('a CPU-only 1-CPU engine: only started services are fitted; skipped GPU ser
   expect(res.stdout.trim().split('\n')).toEqual([
     expect.stringContaining('GPU services skipped (inference)'),
     "docker:up: api: cpu limit 2 lowered to 1 (the engine's CPU count)",
+  ]);
+});
+
+test('npx projen docker:build (the real projen CLI) type-checks, then hands extra arguments such as --build-arg to compose build', () => {
+  // Stand-ins for `tsc` and `docker` record their arguments, in call order, one per line.
+  const bin = join(dir, '.fake-bin-build');
+  mkdirSync(bin, { recursive: true });
+  const record = join(bin, 'calls');
+  for (const tool of ['tsc', 'docker']) {
+    writeFileSync(join(bin, tool), `#!/bin/sh\nprintf '%s\\n' "== ${tool}" "$@" >> '${record}'\n`);
+    chmodSync(join(bin, tool), 0o755);
+  }
+  const projen = join(__dirname, '..', 'node_modules', 'projen', 'bin', 'projen');
+  const res = spawnSync(process.execPath, [projen, 'docker:build', '--build-arg', 'PYTHON_IMAGE=local/python:3.11', '--build-arg', 'FOO=bar'], {
+    cwd: dir, encoding: 'utf-8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+  expect(readFileSync(record, 'utf-8').trim().split('\n')).toEqual([
+    '== tsc', '--noEmit', '-p', 'tsconfig.projen.json',
+    '== docker', 'compose', '-f', 'compose.yaml', '--profile', '*', 'build',
+    '--build-arg', 'PYTHON_IMAGE=local/python:3.11', '--build-arg', 'FOO=bar',
   ]);
 });
 

@@ -11,15 +11,29 @@
 #                       $ENGINE_HOME) is left running. On CI it is never running before, so
 #                       CI always ends with dockerd stopped.
 #   ENGINE_STOP=always  stop it at the end in any case; ENGINE_STOP=never: leave it running.
+#   ENGINE_KEEP=1       keep what the tests created (to look at it); by default the run ends by
+#                       removing every container, network, volume and image, and every build
+#                       cache record, that appeared on the engine after setup (so while jest
+#                       ran), and prints one line with the space the run used and what it
+#                       removed. What setup made stays: the stand-in images are the suite's
+#                       fixtures, built once per $ENGINE_HOME. The cleanup removes whatever
+#                       appeared on the engine during the run, so do not share one engine
+#                       between a run and other work at the same time.
 #
-# Timings measured on this machine (2 cores), for build.test.ts + compose-up.test.ts:
-#   warm (stand-ins and layers cached in $ENGINE_HOME = the git-ignored .cache/engine):
-#     setup ~1 s, build.test.ts ~35-45 s, compose-up.test.ts ~80-95 s (of which ~73 s is
-#     `compose up --wait` waiting out the generated 30 s health intervals): ~2.3 min in all.
-#   cold (empty $ENGINE_HOME, as on a fresh CI machine): debootstrap of the python stand-in
-#     ~67 s, backing stand-ins ~20 s, uncached builds, jest ~130 s: ~3.7 min, plus the
-#     engine's .deb download and install when the packages are not installed (~15 s).
-#   Other test/engine/*.test.ts files add their own time.
+# Timings of the whole suite (5 test files, 35 tests), measured 2026-12-01 on this machine:
+# 2 cores shared with other work (load average 5-9 during the runs, so expect less on an
+# idle machine), engine packages already installed (their download and install add ~15 s).
+#   cold (empty $ENGINE_HOME, as on a fresh CI machine): 2119 s = setup 183 s (debootstrap
+#     and import of the python stand-in 131 s, backing stand-ins 50 s) + jest 1572 s
+#     (cache-proof.test.ts 1173 s, build 141 s, scaffold-up 119 s, compose-up 78 s,
+#     gpu-build 57 s) + cleanup 360 s.
+#   warm (stand-ins present in $ENGINE_HOME = the git-ignored .cache/engine): 952 s =
+#     setup 3 s + jest 811 s (cache-proof 625 s, build 64 s, scaffold-up 53 s, compose-up
+#     37 s, gpu-build 28 s) + cleanup 137 s. The cleanup removes the run's build cache, so
+#     a warm run rebuilds the test images as a cold one does; only setup is saved.
+#   A run uses ~1.7 GB of build cache and images (103 images, 777 build cache records) and
+#   the cleanup gives back all but ~0.07 GB (BuildKit's metadata databases only grow).
+#   Select tests for quicker runs: run-suite.sh test/engine/scaffold-up.test.ts (~50 s warm).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib.sh"
@@ -28,8 +42,77 @@ cd "$ENGINE_REPO"
 stop_mode=${ENGINE_STOP:-auto}
 started_here=0
 suite_start=$SECONDS
+# What the engine held after setup (sorted "<kind> <id>" lines) and the data root's size
+# then; taken once setup is done, so an aborted setup removes nothing.
+snapshot=0
+before=""
+before_bytes=0
+
+# The ids of one kind of object the engine holds now, sorted.
+engine_ids() {
+  case $1 in
+    container) "$DOCKER" ps --all --quiet --no-trunc ;;
+    network) "$DOCKER" network ls --quiet --no-trunc ;;
+    volume) "$DOCKER" volume ls --quiet ;;
+    image) "$DOCKER" image ls --all --quiet --no-trunc ;;
+    cache) "$DOCKER" buildx du --verbose | awk '$1 == "ID:" { print $2 }' ;;
+  esac | sort -u
+}
+KINDS=(container network volume image cache)
+
+# Every object the engine holds now, one "<kind> <id>" line each, sorted.
+engine_objects() {
+  local kind
+  for kind in "${KINDS[@]}"; do engine_ids "$kind" | sed "s/^/$kind /"; done | sort
+}
+
+data_bytes() { du -s -B1 "$ENGINE_HOME/data" | cut -f1; }
+gb() { awk -v b="$1" 'BEGIN { printf "%.2f GB", b / 1e9 }'; }
+# of_kind KIND LINES: the ids of that kind, sorted
+of_kind() { awk -v k="$1" '$1 == k { print $2 }' <<<"$2" | sort; }
+# still_there KIND LINES: those ids of that kind the engine still holds
+still_there() { comm -12 <(of_kind "$1" "$2") <(engine_ids "$1"); }
+
+# Removes what appeared on the engine since setup (engine_objects then vs now) and says, in
+# one line, how much space the run used and what went. Order: containers (they hold
+# networks, volumes and images), networks, volumes, images, build cache.
+cleanup() {
+  local start=$SECONDS new after_bytes kind todo count previous summary="" left=0 n
+  new=$(comm -13 <(echo "$before") <(engine_objects))
+  after_bytes=$(data_bytes)
+  if [[ ${ENGINE_KEEP:-0} == 1 ]]; then
+    log "cleanup skipped (ENGINE_KEEP=1): the run added $(grep -c . <<<"$new" || true) containers, networks, volumes, images and build cache records, $(gb $((after_bytes - before_bytes))) in $ENGINE_HOME/data ($(gb "$after_bytes") now)"
+    return
+  fi
+  of_kind container "$new" | xargs -r "$DOCKER" rm --force --volumes >/dev/null 2>&1 || true
+  of_kind network "$new" | xargs -r "$DOCKER" network rm >/dev/null 2>&1 || true
+  of_kind volume "$new" | xargs -r "$DOCKER" volume rm --force >/dev/null 2>&1 || true
+  # An image is refused while another one still builds on it, and a cache record while a
+  # newer one uses it (each pass frees the next layer of a chain): repeat while that helps.
+  # `docker builder prune` takes one id filter, a regular expression: all ids at once.
+  for kind in image cache; do
+    previous=-1
+    while todo=$(still_there "$kind" "$new") && count=$(grep -c . <<<"$todo" || true) && ((count > 0 && count != previous)); do
+      previous=$count
+      if [[ $kind == image ]]; then
+        xargs -r "$DOCKER" image rm --force <<<"$todo" >/dev/null 2>&1 || true
+      else
+        "$DOCKER" builder prune --force --filter "id=^($(paste -sd '|' <<<"$todo"))\$" >/dev/null 2>&1 || true
+      fi
+    done
+  done
+  for kind in image container network volume cache; do
+    n=$(of_kind "$kind" "$new" | grep -c . || true)
+    todo=$(still_there "$kind" "$new" | grep -c . || true)
+    left=$((left + todo))
+    summary+="${summary:+, }$((n - todo)) ${kind/cache/build cache record}s"
+  done
+  log "cleanup: the run used $(gb $((after_bytes - before_bytes))) in $ENGINE_HOME/data ($(gb "$before_bytes") after setup, $(gb "$after_bytes") after jest); removed $summary: $(gb $((after_bytes - $(data_bytes)))) reclaimed$( ((left == 0)) || echo ", $left left that could not be removed") ($((SECONDS - start)) s)"
+}
+
 finish() {
   local rc=$?
+  if ((snapshot)) && engine_running; then cleanup || log "cleanup failed"; fi
   if [[ $stop_mode == always || ($stop_mode == auto && $started_here == 1) ]]; then
     "$HERE/engine.sh" stop || rc=1
   elif engine_running; then
@@ -56,6 +139,9 @@ step "engine start" "$HERE/engine.sh" start
 step "python stand-in" "$HERE/standin-python.sh"
 step "backing stand-ins" "$HERE/standin-backing.sh"
 eval "$("$HERE/engine.sh" env)"
+before=$(engine_objects)
+before_bytes=$(data_bytes)
+snapshot=1
 
 jest_start=$SECONDS
 status=0

@@ -9,6 +9,12 @@
 #   mlstub 1.0.0, mlstub 1.1.0   module `mlstub`: __version__, predict(features)
 #   mlstub-dev 1.0.0             module `mlstub_dev`: check(); requires mlstub>=1.0
 #   torch 2.5.1+cu124, torchvision 0.20.1, torchaudio 2.5.1   stand-ins of the CUDA wheels (no code)
+#   fastapi 0.115.6, uvicorn 0.32.1   small working stand-ins for the scaffold's api
+#                                (templates/projenrc.ts.ejs): a FastAPI class whose get(path)
+#                                decorator registers JSON routes, and a `uvicorn MODULE:APP
+#                                --host H --port P` console script serving those GET routes with
+#                                http.server, so the scaffolded api answers its /health probe
+#   numpy 2.1.3, transformers 4.47.0   the scaffold trainer's ml tier (no code)
 #
 # The wheels are zipped by hand with the host's python3 (no pip/setuptools/wheel needed),
 # with fixed timestamps so every run writes byte-identical files (stable Docker caches).
@@ -49,8 +55,78 @@ installs from its own index with --index-url and the exact pins of requirements-
 __version__ = "{version}"
 '''
 
+FASTAPI = '''"""Offline stand-in for FastAPI {version}: just enough for a scaffolded service. An app
+registers plain functions as GET routes; the uvicorn stand-in serves their return values as JSON."""
+__version__ = "{version}"
+
+
+class FastAPI:
+    def __init__(self, title="FastAPI", **_options):
+        self.title = title
+        self.routes = {{}}
+
+    def get(self, path, **_options):
+        def register(func):
+            self.routes[path] = func
+            return func
+        return register
+'''
+
+UVICORN = '''"""Offline stand-in for uvicorn {version}: `uvicorn MODULE:APP --host H --port P` serves the
+app's GET routes (see the fastapi stand-in) as JSON with the standard library's http.server."""
+import argparse
+import importlib
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+__version__ = "{version}"
+
+
+def load(target):
+    module, _, attr = target.partition(":")
+    sys.path.insert(0, ".")  # as uvicorn's default --app-dir: the working directory
+    return getattr(importlib.import_module(module), attr or "app")
+
+
+def serve(app, host, port):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server naming)
+            route = app.routes.get(self.path.split("?", 1)[0])
+            status, body = (200, route()) if route else (404, {{"detail": "Not Found"}})
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    print(f"uvicorn stand-in: {{getattr(app, 'title', '?')}} on http://{{host}}:{{port}}", flush=True)
+    server.serve_forever()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="uvicorn")
+    parser.add_argument("app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args, _ignored = parser.parse_known_args(argv)
+    serve(load(args.app), args.host, args.port)
+'''
+
+UVICORN_MAIN = '''from uvicorn import main
+
+main()
+'''
+
+EMPTY_STUB = '''"""Offline stand-in for {name} (no code): it only lets an image that pins it build."""
+__version__ = "{version}"
+'''
+
 PACKAGES = [
-    # (distribution name, version, module, source template, Requires-Dist lines)
+    # (distribution name, version, module, source template, Requires-Dist lines
+    #  [, {other file in the module: its source}, entry_points.txt])
     ("mlstub", "1.0.0", "mlstub", MLSTUB, []),
     # GPU services pin torch with the wheel's local label, as PyTorch's CUDA index does.
     ("torch", "2.5.1+cu124", "torch", TORCH_STUB, []),
@@ -58,6 +134,12 @@ PACKAGES = [
     ("torchaudio", "2.5.1", "torchaudio", TORCH_STUB, ["torch==2.5.1"]),
     ("mlstub", "1.1.0", "mlstub", MLSTUB, []),
     ("mlstub-dev", "1.0.0", "mlstub_dev", MLSTUB_DEV, ["mlstub>=1.0"]),
+    # The scaffold's pins (templates/projenrc.ts.ejs); its dev tier is not built for prod.
+    ("fastapi", "0.115.6", "fastapi", FASTAPI, []),
+    ("uvicorn", "0.32.1", "uvicorn", UVICORN, [], {"__main__.py": UVICORN_MAIN},
+     "[console_scripts]\nuvicorn = uvicorn:main\n"),
+    ("numpy", "2.1.3", "numpy", EMPTY_STUB, []),
+    ("transformers", "4.47.0", "transformers", EMPTY_STUB, []),
 ]
 
 
@@ -69,7 +151,7 @@ def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build_wheel(name, version, module, template, requires):
+def build_wheel(name, version, module, template, requires, modules=None, entry_points=None):
     dist = re.sub(r"[-_.]+", "_", name)  # wheel file/dist-info name form
     info = f"{dist}-{version}.dist-info"
     metadata = "".join([
@@ -80,13 +162,14 @@ def build_wheel(name, version, module, template, requires):
         "Requires-Python: >=3.8\n",
         *(f"Requires-Dist: {r}\n" for r in requires),
     ])
-    files = {
-        f"{module}/__init__.py": template.format(version=version, name=name),
-        f"{info}/METADATA": metadata,
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: wheelhouse.sh\n"
-                         "Root-Is-Purelib: true\nTag: py3-none-any\n",
-        f"{info}/top_level.txt": module + "\n",
-    }
+    files = {f"{module}/__init__.py": template.format(version=version, name=name)}
+    files.update({f"{module}/{path}": text for path, text in (modules or {}).items()})
+    files[f"{info}/METADATA"] = metadata
+    files[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: wheelhouse.sh\n"
+                              "Root-Is-Purelib: true\nTag: py3-none-any\n")
+    if entry_points:
+        files[f"{info}/entry_points.txt"] = entry_points
+    files[f"{info}/top_level.txt"] = module + "\n"
     record = ""
     for path, text in files.items():
         data = text.encode()

@@ -17,7 +17,8 @@ export const PYTHON_STANDIN = 'local/python-standin:3.11-bookworm';
 /** Preferred port of the test index: stable, so the PIP_INDEX_URL build arg (and the cache) is. */
 const INDEX_PORT = 38711;
 
-const DOCKER = process.env.DOCKER ?? '/usr/bin/docker';
+/** The engine's own docker client (run-suite.sh exports it as DOCKER). */
+export const DOCKER = process.env.DOCKER ?? '/usr/bin/docker';
 
 /** Fails early, with the fix, when the suite is run without run-suite.sh's environment. */
 export function requireEngine(): void {
@@ -123,7 +124,7 @@ export async function waitHealthy(container: string, timeoutMs: number): Promise
   if (problem) throw new Error(problem);
 }
 
-/** The offline wheelhouse (mlstub 1.0.0/1.1.0, mlstub-dev 1.0.0) written to a new directory. */
+/** The offline wheelhouse (scripts/engine/wheelhouse.sh lists its packages) written to a new directory. */
 export function writeWheelhouse(): string {
   const dir = tempDir('engine-wheels-');
   execFileSync('bash', [join(REPO, 'scripts', 'engine', 'wheelhouse.sh'), dir], { stdio: ['ignore', 'ignore', 'pipe'] });
