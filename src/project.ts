@@ -9,7 +9,9 @@ import { checkDockerfileFrontend, defaultDockerfileFrontend } from './internal/f
 import { imageRepository } from './internal/image-name';
 import { Problems, checkShape } from './internal/problems';
 import { registryOf } from './internal/registry';
+import { RenderedFile } from './internal/rendered-file';
 import { z } from './internal/shape';
+import { renderTemplate } from './internal/template';
 import { resolvePythonImage } from './python-image';
 import { ScaffoldProjenrc } from './scaffold';
 
@@ -160,6 +162,7 @@ export class MlDockerProject extends javascript.NodeProject {
   public readonly pythonVersion: string;
   /** The CI workflow, unless `ciWorkflow: false`. */
   public readonly ciWorkflow?: CiWorkflow;
+  private buildScriptCreated = false;
 
   constructor(options: MlDockerProjectOptions) {
     const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
@@ -284,15 +287,18 @@ export class MlDockerProject extends javascript.NodeProject {
     build.reset();
     build.spawn(this.tasks.tryFind('typecheck')!);
     const registry = registryOf(this);
-    if (registry.composeStack) {
-      build.exec("docker compose -f compose.yaml --profile '*' build", { receiveArgs: true });
-    } else if (registry.services.length === 0) {
+    if (!registry.composeStack && registry.services.length === 0) {
       build.exec('echo "docker:build: no services in .projenrc.ts yet"');
-    } else {
-      for (const s of registry.services) {
-        build.exec(`docker build -f ${s.dockerfilePath} --target prod -t ${s._container().image}:local .`, { receiveArgs: true });
-      }
+      return;
     }
+    build.exec('sh docker/build.sh', { receiveArgs: true });
+    if (this.buildScriptCreated) return;
+    this.buildScriptCreated = true;
+    new RenderedFile(this, 'docker/build.sh', (file) => renderTemplate('docker-build.sh.ejs', {
+      marker: file.marker ?? '',
+      compose: registry.composeStack,
+      builds: registry.services.map((s) => ({ dockerfile: s.dockerfilePath, image: `${s._container().image}:local` })),
+    }), true);
   }
 
   /** Removes `docker/` directories emptied by removed services. */

@@ -153,8 +153,9 @@ describe('ComposeStack output', () => {
     const { out } = stackOf(example);
     expect((out['.projen/tasks.json'] as any).tasks['docker:build'].steps).toEqual([
       { spawn: 'typecheck' },
-      { exec: "docker compose -f compose.yaml --profile '*' build", receiveArgs: true },
+      { exec: 'sh docker/build.sh', receiveArgs: true },
     ]);
+    expect(out['docker/build.sh']).toContain("docker compose -f compose.yaml --profile '*' build \"$@\"\n");
   });
 
   test('without a stack, docker:build builds the prod target of each service with docker build', () => {
@@ -164,8 +165,12 @@ describe('ComposeStack output', () => {
     const tasks = (synth(project)['.projen/tasks.json'] as any).tasks;
     expect(tasks['docker:build'].steps).toEqual([
       { spawn: 'typecheck' },
-      { exec: 'docker build -f docker/api/Dockerfile --target prod -t vision-api:local .', receiveArgs: true },
-      { exec: 'docker build -f docker/worker/Dockerfile --target prod -t vision-worker:local .', receiveArgs: true },
+      { exec: 'sh docker/build.sh', receiveArgs: true },
+    ]);
+    const script = (synth(project)['docker/build.sh'] as string).split('\n');
+    expect(script.filter((l) => l.startsWith('docker '))).toEqual([
+      'docker build -f docker/api/Dockerfile --target prod -t vision-api:local "$@" .',
+      'docker build -f docker/worker/Dockerfile --target prod -t vision-worker:local "$@" .',
     ]);
   });
 

@@ -104,9 +104,12 @@ test('a CPU-only 1-CPU engine: only started services are fitted; skipped GPU ser
   ]);
 });
 
-test('npx projen docker:build (the real projen CLI) type-checks, then hands extra arguments such as --build-arg to compose build', () => {
+test.each([
+  ['without', [] as string[]],
+  ['with', ['--']],
+])('npx projen docker:build (the real projen CLI), arguments %s a leading --: the type check, then compose build with --build-arg passed on', (_how, dashes) => {
   // Stand-ins for `tsc` and `docker` record their arguments, in call order, one per line.
-  const bin = join(dir, '.fake-bin-build');
+  const bin = join(dir, `.fake-bin-build${dashes.length}`);
   mkdirSync(bin, { recursive: true });
   const record = join(bin, 'calls');
   for (const tool of ['tsc', 'docker']) {
@@ -114,7 +117,7 @@ test('npx projen docker:build (the real projen CLI) type-checks, then hands extr
     chmodSync(join(bin, tool), 0o755);
   }
   const projen = join(__dirname, '..', 'node_modules', 'projen', 'bin', 'projen');
-  const res = spawnSync(process.execPath, [projen, 'docker:build', '--build-arg', 'PYTHON_IMAGE=local/python:3.11', '--build-arg', 'FOO=bar'], {
+  const res = spawnSync(process.execPath, [projen, 'docker:build', ...dashes, '--build-arg', 'PYTHON_IMAGE=local/python:3.11', '--build-arg', 'FOO=bar'], {
     cwd: dir, encoding: 'utf-8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
   });
   expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
@@ -123,6 +126,12 @@ test('npx projen docker:build (the real projen CLI) type-checks, then hands extr
     '== docker', 'compose', '-f', 'compose.yaml', '--profile', '*', 'build',
     '--build-arg', 'PYTHON_IMAGE=local/python:3.11', '--build-arg', 'FOO=bar',
   ]);
+});
+
+test('npx projen docker:up -- --build: the leading -- is dropped, the rest goes to compose up', () => {
+  const res = up(8, 32 * 1024 ** 3, { nvidia: {} }, ['--', '--build']);
+  expect(res.status).toBe(0);
+  expect(res.args).toEqual(['compose', '-f', 'compose.yaml', '--profile', 'gpu', 'up', '-d', '--wait', '--build']);
 });
 
 test('docs/containers.md draws the stack (backing services on the internal network, depends_on waits) and says what docker:up starts, as compose reads it', () => {

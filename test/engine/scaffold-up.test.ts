@@ -45,7 +45,8 @@ import { renderTemplate } from '../../src/internal/template';
 
 const NAME = 'engine-scaffold';
 const PROJEN = join(REPO, 'node_modules', 'projen', 'bin', 'projen');
-const BUILD_STEP = "docker compose -f compose.yaml --profile '*' build";
+const BUILD_STEP = 'sh docker/build.sh';
+const COMPOSE_BUILD = "docker compose -f compose.yaml --profile '*' build \"$@\"";
 const SKIPPED_LINE = 'docker:up: GPU services skipped (inference)';
 
 let dir = '';
@@ -148,13 +149,15 @@ beforeAll(async () => {
   const path = enginePath();
   compose(['--profile', '*', 'down', '--volumes', '--remove-orphans', '--timeout', '1']); // leftovers of an aborted run
 
-  // docker:build, as projen runs its compose step: the step's command line with the task's
-  // arguments appended (receiveArgs), through a shell. One addition: this engine runs with
-  // no default bridge (scripts/engine/engine.sh: --bridge=none), so BuildKit's RUN steps
-  // need `build.network: host`; a second compose file, right after compose.yaml, sets only
-  // that, for each service that is built. Everything else comes from compose.yaml.
-  const step = tasks['docker:build'].steps.find((s: any) => typeof s.exec === 'string' && s.exec.startsWith('docker compose'));
-  if (!step?.exec.includes('-f compose.yaml ')) throw new Error(`docker:build has no compose step with -f compose.yaml: ${JSON.stringify(tasks['docker:build'])}`);
+  // docker:build, as its script (docker/build.sh) runs compose: the script's compose line with
+  // the task's arguments, through a shell. One addition: this engine runs with no default
+  // bridge (scripts/engine/engine.sh: --bridge=none), so BuildKit's RUN steps need
+  // `build.network: host`; a second compose file, right after compose.yaml, sets only that,
+  // for each service that is built. Everything else comes from compose.yaml.
+  const script = readFileSync(join(dir, 'docker', 'build.sh'), 'utf-8');
+  const line = script.split('\n').find((l) => l.startsWith('docker compose'));
+  if (line !== COMPOSE_BUILD) throw new Error(`docker/build.sh has no line ${COMPOSE_BUILD}:\n${script}`);
+  const step = { exec: line.replace(' "$@"', '') };
   const override = join(scratch, 'compose.network.yaml');
   const network = Object.fromEntries(Object.keys(builtServices()).map((name) => [name, { build: { network: 'host' } }]));
   writeFileSync(override, YAML.stringify({ services: network }));
