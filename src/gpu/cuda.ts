@@ -1,7 +1,7 @@
 import * as pep440 from '@renovatebot/pep440';
-import { loadData } from './internal/data';
-import { Problems, oneOf } from './internal/problems';
-import { TorchWheels, publicVersion, torchMatrix, torchRows } from './torch';
+import { loadData } from '../core/data';
+import { Problems, oneOf } from '../core/problems';
+import { TorchWheels, publicVersion, torchMatrix, torchRows } from '../service/torch';
 
 /**
  * Where a GPU image gets its CUDA libraries from. Each choice has one rule for the minimum

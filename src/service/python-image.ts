@@ -1,5 +1,5 @@
-import { loadData } from './internal/data';
-import { Problems, oneOf } from './internal/problems';
+import { loadData } from '../core/data';
+import { Problems, oneOf } from '../core/problems';
 
 interface PythonImageTags {
   readonly slimBookworm: Record<string, string>;

@@ -1,5 +1,5 @@
 import { Schema } from './shape';
-import { MlDockerValidationError } from '../errors';
+import { MlDockerValidationError } from './errors';
 
 const MAX_SHOWN = 80;
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { Project, SampleFile } from 'projen';
-import { readAsset } from './internal/data';
-import { renderTemplate } from './internal/template';
+import { readAsset } from '../core/data';
+import { renderTemplate } from '../core/template';
 
 /** Which starter code a service gets. */
 export enum SampleKind {

@@ -1,16 +1,16 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
-import { CiWorkflow, CiWorkflowProps } from './ci-workflow';
-import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from './cuda';
+import { CiWorkflow, CiWorkflowProps } from '../ci/ci-workflow';
+import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from '../gpu/cuda';
 import { ensureDocs } from './docs';
-import { PACKAGE_ROOT } from './internal/data';
-import { checkDockerfileFrontend, defaultDockerfileFrontend } from './internal/frontend';
-import { imageRepository } from './internal/image-name';
-import { Problems, checkShape } from './internal/problems';
-import { registryOf } from './internal/registry';
-import { z } from './internal/shape';
-import { resolvePythonImage } from './python-image';
+import { PACKAGE_ROOT } from '../core/data';
+import { checkDockerfileFrontend, defaultDockerfileFrontend } from '../core/frontend';
+import { imageRepository } from '../core/image-name';
+import { Problems, checkShape } from '../core/problems';
+import { registryOf } from '../service/registry';
+import { z } from '../core/shape';
+import { resolvePythonImage } from '../service/python-image';
 import { ScaffoldProjenrc } from './scaffold';
 
 /** How `npx projen` runs `.projenrc.ts`. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { resolve } from 'path';
-import { CacheReport } from './cache-report';
+import { CacheReport } from '../cache-report/cache-report';
 
 const USAGE = `usage: mldocker-cache-report [--json] [--check] [--service ID]... [--target NAME]... [DIR]
 

@@ -1,4 +1,4 @@
-import { loadData } from './data';
+import { loadData } from '../core/data';
 
 /**
  * Our own rules for compose documents (`data/compose-rules.json`): the top-level and service

@@ -1,22 +1,22 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
-import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
+import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import {
   DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, checkRenderedNames, claimName, namespaceFromProject,
-} from './internal/k8s-names';
-import { ContainerSpec } from './internal/model';
-import { Problems, checkShape, oneOf, show } from './internal/problems';
-import { registryOf } from './internal/registry';
-import { RenderedFile } from './internal/rendered-file';
-import { z } from './internal/shape';
-import { sizeBytes } from './internal/sizes';
-import { checkComponentScope, checkStackMembers } from './internal/stack-members';
-import { toSafeYaml } from './internal/yaml';
+} from './kubernetes-names';
+import { ContainerSpec } from '../core/container-spec';
+import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { registryOf } from '../service/registry';
+import { RenderedFile } from '../core/rendered-file';
+import { z } from '../core/shape';
+import { sizeBytes } from '../core/sizes';
+import { checkComponentScope, checkStackMembers } from './stack-members';
+import { toSafeYaml } from '../core/yaml';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
 } from './kubernetes-render';
-import { APP_UID, MlService } from './service';
+import { APP_UID, MlService } from '../service/service';
 
 /** How the backing services of the stack (postgres, redis, mlflow) exist on the cluster. */
 export enum KubernetesBackingMode {

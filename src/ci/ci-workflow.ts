@@ -1,9 +1,9 @@
 import { Component, JsonPatch, Project, github } from 'projen';
-import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
-import { Problems, checkShape } from './internal/problems';
-import { registryOf } from './internal/registry';
-import { z } from './internal/shape';
-import { MlService } from './service';
+import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { Problems, checkShape } from '../core/problems';
+import { registryOf } from '../service/registry';
+import { z } from '../core/shape';
+import { MlService } from '../service/service';
 
 /**
  * Actions the workflow uses, pinned to full commit SHAs: a tag can be moved (in March 2026,

@@ -1,4 +1,4 @@
-import { ContainerSpec } from './internal/model';
+import { ContainerSpec } from '../core/container-spec';
 
 /** Everything the compose renderer needs: the neutral model plus stack-wide settings. */
 export interface ComposeModel {

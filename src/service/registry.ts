@@ -1,7 +1,7 @@
 import { Project } from 'projen';
-import { DEFAULT_HOST_DRIVER_VERSION } from '../cuda';
-import { defaultDockerfileFrontend } from './frontend';
-import type { MlService } from '../service';
+import { DEFAULT_HOST_DRIVER_VERSION } from '../gpu/cuda';
+import { defaultDockerfileFrontend } from '../core/frontend';
+import type { MlService } from './service';
 
 /** Per-project state shared by the library's constructs. */
 export interface ProjectRegistry {

@@ -1,5 +1,5 @@
-import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './internal/k8s-names';
-import { ContainerSpec, HealthSpec } from './internal/model';
+import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './kubernetes-names';
+import { ContainerSpec, HealthSpec } from '../core/container-spec';
 
 /**
  * The Kubernetes renderer: the renderer-neutral container model (the same `ContainerSpec`s

@@ -1,10 +1,10 @@
 import { Project } from 'projen';
-import { readAsset } from './data';
+import { readAsset } from '../core/data';
 import { registryOf } from './registry';
-import { RenderedFile } from './rendered-file';
-import { ignoreFileLines } from '../dockerignore';
-import { ensureDocs } from '../docs';
-import { addCommonSample } from '../samples';
+import { RenderedFile } from '../core/rendered-file';
+import { ignoreFileLines } from '../core/dockerignore';
+import { ensureDocs } from '../project/docs';
+import { addCommonSample } from './samples';
 
 /** Generated helper modules every image copies to /opt/mldocker. */
 export const RUNTIME_HELPERS_DIR = 'docker/runtime';

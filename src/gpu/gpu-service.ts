@@ -2,14 +2,14 @@ import { Project } from 'projen';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
-import { loadData } from './internal/data';
-import { ContainerSpec, GpuSpec } from './internal/model';
-import { Problems, oneOf } from './internal/problems';
-import { registryOf } from './internal/registry';
-import { Schema, z } from './internal/shape';
-import { PythonImage } from './python-image';
-import { SampleKind } from './samples';
-import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from './service';
+import { loadData } from '../core/data';
+import { ContainerSpec, GpuSpec } from '../core/container-spec';
+import { Problems, oneOf } from '../core/problems';
+import { registryOf } from '../service/registry';
+import { Schema, z } from '../core/shape';
+import { PythonImage } from '../service/python-image';
+import { SampleKind } from '../service/samples';
+import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
 
 /** Options every GPU service (trainer, inference) shares. */
 export interface GpuServiceOptions extends ServiceOptions {

@@ -1,8 +1,8 @@
 import { Project } from 'projen';
-import { ProjectRegistry, StackOverview, registryOf } from './internal/registry';
-import { RenderedFile } from './internal/rendered-file';
-import { RequirementTier, TIER_ORDER } from './requirements';
-import { MlService } from './service';
+import { ProjectRegistry, StackOverview, registryOf } from '../service/registry';
+import { RenderedFile } from '../core/rendered-file';
+import { RequirementTier, TIER_ORDER } from '../service/requirements';
+import { MlService } from '../service/service';
 
 const created = new WeakSet<Project>();
 

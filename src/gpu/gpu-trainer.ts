@@ -1,14 +1,14 @@
 import { Project } from 'projen';
-import { secretPlacePattern } from './dockerignore';
+import { secretPlacePattern } from '../core/dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
-import { ContainerSpec } from './internal/model';
-import { Problems } from './internal/problems';
-import { z } from './internal/shape';
-import { SHARED_CODE_DIR } from './internal/shared-files';
-import { checkSize } from './internal/sizes';
-import { BASE_DIR, K8S_DIR, SECRETS_DIR } from './kubernetes-render';
-import { SampleKind } from './samples';
-import { APP_UID, checkRelativeDir } from './service';
+import { ContainerSpec } from '../core/container-spec';
+import { Problems } from '../core/problems';
+import { z } from '../core/shape';
+import { SHARED_CODE_DIR } from '../service/shared-files';
+import { checkSize } from '../core/sizes';
+import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../stack/kubernetes-render';
+import { SampleKind } from '../service/samples';
+import { APP_UID, checkRelativeDir } from '../service/service';
 
 /** Props of a `GpuTrainer`. */
 export interface GpuTrainerProps extends GpuServiceOptions {

@@ -1,6 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
-import { loadData } from './internal/data';
-import { Problems, oneOf } from './internal/problems';
+import { loadData } from '../core/data';
+import { Problems, oneOf } from '../core/problems';
 
 /** One row of the vendored torch wheel matrix (data/torch-cuda-matrix.json). */
 export interface TorchWheels {

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { InitProject, typescript } from 'projen';
-import { renderTemplate } from './internal/template';
+import { renderTemplate } from '../core/template';
 
 /**
  * `.projenrc.ts` for a project created by `projen new --from projen-ml-docker`: instead of

@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { z } from './internal/shape';
+import { z } from '../core/shape';
 import { MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
 

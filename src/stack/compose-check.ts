@@ -1,7 +1,7 @@
-import { secretPlacePattern } from '../dockerignore';
-import { Problems, oneOf, show } from './problems';
-import { secretProblem } from './secrets';
-import { MIN_MEMORY_BYTES, sizeProblem } from './sizes';
+import { secretPlacePattern } from '../core/dockerignore';
+import { Problems, oneOf, show } from '../core/problems';
+import { secretProblem } from '../core/secrets';
+import { MIN_MEMORY_BYTES, sizeProblem } from '../core/sizes';
 
 /**
  * What a service may do that the defaults forbid: only the typed opt-outs of its definition

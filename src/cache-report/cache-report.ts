@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import type { Instruction } from 'dockerfile-ast';
-import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from './internal/shared-files';
+import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from '../service/shared-files';
 
 /** What a change touches, from BuildKit's point of view. */
 export enum CacheChangeKind {

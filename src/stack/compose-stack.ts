@@ -1,19 +1,19 @@
 import { Component, Project } from 'projen';
 import { BackingService, ResolvedBacking } from './backing-service';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
-import { checkComposeDocument } from './internal/compose-check';
-import { validateComposeSchema } from './internal/compose-schema';
-import { REGISTRY_PREFIX, checkImageNameLength } from './internal/image-name';
-import { ContainerSpec } from './internal/model';
-import { Problems, checkShape, oneOf, show } from './internal/problems';
-import { StackOverview, registryOf } from './internal/registry';
-import { RenderedFile } from './internal/rendered-file';
-import { z } from './internal/shape';
-import { sizeBytes } from './internal/sizes';
-import { acceptBacking, checkComponentScope, checkStackMembers } from './internal/stack-members';
-import { renderTemplate } from './internal/template';
-import { toSafeYaml } from './internal/yaml';
-import { MlService } from './service';
+import { checkComposeDocument } from './compose-check';
+import { validateComposeSchema } from './compose-schema';
+import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { ContainerSpec } from '../core/container-spec';
+import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { StackOverview, registryOf } from '../service/registry';
+import { RenderedFile } from '../core/rendered-file';
+import { z } from '../core/shape';
+import { sizeBytes } from '../core/sizes';
+import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
+import { renderTemplate } from '../core/template';
+import { toSafeYaml } from '../core/yaml';
+import { MlService } from '../service/service';
 
 /** Props of a `ComposeStack`. */
 export interface ComposeStackProps {

@@ -1,7 +1,7 @@
 import { Project } from 'projen';
-import { BackingService } from '../backing-service';
-import { MlService } from '../service';
-import { Problems } from './problems';
+import { BackingService } from './backing-service';
+import { MlService } from '../service/service';
+import { Problems } from '../core/problems';
 
 /**
  * Checks the `services` and `backingServices` a stack renderer (compose, Kubernetes) is

@@ -1,9 +1,9 @@
-import { loadData } from './internal/data';
-import { withDigest } from './internal/digest';
-import { PASSWORD_FILE_ENV } from './internal/environment';
-import { ContainerSpec } from './internal/model';
-import { Problems, checkShape, oneOf } from './internal/problems';
-import { z } from './internal/shape';
+import { loadData } from '../core/data';
+import { withDigest } from '../core/digest';
+import { PASSWORD_FILE_ENV } from '../core/environment';
+import { ContainerSpec } from '../core/container-spec';
+import { Problems, checkShape, oneOf } from '../core/problems';
+import { z } from '../core/shape';
 
 /** Options of the postgres preset. */
 export interface PostgresOptions {
