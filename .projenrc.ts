@@ -34,7 +34,7 @@ const project = new cdk.JsiiProject({
     // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
     'tsx@^4.20.0',
     // test/architecture.test.ts holds src/ to the dependency rules of .dependency-cruiser.js
-    'dependency-cruiser@^16',
+    'dependency-cruiser@^17',
   ],
   // jsii 6 (the build) needs 20.16; 22 and 24 are checked by `npx projen test:node`
   minNodeVersion: '20.16.0',

@@ -1,9 +1,8 @@
 import { Component, JsonPatch, Project, github } from 'projen';
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
-import { registryOf } from '../service/registry';
 import { z } from '../core/shape';
-import { MlService } from '../service/service';
+import { MlService, servicesOf } from '../service/service';
 
 /**
  * Actions the workflow uses, pinned to full commit SHAs: a tag can be moved (in March 2026,
@@ -162,7 +161,6 @@ const RUNNER = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const NODE_VERSION = /^[0-9]{1,2}(\.[0-9]{1,3}){0,2}$/;
 const DEFAULT_IGNORED_RULES = ['DL3008', 'DL4006'];
 const WORKFLOW_FILE = 'containers.yml';
-const workflowsByProject = new WeakMap<Project, CiWorkflow>();
 
 /**
  * A GitHub Actions workflow (`.github/workflows/containers.yml`, through projen's GitHub
@@ -173,6 +171,14 @@ const workflowsByProject = new WeakMap<Project, CiWorkflow>();
  * `permissions` (only the push job may write packages). One per project.
  */
 export class CiWorkflow extends Component {
+  /**
+   * The CI workflow of a project, if it has one.
+   * @param project the project to look in
+   */
+  public static of(project: Project): CiWorkflow | undefined {
+    return project.components.find((c): c is CiWorkflow => c instanceof CiWorkflow);
+  }
+
   /** The construct path used in messages. */
   public readonly path: string;
   /** The workflow (add jobs or steps to it for project-specific checks). */
@@ -186,7 +192,7 @@ export class CiWorkflow extends Component {
       problems.add('scope', project, 'a projen Project (e.g. the MlDockerProject of .projenrc.ts)');
       problems.throwIfAny();
     }
-    if (workflowsByProject.has(project)) problems.add('a second CiWorkflow', 'ci', 'one CI workflow per project');
+    if (CiWorkflow.of(project)) problems.add('a second CiWorkflow', 'ci', 'one CI workflow per project');
     problems.throwIfAny();
     if (!checkShape(problems, z.strictObject({
       services: z.array(z.any()).optional(),
@@ -229,7 +235,6 @@ export class CiWorkflow extends Component {
 
     super(project, 'CiWorkflow');
     this.path = problems.path;
-    workflowsByProject.set(project, this);
     if (props.services) this.explicitServices = [...props.services];
     this.settings = {
       imageRegistry: props.imageRegistry,
@@ -266,7 +271,7 @@ export class CiWorkflow extends Component {
 
   /** The services whose images the workflow builds. */
   public services(): MlService[] {
-    return [...(this.explicitServices ?? registryOf(this.project).services)];
+    return [...(this.explicitServices ?? servicesOf(this.project))];
   }
 
   /** Adds the jobs once every service is known (before any file is written). */

@@ -1,5 +1,5 @@
-import { Schema } from './shape';
 import { MlDockerValidationError } from './errors';
+import { Schema } from './shape';
 
 const MAX_SHOWN = 80;
 

@@ -1,13 +1,13 @@
 import { Project } from 'projen';
-import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from '../core/container-spec';
+import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 import { z } from '../core/shape';
-import { SHARED_CODE_DIR } from '../service/shared-files';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
+import { SHARED_CODE_DIR } from '../service/shared-files';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {

@@ -2,10 +2,10 @@ import { Project } from 'projen';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
-import { loadData } from '../core/data';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
+import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
-import { registryOf } from '../service/registry';
+import { ProjectSettings } from '../core/project-settings';
 import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
@@ -213,7 +213,7 @@ export abstract class GpuService extends MlService {
     const state: GpuState = {};
     STATE.set(this, state);
     const kind = this._gpuKindSpec(props);
-    const registry = registryOf(this.project);
+    const projectSettings = ProjectSettings.of(this.project);
     const settings = (problems: Problems): void => {
       if (state.settingsChecked) return;
       state.settingsChecked = true;
@@ -221,7 +221,7 @@ export abstract class GpuService extends MlService {
       else if (ENUM_VALUES(GpuBase).includes(props.gpuBase)) state.base = props.gpuBase;
       else problems.add('gpuBase', props.gpuBase, `one of: ${oneOf(ENUM_VALUES(GpuBase))} (GpuBase.PYTHON_SLIM, CUDA_BASE, CUDA_RUNTIME, CUDNN_RUNTIME)`);
       state.hostField = props.hostDriverVersion !== undefined ? 'hostDriverVersion' : 'hostDriverVersion (from the project)';
-      state.hostDriver = checkDriverVersion(problems, state.hostField, props.hostDriverVersion ?? registry.hostDriverVersion);
+      state.hostDriver = checkDriverVersion(problems, state.hostField, props.hostDriverVersion ?? projectSettings.hostDriverVersion);
     };
     return {
       kindTitle: kind.kindTitle,

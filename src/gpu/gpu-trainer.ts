@@ -1,14 +1,14 @@
 import { Project } from 'projen';
-import { secretPlacePattern } from '../core/dockerignore';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
+import { secretPlacePattern } from '../core/dockerignore';
+import { GENERATED_SECRET_DIRS } from '../core/layout';
 import { Problems } from '../core/problems';
 import { z } from '../core/shape';
-import { SHARED_CODE_DIR } from '../service/shared-files';
 import { checkSize } from '../core/sizes';
-import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../stack/kubernetes-render';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
+import { SHARED_CODE_DIR } from '../service/shared-files';
 
 /** Props of a `GpuTrainer`. */
 export interface GpuTrainerProps extends GpuServiceOptions {
@@ -107,9 +107,6 @@ export class GpuTrainer extends GpuService {
     };
   }
 }
-
-/** Project folders the generated files fill with credentials (compose and Kubernetes secrets). */
-const GENERATED_SECRET_DIRS = ['secrets', `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`];
 
 /**
  * A folder mounted into a container must not be, sit inside or contain a folder of

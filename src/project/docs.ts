@@ -1,16 +1,25 @@
-import { Project } from 'projen';
-import { ProjectRegistry, StackOverview, registryOf } from '../service/registry';
+import { Component, Project } from 'projen';
+import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER } from '../service/requirements';
-import { MlService } from '../service/service';
+import { MlService, servicesOf } from '../service/service';
+import { ComposeStack, StackOverview } from '../stack/compose-stack';
 
-const created = new WeakSet<Project>();
+/**
+ * `docs/containers.md`, the generated guide to the project's containers. It reads the
+ * services, the compose stack and the project settings when it renders (at synth), so it
+ * sees every service however late it was added. One per project.
+ */
+export class ContainersDoc extends Component {
+  /** The containers guide of a project, if it has one. */
+  public static of(project: Project): ContainersDoc | undefined {
+    return project.components.find((c): c is ContainersDoc => c instanceof ContainersDoc);
+  }
 
-/** Creates `docs/containers.md` once per project. */
-export function ensureDocs(project: Project): void {
-  if (created.has(project)) return;
-  created.add(project);
-  new RenderedFile(project, 'docs/containers.md', (file) => renderContainersDoc(project, registryOf(project), file.marker ?? ''));
+  constructor(project: Project) {
+    super(project);
+    new RenderedFile(project, 'docs/containers.md', (file) => renderContainersDoc(project, file.marker ?? ''));
+  }
 }
 
 function cell(text: string): string {
@@ -25,8 +34,9 @@ function serviceRow(s: MlService): string {
 }
 
 /** The generated guide to the project's containers: services, files, tasks. */
-export function renderContainersDoc(project: Project, registry: ProjectRegistry, marker: string): string {
-  const services = registry.services;
+export function renderContainersDoc(project: Project, marker: string): string {
+  const services = servicesOf(project);
+  const stack = ComposeStack.of(project);
   const lines = [
     `<!-- ${marker} -->`,
     `# Containers of ${project.name}`,
@@ -47,7 +57,7 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...services.map(serviceRow),
       '',
-      ...(registry.stackOverview ? stackSection(registry.stackOverview()) : [
+      ...(stack ? stackSection(stack._overview()) : [
         '```mermaid',
         'flowchart LR',
         ...services.map((s) => `  ${nodeId(s.serviceId)}["${s.serviceId}${s.port !== undefined ? `<br/>:${s.port}` : ''}"]`),
@@ -56,7 +66,7 @@ export function renderContainersDoc(project: Project, registry: ProjectRegistry,
     );
   }
   const gpu = services.filter((s) => s._gpuSummary() !== undefined);
-  if (gpu.length > 0) lines.push('', ...gpuSection(gpu, registry));
+  if (gpu.length > 0) lines.push('', ...gpuSection(gpu, ProjectSettings.of(project).hostDriverVersion));
   lines.push(
     '',
     '## Generated files',
@@ -158,7 +168,7 @@ function stackSection(stack: StackOverview): string[] {
 }
 
 /** The GPU services, their CUDA choice and minimum host driver, and the rule behind it. */
-function gpuSection(services: MlService[], registry: ProjectRegistry): string[] {
+function gpuSection(services: MlService[], hostDriverVersion: string): string[] {
   const rows = services.map((s) => {
     const g = s._gpuSummary()!;
     return `| \`${s.serviceId}\` | ${g.base} | ${g.torch} | ${g.cuda} | **${g.minDriver}** | ${cell(g.rule)} | ${g.driverCheck ? 'yes' : 'no (skipDriverCheck)'} | ${g.images.map((i) => `\`${i}\``).join('<br/>')} |`;
@@ -166,7 +176,7 @@ function gpuSection(services: MlService[], registry: ProjectRegistry): string[] 
   return [
     '## GPU services and host drivers',
     '',
-    `Fitted to host driver ${registry.hostDriverVersion} (\`hostDriverVersion\`: the oldest NVIDIA driver of the GPU hosts).`,
+    `Fitted to host driver ${hostDriverVersion} (\`hostDriverVersion\`: the oldest NVIDIA driver of the GPU hosts).`,
     'Each image carries its minimum in the `dev.projen-ml-docker.min-driver` label and checks the host',
     'driver at start-up: it exits with a message naming the required and the found version when the',
     'driver is older or no GPU is visible (`MLDOCKER_SKIP_DRIVER_CHECK=1` starts anyway).',

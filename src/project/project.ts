@@ -1,17 +1,19 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { ProjectOptions, typescript, javascript } from 'projen';
+import { ContainersDoc } from './docs';
+import { ScaffoldProjenrc } from './scaffold';
 import { CiWorkflow, CiWorkflowProps } from '../ci/ci-workflow';
-import { DEFAULT_HOST_DRIVER_VERSION, checkDriverVersion } from '../gpu/cuda';
-import { ensureDocs } from './docs';
 import { PACKAGE_ROOT } from '../core/data';
-import { checkDockerfileFrontend, defaultDockerfileFrontend } from '../core/frontend';
+import { checkDockerfileFrontend } from '../core/frontend';
 import { imageRepository } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
-import { registryOf } from '../service/registry';
+import { ProjectSettings } from '../core/project-settings';
 import { z } from '../core/shape';
+import { checkDriverVersion } from '../gpu/cuda';
 import { resolvePythonImage } from '../service/python-image';
-import { ScaffoldProjenrc } from './scaffold';
+import { servicesOf } from '../service/service';
+import { ComposeStack } from '../stack/compose-stack';
 
 /** How `npx projen` runs `.projenrc.ts`. */
 export enum ProjenrcRunner {
@@ -216,11 +218,11 @@ export class MlDockerProject extends javascript.NodeProject {
     });
 
     this.pythonVersion = python!.minor;
-    const registry = registryOf(this);
-    registry.pythonVersion = pythonVersion ?? '3.11';
-    registry.dockerfileSyntax = dockerfileSyntax ?? true;
-    registry.dockerfileFrontend = dockerfileFrontend ?? defaultDockerfileFrontend();
-    registry.hostDriverVersion = hostDriverVersion ?? DEFAULT_HOST_DRIVER_VERSION;
+    const settings = ProjectSettings.of(this);
+    settings.pythonVersion = pythonVersion ?? settings.pythonVersion;
+    settings.dockerfileSyntax = dockerfileSyntax ?? settings.dockerfileSyntax;
+    settings.dockerfileFrontend = dockerfileFrontend ?? settings.dockerfileFrontend;
+    settings.hostDriverVersion = hostDriverVersion ?? settings.hostDriverVersion;
 
     const projenrc = new ScaffoldProjenrc(this, {
       runner: typeCheckOnSynth
@@ -242,7 +244,7 @@ export class MlDockerProject extends javascript.NodeProject {
     this.package.addField('allowScripts', { esbuild: false });
     this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
     this.addDockerTasks();
-    ensureDocs(this);
+    new ContainersDoc(this);
     if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
   }
 
@@ -283,13 +285,13 @@ export class MlDockerProject extends javascript.NodeProject {
     if (!build) return;
     build.reset();
     build.spawn(this.tasks.tryFind('typecheck')!);
-    const registry = registryOf(this);
-    if (registry.composeStack) {
+    const services = servicesOf(this);
+    if (ComposeStack.of(this)) {
       build.exec("docker compose -f compose.yaml --profile '*' build", { receiveArgs: true });
-    } else if (registry.services.length === 0) {
+    } else if (services.length === 0) {
       build.exec('echo "docker:build: no services in .projenrc.ts yet"');
     } else {
-      for (const s of registry.services) {
+      for (const s of services) {
         build.exec(`docker build -f ${s.dockerfilePath} --target prod -t ${s._container().image}:local .`, { receiveArgs: true });
       }
     }

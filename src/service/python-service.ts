@@ -1,7 +1,7 @@
 import { Project } from 'projen';
-import { z } from '../core/shape';
 import { MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
+import { z } from '../core/shape';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {

@@ -1,22 +1,23 @@
 import { Component, Project } from 'projen';
-import { alwaysExcludedPattern, ignoreFileLines } from '../core/dockerignore';
-import { loadData } from '../core/data';
-import { withDigest } from '../core/digest';
-import { checkEnvironment } from '../core/environment';
-import { serviceImageName } from '../core/image-name';
-import { ContainerSpec, HealthSpec } from '../core/container-spec';
-import { dockerQuote, execForm, moduleName } from '../core/names';
-import { Problems, checkShape, oneOf } from '../core/problems';
-import { registryOf } from './registry';
-import { RenderedFile } from '../core/rendered-file';
-import { Schema, z } from '../core/shape';
-import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, ensureSharedFiles } from './shared-files';
-import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
-import { renderTemplate } from '../core/template';
+import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
 import { SampleKind, addServiceSamples } from './samples';
+import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from './shared-files';
 import { TorchWheels } from './torch';
+import { ContainerSpec, HealthSpec } from '../core/container-spec';
+import { loadData } from '../core/data';
+import { withDigest } from '../core/digest';
+import { alwaysExcludedPattern, ignoreFileLines } from '../core/dockerignore';
+import { checkEnvironment } from '../core/environment';
+import { serviceImageName } from '../core/image-name';
+import { dockerQuote, execForm, moduleName } from '../core/names';
+import { Problems, checkShape, oneOf } from '../core/problems';
+import { ProjectSettings } from '../core/project-settings';
+import { RenderedFile } from '../core/rendered-file';
+import { Schema, z } from '../core/shape';
+import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
+import { renderTemplate } from '../core/template';
 
 /** The numeric user every image runs as. */
 export const APP_UID = 10001;
@@ -346,7 +347,7 @@ export abstract class MlService extends Component {
   protected constructor(project: Project, id: string, props: ServiceOptions) {
     super(project, checkServiceId(project, id));
     const spec = this._kindSpec(props ?? {});
-    const registry = registryOf(project);
+    const settings = ProjectSettings.of(project);
     this.serviceId = id;
     this.path = `${project.name}/${id}`;
     const problems = new Problems(this.path);
@@ -393,7 +394,7 @@ export abstract class MlService extends Component {
         props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
     }
 
-    const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? registry.pythonVersion);
+    const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
     this.python = python ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
     const pythonImage = (python && spec.pythonImage?.(problems, python)) ?? this.python.image;
     this.pythonImage = withDigest(problems, 'baseImageDigest', pythonImage, props.baseImageDigest);
@@ -433,8 +434,7 @@ export abstract class MlService extends Component {
 
     problems.throwIfAny();
 
-    registry.services.push(this);
-    ensureSharedFiles(project);
+    ProjectServices.register(this);
     new RenderedFile(this, this.dockerfilePath, (file) => this.renderDockerfile(file.marker ?? ''));
     new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
       [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
@@ -676,7 +676,7 @@ export abstract class MlService extends Component {
   }
 
   private renderDockerfile(marker: string): string {
-    const registry = registryOf(this.project);
+    const settings = ProjectSettings.of(this.project);
     const torch = this.torchFiles();
     const builderSteps: string[] = [...this.torchSteps()];
     const installed = [...torch];
@@ -722,7 +722,7 @@ export abstract class MlService extends Component {
       ...this._extraLabels(),
     ];
     return renderTemplate('Dockerfile.ejs', {
-      syntax: registry.dockerfileSyntax ? registry.dockerfileFrontend : undefined,
+      syntax: settings.dockerfileSyntax ? settings.dockerfileFrontend : undefined,
       marker,
       title: `${this.serviceId}: ${this.description} (Python ${this.pythonVersion})`,
       dockerfile: this.dockerfilePath,
@@ -866,9 +866,16 @@ function checkServiceId(project: Project, id: string): string {
   } else if (project.node.tryFindChild(id)) {
     problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
   } else {
-    const clash = registryOf(project).services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
-    if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(registryOf(project).services.map((s) => s.serviceId))})`);
+    const services = servicesOf(project);
+    const clash = services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
+    if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(services.map((s) => s.serviceId))})`);
   }
   problems.throwIfAny();
   return id;
+}
+
+/** The services of a project in definition order (empty before the first one). */
+export function servicesOf(project: Project): MlService[] {
+  // Only MlService registers itself (at the end of its constructor, once its checks passed).
+  return (ProjectServices.of(project)?.services ?? []) as MlService[];
 }

@@ -1,7 +1,7 @@
+import { ContainerSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
-import { ContainerSpec } from '../core/container-spec';
 import { Problems, checkShape, oneOf } from '../core/problems';
 import { z } from '../core/shape';
 

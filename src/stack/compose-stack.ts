@@ -1,19 +1,18 @@
 import { Component, Project } from 'projen';
 import { BackingService, ResolvedBacking } from './backing-service';
-import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { checkComposeDocument } from './compose-check';
+import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { validateComposeSchema } from './compose-schema';
-import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
 import { ContainerSpec } from '../core/container-spec';
+import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
-import { StackOverview, registryOf } from '../service/registry';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
-import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
-import { MlService } from '../service/service';
+import { MlService, servicesOf } from '../service/service';
 
 /** Props of a `ComposeStack`. */
 export interface ComposeStackProps {
@@ -44,7 +43,20 @@ export interface ComposeStackProps {
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const stacks = new WeakMap<Project, ComposeStack>();
+
+/** What `docs/containers.md` draws and says of the compose stack. */
+export interface StackOverview {
+  readonly containers: ReadonlyArray<{
+    readonly name: string;
+    readonly backing: boolean;
+    readonly ports: number[];
+    readonly profiles: string[];
+    /** Attached to the internal backend network only (no route out). */
+    readonly internalOnly: boolean;
+  }>;
+  /** `[from, to]`: from waits for to to be healthy (`depends_on`). */
+  readonly waits: ReadonlyArray<readonly [string, string]>;
+}
 
 /**
  * The project's `compose.yaml`: every app service hardened (read-only root with an
@@ -53,6 +65,14 @@ const stacks = new WeakMap<Project, ComposeStack>();
  * network with credentials as compose secrets. One stack per project.
  */
 export class ComposeStack extends Component {
+  /**
+   * The compose stack of a project, if it has one.
+   * @param project the project to look in
+   */
+  public static of(project: Project): ComposeStack | undefined {
+    return project.components.find((c): c is ComposeStack => c instanceof ComposeStack);
+  }
+
   /** The construct path used in messages. */
   public readonly path: string;
   private readonly explicitServices?: MlService[];
@@ -68,12 +88,9 @@ export class ComposeStack extends Component {
     // Plain JavaScript may pass null: it means no props, like undefined.
     const props: ComposeStackProps = rawProps ?? {};
     checkComponentScope(problems, project, id);
-    if (project instanceof Project && stacks.has(project)) {
-      problems.add('a second ComposeStack', id, `one stack per project (already "${stacks.get(project)!.node.id}")`);
-    }
+    const existing = project instanceof Project ? ComposeStack.of(project) : undefined;
+    if (existing) problems.add('a second ComposeStack', id, `one stack per project (already "${existing.node.id}")`);
     problems.throwIfAny();
-    super(project, id);
-    this.path = problems.path;
     if (!checkShape(problems, z.strictObject({
       services: z.array(z.any()).optional(),
       backingServices: z.array(z.any()).optional(),
@@ -81,8 +98,6 @@ export class ComposeStack extends Component {
       imageTag: z.string().optional(),
     }), props)) problems.throwIfAny();
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
-    this.explicitServices = members.services;
-    this.backing.push(...members.backing);
     if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
     }
@@ -90,11 +105,12 @@ export class ComposeStack extends Component {
       problems.add('imageTag', props.imageTag, 'a docker tag (letters, digits, "_", ".", "-"; at most 128; not "latest")');
     }
     problems.throwIfAny();
+    super(project, id);
+    this.path = problems.path;
+    this.explicitServices = members.services;
+    this.backing.push(...members.backing);
     this.registry = props.imageRegistry;
     this.tag = props.imageTag ?? 'local';
-    stacks.set(project, this);
-    registryOf(project).composeStack = true;
-    registryOf(project).stackOverview = () => this.overview();
 
     new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
@@ -155,7 +171,7 @@ export class ComposeStack extends Component {
 
   /** The app services of the stack. */
   public appServices(): MlService[] {
-    return [...(this.explicitServices ?? registryOf(this.project).services)];
+    return [...(this.explicitServices ?? servicesOf(this.project))];
   }
 
   /** Every problem the whole stack has, checked before any file is written. */
@@ -281,8 +297,11 @@ export class ComposeStack extends Component {
     return `# ${marker}\n${toSafeYaml(renderCompose(this.currentModel()))}`;
   }
 
-  /** The stack's shape, for the docs. */
-  private overview(): StackOverview {
+  /**
+   * The stack's shape, for the docs.
+   * @internal
+   */
+  public _overview(): StackOverview {
     const model = this.currentModel();
     const profiles = composeProfiles(model.containers);
     const apps = new Set(this.appServices().map((a) => a.serviceId));

@@ -1,5 +1,6 @@
 import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './kubernetes-names';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
+import { BASE_DIR, SECRETS_DIR } from '../core/layout';
 
 /**
  * The Kubernetes renderer: the renderer-neutral container model (the same `ContainerSpec`s
@@ -7,12 +8,7 @@ import { ContainerSpec, HealthSpec } from '../core/container-spec';
  * Pure: no projen, no validation (kubernetes.ts validates and resolves everything first).
  */
 
-/** The file tree under `k8s/`. */
-export const K8S_DIR = 'k8s';
-/** The kustomization every entry point builds on. */
-export const BASE_DIR = 'base';
-/** Files the user places (git-ignored) and the kustomize secretGenerator reads. */
-export const SECRETS_DIR = 'secrets';
+export { K8S_DIR, BASE_DIR, SECRETS_DIR } from '../core/layout';
 /** The Secret holding every credential of the stack (one key per compose secret). */
 export const STACK_SECRET = 'stack-secrets';
 /** The ConfigMap with the backing services' connection settings (URLs without passwords). */

@@ -1,22 +1,21 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
-import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import {
   DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, checkRenderedNames, claimName, namespaceFromProject,
 } from './kubernetes-names';
-import { ContainerSpec } from '../core/container-spec';
-import { Problems, checkShape, oneOf, show } from '../core/problems';
-import { registryOf } from '../service/registry';
-import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
-import { sizeBytes } from '../core/sizes';
-import { checkComponentScope, checkStackMembers } from './stack-members';
-import { toSafeYaml } from '../core/yaml';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
 } from './kubernetes-render';
-import { APP_UID, MlService } from '../service/service';
+import { checkComponentScope, checkStackMembers } from './stack-members';
+import { ContainerSpec } from '../core/container-spec';
+import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { RenderedFile } from '../core/rendered-file';
+import { z } from '../core/shape';
+import { sizeBytes } from '../core/sizes';
+import { toSafeYaml } from '../core/yaml';
+import { APP_UID, MlService, servicesOf } from '../service/service';
 
 /** How the backing services of the stack (postgres, redis, mlflow) exist on the cluster. */
 export enum KubernetesBackingMode {
@@ -178,8 +177,6 @@ const RECOMMENDED: Record<BackingServiceKind, string> = {
   [BackingServiceKind.MLFLOW]: 'MLflow\'s own Helm chart (https://mlflow.org/docs/latest/self-hosting/kubernetes-helm/), backed by the PostgreSQL above and object storage for artifacts',
 };
 
-const manifestsByProject = new WeakMap<Project, KubernetesManifests>();
-
 /**
  * Kubernetes manifests under `k8s/` from the same service definitions as compose.yaml: a
  * Deployment and Service per server, a Job per trainer (in an overlay per compose profile,
@@ -190,6 +187,14 @@ const manifestsByProject = new WeakMap<Project, KubernetesManifests>();
  * starts the training job. One set of manifests per project.
  */
 export class KubernetesManifests extends Component {
+  /**
+   * The Kubernetes manifests of a project, if it has them.
+   * @param project the project to look in
+   */
+  public static of(project: Project): KubernetesManifests | undefined {
+    return project.components.find((c): c is KubernetesManifests => c instanceof KubernetesManifests);
+  }
+
   /** The construct path used in messages. */
   public readonly path: string;
   /** The namespace of every object. */
@@ -214,9 +219,8 @@ export class KubernetesManifests extends Component {
     // Plain JavaScript may pass null: it means no props, like undefined.
     const props: KubernetesManifestsProps = rawProps ?? {};
     checkComponentScope(problems, project, id);
-    if (project instanceof Project && manifestsByProject.has(project)) {
-      problems.add('a second KubernetesManifests', id, `one set of manifests per project (already "${manifestsByProject.get(project)!.node.id}")`);
-    }
+    const existing = project instanceof Project ? KubernetesManifests.of(project) : undefined;
+    if (existing) problems.add('a second KubernetesManifests', id, `one set of manifests per project (already "${existing.node.id}")`);
     problems.throwIfAny();
     super(project, id);
     this.path = problems.path;
@@ -286,7 +290,6 @@ export class KubernetesManifests extends Component {
     this.volumeSizes = { ...(props.volumeSizes ?? {}) };
     for (const [name, size] of Object.entries(this.volumeSizes)) checkStorage(problems, `volumeSizes.${name}`, size);
     problems.throwIfAny();
-    manifestsByProject.set(project, this);
 
     new RenderedFile(this, `${K8S_DIR}/README.md`, (file) => this.renderReadme(file.marker ?? ''));
     new RenderedFile(this, `${K8S_DIR}/ensure-secrets.sh`, (file) => this.renderSecretsScript(file.marker ?? ''), true);
@@ -345,7 +348,7 @@ export class KubernetesManifests extends Component {
 
   /** The app services deployed. */
   public appServices(): MlService[] {
-    return [...(this.explicitServices ?? registryOf(this.project).services)];
+    return [...(this.explicitServices ?? servicesOf(this.project))];
   }
 
   /** Every problem of the manifests, found before any file is written. */

@@ -1,7 +1,7 @@
 import { Project } from 'projen';
 import { BackingService } from './backing-service';
-import { MlService } from '../service/service';
 import { Problems } from '../core/problems';
+import { MlService } from '../service/service';
 
 /**
  * Checks the `services` and `backingServices` a stack renderer (compose, Kubernetes) is
