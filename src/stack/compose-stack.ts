@@ -1,11 +1,14 @@
 import { Component, Project } from 'projen';
-import { BackingService, ResolvedBacking } from './backing-service';
+import { BackingService } from './backing-service';
 import { checkComposeDocument } from './compose-check';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { validateComposeSchema } from './compose-schema';
+import { renderSecretsScript } from './secrets-render';
 import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
+import { DEFAULT_IMAGE_TAG, checkImageTarget, linkedEnvironmentClashes, resolveBacking } from './stack-model';
 import { ContainerSpec } from '../core/container-spec';
-import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { checkImageNameLength } from '../core/image-name';
+import { COMPOSE_SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
@@ -42,7 +45,6 @@ export interface ComposeStackProps {
   readonly imageTag?: string;
 }
 
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** What `docs/containers.md` draws and says of the compose stack. */
 export interface StackOverview {
@@ -98,19 +100,14 @@ export class ComposeStack extends Component {
       imageTag: z.string().optional(),
     }), props)) problems.throwIfAny();
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
-    if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
-      problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
-    }
-    if (props.imageTag !== undefined && (!TAG.test(props.imageTag) || props.imageTag === 'latest')) {
-      problems.add('imageTag', props.imageTag, 'a docker tag (letters, digits, "_", ".", "-"; at most 128; not "latest")');
-    }
+    checkImageTarget(problems, props.imageRegistry, props.imageTag);
     problems.throwIfAny();
     super(project, id);
     this.path = problems.path;
     this.explicitServices = members.services;
     this.backing.push(...members.backing);
     this.registry = props.imageRegistry;
-    this.tag = props.imageTag ?? 'local';
+    this.tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
 
     new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
@@ -188,15 +185,8 @@ export class ComposeStack extends Component {
     const problems = new Problems(this.path);
     const apps = this.appServices();
     if (apps.length === 0) problems.add('the stack has no services', [], 'at least one PythonService, GpuTrainer or GpuInference');
-    const resolved = new Map<string, ResolvedBacking>();
-    for (const b of this.backing) {
-      const r = b._resolve(problems);
-      if (r) resolved.set(b.kind, r);
-    }
     const appNames = apps.map((a) => a.serviceId);
-    for (const name of resolved.keys()) {
-      if (appNames.includes(name)) problems.add('an app service has the name of a backing service', name, `app service ids other than ${oneOf([...resolved.keys()])}`);
-    }
+    const resolved = resolveBacking(problems, this.backing, appNames);
     for (const name of this.overrides.keys()) {
       if (!appNames.includes(name) && !resolved.has(name)) problems.add('addOverride names an unknown service', name, `one of: ${oneOf([...appNames, ...resolved.keys()])}`);
     }
@@ -216,11 +206,10 @@ export class ComposeStack extends Component {
         overrides: this.overrides.get(c.name),
       };
     });
+    const linkedNames = links.flatMap((l) => Object.keys(l.environment));
     for (const app of apps) {
-      for (const key of Object.keys(app.environment)) {
-        // In any letter case: compose would pass both spellings, and readers disagree on which wins.
-        const linked = links.flatMap((l) => Object.keys(l.environment)).find((k) => k.toUpperCase() === key.toUpperCase());
-        if (linked) problems.addAt(app.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the stack sets ${linked})`);
+      for (const [key, linked] of linkedEnvironmentClashes(app.environment, linkedNames)) {
+        problems.addAt(app.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the stack sets ${linked})`);
       }
     }
     const backing = [...resolved.values()].map((r) => ({ ...r.container, path: this.path, overrides: this.overrides.get(r.container.name) }));
@@ -338,28 +327,20 @@ export class ComposeStack extends Component {
   }
 
   private renderSecretsScript(marker: string): string {
-    const secrets = this.currentModel().secrets;
-    return [
-      '#!/bin/sh',
-      `# ${marker}`,
-      '# Creates the compose secrets that do not exist yet, with random values: files are 0444',
-      '# (compose ignores uid/gid/mode for file secrets, so containers running as any user can',
-      '# read them) inside a 0700, git-ignored secrets/ directory. Existing files are kept.',
-      'set -eu',
-      'cd "$(dirname "$0")/.."',
-      'umask 077',
-      'mkdir -p secrets',
-      'chmod 700 secrets',
-      `for name in ${secrets.join(' ')}; do`,
-      '  file="secrets/$name"',
-      '  if [ ! -s "$file" ]; then',
-      '    head -c 48 /dev/urandom | od -An -tx1 | tr -d " \\n" > "$file"',
-      '    chmod 444 "$file"',
-      '    echo "created $file"',
-      '  fi',
-      'done',
-      '',
-    ].join('\n');
+    return renderSecretsScript({
+      marker,
+      comments: [
+        'Creates the compose secrets that do not exist yet, with random values: files are 0444',
+        '(compose ignores uid/gid/mode for file secrets, so containers running as any user can',
+        'read them) inside a 0700, git-ignored secrets/ directory. Existing files are kept.',
+      ],
+      dir: COMPOSE_SECRETS_DIR,
+      dirVariable: false,
+      names: this.currentModel().secrets,
+      create: true,
+      mode: '444',
+      countMissing: false,
+    });
   }
 }
 

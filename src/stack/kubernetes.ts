@@ -1,5 +1,5 @@
 import { Component, Project } from 'projen';
-import { BackingService, BackingServiceKind, ResolvedBacking } from './backing-service';
+import { BackingService, BackingServiceKind } from './backing-service';
 import {
   DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, checkRenderedNames, claimName, namespaceFromProject,
 } from './kubernetes-names';
@@ -7,9 +7,11 @@ import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
 } from './kubernetes-render';
+import { renderSecretsScript } from './secrets-render';
 import { checkComponentScope, checkStackMembers } from './stack-members';
+import { DEFAULT_IMAGE_TAG, checkImageTarget, linkedEnvironmentClashes, resolveBacking } from './stack-model';
 import { ContainerSpec } from '../core/container-spec';
-import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
@@ -158,7 +160,6 @@ const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
 const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
 const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:([0-9]{1,5}))?$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const BINARY: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 const DEFAULT_VOLUME_SIZE = '20Gi';
 const DEFAULT_BACKOFF_LIMIT = 2;
@@ -271,14 +272,9 @@ export class KubernetesManifests extends Component {
     }
     this.namespace = namespace;
 
-    if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
-      problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
-    }
-    if (props.imageTag !== undefined && (!TAG.test(props.imageTag) || props.imageTag === 'latest')) {
-      problems.add('imageTag', props.imageTag, 'a docker tag (letters, digits, "_", ".", "-"; at most 128; not "latest")');
-    }
+    checkImageTarget(problems, props.imageRegistry, props.imageTag);
     this.registry = props.imageRegistry;
-    this.tag = props.imageTag ?? 'local';
+    this.tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
 
     this.gpuNodeSelector = checkNodeSelector(problems, 'gpuNodeSelector', props.gpuNodeSelector ?? {});
     if (props.storageClassName !== undefined && (!DNS_SUBDOMAIN.test(props.storageClassName) || props.storageClassName.length > 253)) {
@@ -388,14 +384,7 @@ export class KubernetesManifests extends Component {
     for (const service of this.serviceOptions.keys()) {
       if (!apps.includes(service)) problems.add('configureService names a service the manifests do not deploy', service.serviceId, `one of: ${oneOf(appNames)}`);
     }
-    const resolved = new Map<string, ResolvedBacking>();
-    for (const b of this.backing) {
-      const r = b._resolve(problems);
-      if (r) resolved.set(b.kind, r);
-    }
-    for (const name of resolved.keys()) {
-      if (appNames.includes(name)) problems.add('an app service has the name of a backing service', name, `app service ids other than ${oneOf([...resolved.keys()])}`);
-    }
+    const resolved = resolveBacking(problems, this.backing, appNames);
     const backingConfig: Record<string, string> = {};
     for (const [kind, r] of resolved) {
       for (const [key, value] of Object.entries(r.link.environment)) {
@@ -411,9 +400,8 @@ export class KubernetesManifests extends Component {
       const c = app._container();
       const options = this.serviceOptions.get(app) ?? {};
       const field = `[${app.path}]`;
-      for (const key of Object.keys(c.environment)) {
-        const linked = Object.keys(backingConfig).find((k) => k.toUpperCase() === key.toUpperCase());
-        if (linked) problems.add(`${field} environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
+      for (const [key, linked] of linkedEnvironmentClashes(c.environment, Object.keys(backingConfig))) {
+        problems.add(`${field} environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
       }
       if (c.workload === 'job' && options.replicas !== undefined) problems.add(`${field} replicas is set on a job`, options.replicas, 'no replicas: a job runs its pod to completion (use backoffLimit for retries)');
       if (c.workload !== 'job' && options.backoffLimit !== undefined) problems.add(`${field} backoffLimit is set on a server`, options.backoffLimit, 'backoffLimit only on jobs (trainers)');
@@ -638,38 +626,22 @@ export class KubernetesManifests extends Component {
   }
 
   private renderSecretsScript(marker: string): string {
-    const secrets = this.currentModel().secrets;
     const create = this.mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS;
-    return [
-      '#!/bin/sh',
-      `# ${marker}`,
-      `# The files kustomize's secretGenerator reads (k8s/${BASE_DIR}/${SECRETS_DIR}/, git-ignored, 0700).`,
-      create
-        ? '# In-cluster backing services: missing files are created with random values; existing ones are kept.'
-        : '# External backing services: their passwords must be placed here; missing files are listed.',
-      'set -eu',
-      'cd "$(dirname "$0")/.."',
-      'umask 077',
-      `dir=${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`,
-      'mkdir -p "$dir"',
-      'chmod 700 "$dir"',
-      'missing=0',
-      `for name in ${secrets.join(' ')}; do`,
-      '  file="$dir/$name"',
-      '  if [ ! -s "$file" ]; then',
-      ...(create ? [
-        '    head -c 48 /dev/urandom | od -An -tx1 | tr -d " \\n" > "$file"',
-        '    chmod 400 "$file"',
-        '    echo "created $file"',
-      ] : [
-        '    echo "missing $file: write the password of that backing service into it (no trailing newline)" >&2',
-        '    missing=1',
-      ]),
-      '  fi',
-      'done',
-      'exit $missing',
-      '',
-    ].join('\n');
+    return renderSecretsScript({
+      marker,
+      comments: [
+        `The files kustomize's secretGenerator reads (k8s/${BASE_DIR}/${SECRETS_DIR}/, git-ignored, 0700).`,
+        create
+          ? 'In-cluster backing services: missing files are created with random values; existing ones are kept.'
+          : 'External backing services: their passwords must be placed here; missing files are listed.',
+      ],
+      dir: `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`,
+      dirVariable: true,
+      names: this.currentModel().secrets,
+      create,
+      mode: '400',
+      countMissing: true,
+    });
   }
 }
 
