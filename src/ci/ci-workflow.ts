@@ -1,7 +1,7 @@
 import { Component, JsonPatch, Project, github } from 'projen';
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 import { MlService, servicesOf } from '../service/service';
 
 /**
@@ -162,6 +162,23 @@ const NODE_VERSION = /^[0-9]{1,2}(\.[0-9]{1,3}){0,2}$/;
 const DEFAULT_IGNORED_RULES = ['DL3008', 'DL4006'];
 const WORKFLOW_FILE = 'containers.yml';
 
+/** The runtime shape of `CiWorkflowProps` (test/props-shapes.test.ts holds it to the interface). */
+export const CI_WORKFLOW_PROPS_SHAPE: Record<string, Schema> = {
+  services: z.array(z.any()).optional(),
+  imageRegistry: z.string().optional(),
+  registryUsernameSecret: z.string().optional(),
+  registryPasswordSecret: z.string().optional(),
+  defaultBranch: z.string().optional(),
+  nodeVersion: z.string().optional(),
+  runsOn: z.string().optional(),
+  cache: z.enum(Object.values(CiCache) as [string, ...string[]]).optional(),
+  hadolintFailureThreshold: z.enum(Object.values(HadolintThreshold) as [string, ...string[]]).optional(),
+  hadolintIgnoreRules: z.array(z.string()).optional(),
+  scanSeverityCutoff: z.enum(Object.values(ScanSeverity) as [string, ...string[]]).optional(),
+  scanOnlyFixed: z.boolean().optional(),
+  pushImages: z.boolean().optional(),
+};
+
 /**
  * A GitHub Actions workflow (`.github/workflows/containers.yml`, through projen's GitHub
  * component) that checks the synthesized files are up to date, lints every Dockerfile with
@@ -194,21 +211,7 @@ export class CiWorkflow extends Component {
     }
     if (CiWorkflow.of(project)) problems.add('a second CiWorkflow', 'ci', 'one CI workflow per project');
     problems.throwIfAny();
-    if (!checkShape(problems, z.strictObject({
-      services: z.array(z.any()).optional(),
-      imageRegistry: z.string().optional(),
-      registryUsernameSecret: z.string().optional(),
-      registryPasswordSecret: z.string().optional(),
-      defaultBranch: z.string().optional(),
-      nodeVersion: z.string().optional(),
-      runsOn: z.string().optional(),
-      cache: z.enum(Object.values(CiCache) as [string, ...string[]]).optional(),
-      hadolintFailureThreshold: z.enum(Object.values(HadolintThreshold) as [string, ...string[]]).optional(),
-      hadolintIgnoreRules: z.array(z.string()).optional(),
-      scanSeverityCutoff: z.enum(Object.values(ScanSeverity) as [string, ...string[]]).optional(),
-      scanOnlyFixed: z.boolean().optional(),
-      pushImages: z.boolean().optional(),
-    }), props ?? {})) problems.throwIfAny();
+    if (!checkShape(problems, z.strictObject(CI_WORKFLOW_PROPS_SHAPE), props ?? {})) problems.throwIfAny();
     (props.services ?? []).forEach((s, i) => {
       if (!(s instanceof MlService)) problems.add(`services[${i}]`, s, 'a service construct (PythonService, GpuTrainer or GpuInference)');
       else if (s.project !== project) problems.add(`services[${i}] belongs to another project`, s.serviceId, 'services of this project');

@@ -4,7 +4,7 @@ import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from '../core/container-spec';
 import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
 import { SHARED_CODE_DIR } from '../service/shared-files';
@@ -32,6 +32,9 @@ export const MODEL_DIR = '/models';
 /** The ignore-file patterns of weight files (from the re-exclusions every ignore file ends with). */
 const WEIGHT_PATTERNS = ALWAYS_EXCLUDED.filter((p) => /^\*\*\/\*\.(pt|pth|ckpt|safetensors|onnx|h5)$/.test(p));
 
+/** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
+
 /**
  * A GPU inference server: a runtime-only image with PyTorch's CUDA wheels (or an nvidia/cuda
  * base), the minimum host driver checked at start-up, an HTTP health check, the model
@@ -58,7 +61,7 @@ export class GpuInference extends GpuService {
       workload: 'server',
       defaults: { memory: '8g', cpus: 4, pids: 2048 },
       defaultGpuCount: 1,
-      extraShape: { modelDir: z.string().optional(), bakeModel: z.boolean().optional() },
+      extraShape: GPU_INFERENCE_SHAPE,
       check: (problems: Problems) => {
         if (props.port === undefined) {
           problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');

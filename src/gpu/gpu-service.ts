@@ -137,7 +137,8 @@ const RESERVED_ENV = ['NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'N
 const DEVICE_ID = /^([0-9]{1,3}|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9A-Za-z/-]{4,})$/;
 const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object.values(e);
 
-const GPU_SHAPE = {
+/** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
   torchVersion: z.string(),
   cudaVersion: z.string().optional(),
   gpuBase: z.string().optional(),
@@ -225,7 +226,7 @@ export abstract class GpuService extends MlService {
     };
     return {
       kindTitle: kind.kindTitle,
-      extraShape: { ...GPU_SHAPE, ...kind.extraShape },
+      extraShape: { ...GPU_SERVICE_SHAPE, ...kind.extraShape },
       sample: kind.sample,
       workload: kind.workload,
       defaults: { ...kind.defaults, tmp: '2g' },

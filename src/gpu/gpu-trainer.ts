@@ -4,7 +4,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { secretPlacePattern } from '../core/dockerignore';
 import { GENERATED_SECRET_DIRS } from '../core/layout';
 import { Problems } from '../core/problems';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 import { checkSize } from '../core/sizes';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
@@ -33,6 +33,9 @@ export const CHECKPOINT_DIR = '/checkpoints';
 export const DATA_DIR = '/data';
 /** Stack size of trainer processes (64 MiB), as NVIDIA recommends for deep learning containers. */
 const STACK_BYTES = 67108864;
+
+/** The runtime shape of what `GpuTrainerProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().optional(), shmSize: z.string().optional() };
 
 /**
  * A GPU training job: PyTorch's CUDA wheels (or an nvidia/cuda base), the minimum host driver
@@ -63,7 +66,7 @@ export class GpuTrainer extends GpuService {
       workload: 'job',
       defaults: { memory: '16g', cpus: 8, pids: 8192 },
       defaultGpuCount: 'all',
-      extraShape: { dataDir: z.string().optional(), shmSize: z.string().optional() },
+      extraShape: GPU_TRAINER_SHAPE,
       check: (problems: Problems) => {
         checkSize(problems, 'shmSize', props.shmSize ?? '8g', 1024 ** 4);
         if (props.dataDir !== undefined) {

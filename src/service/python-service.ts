@@ -1,7 +1,7 @@
 import { Project } from 'projen';
 import { MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {
@@ -13,6 +13,9 @@ export interface PythonServiceProps extends ServiceOptions {
    */
   readonly torchVersion?: string;
 }
+
+/** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = { torchVersion: z.string().optional() };
 
 /**
  * A CPU Python service: an API or a worker, built from a multi-stage Dockerfile with
@@ -27,7 +30,7 @@ export class PythonService extends MlService {
   protected _kindSpec(props: PythonServiceProps): ServiceKindSpec {
     return {
       kindTitle: 'CPU Python service',
-      extraShape: { torchVersion: z.string().optional() },
+      extraShape: PYTHON_SERVICE_SHAPE,
       resolveTorch: props.torchVersion === undefined ? undefined
         : (problems, pythonMinor) => resolveCpuTorch(problems, props.torchVersion, pythonMinor),
     };

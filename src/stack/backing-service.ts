@@ -3,7 +3,7 @@ import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
 import { Problems, checkShape, oneOf } from '../core/problems';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 
 /** Options of the postgres preset. */
 export interface PostgresOptions {
@@ -95,6 +95,15 @@ interface BackingData {
   readonly services: Record<string, { tags: Record<string, any> }>;
 }
 
+/** The runtime shapes of `PostgresOptions`, `RedisOptions` and `MlflowOptions` (test/props-shapes.test.ts holds them to the interfaces). */
+export const POSTGRES_OPTIONS_SHAPE: Record<string, Schema> = {
+  version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional(),
+};
+export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.string().optional(), digest: z.string().optional() };
+export const MLFLOW_OPTIONS_SHAPE: Record<string, Schema> = {
+  version: z.string().optional(), hostPort: z.number().optional(), digest: z.string().optional(),
+};
+
 /**
  * A backing service preset for the compose stack: pinned image from the reference data,
  * health check, named volume, internal network, credentials through compose secrets.
@@ -153,9 +162,7 @@ export class BackingService {
 
   private postgresSpec(problems: Problems, field: string, before: number): ResolvedBacking | undefined {
     const o = this.options as PostgresOptions;
-    checkShape(problems, z.strictObject({
-      version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional(),
-    }), o);
+    checkShape(problems, z.strictObject(POSTGRES_OPTIONS_SHAPE), o);
     if (problems.count > before) return undefined;
     const tag = bookwormTag(problems, `${field} version`, 'postgres', o.version ?? '17');
     const db = o.database ?? 'app';
@@ -192,7 +199,7 @@ export class BackingService {
 
   private redisSpec(problems: Problems, field: string, before: number): ResolvedBacking | undefined {
     const o = this.options as RedisOptions;
-    checkShape(problems, z.strictObject({ version: z.string().optional(), digest: z.string().optional() }), o);
+    checkShape(problems, z.strictObject(REDIS_OPTIONS_SHAPE), o);
     if (problems.count > before) return undefined;
     const tag = bookwormTag(problems, `${field} version`, 'redis', o.version ?? '7.4');
     const image = withDigest(problems, `${field} digest`, `redis:${tag}`, o.digest);
@@ -221,7 +228,7 @@ export class BackingService {
 
   private mlflowSpec(problems: Problems, field: string, before: number): ResolvedBacking | undefined {
     const o = this.options as MlflowOptions;
-    checkShape(problems, z.strictObject({ version: z.string().optional(), hostPort: z.number().optional(), digest: z.string().optional() }), o);
+    checkShape(problems, z.strictObject(MLFLOW_OPTIONS_SHAPE), o);
     if (problems.count > before) return undefined;
     const version = o.version ?? '3.15.2';
     const known = mlflowReleases();

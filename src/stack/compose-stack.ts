@@ -11,7 +11,7 @@ import { checkImageNameLength } from '../core/image-name';
 import { COMPOSE_SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
@@ -60,6 +60,14 @@ export interface StackOverview {
   readonly waits: ReadonlyArray<readonly [string, string]>;
 }
 
+/** The runtime shape of `ComposeStackProps` (test/props-shapes.test.ts holds it to the interface). */
+export const COMPOSE_STACK_PROPS_SHAPE: Record<string, Schema> = {
+  services: z.array(z.any()).optional(),
+  backingServices: z.array(z.any()).optional(),
+  imageRegistry: z.string().optional(),
+  imageTag: z.string().optional(),
+};
+
 /**
  * The project's `compose.yaml`: every app service hardened (read-only root with an
  * exec-able tmpfs, no capabilities, no privilege escalation, limits, health checks, ports on
@@ -93,12 +101,7 @@ export class ComposeStack extends Component {
     const existing = project instanceof Project ? ComposeStack.of(project) : undefined;
     if (existing) problems.add('a second ComposeStack', id, `one stack per project (already "${existing.node.id}")`);
     problems.throwIfAny();
-    if (!checkShape(problems, z.strictObject({
-      services: z.array(z.any()).optional(),
-      backingServices: z.array(z.any()).optional(),
-      imageRegistry: z.string().optional(),
-      imageTag: z.string().optional(),
-    }), props)) problems.throwIfAny();
+    if (!checkShape(problems, z.strictObject(COMPOSE_STACK_PROPS_SHAPE), props)) problems.throwIfAny();
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     checkImageTarget(problems, props.imageRegistry, props.imageTag);
     problems.throwIfAny();

@@ -14,7 +14,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
+import { Schema, z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
 import { toSafeYaml } from '../core/yaml';
 import { APP_UID, MlService, servicesOf } from '../service/service';
@@ -178,6 +178,32 @@ const RECOMMENDED: Record<BackingServiceKind, string> = {
   [BackingServiceKind.MLFLOW]: 'MLflow\'s own Helm chart (https://mlflow.org/docs/latest/self-hosting/kubernetes-helm/), backed by the PostgreSQL above and object storage for artifacts',
 };
 
+/** The runtime shape of `KubernetesManifestsProps` (test/props-shapes.test.ts holds it to the interface). */
+export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
+  services: z.array(z.any()).optional(),
+  backingServices: z.array(z.any()).optional(),
+  backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
+  backingServiceHosts: z.record(z.string(), z.string()).optional(),
+  namespace: z.string().optional(),
+  createNamespace: z.boolean().optional(),
+  imageRegistry: z.string().optional(),
+  imageTag: z.string().optional(),
+  gpuNodeSelector: z.record(z.string(), z.string()).optional(),
+  storageClassName: z.string().optional(),
+  volumeSize: z.string().optional(),
+  volumeSizes: z.record(z.string(), z.string()).optional(),
+};
+
+/** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const KUBERNETES_SERVICE_OPTIONS_SHAPE: Record<string, Schema> = {
+  replicas: z.number().optional(),
+  cpuRequest: z.string().optional(),
+  memoryRequest: z.string().optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  gpuCount: z.number().optional(),
+  backoffLimit: z.number().optional(),
+};
+
 /**
  * Kubernetes manifests under `k8s/` from the same service definitions as compose.yaml: a
  * Deployment and Service per server, a Job per trainer (in an overlay per compose profile,
@@ -225,21 +251,7 @@ export class KubernetesManifests extends Component {
     problems.throwIfAny();
     super(project, id);
     this.path = problems.path;
-    const stringMap = z.record(z.string(), z.string());
-    if (!checkShape(problems, z.strictObject({
-      services: z.array(z.any()).optional(),
-      backingServices: z.array(z.any()).optional(),
-      backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
-      backingServiceHosts: stringMap.optional(),
-      namespace: z.string().optional(),
-      createNamespace: z.boolean().optional(),
-      imageRegistry: z.string().optional(),
-      imageTag: z.string().optional(),
-      gpuNodeSelector: stringMap.optional(),
-      storageClassName: z.string().optional(),
-      volumeSize: z.string().optional(),
-      volumeSizes: stringMap.optional(),
-    }), props)) problems.throwIfAny();
+    if (!checkShape(problems, z.strictObject(KUBERNETES_MANIFESTS_PROPS_SHAPE), props)) problems.throwIfAny();
 
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     this.explicitServices = members.services;
@@ -317,14 +329,7 @@ export class KubernetesManifests extends Component {
     }
     const field = `configureService(${service.serviceId})`;
     if (this.serviceOptions.has(service)) problems.add(`${field}: already configured`, service.serviceId, 'one configureService call per service');
-    const shape = z.strictObject({
-      replicas: z.number().optional(),
-      cpuRequest: z.string().optional(),
-      memoryRequest: z.string().optional(),
-      nodeSelector: z.record(z.string(), z.string()).optional(),
-      gpuCount: z.number().optional(),
-      backoffLimit: z.number().optional(),
-    });
+    const shape = z.strictObject(KUBERNETES_SERVICE_OPTIONS_SHAPE);
     const inner = new Problems(`${this.path}`);
     if (checkShape(inner, shape, options ?? {})) {
       const o = options ?? {};
