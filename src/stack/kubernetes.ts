@@ -16,6 +16,7 @@ import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { Schema, z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
+import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
 import { APP_UID, MlService, servicesOf } from '../service/service';
 
@@ -543,91 +544,36 @@ export class KubernetesManifests extends Component {
     };
   }
 
+  /** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
   private renderReadme(marker: string): string {
     const model = this.currentModel();
     const overlays = [...new Set(model.workloads.flatMap((w) => w.overlays))].sort();
-    const lines = [
-      `<!-- ${marker} -->`,
-      '# Kubernetes manifests',
-      '',
-      'Rendered from `.projenrc.ts` by `KubernetesManifests`: the same services as `compose.yaml`. Edit',
-      '`.projenrc.ts` and run `npx projen`; files here are read-only.',
-      '',
-      '```bash',
-      `${'npx projen k8s:secrets'.padEnd(32)}# checks (or creates) the secret files kustomize reads`,
-      `${'kubectl apply -k k8s/'.padEnd(32)}# the serving stack`,
-      ...overlays.map((o) => `${`kubectl apply -k k8s/${o}/`.padEnd(32)}# the serving stack plus the "${o}" jobs`),
-      '```',
-      '',
-      ...(overlays.length ? [
-        'Compose profiles become overlays: `kubectl apply -k k8s/` never starts their jobs. A Job runs once and',
-        `its pod template cannot change: to run it again, \`kubectl -n ${model.namespace} delete job <name>\` and apply the overlay again.`,
-        '',
-      ] : []),
-      '| file | what |',
-      '|---|---|',
-      '| `kustomization.yaml` | entry point: the base |',
-      `| \`${BASE_DIR}/kustomization.yaml\` | namespace \`${model.namespace}\`, resources, the \`backing-services\` ConfigMap and the \`stack-secrets\` Secret generators |`,
-      ...model.workloads.filter((w) => w.overlays.length === 0).map((w) => `| \`${BASE_DIR}/${w.spec.name}.yaml\` | ${describe(w)} |`),
-      ...(model.claims.length ? [`| \`${BASE_DIR}/volumes.yaml\` | PersistentVolumeClaims: ${model.claims.map((c) => `\`${c.name}\` (${c.size})`).join(', ')} |`] : []),
-      ...overlays.flatMap((o) => [
-        `| \`${o}/kustomization.yaml\` | overlay for the compose profile \`${o}\`: the base plus its jobs |`,
-        ...model.workloads.filter((w) => w.overlays.includes(o)).map((w) => `| \`${o}/${w.spec.name}.yaml\` | ${describe(w)} |`),
-      ]),
-      '',
-      ...(model.claims.length || model.workloads.some((w) => w.claimTemplates.length) ? [
-        '## Volumes',
-        '',
-        'Compose volumes and bind mounts become PersistentVolumeClaims (ReadWriteOnce, the cluster\'s default',
-        'StorageClass unless `storageClassName` is set; sizes from `volumeSize`/`volumeSizes`). Claims a pod mounts',
-        'read-only (training data, models) must be filled before the pods start, e.g. from a one-off pod that',
-        'mounts the claim read-write, or bound to a pre-provisioned PersistentVolume. A ReadWriteOnce claim used by',
-        'two pods (checkpoints written by a job, read by a server) needs both on one node, or a storage class with',
-        'ReadWriteMany.',
-        '',
-      ] : []),
-      '## Secrets',
-      '',
-      model.secrets.length
-        ? `Kustomize builds the Secret \`stack-secrets\` from one file per key under \`k8s/${BASE_DIR}/${SECRETS_DIR}/\` (git-ignored; kustomize refuses files outside its directory, so the compose \`secrets/\` are not reused): ${model.secrets.map((s) => `\`${s}\``).join(', ')}. Pods mount the keys they need at \`/run/secrets/<key>\`, the same paths as under compose. \`npx projen k8s:secrets\` ${this.mode === KubernetesBackingMode.EXTERNAL ? 'lists the missing files; place the passwords of your backing services there' : 'creates missing files with random values'}. Without kustomize: \`kubectl create secret generic stack-secrets --from-file=k8s/${BASE_DIR}/${SECRETS_DIR}/\` (then the manifests apply with \`-f\`). No value is ever written into a manifest.`
-        : 'The stack has no secrets.',
-      '',
-      '## Backing services',
-      '',
-      ...(resolvedKinds(this.backing).length === 0 ? ['None.'] : this.mode === KubernetesBackingMode.EXTERNAL ? [
-        'Databases are not hand-rolled here. Run them with:',
-        '',
-        ...resolvedKinds(this.backing).map((k) => `- **${k}**: ${RECOMMENDED[k]}; reached at \`${this.hosts[k] ?? k}\` (set \`backingServiceHosts.${k}\`).`),
-        '',
-        'Apps get the connection settings (URLs without passwords) from the `backing-services` ConfigMap and the passwords as files from `stack-secrets`.',
-      ] : [
-        'Development only: each backing service runs as a single-replica StatefulSet with the compose preset\'s image, health check and hardening (no backups, no failover).',
-        'For production, switch to `KubernetesBackingMode.EXTERNAL` and run them with:',
-        '',
-        ...resolvedKinds(this.backing).map((k) => `- **${k}**: ${RECOMMENDED[k]}.`),
-      ]),
-      '',
-      '## Security',
-      '',
-      'Every pod passes the "restricted" Pod Security Standard, which the rendered Namespace enforces:',
-      'non-root (uid 10001 for the app images), no privilege escalation, every capability dropped,',
-      'the RuntimeDefault seccomp profile, a read-only root filesystem with `emptyDir` scratch space for',
-      '`/tmp`, resource requests and limits, and probes mirroring the image health checks. Service account',
-      'tokens are not mounted, and service links (`<SERVICE>_PORT=tcp://...` variables) are off.',
-      '',
-      '## Differences from compose',
-      '',
-      '- Nothing is published: Services are ClusterIP. Reach one with `kubectl port-forward svc/<name> <port>`',
-      '  or add an Ingress or Gateway of your own.',
-      '- There is no `depends_on`: readiness probes keep traffic away until a pod is ready, and apps retry their',
-      '  connections at start.',
-      '- A GPU count of "all" becomes one `nvidia.com/gpu` (a pod asks for a number; `configureService` sets it);',
-      '  GPU ids become their count, and the NVIDIA device plugin chooses the devices.',
-      '- `pids` limits and `ulimits` (memlock, stack) have no per-pod field: they come from the node (the',
-      '  kubelet\'s `podPidsLimit`, the container runtime\'s default ulimits).',
-      '',
-    ];
-    return lines.join('\n');
+    const kinds = resolvedKinds(this.backing);
+    return renderTemplate('k8s-README.md.ejs', {
+      marker,
+      namespace: model.namespace,
+      overlays,
+      commands: [
+        ['npx projen k8s:secrets', 'checks (or creates) the secret files kustomize reads'],
+        ['kubectl apply -k k8s/', 'the serving stack'],
+        ...overlays.map((o) => [`kubectl apply -k k8s/${o}/`, `the serving stack plus the "${o}" jobs`]),
+      ],
+      files: [
+        ['kustomization.yaml', 'entry point: the base'],
+        [`${BASE_DIR}/kustomization.yaml`, `namespace \`${model.namespace}\`, resources, the \`backing-services\` ConfigMap and the \`stack-secrets\` Secret generators`],
+        ...model.workloads.filter((w) => w.overlays.length === 0).map((w) => [`${BASE_DIR}/${w.spec.name}.yaml`, describe(w)]),
+        ...(model.claims.length ? [[`${BASE_DIR}/volumes.yaml`, `PersistentVolumeClaims: ${model.claims.map((c) => `\`${c.name}\` (${c.size})`).join(', ')}`]] : []),
+        ...overlays.flatMap((o) => [
+          [`${o}/kustomization.yaml`, `overlay for the compose profile \`${o}\`: the base plus its jobs`],
+          ...model.workloads.filter((w) => w.overlays.includes(o)).map((w) => [`${o}/${w.spec.name}.yaml`, describe(w)]),
+        ]),
+      ],
+      volumes: model.claims.length > 0 || model.workloads.some((w) => w.claimTemplates.length > 0),
+      secrets: model.secrets,
+      secretsDir: `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`,
+      external: this.mode === KubernetesBackingMode.EXTERNAL,
+      backing: kinds.map((k) => ({ kind: k, recommended: RECOMMENDED[k], host: this.hosts[k] ?? k })),
+    });
   }
 
   private renderSecretsScript(marker: string): string {
