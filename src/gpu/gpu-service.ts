@@ -121,8 +121,6 @@ interface GpuState {
   settingsChecked?: boolean;
 }
 
-const STATE = new WeakMap<GpuService, GpuState>();
-
 /** The variables NVIDIA's own images set (nvidia-cuda-tags.json `defaultContainerEnv`). */
 function nvidiaEnvironment(): Array<[string, string]> {
   const env = loadData<{ defaultContainerEnv: Record<string, string> }>('nvidia-cuda-tags.json').defaultContainerEnv;
@@ -182,7 +180,7 @@ export abstract class GpuService extends MlService {
 
   protected constructor(project: Project, id: string, props: GpuServiceOptions) {
     super(project, id, props);
-    const state = STATE.get(this)!;
+    const state = this._spec.resolved as GpuState;
     const choice = state.choice!;
     this.gpuBase = state.base!;
     this.cudaVersion = choice.cuda;
@@ -212,7 +210,6 @@ export abstract class GpuService extends MlService {
   /** @internal */
   protected _kindSpec(props: GpuServiceOptions): ServiceKindSpec {
     const state: GpuState = {};
-    STATE.set(this, state);
     const kind = this._gpuKindSpec(props);
     const projectSettings = ProjectSettings.of(this.project);
     const settings = (problems: Problems): void => {
@@ -225,6 +222,7 @@ export abstract class GpuService extends MlService {
       state.hostDriver = checkDriverVersion(problems, state.hostField, props.hostDriverVersion ?? projectSettings.hostDriverVersion);
     };
     return {
+      resolved: state,
       kindTitle: kind.kindTitle,
       extraShape: { ...GPU_SERVICE_SHAPE, ...kind.extraShape },
       sample: kind.sample,

@@ -213,6 +213,11 @@ export interface ServiceKindSpec {
    * undefined keeps `python:<X.Y.Z>-slim-bookworm`.
    */
   readonly pythonImage?: (problems: Problems, python: PythonImage) => string | undefined;
+  /**
+   * What the kind's closures resolved, kept on the service for the subclass constructor to
+   * read after `super()` (e.g. the CUDA choice of a GPU service).
+   */
+  readonly resolved?: object;
 }
 
 /** What the docs say about a GPU service. Internal. */
@@ -343,10 +348,16 @@ export abstract class MlService extends Component {
   private readonly healthCheckDisabled: boolean;
   private readonly tierFiles = new Map<RequirementTier, RenderedFile>();
   private readonly python: PythonImage;
+  /**
+   * The kind spec the subclass gave (its `resolved` state included).
+   * @internal
+   */
+  protected readonly _spec: ServiceKindSpec;
 
   protected constructor(project: Project, id: string, props: ServiceOptions) {
     super(project, checkServiceId(project, id));
     const spec = this._kindSpec(props ?? {});
+    this._spec = spec;
     const settings = ProjectSettings.of(project);
     this.serviceId = id;
     this.path = `${project.name}/${id}`;
