@@ -33,6 +33,8 @@ const project = new cdk.JsiiProject({
     'zod@^4.1.0',
     // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
     'tsx@^4.20.0',
+    // test/architecture.test.ts holds src/ to the dependency rules of .dependency-cruiser.js
+    'dependency-cruiser@^17',
   ],
   // jsii 6 (the build) needs 20.16; 22 and 24 are checked by `npx projen test:node`
   minNodeVersion: '20.16.0',
@@ -81,7 +83,7 @@ project.addTask('test:build', {
 });
 
 // The cache-impact report of a generated project (`npx projen docker:cache-report`).
-project.addBins({ 'mldocker-cache-report': 'lib/cache-report-cli.js' });
+project.addBins({ 'mldocker-cache-report': 'lib/bin/cache-report-cli.js' });
 
 // Benchmarks (issue 7): re-synth latency, scaling, memory, build context.
 project.addTask('bench', {

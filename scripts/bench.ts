@@ -38,7 +38,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'os';
 import { basename, join, relative } from 'path';
 import ignore from '@balena/dockerignore';
 import { MlDockerProject, ProjenrcRunner } from '../src';
-import { CacheReport } from '../src/cache-report';
+import { CacheReport } from '../src/cache-report/cache-report';
 
 const ROOT = join(__dirname, '..');
 const WORK = join(ROOT, '.cache', 'bench');

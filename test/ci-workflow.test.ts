@@ -11,7 +11,7 @@ import * as YAML from 'yaml';
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../src';
 import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
-import { CiCache, CiWorkflow, CiWorkflowProps, HadolintThreshold, PINNED_ACTIONS, ScanSeverity } from '../src/ci-workflow';
+import { CiCache, CiWorkflow, CiWorkflowProps, HadolintThreshold, PINNED_ACTIONS, ScanSeverity } from '../src/ci/ci-workflow';
 
 const WORKFLOW = '.github/workflows/containers.yml';
 const API = {

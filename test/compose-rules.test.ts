@@ -11,7 +11,7 @@ import { BackingService, ComposeStack, GpuInference, GpuTrainer, PythonService }
 import { officialComposeErrors } from './support/compose-schema';
 import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
-import { validateComposeSchema } from '../src/internal/compose-schema';
+import { validateComposeSchema } from '../src/stack/compose-schema';
 
 const rules = JSON.parse(readFileSync(join(__dirname, '..', 'data', 'compose-rules.json'), 'utf-8'));
 const official = readSharedJson('compose-spec.json');

@@ -6,7 +6,7 @@ import { BackingService, ComposeStack, MlDockerProject, PythonService, Requireme
 import { composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
 import { newProject, synth, validationError, expectValidationError } from './util';
-import { validateComposeSchema } from '../src/internal/compose-schema';
+import { validateComposeSchema } from '../src/stack/compose-schema';
 
 const API = {
   command: ['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000'],

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { knownCudaImageTags } from '../src/cuda';
+import { knownCudaImageTags } from '../src/gpu/cuda';
 import { readSharedJson } from './support/shared-data';
 
 const DATA = join(__dirname, '..', 'data');

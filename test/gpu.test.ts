@@ -16,7 +16,7 @@ import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
-import { validateComposeSchema } from '../src/internal/compose-schema';
+import { validateComposeSchema } from '../src/stack/compose-schema';
 
 // ---------------------------------------------------------------------------------------
 // The reference data, read directly

@@ -10,8 +10,8 @@ import {
 } from '../src';
 import { composeConfig } from './support/compose-cli';
 import { expectValidationError, newProject, synth } from './util';
-import { imageRepository, serviceImageName } from '../src/internal/image-name';
-import { YAML } from '../src/internal/yaml';
+import { imageRepository, serviceImageName } from '../src/core/image-name';
+import { YAML } from '../src/core/yaml';
 
 // The reference grammar of the distribution project (reference/regexp.go), written out here.
 const ALPHANUMERIC = '[a-z0-9]+';

@@ -1,6 +1,6 @@
 import {
   checkRenderedNames, claimName, isValidName, namespaceFromProject, scratchVolumeName, trimSlug,
-} from '../src/internal/k8s-names';
+} from '../src/stack/kubernetes-names';
 
 test.each([
   ['dns1123-label', 'a', true], ['dns1123-label', 'a'.repeat(63), true], ['dns1123-label', 'a'.repeat(64), false],

@@ -15,11 +15,11 @@ import {
 } from '../src';
 import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
-import { ContainerSpec } from '../src/internal/model';
-import { KubernetesBackingMode, KubernetesManifests } from '../src/kubernetes';
+import { ContainerSpec } from '../src/core/container-spec';
+import { KubernetesBackingMode, KubernetesManifests } from '../src/stack/kubernetes';
 import {
   DRIVER_ANNOTATION, KubeModel, KubeWorkload, composeSizeToQuantity, coresToQuantity, escapeExpansion, probeHandler, renderKubernetes,
-} from '../src/kubernetes-render';
+} from '../src/stack/kubernetes-render';
 
 const REPO = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.FC_RUNS ?? 25);

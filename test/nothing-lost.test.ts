@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ComposeStack, MlDockerProject, MlDockerValidationError, PythonService } from '../src';
 import { synthIn, tree } from './util';
-import * as template from '../src/internal/template';
+import * as template from '../src/core/template';
 
 const API = { command: ['python', '-m', 'api.main'], port: 8000, requirements: { core: ['fastapi==0.115.6'] } };
 

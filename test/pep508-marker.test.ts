@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import {
   evaluateMarker, markerLint, MarkerEnvironment, MarkerEvaluationError, MarkerSyntaxError, parseMarker,
-} from '../src/internal/pep508-marker';
+} from '../src/core/pep508-marker';
 
 const LINUX_311: MarkerEnvironment = {
   python_version: '3.11',

@@ -160,7 +160,7 @@ describe('an entry point node loads as an ES module', () => {
   });
 
   test('its errors are reported the same way, bad definitions with their .projenrc.ts line', () => {
-    const errors = join(ROOT, 'src', 'errors.ts').replace(/\\/g, '/');
+    const errors = join(ROOT, 'src', 'core', 'errors.ts').replace(/\\/g, '/');
     const dir = project({
       'package.json': '{ "type": "module" }\n',
       '.projenrc.ts': `import { MlDockerValidationError } from '${errors}';\nconst port: number = 70000;\nthrow new MlDockerValidationError([\`[vision/api] port: got \${port}; expected an integer from 1 to 65535\`]);\n`,
@@ -185,7 +185,7 @@ describe('an entry point node loads as an ES module', () => {
 
 describe('errors', () => {
   test('a bad definition prints its problems and the .projenrc.ts line, without a stack trace', () => {
-    const errors = join(ROOT, 'src', 'errors.ts').replace(/\\/g, '/');
+    const errors = join(ROOT, 'src', 'core', 'errors.ts').replace(/\\/g, '/');
     const definition = `import { MlDockerValidationError } from '${errors}';
 
 interface Shape { readonly port: number }

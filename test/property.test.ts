@@ -15,7 +15,7 @@ import { DANGEROUS, HARMLESS } from './support/hostile-overrides';
 import { shadowsModule } from './support/module-names';
 import { serviceViolations } from './support/security-promises';
 import { newProject, synth } from './util';
-import { validateComposeSchema } from '../src/internal/compose-schema';
+import { validateComposeSchema } from '../src/stack/compose-schema';
 
 const RUNS = Number(process.env.FC_RUNS ?? 40);
 // Ids whose Python module would shadow the standard library (or our runtime helpers) are refused.

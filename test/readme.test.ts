@@ -10,7 +10,7 @@ import * as ts from 'typescript';
 import * as YAML from 'yaml';
 import * as lib from '../src';
 import { officialComposeErrors } from './support/compose-schema';
-import { validateComposeSchema } from '../src/internal/compose-schema';
+import { validateComposeSchema } from '../src/stack/compose-schema';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf-8');
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

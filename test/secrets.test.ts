@@ -7,7 +7,7 @@
  */
 import { ComposeStack, KubernetesManifests, PythonService } from '../src';
 import { expectValidationError, newProject, synth } from './util';
-import { isSecretName, secretProblem, secretValueKind } from '../src/internal/secrets';
+import { isSecretName, secretProblem, secretValueKind } from '../src/core/secrets';
 
 const CMD = ['python', '-m', 'app.main'];
 

@@ -10,9 +10,9 @@ import {
   BackingService, ComposeStack, GpuInference, GpuTrainer, KubernetesManifests, PythonService,
 } from '../src';
 import { newProject, synth } from './util';
-import * as problemsModule from '../src/internal/problems';
-import { Problems } from '../src/internal/problems';
-import { Schema, z } from '../src/internal/shape';
+import * as problemsModule from '../src/core/problems';
+import { Problems } from '../src/core/problems';
+import { Schema, z } from '../src/core/shape';
 
 const RUNS = Number(process.env.FC_RUNS ?? 150);
 

@@ -11,7 +11,7 @@ import * as fc from 'fast-check';
 import { ComposeStack, KubernetesManifests, PythonService } from '../src';
 import { compose } from './support/compose-cli';
 import { newProject, synth } from './util';
-import { YAML, readsAsNonString, toSafeYaml } from '../src/internal/yaml';
+import { YAML, readsAsNonString, toSafeYaml } from '../src/core/yaml';
 
 /** Strings some YAML reader converts (1.1 type repository, 1.2 core/json, Go's yaml.v3). */
 const HOSTILE = [

@@ -36,7 +36,7 @@ import { execFileSync } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../../src';
-import { CacheChange, CacheChangeKind, CacheReport, ServiceCacheReport } from '../../src/cache-report';
+import { CacheChange, CacheChangeKind, CacheReport, ServiceCacheReport } from '../../src/cache-report/cache-report';
 import { synth } from '../util';
 import { IndexServer, PYTHON_STANDIN, REPO, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir } from './support/engine';
 

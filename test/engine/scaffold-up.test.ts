@@ -41,7 +41,7 @@ import {
   DOCKER, IndexServer, PYTHON_STANDIN, REPO, RunResult, docker, dockerTry, freePort, requireEngine, startIndexServer, tail,
   tempDir, waitFor, writeWheelhouse,
 } from './support/engine';
-import { renderTemplate } from '../../src/internal/template';
+import { renderTemplate } from '../../src/core/template';
 
 const NAME = 'engine-scaffold';
 const PROJEN = join(REPO, 'node_modules', 'projen', 'bin', 'projen');

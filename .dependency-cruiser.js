@@ -1,0 +1,49 @@
+/**
+ * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
+ *
+ * Rooms, lowest first; a room imports only rooms below it (and itself):
+ *   core -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
+ * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct.
+ * docs/architecture.md explains each room.
+ */
+const ROOMS = ['core', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
+
+const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
+  name: `${room}-imports-nothing-above-it`,
+  comment: `src/${room}/ imports only ${ROOMS.slice(0, i + 1).join(', ')}`,
+  severity: 'error',
+  from: { path: `^src/${room}/` },
+  to: { path: `^src/(?!(${ROOMS.slice(0, i + 1).join('|')})/)` },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'no import cycle anywhere in src/',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    ...roomRules,
+    {
+      name: 'renderers-import-no-constructs',
+      comment: 'a renderer turns a model into text or plain objects: it never reaches projen or constructs',
+      severity: 'error',
+      from: { path: '-render\\.ts$' },
+      to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'only-index-and-entry-points-at-the-top',
+      comment: 'src/ holds only index.ts and the published entry points; everything else lives in a room',
+      severity: 'error',
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/(index|projenrc-register)\\.ts$' },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '\\.d\\.ts$' },
+  },
+};

@@ -1,0 +1,169 @@
+import { MlDockerValidationError } from './errors';
+import { Schema } from './shape';
+
+const MAX_SHOWN = 80;
+
+/** Renders a user-supplied value for an error message, never throwing. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+}
+
+/** Lists allowed values for a message: `"a", "b", "c"`. */
+export function oneOf(values: readonly string[]): string {
+  return values.map((v) => JSON.stringify(v)).join(', ');
+}
+
+/**
+ * Collects every problem of one construct, then throws them together.
+ * Messages are `[path] what: got X; expected Y`, lowercase, one line each.
+ */
+export class Problems {
+  private readonly list: string[] = [];
+
+  constructor(public readonly path: string) {}
+
+  public add(what: string, got: unknown, expected: string): void {
+    this.list.push(`[${this.path}] ${what}: got ${show(got)}; expected ${expected}`);
+  }
+
+  /** Adds a problem that belongs to another construct (found by a stack-wide check). */
+  public addAt(path: string, what: string, got: unknown, expected: string): void {
+    this.list.push(`[${path}] ${what}: got ${show(got)}; expected ${expected}`);
+  }
+
+  /** Adds a problem whose "got" part is already rendered text. */
+  public addRaw(what: string, got: string, expected: string): void {
+    this.list.push(`[${this.path}] ${what}: got ${got}; expected ${expected}`);
+  }
+
+  public get count(): number {
+    return this.list.length;
+  }
+
+  public throwIfAny(): void {
+    if (this.list.length > 0) {
+      throw new MlDockerValidationError(this.list);
+    }
+  }
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || 'props';
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: any = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[key as any];
+  }
+  return cur;
+}
+
+/** Edit distance, for "did you mean" hints on misspelled keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+function knownKeys(schema: Schema, path: readonly PropertyKey[]): string[] {
+  let cur: any = schema;
+  for (const key of path) {
+    while (cur?.def?.innerType) cur = cur.def.innerType;
+    if (cur?.def?.type === 'object') cur = cur.def.shape[key as any];
+    else if (cur?.def?.type === 'array') cur = cur.def.element;
+    else if (cur?.def?.type === 'record') cur = cur.def.valueType;
+    else return [];
+  }
+  while (cur?.def?.innerType) cur = cur.def.innerType;
+  return cur?.def?.type === 'object' ? Object.keys(cur.def.shape) : [];
+}
+
+function describeExpected(issue: any): string {
+  switch (issue.expected) {
+    case 'array': return 'a list';
+    case 'object': return 'an object';
+    case 'record': return 'an object of string values';
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'int': return 'an integer';
+    case 'boolean': return 'true or false';
+    default: return String(issue.expected);
+  }
+}
+
+/**
+ * Checks the shape of props with a strict schema (./shape) and reports problems in our own
+ * words. Returns true when the shape is valid.
+ */
+export function checkShape(problems: Problems, schema: Schema, input: unknown): boolean {
+  const result = schema.safeParse(input);
+  if (result.success) return true;
+  for (const issue of result.error.issues as any[]) {
+    const path: PropertyKey[] = issue.path ?? [];
+    const field = fieldName(path);
+    const got = valueAt(input, path);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys as string[]) {
+          const known = knownKeys(schema, path);
+          const near = known.filter((k) => distance(k, key) <= 2 || k.toLowerCase() === key.toLowerCase());
+          const where = path.length ? `${field}.${key}` : key;
+          problems.addRaw(`unknown property "${where}"`, show((got as any)?.[key]),
+            near.length ? `did you mean ${oneOf(near)}? known: ${known.join(', ')}` : `one of: ${known.join(', ')}`);
+        }
+        break;
+      case 'invalid_type':
+        if (got === undefined) {
+          problems.add(`${field} is required`, got, describeExpected(issue));
+        } else if (issue.expected === 'number' && typeof got === 'number') {
+          problems.add(field, got, 'a finite number');
+        } else {
+          problems.add(`${field} has the wrong type`, got, describeExpected(issue));
+        }
+        break;
+      case 'invalid_value':
+        problems.add(field, got, `one of: ${oneOf((issue.values ?? []).map(String))}`);
+        break;
+      case 'too_small':
+        problems.add(field, got, issue.origin === 'array' || issue.origin === 'string'
+          ? `at least ${issue.minimum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}`
+          : `a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`);
+        break;
+      case 'too_big':
+        problems.add(field, got, issue.origin === 'array' || issue.origin === 'string'
+          ? `at most ${issue.maximum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}`
+          : `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`);
+        break;
+      default:
+        problems.add(field, got, issue.message ? String(issue.message).toLowerCase() : 'a valid value');
+    }
+  }
+  return false;
+}

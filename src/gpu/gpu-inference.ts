@@ -1,0 +1,125 @@
+import { Project } from 'projen';
+import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
+import { ContainerSpec } from '../core/container-spec';
+import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
+import { Problems } from '../core/problems';
+import { Schema, z } from '../core/shape';
+import { SampleKind } from '../service/samples';
+import { APP_UID, checkRelativeDir } from '../service/service';
+import { SHARED_CODE_DIR } from '../service/shared-files';
+
+/** Props of a `GpuInference` service. */
+export interface GpuInferenceProps extends GpuServiceOptions {
+  /**
+   * The model directory, relative to the project root; mounted read-only at `/models`
+   * (`MLDOCKER_MODEL_DIR`), or copied into the image with `bakeModel`.
+   * @default "models"
+   */
+  readonly modelDir?: string;
+
+  /**
+   * Copy the model directory into the image instead of mounting it. Its ignore file then
+   * lets exactly that directory's weights through, and `HF_HUB_OFFLINE=1` is set.
+   * @default false
+   */
+  readonly bakeModel?: boolean;
+}
+
+/** Where the model directory is inside the container. */
+export const MODEL_DIR = '/models';
+
+/** The ignore-file patterns of weight files (from the re-exclusions every ignore file ends with). */
+const WEIGHT_PATTERNS = ALWAYS_EXCLUDED.filter((p) => /^\*\*\/\*\.(pt|pth|ckpt|safetensors|onnx|h5)$/.test(p));
+
+/** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
+
+/**
+ * A GPU inference server: a runtime-only image with PyTorch's CUDA wheels (or an nvidia/cuda
+ * base), the minimum host driver checked at start-up, an HTTP health check, the model
+ * directory mounted read-only (or baked in), writable caches under /tmp, and one GPU
+ * reserved in compose unless `gpuCount`/`gpuDeviceIds` say otherwise.
+ */
+export class GpuInference extends GpuService {
+  /** The project-relative model directory. */
+  public readonly modelDir: string;
+  /** Whether the model is copied into the image. */
+  public readonly bakeModel: boolean;
+
+  constructor(project: Project, id: string, props: GpuInferenceProps) {
+    super(project, id, props);
+    this.modelDir = props.modelDir ?? 'models';
+    this.bakeModel = props.bakeModel ?? false;
+  }
+
+  /** @internal */
+  protected _gpuKindSpec(props: GpuInferenceProps): GpuKindSpec {
+    return {
+      kindTitle: 'GPU inference server',
+      sample: SampleKind.INFERENCE,
+      workload: 'server',
+      defaults: { memory: '8g', cpus: 4, pids: 2048 },
+      defaultGpuCount: 1,
+      extraShape: GPU_INFERENCE_SHAPE,
+      check: (problems: Problems) => {
+        if (props.port === undefined) {
+          problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
+        }
+        if (props.modelDir !== undefined) {
+          const before = problems.count;
+          checkRelativeDir(problems, 'modelDir', props.modelDir);
+          checkNoOverlap(problems, 'modelDir', props.modelDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+          if (problems.count === before) checkMountSecrets(problems, 'modelDir', props.modelDir);
+          const excludedBy = props.bakeModel ? alwaysExcludedPattern(props.modelDir) : undefined;
+          if (excludedBy && problems.count === before) {
+            // The ignore file lets only weights back in below an excluded folder: the model's
+            // config, tokenizer and other files would silently be missing from the image.
+            problems.add(`bakeModel with a modelDir the ignore files always exclude (${excludedBy})`, props.modelDir,
+              'a model folder outside data, checkpoints and other always-excluded folders (e.g. "models"), or bakeModel: false to mount it');
+          }
+        }
+      },
+    };
+  }
+
+  /** @internal */
+  protected _runtimeEnv(): Array<[string, string]> {
+    return [
+      ...super._runtimeEnv(),
+      ['MLDOCKER_MODEL_DIR', MODEL_DIR],
+      // A baked model is complete: never reach for the Hugging Face Hub at run time.
+      ...(this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as [string, string]] : []),
+    ];
+  }
+
+  /** @internal */
+  protected _runtimeSteps(): string[] {
+    if (!this.bakeModel) return [];
+    return [
+      '# The model, baked in (bakeModel), before the code: a code change does not copy it again.',
+      `COPY --chown=${APP_UID}:${APP_UID} ${this.modelDir} ${MODEL_DIR}`,
+    ];
+  }
+
+  /** @internal */
+  protected _extraContextPaths(): string[] {
+    return [...super._extraContextPaths(), ...(this.bakeModel ? [this.modelDir] : [])];
+  }
+
+  /** @internal */
+  public _ignoreExtraLines(): string[] {
+    if (!this.bakeModel) return [];
+    return [
+      `# The baked model (${this.serviceId}): weights are let back in, only inside ${this.modelDir}/.`,
+      ...WEIGHT_PATTERNS.map((p) => `!${this.modelDir}/${p}`),
+    ];
+  }
+
+  /** @internal */
+  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
+    const gpu = super._extendContainer(spec);
+    if (this.bakeModel) return gpu;
+    return { ...gpu, volumes: [...gpu.volumes, { source: `./${this.modelDir}`, target: MODEL_DIR, readOnly: true, named: false }] };
+  }
+}

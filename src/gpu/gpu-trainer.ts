@@ -1,0 +1,134 @@
+import { Project } from 'projen';
+import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { ContainerSpec } from '../core/container-spec';
+import { secretPlacePattern } from '../core/dockerignore';
+import { GENERATED_SECRET_DIRS } from '../core/layout';
+import { Problems } from '../core/problems';
+import { Schema, z } from '../core/shape';
+import { checkSize } from '../core/sizes';
+import { SampleKind } from '../service/samples';
+import { APP_UID, checkRelativeDir } from '../service/service';
+import { SHARED_CODE_DIR } from '../service/shared-files';
+
+/** Props of a `GpuTrainer`. */
+export interface GpuTrainerProps extends GpuServiceOptions {
+  /**
+   * The training data directory, relative to the project root; mounted read-only at `/data`
+   * (`MLDOCKER_DATA_DIR`). Never copied into the image.
+   * @default "data"
+   */
+  readonly dataDir?: string;
+
+  /**
+   * Shared memory of the container (`shm_size`), used by DataLoader workers and NCCL; the
+   * memory limit must be at least this. Canonical form `<integer><k|m|g>`.
+   * @default "8g"
+   */
+  readonly shmSize?: string;
+}
+
+/** Where checkpoints are written inside the container (a named volume). */
+export const CHECKPOINT_DIR = '/checkpoints';
+/** Where the data directory is mounted (read-only). */
+export const DATA_DIR = '/data';
+/** Stack size of trainer processes (64 MiB), as NVIDIA recommends for deep learning containers. */
+const STACK_BYTES = 67108864;
+
+/** The runtime shape of what `GpuTrainerProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().optional(), shmSize: z.string().optional() };
+
+/**
+ * A GPU training job: PyTorch's CUDA wheels (or an nvidia/cuda base), the minimum host driver
+ * checked at start-up, data mounted read-only, checkpoints on a named volume, a heartbeat
+ * health check, and in compose the `train` profile, `shm_size`, memlock/stack ulimits and a
+ * GPU reservation (every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise).
+ */
+export class GpuTrainer extends GpuService {
+  /** The project-relative data directory mounted read-only at `/data`. */
+  public readonly dataDir: string;
+  /** The container's shared memory size. */
+  public readonly shmSize: string;
+  /** The named volume holding checkpoints. */
+  public readonly checkpointVolume: string;
+
+  constructor(project: Project, id: string, props: GpuTrainerProps) {
+    super(project, id, props);
+    this.dataDir = props.dataDir ?? 'data';
+    this.shmSize = props.shmSize ?? '8g';
+    this.checkpointVolume = `${id}-checkpoints`;
+  }
+
+  /** @internal */
+  protected _gpuKindSpec(props: GpuTrainerProps): GpuKindSpec {
+    return {
+      kindTitle: 'GPU trainer',
+      sample: SampleKind.TRAINER,
+      workload: 'job',
+      defaults: { memory: '16g', cpus: 8, pids: 8192 },
+      defaultGpuCount: 'all',
+      extraShape: GPU_TRAINER_SHAPE,
+      check: (problems: Problems) => {
+        checkSize(problems, 'shmSize', props.shmSize ?? '8g', 1024 ** 4);
+        if (props.dataDir !== undefined) {
+          const before = problems.count;
+          checkRelativeDir(problems, 'dataDir', props.dataDir);
+          checkNoOverlap(problems, 'dataDir', props.dataDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+          if (problems.count === before) checkMountSecrets(problems, 'dataDir', props.dataDir);
+        }
+      },
+    };
+  }
+
+  /** @internal */
+  protected _runtimeEnv(): Array<[string, string]> {
+    return [...super._runtimeEnv(), ['MLDOCKER_DATA_DIR', DATA_DIR], ['MLDOCKER_CHECKPOINT_DIR', CHECKPOINT_DIR]];
+  }
+
+  /** @internal */
+  protected _runtimeSteps(): string[] {
+    return [
+      '# The checkpoint volume\'s mount point, owned by the app user: a new named volume takes this',
+      '# directory\'s owner, so the non-root trainer can write checkpoints.',
+      `RUN install -d -o ${APP_UID} -g ${APP_UID} ${CHECKPOINT_DIR}`,
+    ];
+  }
+
+  /** @internal */
+  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
+    const gpu = super._extendContainer(spec);
+    return {
+      ...gpu,
+      shmSize: this.shmSize,
+      ulimits: { memlock: -1, stack: STACK_BYTES },
+      // `docker compose up` starts the servers; training starts with --profile train.
+      profiles: ['train'],
+      volumes: [
+        ...gpu.volumes,
+        { source: `./${this.dataDir}`, target: DATA_DIR, readOnly: true, named: false },
+        { source: this.checkpointVolume, target: CHECKPOINT_DIR, readOnly: false, named: true },
+      ],
+    };
+  }
+}
+
+/**
+ * A folder mounted into a container must not be, sit inside or contain a folder of
+ * credentials: `dataDir: "secrets"` would hand every compose secret to the trainer.
+ */
+export function checkMountSecrets(problems: Problems, field: string, dir: string): void {
+  const pattern = secretPlacePattern(dir);
+  const holds = GENERATED_SECRET_DIRS.find((s) => s.startsWith(`${dir}/`));
+  if (pattern || holds) {
+    problems.add(`${field} would mount credentials into the container (${pattern ?? `it holds ${holds}/`})`, dir,
+      'a folder of data or models that is not, is not inside and does not hold secrets, keys, .env or .git folders, e.g. "data" or "models"');
+  }
+}
+
+/** A mount directory must not be, contain or sit inside a code or generated directory. */
+export function checkNoOverlap(problems: Problems, field: string, dir: string, others: Array<[string, string]>): void {
+  for (const [name, other] of others) {
+    if (dir === other || dir.startsWith(`${other}/`) || other.startsWith(`${dir}/`)) {
+      problems.add(`${field} overlaps ${name} ("${other}")`, dir, 'a directory outside the code and generated directories, e.g. "data" or "models"');
+    }
+  }
+}

@@ -1,0 +1,405 @@
+import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
+import { join } from 'path';
+import { ProjectOptions, typescript, javascript } from 'projen';
+import { ContainersDoc } from './docs';
+import { ScaffoldProjenrc } from './scaffold';
+import { CiWorkflow, CiWorkflowProps } from '../ci/ci-workflow';
+import { PACKAGE_ROOT } from '../core/data';
+import { checkDockerfileFrontend } from '../core/frontend';
+import { imageRepository } from '../core/image-name';
+import { Problems, checkShape } from '../core/problems';
+import { ProjectSettings } from '../core/project-settings';
+import { RenderedFile } from '../core/rendered-file';
+import { z } from '../core/shape';
+import { renderTemplate } from '../core/template';
+import { checkDriverVersion } from '../gpu/cuda';
+import { resolvePythonImage } from '../service/python-image';
+import { servicesOf } from '../service/service';
+import { ComposeStack } from '../stack/compose-stack';
+
+/** How `npx projen` runs `.projenrc.ts`. */
+export enum ProjenrcRunner {
+  /**
+   * Plain node with a `.ts` hook (`projen-ml-docker/lib/projenrc-register`): each
+   * TypeScript file is transpiled once by esbuild and cached in `node_modules/.cache`,
+   * so an unchanged definition starts as fast as JavaScript. Loads `.projenrc.ts` as
+   * CommonJS, like tsx does in a package without `"type": "module"` (with it, the
+   * register hands `.projenrc.ts` to tsx).
+   */
+  CACHED = 'cached',
+  /**
+   * tsx as a node loader (`node --import tsx .projenrc.ts`): slower to start (its hooks
+   * see every module node loads), but it also resolves tsconfig `paths` aliases and loads
+   * `.mts` and `.tsx` files imported from `.projenrc.ts`.
+   */
+  TSX = 'tsx',
+}
+
+/** Options of an `MlDockerProject`. */
+export interface MlDockerProjectOptions extends ProjectOptions {
+  /**
+   * The Python version of every service unless a service sets its own: `3.11` (the
+   * newest patch in the reference data) or an exact `3.11.16`.
+   * @default "3.11"
+   */
+  readonly pythonVersion?: string;
+
+  /**
+   * Start every Dockerfile with a `# syntax=` line naming a pinned BuildKit Dockerfile
+   * frontend (`dockerfileFrontend`). Turn it off for offline builders that cannot fetch the
+   * frontend image; the Dockerfiles use only what Docker 26's built-in frontend supports.
+   * @default true
+   */
+  readonly dockerfileSyntax?: boolean;
+
+  /**
+   * The BuildKit Dockerfile frontend of the `# syntax=` line: `docker/dockerfile:` with a full
+   * version (`1.19.0`, never a floating `1`), optionally `@sha256:` and the digest of that
+   * version. Only with `dockerfileSyntax` on.
+   * @default - the version and digest of the package's reference data (data/dockerfile-frontend.json)
+   */
+  readonly dockerfileFrontend?: string;
+
+  /**
+   * Development dependencies of the project (the `.projenrc.ts` toolchain is added).
+   * `projen new --from` puts the projen-ml-docker spec here.
+   * @default []
+   */
+  readonly devDeps?: string[];
+
+  /**
+   * Type-check `.projenrc.ts` on every `npx projen`. Off by default: synthesis strips types
+   * without checking them (fast start) and strict runtime validation rejects unknown or
+   * misspelled props by name; the `typecheck` task (run by `docker:build`) checks types.
+   * @default false
+   */
+  readonly typeCheckOnSynth?: boolean;
+
+  /**
+   * How `npx projen` runs `.projenrc.ts`: plain node with a cached transpile of each
+   * TypeScript file (fastest), or tsx (for tsconfig `paths` aliases, imported `.mts` or `.tsx` files).
+   * @default ProjenrcRunner.CACHED
+   */
+  readonly projenrcRunner?: ProjenrcRunner;
+
+  /**
+   * The oldest NVIDIA driver among the hosts that run this project's GPU services (what
+   * `nvidia-smi --query-gpu=driver_version --format=csv,noheader` prints there). Each GPU
+   * service picks the highest CUDA variant of its torch version whose minimum driver (under
+   * its `gpuBase`) is at most this, and refuses an explicit `cudaVersion` that needs more.
+   * The default is the R535 production branch driver of CUDA 12.2 Update 2, still the default
+   * on many cloud GPU images: it runs every PyTorch CUDA 12.x wheel through minor-version
+   * compatibility (>= 525.60.13), but nothing that needs R580 (CUDA 13.x) and no nvidia/cuda
+   * base image, whose toolkit driver is newer. Raise it once every GPU host is upgraded.
+   * @default "535.104.05"
+   */
+  readonly hostDriverVersion?: string;
+
+  /**
+   * Generate the GitHub Actions workflow `.github/workflows/containers.yml` through projen's
+   * GitHub component: it type-checks `.projenrc.ts`, checks the synthesized files are up to
+   * date, lints every Dockerfile with hadolint, builds every image with BuildKit and a layer
+   * cache, scans it, and pushes images tagged with the git sha (and the version on `v*` tags)
+   * from the default branch.
+   * @default true
+   */
+  readonly ciWorkflow?: boolean;
+
+  /**
+   * Settings of the CI workflow (registry, cache, lint and scan thresholds). Only with `ciWorkflow`.
+   * @default - the `CiWorkflowProps` defaults
+   */
+  readonly ciWorkflowOptions?: CiWorkflowProps;
+}
+
+/** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
+const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
+
+const OPTIONS_SHAPE = {
+  pythonVersion: z.string().optional(),
+  dockerfileSyntax: z.boolean().optional(),
+  dockerfileFrontend: z.string().optional(),
+  devDeps: z.array(z.string()).optional(),
+  typeCheckOnSynth: z.boolean().optional(),
+  projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
+  ciWorkflow: z.boolean().optional(),
+  // CiWorkflow checks its own props (strictly, by name)
+  ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
+  hostDriverVersion: z.string().optional(),
+};
+
+/** npm's limit on the length of a package name. */
+const NPM_NAME_MAX = 214;
+
+/**
+ * The options inherited from projen's `ProjectOptions`, passed on to projen as they are (projen
+ * reads them). Every other key is refused by name, so a misspelled option (`pythonVerison`) or
+ * one of a projen project type this project is not (`jest`, `release`) never passes silently.
+ */
+const INHERITED_OPTIONS = [
+  'name', 'parent', 'outdir', 'logging', 'projenCommand', 'renovatebot', 'renovatebotOptions',
+  'commitGenerated', 'gitOptions', 'gitIgnoreOptions', 'projectTree',
+];
+
+/** Inherited options this project sets itself: accepted only with the value it would set. */
+const FIXED_OPTIONS: Record<string, { value: unknown; why: string }> = {
+  projenrcJson: { value: false, why: '.projenrc.ts is the definition (no .projenrc.json)' },
+  projenrcJsonOptions: { value: undefined, why: '.projenrc.ts is the definition (no .projenrc.json)' },
+};
+
+/** Every key `MlDockerProjectOptions` has (test/project-options.test.ts holds it to the interface). */
+export const PROJECT_OPTION_KEYS: readonly string[] = [...Object.keys(OPTIONS_SHAPE), ...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].sort();
+
+/**
+ * A project for containerized machine-learning Python services.
+ *
+ * A projen `NodeProject` (package.json holds the `.projenrc.ts` toolchain) trimmed of what
+ * an ML repository does not need: no TypeScript `src/`, no jest, no release or bump tasks.
+ * Services, the compose stack and their files come from constructs added in `.projenrc.ts`.
+ *
+ * @pjid ml-docker
+ */
+export class MlDockerProject extends javascript.NodeProject {
+  /** The project's default Python version (`3.11`). */
+  public readonly pythonVersion: string;
+  /** The CI workflow, unless `ciWorkflow: false`. */
+  public readonly ciWorkflow?: CiWorkflow;
+  private buildScriptCreated = false;
+
+  constructor(options: MlDockerProjectOptions) {
+    const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
+    if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
+      problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
+    } else if (options.name.length > NPM_NAME_MAX) {
+      problems.add(`name is longer than npm allows (${options.name.length} characters)`, options.name, `a lowercase npm-style package name of at most ${NPM_NAME_MAX} characters`);
+    } else if (imageRepository(options.name) === undefined) {
+      problems.add('the name gives no valid docker image name', options.name, 'a lowercase npm-style package name with at least one letter or digit (images are named <name>-<service id>)');
+    }
+    const {
+      pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
+      ciWorkflow, ciWorkflowOptions, ...projectOptions
+    } = options ?? ({} as MlDockerProjectOptions);
+    // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
+    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
+    checkShape(problems, z.strictObject({ ...OPTIONS_SHAPE, ...inherited }), options ?? {});
+    for (const [key, fixed] of Object.entries(FIXED_OPTIONS)) {
+      const given = (options as unknown as Record<string, unknown> | undefined)?.[key];
+      if (given !== undefined && given !== fixed.value) {
+        problems.add(`${key} is not used by MlDockerProject: ${fixed.why}`, given, fixed.value === undefined ? `no ${key}` : `no ${key}, or ${JSON.stringify(fixed.value)}`);
+      }
+    }
+    if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
+    if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
+      problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
+    }
+    const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
+    if (problems.count === 0 && hostDriverVersion !== undefined) checkDriverVersion(problems, 'hostDriverVersion', hostDriverVersion);
+    problems.throwIfAny();
+
+    super({
+      defaultReleaseBranch: 'main',
+      packageManager: javascript.NodePackageManager.NPM,
+      ...projectOptions,
+      // The library itself first (a spec given in devDeps comes later and wins): without it,
+      // a definition that drops the devDeps line would make projen uninstall the library.
+      devDeps: [...TOOLCHAIN, ownDependencySpec(projectOptions.outdir), ...(devDeps ?? [])],
+      projenrcJs: false,
+      projenrcJson: false,
+      jest: false,
+      release: false,
+      package: false,
+      // Only for the CI workflow: no mergify, no pull request lint, no build or release workflows.
+      github: ciWorkflow ?? true,
+      githubOptions: { mergify: false, pullRequestLint: false },
+      buildWorkflow: false,
+      depsUpgrade: false,
+      pullRequestTemplate: false,
+      entrypoint: '',
+      licensed: false,
+      readme: { contents: readmeFor(options.name, ciWorkflow ?? true, typeCheckOnSynth ?? false) },
+      gitIgnoreOptions: projectOptions.gitIgnoreOptions,
+    });
+
+    this.pythonVersion = python!.minor;
+    const settings = ProjectSettings.of(this);
+    settings.pythonVersion = pythonVersion ?? settings.pythonVersion;
+    settings.dockerfileSyntax = dockerfileSyntax ?? settings.dockerfileSyntax;
+    settings.dockerfileFrontend = dockerfileFrontend ?? settings.dockerfileFrontend;
+    settings.hostDriverVersion = hostDriverVersion ?? settings.hostDriverVersion;
+
+    const projenrc = new ScaffoldProjenrc(this, {
+      runner: typeCheckOnSynth
+        ? typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json', typeCheck: true })
+        : typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json' }),
+    });
+    for (const [key, value] of Object.entries(PROJENRC_COMPILER_OPTIONS)) {
+      projenrc.tsconfig.file.addOverride(`compilerOptions.${key}`, value);
+    }
+    this.configureSynth(projenrcRunner ?? ProjenrcRunner.CACHED, typeCheckOnSynth ?? false);
+    this.addTask('typecheck', {
+      description: 'Type-check .projenrc.ts (synthesis itself strips its types without checking them)',
+      exec: 'tsc --noEmit -p tsconfig.projen.json',
+    });
+
+    // npm 11 blocks dependencies' install scripts unless package.json lists them, and says so
+    // on every install. esbuild's (tsx runs .projenrc.ts with it) only checks, or downloads, the
+    // platform binary that its optional @esbuild/<platform> package already installs.
+    this.package.addField('allowScripts', { esbuild: false });
+    this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
+    this.addDockerTasks();
+    new ContainersDoc(this);
+    if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
+  }
+
+  /**
+   * The default task (what `npx projen` runs). Start-up is most of a re-synth, so it runs
+   * `.projenrc.ts` in one node process (not projen's `npx -y -p tsx -c "tsx ..."`: an npx
+   * resolution plus a second node process), and it keeps the PATH it was started with
+   * instead of evaluating projen's `$(npx -c "node --print process.env.PATH")` (one more
+   * npx, about 0.4 s): it starts node and nothing from node_modules/.bin. With
+   * `typeCheckOnSynth`, `tsc` comes from node_modules/.bin, so projen's PATH stays.
+   */
+  private configureSynth(runner: ProjenrcRunner, typeCheckOnSynth: boolean): void {
+    const task = this.defaultTask;
+    if (!task) return;
+    task.reset();
+    if (typeCheckOnSynth) {
+      task.exec('tsc --noEmit -p tsconfig.projen.json', { name: 'typecheck' });
+    } else {
+      task.env('PATH', '$(echo $PATH)');
+    }
+    if (runner === ProjenrcRunner.TSX) {
+      task.exec('node --import tsx .projenrc.ts');
+      task.env('TSX_TSCONFIG_PATH', 'tsconfig.projen.json');
+    } else {
+      task.exec('node --require projen-ml-docker/lib/projenrc-register .projenrc.ts');
+    }
+  }
+
+  /**
+   * `docker:build`: the type check, then every image. With a compose stack, `docker compose
+   * build` with every profile (`--profile '*'`: trainers and GPU services too); without one,
+   * a `docker build` of each service's `prod` target. Extra arguments (`-- --build-arg ...`)
+   * go to each build.
+   */
+  public preSynthesize(): void {
+    super.preSynthesize();
+    const build = this.tasks.tryFind('docker:build');
+    if (!build) return;
+    build.reset();
+    build.spawn(this.tasks.tryFind('typecheck')!);
+    const services = servicesOf(this);
+    const stack = ComposeStack.of(this) !== undefined;
+    if (!stack && services.length === 0) {
+      build.exec('echo "docker:build: no services in .projenrc.ts yet"');
+      return;
+    }
+    build.exec('sh docker/build.sh', { receiveArgs: true });
+    if (this.buildScriptCreated) return;
+    this.buildScriptCreated = true;
+    new RenderedFile(this, 'docker/build.sh', (file) => renderTemplate('docker-build.sh.ejs', {
+      marker: file.marker ?? '',
+      compose: stack,
+      builds: services.map((s) => ({ dockerfile: s.dockerfilePath, image: `${s._container().image}:local` })),
+    }), true);
+  }
+
+  /** Removes `docker/` directories emptied by removed services. */
+  public postSynthesize(): void {
+    super.postSynthesize();
+    removeEmptyDirs(join(this.outdir, 'docker'));
+  }
+
+  private addDockerTasks(): void {
+    const compose = 'docker compose -f compose.yaml';
+    // Its build steps follow the services (see preSynthesize).
+    this.addTask('docker:build', {
+      description: 'Type-check .projenrc.ts, then build every service image, trainers included (extra arguments, e.g. --build-arg, go to the build)',
+    });
+    this.addTask('docker:up', {
+      description: 'Start the stack and wait until every service is healthy (docker compose up -d --wait)',
+      exec: `${compose} up -d --wait`,
+    });
+    this.addTask('docker:down', {
+      description: 'Stop and remove the stack\'s containers and networks (volumes are kept)',
+      exec: `${compose} down`,
+    });
+    this.addTask('docker:cache-report', {
+      description: 'Which build steps each kind of change re-runs or keeps CACHED, per service and target (--json, --check)',
+      exec: 'mldocker-cache-report',
+      receiveArgs: true,
+    });
+    this.addTask('docker:config', {
+      description: 'Validate compose.yaml with Docker Compose (docker compose config -q)',
+      exec: `${compose} config -q`,
+    });
+  }
+}
+
+/**
+ * The dev dependency on this library: the spec the project's package.json already has
+ * (e.g. the `file:` tarball of `projen new --from`), else a range of this version.
+ */
+function ownDependencySpec(outdir: string | undefined): string {
+  try {
+    const current = JSON.parse(readFileSync(join(outdir ?? '.', 'package.json'), 'utf-8')).devDependencies?.['projen-ml-docker'];
+    if (typeof current === 'string' && current) return `projen-ml-docker@${current}`;
+  } catch {
+    // no package.json yet: a new project
+  }
+  return `projen-ml-docker@^${JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf-8')).version}`;
+}
+
+/** Removes directories under `dir` left empty (projen deletes files, not directories). */
+function removeEmptyDirs(dir: string): boolean {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    entries = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  const remaining = entries.filter((e) => !removeEmptyDirs(join(dir, e)));
+  if (remaining.length > 0) return false;
+  rmdirSync(dir);
+  return true;
+}
+
+const PROJENRC_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  module: 'commonjs',
+  moduleResolution: 'node',
+  strict: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+};
+
+function readmeFor(name: string, ci: boolean, typeCheckOnSynth: boolean): string {
+  const typeCheck = typeCheckOnSynth
+    ? ['`npx projen` type-checks `.projenrc.ts` before it runs it (`typeCheckOnSynth`).']
+    : [
+      '`npx projen` strips the types of `.projenrc.ts` without checking them, to start fast (misspelled',
+      'or unknown options are still refused by name); `npx projen typecheck` checks them, and',
+      `\`npx projen docker:build\`${ci ? ' and the CI workflow' : ''} run${ci ? '' : 's'} it first.`,
+    ];
+  return [
+    `# ${name}`,
+    '',
+    'Machine-learning services in containers, defined in `.projenrc.ts` with',
+    '[projen-ml-docker](https://github.com/projen-ml-docker/projen-ml-docker).',
+    '',
+    '```bash',
+    'npm install      # installs projen, projen-ml-docker and the .projenrc.ts toolchain',
+    'npx projen       # regenerates every container file from .projenrc.ts',
+    '```',
+    '',
+    'See [docs/containers.md](docs/containers.md) for the services, the generated files and the tasks.',
+    'Generated files are read-only: edit `.projenrc.ts` and run `npx projen`; a generated file edited',
+    'by hand is restored by the next `npx projen`. Code under `services/` is yours and never overwritten.',
+    '',
+    ...typeCheck,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,64 @@
+import { spawnSync } from 'child_process';
+import { existsSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { InitProject, typescript } from 'projen';
+import { renderTemplate } from '../core/template';
+
+/**
+ * `.projenrc.ts` for a project created by `projen new --from projen-ml-docker`: instead of
+ * projen's options-only file, it builds the example stack in plain view, so a new user
+ * sees (and owns) every service the project has.
+ *
+ * `projen new` synthesizes from its command-line options, not from this file; so once the
+ * dependencies are installed, the new project is synthesized again from the scaffolded
+ * `.projenrc.ts` (its default task, as `npx projen` runs it). The tree `projen new` leaves,
+ * and commits, is then exactly what `npx projen` produces.
+ */
+export class ScaffoldProjenrc extends typescript.ProjenrcTs {
+  private wroteDefinition = false;
+
+  public projectCreation(initProject: InitProject): void {
+    const file = join(this.project.outdir, this.filePath);
+    if (existsSync(file)) return;
+    const args = initProject.args as Record<string, unknown>;
+    const devDeps = (Array.isArray(args.devDeps) ? args.devDeps : []).filter((d): d is string => typeof d === 'string');
+    writeFileSync(file, renderTemplate('projenrc.ts.ejs', {
+      name: String(args.name ?? this.project.name),
+      devDeps,
+      quote: (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+    }));
+    this.wroteDefinition = true;
+    this.project.logger.info(`Project definition file was created at ${file}`);
+  }
+
+  /** After `projen new` installed the dependencies: synthesize from the scaffolded `.projenrc.ts`. */
+  public postProjectCreation(_initProject: InitProject): void {
+    if (!this.wroteDefinition) return;
+    const outdir = this.project.outdir;
+    const projen = join(outdir, 'node_modules', 'projen', 'bin', 'projen');
+    if (!existsSync(projen)) {
+      // eslint-disable-next-line no-console
+      console.log(`projen-ml-docker: dependencies are not installed yet: run \`npm install && npx projen\` in ${outdir} to generate the example stack of .projenrc.ts`);
+      return;
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.PROJEN_CREATE_PROJECT;
+    const res = spawnSync(process.execPath, [projen], { cwd: outdir, env, stdio: 'inherit' });
+    if (res.error || res.status !== 0) {
+      throw new Error(`projen-ml-docker: synthesizing the scaffolded .projenrc.ts failed (${res.error?.message ?? `exit ${res.status ?? res.signal}`}); fix it and run \`npx projen\` in ${outdir}`);
+    }
+    // eslint-disable-next-line no-console
+    console.log([
+      '',
+      `projen-ml-docker: ${this.project.name} is ready: every container file was generated from .projenrc.ts`,
+      '(an API, a GPU trainer, a GPU inference server and a compose stack; see docs/containers.md).',
+      'Next:',
+      '  edit .projenrc.ts, then `npx projen`   regenerate every file from the definition',
+      '  npx projen docker:build                build every service image (the trainer too)',
+      '  npx projen docker:up                   start the stack and wait until it is healthy',
+      '                                         (GPU services only where the engine has an NVIDIA runtime)',
+      '  npx projen docker:down                 stop it',
+      '',
+    ].join('\n'));
+  }
+}

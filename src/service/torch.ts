@@ -1,0 +1,86 @@
+import * as pep440 from '@renovatebot/pep440';
+import { loadData } from '../core/data';
+import { Problems, oneOf } from '../core/problems';
+
+/** One row of the vendored torch wheel matrix (data/torch-cuda-matrix.json). */
+export interface TorchWheels {
+  /** The torch pin, with its local version label where the index uses one (`2.5.1+cpu`). */
+  readonly torch: string;
+  readonly torchvision: string;
+  readonly torchaudio: string;
+  /** CUDA major.minor of the wheels; undefined for CPU wheels. */
+  readonly cuda?: string;
+  /** The PyTorch wheel index the pins come from. */
+  readonly indexUrl: string;
+  /** Python minor versions with wheels. */
+  readonly pythons: string[];
+}
+
+interface MatrixRow {
+  readonly torch: string;
+  readonly torchvision: string;
+  readonly torchaudio: string;
+  readonly cuda: string | null;
+  /** null: the default wheels on PyPI are that variant (torch 2.0.x with CUDA 11.7). */
+  readonly indexUrl: string | null;
+  readonly pythons: string[];
+}
+
+/** PyPI's simple index, for matrix rows whose wheels are PyPI's default torch build. */
+export const PYPI_SIMPLE_INDEX = 'https://pypi.org/simple/';
+
+/** The torch version without its local label (`2.5.1+cu124` -> `2.5.1`). */
+export function publicVersion(version: string): string {
+  const plus = version.indexOf('+');
+  return plus < 0 ? version : version.slice(0, plus);
+}
+
+/** Every row of the wheel matrix. */
+export function torchMatrix(): readonly TorchWheels[] {
+  return loadData<MatrixRow[]>('torch-cuda-matrix.json').map((r) => ({ ...r, cuda: r.cuda ?? undefined, indexUrl: r.indexUrl ?? PYPI_SIMPLE_INDEX }));
+}
+
+/** Known torch versions, oldest first. */
+export function knownTorchVersions(): string[] {
+  const versions = [...new Set(torchMatrix().map((r) => publicVersion(r.torch)))];
+  return versions.sort(pep440.compare);
+}
+
+/** The known versions closest to an unknown one, for the error message. */
+export function nearbyTorchVersions(version: string): string[] {
+  const known = knownTorchVersions();
+  if (typeof version === 'string' && pep440.valid(version)) {
+    const idx = known.findIndex((k) => pep440.gt(k, version));
+    const at = idx < 0 ? known.length : idx;
+    return known.slice(Math.max(0, at - 3), at + 3);
+  }
+  return known.slice(-6);
+}
+
+/** Checks a torch version string and returns the matrix rows of that version. */
+export function torchRows(problems: Problems, field: string, version: unknown): TorchWheels[] | undefined {
+  const rows = torchMatrix().filter((r) => publicVersion(r.torch) === version);
+  if (rows.length === 0) {
+    problems.add(`${field} has no wheels in the torch matrix`, version,
+      `a known torch version such as ${oneOf(nearbyTorchVersions(String(version)))} (all: ${knownTorchVersions()[0]} to ${knownTorchVersions().slice(-1)[0]})`);
+    return undefined;
+  }
+  return rows;
+}
+
+/** CPU-only wheels for a torch version and Python minor, or a problem naming what exists. */
+export function resolveCpuTorch(problems: Problems, version: unknown, pythonMinor: string): TorchWheels | undefined {
+  const rows = torchRows(problems, 'torchVersion', version);
+  if (!rows) return undefined;
+  const cpu = rows.find((r) => r.cuda === undefined);
+  if (!cpu) {
+    problems.add('torchVersion has no cpu wheels', version, `a torch version with cpu wheels, e.g. ${oneOf(torchMatrix().filter((r) => !r.cuda).slice(-4).map((r) => publicVersion(r.torch)))}`);
+    return undefined;
+  }
+  if (!cpu.pythons.includes(pythonMinor)) {
+    problems.add(`torchVersion ${String(version)} has no cpu wheels for python ${pythonMinor}`, version,
+      `a python version with wheels for it: ${oneOf(cpu.pythons)}, or another torch version`);
+    return undefined;
+  }
+  return cpu;
+}

@@ -1,0 +1,56 @@
+/**
+ * The dependency rules of src/ (.dependency-cruiser.js), checked with dependency-cruiser:
+ * no import cycles (type-only imports count), each room imports only the rooms below it
+ * (core imports nothing above it), renderers reach no construct. The rules are also shown to
+ * fire: a copy of src/ with one forbidden import of each kind fails them.
+ */
+import { spawnSync } from 'child_process';
+import { cpSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, relative } from 'path';
+
+const REPO = join(__dirname, '..');
+const CLI = join(REPO, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+
+interface Cruise {
+  readonly modules: Array<{ readonly source: string }>;
+  readonly summary: { readonly violations: Array<{ readonly rule: { readonly name: string }; readonly from: string; readonly to: string }> };
+}
+
+/** Cruises `src` under `cwd` with the repository's rules (node_modules resolved from the repository). */
+function cruise(cwd: string): Cruise {
+  const res = spawnSync(process.execPath, [CLI, '--config', join(REPO, '.dependency-cruiser.js'), '--output-type', 'json', 'src'], { cwd, encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024 });
+  if (!res.stdout) throw new Error(`dependency-cruiser failed: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : name.endsWith('.ts') ? [relative(REPO, full)] : [];
+  });
+}
+
+test('src/ follows the dependency rules, every file cruised', () => {
+  const result = cruise(REPO);
+  expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
+  const cruised = new Set(result.modules.map((m) => m.source));
+  expect(sourceFiles(join(REPO, 'src')).filter((f) => !cruised.has(f))).toEqual([]);
+});
+
+test('each kind of forbidden import is reported', () => {
+  const copy = mkdtempSync(join(tmpdir(), 'mld-arch-'));
+  cpSync(join(REPO, 'src'), join(copy, 'src'), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  // core reaching a service, a type-only cycle through core, a renderer reaching projen, a stray top-level module
+  writeFileSync(join(copy, 'src', 'core', 'bad-up.ts'), "import type { MlService } from '../service/service';\nexport type S = MlService;\n");
+  writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
+  writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");
+  writeFileSync(join(copy, 'src', 'stack', 'bad-render.ts'), "import { RenderedFile } from '../core/rendered-file';\nexport const F = RenderedFile;\n");
+  writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
+  const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
+  expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
+  expect(names).toContain('no-cycles src/core/cycle-a.ts');
+  expect(names).toContain('renderers-import-no-constructs src/stack/bad-render.ts');
+  expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
+});

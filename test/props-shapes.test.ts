@@ -1,0 +1,108 @@
+/**
+ * Every props interface and the runtime shape its construct checks plain-JavaScript input
+ * with describe the same properties: the interfaces are read from the source with the
+ * TypeScript compiler (as test/project-options.test.ts reads MlDockerProjectOptions), and each
+ * property must be in the shape with the same optionality and the same kind of value.
+ */
+/* eslint-disable no-bitwise */ // the compiler's type and symbol flags are bit sets
+import { join } from 'path';
+import * as ts from 'typescript';
+import { CI_WORKFLOW_PROPS_SHAPE } from '../src/ci/ci-workflow';
+import { Schema } from '../src/core/shape';
+import { GPU_INFERENCE_SHAPE } from '../src/gpu/gpu-inference';
+import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
+import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
+import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
+import { SERVICE_OPTIONS_SHAPE } from '../src/service/service';
+import { MLFLOW_OPTIONS_SHAPE, POSTGRES_OPTIONS_SHAPE, REDIS_OPTIONS_SHAPE } from '../src/stack/backing-service';
+import { COMPOSE_STACK_PROPS_SHAPE } from '../src/stack/compose-stack';
+import { KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE } from '../src/stack/kubernetes';
+
+const SRC = join(__dirname, '..', 'src');
+
+/** [file, interface, the shape of the whole props (inherited interfaces included)] */
+const CASES: Array<[string, string, Record<string, Schema>]> = [
+  ['service/service.ts', 'ServiceOptions', SERVICE_OPTIONS_SHAPE],
+  ['service/python-service.ts', 'PythonServiceProps', { ...SERVICE_OPTIONS_SHAPE, ...PYTHON_SERVICE_SHAPE }],
+  ['gpu/gpu-service.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
+  ['gpu/gpu-trainer.ts', 'GpuTrainerProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_TRAINER_SHAPE }],
+  ['gpu/gpu-inference.ts', 'GpuInferenceProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_INFERENCE_SHAPE }],
+  ['stack/backing-service.ts', 'PostgresOptions', POSTGRES_OPTIONS_SHAPE],
+  ['stack/backing-service.ts', 'RedisOptions', REDIS_OPTIONS_SHAPE],
+  ['stack/backing-service.ts', 'MlflowOptions', MLFLOW_OPTIONS_SHAPE],
+  ['stack/compose-stack.ts', 'ComposeStackProps', COMPOSE_STACK_PROPS_SHAPE],
+  ['stack/kubernetes.ts', 'KubernetesManifestsProps', KUBERNETES_MANIFESTS_PROPS_SHAPE],
+  ['stack/kubernetes.ts', 'KubernetesServiceOptions', KUBERNETES_SERVICE_OPTIONS_SHAPE],
+  ['ci/ci-workflow.ts', 'CiWorkflowProps', CI_WORKFLOW_PROPS_SHAPE],
+];
+
+const program = ts.createProgram([...new Set(CASES.map(([file]) => join(SRC, file)))], { strict: true, skipLibCheck: true, noEmit: true });
+const checker = program.getTypeChecker();
+
+/** The kind of value a TypeScript type asks for, in the words of the shapes (`def.type`). */
+function kindOfType(type: ts.Type): string {
+  const t = type.isUnion() ? type.types.find((u) => !(u.flags & ts.TypeFlags.Undefined))! : type;
+  if (t.flags & (ts.TypeFlags.EnumLike | ts.TypeFlags.Union)) return 'enum';
+  if (t.flags & ts.TypeFlags.StringLike) return 'string';
+  if (t.flags & ts.TypeFlags.NumberLike) return 'number';
+  if (t.flags & ts.TypeFlags.BooleanLike) return 'boolean';
+  if (checker.isArrayType(t)) {
+    const element = checker.getTypeArguments(t as ts.TypeReference)[0];
+    return `array of ${element.isClass() || element.getSymbol()?.valueDeclaration && ts.isClassDeclaration(element.getSymbol()!.valueDeclaration!) ? 'any' : kindOfType(element)}`;
+  }
+  if (checker.getIndexInfoOfType(t, ts.IndexKind.String)) return 'record';
+  return 'object';
+}
+
+/** The same words for a shape's schema; a string checked against an enum by hand counts as an enum. */
+function kindOfSchema(schema: Schema): string {
+  const def = schema.def;
+  switch (def.type) {
+    case 'optional': return kindOfSchema(def.innerType);
+    case 'array': return `array of ${kindOfSchema(def.element)}`;
+    default: return def.type;
+  }
+}
+
+function interfaceProperties(file: string, name: string): Record<string, { optional: boolean; kind: string }> {
+  const source = program.getSourceFile(join(SRC, file))!;
+  let out: Record<string, { optional: boolean; kind: string }> | undefined;
+  ts.forEachChild(source, (node) => {
+    if (!ts.isInterfaceDeclaration(node) || node.name.text !== name) return;
+    out = {};
+    for (const p of checker.getPropertiesOfType(checker.getTypeAtLocation(node))) {
+      const declaration = p.valueDeclaration ?? p.declarations![0];
+      out[p.getName()] = { optional: (p.flags & ts.SymbolFlags.Optional) !== 0, kind: kindOfType(checker.getTypeOfSymbolAtLocation(p, declaration)) };
+    }
+  });
+  if (!out) throw new Error(`no interface ${name} in ${file}`);
+  return out;
+}
+
+type Properties = Record<string, { optional: boolean; kind: string }>;
+
+function shapeProperties(shape: Record<string, Schema>, props: Properties): Properties {
+  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => {
+    const kind = kindOfSchema(schema);
+    // gpuBase and platform are strings checked against their enum by hand, for a better message
+    return [key, { optional: schema.def.type === 'optional', kind: props[key]?.kind === 'enum' && kind === 'string' ? 'enum' : kind }];
+  }));
+}
+
+test.each(CASES)('%s: %s and its runtime shape describe the same properties', (file, name, shape) => {
+  const props = interfaceProperties(file, name);
+  expect(Object.keys(props).length).toBeGreaterThan(0);
+  expect(shapeProperties(shape, props)).toEqual(props);
+});
+
+test('a drift is caught: a key only one side has, another optionality, another kind of value', () => {
+  const props = interfaceProperties('service/service.ts', 'ServiceOptions');
+  expect(props.command).toEqual({ optional: false, kind: 'array of string' });
+  expect(props.environment).toEqual({ optional: true, kind: 'record' });
+  expect(props.dependsOn).toEqual({ optional: true, kind: 'array of any' });
+  const { port: _port, ...withoutPort } = SERVICE_OPTIONS_SHAPE;
+  expect(shapeProperties(withoutPort, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, extra: SERVICE_OPTIONS_SHAPE.port }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: SERVICE_OPTIONS_SHAPE.command.optional() }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, port: SERVICE_OPTIONS_SHAPE.description }, props)).not.toEqual(props);
+});
