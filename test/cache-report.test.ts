@@ -10,8 +10,8 @@ import { join } from 'path';
 import * as fc from 'fast-check';
 import { GpuBase, GpuInference, GpuTrainer, MlDockerProject, PythonService, RequirementTier } from '../src';
 import { newProject, synth } from './util';
-import { CacheChangeKind, CacheReport, LayerRole, ServiceCacheReport } from '../src/cache-report/cache-report';
 import { main } from '../src/bin/cache-report-cli';
+import { CacheChangeKind, CacheReport, LayerRole, ServiceCacheReport } from '../src/cache-report/cache-report';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 const CODE_CHANGES = [CacheChangeKind.APP_CODE, CacheChangeKind.SHARED_CODE, CacheChangeKind.RUNTIME_HELPERS];

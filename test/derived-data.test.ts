@@ -5,8 +5,8 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { knownCudaImageTags } from '../src/gpu/cuda';
 import { readSharedJson } from './support/shared-data';
+import { knownCudaImageTags } from '../src/gpu/cuda';
 
 const DATA = join(__dirname, '..', 'data');
 const readData = (file: string) => JSON.parse(readFileSync(join(DATA, file), 'utf-8'));

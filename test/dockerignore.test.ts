@@ -1,10 +1,10 @@
 import ignore from '@balena/dockerignore';
 import * as fc from 'fast-check';
 import { MlDockerProjectOptions, PythonService, PythonServiceProps } from '../src';
-import { ALWAYS_EXCLUDED } from '../src/core/dockerignore';
 import { contextCopySources, contextMountSources, parseDockerfile } from './support/dockerfile-rules';
 import { shadowsModule } from './support/module-names';
 import { newProject, synth } from './util';
+import { ALWAYS_EXCLUDED } from '../src/core/dockerignore';
 
 /**
  * Ignore files are checked with `@balena/dockerignore`, which implements Docker's
