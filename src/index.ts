@@ -17,3 +17,4 @@ export {
   CacheReport, CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
   ServiceCacheReport, TargetCacheReport, TargetImpact,
 } from './cache-report';
+export { Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions } from './deps/dependencies';

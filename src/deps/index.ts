@@ -1,0 +1,35 @@
+/**
+ * Dependencies from the files a project already has (issue 16): the public `Dependencies`
+ * class and the resolver the services call at synth.
+ *
+ * What the wiring does with `resolveDependencies(deps, { projectRoot, pythonVersion, platform,
+ * path, glibcVersion? })` (it throws `MlDockerValidationError` with every problem; nothing is
+ * written then):
+ *
+ * - `tiers.ml`, `tiers.core`, `tiers.dev`: the lines of each tier's requirement file, in
+ *   order; write them joined with "\n" and a final newline (an empty tier: no file, no
+ *   layer). Torch packages are never in them.
+ * - `locked`: true when every line is an exact `name==version` followed by its
+ *   `--hash=sha256:` lines (from a uv.lock, poetry.lock, pylock.toml or a hashed
+ *   pip-compile file). Install each tier with
+ *   `pip install --require-hashes --no-deps -r <tier file>`: the tiers hold the whole locked
+ *   closure (transitive packages in the tier of the first root needing them: ml, core, dev).
+ *   When false, the lines are requirements as declared (ranges allowed, markers already
+ *   evaluated and dropped) and are installed with dependencies, as the typed lists;
+ *   `constraints` (from `-c` files) then go to a constraints file passed with `-c`.
+ * - `warnings`: one line per unpinned requirement (`[path] file:line: "text" is not pinned...`)
+ *   and per package built from its sdist; print them at synth and list them in
+ *   docs/containers.md.
+ * - `inputs`: the files read (project-relative, sorted) and `probed`: lock names looked for
+ *   and absent; re-synthesize when any of them changes or appears. Only the requirement files
+ *   depend on their content: the Dockerfile must not.
+ * - `torch`: torch/torchvision/torchaudio found in the files, with `version` (public part),
+ *   `local` (`cu124`, `cpu`, or undefined) and each package's pin and hashes: check them
+ *   against the service's torchVersion/cudaVersion and install them from PyTorch's index.
+ * - `packages`: the same tier content, structured (name, version, hashes, where from).
+ */
+export {
+  Dependencies, DependencySpec, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions,
+  PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
+} from './dependencies';
+export { resolveDependencies, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';
