@@ -106,6 +106,12 @@ class Resolver {
   private readonly constraints: string[] = [];
   private readonly probed: string[] = [];
   private locked = false;
+  /** Extras and groups asked for, by tier and in all (PEP 751 selects pylock packages with them). */
+  private selection = { extras: [] as string[], groups: [] as string[] };
+  private readonly tierSelection: Record<TierName, { extras: string[]; groups: string[] }> = {
+    ml: { extras: [], groups: [] }, core: { extras: [], groups: [] }, dev: { extras: [], groups: [] },
+  };
+  private projectTier: TierName = 'core';
   private lockFile?: string;
   private lockKind?: LockFileKind;
 
@@ -164,10 +170,11 @@ class Resolver {
     };
   }
 
-  private applies(marker: MarkerNode | undefined, where: string, text: string, extra = ''): boolean {
+  private applies(marker: MarkerNode | undefined, where: string, text: string, extra = '',
+    sets: { extras: string[]; groups: string[] } = this.selection): boolean {
     if (!marker) return true;
     try {
-      return evaluateMarker(marker, markerEnvironment(this.target, extra));
+      return evaluateMarker(marker, markerEnvironment(this.target, extra, sets.extras, sets.groups));
     } catch (e) {
       if (!(e instanceof MarkerEvaluationError)) throw e;
       this.problems.add(`${where} has a marker that cannot be evaluated (${e.message})`, text, 'a pep 508 marker pip can evaluate');
@@ -331,6 +338,8 @@ class Resolver {
         }
         owner.set(`${kind}:${key}`, field);
         out[tier].push(...list);
+        const sets = this.tierSelection[tier];
+        (kind === 'Extras' ? sets.extras : sets.groups).push(key);
       }
     };
     for (const tier of TIER_NAMES) {
@@ -338,6 +347,11 @@ class Resolver {
       const groups = options[`${tier}Groups`] ?? (tier === 'dev' && project.groups.has('dev') ? ['dev'] : undefined);
       pick('Groups', tier, groups, project.groups);
     }
+    this.projectTier = projectTier;
+    this.selection = {
+      extras: TIER_NAMES.flatMap((t) => this.tierSelection[t].extras),
+      groups: TIER_NAMES.flatMap((t) => this.tierSelection[t].groups),
+    };
     return this.problems.count > before ? undefined : out;
   }
 
@@ -442,10 +456,11 @@ class Resolver {
     }
   }
 
-  private pickPackage(graph: LockGraph, key: string, version: string | undefined): LockPackage | undefined {
-    const list = graph.packages.get(key) ?? [];
-    const candidates = list.filter((p) => (version === undefined || p.version === version) && this.packageApplies(p));
-    return candidates[0] ?? list.find((p) => version === undefined || p.version === version);
+  /** The package an edge names: undefined when the lock lacks it, 'skip' when it does not apply to the image. */
+  private pickPackage(graph: LockGraph, key: string, version: string | undefined): LockPackage | 'skip' | undefined {
+    const list = (graph.packages.get(key) ?? []).filter((p) => version === undefined || p.version === version);
+    if (list.length === 0) return undefined;
+    return list.find((p) => this.packageApplies(p)) ?? 'skip';
   }
 
   private packageApplies(p: LockPackage): boolean {
@@ -471,7 +486,14 @@ class Resolver {
         roots[tier].map((d) => ({ key: d.key, extras: d.extras, root: d }));
       while (queue.length) {
         const item = queue.shift()!;
-        const pkg = this.pickPackage(graph, item.key, item.version);
+        const picked = this.pickPackage(graph, item.key, item.version);
+        if (picked === 'skip' && item.root) {
+          this.problems.add(`${lockPath} is out of date: it locks ${item.root.name} (${item.root.at}) for other platforms only`, item.root.text,
+            `a lock for linux/${this.target.arch} with python ${this.target.pythonVersion} (run ${tool})`);
+          continue;
+        }
+        if (picked === 'skip') continue;
+        const pkg = picked;
         if (item.root) {
           if (!this.checkRoot(lockPath, item.root, pkg?.version, tool)) continue;
         } else if (!pkg) {
@@ -505,11 +527,18 @@ class Resolver {
       }
     }
     if (!graph.hasGraph) {
-      // pylock without dependency edges: every package selected for the image, beyond the roots, goes to the project tier
+      // A pylock.toml without dependency edges: a selected package beyond the roots goes to the
+      // first tier whose extras or groups select it, or to the project's tier when its marker
+      // names neither.
       for (const [key, list] of graph.packages) {
         if (assigned.has(key)) continue;
         const pkg = list.find((p) => this.packageApplies(p));
-        if (pkg) assigned.set(key, { tier: 'core', pkg });
+        if (!pkg) continue;
+        const text = JSON.stringify(pkg.marker ?? {});
+        const selective = text.includes('"dependency_groups"') || text.includes('"extras"');
+        const tier = !selective ? this.projectTier
+          : TIER_NAMES.find((t) => this.applies(pkg.marker, `package ${pkg.name}`, pkg.version, '', this.tierSelection[t])) ?? this.projectTier;
+        assigned.set(key, { tier, pkg });
       }
     }
     for (const { tier, pkg } of [...assigned.values()]) this.lockedPackage(lockPath, tier, pkg, tool);

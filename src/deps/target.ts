@@ -12,8 +12,11 @@ export interface Target {
   readonly glibc: readonly [number, number];
 }
 
-/** The PEP 508 marker values of the image's interpreter. */
-export function markerEnvironment(target: Target, extra = ''): MarkerEnvironment {
+/**
+ * The PEP 508 marker values of the image's interpreter; `extras` and `groups` are PEP 751's
+ * set-valued variables (what an install from a pylock.toml asks for).
+ */
+export function markerEnvironment(target: Target, extra = '', extras: readonly string[] = [], groups: readonly string[] = []): MarkerEnvironment {
   const [major, minor] = target.pythonVersion.split('.');
   return {
     python_version: `${major}.${minor}`,
@@ -29,8 +32,8 @@ export function markerEnvironment(target: Target, extra = ''): MarkerEnvironment
     platform_release: '',
     platform_version: '',
     extra,
-    extras: [],
-    dependency_groups: [],
+    extras,
+    dependency_groups: groups,
   };
 }
 
