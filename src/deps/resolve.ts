@@ -240,13 +240,6 @@ class Resolver {
       this.problems.add(`${at} has hashes but is not pinned with ==`, r.text, 'an exact "name==version" pin beside --hash options (pip refuses anything else in hash-checking mode)');
       return;
     }
-    if (!this.locked && pin === undefined) {
-      if (strict) {
-        this.problems.add(`${at} is not pinned to one version`, r.text, 'an exact "name==version" pin (strictPins is on), or a lock file with hashes');
-        return;
-      }
-      this.warnings.push(`[${this.ctx.path}] ${at}: ${JSON.stringify(r.text)} is not pinned to one version; the image build resolves it (pin it, or lock the file with hashes)`);
-    }
     const requirement = this.locked ? `${r.req.name}==${pin}` : requirementLine({ ...r.req, markerText: undefined });
     const pkg: ResolvedPackage = { name: r.req.name, key: r.req.key, version: pin, requirement, hashes: [...new Set(r.hashes)].sort(), from: at };
     const there = seen.get(r.req.key);
@@ -260,6 +253,13 @@ class Resolver {
       }
     } else {
       seen.set(r.req.key, { tier, pkg });
+    }
+    if (!this.locked && pin === undefined) {
+      if (strict) {
+        this.problems.add(`${at} is not pinned to one version`, r.text, 'an exact "name==version" pin (strictPins is on), or a lock file with hashes');
+        return;
+      }
+      this.warnings.push(`[${this.ctx.path}] ${at}: ${JSON.stringify(r.text)} is not pinned to one version; the image build resolves it (pin it, or lock the file with hashes)`);
     }
     this.place(tier, pkg);
   }
