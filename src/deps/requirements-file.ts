@@ -152,7 +152,8 @@ export class RequirementFileReader {
         return;
       }
     }
-    if (/^(\.{0,2}\/|file:|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.test(args) || /\.(whl|tar\.gz|zip)$/.test(args)) {
+    const looksLikePath = /^(\.{0,2}\/|file:|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.test(args) || /^[^@]*\.(whl|tar\.gz|zip)$/.test(args);
+    if (looksLikePath) {
       this.fail(file, line, 'is a url or a local path, not a requirement', text, SUGGEST_DIRECT);
       return;
     }
