@@ -1,8 +1,8 @@
-import { MarkerNode, MarkerSyntaxError, parseMarker } from '../internal/pep508-marker';
-import { Problems } from '../internal/problems';
 import { poetryConstraint } from './pyproject';
 import { canonicalName } from './requirement';
 import { isTable, Table } from './toml';
+import { MarkerNode, MarkerSyntaxError, parseMarker } from '../internal/pep508-marker';
+import { Problems } from '../internal/problems';
 
 /** An edge of a lock's dependency graph. */
 export interface LockEdge {
@@ -122,8 +122,14 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
           artifacts.push({ file: fileName(String(w.url ?? w.filename ?? w.path ?? '')), sha256: hashOf(w.hash) });
         }
         this.add({
-          name, key: canonicalName(name), version: String(p.version ?? ''), artifacts, deps: edges(p.dependencies), extraDeps,
-          direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined, isProject,
+          name,
+          key: canonicalName(name),
+          version: String(p.version ?? ''),
+          artifacts,
+          deps: edges(p.dependencies),
+          extraDeps,
+          direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined,
+          isProject,
         });
       }
     }
@@ -212,7 +218,12 @@ export function readPylock(problems: Problems, file: string, doc: Table): LockGr
           key: canonicalName(String(d.name)), extras: [], version: typeof d.version === 'string' ? d.version : undefined,
         }));
         this.add({
-          name, key: canonicalName(name), version: String(p.version ?? ''), artifacts, deps, extraDeps: new Map(),
+          name,
+          key: canonicalName(name),
+          version: String(p.version ?? ''),
+          artifacts,
+          deps,
+          extraDeps: new Map(),
           marker: this.marker(p.marker, where),
           requiresPython: typeof p['requires-python'] === 'string' ? p['requires-python'] : undefined,
           direct: directKind ? `[packages.${directKind}]` : undefined,
@@ -222,7 +233,9 @@ export function readPylock(problems: Problems, file: string, doc: Table): LockGr
   })(problems, file);
   reader.run();
   return {
-    packages: reader.packages, hasGraph, environments,
+    packages: reader.packages,
+    hasGraph,
+    environments,
     requiresPython: typeof doc['requires-python'] === 'string' ? doc['requires-python'] : undefined,
   };
 }

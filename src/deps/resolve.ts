@@ -164,9 +164,16 @@ class Resolver {
       }
     }
     return {
-      tiers, packages: this.packages, constraints: [...new Set(this.constraints)].sort(), locked: this.locked,
-      lockFile: this.lockFile, lockKind: this.lockKind, warnings: this.warnings,
-      inputs: [...this.files.inputs].sort(), probed: this.probed, torch,
+      tiers,
+      packages: this.packages,
+      constraints: [...new Set(this.constraints)].sort(),
+      locked: this.locked,
+      lockFile: this.lockFile,
+      lockKind: this.lockKind,
+      warnings: this.warnings,
+      inputs: [...this.files.inputs].sort(),
+      probed: this.probed,
+      torch,
     };
   }
 
@@ -429,7 +436,7 @@ class Resolver {
   }
 
   private toolFor(kind: LockFileKind): string {
-    return { uv: 'uv lock', poetry: 'poetry lock', pylock: 'the locker again', 'pip-compile': 'pip-compile --generate-hashes' }[kind];
+    return { 'uv': 'uv lock', 'poetry': 'poetry lock', 'pylock': 'the locker again', 'pip-compile': 'pip-compile --generate-hashes' }[kind];
   }
 
   /** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */
@@ -551,7 +558,10 @@ class Resolver {
         'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, or copy it with `sources` and installProject)');
       return;
     }
-    const applicable = pkg.artifacts.filter((a) => this.tags.applies(a.file) === true || (this.tags.applies(a.file) === undefined && isSdist(a.file)));
+    const applicable = pkg.artifacts.filter((a) => {
+      const wheel = this.tags.applies(a.file);
+      return wheel === true || (wheel === undefined && isSdist(a.file));
+    });
     if (applicable.length === 0) {
       this.problems.add(`${lockPath} has no wheel or sdist of ${pkg.name} ${pkg.version} for linux/${this.target.arch} with python ${this.target.pythonVersion}`,
         pkg.artifacts.map((a) => a.file).join(', ') || 'no files', `a wheel for cpython ${this.target.pythonVersion.split('.').slice(0, 2).join('.')} on manylinux/${this.target.arch}, or an sdist (run ${tool} for this platform)`);

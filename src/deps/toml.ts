@@ -9,7 +9,7 @@ interface TomlErrorLike extends Error {
 // smol-toml is an ES module with a CommonJS build; its types describe the ES module only, so
 // the CommonJS build is required with the two members used here typed by hand.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const smolToml = require('smol-toml') as { parse(text: string): unknown; TomlError: new (...args: never[]) => TomlErrorLike };
+const smolToml = require('smol-toml') as { TomlError: new (...args: never[]) => TomlErrorLike; parse(text: string): unknown };
 
 /** A parsed TOML table. */
 export type Table = Record<string, unknown>;

@@ -6,8 +6,8 @@
 import { createHash } from 'crypto';
 import { symlinkSync } from 'fs';
 import { join } from 'path';
-import { Dependencies, PyprojectDependenciesOptions } from '../../src/deps';
 import { problemsOf, projectWith, resolveIn } from './support';
+import { Dependencies, PyprojectDependenciesOptions } from '../../src/deps';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const H = (s: string): string => `--hash=sha256:${sha(s)}`;

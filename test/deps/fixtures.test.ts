@@ -6,8 +6,8 @@
 import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { Dependencies, LockFileKind } from '../../src/deps';
 import { copyOf, PATH, resolveIn } from './support';
+import { Dependencies, LockFileKind } from '../../src/deps';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const sha = (name: string): string => createHash('sha256').update(name).digest('hex');
@@ -79,10 +79,12 @@ describe('a PEP 751 pylock.toml (the specification\'s example shape)', () => {
   test('aarch64 and python 3.12 pick their own wheels', () => {
     const arm = resolveIn(root, Dependencies.fromPyproject(), { platform: 'linux/arm64' });
     expect(arm.packages.core.find((p) => p.key === 'numpy')!.hashes).toEqual([
-      sha('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl'), sha('numpy-2.2.3.tar.gz')].sort());
+      sha('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl'), sha('numpy-2.2.3.tar.gz'),
+    ].sort());
     const py312 = resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: '3.12.8' });
     expect(py312.packages.core.find((p) => p.key === 'numpy')!.hashes).toEqual([
-      sha('numpy-2.2.3-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'), sha('numpy-2.2.3.tar.gz')].sort());
+      sha('numpy-2.2.3-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'), sha('numpy-2.2.3.tar.gz'),
+    ].sort());
   });
 
   test('without dependency edges, packages go to the tier whose groups select them', () => {
@@ -120,7 +122,9 @@ describe('torch in a lock', () => {
     writeFileSync(join(root, 'uv.lock'), lock('cu124'));
     const r = resolveIn(root, Dependencies.fromPyproject({ lockFile: 'uv.lock' }));
     expect(r.torch).toEqual({
-      version: '2.5.1', local: 'cu124', packages: [
+      version: '2.5.1',
+      local: 'cu124',
+      packages: [
         expect.objectContaining({ name: 'torch', version: '2.5.1+cu124', hashes: [sha('torch')] }),
         expect.objectContaining({ name: 'torchvision', version: '0.20.1+cu124', hashes: [sha('tv')] }),
       ],

@@ -6,17 +6,26 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { copyOf, REALWORLD, resolveIn, triples } from './support';
 import { Dependencies } from '../../src/deps';
 import { evaluateMarker, parseMarker } from '../../src/internal/pep508-marker';
-import { copyOf, REALWORLD, resolveIn, triples } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const toml = require('smol-toml') as { parse(text: string): any };
 
 const ENV = {
-  python_version: '3.11', python_full_version: '3.11.9', os_name: 'posix', sys_platform: 'linux', platform_system: 'Linux',
-  platform_machine: 'x86_64', platform_python_implementation: 'CPython', implementation_name: 'cpython',
-  implementation_version: '3.11.9', platform_release: '', platform_version: '', extra: '',
+  python_version: '3.11',
+  python_full_version: '3.11.9',
+  os_name: 'posix',
+  sys_platform: 'linux',
+  platform_system: 'Linux',
+  platform_machine: 'x86_64',
+  platform_python_implementation: 'CPython',
+  implementation_name: 'cpython',
+  implementation_version: '3.11.9',
+  platform_release: '',
+  platform_version: '',
+  extra: '',
 };
 const holds = (marker: string | undefined, extra = ''): boolean => !marker || evaluateMarker(parseMarker(marker), { ...ENV, extra });
 const norm = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
