@@ -121,6 +121,8 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
         for (const w of Array.isArray(p.wheels) ? p.wheels.filter(isTable) : []) {
           artifacts.push({ file: fileName(String(w.url ?? w.filename ?? w.path ?? '')), sha256: hashOf(w.hash) });
         }
+        // a package locked at several versions (a fork) says for which environments each one is
+        const forks = Array.isArray(p['resolution-markers']) ? p['resolution-markers'].map(String) : [];
         this.add({
           name,
           key: canonicalName(name),
@@ -128,6 +130,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
           artifacts,
           deps: edges(p.dependencies),
           extraDeps,
+          marker: forks.length ? this.marker(forks.map((m) => `(${m})`).join(' or '), where) : undefined,
           direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined,
           isProject,
         });

@@ -3,11 +3,11 @@
  * constraints, pyproject.toml without a lock, and a pip-compile file as a pyproject's lock.
  */
 import { createHash } from 'crypto';
+import { PATH, problemsOf, projectWith, resolveIn } from './support';
 import * as src from '../../src';
 import { Dependencies, LockFileKind } from '../../src/deps';
 import { poetryConstraint } from '../../src/deps/pyproject';
 import { WheelTags } from '../../src/deps/target';
-import { PATH, problemsOf, projectWith, resolveIn } from './support';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -173,4 +173,24 @@ describe('a pip-compile file as the lock of a pyproject.toml', () => {
 test('the public API is exported from the package entry', () => {
   expect(src.Dependencies).toBe(Dependencies);
   expect(src.LockFileKind.UV).toBe('uv');
+});
+
+describe('a uv.lock that forks a package by python version', () => {
+  const wheel = (name: string, v: string) => `wheels = [{ url = "https://files.example.invalid/${name}-${v}-py3-none-any.whl", hash = "sha256:${sha(name + v)}" }]`;
+  const root = projectWith({
+    'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["numpy>=1.26"]\n',
+    'uv.lock': [
+      'version = 1', 'requires-python = ">=3.10"', 'resolution-markers = ["python_full_version < \'3.12\'", "python_full_version >= \'3.12\'"]', '',
+      '[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
+      'dependencies = [', '  { name = "numpy", version = "1.26.4", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version < \'3.12\'" },',
+      '  { name = "numpy", version = "2.1.3", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version >= \'3.12\'" },', ']', '',
+      '[[package]]', 'name = "numpy"', 'version = "1.26.4"', 'source = { registry = "https://pypi.org/simple" }',
+      'resolution-markers = ["python_full_version < \'3.12\'"]', wheel('numpy', '1.26.4'), '',
+      '[[package]]', 'name = "numpy"', 'version = "2.1.3"', 'source = { registry = "https://pypi.org/simple" }',
+      'resolution-markers = ["python_full_version >= \'3.12\'"]', wheel('numpy', '2.1.3'), '',
+    ].join('\n'),
+  });
+  test.each([['3.11.9', '1.26.4'], ['3.12.8', '2.1.3']])('python %s gets numpy %s', (python, version) => {
+    expect(resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: python }).packages.core.map((p) => p.version)).toEqual([version]);
+  });
 });
