@@ -31,6 +31,8 @@ export interface PyprojectContent {
   readonly extras: Map<string, RootDependency[]>;
   /** By normalized group name, `{include-group}` expanded. */
   readonly groups: Map<string, RootDependency[]>;
+  /** The Python versions the project supports, as clause lists (any of them), with where it says so. */
+  readonly requiresPython?: { readonly alternatives: string[][]; readonly text: string; readonly at: string };
 }
 
 const DIRECT = 'a dependency from the package index; direct references (url, git, path) bypass the index and the hashes (publish the package, or copy it with `sources` and installProject)';
@@ -137,7 +139,19 @@ export class PyprojectReader {
       }
     }
     if (this.problems.count > before) return undefined;
-    return { name, flavor: usePoetry ? 'poetry' : 'pep621', main, extras, groups };
+    let requiresPython: PyprojectContent['requiresPython'];
+    const declared = usePoetry ? (poetry!.dependencies as Table).python : project?.['requires-python'];
+    if (typeof declared === 'string') {
+      const at = this.at(usePoetry ? 'python' : 'requires-python', usePoetry ? '[tool.poetry.dependencies]' : '[project]');
+      try {
+        requiresPython = { alternatives: usePoetry ? poetryConstraint(declared) : [parseSpecifier(declared)], text: declared, at };
+      } catch (e) {
+        if (!(e instanceof RequirementSyntaxError)) throw e;
+        this.problems.add(`${at} has an invalid python version range (${e.message})`, declared, 'a version specifier such as ">=3.10"');
+        return undefined;
+      }
+    }
+    return { name, flavor: usePoetry ? 'poetry' : 'pep621', main, extras, groups, requiresPython };
   }
 
   private expandGroup(table: Table, group: string, stack: string[]): RootDependency[] {

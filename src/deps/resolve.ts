@@ -287,6 +287,12 @@ class Resolver {
     if (!doc) return;
     const project = new PyprojectReader(this.problems, path, text, this.target).read(doc);
     if (!project) return;
+    const python = project.requiresPython;
+    if (python && !python.alternatives.some((alt) => satisfiesClauses(this.target.pythonVersion, alt))) {
+      this.problems.add(`${python.at} does not admit the image's python ${this.target.pythonVersion}`, python.text,
+        'a python version of the service that the project supports (change pythonVersion, or the project\'s requires-python)');
+      return;
+    }
     const roots = this.roots(project, options);
     if (!roots) return;
     const lock = this.findLock(path, options);

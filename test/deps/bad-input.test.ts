@@ -144,6 +144,10 @@ const CASES: Array<[string, () => unknown, string]> = [
     '[vision/api] dependencies.lockFile does not exist: got "locks/uv.lock"; expected a lock file of the project (paths are relative to the project root)'],
   ['a lock file kind that does not exist', py({ 'pyproject.toml': PYPROJECT }, { lockFileKind: 'pdm' as never }),
     '[vision/api] lockFileKind: got "pdm"; expected one of: "uv", "poetry", "pylock", "pip-compile"'],
+  ['a project that does not support the image\'s python', py({ 'pyproject.toml': '[project]\nname = "demo"\nrequires-python = ">=3.12"\ndependencies = []\n' }),
+    '[vision/api] pyproject.toml:3 does not admit the image\'s python 3.11.9: got ">=3.12"; expected a python version of the service that the project supports (change pythonVersion, or the project\'s requires-python)'],
+  ['a poetry project that does not support the image\'s python', py({ 'pyproject.toml': '[tool.poetry]\nname = "demo"\n\n[tool.poetry.dependencies]\npython = "~3.12"\n' }),
+    '[vision/api] pyproject.toml:5 does not admit the image\'s python 3.11.9: got "~3.12"; expected a python version of the service that the project supports (change pythonVersion, or the project\'s requires-python)'],
   // ------------------------------------------------------------ locks
   ['malformed toml in a lock', py({ 'pyproject.toml': PYPROJECT, 'uv.lock': 'version = 1\n[[package]\nname = "x"\n' }),
     '[vision/api] uv.lock:2:11 is not valid toml (expected end of table array declaration): got "[[package]"; expected a toml document (https://toml.io/en/v1.0.0)'],
