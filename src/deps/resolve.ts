@@ -1,4 +1,6 @@
-import { existsSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'fs';
+import { join } from 'path';
 import * as pep440 from '@renovatebot/pep440';
 import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../internal/pep508-marker';
 import { checkShape, oneOf, Problems } from '../internal/problems';
@@ -26,6 +28,12 @@ export interface ResolveContext {
   readonly glibcVersion?: string;
   /** The prop name the dependencies were given as, for messages. Default `dependencies`. */
   readonly field?: string;
+  /**
+   * A directory for resolved results (e.g. `node_modules/.cache/projen-ml-docker`): a result
+   * is reused while every file it read has the same content and every lock name it probed
+   * is still absent, so a re-synth does not parse an unchanged lock again. Default: no cache.
+   */
+  readonly cacheDir?: string;
 }
 
 /** One installed package of a tier. */
@@ -587,6 +595,20 @@ class Resolver {
   }
 }
 
+/** Bump when the result's shape or meaning changes: older cache entries are then ignored. */
+const CACHE_FORMAT = 1;
+
+/** What a cached result depends on beyond the options: the content and location of each file read, the absence of each probed one. */
+function fingerprint(root: string, result: ResolvedDependencies): string {
+  const hash = createHash('sha256');
+  for (const file of result.inputs) {
+    const full = join(root, file);
+    hash.update(`${file}\0${realpathSync(full)}\0`).update(readFileSync(full)).update('\0');
+  }
+  for (const file of result.probed) hash.update(`${file}\0${existsSync(join(root, file))}\0`);
+  return hash.digest('hex');
+}
+
 /**
  * Resolves dependencies for one image: reads the files (never the network), checks them,
  * and returns each tier's requirement-file lines. Throws `MlDockerValidationError` with
@@ -598,6 +620,25 @@ export function resolveDependencies(deps: Dependencies, ctx: ResolveContext): Re
     problems.add('project root does not exist', ctx.projectRoot, 'an existing directory');
     problems.throwIfAny();
   }
-  return new Resolver(ctx).run(deps);
+  const spec = deps instanceof Dependencies ? deps._spec : undefined;
+  if (ctx.cacheDir === undefined || spec === undefined) return new Resolver(ctx).run(deps);
+  const { cacheDir, ...rest } = ctx;
+  const key = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, spec, ctx: { ...rest, projectRoot: realpathSync(ctx.projectRoot) } })).digest('hex');
+  const entryFile = join(cacheDir, `deps-${key.slice(0, 40)}.json`);
+  try {
+    const entry = JSON.parse(readFileSync(entryFile, 'utf-8')) as { fingerprint: string; result: ResolvedDependencies };
+    if (entry.fingerprint === fingerprint(ctx.projectRoot, entry.result)) return entry.result;
+  } catch {
+    // no entry, an unreadable one, or a file it lists is gone: resolve again
+  }
+  const result = new Resolver(ctx).run(deps);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${entryFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ fingerprint: fingerprint(ctx.projectRoot, result), result }));
+    renameSync(tmp, entryFile);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+  return result;
 }
-
