@@ -28,8 +28,7 @@
  *   against the service's torchVersion/cudaVersion and install them from PyTorch's index.
  * - `packages`: the same tier content, structured (name, version, hashes, where from).
  */
-export {
-  Dependencies, DependencySpec, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions,
-  PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
-} from './dependencies';
-export { resolveDependencies, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';
+export { Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+export type { DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
+export { resolveDependencies } from './resolve';
+export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';
