@@ -4,6 +4,7 @@ import { join } from 'path';
 import * as pep440 from '@renovatebot/pep440';
 import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../internal/pep508-marker';
 import { checkShape, oneOf, Problems } from '../internal/problems';
+import { z } from '../internal/shape';
 import { RequirementTier, TORCH_PACKAGES } from '../requirements';
 import { Dependencies, DependencySpec, LockFileKind, PYPROJECT_SHAPE, PyprojectDependenciesOptions, REQUIREMENTS_FILES_SHAPE, RequirementsFilesOptions } from './dependencies';
 import { ProjectFiles } from './files';
@@ -141,10 +142,13 @@ class Resolver {
     const spec = (deps as unknown as { _spec?: DependencySpec })?._spec;
     if (!(deps instanceof Dependencies) || !spec) {
       this.problems.add(`${this.field} has the wrong type`, deps, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
-    } else if (spec.kind === 'requirements-files') {
-      if (checkShape(this.problems, REQUIREMENTS_FILES_SHAPE, spec.options)) this.fromRequirementFiles(spec.options);
-    } else if (checkShape(this.problems, PYPROJECT_SHAPE, spec.options)) {
-      this.fromPyproject(spec.options);
+    } else {
+      // checked under the prop's name, so that problems read "dependencies.core[0] ..."
+      const shape = spec.kind === 'requirements-files' ? REQUIREMENTS_FILES_SHAPE : PYPROJECT_SHAPE;
+      if (checkShape(this.problems, z.strictObject({ [this.field]: shape }), { [this.field]: spec.options })) {
+        if (spec.kind === 'requirements-files') this.fromRequirementFiles(spec.options);
+        else this.fromPyproject(spec.options);
+      }
     }
     this.problems.throwIfAny();
     return this.result();

@@ -7,8 +7,9 @@ import { createHash } from 'crypto';
 import { symlinkSync } from 'fs';
 import { join } from 'path';
 import { problemsOf, projectWith, resolveIn } from './support';
-import { Dependencies, PyprojectDependenciesOptions } from '../../src/deps';
+import { Dependencies, PyprojectDependenciesOptions, resolveDependencies } from '../../src/deps';
 
+const CTX = { projectRoot: projectWith({}), pythonVersion: '3.11.9', platform: 'linux/amd64' as const, path: 'vision/api' };
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const H = (s: string): string => `--hash=sha256:${sha(s)}`;
 
@@ -114,9 +115,11 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a constraint the locked pin breaks', req({ 'r.txt': `-c c.txt\nnumpy==2.1.3 ${H('n')}\n`, 'c.txt': 'numpy<2\n' }, { core: ['r.txt'] }),
     '[vision/api] c.txt:1 constrains numpy to another version than the pin of r.txt:2: got "numpy<2"; expected a constraint that admits numpy==2.1.3'],
   ['options of the wrong type', () => resolveIn(projectWith({}), Dependencies.fromRequirementsFiles({ core: 'requirements.txt' as unknown as string[] })),
-    '[vision/api] core has the wrong type: got "requirements.txt"; expected a list'],
+    '[vision/api] dependencies.core has the wrong type: got "requirements.txt"; expected a list'],
   ['a misspelt option', () => resolveIn(projectWith({}), Dependencies.fromPyproject({ lockfile: 'uv.lock' } as PyprojectDependenciesOptions)),
-    '[vision/api] unknown property "lockfile": got "uv.lock"; expected did you mean "lockFile"? known: path, lockFile, lockFileKind, projectTier, mlPackages, mlExtras, coreExtras, devExtras, mlGroups, coreGroups, devGroups, strictPins'],
+    '[vision/api] unknown property "dependencies.lockfile": got "uv.lock"; expected did you mean "lockFile"? known: path, lockFile, lockFileKind, projectTier, mlPackages, mlExtras, coreExtras, devExtras, mlGroups, coreGroups, devGroups, strictPins'],
+  ['dependencies that are not built with Dependencies', () => resolveDependencies({ ml: ['r.txt'] } as unknown as Dependencies, CTX),
+    '[vision/api] dependencies has the wrong type: got {"ml":["r.txt"]}; expected Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)'],
   // ------------------------------------------------------------ pyproject.toml
   ['a missing pyproject.toml', py({}),
     '[vision/api] dependencies.path does not exist: got "pyproject.toml"; expected a file of the project (paths are relative to the project root)'],
@@ -143,7 +146,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a missing lock file', py({ 'pyproject.toml': PYPROJECT }, { lockFile: 'locks/uv.lock' }),
     '[vision/api] dependencies.lockFile does not exist: got "locks/uv.lock"; expected a lock file of the project (paths are relative to the project root)'],
   ['a lock file kind that does not exist', py({ 'pyproject.toml': PYPROJECT }, { lockFileKind: 'pdm' as never }),
-    '[vision/api] lockFileKind: got "pdm"; expected one of: "uv", "poetry", "pylock", "pip-compile"'],
+    '[vision/api] dependencies.lockFileKind: got "pdm"; expected one of: "uv", "poetry", "pylock", "pip-compile"'],
   ['a project that does not support the image\'s python', py({ 'pyproject.toml': '[project]\nname = "demo"\nrequires-python = ">=3.12"\ndependencies = []\n' }),
     '[vision/api] pyproject.toml:3 does not admit the image\'s python 3.11.9: got ">=3.12"; expected a python version of the service that the project supports (change pythonVersion, or the project\'s requires-python)'],
   ['a poetry project that does not support the image\'s python', py({ 'pyproject.toml': '[tool.poetry]\nname = "demo"\n\n[tool.poetry.dependencies]\npython = "~3.12"\n' }),
@@ -155,6 +158,8 @@ const CASES: Array<[string, () => unknown, string]> = [
     '[vision/api] uv.lock is out of date: numpy (pyproject.toml:7) is not in it: got "numpy>=2"; expected a lock that has every dependency of the pyproject.toml (run uv lock)'],
   ['a lock with a version outside the declared range', uv(swap('fastapi', { version: '1.2.0' })),
     '[vision/api] uv.lock is out of date: it locks fastapi 1.2.0, outside what pyproject.toml:6 allows: got "fastapi>=0.110,<1.0"; expected a lock within the declared range (run uv lock)'],
+  ['a lock without an extra the project asks for', uv(GOOD, {}, PYPROJECT.replace('"fastapi>=0.110,<1.0"', '"fastapi[standard]>=0.110,<1.0"')),
+    '[vision/api] uv.lock is out of date: fastapi has no extra "standard": got "standard"; expected a lock made with the extras the project asks for (run uv lock)'],
   ['a lock without hashes', uv(swap('starlette', { hash: false })),
     '[vision/api] uv.lock has no sha256 hash for starlette 0.41.3: got "starlette-0.41.3.tar.gz, starlette-0.41.3-py3-none-any.whl"; expected a lock with a sha256 hash for every file (run uv lock)'],
   ['a package with no file for the platform', uv(swap('numpy', { sdist: false, wheels: ['numpy-2.1.3-cp311-cp311-win_amd64.whl', 'numpy-2.1.3-cp311-cp311-musllinux_1_2_x86_64.whl', 'numpy-2.1.3-cp312-cp312-manylinux_2_17_x86_64.whl'] })),
