@@ -27,8 +27,13 @@
  *   `local` (`cu124`, `cpu`, or undefined) and each package's pin and hashes: check them
  *   against the service's torchVersion/cudaVersion and install them from PyTorch's index.
  * - `packages`: the same tier content, structured (name, version, hashes, where from).
+ *
+ * An image built for several platforms (`platforms` with linux/amd64 and linux/arm64) calls
+ * `resolveForPlatforms(deps, ctx, platforms)` instead: one set of tier files for all, with
+ * the hashes of every platform's files and a `platform_machine` marker on what only some
+ * platforms install.
  */
 export { Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
 export type { DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
-export { resolveDependencies } from './resolve';
+export { resolveDependencies, resolveForPlatforms } from './resolve';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';

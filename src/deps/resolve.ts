@@ -50,6 +50,11 @@ export interface ResolvedPackage {
   readonly hashes: string[];
   /** Where it comes from: `requirements.txt:4`, or the lock file. */
   readonly from: string;
+  /**
+   * Set by `resolveForPlatforms` when the package is only for some of the platforms:
+   * `platform_machine == "x86_64"`. Written after the requirement, before the hashes.
+   */
+  readonly marker?: string;
 }
 
 /** The torch packages of the dependencies, kept out of the tiers. */
@@ -97,10 +102,17 @@ function lockKindOf(path: string): LockFileKind {
   return LockFileKind.PIP_COMPILE;
 }
 
-/** Lines of one locked package: `name==version \` then one `--hash` per line. */
-function lockedLines(name: string, version: string, hashes: string[]): string[] {
-  if (hashes.length === 0) return [`${name}==${version}`];
-  return [`${name}==${version} \\`, ...hashes.map((h, i) => `    --hash=sha256:${h}${i < hashes.length - 1 ? ' \\' : ''}`)];
+/** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
+function packageLines(p: ResolvedPackage): string[] {
+  const first = p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement;
+  if (p.hashes.length === 0) return [first];
+  return [`${first} \\`, ...p.hashes.map((h, i) => `    --hash=sha256:${h}${i < p.hashes.length - 1 ? ' \\' : ''}`)];
+}
+
+function byKey(a: ResolvedPackage, b: ResolvedPackage): number {
+  const x = `${a.key}\0${a.requirement}\0${a.marker ?? ''}`;
+  const y = `${b.key}\0${b.requirement}\0${b.marker ?? ''}`;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 class Resolver {
@@ -157,10 +169,8 @@ class Resolver {
   private result(): ResolvedDependencies {
     const tiers = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
     for (const tier of TIER_NAMES) {
-      this.packages[tier].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.requirement < b.requirement ? -1 : 1));
-      for (const p of this.packages[tier]) {
-        tiers[tier].push(...(this.locked ? lockedLines(p.name, p.version!, p.hashes) : [p.requirement]));
-      }
+      this.packages[tier].sort(byKey);
+      tiers[tier] = this.packages[tier].flatMap(packageLines);
     }
     let torch: ResolvedTorch | undefined;
     if (this.torch.length) {
@@ -645,4 +655,47 @@ export function resolveDependencies(deps: Dependencies, ctx: ResolveContext): Re
     // a cache that cannot be written only costs time
   }
   return result;
+}
+
+const MACHINES: Readonly<Record<string, string>> = { 'linux/amd64': 'x86_64', 'linux/arm64': 'aarch64' };
+
+/**
+ * Resolves for an image built for several platforms (`linux/amd64` and `linux/arm64`): one
+ * set of tier files valid on each. A package every platform installs keeps no marker and
+ * gets the hashes of the files of all of them; a package (or version) only some install gets
+ * a `platform_machine` marker, so pip skips it elsewhere.
+ */
+export function resolveForPlatforms(deps: Dependencies, ctx: ResolveContext, platforms: ReadonlyArray<ResolveContext['platform']>): ResolvedDependencies {
+  const list = [...new Set(platforms)];
+  if (list.length === 0) return resolveDependencies(deps, ctx);
+  const results = list.map((platform) => resolveDependencies(deps, { ...ctx, platform }));
+  if (results.length === 1) return results[0];
+  const markerFor = (which: number[]): string | undefined => (which.length === list.length ? undefined
+    : which.map((i) => `platform_machine == "${MACHINES[list[i]]}"`).join(' or '));
+  const merge = (get: (r: ResolvedDependencies) => ResolvedPackage[]): ResolvedPackage[] => {
+    const seen = new Map<string, { pkg: ResolvedPackage; hashes: Set<string>; which: number[] }>();
+    results.forEach((r, i) => {
+      for (const pkg of get(r)) {
+        const id = `${pkg.key}\0${pkg.requirement}`;
+        const entry = seen.get(id) ?? { pkg, hashes: new Set<string>(), which: [] };
+        pkg.hashes.forEach((h) => entry.hashes.add(h));
+        entry.which.push(i);
+        seen.set(id, entry);
+      }
+    });
+    return [...seen.values()].map(({ pkg, hashes, which }) => ({ ...pkg, hashes: [...hashes].sort(), marker: markerFor(which) })).sort(byKey);
+  };
+  const packages = { ml: merge((r) => r.packages.ml), core: merge((r) => r.packages.core), dev: merge((r) => r.packages.dev) };
+  const first = results[0];
+  const torchPackages = merge((r) => r.torch?.packages ?? []);
+  return {
+    ...first,
+    packages,
+    tiers: { ml: packages.ml.flatMap(packageLines), core: packages.core.flatMap(packageLines), dev: packages.dev.flatMap(packageLines) },
+    constraints: [...new Set(results.flatMap((r) => r.constraints))].sort(),
+    warnings: [...new Set(results.flatMap((r) => r.warnings))],
+    inputs: [...new Set(results.flatMap((r) => r.inputs))].sort(),
+    probed: [...new Set(results.flatMap((r) => r.probed))],
+    torch: first.torch ? { ...first.torch, packages: torchPackages } : undefined,
+  };
 }

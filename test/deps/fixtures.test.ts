@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { copyOf, PATH, resolveIn } from './support';
-import { Dependencies, LockFileKind } from '../../src/deps';
+import { Dependencies, LockFileKind, resolveForPlatforms } from '../../src/deps';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const sha = (name: string): string => createHash('sha256').update(name).digest('hex');
@@ -138,5 +138,39 @@ describe('torch in a lock', () => {
     writeFileSync(join(root, 'uv.lock'), lock('cu124', 'cpu'));
     expect(() => resolveIn(root, Dependencies.fromPyproject({ lockFile: 'uv.lock' })))
       .toThrow('[vision/api] uv.lock pins torchvision 0.20.1+cpu for another variant than torch 2.5.1+cu124: got "0.20.1+cpu"; expected the same local label (+cu124) on torch, torchvision and torchaudio');
+  });
+});
+
+describe('one set of tier files for several platforms', () => {
+  const ctx = (root: string) => ({ projectRoot: root, pythonVersion: '3.11.9', platform: 'linux/amd64' as const, path: PATH });
+
+  test('a lock: the files of both architectures hashed, nothing marked when both install the same', () => {
+    const root = join(FIXTURES, 'pylock');
+    const r = resolveForPlatforms(Dependencies.fromPyproject(), ctx(root), ['linux/amd64', 'linux/arm64']);
+    expect(r.packages.core.find((p) => p.key === 'numpy')).toEqual(expect.objectContaining({
+      marker: undefined,
+      hashes: [
+        sha('numpy-2.2.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'),
+        sha('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl'),
+        sha('numpy-2.2.3.tar.gz'),
+      ].sort(),
+    }));
+    expect(r.packages.core.map((p) => p.key)).toEqual(['attrs', 'cattrs', 'numpy']);
+  });
+
+  test('what only one platform installs gets its platform_machine marker', () => {
+    const root = copyOf(join(FIXTURES, 'requirements-plain'));
+    writeFileSync(join(root, 'requirements', 'ml.txt'), [
+      `numpy==2.1.3 --hash=sha256:${sha('numpy-x86')} --hash=sha256:${sha('numpy-arm')}`,
+      `nvidia-nccl-cu12==2.21.5 ; platform_machine == "x86_64" --hash=sha256:${sha('nccl')}`,
+      '',
+    ].join('\n'));
+    const r = resolveForPlatforms(Dependencies.fromRequirementsFiles({ ml: ['requirements/ml.txt'] }), ctx(root), ['linux/amd64', 'linux/arm64']);
+    expect(r.tiers.ml).toEqual([
+      'numpy==2.1.3 \\',
+      ...[sha('numpy-x86'), sha('numpy-arm')].sort().map((h, i) => `    --hash=sha256:${h}${i === 0 ? ' \\' : ''}`),
+      'nvidia-nccl-cu12==2.21.5 ; platform_machine == "x86_64" \\',
+      `    --hash=sha256:${sha('nccl')}`,
+    ]);
   });
 });
