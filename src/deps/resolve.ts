@@ -471,11 +471,11 @@ class Resolver {
   private fromCompiledLock(lockPath: string, roots: Record<TierName, RootDependency[]>, options: PyprojectDependenciesOptions): void {
     const content = new RequirementFileReader(this.files, this.problems).read(`${this.field}.lockFile`, lockPath);
     const lines = content.requirements.filter((r) => this.fileLineApplies(r));
-    const byKey = new Map(lines.map((r) => [r.req.key, r]));
+    const lineOf = new Map(lines.map((r) => [r.req.key, r]));
     const tierOf = new Map<string, TierName>();
     for (const tier of TIER_NAMES) {
       for (const dep of roots[tier]) {
-        const line = byKey.get(dep.key);
+        const line = lineOf.get(dep.key);
         if (!this.checkRoot(lockPath, dep, line ? exactPin(line.req) ?? '' : undefined, this.toolFor(LockFileKind.PIP_COMPILE))) continue;
         if (!tierOf.has(dep.key)) tierOf.set(dep.key, tier);
       }
