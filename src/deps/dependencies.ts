@@ -43,6 +43,14 @@ export interface RequirementsFilesOptions {
    * @default false
    */
   readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`, `name @ git+https://...`) instead of
+   * refusing them. Each is installed from its URL, not from the index, and reported as one
+   * warning; with a lock, only archives with a sha256 hash are accepted (pip cannot
+   * hash-check a VCS checkout).
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
 }
 
 /** Where the dependencies of a pyproject.toml go, for `Dependencies.fromPyproject`. */
@@ -113,6 +121,14 @@ export interface PyprojectDependenciesOptions {
    * @default false
    */
   readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`, `name @ git+https://...`) instead of
+   * refusing them. Each is installed from its URL, not from the index, and reported as one
+   * warning; with a lock, only archives with a sha256 hash are accepted (pip cannot
+   * hash-check a VCS checkout).
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
 }
 
 /** @internal The options as given, with the factory that took them. */
@@ -161,6 +177,7 @@ export const REQUIREMENTS_FILES_SHAPE = z.strictObject({
   core: names(),
   dev: names(),
   strictPins: z.boolean().optional(),
+  allowDirectReferences: z.boolean().optional(),
 });
 
 /** The shape of `PyprojectDependenciesOptions`. */
@@ -177,4 +194,5 @@ export const PYPROJECT_SHAPE = z.strictObject({
   coreGroups: names(),
   devGroups: names(),
   strictPins: z.boolean().optional(),
+  allowDirectReferences: z.boolean().optional(),
 });

@@ -35,6 +35,8 @@ export interface LockPackage {
   readonly requiresPython?: string;
   /** Why the package cannot be installed from an index (a git, url, path or directory source). */
   readonly direct?: string;
+  /** The archive url of a package locked from one (uv's `source = { url = ... }`). */
+  readonly directUrl?: string;
   /** The project itself (uv's editable or virtual root). */
   readonly isProject?: boolean;
 }
@@ -132,6 +134,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
           extraDeps,
           marker: forks.length ? this.marker(forks.map((m) => `(${m})`).join(' or '), where) : undefined,
           direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined,
+          directUrl: typeof source.url === 'string' && /^https:\/\//.test(source.url) ? source.url : undefined,
           isProject,
         });
       }

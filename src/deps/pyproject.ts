@@ -15,6 +15,8 @@ export interface RootDependency {
    * `[[]]` when any version is allowed.
    */
   readonly alternatives: string[][];
+  /** The url of a direct reference (`name @ url`), accepted with allowDirectReferences. */
+  readonly url?: string;
   /** Where it is declared: `pyproject.toml:12`. */
   readonly at: string;
   /** As declared, for messages. */
@@ -35,7 +37,7 @@ export interface PyprojectContent {
   readonly requiresPython?: { readonly alternatives: string[][]; readonly text: string; readonly at: string };
 }
 
-const DIRECT = 'a dependency from the package index; direct references (url, git, path) bypass the index and the hashes (publish the package, or copy it with `sources` and installProject)';
+const DIRECT = 'a dependency from the package index; direct references (url, git, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences)';
 
 /**
  * Poetry's version constraints as PEP 440 clause lists, one list per `||` alternative:
@@ -88,7 +90,7 @@ function markerApplies(marker: MarkerNode | undefined, target: Target): boolean 
  */
 export class PyprojectReader {
   constructor(private readonly problems: Problems, private readonly file: string, private readonly text: string,
-    private readonly target: Target) {}
+    private readonly target: Target, private readonly allowDirect = false) {}
 
   public read(doc: Table): PyprojectContent | undefined {
     const before = this.problems.count;
@@ -199,12 +201,12 @@ export class PyprojectReader {
       const at = this.at(item, header);
       try {
         const req = parseRequirementText(item);
-        if (req.url !== undefined) {
-          this.problems.add(`${at} is a direct reference`, item, DIRECT);
+        if (req.url !== undefined && !(this.allowDirect && /^(git\+)?https:\/\//.test(req.url))) {
+          this.problems.add(`${at} is a direct reference`, item, this.allowDirect ? 'a dependency from the package index, or a named https reference' : DIRECT);
           continue;
         }
         if (!markerApplies(req.marker, this.target)) continue;
-        out.push({ name: req.name, key: req.key, extras: req.extras, alternatives: [req.clauses], at, text: item });
+        out.push({ name: req.name, key: req.key, extras: req.extras, alternatives: [req.clauses], url: req.url, at, text: item });
       } catch (e) {
         if (!(e instanceof RequirementSyntaxError) && !(e instanceof MarkerEvaluationError)) throw e;
         this.problems.add(`${at} is not a pep 508 requirement (${e.message})`, item, 'a requirement such as \'numpy>=1.26,<3; python_version >= "3.10"\'');

@@ -120,5 +120,6 @@ export function satisfiesClauses(version: string, clauses: readonly string[]): b
 export function requirementLine(req: Requirement): string {
   const extras = req.extras.length ? `[${req.extras.join(',')}]` : '';
   const marker = req.markerText !== undefined ? `; ${req.markerText}` : '';
+  if (req.url !== undefined) return `${req.name}${extras} @ ${req.url}${marker ? ` ${marker}` : ''}`;
   return `${req.name}${extras}${req.clauses.join(',')}${marker}`;
 }

@@ -25,7 +25,8 @@ export interface RequirementFileContent {
 const COMMENT = /(^|\s+)#.*$/;
 const SOURCE_OPTIONS = ['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links', '--trusted-host'];
 const SUGGEST_INDEX = 'no index options in requirement files: indexes are build args (pip.conf or PIP_INDEX_URL at build), the files list packages only';
-const SUGGEST_DIRECT = 'a requirement from the package index such as "name==1.2.3"; direct references bypass the index and the hashes (publish the package to an index, or install it from `sources` with installProject)';
+const SUGGEST_DIRECT = 'a requirement from the package index such as "name==1.2.3"; direct references bypass the index and the hashes (publish the package to an index, install it from `sources` with installProject, or set allowDirectReferences)';
+const SUGGEST_NAMED = 'a requirement from the package index such as "name==1.2.3", or with allowDirectReferences a named https reference such as "name @ https://host/name-1.0.tar.gz"';
 
 /** pip's `join_lines`: a trailing backslash joins the next line, unless the line is a comment. */
 function logicalLines(text: string): Array<{ line: number; text: string }> {
@@ -94,7 +95,7 @@ function optionPairs(words: string[]): Array<{ name: string; value?: string }> {
 export class RequirementFileReader {
   private readonly visiting: string[] = [];
 
-  constructor(private readonly files: ProjectFiles, private readonly problems: Problems) {}
+  constructor(private readonly files: ProjectFiles, private readonly problems: Problems, private readonly allowDirect = false) {}
 
   /** Reads one file given in the props (`field` names the prop) and its includes. */
   public read(field: string, path: string): RequirementFileContent {
@@ -154,7 +155,7 @@ export class RequirementFileReader {
     }
     const looksLikePath = /^(\.{0,2}\/|file:|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.test(args) || /^[^@]*\.(whl|tar\.gz|zip)$/.test(args);
     if (looksLikePath) {
-      this.fail(file, line, 'is a url or a local path, not a requirement', text, SUGGEST_DIRECT);
+      this.fail(file, line, 'is a url or a local path, not a requirement', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
       return;
     }
     let req: Requirement;
@@ -166,8 +167,8 @@ export class RequirementFileReader {
         'a pep 508 requirement such as \'numpy>=1.26,<3; python_version >= "3.10"\'');
       return;
     }
-    if (req.url !== undefined) {
-      this.fail(file, line, 'is a direct reference', text, SUGGEST_DIRECT);
+    if (req.url !== undefined && !(this.allowDirect && /^(git\+)?https:\/\//.test(req.url))) {
+      this.fail(file, line, 'is a direct reference', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
       return;
     }
     const entry: FileRequirement = { req, hashes, file, line, text: args };
@@ -186,7 +187,7 @@ export class RequirementFileReader {
       return;
     }
     if (name === '-e' || name === '--editable') {
-      this.fail(file, line, 'is an editable install', text, SUGGEST_DIRECT);
+      this.fail(file, line, 'is an editable install', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
       return;
     }
     if (name === '--require-hashes') return; // locked files are always installed with it

@@ -133,6 +133,7 @@ class Resolver {
     ml: { extras: [], groups: [] }, core: { extras: [], groups: [] }, dev: { extras: [], groups: [] },
   };
   private projectTier: TierName = 'core';
+  private allowDirect = false;
   private lockFile?: string;
   private lockKind?: LockFileKind;
 
@@ -214,7 +215,7 @@ class Resolver {
   // ---------------------------------------------------------------- requirement files
 
   private fromRequirementFiles(options: RequirementsFilesOptions): void {
-    const reader = new RequirementFileReader(this.files, this.problems);
+    const reader = new RequirementFileReader(this.files, this.problems, options.allowDirectReferences === true);
     const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
     const constraints: FileRequirement[] = [];
     for (const tier of TIER_NAMES) {
@@ -264,6 +265,10 @@ class Resolver {
 
   private addFileRequirement(tier: TierName, r: FileRequirement, seen: Map<string, { tier: TierName; pkg: ResolvedPackage }>, strict: boolean): void {
     const at = `${r.file}:${r.line}`;
+    if (r.req.url !== undefined) {
+      this.addDirect(tier, r.req, r.hashes, at, r.text);
+      return;
+    }
     const pin = exactPin(r.req);
     if (this.locked && r.hashes.length > 0 && pin === undefined) {
       this.problems.add(`${at} has hashes but is not pinned with ==`, r.text, 'an exact "name==version" pin beside --hash options (pip refuses anything else in hash-checking mode)');
@@ -293,6 +298,22 @@ class Resolver {
     this.place(tier, pkg);
   }
 
+  /** A direct reference the options allow: a warning; with a lock, an archive with its hashes only. */
+  private addDirect(tier: TierName, req: Requirement, hashes: string[], at: string, text: string): void {
+    const url = req.url!;
+    if (this.locked && /^[a-z]+\+/.test(url)) {
+      this.problems.add(`${at} is a vcs reference, which pip cannot hash-check`, text, 'an archive url with --hash=sha256:... (or a package from the index)');
+      return;
+    }
+    if (this.locked && hashes.length === 0) {
+      this.problems.add(`${at} has no --hash`, text, 'a --hash=sha256:... for the archive of a direct reference in a locked install');
+      return;
+    }
+    this.warnings.push(`[${this.ctx.path}] ${at}: ${req.name} is installed from ${url}, not from the index (allowDirectReferences)`);
+    const requirement = requirementLine({ ...req, markerText: undefined, extras: this.locked ? [] : req.extras });
+    this.place(tier, { name: req.name, key: req.key, requirement, hashes: [...new Set(hashes)].sort(), from: at });
+  }
+
   private place(tier: TierName, pkg: ResolvedPackage): void {
     if (TORCH_PACKAGES.includes(pkg.key)) this.torch.push(pkg);
     else this.packages[tier].push(pkg);
@@ -301,13 +322,14 @@ class Resolver {
   // ---------------------------------------------------------------- pyproject and locks
 
   private fromPyproject(options: PyprojectDependenciesOptions): void {
+    this.allowDirect = options.allowDirectReferences === true;
     const path = this.files.checkPath(`${this.field}.path`, options.path ?? 'pyproject.toml');
     if (path === undefined) return;
     const text = this.files.read(`${this.field}.path`, path);
     if (text === undefined) return;
     const doc = parseToml(this.problems, path, text);
     if (!doc) return;
-    const project = new PyprojectReader(this.problems, path, text, this.target).read(doc);
+    const project = new PyprojectReader(this.problems, path, text, this.target, options.allowDirectReferences === true).read(doc);
     if (!project) return;
     const python = project.requiresPython;
     if (python && !python.alternatives.some((alt) => satisfiesClauses(this.target.pythonVersion, alt))) {
@@ -425,7 +447,11 @@ class Resolver {
           continue;
         }
         const clauses = dep.alternatives[0];
-        const req: Requirement = { name: dep.name, key: dep.key, extras: dep.extras, clauses };
+        const req: Requirement = { name: dep.name, key: dep.key, extras: dep.extras, clauses, url: dep.url };
+        if (req.url !== undefined) {
+          this.addDirect(tier, req, [], dep.at, dep.text);
+          continue;
+        }
         const pin = exactPin(req);
         const line = requirementLine(req);
         if (pin === undefined) {
@@ -469,7 +495,7 @@ class Resolver {
 
   /** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */
   private fromCompiledLock(lockPath: string, roots: Record<TierName, RootDependency[]>, options: PyprojectDependenciesOptions): void {
-    const content = new RequirementFileReader(this.files, this.problems).read(`${this.field}.lockFile`, lockPath);
+    const content = new RequirementFileReader(this.files, this.problems, options.allowDirectReferences === true).read(`${this.field}.lockFile`, lockPath);
     const lines = content.requirements.filter((r) => this.fileLineApplies(r));
     const lineOf = new Map(lines.map((r) => [r.req.key, r]));
     const tierOf = new Map<string, TierName>();
@@ -579,11 +605,27 @@ class Resolver {
     for (const { tier, pkg } of [...assigned.values()]) this.lockedPackage(lockPath, tier, pkg, tool);
   }
 
+  /** A package a lock takes from an archive url (uv's `source = { url }`), allowed by the options: installed from it, hash-checked. */
+  private lockedDirect(lockPath: string, tier: TierName, pkg: LockPackage): void {
+    const hashes = [...new Set(pkg.artifacts.map((a) => a.sha256).filter((h): h is string => h !== undefined))].sort();
+    if (hashes.length === 0) {
+      this.problems.add(`${lockPath} has no sha256 hash for ${pkg.name} from ${pkg.directUrl}`, pkg.direct, 'a lock with the hash of the archive');
+      return;
+    }
+    this.warnings.push(`[${this.ctx.path}] ${lockPath}: ${pkg.name} is installed from ${pkg.directUrl}, not from the index (allowDirectReferences)`);
+    this.place(tier, { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name} @ ${pkg.directUrl}`, hashes, from: lockPath });
+  }
+
   private lockedPackage(lockPath: string, tier: TierName, pkg: LockPackage, tool: string): void {
     if (pkg.isProject) return;
+    if (pkg.direct && this.allowDirect && pkg.directUrl) {
+      this.lockedDirect(lockPath, tier, pkg);
+      return;
+    }
     if (pkg.direct) {
-      this.problems.add(`${lockPath} installs ${pkg.name} from a direct reference`, pkg.direct,
-        'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, or copy it with `sources` and installProject)');
+      this.problems.add(`${lockPath} installs ${pkg.name} from a direct reference`, pkg.direct, this.allowDirect
+        ? 'packages from an index or from an https archive with a hash (pip cannot hash-check a git checkout or a local path)'
+        : 'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences for https archives)');
       return;
     }
     const applicable = pkg.artifacts.filter((a) => {

@@ -194,3 +194,50 @@ describe('a uv.lock that forks a package by python version', () => {
     expect(resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: python }).packages.core.map((p) => p.version)).toEqual([version]);
   });
 });
+
+describe('direct references with allowDirectReferences', () => {
+  test('requirement files: named https and git references pass through, each one warning', () => {
+    const root = projectWith({ 'r.txt': 'numpy==2.1.3\nmylib[cli] @ https://example.invalid/mylib-1.0.tar.gz ; python_version >= "3.8"\ntool @ git+https://example.invalid/org/tool.git@v2\n' });
+    const r = resolveIn(root, Dependencies.fromRequirementsFiles({ core: ['r.txt'], allowDirectReferences: true }));
+    expect(r.tiers.core).toEqual(['mylib[cli] @ https://example.invalid/mylib-1.0.tar.gz', 'numpy==2.1.3', 'tool @ git+https://example.invalid/org/tool.git@v2']);
+    expect(r.warnings).toEqual([
+      `[${PATH}] r.txt:2: mylib is installed from https://example.invalid/mylib-1.0.tar.gz, not from the index (allowDirectReferences)`,
+      `[${PATH}] r.txt:3: tool is installed from git+https://example.invalid/org/tool.git@v2, not from the index (allowDirectReferences)`,
+    ]);
+  });
+
+  test('a hashed file: an archive with its hash is kept, a git reference cannot be hash-checked', () => {
+    const ok = projectWith({ 'r.txt': `numpy==2.1.3 --hash=sha256:${sha('n')}\nmylib @ https://example.invalid/mylib-1.0.tar.gz --hash=sha256:${sha('m')}\n` });
+    expect(resolveIn(ok, Dependencies.fromRequirementsFiles({ core: ['r.txt'], allowDirectReferences: true })).tiers.core).toEqual([
+      'mylib @ https://example.invalid/mylib-1.0.tar.gz \\', `    --hash=sha256:${sha('m')}`, 'numpy==2.1.3 \\', `    --hash=sha256:${sha('n')}`,
+    ]);
+    const git = projectWith({ 'r.txt': `numpy==2.1.3 --hash=sha256:${sha('n')}\ntool @ git+https://example.invalid/t.git@v2 --hash=sha256:${sha('t')}\n` });
+    expect(problemsOf(() => resolveIn(git, Dependencies.fromRequirementsFiles({ core: ['r.txt'], allowDirectReferences: true })))).toEqual([
+      '[vision/api] r.txt:2 is a vcs reference, which pip cannot hash-check: got "tool @ git+https://example.invalid/t.git@v2"; expected an archive url with --hash=sha256:... (or a package from the index)',
+    ]);
+  });
+
+  test('local paths and plain http stay refused', () => {
+    const root = projectWith({ 'r.txt': 'mylib @ file:///src/mylib\nother @ http://example.invalid/o.tar.gz\n' });
+    expect(problemsOf(() => resolveIn(root, Dependencies.fromRequirementsFiles({ core: ['r.txt'], allowDirectReferences: true }))).map((p) => p.split(':')[0]))
+      .toEqual(['[vision/api] r.txt', '[vision/api] r.txt']);
+  });
+
+  test('pyproject.toml without a lock, and a uv.lock with an archive source', () => {
+    const pyproject = '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["mylib @ https://example.invalid/mylib-1.0.tar.gz"]\n';
+    const unlocked = projectWith({ 'pyproject.toml': pyproject });
+    expect(resolveIn(unlocked, Dependencies.fromPyproject({ allowDirectReferences: true })).tiers.core).toEqual(['mylib @ https://example.invalid/mylib-1.0.tar.gz']);
+    const lock = [
+      'version = 1', 'requires-python = ">=3.10"', '',
+      '[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }', 'dependencies = [{ name = "mylib" }]', '',
+      '[[package]]', 'name = "mylib"', 'version = "1.0"', 'source = { url = "https://example.invalid/mylib-1.0.tar.gz" }',
+      `sdist = { hash = "sha256:${sha('mylib')}" }`, '',
+    ].join('\n');
+    const locked = projectWith({ 'pyproject.toml': pyproject, 'uv.lock': lock });
+    expect(resolveIn(locked, Dependencies.fromPyproject({ allowDirectReferences: true })).tiers.core)
+      .toEqual(['mylib @ https://example.invalid/mylib-1.0.tar.gz \\', `    --hash=sha256:${sha('mylib')}`]);
+    expect(problemsOf(() => resolveIn(locked, Dependencies.fromPyproject()))).toEqual([
+      '[vision/api] pyproject.toml:4 is a direct reference: got "mylib @ https://example.invalid/mylib-1.0.tar.gz"; expected a dependency from the package index; direct references (url, git, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences)',
+    ]);
+  });
+});
