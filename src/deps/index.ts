@@ -3,8 +3,11 @@
  * class and the resolver the services call at synth.
  *
  * What the wiring does with `resolveDependencies(deps, { projectRoot, pythonVersion, platform,
- * path, glibcVersion? })` (it throws `MlDockerValidationError` with every problem; nothing is
- * written then):
+ * path, glibcVersion?, field?, cacheDir? })` (it throws `MlDockerValidationError` with every
+ * problem; nothing is written then). Option shapes are checked there too, under `field`
+ * (default `dependencies`), so a project-level default is resolved per service with the
+ * service's Python and platform. `cacheDir` (e.g. `node_modules/.cache/projen-ml-docker`)
+ * reuses a result while every input has the same content: a re-synth then parses no lock.
  *
  * - `tiers.ml`, `tiers.core`, `tiers.dev`: the lines of each tier's requirement file, in
  *   order; write them joined with "\n" and a final newline (an empty tier: no file, no
@@ -17,6 +20,7 @@
  *   When false, the lines are requirements as declared (ranges allowed, markers already
  *   evaluated and dropped) and are installed with dependencies, as the typed lists;
  *   `constraints` (from `-c` files) then go to a constraints file passed with `-c`.
+ *   With `allowDirectReferences`, a line may be `name @ url` (then also hashed when locked).
  * - `warnings`: one line per unpinned requirement (`[path] file:line: "text" is not pinned...`)
  *   and per package built from its sdist; print them at synth and list them in
  *   docs/containers.md.
@@ -26,6 +30,7 @@
  * - `torch`: torch/torchvision/torchaudio found in the files, with `version` (public part),
  *   `local` (`cu124`, `cpu`, or undefined) and each package's pin and hashes: check them
  *   against the service's torchVersion/cudaVersion and install them from PyTorch's index.
+ *   What torch needs (filelock, sympy, nvidia-* ...) stays in the tiers, locked like the rest.
  * - `packages`: the same tier content, structured (name, version, hashes, where from).
  *
  * An image built for several platforms (`platforms` with linux/amd64 and linux/arm64) calls
