@@ -106,12 +106,12 @@ describe('torch in a lock', () => {
     'version = 1', 'revision = 3', 'requires-python = ">=3.10"', '',
     '[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
     'dependencies = [{ name = "torch" }, { name = "torchvision" }]', '',
-    '[[package]]', 'name = "torch"', `version = "2.5.1+${local}"`, `source = { registry = "https://download.pytorch.org/whl/${local}" }`,
+    '[[package]]', 'name = "torch"', `version = "2.5.1+${local}"`, `source = { registry = "https://torch-index.example.invalid/whl/${local}" }`,
     'dependencies = [{ name = "filelock" }]',
-    `wheels = [{ url = "https://download.pytorch.org/whl/${local}/torch-2.5.1%2B${local}-cp311-cp311-linux_x86_64.whl", hash = "sha256:${sha('torch')}" }]`, '',
-    '[[package]]', 'name = "torchvision"', `version = "0.20.1+${visionLocal}"`, `source = { registry = "https://download.pytorch.org/whl/${visionLocal}" }`,
-    `wheels = [{ url = "https://download.pytorch.org/whl/${visionLocal}/torchvision-0.20.1%2B${visionLocal}-cp311-cp311-linux_x86_64.whl", hash = "sha256:${sha('tv')}" }]`, '',
-    '[[package]]', 'name = "filelock"', 'version = "3.16.1"', 'source = { registry = "https://pypi.org/simple" }',
+    `wheels = [{ url = "https://torch-index.example.invalid/whl/${local}/torch-2.5.1%2B${local}-cp311-cp311-linux_x86_64.whl", hash = "sha256:${sha('torch')}" }]`, '',
+    '[[package]]', 'name = "torchvision"', `version = "0.20.1+${visionLocal}"`, `source = { registry = "https://torch-index.example.invalid/whl/${visionLocal}" }`,
+    `wheels = [{ url = "https://torch-index.example.invalid/whl/${visionLocal}/torchvision-0.20.1%2B${visionLocal}-cp311-cp311-linux_x86_64.whl", hash = "sha256:${sha('tv')}" }]`, '',
+    '[[package]]', 'name = "filelock"', 'version = "3.16.1"', 'source = { registry = "https://index.example.invalid/simple" }',
     `wheels = [{ url = "https://files.example.invalid/filelock-3.16.1-py3-none-any.whl", hash = "sha256:${sha('fl')}" }]`, '',
   ].join('\n');
   const pyproject = '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["torch>=2.5", "torchvision"]\n';

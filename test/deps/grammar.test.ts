@@ -182,11 +182,11 @@ describe('a uv.lock that forks a package by python version', () => {
     'uv.lock': [
       'version = 1', 'requires-python = ">=3.10"', 'resolution-markers = ["python_full_version < \'3.12\'", "python_full_version >= \'3.12\'"]', '',
       '[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
-      'dependencies = [', '  { name = "numpy", version = "1.26.4", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version < \'3.12\'" },',
-      '  { name = "numpy", version = "2.1.3", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version >= \'3.12\'" },', ']', '',
-      '[[package]]', 'name = "numpy"', 'version = "1.26.4"', 'source = { registry = "https://pypi.org/simple" }',
+      'dependencies = [', '  { name = "numpy", version = "1.26.4", source = { registry = "https://index.example.invalid/simple" }, marker = "python_full_version < \'3.12\'" },',
+      '  { name = "numpy", version = "2.1.3", source = { registry = "https://index.example.invalid/simple" }, marker = "python_full_version >= \'3.12\'" },', ']', '',
+      '[[package]]', 'name = "numpy"', 'version = "1.26.4"', 'source = { registry = "https://index.example.invalid/simple" }',
       'resolution-markers = ["python_full_version < \'3.12\'"]', wheel('numpy', '1.26.4'), '',
-      '[[package]]', 'name = "numpy"', 'version = "2.1.3"', 'source = { registry = "https://pypi.org/simple" }',
+      '[[package]]', 'name = "numpy"', 'version = "2.1.3"', 'source = { registry = "https://index.example.invalid/simple" }',
       'resolution-markers = ["python_full_version >= \'3.12\'"]', wheel('numpy', '2.1.3'), '',
     ].join('\n'),
   });

@@ -32,7 +32,7 @@ export function generateUvProject(count = 300, roots = 20): GeneratedUvProject {
     const n = name(i);
     const v = version(i);
     const file = n.replace(/-/g, '_');
-    lines.push('[[package]]', `name = "${n}"`, `version = "${v}"`, 'source = { registry = "https://pypi.org/simple" }');
+    lines.push('[[package]]', `name = "${n}"`, `version = "${v}"`, 'source = { registry = "https://index.example.invalid/simple" }');
     const deps = [2 * i + 1, 2 * i + 2].filter((j) => j < count && j !== roots)
       .map((j, k) => `{ name = "${name(j)}"${(i + k) % 7 === 0 ? ', marker = "sys_platform == \'win32\'"' : ''} }`);
     if (deps.length) lines.push(`dependencies = [${deps.join(', ')}]`);
