@@ -17,6 +17,8 @@ const project = new cdk.JsiiProject({
   // Runtime helpers used internally only; they never appear in the public API.
   bundledDeps: [
     'ejs@^3.1.10', 'yaml@^2.6.0', '@renovatebot/pep440@~4.2.4',
+    // dependency files (pyproject.toml, uv.lock, poetry.lock, pylock.toml) are TOML
+    'smol-toml@^1.3.0',
     // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
     'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
   ],

@@ -1,0 +1,198 @@
+import { Schema, z } from '../internal/shape';
+import { RequirementTier } from '../requirements';
+
+/** The kind of a lock file, for `PyprojectDependenciesOptions.lockFileKind`. */
+export enum LockFileKind {
+  /** `uv.lock`, written by `uv lock`. */
+  UV = 'uv',
+  /** `poetry.lock`, written by `poetry lock` (lock-version 2.x). */
+  POETRY = 'poetry',
+  /** PEP 751 `pylock.toml` (or `pylock.<name>.toml`), lock-version 1.x. */
+  PYLOCK = 'pylock',
+  /**
+   * A pip requirement file where every requirement is pinned with `==` and carries
+   * `--hash=sha256:` options, as `pip-compile --generate-hashes` and `uv pip compile
+   * --generate-hashes` write it.
+   */
+  PIP_COMPILE = 'pip-compile',
+}
+
+/** Pip requirement files per tier, for `Dependencies.fromRequirementsFiles`. */
+export interface RequirementsFilesOptions {
+  /**
+   * Requirement files of the heavy ML tier (installed first, its own cached layer), paths
+   * relative to the project root, e.g. `['requirements/ml.txt']`.
+   * @default - none
+   */
+  readonly ml?: string[];
+  /**
+   * Requirement files of the application tier, e.g. `['requirements.txt']`.
+   * @default - none
+   */
+  readonly core?: string[];
+  /**
+   * Requirement files of the development tier (only in the `dev` and `test` targets),
+   * e.g. `['requirements-dev.txt']`.
+   * @default - none
+   */
+  readonly dev?: string[];
+  /**
+   * Turns each requirement that is not pinned to one exact version into an error instead of
+   * a warning. Files whose requirements all carry `--hash` options are locks and are always
+   * exact.
+   * @default false
+   */
+  readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`, `name @ git+https://...`) instead of
+   * refusing them. Each is installed from its URL, not from the index, and reported as one
+   * warning; with a lock, only archives with a sha256 hash are accepted (pip cannot
+   * hash-check a VCS checkout).
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
+}
+
+/** Where the dependencies of a pyproject.toml go, for `Dependencies.fromPyproject`. */
+export interface PyprojectDependenciesOptions {
+  /**
+   * The pyproject.toml, relative to the project root.
+   * @default 'pyproject.toml'
+   */
+  readonly path?: string;
+  /**
+   * The lock file, relative to the project root. Without it, a `uv.lock`, `poetry.lock` or
+   * `pylock.toml` beside the pyproject.toml is used when exactly one of them exists; with
+   * none, the declared ranges are installed and each range is reported as a warning.
+   * @default - the one lock file beside the pyproject.toml, if any
+   */
+  readonly lockFile?: string;
+  /**
+   * The kind of the lock file.
+   * @default - from its name: `uv.lock`, `poetry.lock`, `pylock.toml` / `pylock.*.toml`,
+   *            any other name is read as a pip-compile file
+   */
+  readonly lockFileKind?: LockFileKind;
+  /**
+   * The tier of the project's own dependencies (`[project.dependencies]`, or
+   * `[tool.poetry.dependencies]` in a Poetry project).
+   * @default RequirementTier.CORE
+   */
+  readonly projectTier?: RequirementTier;
+  /**
+   * Names of the project's dependencies that go to the ML tier with everything they need,
+   * e.g. `['numpy', 'transformers']`; each must be one of the project's dependencies.
+   * @default - none
+   */
+  readonly mlPackages?: string[];
+  /**
+   * Extras of `[project.optional-dependencies]` (or `[tool.poetry.extras]`) installed in the ML tier.
+   * @default - none
+   */
+  readonly mlExtras?: string[];
+  /**
+   * Extras installed in the core tier.
+   * @default - none
+   */
+  readonly coreExtras?: string[];
+  /**
+   * Extras installed in the dev tier.
+   * @default - none
+   */
+  readonly devExtras?: string[];
+  /**
+   * Dependency groups (PEP 735 `[dependency-groups]`, Poetry's `[tool.poetry.group.<name>]`,
+   * uv's `[tool.uv] dev-dependencies` as the group `dev`) installed in the ML tier.
+   * @default - none
+   */
+  readonly mlGroups?: string[];
+  /**
+   * Dependency groups installed in the core tier.
+   * @default - none
+   */
+  readonly coreGroups?: string[];
+  /**
+   * Dependency groups installed in the dev tier.
+   * @default - ['dev'] when the project has a `dev` group, else none
+   */
+  readonly devGroups?: string[];
+  /**
+   * Without a lock file: turns each declared range into an error instead of a warning.
+   * @default false
+   */
+  readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`, `name @ git+https://...`) instead of
+   * refusing them. Each is installed from its URL, not from the index, and reported as one
+   * warning; with a lock, only archives with a sha256 hash are accepted (pip cannot
+   * hash-check a VCS checkout).
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
+}
+
+/** @internal The options as given, with the factory that took them. */
+export type DependencySpec =
+  | { readonly kind: 'requirements-files'; readonly options: RequirementsFilesOptions }
+  | { readonly kind: 'pyproject'; readonly options: PyprojectDependenciesOptions };
+
+/**
+ * A service's Python dependencies taken from the files a project already has: pip
+ * requirement files per tier, or a pyproject.toml with its lock file (uv.lock, poetry.lock,
+ * PEP 751 pylock.toml, or a pip-compile file with hashes).
+ *
+ * The files are read when the project synthesizes, never fetched. From a lock, each tier
+ * holds exact `==` pins with the sha256 hash of every artifact that applies to the image
+ * (glibc Linux, its architecture, its exact Python), installed with
+ * `pip install --require-hashes --no-deps`.
+ */
+export class Dependencies {
+  /**
+   * Pip requirement files, one list per tier. Files may include others (`-r`, `-c`),
+   * inside the project only.
+   */
+  public static fromRequirementsFiles(options: RequirementsFilesOptions): Dependencies {
+    return new Dependencies({ kind: 'requirements-files', options });
+  }
+
+  /** A pyproject.toml (PEP 621, PEP 735 groups, or Poetry) and its lock file. */
+  public static fromPyproject(options: PyprojectDependenciesOptions = {}): Dependencies {
+    return new Dependencies({ kind: 'pyproject', options });
+  }
+
+  /** @internal */
+  public readonly _spec: DependencySpec;
+
+  private constructor(spec: DependencySpec) {
+    this._spec = spec;
+  }
+}
+
+const TIERS = ['ml', 'core', 'dev'];
+const names = (): Schema => z.array(z.string()).optional();
+
+/** The shape of `RequirementsFilesOptions`. */
+export const REQUIREMENTS_FILES_SHAPE = z.strictObject({
+  ml: names(),
+  core: names(),
+  dev: names(),
+  strictPins: z.boolean().optional(),
+  allowDirectReferences: z.boolean().optional(),
+});
+
+/** The shape of `PyprojectDependenciesOptions`. */
+export const PYPROJECT_SHAPE = z.strictObject({
+  path: z.string().optional(),
+  lockFile: z.string().optional(),
+  lockFileKind: z.enum(['uv', 'poetry', 'pylock', 'pip-compile']).optional(),
+  projectTier: z.enum(TIERS).optional(),
+  mlPackages: names(),
+  mlExtras: names(),
+  coreExtras: names(),
+  devExtras: names(),
+  mlGroups: names(),
+  coreGroups: names(),
+  devGroups: names(),
+  strictPins: z.boolean().optional(),
+  allowDirectReferences: z.boolean().optional(),
+});

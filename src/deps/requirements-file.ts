@@ -1,0 +1,215 @@
+import { isAbsolute } from 'path';
+import { joinRelative, ProjectFiles } from './files';
+import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
+import { Problems } from '../internal/problems';
+
+/** One requirement read from a pip requirement file. */
+export interface FileRequirement {
+  readonly req: Requirement;
+  /** The sha256 hashes of its `--hash` options, lowercase hex, in the order written. */
+  readonly hashes: string[];
+  /** The project-relative file and the (first) line it stands on. */
+  readonly file: string;
+  readonly line: number;
+  /** The requirement text as written (continuations joined). */
+  readonly text: string;
+}
+
+/** The requirements and constraints of a requirement file and everything it includes. */
+export interface RequirementFileContent {
+  readonly requirements: FileRequirement[];
+  readonly constraints: FileRequirement[];
+}
+
+// pip's req_file module: "#" at the start or after whitespace starts a comment.
+const COMMENT = /(^|\s+)#.*$/;
+const SOURCE_OPTIONS = ['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links', '--trusted-host'];
+const SUGGEST_INDEX = 'no index options in requirement files: indexes are build args (pip.conf or PIP_INDEX_URL at build), the files list packages only';
+const SUGGEST_DIRECT = 'a requirement from the package index such as "name==1.2.3"; direct references bypass the index and the hashes (publish the package to an index, install it from `sources` with installProject, or set allowDirectReferences)';
+const SUGGEST_NAMED = 'a requirement from the package index such as "name==1.2.3", or with allowDirectReferences a named https reference such as "name @ https://host/name-1.0.tar.gz"';
+
+/** pip's `join_lines`: a trailing backslash joins the next line, unless the line is a comment. */
+function logicalLines(text: string): Array<{ line: number; text: string }> {
+  const out: Array<{ line: number; text: string }> = [];
+  let pending: string[] = [];
+  let first = 0;
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((raw, i) => {
+    // pip matches its comment pattern at the start of the line here: only whole-line comments
+    const isComment = /^\s*#/.test(raw);
+    if (!raw.endsWith('\\') || isComment) {
+      if (pending.length) {
+        pending.push(isComment ? ` ${raw}` : raw);
+        out.push({ line: first, text: pending.join('') });
+        pending = [];
+      } else {
+        out.push({ line: i + 1, text: raw });
+      }
+    } else {
+      if (!pending.length) first = i + 1;
+      pending.push(raw.replace(/\\+$/, ''));
+    }
+  });
+  if (pending.length) out.push({ line: first, text: pending.join('') });
+  return out;
+}
+
+/** Splits pip's way: the words up to the first one starting with "-" are the requirement. */
+function splitArgsOptions(line: string): { args: string; options: string[] } {
+  const words = line.split(/\s+/).filter((w) => w !== '');
+  const at = words.findIndex((w) => w.startsWith('-'));
+  if (at < 0) return { args: words.join(' '), options: [] };
+  return { args: words.slice(0, at).join(' '), options: words.slice(at) };
+}
+
+/** Options of a line, `--name=value` or `--name value` (or `-rfile`), as pairs. */
+function optionPairs(words: string[]): Array<{ name: string; value?: string }> {
+  const out: Array<{ name: string; value?: string }> = [];
+  const takesValue = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '--hash', ...SOURCE_OPTIONS.filter((o) => o !== '--no-index'),
+    '--config-settings', '--global-option', '--install-option', '--no-binary', '--only-binary', '--use-feature']);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const eq = w.indexOf('=');
+    if (w.startsWith('--') && eq > 0) {
+      out.push({ name: w.slice(0, eq), value: w.slice(eq + 1) });
+    } else if (/^-[rcefi]./.test(w)) {
+      out.push({ name: w.slice(0, 2), value: w.slice(2) });
+    } else if (takesValue.has(w)) {
+      out.push({ name: w, value: words[i + 1] });
+      i++;
+    } else {
+      out.push({ name: w });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads pip requirement files with pip's grammar: comments, blank lines, `\` continuations,
+ * `-r`/`-c` includes relative to the including file, requirements with extras, specifiers and
+ * markers, per-line `--hash` options. Refuses what would make the image depend on something
+ * else than the files say: index options, direct references, editable installs, environment
+ * variables; anything else not understood is an error naming file, line and text.
+ */
+export class RequirementFileReader {
+  private readonly visiting: string[] = [];
+
+  constructor(private readonly files: ProjectFiles, private readonly problems: Problems, private readonly allowDirect = false) {}
+
+  /** Reads one file given in the props (`field` names the prop) and its includes. */
+  public read(field: string, path: string): RequirementFileContent {
+    const content: RequirementFileContent = { requirements: [], constraints: [] };
+    const rel = this.files.checkPath(field, path);
+    if (rel !== undefined) this.readFile(field, rel, false, content);
+    return content;
+  }
+
+  private readFile(field: string, rel: string, asConstraint: boolean, content: RequirementFileContent): void {
+    if (this.visiting.includes(rel)) {
+      this.problems.add(`${field} includes itself`, [...this.visiting, rel].join(' -> '), 'requirement files that do not include each other in a cycle');
+      return;
+    }
+    const text = this.files.read(field, rel);
+    if (text === undefined) return;
+    this.visiting.push(rel);
+    for (const { line, text: logical } of logicalLines(text)) {
+      const stripped = logical.replace(COMMENT, '').trim();
+      if (stripped === '') continue;
+      this.readLine(rel, line, stripped, asConstraint, content);
+    }
+    this.visiting.pop();
+  }
+
+  private fail(file: string, line: number, what: string, text: string, expected: string): void {
+    this.problems.add(`${file}:${line} ${what}`, text, expected);
+  }
+
+  private readLine(file: string, line: number, text: string, asConstraint: boolean, content: RequirementFileContent): void {
+    if (/\$\{[A-Za-z0-9_]+\}/.test(text)) {
+      this.fail(file, line, 'uses an environment variable', text, 'literal text (the files are read at synth, where build-time variables have no value)');
+      return;
+    }
+    const { args, options } = splitArgsOptions(text);
+    const pairs = optionPairs(options);
+    if (args === '') {
+      this.readOptionLine(file, line, text, pairs, asConstraint, content);
+      return;
+    }
+    const hashes: string[] = [];
+    for (const { name, value } of pairs) {
+      if (name === '--hash') {
+        const m = /^sha256:([0-9a-fA-F]{64})$/.exec(value ?? '');
+        if (!m) {
+          this.fail(file, line, 'has a hash that is not sha256', text, '--hash=sha256:<64 hex digits> (pip accepts other algorithms, this library checks sha256 only)');
+          return;
+        }
+        hashes.push(m[1].toLowerCase());
+      } else if (SOURCE_OPTIONS.includes(name)) {
+        this.fail(file, line, `sets ${name}`, text, SUGGEST_INDEX);
+        return;
+      } else {
+        this.fail(file, line, `has the per-requirement option ${name}, which is not supported`, text, 'a requirement followed by --hash=sha256:... options only');
+        return;
+      }
+    }
+    const looksLikePath = /^(\.{0,2}\/|file:|[A-Za-z][A-Za-z0-9+.-]*:\/\/)/.test(args) || /^[^@]*\.(whl|tar\.gz|zip)$/.test(args);
+    if (looksLikePath) {
+      this.fail(file, line, 'is a url or a local path, not a requirement', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
+      return;
+    }
+    let req: Requirement;
+    try {
+      req = parseRequirementText(args);
+    } catch (e) {
+      if (!(e instanceof RequirementSyntaxError)) throw e;
+      this.fail(file, line, `is not a requirement pip reads the same way (${e.message})`, text,
+        'a pep 508 requirement such as \'numpy>=1.26,<3; python_version >= "3.10"\'');
+      return;
+    }
+    if (req.url !== undefined && !(this.allowDirect && /^(git\+)?https:\/\//.test(req.url))) {
+      this.fail(file, line, 'is a direct reference', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
+      return;
+    }
+    const entry: FileRequirement = { req, hashes, file, line, text: args };
+    (asConstraint ? content.constraints : content.requirements).push(entry);
+  }
+
+  private readOptionLine(file: string, line: number, text: string, pairs: Array<{ name: string; value?: string }>,
+    asConstraint: boolean, content: RequirementFileContent): void {
+    if (pairs.length !== 1 && !pairs.every((p) => p.name === '--require-hashes')) {
+      this.fail(file, line, 'has more than one option', text, 'one option per line');
+      return;
+    }
+    const { name, value } = pairs[0];
+    if (SOURCE_OPTIONS.includes(name)) {
+      this.fail(file, line, `sets ${name}`, text, SUGGEST_INDEX);
+      return;
+    }
+    if (name === '-e' || name === '--editable') {
+      this.fail(file, line, 'is an editable install', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
+      return;
+    }
+    if (name === '--require-hashes') return; // locked files are always installed with it
+    const include = name === '-r' || name === '--requirement' ? 'r' : name === '-c' || name === '--constraint' ? 'c' : undefined;
+    if (!include) {
+      this.fail(file, line, `has the option ${name}, which is not supported`, text,
+        'requirements, -r/-c includes, --hash and --require-hashes (install options are set by the generated Dockerfile)');
+      return;
+    }
+    if (value === undefined || value === '') {
+      this.fail(file, line, `has ${name} without a file`, text, `${name} <file>`);
+      return;
+    }
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
+      this.fail(file, line, 'includes a url', text, 'a file of the project (files are read at synth, never fetched)');
+      return;
+    }
+    const target = joinRelative(file, value);
+    if (isAbsolute(value) || target === '..' || target.startsWith('../')) {
+      this.fail(file, line, 'includes a file outside the project', text, 'a file inside the project, relative to the including file');
+      return;
+    }
+    this.readFile(`${file}:${line} ${name} ${value}`, target, asConstraint || include === 'c', content);
+  }
+}
