@@ -332,7 +332,7 @@ function parseHypercorn(command: readonly string[], args: readonly string[], lau
 function parseCelery(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
   const { scan } = collect(args, { valued: ['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir',
     '-l', '--loglevel', '-c', '--concurrency', '-Q', '--queues', '-n', '--hostname', '-P', '--pool', '--logfile', '--pidfile',
-    '-s', '--schedule', '-S', '--scheduler', '-E'], flags: ['-q', '--quiet', '--no-color', '-C', '-B', '--beat', '--detach',
+    '-s', '--schedule', '-S', '--scheduler'], flags: ['-E', '-q', '--quiet', '--no-color', '-C', '-B', '--beat', '--detach',
     '--without-gossip', '--without-mingle', '--without-heartbeat', '--task-events', '--help', '--version'], unknownTakesValue: false });
   const app = lastValue(scan, '-A', '--app');
   if (!app) return unknown(command, launcher.name, 'celery names no application (-A/--app); it may come from the environment (CELERY_APP)', [launcher.target]);

@@ -33,5 +33,6 @@ export * from './collisions';
 export * from './ignore-audit';
 export { editDistance, nearest } from './nearest';
 export {
-  importNamesOf, consoleScriptProviders, knownConsoleScripts, normalizeDistribution, parseRequirementName, RequirementName,
+  importNamesOf, consoleScriptProviders, knownConsoleScripts, normalizeDistribution, parseRequirementName,
 } from './requirements-index';
+export type { RequirementName } from './requirements-index';
