@@ -387,11 +387,13 @@ export function checkEntry(command: readonly string[], ctx: EntryContext): Entry
   const p = prepare(ctx);
   const roots = moduleRoots(p, entry);
   const results: TargetResult[] = [];
+  const implied: TargetResult[] = [];
   for (const target of entry.targets) {
     if (target.kind === TargetKind.MODULE) results.push(checkModule(p, target, roots));
     else if (target.kind === TargetKind.FILE) results.push(checkFile(p, target));
-    else results.push(checkProgram(p, target, results));
+    else results.push(checkProgram(p, target, implied));
   }
+  results.push(...implied);
   if (entry.malformed) {
     return { status: EntryStatus.MISSING, entry, targets: results, problem: `the command is malformed: ${entry.reason}`, expected: 'a command whose entry can be read (see the service\'s command documentation)' };
   }
