@@ -23,6 +23,8 @@
  * 6. Ignore proof: `auditIgnore(tree.files, copiedPaths, ignoreText)` -> `{ droppedCode, includedArtefacts,
  *    excludedArtefacts, sent }`; `droppedCode` and `includedArtefacts` must be empty (except a baked model
  *    folder's weights), `excludedArtefacts` goes to the report. `isCodeOrConfig` / `isArtefact` classify one path.
+ * 7. installProject: `readPyproject(text)` -> `{ name, buildBackend, scripts, readme, licenseFile }` (no backend:
+ *    a catalogue error; `scripts` is `checkEntry`'s `projectScripts`; readme/license files must be copied too).
  */
 export * from './project-tree';
 export * from './command';
@@ -31,6 +33,7 @@ export * from './check-entry';
 export * from './build-check';
 export * from './collisions';
 export * from './ignore-audit';
+export * from './pyproject';
 export { editDistance, nearest } from './nearest';
 export {
   importNamesOf, consoleScriptProviders, knownConsoleScripts, normalizeDistribution, parseRequirementName,
