@@ -132,6 +132,11 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
+/** Whether a location returned by `ModuleFinder.find` is a package (folder) rather than a module file. */
+function isPackageLocation(location: string): boolean {
+  return location.endsWith('/') || location.endsWith('/__init__.py');
+}
+
 /** Resolves dotted modules against folders of an image (or of the project). */
 class ModuleFinder {
   constructor(private readonly index: ImageIndex) {}
@@ -161,11 +166,6 @@ class ModuleFinder {
   public hasMain(location: string): boolean {
     const dir = location.endsWith('/__init__.py') ? location.slice(0, -'/__init__.py'.length) : location.replace(/\/$/, '');
     return this.index.present.has(`${dir}/__main__.py`);
-  }
-
-  /** Whether a location is a package (folder) rather than a module file. */
-  public static isPackageLocation(location: string): boolean {
-    return location.endsWith('/') || location.endsWith('/__init__.py');
   }
 
   /** The project file that would provide `name` if it were not dropped, for the message. */
@@ -214,7 +214,16 @@ function prepare(ctx: EntryContext): Prepared {
   const projectFiles = ctx.installedProjectFiles ?? [];
   const projectIndex = projectFiles.length > 0 ? new ImageIndex(new Map(projectFiles.map((f) => [`/project/${f}`, true]))) : undefined;
   const projectRoots = (ctx.installedProjectRoots ?? ['', 'src']).map((r) => posix.join('/project', r).replace(/\/$/, '') || '/');
-  return { ctx, index, finder: new ModuleFinder(index), requirements, requirementModules, provided: new Set(ctx.providedModules ?? []), projectIndex, projectRoots };
+  return {
+    ctx,
+    index,
+    finder: new ModuleFinder(index),
+    requirements,
+    requirementModules,
+    provided: new Set(ctx.providedModules ?? []),
+    projectIndex,
+    projectRoots,
+  };
 }
 
 /** The requirement providing module `name` (exact top-level, or a dotted import name such as google.protobuf). */
@@ -241,10 +250,12 @@ function checkModule(p: Prepared, target: EntryTarget, roots: readonly string[])
     for (const root of roots) {
       const location = p.finder.find(root, candidate);
       if (location === undefined) continue;
-      if (target.needsMain && candidate === name && ModuleFinder.isPackageLocation(location) && !p.finder.hasMain(location)) {
+      if (target.needsMain && candidate === name && isPackageLocation(location) && !p.finder.hasMain(location)) {
         const dir = location.replace(/\/(__init__\.py)?$/, '');
         return {
-          target, status: EntryStatus.MISSING, location,
+          target,
+          status: EntryStatus.MISSING,
+          location,
           problem: `${target.role} "${name}" is a package without a __main__.py (${dir}/__main__.py is not in the image), so "python -m ${name}" cannot run it`,
           expected: `a package with ${dir}/__main__.py, or a module of it, e.g. "${name}.main"`,
         };
@@ -292,7 +303,8 @@ function checkFile(p: Prepared, target: EntryTarget): TargetResult {
     const copied = ancestors.some((dir) => p.index.dirs.has(dir) || [...p.index.dropped].some((f) => f.startsWith(`${dir}/`)));
     if (!copied) {
       return {
-        target, status: EntryStatus.UNKNOWN,
+        target,
+        status: EntryStatus.UNKNOWN,
         problem: `${target.role} "${target.name}" is outside the copied sources, so it cannot be checked`,
         expected: 'a path under the copied sources, or the entry check turned off for this service',
       };
@@ -300,7 +312,9 @@ function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   }
   if (p.index.dropped.has(path)) {
     return {
-      target, status: EntryStatus.MISSING, location: path,
+      target,
+      status: EntryStatus.MISSING,
+      location: path,
       problem: `${target.role} "${target.name}" is in the project (${path}) but the ignore file drops it from the build context`,
       expected: 'a file that reaches the image',
     };
@@ -309,7 +323,9 @@ function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   const wanted = target.name.startsWith('/') ? path.slice(workdir.length + 1) : target.name.replace(/^\.\//, '');
   const suggestion = nearest(wanted, scripts.filter((f) => posix.extname(f) === posix.extname(wanted)), '/');
   return {
-    target, status: EntryStatus.MISSING, suggestion,
+    target,
+    status: EntryStatus.MISSING,
+    suggestion,
     problem: `${target.role} "${target.name}" is not in the image (${path} is not under the copied sources; the working directory is ${workdir})`,
     expected: suggestion ? `a file of the copied sources, relative to ${workdir}; did you mean "${suggestion}"?` : `a file of the copied sources, relative to ${workdir}`,
   };
@@ -328,7 +344,8 @@ function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): 
       extra.push(found
         ? { target: moduleTargetOfScript, status: EntryStatus.FOUND, origin: EntryOrigin.INSTALLED_PROJECT, location: found.replace(/^\/project\//, '') }
         : {
-          target: moduleTargetOfScript, status: EntryStatus.MISSING,
+          target: moduleTargetOfScript,
+          status: EntryStatus.MISSING,
           problem: `project script "${name}" points at "${scripts[name]}", whose module "${spec}" is not among the installed project's files`,
           expected: 'a [project.scripts] entry whose module is in the project package',
         });
@@ -340,7 +357,8 @@ function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): 
     const declared = providers.find((prov) => providerDeclared(prov, p.requirements));
     if (declared) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: declared };
     return {
-      target, status: EntryStatus.MISSING,
+      target,
+      status: EntryStatus.MISSING,
       problem: `${target.role} "${name}" comes from ${providers.map(quote).join(' or ')}, which no declared requirement provides`,
       expected: `${providers.map(quote).join(' or ')} among the requirements`,
     };
@@ -349,7 +367,9 @@ function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): 
   if (sameName) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: sameName.name };
   const suggestion = nearest(name, [...Object.keys(scripts), ...knownConsoleScripts()], '\0');
   return {
-    target, status: EntryStatus.UNKNOWN, suggestion,
+    target,
+    status: EntryStatus.UNKNOWN,
+    suggestion,
     problem: `${target.role} "${name}" is neither a script of the project's [project.scripts] nor a console script of a declared requirement we know`,
     expected: suggestion
       ? `a known console script (did you mean "${suggestion}"?), or the entry check turned off for this service if the image has it`
@@ -398,15 +418,23 @@ export function checkEntry(command: readonly string[], ctx: EntryContext): Entry
     return { status: EntryStatus.MISSING, entry, targets: results, problem: `the command is malformed: ${entry.reason}`, expected: 'a command whose entry can be read (see the service\'s command documentation)' };
   }
   const missing = results.find((r) => r.status === EntryStatus.MISSING);
-  if (missing) return { status: EntryStatus.MISSING, entry, targets: results, problem: missing.problem, expected: missing.expected, suggestion: missing.suggestion };
+  if (missing) {
+    const { problem, expected, suggestion } = missing;
+    return { status: EntryStatus.MISSING, entry, targets: results, problem, expected, suggestion };
+  }
   if (entry.kind === EntryKind.UNKNOWN) {
     return {
-      status: EntryStatus.UNKNOWN, entry, targets: results,
+      status: EntryStatus.UNKNOWN,
+      entry,
+      targets: results,
       problem: `the entry of the command cannot be seen: ${entry.reason}`,
       expected: 'a python module, script or console script the check can read, or the entry check turned off for this service',
     };
   }
   const unknownTarget = results.find((r) => r.status === EntryStatus.UNKNOWN);
-  if (unknownTarget) return { status: EntryStatus.UNKNOWN, entry, targets: results, problem: unknownTarget.problem, expected: unknownTarget.expected, suggestion: unknownTarget.suggestion };
+  if (unknownTarget) {
+    const { problem, expected, suggestion } = unknownTarget;
+    return { status: EntryStatus.UNKNOWN, entry, targets: results, problem, expected, suggestion };
+  }
   return { status: EntryStatus.FOUND, entry, targets: results, buildCheck: buildPlan(p, entry, results, roots) };
 }

@@ -82,13 +82,18 @@ export function findShadowedModules(
         shadows.set(name, { name, location, kind, problem: `${location} provides the python module "${name}", which hides the runtime helpers' package of that name` });
       } else if (kind === ShadowKind.STDLIB) {
         shadows.set(name, {
-          name, location, kind,
+          name,
+          location,
+          kind,
           problem: `${location} provides the python module "${name}", which hides the standard library module of that name (python ${stdlibVersions().join(', ')})`,
         });
       } else if (requirementOf.has(name)) {
         const requirement = requirementOf.get(name)!;
         shadows.set(name, {
-          name, location, kind: ShadowKind.REQUIREMENT, requirement,
+          name,
+          location,
+          kind: ShadowKind.REQUIREMENT,
+          requirement,
           problem: `${location} provides the python module "${name}", which hides the module of the declared requirement "${requirement}"`,
         });
       }

@@ -233,9 +233,14 @@ function parseUvicorn(command: readonly string[], args: readonly string[], launc
     return malformed(command, launcher.name, `uvicorn's application "${app}" is not in the form "module:attribute"`, [launcher.target]);
   }
   return {
-    command, launcher: launcher.name, kind: EntryKind.MODULE, target: module, attribute,
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.MODULE,
+    target: module,
+    attribute,
     targets: [moduleTarget(module, 'the app module'), launcher.target],
-    cwdOnPath: true, searchRoots: appDir ? [appDir] : [],
+    cwdOnPath: true,
+    searchRoots: appDir ? [appDir] : [],
   };
 }
 
@@ -284,10 +289,15 @@ function parseGunicorn(command: readonly string[], args: readonly string[], laun
   const { module, attribute } = splitAppSpec(app);
   if (badModule(module)) return malformed(command, launcher.name, `gunicorn's application "${app}" is not in the form "module:variable"`, [launcher.target, ...targets]);
   return {
-    command, launcher: launcher.name, kind: EntryKind.MODULE, target: module, attribute: attribute ?? 'application',
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.MODULE,
+    target: module,
+    attribute: attribute ?? 'application',
     targets: [moduleTarget(module, 'the app module'), launcher.target, ...targets],
     // gunicorn puts its --chdir (default: the working directory) first on sys.path
-    cwdOnPath: chdir === undefined, searchRoots: roots,
+    cwdOnPath: chdir === undefined,
+    searchRoots: roots,
   };
 }
 
@@ -316,34 +326,55 @@ function parseHypercorn(command: readonly string[], args: readonly string[], lau
     const dir = slash < 0 ? '' : module.slice(0, slash);
     const stem = basename(module).replace(/\.py$/, '');
     return {
-      command, launcher: launcher.name, kind: EntryKind.MODULE, target: stem, attribute: attribute ?? 'app',
-      targets: [moduleTarget(stem, 'the app module'), launcher.target, ...targets], cwdOnPath: dir === '', searchRoots: dir ? [dir] : [],
+      command,
+      launcher: launcher.name,
+      kind: EntryKind.MODULE,
+      target: stem,
+      attribute: attribute ?? 'app',
+      targets: [moduleTarget(stem, 'the app module'), launcher.target, ...targets],
+      cwdOnPath: dir === '',
+      searchRoots: dir ? [dir] : [],
     };
   }
   if (badModule(module)) return malformed(command, launcher.name, `hypercorn's application "${app}" is not in the form "module:app"`, [launcher.target, ...targets]);
   return {
-    command, launcher: launcher.name, kind: EntryKind.MODULE, target: module, attribute: attribute ?? 'app',
-    targets: [moduleTarget(module, 'the app module'), launcher.target, ...targets], cwdOnPath: true, searchRoots: [],
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.MODULE,
+    target: module,
+    attribute: attribute ?? 'app',
+    targets: [moduleTarget(module, 'the app module'), launcher.target, ...targets],
+    cwdOnPath: true,
+    searchRoots: [],
   };
 }
 
 // ---------------------------------------------------------------- task queues and apps
 
 function parseCelery(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
-  const { scan } = collect(args, { valued: ['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir',
-    '-l', '--loglevel', '-c', '--concurrency', '-Q', '--queues', '-n', '--hostname', '-P', '--pool', '--logfile', '--pidfile',
-    '-s', '--schedule', '-S', '--scheduler'], flags: ['-E', '-q', '--quiet', '--no-color', '-C', '-B', '--beat', '--detach',
-    '--without-gossip', '--without-mingle', '--without-heartbeat', '--task-events', '--help', '--version'], unknownTakesValue: false });
+  const { scan } = collect(args, {
+    valued: ['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir',
+      '-l', '--loglevel', '-c', '--concurrency', '-Q', '--queues', '-n', '--hostname', '-P', '--pool', '--logfile', '--pidfile',
+      '-s', '--schedule', '-S', '--scheduler'],
+    flags: ['-E', '-q', '--quiet', '--no-color', '-C', '-B', '--beat', '--detach',
+      '--without-gossip', '--without-mingle', '--without-heartbeat', '--task-events', '--help', '--version'],
+    unknownTakesValue: false,
+  });
   const app = lastValue(scan, '-A', '--app');
   if (!app) return unknown(command, launcher.name, 'celery names no application (-A/--app); it may come from the environment (CELERY_APP)', [launcher.target]);
   const { module, attribute } = splitAppSpec(app);
   if (badModule(module)) return malformed(command, launcher.name, `celery's application "${app}" is not a module path`, [launcher.target]);
   const workdir = lastValue(scan, '--workdir');
   return {
-    command, launcher: launcher.name, kind: EntryKind.MODULE, target: module, attribute,
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.MODULE,
+    target: module,
+    attribute,
     // celery -A pkg.app: "app" may be an attribute of pkg (celery tries the module first)
     targets: [moduleTarget(module, 'the celery application', attribute === undefined && module.includes('.') ? { mayBeAttribute: true } : {}), launcher.target],
-    cwdOnPath: workdir === undefined, searchRoots: workdir ? [workdir] : [],
+    cwdOnPath: workdir === undefined,
+    searchRoots: workdir ? [workdir] : [],
   };
 }
 
@@ -356,8 +387,13 @@ function parseStreamlit(command: readonly string[], args: readonly string[], lau
   if (script === undefined) return malformed(command, launcher.name, 'streamlit run names no script', [launcher.target]);
   if (/^[a-z]+:\/\//.test(script)) return unknown(command, launcher.name, 'streamlit runs a script from a URL', [launcher.target]);
   return {
-    command, launcher: launcher.name, kind: EntryKind.SCRIPT, target: script,
-    targets: [{ kind: TargetKind.FILE, name: script, role: 'the streamlit script' }, launcher.target], cwdOnPath: true, searchRoots: [],
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.SCRIPT,
+    target: script,
+    targets: [{ kind: TargetKind.FILE, name: script, role: 'the streamlit script' }, launcher.target],
+    cwdOnPath: true,
+    searchRoots: [],
   };
 }
 
@@ -397,27 +433,44 @@ const DEEPSPEED: OptionSpec = {
   scriptGuard: true,
 };
 
-function parseLauncher(command: readonly string[], args: readonly string[], launcher: Launcher, spec: OptionSpec, moduleFlags: readonly string[]): ParsedEntry {
+function parseLauncher(
+  command: readonly string[], args: readonly string[], launcher: Launcher, spec: OptionSpec, moduleFlags: readonly string[],
+): ParsedEntry {
   const scan = scanOptions(args, spec);
   const positional = args[scan.positional];
   const asModule = hasOption(scan, ...moduleFlags.map((f) => optionKey(f, spec)));
   if (positional === undefined) return malformed(command, launcher.name, `${launcher.name} names no training script or module`, [launcher.target]);
   if (hasOption(scan, '--no_python')) {
     return {
-      command, launcher: launcher.name, kind: EntryKind.PROGRAM, target: positional,
-      targets: [{ kind: TargetKind.PROGRAM, name: positional, role: `the program ${launcher.name} runs` }, launcher.target], cwdOnPath: true, searchRoots: [],
+      command,
+      launcher: launcher.name,
+      kind: EntryKind.PROGRAM,
+      target: positional,
+      targets: [{ kind: TargetKind.PROGRAM, name: positional, role: `the program ${launcher.name} runs` }, launcher.target],
+      cwdOnPath: true,
+      searchRoots: [],
     };
   }
   if (asModule) {
     if (badModule(positional)) return malformed(command, launcher.name, `${launcher.name}'s module "${positional}" is not a module name`, [launcher.target]);
     return {
-      command, launcher: launcher.name, kind: EntryKind.MODULE, target: positional,
-      targets: [moduleTarget(positional, 'the training module', { needsMain: true }), launcher.target], cwdOnPath: true, searchRoots: [],
+      command,
+      launcher: launcher.name,
+      kind: EntryKind.MODULE,
+      target: positional,
+      targets: [moduleTarget(positional, 'the training module', { needsMain: true }), launcher.target],
+      cwdOnPath: true,
+      searchRoots: [],
     };
   }
   return {
-    command, launcher: launcher.name, kind: EntryKind.SCRIPT, target: positional,
-    targets: [{ kind: TargetKind.FILE, name: positional, role: 'the training script' }, launcher.target], cwdOnPath: true, searchRoots: [],
+    command,
+    launcher: launcher.name,
+    kind: EntryKind.SCRIPT,
+    target: positional,
+    targets: [{ kind: TargetKind.FILE, name: positional, role: 'the training script' }, launcher.target],
+    cwdOnPath: true,
+    searchRoots: [],
   };
 }
 
@@ -488,8 +541,13 @@ function parsePython(command: readonly string[], program: string, args: readonly
         if (tool) return tool(command, rest, { name: module, target: launcherTarget });
         if (badModule(module)) return malformed(command, program, `python -m "${module}" is not a module name`, [interpreter]);
         return {
-          command, launcher: program, kind: EntryKind.MODULE, target: module,
-          targets: [moduleTarget(module, 'the main module', { needsMain: true }), interpreter], cwdOnPath: true, searchRoots: [],
+          command,
+          launcher: program,
+          kind: EntryKind.MODULE,
+          target: module,
+          targets: [moduleTarget(module, 'the main module', { needsMain: true }), interpreter],
+          cwdOnPath: true,
+          searchRoots: [],
         };
       }
       if (PYTHON_VALUED.has(c)) {
@@ -503,10 +561,14 @@ function parsePython(command: readonly string[], program: string, args: readonly
   const script = args[i];
   if (script === undefined) return unknown(command, program, 'python starts an interactive interpreter (no script, no -m)', [interpreter]);
   return {
-    command, launcher: program, kind: EntryKind.SCRIPT, target: script,
+    command,
+    launcher: program,
+    kind: EntryKind.SCRIPT,
+    target: script,
     targets: [{ kind: TargetKind.FILE, name: script, role: 'the script' }, interpreter],
     // sys.path[0] is the script's folder, not the working directory
-    cwdOnPath: false, searchRoots: [],
+    cwdOnPath: false,
+    searchRoots: [],
   };
 }
 
@@ -520,9 +582,7 @@ function unwrap(args: readonly string[]): readonly string[] {
     } else if (head === 'env') {
       let i = 1;
       while (i < rest.length) {
-        if (rest[i] === '-u' || rest[i] === '--unset') i += 2;
-        else if (rest[i] === '--') { i += 1; break; } else if (rest[i].startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[i])) i += 1;
-        else break;
+        if (rest[i] === '-u' || rest[i] === '--unset') {i += 2;} else if (rest[i] === '--') { i += 1; break; } else if (rest[i].startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[i])) {i += 1;} else {break;}
       }
       rest = rest.slice(i);
     } else if (head === 'tini' || head === 'dumb-init') {
@@ -557,8 +617,13 @@ export function parseEntry(command: readonly string[]): ParsedEntry {
     const script = rest[scan.positional];
     if (script === undefined) return unknown(command, name, `${name} starts an interactive shell`, [shell]);
     return {
-      command, launcher: name, kind: EntryKind.SCRIPT, target: script,
-      targets: [{ kind: TargetKind.FILE, name: script, role: 'the shell script' }, shell], cwdOnPath: false, searchRoots: [],
+      command,
+      launcher: name,
+      kind: EntryKind.SCRIPT,
+      target: script,
+      targets: [{ kind: TargetKind.FILE, name: script, role: 'the shell script' }, shell],
+      cwdOnPath: false,
+      searchRoots: [],
     };
   }
   const tool = TOOLS[name];
@@ -567,12 +632,22 @@ export function parseEntry(command: readonly string[]): ParsedEntry {
   if (program.includes('/')) {
     // a path: a file shipped with the code (./run.sh, /app/bin/serve) or a program of the image (/usr/bin/x)
     return {
-      command, launcher: name, kind: EntryKind.SCRIPT, target: program,
-      targets: [{ kind: TargetKind.FILE, name: program, role: 'the program' }], cwdOnPath: false, searchRoots: [],
+      command,
+      launcher: name,
+      kind: EntryKind.SCRIPT,
+      target: program,
+      targets: [{ kind: TargetKind.FILE, name: program, role: 'the program' }],
+      cwdOnPath: false,
+      searchRoots: [],
     };
   }
   return {
-    command, launcher: name, kind: EntryKind.PROGRAM, target: name,
-    targets: [{ kind: TargetKind.PROGRAM, name, role: 'the console script' }], cwdOnPath: true, searchRoots: [],
+    command,
+    launcher: name,
+    kind: EntryKind.PROGRAM,
+    target: name,
+    targets: [{ kind: TargetKind.PROGRAM, name, role: 'the console script' }],
+    cwdOnPath: true,
+    searchRoots: [],
   };
 }

@@ -1,5 +1,5 @@
-import ignore from '@balena/dockerignore';
 import { posix } from 'path';
+import ignore from '@balena/dockerignore';
 
 /**
  * Extensions of code and configuration: a file under a copied path with one of these must

@@ -1,5 +1,5 @@
-import ignore from '@balena/dockerignore';
 import { posix } from 'path';
+import ignore from '@balena/dockerignore';
 
 /** One `COPY` of project files into the image. */
 export interface CopySource {

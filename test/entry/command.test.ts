@@ -84,8 +84,11 @@ describe('ASGI and WSGI servers', () => {
 
   test('gunicorn with the uvicorn worker class: the app and the worker module are both needed', () => {
     expect(read(['gunicorn', '-k', 'uvicorn.workers.UvicornWorker', '-w', '4', '-b', '0.0.0.0:8000', 'gateway.main:app'])).toEqual({
-      kind: EntryKind.MODULE, target: 'gateway.main',
-      targets: ['module:gateway.main', 'program:gunicorn', 'module:uvicorn.workers'], cwdOnPath: true, roots: [],
+      kind: EntryKind.MODULE,
+      target: 'gateway.main',
+      targets: ['module:gateway.main', 'program:gunicorn', 'module:uvicorn.workers'],
+      cwdOnPath: true,
+      roots: [],
     });
     expect(read(['gunicorn', '--worker-class=gthread', 'wsgi']).targets).toEqual(['module:wsgi', 'program:gunicorn']);
     expect(parseEntry(['gunicorn', 'wsgi']).attribute).toBe('application');

@@ -78,8 +78,13 @@ describe.each(CASES)('$repo', ({ repo, sources, commands, requirements, installP
     const imageFiles = imageFileMap(files, copiesOf(sources));
     const pyproject = installProject ? readPyproject(readFileSync(join(treeDir, 'pyproject.toml'), 'utf-8')) : undefined;
     const result = checkEntry(command, {
-      imageFiles, workdir: '/app', pythonPath: ['/app', '/opt/mldocker'], requirements, providedModules: ['mldocker_runtime'],
-      projectScripts: pyproject?.scripts, installedProjectFiles: installProject ? files : undefined,
+      imageFiles,
+      workdir: '/app',
+      pythonPath: ['/app', '/opt/mldocker'],
+      requirements,
+      providedModules: ['mldocker_runtime'],
+      projectScripts: pyproject?.scripts,
+      installedProjectFiles: installProject ? files : undefined,
     });
     expect({ status: result.status, problem: result.problem }).toEqual({ status: EntryStatus.FOUND, problem: undefined });
     expect(buildCheckSubjects(result.buildCheck!)).toEqual(subjects);

@@ -9,12 +9,15 @@ test('reads name, backend, scripts (table, dotted keys, inline table), readme an
     '[tool.other]', 'name = "not the project"', 'scripts.x = "no"',
   ].join('\n');
   expect(readPyproject(text)).toEqual({
-    name: 'ranker', buildBackend: 'hatchling.build', readme: 'README.md', licenseFile: 'LICENSE',
+    name: 'ranker',
+    buildBackend: 'hatchling.build',
+    readme: 'README.md',
+    licenseFile: 'LICENSE',
     scripts: { 'ranker': 'ranker.cli:main', 'serve': 'ranker.serve:main', 'train-all': 'ranker.train:all' },
   });
 });
 
 test('a pyproject without a build backend or scripts says so', () => {
   expect(readPyproject('[project]\nname = "x"\ndependencies = [\n  "torch",\n]\n')).toEqual({ name: 'x', buildBackend: undefined, scripts: {}, readme: undefined, licenseFile: undefined });
-  expect(readPyproject('')).toEqual({ scripts: {} , name: undefined, buildBackend: undefined, readme: undefined, licenseFile: undefined });
+  expect(readPyproject('')).toEqual({ scripts: {}, name: undefined, buildBackend: undefined, readme: undefined, licenseFile: undefined });
 });
