@@ -113,22 +113,22 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
   }
   const spec = whole ? [] : ['--', ...wanted];
   if (inGitWorkTree(root)) {
-    const tracked = git(root, ['ls-files', '-z', '--cached', ...spec]);
+    // -s shows each index entry's mode, to tell submodules (gitlinks) from files
+    const staged = git(root, ['ls-files', '-z', '-s', '--cached', ...spec]);
     const others = git(root, ['ls-files', '-z', '--others', '--exclude-standard', ...spec]);
     const deleted = git(root, ['ls-files', '-z', '--deleted', ...spec]);
     const ignored = options.includeIgnored ? git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', ...spec]) : [];
-    if (tracked && others && deleted && ignored) {
+    if (staged && others && deleted && ignored) {
       const gone = new Set(deleted);
       const files = new Set<string>();
       const trackedFiles: string[] = [];
-      const add = (list: readonly string[], into?: string[]): void => {
+      const add = (list: readonly string[], into?: string[], gitlinks: ReadonlySet<string> = new Set()): void => {
         for (const file of list) {
           if (gone.has(file) || skipped(file)) continue;
-          const stat = lstatSync(join(root, file), { throwIfNoEntry: false });
-          if (stat?.isDirectory()) {
-            // a gitlink (submodule) or a nested repository: its files as on disk
+          if (gitlinks.has(file) || file.endsWith('/')) {
+            // a submodule, or a nested repository (listed as "path/"): its files as on disk
             const inner: string[] = [];
-            walk(root, file, inner);
+            walk(root, file.replace(/\/$/, ''), inner);
             inner.forEach((f) => files.add(f));
             into?.push(...inner);
           } else {
@@ -137,7 +137,10 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
           }
         }
       };
-      add(tracked, trackedFiles);
+      // index entries read "<mode> <object> <stage>\t<path>"; mode 160000 is a gitlink
+      const tracked = staged.map((entry) => entry.slice(entry.indexOf('\t') + 1));
+      const gitlinks = new Set(staged.filter((entry) => entry.startsWith('160000 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1)));
+      add(tracked, trackedFiles, gitlinks);
       add(others);
       const ignoredFiles: string[] = [];
       add(ignored, ignoredFiles);

@@ -95,6 +95,14 @@ describe('with git', () => {
     expect(tree.files).toEqual(['worker/__init__.py', 'worker/data/queues.py']);
   });
 
+  test('a nested repository (as a vendored checkout) is listed by its files on disk, without its .git', () => {
+    write('vendor/lib/inner.py');
+    execFileSync('git', ['init', '-q'], { cwd: join(root, 'vendor', 'lib') });
+    const files = readProjectTree(root).files;
+    expect(files).toContain('vendor/lib/inner.py');
+    expect(files.some((f) => f.startsWith('vendor/lib/.git'))).toBe(false);
+  });
+
   test('reads thousands of files quickly', () => {
     for (let i = 0; i < 3000; i++) write(`pkg/m${Math.floor(i / 100)}/f${i}.py`);
     const started = Date.now();
