@@ -68,11 +68,6 @@ export class ImageIndex {
     this.dirs = dirs;
   }
 
-  /** Every present file under `dir` (absolute), sorted. */
-  public filesUnder(dir: string): string[] {
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-    return [...this.present].filter((f) => f.startsWith(prefix)).sort();
-  }
 }
 
 /** A Python source or extension module file name: `x.py`, `x.cpython-311-x86_64-linux-gnu.so`, `x.abi3.so`, `x.so`. */

@@ -160,6 +160,12 @@ describe('scripts and files', () => {
     expect(checkEntry(['/app/bin/start.sh'], ctx(files)).status).toBe(EntryStatus.MISSING);
   });
 
+  test('a script the ignore file drops is named as dropped', () => {
+    const result = checkEntry(['python', 'data/prepare.py'], ctx(new Map([['/app/data/prepare.py', false]])));
+    expect(result.status).toBe(EntryStatus.MISSING);
+    expect(result.problem).toBe('the script "data/prepare.py" is in the project (/app/data/prepare.py) but the ignore file drops it from the build context');
+  });
+
   test('an absolute program outside the copied sources cannot be seen: unknown, not missing', () => {
     const result = checkEntry(['/usr/local/bin/tritonserver', '--model-repository', '/models'], ctx(files));
     expect(result.status).toBe(EntryStatus.UNKNOWN);

@@ -51,6 +51,13 @@ describe('python', () => {
     expect(entry.reason).toContain(why);
   });
 
+  test('"--" and options with a value before the script', () => {
+    expect(parseEntry(['python', '--check-hash-based-pycs', 'always', 'serve.py']).target).toBe('serve.py');
+    expect(parseEntry(['python', '-u', '--', 'serve.py']).target).toBe('serve.py');
+    expect(parseEntry(['streamlit', 'run', 'app.py', '--', '--model', 'x.py']).target).toBe('app.py');
+    expect(parseEntry(['gunicorn', '--', 'api.main:app']).target).toBe('api.main');
+  });
+
   test('python -m without a module is malformed', () => {
     expect(parseEntry(['python', '-m']).malformed).toBe(true);
     expect(parseEntry(['python', '-m', 'not-a-module']).malformed).toBe(true);
@@ -103,6 +110,8 @@ describe('ASGI and WSGI servers', () => {
     expect(read(['gunicorn', '-c', 'python:conf.gunicorn', 'api.main:app']).targets).toContain('module:conf.gunicorn');
     expect(parseEntry(['gunicorn', '-c', 'gunicorn.conf.py']).kind).toBe(EntryKind.UNKNOWN);
     expect(parseEntry(['gunicorn', '--paste', 'dev.ini']).kind).toBe(EntryKind.UNKNOWN);
+    expect(parseEntry(['gunicorn', '-w', '4']).reason).toBe('gunicorn names no application (expected "module:variable")');
+    expect(parseEntry(['gunicorn', 'api/main.py']).malformed).toBe(true);
   });
 
   test('hypercorn module:app, and a file path whose folder goes on sys.path', () => {
