@@ -275,7 +275,7 @@ function parseGunicorn(command: readonly string[], args: readonly string[], laun
   const worker = lastValue(scan, '-k', '--worker-class');
   if (worker && !GUNICORN_SHORT_WORKERS.has(worker) && !worker.startsWith('egg:')) {
     const dot = worker.lastIndexOf('.');
-    if (dot > 0 && !badModule(worker.slice(0, dot))) targets.push(moduleTarget(worker.slice(0, dot), `the worker class ${worker}`));
+    if (dot > 0 && !badModule(worker.slice(0, dot))) targets.push(moduleTarget(worker.slice(0, dot), `the module of the worker class ${worker}`));
   }
   const config = lastValue(scan, '-c', '--config');
   if (config?.startsWith('python:')) targets.push(moduleTarget(config.slice('python:'.length), 'the gunicorn configuration'));

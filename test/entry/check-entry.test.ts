@@ -126,7 +126,7 @@ describe('requirements, the standard library and provided modules', () => {
 
     const worker = checkEntry(['gunicorn', '-k', 'uvicorn.workers.UvicornWorker', 'gateway.main:app'], ctx(GATEWAY, { requirements: ['gunicorn'] }));
     expect(worker.status).toBe(EntryStatus.MISSING);
-    expect(worker.problem).toContain('the worker class uvicorn.workers.UvicornWorker "uvicorn.workers" is not importable');
+    expect(worker.problem).toContain('the module of the worker class uvicorn.workers.UvicornWorker "uvicorn.workers" is not importable');
     expect(checkEntry(['gunicorn', '-k', 'uvicorn.workers.UvicornWorker', 'gateway.main:app'], ctx(GATEWAY, { requirements: ['gunicorn', 'uvicorn'] })).status).toBe(EntryStatus.FOUND);
   });
 
