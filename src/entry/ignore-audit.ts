@@ -50,6 +50,8 @@ export interface IgnoreAudit {
   readonly includedArtefacts: readonly string[];
   /** Large binary artefacts under a copied path that the ignore text keeps out (to report). */
   readonly excludedArtefacts: readonly string[];
+  /** Large binary artefacts that reach the context under an allowed folder (a baked model's weights). */
+  readonly allowedArtefacts: readonly string[];
   /** Every file under a copied path that reaches the build context. */
   readonly sent: readonly string[];
 }
@@ -64,21 +66,28 @@ function under(file: string, path: string): boolean {
  * copied path must reach the build context, and no large binary artefact may. `files` are
  * root-relative (e.g. `readProjectTree(...).files`, with `includeIgnored` so that the data and
  * weights a user has beside the code are seen); `copied` are the `COPY` sources (root-relative);
- * `dockerignore` the ignore text, matched with @balena/dockerignore (Docker's own rules).
+ * `dockerignore` the ignore text, matched with @balena/dockerignore (Docker's own rules);
+ * `artefactsAllowedUnder` the folders whose artefacts belong in the image (a `bakeModel` folder).
  * Lists are sorted.
  */
-export function auditIgnore(files: readonly string[], copied: readonly string[], dockerignore: string): IgnoreAudit {
+export function auditIgnore(
+  files: readonly string[], copied: readonly string[], dockerignore: string, artefactsAllowedUnder: readonly string[] = [],
+): IgnoreAudit {
   const matcher = ignore().add(dockerignore.split(/\r?\n/));
   const droppedCode: string[] = [];
   const includedArtefacts: string[] = [];
   const excludedArtefacts: string[] = [];
+  const allowedArtefacts: string[] = [];
   const sent: string[] = [];
   for (const file of [...new Set(files)].sort()) {
     if (!copied.some((path) => under(file, path))) continue;
     const ignored = matcher.ignores(file);
     if (!ignored) sent.push(file);
-    if (isArtefact(file)) (ignored ? excludedArtefacts : includedArtefacts).push(file);
-    else if (ignored && isCodeOrConfig(file)) droppedCode.push(file);
+    if (isArtefact(file)) {
+      if (ignored) excludedArtefacts.push(file);
+      else if (artefactsAllowedUnder.some((dir) => under(file, dir))) allowedArtefacts.push(file);
+      else includedArtefacts.push(file);
+    } else if (ignored && isCodeOrConfig(file)) {droppedCode.push(file);}
   }
-  return { droppedCode, includedArtefacts, excludedArtefacts, sent };
+  return { droppedCode, includedArtefacts, excludedArtefacts, allowedArtefacts, sent };
 }

@@ -20,9 +20,10 @@
  * 5. Shadowing: `moduleNameCollision(moduleName, [RUNTIME_PACKAGE])` for one name (a service id, a top-level
  *    source folder); `findShadowedModules(imageFiles, [workdir, ...pythonPath], { runtimePackages, requirements })`
  *    for every top-level module of an image (STDLIB/RUNTIME: refuse; REQUIREMENT: e.g. detr's `datasets/`).
- * 6. Ignore proof: `auditIgnore(tree.files, copiedPaths, ignoreText)` -> `{ droppedCode, includedArtefacts,
- *    excludedArtefacts, sent }`; `droppedCode` and `includedArtefacts` must be empty (except a baked model
- *    folder's weights), `excludedArtefacts` goes to the report. `isCodeOrConfig` / `isArtefact` classify one path.
+ * 6. Ignore proof: `auditIgnore(tree.files, copiedPaths, ignoreText, bakedModelDirs)` -> `{ droppedCode,
+ *    includedArtefacts, excludedArtefacts, allowedArtefacts, sent }`: `droppedCode` and `includedArtefacts` must
+ *    be empty, `excludedArtefacts` goes to the report, `allowedArtefacts` are the baked models' weights.
+ *    `isCodeOrConfig` / `isArtefact` classify one path.
  * 7. installProject: `readPyproject(text)` -> `{ name, buildBackend, scripts, readme, licenseFile }` (no backend:
  *    a catalogue error; `scripts` is `checkEntry`'s `projectScripts`; readme/license files must be copied too).
  */

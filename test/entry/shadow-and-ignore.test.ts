@@ -69,6 +69,18 @@ describe('ignore audit', () => {
     ]);
   });
 
+  test('a baked model folder keeps its config, tokenizer and weights: its artefacts are allowed, not flagged', () => {
+    const files = ['models/bert/config.json', 'models/bert/tokenizer.json', 'models/bert/model.safetensors', 'models/bert/onnx/model.onnx', 'app/main.py', 'app/cache.npy'];
+    const audit = auditIgnore(files, ['models/bert', 'app'], '*\n!models/bert\n!app\n', ['models/bert']);
+    expect(audit).toMatchObject({
+      droppedCode: [],
+      includedArtefacts: ['app/cache.npy'],
+      excludedArtefacts: [],
+      allowedArtefacts: ['models/bert/model.safetensors', 'models/bert/onnx/model.onnx'],
+    });
+    expect(audit.sent).toEqual(expect.arrayContaining(['models/bert/config.json', 'models/bert/tokenizer.json']));
+  });
+
   test('files outside the copied paths are not audited', () => {
     expect(auditIgnore(tree, ['train.py'], '*\n').droppedCode).toEqual(['train.py']);
   });
