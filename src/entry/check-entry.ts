@@ -150,11 +150,14 @@ class ModuleFinder {
       if (!this.isPackage(dir)) return undefined;
     }
     const last = posix.join(dir, parts[parts.length - 1]);
-    if (this.isPackage(last)) return this.index.present.has(`${last}/__init__.py`) ? `${last}/__init__.py` : `${last}/`;
-    if (this.index.present.has(`${last}.py`)) return `${last}.py`;
+    // Python's order within one folder: a regular package, then a module file, then a namespace package
+    if (this.index.present.has(`${last}/__init__.py`)) return `${last}/__init__.py`;
     const leaf = parts[parts.length - 1];
     const ext = [...this.index.present].find((f) => posix.dirname(f) === dir && f.endsWith('.so') && moduleStem(posix.basename(f)) === leaf);
-    return ext;
+    if (ext) return ext;
+    if (this.index.present.has(`${last}.py`)) return `${last}.py`;
+    if (this.index.pythonDirs.has(last)) return `${last}/`;
+    return undefined;
   }
 
   /** A regular package (`__init__.py`) or a namespace package (a folder with .py files). */

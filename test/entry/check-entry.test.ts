@@ -28,6 +28,12 @@ describe('modules in the copied sources', () => {
     expect(checkEntry(['python', '-m', 'tools.export'], ctx(image('/app/tools/export/__init__.py'))).targets[0].location).toBe('/app/tools/export/__init__.py');
   });
 
+  test('within one folder a module file wins over a namespace folder of the same name, as in Python', () => {
+    const files = image('/app/train.py', '/app/train/helpers.py');
+    expect(checkEntry(['python', '-m', 'train'], ctx(files)).targets[0].location).toBe('/app/train.py');
+    expect(checkEntry(['python', '-m', 'ext'], ctx(image('/app/ext.cpython-311-x86_64-linux-gnu.so'))).targets[0].location).toBe('/app/ext.cpython-311-x86_64-linux-gnu.so');
+  });
+
   test('a renamed service keeps the old module: missing, with the module of the same name in the new package as the hint', () => {
     const result = checkEntry(['uvicorn', 'api.main:app'], ctx(GATEWAY, { requirements: ['uvicorn[standard]>=0.30'] }));
     expect(result.status).toBe(EntryStatus.MISSING);
