@@ -2,11 +2,12 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
+ *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
+ * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct.
  * docs/architecture.md explains each room.
  */
-const ROOMS = ['core', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
+const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
   name: `${room}-imports-nothing-above-it`,

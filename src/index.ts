@@ -1,5 +1,5 @@
 export { MlDockerValidationError } from './core/errors';
-export { RequirementTier, RequirementTiers } from './service/requirements';
+export { RequirementTier, RequirementTiers } from './core/requirements';
 export { TorchWheels } from './service/torch';
 export { MlService, ServiceOptions, ServiceHealthCheck, APP_UID, HEARTBEAT_FILE } from './service/service';
 export { PythonService, PythonServiceProps } from './service/python-service';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-/** The package root (this file lives in lib/internal/ once compiled, src/internal/ in tests). */
+/** The package root (this file lives in lib/core/ once compiled, src/core/ in tests). */
 export const PACKAGE_ROOT = join(__dirname, '..', '..');
 
 const cache = new Map<string, unknown>();

@@ -1,5 +1,5 @@
-import { Schema, z } from '../internal/shape';
-import { RequirementTier } from '../requirements';
+import { RequirementTier } from '../core/requirements';
+import { Schema, z } from '../core/shape';
 
 /** The kind of a lock file, for `PyprojectDependenciesOptions.lockFileKind`. */
 export enum LockFileKind {

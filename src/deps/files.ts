@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'fs';
 import { isAbsolute, join, normalize, relative, sep } from 'path';
-import { Problems } from '../internal/problems';
+import { Problems } from '../core/problems';
 
 /**
  * Reads the dependency files of one service: paths are relative to the project root, in

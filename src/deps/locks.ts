@@ -1,8 +1,8 @@
 import { poetryConstraint } from './pyproject';
 import { canonicalName } from './requirement';
 import { isTable, Table } from './toml';
-import { MarkerNode, MarkerSyntaxError, parseMarker } from '../internal/pep508-marker';
-import { Problems } from '../internal/problems';
+import { MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
+import { Problems } from '../core/problems';
 
 /** An edge of a lock's dependency graph. */
 export interface LockEdge {

@@ -2,8 +2,8 @@ import * as pep440 from '@renovatebot/pep440';
 import { canonicalName, parseRequirementText, parseSpecifier, RequirementSyntaxError } from './requirement';
 import { markerEnvironment, Target } from './target';
 import { isTable, lineOf, Table, tableAt } from './toml';
-import { evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker } from '../internal/pep508-marker';
-import { Problems } from '../internal/problems';
+import { evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
+import { Problems } from '../core/problems';
 
 /** A dependency the project declares (a root of the install). */
 export interface RootDependency {

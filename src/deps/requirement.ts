@@ -1,5 +1,5 @@
 import * as pep440 from '@renovatebot/pep440';
-import { MarkerNode, MarkerSyntaxError, parseMarker } from '../internal/pep508-marker';
+import { MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 
 /**
  * One PEP 508 requirement as pip reads it from a requirement file or as pyproject.toml

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'path';
 import { joinRelative, ProjectFiles } from './files';
 import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
-import { Problems } from '../internal/problems';
+import { Problems } from '../core/problems';
 
 /** One requirement read from a pip requirement file. */
 export interface FileRequirement {

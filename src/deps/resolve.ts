@@ -2,10 +2,6 @@ import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as pep440 from '@renovatebot/pep440';
-import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../internal/pep508-marker';
-import { checkShape, oneOf, Problems } from '../internal/problems';
-import { z } from '../internal/shape';
-import { RequirementTier, TORCH_PACKAGES } from '../requirements';
 import { Dependencies, DependencySpec, LockFileKind, PYPROJECT_SHAPE, PyprojectDependenciesOptions, REQUIREMENTS_FILES_SHAPE, RequirementsFilesOptions } from './dependencies';
 import { ProjectFiles } from './files';
 import { LockGraph, LockPackage, readPoetryLock, readPylock, readUvLock } from './locks';
@@ -14,6 +10,10 @@ import { canonicalName, exactPin, Requirement, requirementLine, satisfiesClauses
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { isSdist, markerEnvironment, Target, TargetArch, WheelTags } from './target';
 import { parseToml } from './toml';
+import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../core/pep508-marker';
+import { checkShape, oneOf, Problems } from '../core/problems';
+import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
+import { z } from '../core/shape';
 
 /** Where and for what the dependencies are resolved. */
 export interface ResolveContext {

@@ -1,4 +1,4 @@
-import { Problems } from '../internal/problems';
+import { Problems } from '../core/problems';
 
 /** smol-toml's error: what went wrong, where (1-based line and column). */
 interface TomlErrorLike extends Error {

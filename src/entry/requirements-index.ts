@@ -1,4 +1,4 @@
-import { loadData } from '../internal/data';
+import { loadData } from '../core/data';
 
 interface ImportNamesData {
   readonly importNames: Readonly<Record<string, readonly string[]>>;

@@ -1,7 +1,7 @@
 import { Component, Project } from 'projen';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
-import { RequirementTier, TIER_ORDER } from '../service/requirements';
+import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
 

@@ -1,7 +1,6 @@
 import { Component, Project } from 'projen';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
-import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from './requirements';
 import { SampleKind, addServiceSamples } from './samples';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from './shared-files';
 import { TorchWheels } from './torch';
@@ -15,6 +14,7 @@ import { dockerQuote, execForm, moduleName } from '../core/names';
 import { Problems, checkShape, oneOf } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
+import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from '../core/requirements';
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
 import { renderTemplate } from '../core/template';

@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { copyOf, REALWORLD, resolveIn, triples } from './support';
+import { evaluateMarker, parseMarker } from '../../src/core/pep508-marker';
 import { Dependencies } from '../../src/deps';
-import { evaluateMarker, parseMarker } from '../../src/internal/pep508-marker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const toml = require('smol-toml') as { parse(text: string): any };

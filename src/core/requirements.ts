@@ -1,6 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
-import { markerLint, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
-import { Problems, oneOf } from '../core/problems';
+import { markerLint, MarkerSyntaxError, parseMarker } from './pep508-marker';
+import { Problems, oneOf } from './problems';
 
 /**
  * A requirement tier. Each tier is its own requirement file and its own cached image
