@@ -93,10 +93,10 @@ export class ComposeStack extends Component {
   private readonly extraVolumes: string[] = [];
   private model?: ComposeModel;
 
-  constructor(project: Project, id: string, rawProps: ComposeStackProps = {}) {
+  constructor(project: Project, id: string, props: ComposeStackProps = {}) {
     const problems = new Problems(`${project instanceof Project ? project.name : '?'}/${String(id)}`);
     // Plain JavaScript may pass null: it means no props, like undefined.
-    const props: ComposeStackProps = rawProps ?? {};
+    props = props ?? {};
     checkComponentScope(problems, project, id);
     const existing = project instanceof Project ? ComposeStack.of(project) : undefined;
     if (existing) problems.add('a second ComposeStack', id, `one stack per project (already "${existing.node.id}")`);

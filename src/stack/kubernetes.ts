@@ -242,10 +242,10 @@ export class KubernetesManifests extends Component {
   private readonly renderedFiles = new Map<string, RenderedFile>();
   private model?: KubeModel;
 
-  constructor(project: Project, id: string, rawProps: KubernetesManifestsProps = {}) {
+  constructor(project: Project, id: string, props: KubernetesManifestsProps = {}) {
     const problems = new Problems(`${project instanceof Project ? project.name : '?'}/${String(id)}`);
     // Plain JavaScript may pass null: it means no props, like undefined.
-    const props: KubernetesManifestsProps = rawProps ?? {};
+    props = props ?? {};
     checkComponentScope(problems, project, id);
     const existing = project instanceof Project ? KubernetesManifests.of(project) : undefined;
     if (existing) problems.add('a second KubernetesManifests', id, `one set of manifests per project (already "${existing.node.id}")`);
