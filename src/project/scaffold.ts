@@ -4,6 +4,15 @@ import { join } from 'path';
 import { InitProject, typescript } from 'projen';
 import { renderTemplate } from '../core/template';
 
+/** The `.projenrc.ts` a new project starts with (templates/projenrc.ts.ejs). */
+export function renderScaffold(name: string, devDeps: readonly string[]): string {
+  return renderTemplate('projenrc.ts.ejs', {
+    name,
+    devDeps,
+    quote: (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+  });
+}
+
 /**
  * `.projenrc.ts` for a project created by `projen new --from projen-ml-docker`: instead of
  * projen's options-only file, it builds the example stack in plain view, so a new user
@@ -22,11 +31,7 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
     if (existsSync(file)) return;
     const args = initProject.args as Record<string, unknown>;
     const devDeps = (Array.isArray(args.devDeps) ? args.devDeps : []).filter((d): d is string => typeof d === 'string');
-    writeFileSync(file, renderTemplate('projenrc.ts.ejs', {
-      name: String(args.name ?? this.project.name),
-      devDeps,
-      quote: (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-    }));
+    writeFileSync(file, renderScaffold(String(args.name ?? this.project.name), devDeps));
     this.wroteDefinition = true;
     this.project.logger.info(`Project definition file was created at ${file}`);
   }

@@ -34,14 +34,13 @@
 import { spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import * as ts from 'typescript';
 import * as YAML from 'yaml';
-import * as lib from '../../src';
 import {
   DOCKER, IndexServer, PYTHON_STANDIN, REPO, RunResult, docker, dockerTry, freePort, requireEngine, startIndexServer, tail,
   tempDir, waitFor, writeWheelhouse,
 } from './support/engine';
-import { renderTemplate } from '../../src/core/template';
+import { renderScaffold } from '../../src/project/scaffold';
+import { runDefinition } from '../support/run-definition';
 
 const NAME = 'engine-scaffold';
 const PROJEN = join(REPO, 'node_modules', 'projen', 'bin', 'projen');
@@ -62,18 +61,12 @@ let up: RunResult & { output: string };
 
 /** The scaffold's `.projenrc.ts` as `projen new` writes it, with this test's edits. */
 function scaffoldSource(): string {
-  let source = renderTemplate('projenrc.ts.ejs', {
-    name: NAME,
-    devDeps: [],
-    quote: (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-  });
+  let source = renderScaffold(NAME, []);
   const edit = (what: string, from: RegExp, to: string | ((...groups: string[]) => string)) => {
     const next = source.replace(from, to as any);
     if (next === source) throw new Error(`templates/projenrc.ts.ejs changed: the test edit "${what}" no longer applies`);
     source = next;
   };
-  // The library is this repository's source, bound as `lib` (test/readme.test.ts does the same).
-  edit('import', /import \{([^}]*)\} from 'projen-ml-docker';\n/, (_m, names) => `const {${names}} = lib;\n`);
   // No `# syntax=` line: BuildKit would fetch that frontend image from Docker Hub, unreachable here.
   edit('dockerfileSyntax', /(\n  hostDriverVersion: [^\n]*\n)/, '$1  dockerfileSyntax: false,\n');
   // No MLflow: there is no Debian stand-in for its image (see compose-up.test.ts's header).
@@ -85,21 +78,7 @@ function scaffoldSource(): string {
 
 /** Runs the scaffold's definition in `dir` (what `npx projen` does with .projenrc.ts). */
 function synthesizeScaffold(): void {
-  const js = ts.transpileModule(scaffoldSource(), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const previousCwd = process.cwd();
-  const previousPost = process.env.PROJEN_DISABLE_POST;
-  process.env.PROJEN_DISABLE_POST = 'true';
-  process.chdir(dir);
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('lib', js)(lib);
-  } finally {
-    process.chdir(previousCwd);
-    if (previousPost === undefined) delete process.env.PROJEN_DISABLE_POST;
-    else process.env.PROJEN_DISABLE_POST = previousPost;
-  }
+  runDefinition(scaffoldSource(), dir);
 }
 
 /** PATH with the engine's own client first as `docker` (a newer one may sit in /usr/local/bin). */

@@ -13,16 +13,15 @@ import { createHash } from 'crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
-import * as ejs from 'ejs';
-import * as ts from 'typescript';
-import * as lib from '../../src';
 import {
   BackingService, CiCache, ComposeStack, CiWorkflow, GpuBase, GpuInference, GpuPlatform, GpuTrainer, HadolintThreshold,
   KubernetesBackingMode, KubernetesManifests, MlDockerProject, MlDockerProjectOptions, ProjenrcRunner, PythonService,
   RequirementTier, ScanSeverity,
 } from '../../src';
+import { renderScaffold } from '../../src/project/scaffold';
+import { withoutPostSynth } from '../util';
+import { readmeProgram, runDefinition } from './run-definition';
 
-const REPO = join(__dirname, '..', '..');
 const TRAIN = ['python', '-m', 'trainer.train'];
 const SERVE = ['python', '-m', 'inference.serve'];
 const API = {
@@ -32,24 +31,10 @@ const API = {
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'], dev: ['pytest==8.3.4'] },
 };
 
-/** Runs TypeScript written against 'projen-ml-docker' in a fresh temp dir, with this repository's source. */
+/** Runs a definition written against 'projen-ml-docker' in a fresh temp dir, with this repository's source. */
 function runProgram(source: string): string {
-  const imports = new Set<string>();
-  const body = source.replace(/import \{([^}]*)\} from 'projen-ml-docker';\n/g, (_m, names: string) => {
-    names.split(',').map((n) => n.trim()).filter(Boolean).forEach((n) => imports.add(n));
-    return '';
-  });
-  const program = `const { ${[...imports].join(', ')} } = lib;\n${body}`;
-  const js = ts.transpileModule(program, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const outdir = mkdtempSync(join(tmpdir(), 'mld-digest-'));
-  const previousCwd = process.cwd();
-  process.chdir(outdir);
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('lib', js)(lib);
-  } finally {
-    process.chdir(previousCwd);
-  }
+  runDefinition(source, outdir);
   return outdir;
 }
 
@@ -59,18 +44,6 @@ function build(options: Partial<MlDockerProjectOptions>, define: (p: MlDockerPro
   define(project);
   project.synth();
   return outdir;
-}
-
-function readmeProgram(): string {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf-8');
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return blocks.map((b) => b.replace(/^\/\/ \.projenrc\.ts\n/, '').replace(/^project\.synth\(\);\n/m, '')).join('\n') + '\nproject.synth();\n';
-}
-
-function scaffoldProgram(): string {
-  return ejs.render(readFileSync(join(REPO, 'templates', 'projenrc.ts.ejs'), 'utf-8'), {
-    m: { name: 'vision', devDeps: ['ruff@0.8.0'], quote: (t: string) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` },
-  });
 }
 
 function k8sExample(p: MlDockerProject, props: Record<string, unknown> = {}): void {
@@ -90,7 +63,7 @@ function k8sExample(p: MlDockerProject, props: Record<string, unknown> = {}): vo
 
 /** name -> a function that synthesizes the definition and returns its output directory. */
 export const DEFINITIONS: Record<string, () => string> = {
-  'scaffold': () => runProgram(scaffoldProgram()),
+  'scaffold': () => runProgram(renderScaffold('vision', ['ruff@0.8.0'])),
   'readme': () => runProgram(readmeProgram()),
   'python-service snapshot': () => build({}, (p) => {
     new PythonService(p, 'api', API).addRequirement(RequirementTier.ML, 'numpy==2.1.3');
@@ -226,14 +199,11 @@ export function digests(dir: string): Record<string, string> {
 
 /** Synthesizes every definition (post-synth steps off) and returns name -> file -> digest. */
 export function allDigests(): Record<string, Record<string, string>> {
-  const previous = process.env.PROJEN_DISABLE_POST;
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    return Object.fromEntries(Object.entries(DEFINITIONS).map(([name, run]) => [name, digests(run())]));
-  } finally {
-    if (previous === undefined) delete process.env.PROJEN_DISABLE_POST;
-    else process.env.PROJEN_DISABLE_POST = previous;
-  }
+  let all: Record<string, Record<string, string>> = {};
+  withoutPostSynth(() => {
+    all = Object.fromEntries(Object.entries(DEFINITIONS).map(([name, run]) => [name, digests(run())]));
+  });
+  return all;
 }
 
 if (require.main === module) {
