@@ -1,4 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
+// PEP 503 name normalization, for `extra` and the set-valued variables (PEP 685)
+import { normalizePackageName } from './names';
 
 /**
  * PEP 508 environment markers: a parser for the grammar of the specification (section
@@ -233,10 +235,6 @@ export function parseMarker(text: string): MarkerNode {
   return new Parser(tokenize(text)).parse();
 }
 
-/** PEP 503 name normalization (used for `extra` and the set-valued variables, as PEP 685 says). */
-function canonical(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 /** True when `op + rhs` is a valid PEP 440 version specifier. */
 function validSpecifier(op: MarkerOperator, rhs: string): boolean {
@@ -289,14 +287,14 @@ function compare(node: Extract<MarkerNode, { kind: 'compare' }>, env: MarkerEnvi
     if (node.left.kind !== 'string' || (op !== 'in' && op !== 'not in')) {
       throw new MarkerEvaluationError(`"${variable}" is a set of names: only '"name" in ${variable}' and 'not in' compare with it`);
     }
-    const found = raw.map(canonical).includes(canonical(literal));
+    const found = raw.map(normalizePackageName).includes(normalizePackageName(literal));
     return op === 'in' ? found : !found;
   }
   let lhs = node.left.kind === 'variable' ? raw : literal;
   let rhs = node.left.kind === 'variable' ? literal : raw;
   if (variable === 'extra') {
-    lhs = canonical(lhs);
-    rhs = canonical(rhs);
+    lhs = normalizePackageName(lhs);
+    rhs = normalizePackageName(rhs);
   }
   if (VERSION_VARIABLES.includes(variable) && validSpecifier(op, rhs)) return compareVersions(lhs, op, rhs);
   switch (op) {

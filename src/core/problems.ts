@@ -1,4 +1,5 @@
 import { MlDockerValidationError } from './errors';
+import { editDistance } from './names';
 import { Schema } from './shape';
 
 const MAX_SHOWN = 80;
@@ -77,21 +78,6 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-/** Edit distance, for "did you mean" hints on misspelled keys. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
 function knownKeys(schema: Schema, path: readonly PropertyKey[]): string[] {
   let cur: any = schema;
   for (const key of path) {
@@ -133,7 +119,7 @@ export function checkShape(problems: Problems, schema: Schema, input: unknown): 
       case 'unrecognized_keys':
         for (const key of issue.keys as string[]) {
           const known = knownKeys(schema, path);
-          const near = known.filter((k) => distance(k, key) <= 2 || k.toLowerCase() === key.toLowerCase());
+          const near = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2 || k.toLowerCase() === key.toLowerCase());
           const where = path.length ? `${field}.${key}` : key;
           problems.addRaw(`unknown property "${where}"`, show((got as any)?.[key]),
             near.length ? `did you mean ${oneOf(near)}? known: ${known.join(', ')}` : `one of: ${known.join(', ')}`);

@@ -1,6 +1,9 @@
 import * as pep440 from '@renovatebot/pep440';
+import { normalizePackageName } from './names';
 import { markerLint, MarkerSyntaxError, parseMarker } from './pep508-marker';
 import { Problems, oneOf } from './problems';
+
+export { normalizePackageName };
 
 /**
  * A requirement tier. Each tier is its own requirement file and its own cached image
@@ -54,9 +57,6 @@ export interface ParsedRequirement {
 const NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
 
 /** PEP 503 normalization: runs of `-`, `_`, `.` become one `-`, lowercase. */
-export function normalizePackageName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 const PIN_EXPECTED = 'a pinned pep 508 requirement such as "numpy==2.1.3" (name, optional [extras], "==" exact version, optional "; marker")';
 

@@ -1,6 +1,6 @@
 import { poetryConstraint } from './pyproject';
-import { canonicalName } from './requirement';
 import { isTable, Table } from './toml';
+import { normalizePackageName } from '../core/names';
 import { MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 import { Problems } from '../core/problems';
 
@@ -105,14 +105,14 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
         const name = String(p.name);
         const where = `package ${name}`;
         const edges = (list: unknown): LockEdge[] => (Array.isArray(list) ? list : []).filter(isTable).map((d) => ({
-          key: canonicalName(String(d.name)),
+          key: normalizePackageName(String(d.name)),
           extras: Array.isArray(d.extra) ? d.extra.map(String) : [],
           marker: this.marker(d.marker, where),
           version: typeof d.version === 'string' ? d.version : undefined,
         }));
         const extraDeps = new Map<string, LockEdge[]>();
         for (const [extra, list] of Object.entries(isTable(p['optional-dependencies']) ? p['optional-dependencies'] : {})) {
-          extraDeps.set(canonicalName(extra), edges(list));
+          extraDeps.set(normalizePackageName(extra), edges(list));
         }
         const source = isTable(p.source) ? p.source : {};
         const isProject = source.editable === '.' || source.virtual === '.';
@@ -127,7 +127,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
         const forks = Array.isArray(p['resolution-markers']) ? p['resolution-markers'].map(String) : [];
         this.add({
           name,
-          key: canonicalName(name),
+          key: normalizePackageName(name),
           version: String(p.version ?? ''),
           artifacts,
           deps: edges(p.dependencies),
@@ -166,7 +166,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
             if (typeof table.markers === 'string') markerParts.push(`(${table.markers})`);
             if (typeof table.python === 'string') markerParts.push(...pythonMarkers(table.python));
             const edge: LockEdge = {
-              key: canonicalName(dep),
+              key: normalizePackageName(dep),
               extras: Array.isArray(table.extras) ? table.extras.map(String) : [],
               marker: this.marker(markerParts.length ? markerParts.join(' and ') : undefined, where),
             };
@@ -176,14 +176,14 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         }
         const extraDeps = new Map<string, LockEdge[]>();
         for (const [extra, list] of Object.entries(isTable(p.extras) ? p.extras : {})) {
-          const names = (Array.isArray(list) ? list : []).map((s) => canonicalName(String(s).split(/[\s([;<>=!~]/)[0]));
-          extraDeps.set(canonicalName(extra), optional.filter((o) => names.includes(o.edge.key)).map((o) => o.edge));
+          const names = (Array.isArray(list) ? list : []).map((s) => normalizePackageName(String(s).split(/[\s([;<>=!~]/)[0]));
+          extraDeps.set(normalizePackageName(extra), optional.filter((o) => names.includes(o.edge.key)).map((o) => o.edge));
         }
         const files = Array.isArray(p.files) ? p.files : Array.isArray(legacyFiles?.[name]) ? legacyFiles![name] as unknown[] : [];
         const artifacts = files.filter(isTable).map((f) => ({ file: String(f.file ?? ''), sha256: hashOf(f.hash) }));
         const source = isTable(p.source) ? p.source : undefined;
         const direct = source && ['git', 'url', 'file', 'directory'].includes(String(source.type)) ? `source type ${JSON.stringify(source.type)}` : undefined;
-        this.add({ name, key: canonicalName(name), version: String(p.version ?? ''), artifacts, deps, extraDeps, direct });
+        this.add({ name, key: normalizePackageName(name), version: String(p.version ?? ''), artifacts, deps, extraDeps, direct });
       }
     }
   })(problems, file);
@@ -221,11 +221,11 @@ export function readPylock(problems: Problems, file: string, doc: Table): LockGr
         }
         const directKind = ['vcs', 'directory', 'archive'].find((k) => p[k] !== undefined);
         const deps = (Array.isArray(p.dependencies) ? p.dependencies : []).filter(isTable).map((d) => ({
-          key: canonicalName(String(d.name)), extras: [], version: typeof d.version === 'string' ? d.version : undefined,
+          key: normalizePackageName(String(d.name)), extras: [], version: typeof d.version === 'string' ? d.version : undefined,
         }));
         this.add({
           name,
-          key: canonicalName(name),
+          key: normalizePackageName(name),
           version: String(p.version ?? ''),
           artifacts,
           deps,

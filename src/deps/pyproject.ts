@@ -1,7 +1,8 @@
 import * as pep440 from '@renovatebot/pep440';
-import { canonicalName, parseRequirementText, parseSpecifier, RequirementSyntaxError } from './requirement';
+import { parseRequirementText, parseSpecifier, RequirementSyntaxError } from './requirement';
 import { markerEnvironment, Target } from './target';
 import { isTable, lineOf, Table, tableAt } from './toml';
+import { normalizePackageName } from '../core/names';
 import { evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 import { Problems } from '../core/problems';
 
@@ -112,19 +113,19 @@ export class PyprojectReader {
       const poetryExtras = tableAt(poetry!, 'extras') ?? {};
       for (const [extra, members] of Object.entries(poetryExtras)) {
         const list = Array.isArray(members) ? members.map(String) : [];
-        extras.set(canonicalName(extra), all.filter((d) => list.map(canonicalName).includes(d.dep.key)).map((d) => d.dep));
+        extras.set(normalizePackageName(extra), all.filter((d) => list.map(normalizePackageName).includes(d.dep.key)).map((d) => d.dep));
       }
       const legacyDev = tableAt(poetry!, 'dev-dependencies');
       if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
       for (const [group, body] of Object.entries(tableAt(poetry!, 'group') ?? {})) {
         const deps = isTable(body) && isTable(body.dependencies) ? body.dependencies : {};
         const list = this.poetryTable(deps, `[tool.poetry.group.${group}.dependencies]`).map((d) => d.dep);
-        groups.set(canonicalName(group), [...(groups.get(canonicalName(group)) ?? []), ...list]);
+        groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
       }
     } else if (project) {
       main = this.pep508List(project.dependencies, 'dependencies', '[project]');
       for (const [extra, list] of Object.entries(tableAt(project, 'optional-dependencies') ?? {})) {
-        extras.set(canonicalName(extra), this.pep508List(list, `optional-dependencies.${extra}`, '[project.optional-dependencies]'));
+        extras.set(normalizePackageName(extra), this.pep508List(list, `optional-dependencies.${extra}`, '[project.optional-dependencies]'));
       }
     } else {
       this.problems.add(`${this.file} declares no dependencies`, this.file, 'a [project] table with dependencies, or [tool.poetry.dependencies]');
@@ -137,7 +138,7 @@ export class PyprojectReader {
       const names = Object.keys(pep735);
       for (const group of names) {
         const list = this.expandGroup(pep735, group, []);
-        groups.set(canonicalName(group), [...(groups.get(canonicalName(group)) ?? []), ...list]);
+        groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
       }
     }
     if (this.problems.count > before) return undefined;
@@ -157,13 +158,13 @@ export class PyprojectReader {
   }
 
   private expandGroup(table: Table, group: string, stack: string[]): RootDependency[] {
-    const key = Object.keys(table).find((k) => canonicalName(k) === canonicalName(group));
+    const key = Object.keys(table).find((k) => normalizePackageName(k) === normalizePackageName(group));
     if (key === undefined) {
       this.problems.add(`${this.file} [dependency-groups].${stack[stack.length - 1]} includes an unknown group`, group,
         `one of: ${Object.keys(table).join(', ')}`);
       return [];
     }
-    if (stack.map(canonicalName).includes(canonicalName(key))) {
+    if (stack.map(normalizePackageName).includes(normalizePackageName(key))) {
       this.problems.add(`${this.file} [dependency-groups] includes groups in a cycle`, [...stack, key].join(' -> '), 'groups that do not include each other');
       return [];
     }
@@ -236,7 +237,7 @@ export class PyprojectReader {
           const extras = Array.isArray(spec.extras) ? spec.extras.map(String) : [];
           const version = typeof spec.version === 'string' ? spec.version : '*';
           out.push({
-            dep: { name, key: canonicalName(name), extras, alternatives: poetryConstraint(version), at, text: `${name} = ${JSON.stringify(value)}` },
+            dep: { name, key: normalizePackageName(name), extras, alternatives: poetryConstraint(version), at, text: `${name} = ${JSON.stringify(value)}` },
             optional: spec.optional === true,
           });
         } catch (e) {

@@ -1,4 +1,5 @@
 import * as pep440 from '@renovatebot/pep440';
+import { normalizePackageName } from '../core/names';
 import { MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 
 /**
@@ -24,10 +25,6 @@ export interface Requirement {
 const NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
 const CLAUSE = /^(===|==|~=|!=|<=|>=|<|>)\s*(\S+)$/;
 
-/** PEP 503 normalization: runs of `-`, `_`, `.` become one `-`, lowercase. */
-export function canonicalName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 /** Thrown by `parseRequirementText`; the message is lowercase and names the fault. */
 export class RequirementSyntaxError extends Error {}
@@ -97,7 +94,7 @@ export function parseRequirementText(text: string): Requirement {
       throw e;
     }
   }
-  return { name, key: canonicalName(name), extras, clauses, markerText, marker, url };
+  return { name, key: normalizePackageName(name), extras, clauses, markerText, marker, url };
 }
 
 /** The exact version of a requirement pinned with one `==V` (no wildcard) or `===V` clause. */

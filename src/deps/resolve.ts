@@ -6,10 +6,11 @@ import { Dependencies, DependencySpec, LockFileKind, PYPROJECT_SHAPE, PyprojectD
 import { ProjectFiles } from './files';
 import { LockGraph, LockPackage, readPoetryLock, readPylock, readUvLock } from './locks';
 import { PyprojectContent, PyprojectReader, RootDependency } from './pyproject';
-import { canonicalName, exactPin, Requirement, requirementLine, satisfiesClauses } from './requirement';
+import { exactPin, Requirement, requirementLine, satisfiesClauses } from './requirement';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { isSdist, markerEnvironment, Target, TargetArch, WheelTags } from './target';
 import { parseToml } from './toml';
+import { normalizePackageName } from '../core/names';
 import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../core/pep508-marker';
 import { checkShape, oneOf, Problems } from '../core/problems';
 import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
@@ -369,9 +370,9 @@ class Resolver {
     const before = this.problems.count;
     const out: Record<TierName, RootDependency[]> = { ml: [], core: [], dev: [] };
     const projectTier = (options.projectTier ?? RequirementTier.CORE) as TierName;
-    const mlPackages = (options.mlPackages ?? []).map(canonicalName);
+    const mlPackages = (options.mlPackages ?? []).map(normalizePackageName);
     for (const name of options.mlPackages ?? []) {
-      if (!project.main.some((d) => d.key === canonicalName(name))) {
+      if (!project.main.some((d) => d.key === normalizePackageName(name))) {
         this.problems.add(`${this.field}.mlPackages names a package the project does not depend on`, name,
           `one of the project's dependencies: ${project.main.map((d) => d.name).join(', ') || 'none'}`);
       }
@@ -381,7 +382,7 @@ class Resolver {
     const pick = (kind: 'Extras' | 'Groups', tier: TierName, given: string[] | undefined, table: Map<string, RootDependency[]>) => {
       const field = `${this.field}.${tier}${kind}`;
       for (const name of given ?? []) {
-        const key = canonicalName(name);
+        const key = normalizePackageName(name);
         const list = table.get(key);
         if (!list) {
           this.problems.add(`${field} names an unknown ${kind === 'Extras' ? 'extra' : 'dependency group'}`, name,
@@ -568,7 +569,7 @@ class Resolver {
           continue;
         }
         if (!there) assigned.set(pkg!.key, { tier, pkg: pkg! });
-        for (const extra of ['', ...item.extras.map(canonicalName)]) {
+        for (const extra of ['', ...item.extras.map(normalizePackageName)]) {
           const id = `${pkg!.key}@${pkg!.version}[${extra}]`;
           if (activated.has(id)) continue;
           activated.add(id);

@@ -5,6 +5,7 @@ import { nearest } from './nearest';
 import {
   RequirementName, consoleScriptProviders, importNamesOf, knownConsoleScripts, parseRequirementName, providerDeclared, stdlibModules,
 } from './requirements-index';
+import { normalizePackageName } from '../core/names';
 
 /** The outcome of an entry check. */
 export enum EntryStatus {
@@ -366,7 +367,7 @@ function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): 
       expected: `${providers.map(quote).join(' or ')} among the requirements`,
     };
   }
-  const sameName = p.requirements.find((r) => r.name === name.toLowerCase().replace(/[-_.]+/g, '-'));
+  const sameName = p.requirements.find((r) => r.name === normalizePackageName(name));
   if (sameName) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: sameName.name };
   const suggestion = nearest(name, [...Object.keys(scripts), ...knownConsoleScripts()], '\0');
   return {

@@ -35,8 +35,9 @@ export * from './build-check';
 export * from './collisions';
 export * from './ignore-audit';
 export * from './pyproject';
-export { editDistance, nearest } from './nearest';
+export { nearest } from './nearest';
+export { editDistance } from '../core/names';
 export {
-  importNamesOf, consoleScriptProviders, knownConsoleScripts, normalizeDistribution, parseRequirementName,
+  importNamesOf, consoleScriptProviders, knownConsoleScripts, parseRequirementName,
 } from './requirements-index';
 export type { RequirementName } from './requirements-index';

@@ -1,16 +1,4 @@
-/** Levenshtein distance (insert, delete, substitute: cost 1). */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
+import { editDistance } from '../core/names';
 
 /**
  * The candidate nearest to `wanted`, for a "did you mean" hint. A candidate sharing the last

@@ -1,4 +1,5 @@
 import { loadData } from '../core/data';
+import { normalizePackageName } from '../core/names';
 
 interface ImportNamesData {
   readonly importNames: Readonly<Record<string, readonly string[]>>;
@@ -26,10 +27,6 @@ export function stdlibVersions(): readonly string[] {
   return loadData<StdlibData>('python-stdlib-modules.json').versions;
 }
 
-/** PEP 503 normalization of a distribution name: lowercase, runs of `-`, `_`, `.` as one `-`. */
-export function normalizeDistribution(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
 
 /** A declared requirement reduced to what the entry check needs. */
 export interface RequirementName {
@@ -53,8 +50,8 @@ export function parseRequirementName(line: string): RequirementName | undefined 
   if (!match) return undefined;
   const rest = text.slice(match[0].length).trimStart();
   if (/^[:/]/.test(rest)) return undefined; // a bare URL or path such as https://... or ./pkg
-  const extras = (match[2] ?? '').split(',').map((e) => normalizeDistribution(e.trim())).filter((e) => e !== '');
-  return { name: normalizeDistribution(match[1]), extras: [...new Set(extras)].sort() };
+  const extras = (match[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).filter((e) => e !== '');
+  return { name: normalizePackageName(match[1]), extras: [...new Set(extras)].sort() };
 }
 
 /**
@@ -62,7 +59,7 @@ export function parseRequirementName(line: string): RequirementName | undefined 
  * normalized name with `-` as `_`). Dotted names are subpackages of a namespace package.
  */
 export function importNamesOf(distribution: string): readonly string[] {
-  const name = normalizeDistribution(distribution);
+  const name = normalizePackageName(distribution);
   return importNamesData().importNames[name] ?? [name.replace(/-/g, '_')];
 }
 
