@@ -574,12 +574,14 @@ describe('GPU services in compose.yaml', () => {
     expect(err.message).toContain('[vision/inference] gpuCount and gpuDeviceIds are both set');
   });
 
-  test('the stack refuses a trainer whose memory limit is below its shm size', () => {
-    const project = newProject();
-    new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: TRAIN, shmSize: '16g', memoryLimit: '8g' });
-    new ComposeStack(project, 'stack');
-    const err = validationError(() => synth(project));
-    expect(err.message).toContain('memoryLimit is below shmSize: got "8g"');
+  test('a trainer whose memory limit is below its shm size is refused when declared, in or out of a stack', () => {
+    const err = validationError(() => new GpuTrainer(newProject(), 'trainer', { torchVersion: '2.5.1', command: TRAIN, shmSize: '16g', memoryLimit: '8g' }));
+    expect(err.message).toContain('[vision/trainer] memoryLimit is below shmSize: got "8g"; expected at least the shm size "16g"');
+    // the default limit (16g) against a larger shm size
+    expect(validationError(() => new GpuTrainer(newProject(), 'trainer', { torchVersion: '2.5.1', command: TRAIN, shmSize: '20g' })).message)
+      .toContain('memoryLimit is below shmSize: got "16g"');
+    // equal sizes are allowed
+    expect(() => new GpuTrainer(newProject(), 'trainer', { torchVersion: '2.5.1', command: TRAIN, shmSize: '8g', memoryLimit: '8g' })).not.toThrow();
   });
 });
 

@@ -22,8 +22,8 @@ export interface ContainerSpec {
   /** `uid:gid` to run as; undefined keeps the image's USER (app images set 10001). */
   readonly user?: string;
   readonly readOnlyRootFilesystem: boolean;
-  /** Writable tmpfs mounts, e.g. `/tmp:exec,mode=1777,size=256m`. */
-  readonly tmpfs: string[];
+  /** Writable in-memory mounts (compose `tmpfs`, Kubernetes `emptyDir` volumes). */
+  readonly tmpfs: TmpfsSpec[];
   readonly capAdd: string[];
   readonly limits: { readonly memory: string; readonly cpus: number; readonly pids: number };
   readonly gpu?: GpuSpec;
@@ -63,6 +63,18 @@ export interface GpuSpec {
   /** A number of GPUs, or 'all'; exclusive with deviceIds. */
   readonly count?: number | 'all';
   readonly deviceIds?: string[];
+}
+
+/** A writable in-memory mount; its size counts against the container's memory. */
+export interface TmpfsSpec {
+  /** Absolute path in the container. */
+  readonly path: string;
+  /** Size in the canonical form (`64m`, `2g`). */
+  readonly size: string;
+  /** File mode of the mount point, octal (`1777`: everyone writes, only owners delete). */
+  readonly mode: string;
+  /** Whether programs may run from it (pip builds, Triton and torch.compile kernels). */
+  readonly exec: boolean;
 }
 
 export interface VolumeSpec {

@@ -5,7 +5,7 @@ import { secretPlacePattern } from '../core/dockerignore';
 import { GENERATED_SECRET_DIRS } from '../core/layout';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
-import { checkSize } from '../core/sizes';
+import { MIN_MEMORY_BYTES, checkSize, sizeBytes, sizeProblem } from '../core/sizes';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
 import { SHARED_CODE_DIR } from '../service/shared-files';
@@ -33,6 +33,10 @@ export const CHECKPOINT_DIR = '/checkpoints';
 export const DATA_DIR = '/data';
 /** Stack size of trainer processes (64 MiB), as NVIDIA recommends for deep learning containers. */
 const STACK_BYTES = 67108864;
+/** A trainer's shared memory (`/dev/shm`) unless `shmSize` says otherwise. */
+const DEFAULT_SHM_SIZE = '8g';
+/** A trainer's limits unless its props say otherwise. */
+const TRAINER_DEFAULTS = { memory: '16g', cpus: 8, pids: 8192 };
 
 /** The runtime shape of what `GpuTrainerProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().optional(), shmSize: z.string().optional() };
@@ -54,7 +58,7 @@ export class GpuTrainer extends GpuService {
   constructor(project: Project, id: string, props: GpuTrainerProps) {
     super(project, id, props);
     this.dataDir = props.dataDir ?? 'data';
-    this.shmSize = props.shmSize ?? '8g';
+    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
     this.checkpointVolume = `${id}-checkpoints`;
   }
 
@@ -64,11 +68,16 @@ export class GpuTrainer extends GpuService {
       kindTitle: 'GPU trainer',
       sample: SampleKind.TRAINER,
       workload: 'job',
-      defaults: { memory: '16g', cpus: 8, pids: 8192 },
+      defaults: TRAINER_DEFAULTS,
       defaultGpuCount: 'all',
       extraShape: GPU_TRAINER_SHAPE,
       check: (problems: Problems) => {
-        checkSize(problems, 'shmSize', props.shmSize ?? '8g', 1024 ** 4);
+        const shm = checkSize(problems, 'shmSize', props.shmSize ?? DEFAULT_SHM_SIZE, 1024 ** 4);
+        // /dev/shm is memory: a limit below it kills DataLoader workers as soon as they fill it.
+        const memory = props.memoryLimit ?? TRAINER_DEFAULTS.memory;
+        if (shm !== undefined && sizeProblem(memory, undefined, MIN_MEMORY_BYTES) === undefined && sizeBytes(memory) < shm) {
+          problems.add('memoryLimit is below shmSize', memory, `at least the shm size "${props.shmSize ?? DEFAULT_SHM_SIZE}" (shared memory counts against the limit)`);
+        }
         if (props.dataDir !== undefined) {
           const before = problems.count;
           checkRelativeDir(problems, 'dataDir', props.dataDir);

@@ -515,7 +515,7 @@ export abstract class MlService extends Component {
       environment: { ...this.environment },
       healthcheck: health && healthSpec(health),
       readOnlyRootFilesystem: !this.writableRoot,
-      tmpfs: [`/tmp:exec,mode=1777,size=${this.tmpSize}`],
+      tmpfs: [{ path: '/tmp', size: this.tmpSize, mode: '1777', exec: true }],
       capAdd: [],
       limits: { memory: this.memoryLimit, cpus: this.cpuLimit, pids: this.pidsLimit },
       volumes: [],

@@ -1,4 +1,4 @@
-import { ContainerSpec } from '../core/container-spec';
+import { ContainerSpec, TmpfsSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
@@ -182,7 +182,7 @@ export class BackingService {
         user: '999:999',
         environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
-        tmpfs: ['/tmp:mode=1777,size=64m', '/var/run/postgresql:mode=1777,size=16m'],
+        tmpfs: [scratch('/tmp', '64m'), scratch('/var/run/postgresql', '16m')],
         limits: { memory: '1g', cpus: 1, pids: 256 },
         volumes: [{ source: 'postgres-data', target: dataDir, readOnly: false, named: true }],
         secrets: ['postgres_password'],
@@ -283,7 +283,7 @@ function hardenedBase(name: string, image: string): ContainerSpec {
     ports: [],
     environment: {},
     readOnlyRootFilesystem: true,
-    tmpfs: ['/tmp:mode=1777,size=64m'],
+    tmpfs: [scratch('/tmp', '64m')],
     capAdd: [],
     limits: { memory: '512m', cpus: 1, pids: 256 },
     volumes: [],
@@ -308,4 +308,9 @@ function bookwormTag(problems: Problems, field: string, image: string, version: 
     return undefined;
   }
   return `${entry.full}-bookworm`;
+}
+
+/** A tmpfs mount of a backing service: writable by its user, no programs run from it. */
+function scratch(path: string, size: string): TmpfsSpec {
+  return { path, size, mode: '1777', exec: false };
 }

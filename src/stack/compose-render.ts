@@ -79,7 +79,7 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
     };
   }
   out.read_only = c.readOnlyRootFilesystem;
-  if (c.tmpfs.length) out.tmpfs = [...c.tmpfs];
+  if (c.tmpfs.length) out.tmpfs = c.tmpfs.map((t) => `${t.path}:${t.exec ? 'exec,' : ''}mode=${t.mode},size=${t.size}`);
   if (c.shmSize) out.shm_size = c.shmSize;
   if (c.ulimits) out.ulimits = c.ulimits;
   out.cap_drop = ['ALL'];

@@ -198,9 +198,6 @@ export class ComposeStack extends Component {
       const c = app._container();
       const missing = c.dependsOn.filter((d) => !appNames.includes(d));
       if (missing.length) problems.addAt(app.path, 'dependsOn a service outside the stack', missing, `services of the stack: ${oneOf(appNames)}`);
-      if (c.shmSize && sizeBytes(c.limits.memory) < sizeBytes(c.shmSize)) {
-        problems.addAt(app.path, 'memoryLimit is below shmSize', c.limits.memory, `at least the shm size "${c.shmSize}" (shared memory counts against the limit)`);
-      }
       return {
         ...c,
         environment: { ...Object.assign({}, ...links.map((l) => l.environment)), ...c.environment },

@@ -15,7 +15,6 @@ import { checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { Schema, z } from '../core/shape';
-import { sizeBytes } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
 import { APP_UID, MlService, servicesOf } from '../service/service';
@@ -412,9 +411,6 @@ export class KubernetesManifests extends Component {
       if (c.workload === 'job' && options.replicas !== undefined) problems.add(`${field} replicas is set on a job`, options.replicas, 'no replicas: a job runs its pod to completion (use backoffLimit for retries)');
       if (c.workload !== 'job' && options.backoffLimit !== undefined) problems.add(`${field} backoffLimit is set on a server`, options.backoffLimit, 'backoffLimit only on jobs (trainers)');
       if (!c.gpu && options.gpuCount !== undefined) problems.add(`${field} gpuCount is set on a service without GPUs`, options.gpuCount, 'gpuCount only on GPU services (GpuTrainer, GpuInference)');
-      if (c.shmSize && sizeBytes(c.limits.memory) < sizeBytes(c.shmSize)) {
-        problems.add(`${field} memoryLimit is below shmSize`, c.limits.memory, `at least the shm size "${c.shmSize}" (/dev/shm is memory and counts against the limit)`);
-      }
       const limits = { cpu: coresToQuantity(c.limits.cpus), memory: composeSizeToQuantity(c.limits.memory) };
       if (options.cpuRequest !== undefined && cpuMillis(options.cpuRequest) > cpuMillis(limits.cpu)) {
         problems.add(`${field} cpuRequest is above the cpu limit`, options.cpuRequest, `at most the cpuLimit ${show(limits.cpu)}`);
@@ -631,13 +627,9 @@ function userOf(c: ContainerSpec): { runAsUser: number; runAsGroup: number } {
   return { runAsUser: Number(m[1]), runAsGroup: Number(m[2] ?? m[1]) };
 }
 
-/** compose tmpfs entries (`/tmp:exec,mode=1777,size=256m`) as emptyDir scratch volumes. */
+/** The container's tmpfs mounts as in-memory emptyDir scratch volumes of the same size. */
 function scratchOf(c: ContainerSpec): Array<{ path: string; sizeLimit: string }> {
-  return c.tmpfs.map((t) => {
-    const [path, options = ''] = t.split(':');
-    const size = /(?:^|,)size=([0-9]+[kmg])(?:,|$)/.exec(options)?.[1];
-    return { path, sizeLimit: composeSizeToQuantity(size ?? '64m') };
-  });
+  return c.tmpfs.map((t) => ({ path: t.path, sizeLimit: composeSizeToQuantity(t.size) }));
 }
 
 function checkNodeSelector(problems: Problems, field: string, selector: Record<string, string>): Record<string, string> {
