@@ -11,7 +11,8 @@ export { MlDockerProject, MlDockerProjectOptions, ProjenrcRunner } from './proje
 export { SampleKind } from './service/samples';
 export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, MlflowOptions } from './stack/backing-service';
 export { ComposeStack, ComposeStackProps } from './stack/compose-stack';
-export { KubernetesManifests, KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './stack/kubernetes';
+export { KubernetesManifests } from './stack/kubernetes';
+export { KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './stack/kubernetes-props';
 export { CiWorkflow, CiWorkflowProps, CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-workflow';
 export {
   CacheReport, CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,

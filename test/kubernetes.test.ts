@@ -16,7 +16,8 @@ import {
 import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { ContainerSpec } from '../src/core/container-spec';
-import { KubernetesBackingMode, KubernetesManifests } from '../src/stack/kubernetes';
+import { KubernetesManifests } from '../src/stack/kubernetes';
+import { KubernetesBackingMode } from '../src/stack/kubernetes-props';
 import {
   DRIVER_ANNOTATION, KubeModel, KubeWorkload, composeSizeToQuantity, coresToQuantity, escapeExpansion, probeHandler, renderKubernetes,
 } from '../src/stack/kubernetes-render';

@@ -16,7 +16,7 @@ import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
 import { SERVICE_OPTIONS_SHAPE } from '../src/service/service';
 import { MLFLOW_OPTIONS_SHAPE, POSTGRES_OPTIONS_SHAPE, REDIS_OPTIONS_SHAPE } from '../src/stack/backing-service';
 import { COMPOSE_STACK_PROPS_SHAPE } from '../src/stack/compose-stack';
-import { KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE } from '../src/stack/kubernetes';
+import { KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE } from '../src/stack/kubernetes-props';
 
 const SRC = join(__dirname, '..', 'src');
 
@@ -31,8 +31,8 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['stack/backing-service.ts', 'RedisOptions', REDIS_OPTIONS_SHAPE],
   ['stack/backing-service.ts', 'MlflowOptions', MLFLOW_OPTIONS_SHAPE],
   ['stack/compose-stack.ts', 'ComposeStackProps', COMPOSE_STACK_PROPS_SHAPE],
-  ['stack/kubernetes.ts', 'KubernetesManifestsProps', KUBERNETES_MANIFESTS_PROPS_SHAPE],
-  ['stack/kubernetes.ts', 'KubernetesServiceOptions', KUBERNETES_SERVICE_OPTIONS_SHAPE],
+  ['stack/kubernetes-props.ts', 'KubernetesManifestsProps', KUBERNETES_MANIFESTS_PROPS_SHAPE],
+  ['stack/kubernetes-props.ts', 'KubernetesServiceOptions', KUBERNETES_SERVICE_OPTIONS_SHAPE],
   ['ci/ci-workflow.ts', 'CiWorkflowProps', CI_WORKFLOW_PROPS_SHAPE],
 ];
 

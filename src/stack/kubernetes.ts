@@ -1,8 +1,12 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind } from './backing-service';
 import {
-  DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, checkRenderedNames, claimName, namespaceFromProject,
+  DNS1123_LABEL, DNS1123_SUBDOMAIN, checkRenderedNames, claimName, namespaceFromProject,
 } from './kubernetes-names';
+import {
+  KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE, KubernetesBackingMode, KubernetesManifestsProps, KubernetesServiceOptions,
+} from './kubernetes-props';
+import { checkCpu, checkMemory, checkNodeSelector, checkStorage, cpuMillis, quantityBytes } from './kubernetes-quantities';
 import {
   BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeClaim, KubeModel, KubeMount, KubeWorkload, SECRETS_DIR,
   composeSizeToQuantity, coresToQuantity, renderKubernetes,
@@ -14,153 +18,12 @@ import { ContainerSpec } from '../core/container-spec';
 import { checkImageNameLength } from '../core/image-name';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { Schema, z } from '../core/shape';
+import { z } from '../core/shape';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
 import { APP_UID, MlService, servicesOf } from '../service/service';
 
-/** How the backing services of the stack (postgres, redis, mlflow) exist on the cluster. */
-export enum KubernetesBackingMode {
-  /**
-   * Run by someone else: a managed database, an operator (CloudNativePG, ...) or a Helm
-   * chart. The manifests carry only the connection settings (a ConfigMap of URLs without
-   * passwords, pointed at `backingServiceHosts`) and the passwords (the stack Secret).
-   */
-  EXTERNAL = 'external',
-  /**
-   * Single-replica StatefulSets rendered from the compose presets, hardened the same way:
-   * for development clusters only (no backups, no failover, no upgrades).
-   */
-  DEVELOPMENT_STATEFUL_SETS = 'development-stateful-sets',
-}
-
-/** Props of `KubernetesManifests`. */
-export interface KubernetesManifestsProps {
-  /**
-   * The app services to deploy.
-   * @default - every service of the project
-   */
-  readonly services?: MlService[];
-
-  /**
-   * Backing services the apps use (the same presets as in `ComposeStack`): apps get the
-   * same `DATABASE_URL`/`*_PASSWORD_FILE` settings as under compose.
-   * @default []
-   */
-  readonly backingServices?: BackingService[];
-
-  /**
-   * Where the backing services run.
-   * @default KubernetesBackingMode.EXTERNAL
-   */
-  readonly backingServiceMode?: KubernetesBackingMode;
-
-  /**
-   * Host (and optional port) of each external backing service, keyed by its kind, e.g.
-   * `{ postgres: 'pg-rw.databases.svc', redis: 'redis-master:6379' }`. Only with
-   * `KubernetesBackingMode.EXTERNAL`.
-   * @default - the kind itself (`postgres`), a Service of that name in the namespace
-   */
-  readonly backingServiceHosts?: { [kind: string]: string };
-
-  /**
-   * The namespace every object goes to (a DNS-1123 label, not `kube-*`).
-   * @default - the project name (`vision`)
-   */
-  readonly namespace?: string;
-
-  /**
-   * Render the Namespace object, labelled to enforce the "restricted" Pod Security
-   * Standard. Turn off to deploy into a namespace that already exists.
-   * @default true
-   */
-  readonly createNamespace?: boolean;
-
-  /**
-   * Registry prefix of the built images (`ghcr.io/acme`); a cluster pulls from a registry.
-   * @default - no prefix (images loaded into the nodes, e.g. `kind load docker-image`)
-   */
-  readonly imageRegistry?: string;
-
-  /**
-   * Tag of the built images (`kustomize edit set image` changes it per deployment).
-   * @default "local"
-   */
-  readonly imageTag?: string;
-
-  /**
-   * Node labels every GPU pod must match, e.g. `{ 'nvidia.com/gpu.present': 'true' }`
-   * (GPU feature discovery). GPU pods also tolerate the `nvidia.com/gpu` taint.
-   * @default - none (the `nvidia.com/gpu` resource request alone places the pod)
-   */
-  readonly gpuNodeSelector?: { [key: string]: string };
-
-  /**
-   * StorageClass of every PersistentVolumeClaim.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClassName?: string;
-
-  /**
-   * Size of each PersistentVolumeClaim (`20Gi`: binary units Mi, Gi or Ti).
-   * @default "20Gi"
-   */
-  readonly volumeSize?: string;
-
-  /**
-   * Sizes of single claims by name (`checkpoints`, `data`, `postgres-data`), overriding `volumeSize`.
-   * @default {}
-   */
-  readonly volumeSizes?: { [claim: string]: string };
-}
-
-/** Kubernetes-only settings of one service (`KubernetesManifests.configureService`). */
-export interface KubernetesServiceOptions {
-  /**
-   * Replicas of a server (0 to 1000). Not for jobs (trainers), which run once.
-   * @default 1
-   */
-  readonly replicas?: number;
-
-  /**
-   * CPU request (`500m`, `2`), at most the service's `cpuLimit`.
-   * @default - the cpu limit (requests equal limits: the Guaranteed QoS class)
-   */
-  readonly cpuRequest?: string;
-
-  /**
-   * Memory request in binary units (`512Mi`, `8Gi`), at most the service's `memoryLimit`.
-   * @default - the memory limit
-   */
-  readonly memoryRequest?: string;
-
-  /**
-   * Node labels this service's pods must match (merged over `gpuNodeSelector`).
-   * @default {}
-   */
-  readonly nodeSelector?: { [key: string]: string };
-
-  /**
-   * GPUs requested through `nvidia.com/gpu` (1 to 64). Only for GPU services.
-   * @default - the service's GPU count; 1 when it asks compose for all GPUs
-   */
-  readonly gpuCount?: number;
-
-  /**
-   * Retries of a failed job before it is marked failed (0 to 100). Only for jobs.
-   * @default 2
-   */
-  readonly backoffLimit?: number;
-}
-
-const DNS_LABEL = DNS1123_LABEL;
-const DNS_SUBDOMAIN = DNS1123_SUBDOMAIN;
-const LABEL_NAME = LABEL_VALUE;
-const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
-const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
-const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:([0-9]{1,5}))?$/;
-const BINARY: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 const DEFAULT_VOLUME_SIZE = '20Gi';
 const DEFAULT_BACKOFF_LIMIT = 2;
 
@@ -176,32 +39,6 @@ const RECOMMENDED: Record<BackingServiceKind, string> = {
   [BackingServiceKind.POSTGRES]: 'the CloudNativePG operator (https://cloudnative-pg.io; a `Cluster` named `pg` serves read-write at `pg-rw` and keeps the app user\'s password in the Secret `pg-app`, key `password`) or a managed PostgreSQL (Amazon RDS, Cloud SQL, Azure Database for PostgreSQL)',
   [BackingServiceKind.REDIS]: 'a managed Redis or Valkey (ElastiCache, Memorystore, Azure Cache for Redis) or an operator your platform runs (for example the OT-CONTAINER-KIT redis-operator), with `requirepass` set',
   [BackingServiceKind.MLFLOW]: 'MLflow\'s own Helm chart (https://mlflow.org/docs/latest/self-hosting/kubernetes-helm/), backed by the PostgreSQL above and object storage for artifacts',
-};
-
-/** The runtime shape of `KubernetesManifestsProps` (test/props-shapes.test.ts holds it to the interface). */
-export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  backingServices: z.array(z.any()).optional(),
-  backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
-  backingServiceHosts: z.record(z.string(), z.string()).optional(),
-  namespace: z.string().optional(),
-  createNamespace: z.boolean().optional(),
-  imageRegistry: z.string().optional(),
-  imageTag: z.string().optional(),
-  gpuNodeSelector: z.record(z.string(), z.string()).optional(),
-  storageClassName: z.string().optional(),
-  volumeSize: z.string().optional(),
-  volumeSizes: z.record(z.string(), z.string()).optional(),
-};
-
-/** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const KUBERNETES_SERVICE_OPTIONS_SHAPE: Record<string, Schema> = {
-  replicas: z.number().optional(),
-  cpuRequest: z.string().optional(),
-  memoryRequest: z.string().optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  gpuCount: z.number().optional(),
-  backoffLimit: z.number().optional(),
 };
 
 /**
@@ -274,7 +111,7 @@ export class KubernetesManifests extends Component {
 
     this.createNamespace = props.createNamespace ?? true;
     const namespace = props.namespace ?? namespaceFromProject(project.name);
-    if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+    if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
       problems.add(props.namespace === undefined ? 'the project name gives no valid namespace' : 'namespace', namespace,
         'a dns-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters (set namespace)');
     } else if (namespace.startsWith('kube-')) {
@@ -289,7 +126,7 @@ export class KubernetesManifests extends Component {
     this.tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
 
     this.gpuNodeSelector = checkNodeSelector(problems, 'gpuNodeSelector', props.gpuNodeSelector ?? {});
-    if (props.storageClassName !== undefined && (!DNS_SUBDOMAIN.test(props.storageClassName) || props.storageClassName.length > 253)) {
+    if (props.storageClassName !== undefined && (!DNS1123_SUBDOMAIN.test(props.storageClassName) || props.storageClassName.length > 253)) {
       problems.add('storageClassName', props.storageClassName, 'a storageclass name: lowercase letters, digits, "-" and ".", e.g. "fast-ssd"');
     }
     this.storageClassName = props.storageClassName;
@@ -419,7 +256,7 @@ export class KubernetesManifests extends Component {
         problems.add(`${field} memoryRequest is above the memory limit`, options.memoryRequest, `at most the memoryLimit ${show(limits.memory)}`);
       }
       for (const p of c.profiles ?? []) {
-        if (p === BASE_DIR || !DNS_LABEL.test(p)) problems.add(`${field} profile cannot name a kustomize overlay directory`, p, `a lowercase profile name other than "${BASE_DIR}"`);
+        if (p === BASE_DIR || !DNS1123_LABEL.test(p)) problems.add(`${field} profile cannot name a kustomize overlay directory`, p, `a lowercase profile name other than "${BASE_DIR}"`);
       }
       const capAdd = c.capAdd.filter((cap) => cap !== 'NET_BIND_SERVICE');
       if (capAdd.length) problems.add(`${field} adds capabilities the restricted pod security standard forbids`, capAdd, 'no capabilities but NET_BIND_SERVICE');
@@ -630,48 +467,4 @@ function userOf(c: ContainerSpec): { runAsUser: number; runAsGroup: number } {
 /** The container's tmpfs mounts as in-memory emptyDir scratch volumes of the same size. */
 function scratchOf(c: ContainerSpec): Array<{ path: string; sizeLimit: string }> {
   return c.tmpfs.map((t) => ({ path: t.path, sizeLimit: composeSizeToQuantity(t.size) }));
-}
-
-function checkNodeSelector(problems: Problems, field: string, selector: Record<string, string>): Record<string, string> {
-  for (const [key, value] of Object.entries(selector)) {
-    const slash = key.lastIndexOf('/');
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if ((prefix !== undefined && (!DNS_SUBDOMAIN.test(prefix) || prefix.length > 253)) || !LABEL_NAME.test(name) || name.length > 63) {
-      problems.add(`${field} key`, key, 'a label key: an optional dns prefix and "/", then at most 63 letters, digits, "-", "_" or "." starting and ending with a letter or digit, e.g. "nvidia.com/gpu.product"');
-    }
-    if (typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
-      problems.add(`${field}.${key}`, value, 'a label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
-    }
-  }
-  return { ...selector };
-}
-
-function checkCpu(problems: Problems, field: string, value: string): void {
-  const m = CPU.exec(value);
-  if (!m || cpuMillis(value) <= 0) {
-    problems.add(field, value, 'a cpu quantity greater than zero: cores ("2", "0.5") or millicores ("500m")');
-  }
-}
-
-function checkMemory(problems: Problems, field: string, value: string): void {
-  if (MEMORY.test(value)) return;
-  const hint = /^[0-9]+m$/.test(value) ? ' ("m" is milli in kubernetes: "512m" is half a byte)' : /^[0-9]+(k|K|M|G|T)B?$|^[0-9]+[kmgt]i?b$/i.test(value) ? ' (decimal and "B" units are ambiguous)' : '';
-  problems.add(field, value, `a memory quantity in binary units: an integer and Ki, Mi, Gi or Ti, e.g. "512Mi" or "8Gi"${hint}`);
-}
-
-function checkStorage(problems: Problems, field: string, value: unknown): void {
-  if (typeof value === 'string' && STORAGE.test(value)) return;
-  problems.add(field, value, 'a storage quantity in binary units: an integer and Mi, Gi or Ti, e.g. "20Gi"');
-}
-
-function cpuMillis(value: string): number {
-  const m = CPU.exec(value);
-  if (!m) return NaN;
-  return m[1] !== undefined ? Number(m[1]) : Math.round(Number(m[2]) * 1000);
-}
-
-function quantityBytes(value: string): number {
-  const m = MEMORY.exec(value);
-  return m ? Number(m[1]) * BINARY[m[2]] : NaN;
 }

@@ -1,0 +1,166 @@
+import { BackingService } from './backing-service';
+import { Schema, z } from '../core/shape';
+import type { MlService } from '../service/service';
+
+// The public props of KubernetesManifests and their runtime shapes (test/props-shapes.test.ts
+// holds each shape to its interface in the jsii assembly).
+
+/** How the backing services of the stack (postgres, redis, mlflow) exist on the cluster. */
+export enum KubernetesBackingMode {
+  /**
+   * Run by someone else: a managed database, an operator (CloudNativePG, ...) or a Helm
+   * chart. The manifests carry only the connection settings (a ConfigMap of URLs without
+   * passwords, pointed at `backingServiceHosts`) and the passwords (the stack Secret).
+   */
+  EXTERNAL = 'external',
+  /**
+   * Single-replica StatefulSets rendered from the compose presets, hardened the same way:
+   * for development clusters only (no backups, no failover, no upgrades).
+   */
+  DEVELOPMENT_STATEFUL_SETS = 'development-stateful-sets',
+}
+
+/** Props of `KubernetesManifests`. */
+export interface KubernetesManifestsProps {
+  /**
+   * The app services to deploy.
+   * @default - every service of the project
+   */
+  readonly services?: MlService[];
+
+  /**
+   * Backing services the apps use (the same presets as in `ComposeStack`): apps get the
+   * same `DATABASE_URL`/`*_PASSWORD_FILE` settings as under compose.
+   * @default []
+   */
+  readonly backingServices?: BackingService[];
+
+  /**
+   * Where the backing services run.
+   * @default KubernetesBackingMode.EXTERNAL
+   */
+  readonly backingServiceMode?: KubernetesBackingMode;
+
+  /**
+   * Host (and optional port) of each external backing service, keyed by its kind, e.g.
+   * `{ postgres: 'pg-rw.databases.svc', redis: 'redis-master:6379' }`. Only with
+   * `KubernetesBackingMode.EXTERNAL`.
+   * @default - the kind itself (`postgres`), a Service of that name in the namespace
+   */
+  readonly backingServiceHosts?: { [kind: string]: string };
+
+  /**
+   * The namespace every object goes to (a DNS-1123 label, not `kube-*`).
+   * @default - the project name (`vision`)
+   */
+  readonly namespace?: string;
+
+  /**
+   * Render the Namespace object, labelled to enforce the "restricted" Pod Security
+   * Standard. Turn off to deploy into a namespace that already exists.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+
+  /**
+   * Registry prefix of the built images (`ghcr.io/acme`); a cluster pulls from a registry.
+   * @default - no prefix (images loaded into the nodes, e.g. `kind load docker-image`)
+   */
+  readonly imageRegistry?: string;
+
+  /**
+   * Tag of the built images (`kustomize edit set image` changes it per deployment).
+   * @default "local"
+   */
+  readonly imageTag?: string;
+
+  /**
+   * Node labels every GPU pod must match, e.g. `{ 'nvidia.com/gpu.present': 'true' }`
+   * (GPU feature discovery). GPU pods also tolerate the `nvidia.com/gpu` taint.
+   * @default - none (the `nvidia.com/gpu` resource request alone places the pod)
+   */
+  readonly gpuNodeSelector?: { [key: string]: string };
+
+  /**
+   * StorageClass of every PersistentVolumeClaim.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+
+  /**
+   * Size of each PersistentVolumeClaim (`20Gi`: binary units Mi, Gi or Ti).
+   * @default "20Gi"
+   */
+  readonly volumeSize?: string;
+
+  /**
+   * Sizes of single claims by name (`checkpoints`, `data`, `postgres-data`), overriding `volumeSize`.
+   * @default {}
+   */
+  readonly volumeSizes?: { [claim: string]: string };
+}
+
+/** Kubernetes-only settings of one service (`KubernetesManifests.configureService`). */
+export interface KubernetesServiceOptions {
+  /**
+   * Replicas of a server (0 to 1000). Not for jobs (trainers), which run once.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * CPU request (`500m`, `2`), at most the service's `cpuLimit`.
+   * @default - the cpu limit (requests equal limits: the Guaranteed QoS class)
+   */
+  readonly cpuRequest?: string;
+
+  /**
+   * Memory request in binary units (`512Mi`, `8Gi`), at most the service's `memoryLimit`.
+   * @default - the memory limit
+   */
+  readonly memoryRequest?: string;
+
+  /**
+   * Node labels this service's pods must match (merged over `gpuNodeSelector`).
+   * @default {}
+   */
+  readonly nodeSelector?: { [key: string]: string };
+
+  /**
+   * GPUs requested through `nvidia.com/gpu` (1 to 64). Only for GPU services.
+   * @default - the service's GPU count; 1 when it asks compose for all GPUs
+   */
+  readonly gpuCount?: number;
+
+  /**
+   * Retries of a failed job before it is marked failed (0 to 100). Only for jobs.
+   * @default 2
+   */
+  readonly backoffLimit?: number;
+}
+
+/** The runtime shape of `KubernetesManifestsProps` (test/props-shapes.test.ts holds it to the interface). */
+export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
+  services: z.array(z.any()).optional(),
+  backingServices: z.array(z.any()).optional(),
+  backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
+  backingServiceHosts: z.record(z.string(), z.string()).optional(),
+  namespace: z.string().optional(),
+  createNamespace: z.boolean().optional(),
+  imageRegistry: z.string().optional(),
+  imageTag: z.string().optional(),
+  gpuNodeSelector: z.record(z.string(), z.string()).optional(),
+  storageClassName: z.string().optional(),
+  volumeSize: z.string().optional(),
+  volumeSizes: z.record(z.string(), z.string()).optional(),
+};
+
+/** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+export const KUBERNETES_SERVICE_OPTIONS_SHAPE: Record<string, Schema> = {
+  replicas: z.number().optional(),
+  cpuRequest: z.string().optional(),
+  memoryRequest: z.string().optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  gpuCount: z.number().optional(),
+  backoffLimit: z.number().optional(),
+};
