@@ -36,6 +36,11 @@ export interface ResolveContext {
    * is still absent, so a re-synth does not parse an unchanged lock again. Default: no cache.
    */
   readonly cacheDir?: string;
+  /**
+   * Turns every unpinned requirement into an error, whatever the options say (the project's
+   * `strictPins`). Default false.
+   */
+  readonly strictPins?: boolean;
 }
 
 /** One installed package of a tier. */
@@ -104,7 +109,7 @@ function lockKindOf(path: string): LockFileKind {
 }
 
 /** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
-function packageLines(p: ResolvedPackage): string[] {
+export function packageLines(p: ResolvedPackage): string[] {
   const first = p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement;
   if (p.hashes.length === 0) return [first];
   return [`${first} \\`, ...p.hashes.map((h, i) => `    --hash=sha256:${h}${i < p.hashes.length - 1 ? ' \\' : ''}`)];
@@ -238,7 +243,7 @@ class Resolver {
     }
     const seen = new Map<string, { tier: TierName; pkg: ResolvedPackage }>();
     for (const tier of TIER_NAMES) {
-      for (const r of byTier[tier]) this.addFileRequirement(tier, r, seen, options.strictPins === true);
+      for (const r of byTier[tier]) this.addFileRequirement(tier, r, seen, options.strictPins === true || this.ctx.strictPins === true);
     }
     for (const c of constraints) {
       const there = seen.get(c.req.key);
@@ -342,7 +347,7 @@ class Resolver {
     if (!roots) return;
     const lock = this.findLock(path, options);
     if (lock === undefined) {
-      this.unlockedRoots(roots, options.strictPins === true);
+      this.unlockedRoots(roots, options.strictPins === true || this.ctx.strictPins === true);
       return;
     }
     if (lock === null) return;
