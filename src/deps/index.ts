@@ -40,5 +40,5 @@
  */
 export { Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
 export type { DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
-export { packageLines, resolveDependencies, resolveForPlatforms } from './resolve';
+export { packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';

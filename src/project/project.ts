@@ -208,6 +208,9 @@ export class MlDockerProject extends javascript.NodeProject {
       }
     }
     if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
+    if (dependencies !== undefined && typeof dependencies === 'object' && !(dependencies instanceof Dependencies)) {
+      problems.add('dependencies has the wrong type', dependencies, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
+    }
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }

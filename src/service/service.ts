@@ -20,7 +20,7 @@ import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTie
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
 import { renderTemplate } from '../core/template';
-import { Dependencies, resolveDependencies } from '../deps';
+import { Dependencies, resolveWithCache } from '../deps';
 
 /** The numeric user every image runs as. */
 export const APP_UID = 10001;
@@ -365,6 +365,8 @@ export abstract class MlService extends Component {
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
   private readonly fileDeps?: { readonly deps: unknown; readonly field: string };
   private merged?: { readonly tiers: MergedTiers; readonly report: FileDependencyReport };
+  /** Writes the resolve cache entry of a fresh resolution, once the synth writes files. */
+  private storeResolution?: () => void;
   private readonly python: PythonImage;
   /**
    * The kind spec the subclass gave (its `resolved` state included).
@@ -522,6 +524,12 @@ export abstract class MlService extends Component {
     }
   }
 
+  /** Every file passed its checks: the resolution is cached for the next synth. */
+  public synthesize(): void {
+    this.storeResolution?.();
+    this.storeResolution = undefined;
+  }
+
   /**
    * What the service's dependency files resolve to (undefined without any): the files read,
    * whether the install is hash-locked, and one warning per unpinned requirement.
@@ -546,7 +554,7 @@ export abstract class MlService extends Component {
     if (!this.fileDeps) return undefined;
     if (!this.merged) {
       const outdir = this.project.outdir;
-      const resolved = resolveDependencies(this.fileDeps.deps as Dependencies, {
+      const { result: resolved, store } = resolveWithCache(this.fileDeps.deps as Dependencies, {
         projectRoot: outdir,
         pythonVersion: this.pythonVersion,
         platform: this._imagePlatform(),
@@ -558,11 +566,14 @@ export abstract class MlService extends Component {
         strictPins: ProjectSettings.of(this.project).strictPins,
       });
       const problems = new Problems(this.path);
-      const typed = { ml: this.requirementSet.lines(RequirementTier.ML), core: this.requirementSet.lines(RequirementTier.CORE), dev: this.requirementSet.lines(RequirementTier.DEV) };
+      const typed = {
+        ml: this.requirementSet.lines(RequirementTier.ML), core: this.requirementSet.lines(RequirementTier.CORE), dev: this.requirementSet.lines(RequirementTier.DEV),
+      };
       const tiers = mergeTiers(problems, resolved, typed, this.fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.torch, this.fileDeps.field);
       problems.throwIfAny();
       this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
+      this.storeResolution = store;
     }
     return this.merged;
   }

@@ -18,8 +18,14 @@ function pkg(name: string, version: string | undefined, hashes: string[] = [], r
 function resolved(locked: boolean, packages: Partial<Record<'ml' | 'core' | 'dev', ResolvedPackage[]>>): ResolvedDependencies {
   const all = { ml: packages.ml ?? [], core: packages.core ?? [], dev: packages.dev ?? [] };
   return {
-    tiers: { ml: [], core: [], dev: [] }, packages: all, constraints: [], locked, lockFile: locked ? 'uv.lock' : undefined,
-    warnings: [], inputs: [], probed: [],
+    tiers: { ml: [], core: [], dev: [] },
+    packages: all,
+    constraints: [],
+    locked,
+    lockFile: locked ? 'uv.lock' : undefined,
+    warnings: [],
+    inputs: [],
+    probed: [],
   };
 }
 

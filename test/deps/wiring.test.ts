@@ -94,7 +94,8 @@ describe('real locks: the generated tier files hold exactly what the lock resolv
   test('pipcompile-jax: a pip-compile file with --hash lines, as the ml tier', () => {
     const root = copyOf(join(REALWORLD, 'pipcompile-jax', 'tree'));
     synthIn(root, {}, (p) => new PythonService(p, 'worker', {
-      command: ['python', '-m', 'worker.main'], pythonVersion: PY,
+      command: ['python', '-m', 'worker.main'],
+      pythonVersion: PY,
       dependencies: Dependencies.fromRequirementsFiles({ ml: ['build/requirements_lock_3_11.txt'] }),
     }));
     const tiers = tiersOf(root, 'worker');
@@ -221,8 +222,11 @@ describe('torch in the files', () => {
     'requirements.txt': `${torchLine} \\\n    --hash=sha256:${'a'.repeat(64)}\nnumpy==2.1.3 \\\n    --hash=sha256:${'b'.repeat(64)}\n`,
   });
   const trainer = (extra: Record<string, unknown> = {}) => (p: any) => new GpuTrainer(p, 'trainer', {
-    command: ['python', '-m', 'trainer.train'], torchVersion: '2.5.1', cudaVersion: '12.4',
-    dependencies: Dependencies.fromRequirementsFiles({ ml: ['requirements.txt'] }), ...extra,
+    command: ['python', '-m', 'trainer.train'],
+    torchVersion: '2.5.1',
+    cudaVersion: '12.4',
+    dependencies: Dependencies.fromRequirementsFiles({ ml: ['requirements.txt'] }),
+    ...extra,
   });
   const projectOf = (files: Record<string, string>) => {
     const root = copyOf(join(FIXTURES, 'pylock'));
