@@ -567,7 +567,9 @@ export abstract class MlService extends Component {
       });
       const problems = new Problems(this.path);
       const typed = {
-        ml: this.requirementSet.lines(RequirementTier.ML), core: this.requirementSet.lines(RequirementTier.CORE), dev: this.requirementSet.lines(RequirementTier.DEV),
+        ml: this.requirementSet.lines(RequirementTier.ML),
+        core: this.requirementSet.lines(RequirementTier.CORE),
+        dev: this.requirementSet.lines(RequirementTier.DEV),
       };
       const tiers = mergeTiers(problems, resolved, typed, this.fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.torch, this.fileDeps.field);

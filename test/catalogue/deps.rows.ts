@@ -49,13 +49,14 @@ const under = (list?: string[]) => list?.map((f) => `deps/${f}`);
 const files = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [`deps/${k}`, v]));
 
 type Extra = Record<string, unknown>;
+type Files = Record<string, string>;
 
-function reqRow(name: string, f: Record<string, string>, options: RequirementsFilesOptions, got: string, expected: string, extra: Extra = {}): Row {
+function reqRow(name: string, f: Files, options: RequirementsFilesOptions, got: string, expected: string, extra: Extra = {}): Row {
   const deps = Dependencies.fromRequirementsFiles({ ...options, ml: under(options.ml), core: under(options.core), dev: under(options.dev) });
   return { name: `deps: ${name}`, files: files(f), build: svc({ dependencies: deps, ...extra }), path: PATH, got, expected };
 }
 
-function pyRow(name: string, f: Record<string, string>, options: PyprojectDependenciesOptions, got: string, expected: string, extra: Extra = {}): Row {
+function pyRow(name: string, f: Files, options: PyprojectDependenciesOptions, got: string, expected: string, extra: Extra = {}): Row {
   const deps = Dependencies.fromPyproject({ path: 'deps/pyproject.toml', ...options, lockFile: options.lockFile && `deps/${options.lockFile}` });
   return { name: `deps: ${name}`, files: files(f), build: svc({ dependencies: deps, ...extra }), path: PATH, got, expected };
 }
