@@ -70,9 +70,11 @@ export function renderContainersDoc(project: Project, marker: string): string {
   if (gpu.length > 0) lines.push('', ...gpuSection(gpu, ProjectSettings.of(project).hostDriverVersion));
   const fromFiles = services.map((s) => ({ s, report: s._dependencyReport() })).filter((x) => x.report !== undefined);
   if (fromFiles.length > 0) {
+    const warnings = fromFiles.flatMap(({ report }) => report!.warnings).map((w) => w.replace(/`/g, "'"));
     lines.push('', ...renderTemplate('containers-dependencies.md.ejs', {
       services: fromFiles.map(({ s, report }) => ({ id: s.serviceId, inputs: report!.inputs, locked: report!.locked })),
-      unpinned: fromFiles.flatMap(({ report }) => report!.warnings).map((w) => w.replace(/`/g, "'")),
+      unpinned: warnings.filter((w) => w.includes(' is not pinned ')),
+      notes: warnings.filter((w) => !w.includes(' is not pinned ')),
     }).replace(/\n$/, '').split('\n'));
   }
   lines.push(
