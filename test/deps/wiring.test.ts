@@ -7,10 +7,12 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { validate } from 'dockerfile-utils';
 import { LogLevel } from 'projen';
 import { expectPipCompile, expectPoetry, expectUv } from './lock-readers';
 import { copyOf, REALWORLD } from './support';
 import { Dependencies, GpuTrainer, MlDockerValidationError, PythonService, RequirementTier } from '../../src';
+import { checkDockerfile } from '../support/dockerfile-rules';
 import { synthIn, tree } from '../util';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -80,6 +82,9 @@ describe('real locks: the generated tier files hold exactly what the lock resolv
     expect(dockerfile).not.toMatch(/-c \/tmp\/requirements/);
     // pytest is in the dev group: the test target runs it
     expect(dockerfile).toContain('CMD ["python", "-m", "pytest", "-q", "api"]');
+    // the hash-locked install steps keep every rule of the generated Dockerfiles
+    expect(validate(dockerfile)).toEqual([]);
+    expect(checkDockerfile(dockerfile)).toEqual([]);
   });
 
   test('poetry-fullstack: pyproject.toml + poetry.lock', () => {
@@ -149,6 +154,8 @@ describe('our own fixtures', () => {
     const dockerfile = text(root, 'docker/api/Dockerfile');
     expect(dockerfile).toContain('-c /tmp/requirements/constraints.txt -r /tmp/requirements/requirements-ml.txt');
     expect(dockerfile).not.toContain('--require-hashes');
+    expect(validate(dockerfile)).toEqual([]);
+    expect(checkDockerfile(dockerfile)).toEqual([]);
     expect(text(root, 'docker/api/Dockerfile.dockerignore')).toContain('!docker/api/constraints.txt');
     const unpinned = errors.filter((l) => l.includes('is not pinned'));
     expect(unpinned.some((l) => l.includes('requirements.txt:5: "fastapi>=0.110,<1.0"'))).toBe(true);
