@@ -12,6 +12,8 @@ export interface MergedTiers {
   readonly locked: boolean;
   /** Constraint lines of `-c` files (unlocked requirement files only), for a constraints file. */
   readonly constraints: string[];
+  /** The files each tier's packages come from (a lock, or requirement files), sorted. */
+  readonly sources: Record<RequirementTier, string[]>;
 }
 
 interface Entry {
@@ -57,7 +59,9 @@ export function mergeTiers(problems: Problems, resolved: ResolvedDependencies, t
   }
   const lines = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
   for (const tier of TIER_ORDER) lines[tier] = [...entries[tier]].sort(byKey).flatMap((e) => e.lines);
-  return { lines, locked: resolved.locked, constraints: resolved.constraints };
+  const sources = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
+  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].map((p) => p.from.replace(/:\d+$/, '')))].sort();
+  return { lines, locked: resolved.locked, constraints: resolved.constraints, sources };
 }
 
 /** `cu124` for CUDA 12.4 wheels, `cpu` for CPU wheels: the local version label of PyTorch's index. */

@@ -795,7 +795,8 @@ export abstract class MlService extends Component {
     const merged = this.fileTiers();
     if (!merged?.tiers.locked) return this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, constraints);
     return renderTemplate('pip-install-locked.ejs', {
-      tier, title: TIER_TITLES[tier], source: merged.report.lockFile ?? merged.report.inputs.join(', '), file, name: basename(file),
+      // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
+      tier, title: TIER_TITLES[tier], source: merged.report.lockFile ?? 'the requirement files', file, name: basename(file),
     }).replace(/\n$/, '');
   }
 
@@ -803,11 +804,12 @@ export abstract class MlService extends Component {
     if (this.tierFiles.has(tier) || !(this.requirementSet.has(tier) || (this.merged?.tiers.lines[tier].length ?? 0) > 0)) return;
     this.tierFiles.set(tier, new RenderedFile(this, this.tierFilePath(tier), (file) => {
       const merged = this.fileTiers();
-      const from = merged && [`# from ${merged.report.inputs.join(', ')}${merged.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`];
+      const sources = merged?.tiers.sources[tier] ?? [];
+      const from = sources.length > 0 ? [`# from ${sources.join(', ')}${merged!.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`] : [];
       return [
         `# ${file.marker}`,
         `# ${this.serviceId}: ${TIER_TITLES[tier]}`,
-        ...(from ?? []),
+        ...from,
         ...(merged ? merged.tiers.lines[tier] : this.requirementSet.lines(tier)),
       ].join('\n') + '\n';
     }));

@@ -44,6 +44,6 @@ test('pyproject.toml + uv.lock: hash-locked tiers, sqlmodel and its closure in t
 test('Poetry: hash-locked tiers from poetry.lock', () => {
   const dir = copyOf(join(REALWORLD, 'poetry-fullstack', 'tree'));
   run(blocks[2], dir);
-  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^# from poetry\.lock, pyproject\.toml: exact pins/m);
+  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^# from poetry\.lock: exact pins/m);
   expect(read(dir, 'docker/api/requirements-dev.txt')).toMatch(/^pytest==\S+ \\$/m);
 });

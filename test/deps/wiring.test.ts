@@ -125,6 +125,20 @@ describe('re-synth after a lock changes: only requirement files change, the Dock
   });
 });
 
+test('requirement files: a new -r include with new packages changes the tier file (and the docs listing the files), never the Dockerfile', () => {
+  const root = copyOf(join(FIXTURES, 'requirements-plain'));
+  const build = service(Dependencies.fromRequirementsFiles({ ml: ['requirements/ml.txt'], core: ['requirements.txt'] }));
+  synthIn(root, {}, build);
+  const before = tree(root);
+  writeFileSync(join(root, 'requirements', 'extra.txt'), 'rich==13.9.4\n');
+  writeFileSync(join(root, 'requirements.txt'), `${text(root, 'requirements.txt')}-r requirements/extra.txt\n`);
+  synthIn(root, {}, build);
+  const after = tree(root);
+  const changed = Object.keys(after).filter((f) => before[f] !== after[f] && !f.startsWith('node_modules/')).sort();
+  expect(changed).toEqual(['docker/api/requirements-core.txt', 'docs/containers.md', 'requirements.txt', 'requirements/extra.txt']);
+  expect(text(root, tierFile('api', 'core'))).toContain('\nrich==13.9.4\n');
+});
+
 describe('our own fixtures', () => {
   test('pylock.toml: hash-pinned tiers, the dev group in the dev tier', () => {
     const root = copyOf(join(FIXTURES, 'pylock'));
