@@ -39,6 +39,7 @@ import { basename, join, relative } from 'path';
 import ignore from '@balena/dockerignore';
 import { MlDockerProject, ProjenrcRunner } from '../src';
 import { CacheReport } from '../src/cache-report/cache-report';
+import { benchDeps, depsMarkdown } from './bench-deps';
 
 const ROOT = join(__dirname, '..');
 const WORK = join(ROOT, '.cache', 'bench');
@@ -54,11 +55,12 @@ interface Options {
   skipContext: boolean;
   skipProfile: boolean;
   reuse: boolean;
+  onlyDeps: boolean;
   tgz?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 12, scaleRuns: 10, warmup: 2, skipStock: false, skipContext: false, skipProfile: false, reuse: false };
+  const o: Options = { runs: 12, scaleRuns: 10, warmup: 2, skipStock: false, skipContext: false, skipProfile: false, reuse: false, onlyDeps: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -73,6 +75,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--skip-context') o.skipContext = true;
     else if (a === '--skip-profile') o.skipProfile = true;
     else if (a === '--reuse') o.reuse = true;
+    else if (a === '--only-deps') o.onlyDeps = true;
     else if (a === '--tgz') o.tgz = argv[++i];
     else if (a === '--') continue; // `npx projen bench -- --runs 12` passes the separator through
     else throw new Error(`unknown option ${a}`);
@@ -613,6 +616,18 @@ function main(): void {
     loadAverageAtStart: loadavg().map((x) => round(x, 2)),
   };
   log(`machine: ${JSON.stringify(machine)}`);
+  // 7 (issue 16): a 300-package uv.lock against the same packages as a typed list, in process.
+  log(`dependency files: uv.lock of 300 packages vs a typed list; ${o.runs} runs each`);
+  const deps = benchDeps(o.runs, o.warmup);
+  if (o.onlyDeps) {
+    const only = { generatedAt: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) }, deps };
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'deps-results.json'), `${JSON.stringify(only, undefined, 2)}\n`);
+    const md = [`# Benchmark: dependency files (${only.generatedAt}; ${machine.cpu}, Node ${machine.node}; load ${machine.loadAverageAtStart.join('/')})`, '', ...depsMarkdown(deps), ''].join('\n');
+    writeFileSync(join(OUT, 'deps-results.md'), md);
+    process.stdout.write(md);
+    return;
+  }
   const setup = setUp(o);
 
   // 1, 3, 4: latency and memory, alternated.
@@ -713,6 +728,7 @@ function main(): void {
     // both with the cached transform and right after an edit (one transform)
     vsStock: targets.vsStock ? targets.vsStock.value <= 0.5 && targets.vsStock.edited <= 0.5 : undefined,
     context: targets.context?.oursOnlyWhatIsCopied,
+    depsLockVsTyped: deps.met,
   };
 
   const results = {
@@ -743,6 +759,7 @@ function main(): void {
     context: context && { ...context, dockerInitSource: dockerInit.source },
     targets,
     met,
+    deps,
   };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, undefined, 2)}\n`);
@@ -779,6 +796,7 @@ function renderMarkdown(r: any): string {
   lines.push(`| max RSS, full stack / bare | ${r.targets.maxRssVsBare.value} | ${r.targets.maxRssVsBare.target} | ${yes(r.met.maxRssVsBare)} |`);
   lines.push(`| re-synth, full stack / stock \`projen new typescript\` (unchanged; right after an edit) | ${r.targets.vsStock ? `${r.targets.vsStock.value}; ${r.targets.vsStock.edited}` : 'n/a'} | <= 0.5 | ${yes(r.met.vsStock)} |`);
   lines.push(`| build context: ours sends only what the Dockerfiles COPY | ${r.targets.context?.oursOnlyWhatIsCopied ?? 'n/a'} | yes | ${yes(r.met.context)} |`);
+  lines.push(`| synth, service with a 300-package uv.lock / the same service with a typed list | ${r.deps.ratio} | <= 1.10 | ${yes(r.met.depsLockVsTyped)} |`);
   const w = r.targets.runners;
   lines.push('', `Re-synth vs stock right after an edit of .projenrc.ts (full-edited): ${r.targets.vsStock?.edited ?? 'n/a'}. `
     + `With tsx as the runner: full-tsx / bare-tsx ${w.tsxVsBareTsx} (max RSS ${w.tsxMaxRssVsBareTsx}); full-tsx / stock ${w.tsxVsStock ?? 'n/a'}; full / full-tsx ${w.fullVsFullTsx}.`);
@@ -808,6 +826,7 @@ function renderMarkdown(r: any): string {
       lines.push(`- ${p.role}: ${p.totalMs} ms sampled; ${p.top.slice(0, 8).map((t: any) => `${t.bucket} ${t.selfMs} ms`).join(', ')}`);
     }
   }
+  lines.push('', ...depsMarkdown(r.deps));
   if (r.context) {
     lines.push('', '## Build context per service (example repo: full stack + ' + r.context.notes.join('; ') + ')', '');
     lines.push(`Whole repo: ${r.context.total.files} files, ${mib(r.context.total.bytes)}. "sent" = what the ignore file admits (what the classic builder, or a \`COPY . .\` Dockerfile, sends); `

@@ -1,6 +1,7 @@
 export { MlDockerValidationError } from './core/errors';
 export { RequirementTier, RequirementTiers } from './core/requirements';
 export { TorchWheels } from './service/torch';
+export { Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions } from './deps/dependencies';
 export { MlService, ServiceOptions, ServiceHealthCheck, APP_UID, HEARTBEAT_FILE } from './service/service';
 export { PythonService, PythonServiceProps } from './service/python-service';
 export { GpuBase, GpuPlatform } from './gpu/cuda';

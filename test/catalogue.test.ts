@@ -7,9 +7,9 @@
  *
  * The rows live in test/catalogue/*.rows.ts (one file per area); every such file is read.
  */
-import { mkdtempSync, readdirSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import {
   BackingService, ComposeStack, GpuTrainer, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
@@ -35,7 +35,31 @@ test('the catalogue has at least 150 rows with unique names', () => {
   expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
 });
 
+/** Writes a row's files into the tree; returns what removes them (and the folders made for them). */
+function withFiles(files: Record<string, string>): () => void {
+  const made: string[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    for (let d = dirname(full); d !== dir && !existsSync(d); d = dirname(d)) made.push(d);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  return () => {
+    for (const path of Object.keys(files)) rmSync(join(dir, path), { force: true });
+    for (const d of made.sort((a, b) => b.length - a.length)) rmSync(d, { recursive: true, force: true });
+  };
+}
+
 test.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+  const removeFiles = withFiles(row.files ?? {});
+  try {
+    checkRow(row, row.files ? tree(dir) : before);
+  } finally {
+    removeFiles();
+  }
+});
+
+function checkRow(row: Row, previous: Record<string, string>): void {
   let error: unknown;
   try {
     synthIn(dir, row.project ?? {}, row.build);
@@ -53,5 +77,5 @@ test.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
     expect(problem).toContain(': got ');
     expect(problem).toContain('; expected ');
   }
-  expect(tree(dir)).toEqual(before);
-});
+  expect(tree(dir)).toEqual(previous);
+}

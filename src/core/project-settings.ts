@@ -25,4 +25,11 @@ export class ProjectSettings extends Component {
   public pythonVersion = DEFAULT_PYTHON_VERSION;
   /** The oldest NVIDIA driver of the project's GPU hosts (the CUDA choice must run on it). */
   public hostDriverVersion = DEFAULT_HOST_DRIVER_VERSION;
+  /**
+   * The project's default dependency files (a `Dependencies` of the deps room, which core
+   * cannot name): services without their own `dependencies` use them.
+   */
+  public dependencies?: object;
+  /** Whether unpinned requirements of dependency files are errors instead of warnings. */
+  public strictPins = false;
 }

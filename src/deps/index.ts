@@ -1,6 +1,8 @@
 /**
  * Dependencies from the files a project already has (issue 16): the public `Dependencies`
- * class and the resolver the services call at synth.
+ * class (the `dependencies` prop of services and of the project) and the resolver the
+ * services call at synth (`MlService`, through `resolveWithCache`, merging the result with
+ * the typed lists in `service/file-tiers.ts`).
  *
  * What the wiring does with `resolveDependencies(deps, { projectRoot, pythonVersion, platform,
  * path, glibcVersion?, field?, cacheDir? })` (it throws `MlDockerValidationError` with every
@@ -40,5 +42,5 @@
  */
 export { Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
 export type { DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
-export { resolveDependencies, resolveForPlatforms } from './resolve';
+export { packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';

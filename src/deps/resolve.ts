@@ -36,6 +36,11 @@ export interface ResolveContext {
    * is still absent, so a re-synth does not parse an unchanged lock again. Default: no cache.
    */
   readonly cacheDir?: string;
+  /**
+   * Turns every unpinned requirement into an error, whatever the options say (the project's
+   * `strictPins`). Default false.
+   */
+  readonly strictPins?: boolean;
 }
 
 /** One installed package of a tier. */
@@ -104,7 +109,7 @@ function lockKindOf(path: string): LockFileKind {
 }
 
 /** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
-function packageLines(p: ResolvedPackage): string[] {
+export function packageLines(p: ResolvedPackage): string[] {
   const first = p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement;
   if (p.hashes.length === 0) return [first];
   return [`${first} \\`, ...p.hashes.map((h, i) => `    --hash=sha256:${h}${i < p.hashes.length - 1 ? ' \\' : ''}`)];
@@ -238,7 +243,7 @@ class Resolver {
     }
     const seen = new Map<string, { tier: TierName; pkg: ResolvedPackage }>();
     for (const tier of TIER_NAMES) {
-      for (const r of byTier[tier]) this.addFileRequirement(tier, r, seen, options.strictPins === true);
+      for (const r of byTier[tier]) this.addFileRequirement(tier, r, seen, options.strictPins === true || this.ctx.strictPins === true);
     }
     for (const c of constraints) {
       const there = seen.get(c.req.key);
@@ -342,7 +347,7 @@ class Resolver {
     if (!roots) return;
     const lock = this.findLock(path, options);
     if (lock === undefined) {
-      this.unlockedRoots(roots, options.strictPins === true);
+      this.unlockedRoots(roots, options.strictPins === true || this.ctx.strictPins === true);
       return;
     }
     if (lock === null) return;
@@ -672,32 +677,45 @@ function fingerprint(root: string, result: ResolvedDependencies): string {
  * every problem found.
  */
 export function resolveDependencies(deps: Dependencies, ctx: ResolveContext): ResolvedDependencies {
+  const { result, store } = resolveWithCache(deps, ctx);
+  store?.();
+  return result;
+}
+
+/**
+ * `resolveDependencies` with the cache write left to the caller: `store` (set on a cache miss
+ * with a `cacheDir`) writes the entry. A synth calls it once every file is known good, so a
+ * failing synth leaves nothing behind in the project.
+ */
+export function resolveWithCache(deps: Dependencies, ctx: ResolveContext): { readonly result: ResolvedDependencies; readonly store?: () => void } {
   if (!existsSync(ctx.projectRoot)) {
     const problems = new Problems(ctx.path);
     problems.add('project root does not exist', ctx.projectRoot, 'an existing directory');
     problems.throwIfAny();
   }
   const spec = deps instanceof Dependencies ? deps._spec : undefined;
-  if (ctx.cacheDir === undefined || spec === undefined) return new Resolver(ctx).run(deps);
+  if (ctx.cacheDir === undefined || spec === undefined) return { result: new Resolver(ctx).run(deps) };
   const { cacheDir, ...rest } = ctx;
   const key = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, spec, ctx: { ...rest, projectRoot: realpathSync(ctx.projectRoot) } })).digest('hex');
   const entryFile = join(cacheDir, `deps-${key.slice(0, 40)}.json`);
   try {
     const entry = JSON.parse(readFileSync(entryFile, 'utf-8')) as { fingerprint: string; result: ResolvedDependencies };
-    if (entry.fingerprint === fingerprint(ctx.projectRoot, entry.result)) return entry.result;
+    if (entry.fingerprint === fingerprint(ctx.projectRoot, entry.result)) return { result: entry.result };
   } catch {
     // no entry, an unreadable one, or a file it lists is gone: resolve again
   }
   const result = new Resolver(ctx).run(deps);
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${entryFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ fingerprint: fingerprint(ctx.projectRoot, result), result }));
-    renameSync(tmp, entryFile);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
-  return result;
+  const store = (): void => {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${entryFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ fingerprint: fingerprint(ctx.projectRoot, result), result }));
+      renameSync(tmp, entryFile);
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  };
+  return { result, store };
 }
 
 const MACHINES: Readonly<Record<string, string>> = { 'linux/amd64': 'x86_64', 'linux/arm64': 'aarch64' };

@@ -347,6 +347,11 @@ export abstract class GpuService extends MlService {
   }
 
   /** @internal */
+  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
+    return this.platform;
+  }
+
+  /** @internal */
   protected _extendContainer(spec: ContainerSpec): ContainerSpec {
     const env: Record<string, string> = { ...spec.environment };
     // Match the reservation: compose's device request picks the GPUs; a fixed "all" here

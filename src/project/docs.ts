@@ -2,6 +2,7 @@ import { Component, Project } from 'projen';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
+import { renderTemplate } from '../core/template';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
 
@@ -29,7 +30,7 @@ function cell(text: string): string {
 function serviceRow(s: MlService): string {
   const health = s.healthCheck;
   const probe = !health ? 'none (disabled)' : s.port !== undefined ? `HTTP \`${s.healthCheckPath}\`` : 'heartbeat file';
-  const tiers = [...(s.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => s.requirementsOf(t).length > 0)].join(', ') || 'none';
+  const tiers = s.installedTiers.join(', ') || 'none';
   return `| \`${s.serviceId}\` | ${cell(s.description)} | ${s.pythonVersion} | ${s.port ?? '-'} | ${probe} | ${tiers} | \`${s.dockerfilePath}\` |`;
 }
 
@@ -67,6 +68,15 @@ export function renderContainersDoc(project: Project, marker: string): string {
   }
   const gpu = services.filter((s) => s._gpuSummary() !== undefined);
   if (gpu.length > 0) lines.push('', ...gpuSection(gpu, ProjectSettings.of(project).hostDriverVersion));
+  const fromFiles = services.map((s) => ({ s, report: s._dependencyReport() })).filter((x) => x.report !== undefined);
+  if (fromFiles.length > 0) {
+    const warnings = fromFiles.flatMap(({ report }) => report!.warnings).map((w) => w.replace(/`/g, "'"));
+    lines.push('', ...renderTemplate('containers-dependencies.md.ejs', {
+      services: fromFiles.map(({ s, report }) => ({ id: s.serviceId, inputs: report!.inputs, locked: report!.locked })),
+      unpinned: warnings.filter((w) => w.includes(' is not pinned ')),
+      notes: warnings.filter((w) => !w.includes(' is not pinned ')),
+    }).replace(/\n$/, '').split('\n'));
+  }
   lines.push(
     '',
     '## Generated files',

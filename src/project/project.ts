@@ -12,6 +12,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
 import { renderTemplate } from '../core/template';
+import { Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
 import { resolvePythonImage } from '../service/python-image';
 import { servicesOf } from '../service/service';
@@ -110,6 +111,21 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default - the `CiWorkflowProps` defaults
    */
   readonly ciWorkflowOptions?: CiWorkflowProps;
+
+  /**
+   * The dependency files of every service that does not set its own `dependencies`
+   * (`Dependencies.fromRequirementsFiles(...)` or `Dependencies.fromPyproject(...)`), resolved
+   * per service for its exact Python and platform.
+   * @default - none: services take only their typed `requirements`
+   */
+  readonly dependencies?: Dependencies;
+
+  /**
+   * Refuse requirements of dependency files that are not pinned to one exact version (ranges
+   * such as `fastapi>=0.110`) instead of printing a warning for each; locks are always exact.
+   * @default false
+   */
+  readonly strictPins?: boolean;
 }
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
@@ -126,6 +142,9 @@ const OPTIONS_SHAPE = {
   // CiWorkflow checks its own props (strictly, by name)
   ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
   hostDriverVersion: z.string().optional(),
+  // the services check it when they resolve it (at synth)
+  dependencies: z.object({}).optional(),
+  strictPins: z.boolean().optional(),
 };
 
 /** npm's limit on the length of a package name. */
@@ -177,7 +196,7 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const {
       pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
-      ciWorkflow, ciWorkflowOptions, ...projectOptions
+      ciWorkflow, ciWorkflowOptions, dependencies, strictPins, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
     const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
@@ -189,6 +208,9 @@ export class MlDockerProject extends javascript.NodeProject {
       }
     }
     if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
+    if (dependencies !== undefined && typeof dependencies === 'object' && !(dependencies instanceof Dependencies)) {
+      problems.add('dependencies has the wrong type', dependencies, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
+    }
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
@@ -226,6 +248,8 @@ export class MlDockerProject extends javascript.NodeProject {
     settings.dockerfileSyntax = dockerfileSyntax ?? settings.dockerfileSyntax;
     settings.dockerfileFrontend = dockerfileFrontend ?? settings.dockerfileFrontend;
     settings.hostDriverVersion = hostDriverVersion ?? settings.hostDriverVersion;
+    settings.dependencies = dependencies;
+    settings.strictPins = strictPins ?? false;
 
     const projenrc = new ScaffoldProjenrc(this, {
       runner: typeCheckOnSynth

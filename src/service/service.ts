@@ -1,4 +1,6 @@
+import { join } from 'path';
 import { Component, Project } from 'projen';
+import { checkFileTorch, FileDependencyReport, mergeTiers, MergedTiers } from './file-tiers';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples } from './samples';
@@ -18,6 +20,7 @@ import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTie
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
 import { renderTemplate } from '../core/template';
+import { Dependencies, resolveWithCache } from '../deps';
 
 /** The numeric user every image runs as. */
 export const APP_UID = 10001;
@@ -69,6 +72,17 @@ export interface ServiceOptions {
    * @default - no requirements
    */
   readonly requirements?: RequirementTiers;
+
+  /**
+   * Dependencies taken from the files the project already has: pip requirement files per
+   * tier, or a pyproject.toml with its uv.lock, poetry.lock, pylock.toml or pip-compile lock
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`). Read at
+   * synth for the service's exact Python and platform; a lock gives hash-pinned tiers
+   * installed with `pip install --require-hashes --no-deps`. `requirements` still add to
+   * the tiers (the same package in both only at the same version).
+   * @default - the project's `dependencies`, else none
+   */
+  readonly dependencies?: Dependencies;
 
   /**
    * Extra Debian packages for the runtime image (e.g. `libgomp1`). Installed with
@@ -277,6 +291,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   healthCheckStartPeriod: z.number().optional(),
   disableHealthCheck: z.boolean().optional(),
   requirements: z.strictObject({ ml: stringList.optional(), core: stringList.optional(), dev: stringList.optional() }).optional(),
+  dependencies: z.object({}).optional(),
   aptPackages: stringList.optional(),
   sourceDir: z.string().optional(),
   pythonVersion: z.string().optional(),
@@ -347,6 +362,11 @@ export abstract class MlService extends Component {
   private readonly startPeriod: number;
   private readonly healthCheckDisabled: boolean;
   private readonly tierFiles = new Map<RequirementTier, RenderedFile>();
+  /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
+  private readonly fileDeps?: { readonly deps: unknown; readonly field: string };
+  private merged?: { readonly tiers: MergedTiers; readonly report: FileDependencyReport };
+  /** Writes the resolve cache entry of a fresh resolution, once the synth writes files. */
+  private storeResolution?: () => void;
   private readonly python: PythonImage;
   /**
    * The kind spec the subclass gave (its `resolved` state included).
@@ -415,6 +435,8 @@ export abstract class MlService extends Component {
     for (const tier of TIER_ORDER) {
       (props.requirements?.[tier] ?? []).forEach((req, i) => this.requirementSet.add(problems, tier, req, `requirements.${tier}[${i}]`));
     }
+    const fileDeps = props.dependencies ?? settings.dependencies;
+    if (fileDeps !== undefined) this.fileDeps = { deps: fileDeps, field: 'dependencies' };
     this.description = props.description ?? spec.kindTitle;
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
     this.dockerfilePath = `docker/${id}/Dockerfile`;
@@ -475,12 +497,104 @@ export abstract class MlService extends Component {
     const checked = checkTier(problems, tier);
     if (checked) this.requirementSet.add(problems, checked, spec, `addRequirement(${checked})`);
     problems.throwIfAny();
+    this.merged = undefined;
     this.syncTierFile(checked!);
+  }
+
+  /**
+   * Reads the dependency files (once per synth) and writes the requirement files of the tiers
+   * they fill; prints one warning line per unpinned requirement. Every problem is thrown here,
+   * before any file is written.
+   */
+  public preSynthesize(): void {
+    const merged = this.fileTiers();
+    if (!merged) return;
+    for (const line of merged.report.warnings) this.project.logger.warn(`warning: ${line}`);
+    for (const tier of TIER_ORDER) {
+      if (this.tierFiles.has(tier) || !this.hasTier(tier)) continue;
+      this.syncTierFile(tier);
+      this.tierFiles.get(tier)!.preSynthesize();
+    }
+    if (merged.tiers.constraints.length > 0 && !this.node.tryFindChild(this.constraintsFilePath())) {
+      new RenderedFile(this, this.constraintsFilePath(), (file) => [
+        `# ${file.marker}`,
+        `# ${this.serviceId}: constraints of the dependency files (-c), applied to every tier`,
+        ...(this.fileTiers()?.tiers.constraints ?? []),
+      ].join('\n') + '\n').preSynthesize();
+    }
+  }
+
+  /** Every file passed its checks: the resolution is cached for the next synth. */
+  public synthesize(): void {
+    this.storeResolution?.();
+    this.storeResolution = undefined;
+  }
+
+  /**
+   * What the service's dependency files resolve to (undefined without any): the files read,
+   * whether the install is hash-locked, and one warning per unpinned requirement.
+   * @internal
+   */
+  public _dependencyReport(): FileDependencyReport | undefined {
+    return this.fileTiers()?.report;
+  }
+
+  /** The tiers this service installs, in install order (torch first when it has torch). */
+  public get installedTiers(): string[] {
+    return [...(this.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => this.hasTier(t))];
   }
 
   /** The pinned requirement lines of a tier, sorted. */
   public requirementsOf(tier: RequirementTier): string[] {
     return this.requirementSet.lines(tier);
+  }
+
+  /** The dependency files resolved for this image and merged with the typed lists, once. */
+  private fileTiers(): { readonly tiers: MergedTiers; readonly report: FileDependencyReport } | undefined {
+    if (!this.fileDeps) return undefined;
+    if (!this.merged) {
+      const outdir = this.project.outdir;
+      const { result: resolved, store } = resolveWithCache(this.fileDeps.deps as Dependencies, {
+        projectRoot: outdir,
+        pythonVersion: this.pythonVersion,
+        platform: this._imagePlatform(),
+        // the official python images are Debian 12 (glibc 2.36); CUDA images are newer
+        glibcVersion: '2.36',
+        path: this.path,
+        field: this.fileDeps.field,
+        cacheDir: join(outdir, 'node_modules', '.cache', 'projen-ml-docker'),
+        strictPins: ProjectSettings.of(this.project).strictPins,
+      });
+      const problems = new Problems(this.path);
+      const typed = {
+        ml: this.requirementSet.lines(RequirementTier.ML),
+        core: this.requirementSet.lines(RequirementTier.CORE),
+        dev: this.requirementSet.lines(RequirementTier.DEV),
+      };
+      const tiers = mergeTiers(problems, resolved, typed, this.fileDeps.field);
+      checkFileTorch(problems, resolved.torch, this.torch, this.fileDeps.field);
+      problems.throwIfAny();
+      this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
+      this.storeResolution = store;
+    }
+    return this.merged;
+  }
+
+  /** True when the tier has a requirement file (typed lines or lines from the dependency files). */
+  private hasTier(tier: RequirementTier): boolean {
+    return this.requirementSet.has(tier) || (this.fileTiers()?.tiers.lines[tier].length ?? 0) > 0;
+  }
+
+  private constraintsFilePath(): string {
+    return `docker/${this.serviceId}/constraints.txt`;
+  }
+
+  /**
+   * The platform the image is built for, as Docker names it (GPU services may choose arm64).
+   * @internal
+   */
+  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
+    return 'linux/amd64';
   }
 
   /** Makes this service wait until the other one is healthy (compose `depends_on`). */
@@ -551,7 +665,8 @@ export abstract class MlService extends Component {
    * the allow-list of its ignore file.
    */
   public contextPaths(): string[] {
-    const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.requirementSet.has(t)).map((t) => this.tierFilePath(t))];
+    const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.hasTier(t)).map((t) => this.tierFilePath(t))];
+    if ((this.fileTiers()?.tiers.constraints.length ?? 0) > 0) files.push(this.constraintsFilePath());
     return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, this.sourceDir, ...this._extraContextPaths()];
   }
 
@@ -672,17 +787,37 @@ export abstract class MlService extends Component {
     ].join('\n');
   }
 
+  /**
+   * The install step of a tier: hash-locked (templates/pip-install-locked.ejs) when the
+   * dependency files are a lock, else constrained by the tiers before it.
+   */
+  private tierInstallStep(tier: RequirementTier, file: string, constraints: string[]): string {
+    const merged = this.fileTiers();
+    if (!merged?.tiers.locked) return this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, constraints);
+    return renderTemplate('pip-install-locked.ejs', {
+      // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
+      tier, title: TIER_TITLES[tier], source: merged.report.lockFile ?? 'the requirement files', file, name: basename(file),
+    }).replace(/\n$/, '');
+  }
+
   private syncTierFile(tier: RequirementTier): void {
-    if (!this.requirementSet.has(tier) || this.tierFiles.has(tier)) return;
-    this.tierFiles.set(tier, new RenderedFile(this, this.tierFilePath(tier), (file) => [
-      `# ${file.marker}`,
-      `# ${this.serviceId}: ${TIER_TITLES[tier]}`,
-      ...this.requirementSet.lines(tier),
-    ].join('\n') + '\n'));
+    if (this.tierFiles.has(tier) || !(this.requirementSet.has(tier) || (this.merged?.tiers.lines[tier].length ?? 0) > 0)) return;
+    this.tierFiles.set(tier, new RenderedFile(this, this.tierFilePath(tier), (file) => {
+      const merged = this.fileTiers();
+      const sources = merged?.tiers.sources[tier] ?? [];
+      const from = sources.length > 0 ? [`# from ${sources.join(', ')}${merged!.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`] : [];
+      return [
+        `# ${file.marker}`,
+        `# ${this.serviceId}: ${TIER_TITLES[tier]}`,
+        ...from,
+        ...(merged ? merged.tiers.lines[tier] : this.requirementSet.lines(tier)),
+      ].join('\n') + '\n';
+    }));
   }
 
   private defaultTestCommand(): string[] {
-    const hasPytest = this.requirementSet.pins(RequirementTier.DEV, 'pytest');
+    const hasPytest = this.requirementSet.pins(RequirementTier.DEV, 'pytest')
+      || (this.fileTiers()?.tiers.lines.dev.some((l) => /^pytest(==|\s|;|\[|$|[<>=!~])/i.test(l)) ?? false);
     return hasPytest ? ['python', '-m', 'pytest', '-q', this.moduleName] : ['python', '-m', 'unittest', 'discover', '-s', this.moduleName, '-t', '.'];
   }
 
@@ -690,18 +825,19 @@ export abstract class MlService extends Component {
     const settings = ProjectSettings.of(this.project);
     const torch = this.torchFiles();
     const builderSteps: string[] = [...this.torchSteps()];
-    const installed = [...torch];
+    const merged = this.fileTiers();
+    const installed = [...torch, ...(merged && merged.tiers.constraints.length > 0 ? [this.constraintsFilePath()] : [])];
     for (const tier of [RequirementTier.ML, RequirementTier.CORE]) {
-      if (!this.requirementSet.has(tier)) continue;
+      if (!this.hasTier(tier)) continue;
       const file = this.tierFilePath(tier);
-      builderSteps.push(this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, [...installed]));
+      builderSteps.push(this.tierInstallStep(tier, file, [...installed]));
       installed.push(file);
     }
     builderSteps.push(...this._builderExtraSteps());
     builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
     const devSteps: string[] = [];
-    if (this.requirementSet.has(RequirementTier.DEV)) {
-      devSteps.push(this.pipInstallStep(`dev tier: ${TIER_TITLES.dev}`, this.tierFilePath(RequirementTier.DEV), [...installed]));
+    if (this.hasTier(RequirementTier.DEV)) {
+      devSteps.push(this.tierInstallStep(RequirementTier.DEV, this.tierFilePath(RequirementTier.DEV), [...installed]));
       devSteps.push('RUN pip check');
     }
     const env: Array<[string, string]> = [

@@ -14,6 +14,11 @@ export interface Row {
   readonly path: string;
   readonly got: string;
   readonly expected: string;
+  /**
+   * Files the project holds when the row runs (path -> content, e.g. a pyproject.toml and its
+   * lock): written before, part of the tree that must stay byte-identical, removed after.
+   */
+  readonly files?: Record<string, string>;
 }
 
 export const CMD = ['python', '-m', 'app.main'];

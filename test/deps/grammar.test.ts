@@ -170,10 +170,13 @@ describe('a pip-compile file as the lock of a pyproject.toml', () => {
   });
 });
 
-// Not exported from the package yet: services take `dependencies` once the wiring lands.
-test('the layer is not part of the public API until services can use it', () => {
-  expect((src as Record<string, unknown>).Dependencies).toBeUndefined();
-  expect(Dependencies.fromRequirementsFiles({ core: ['requirements.txt'] })).toBeInstanceOf(Dependencies);
+// Exported from the package now that services take `dependencies` (issue 16): one class, the same one.
+test('the layer is part of the public API: the package exports the same Dependencies and LockFileKind', () => {
+  expect((src as Record<string, unknown>).Dependencies).toBe(Dependencies);
+  expect(src.LockFileKind.UV).toBe('uv');
+  expect(src.Dependencies.fromRequirementsFiles({ core: ['requirements.txt'] })).toBeInstanceOf(Dependencies);
+  // the resolver stays internal
+  expect((src as Record<string, unknown>).resolveDependencies).toBeUndefined();
 });
 
 describe('a uv.lock that forks a package by python version', () => {

@@ -593,7 +593,10 @@ export const tierOrder: DockerfileRule = (text) => {
 /**
  * Each tier's RUN binds only its own file plus the earlier tiers' files, which it uses as
  * `-c` constraints (all of them: versions stay consistent). So a change to a later tier
- * leaves every earlier tier's layer cached.
+ * leaves every earlier tier's layer cached. Two cases of dependency files (issue 16): the
+ * `-c` files of requirement files are one `constraints.txt` every tier takes (a change to it
+ * rightly rebuilds every tier), and a hash-locked tier (`--require-hashes --no-deps`)
+ * resolves nothing, so it needs no constraints of the earlier tiers.
  */
 export const tierConstraints: DockerfileRule = (text) => {
   const df = parseDockerfile(text);
@@ -602,16 +605,17 @@ export const tierConstraints: DockerfileRule = (text) => {
   for (const install of installs) {
     const tier = installedTier(install);
     if (!tier) continue;
+    const locked = install.options.includes('--require-hashes') && install.options.includes('--no-deps');
     const chain = ancestry(install.stage);
     const earlier = installs
       .filter((i) => chain.includes(i.stage) && installs.indexOf(i) < installs.indexOf(install))
       .map(installedTier).filter((t): t is Tier => t !== undefined && t !== tier);
-    const constrained = install.constraints.map(tierOf);
+    const constrained = install.constraints.filter((c) => !/(^|\/)constraints\.txt$/.test(c)).map(tierOf);
     for (const t of constrained) {
       if (t === undefined || TIERS.indexOf(t) >= TIERS.indexOf(tier)) violations.push(`line ${install.line}: the ${tier} tier is constrained by ${t ?? 'a file outside the tiers'}, not an earlier tier`);
     }
     for (const t of earlier) {
-      if (!constrained.includes(t)) violations.push(`line ${install.line}: the ${tier} tier is not constrained (-c) by the earlier ${t} tier`);
+      if (!locked && !constrained.includes(t)) violations.push(`line ${install.line}: the ${tier} tier is not constrained (-c) by the earlier ${t} tier`);
     }
     const allowed = new Set([tier, ...constrained]);
     for (const source of contextMountSources(install.run)) {

@@ -1,0 +1,49 @@
+/**
+ * The README's three dependency set-ups (the `typescript` blocks of "Dependencies from the
+ * files you already have"), each run as written inside a project holding the files it names:
+ * our requirement-file fixture, and copies of the real uv and Poetry projects of
+ * ../shared/data/realworld/deps. They are `typescript` blocks, not `ts`, so the README program
+ * of test/readme.test.ts (and its output digests) stays as it is.
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { copyOf, REALWORLD } from './support';
+import { runDefinition } from '../support/run-definition';
+
+const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf-8');
+const section = readme.slice(readme.indexOf('### Dependencies from the files you already have'), readme.indexOf('## Compose'));
+const blocks = [...section.matchAll(/```typescript\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+const HEAD = "import { Dependencies, MlDockerProject, PythonService } from 'projen-ml-docker';\nconst project = new MlDockerProject({ name: 'demo' });\n";
+const run = (block: string, dir: string) => runDefinition(`${HEAD}${block}\nproject.synth();\n`, dir);
+const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf-8');
+
+test('the README shows three set-ups: requirement files, pyproject + uv.lock, Poetry', () => {
+  expect(blocks).toHaveLength(3);
+  expect(blocks[0]).toContain('Dependencies.fromRequirementsFiles(');
+  expect(blocks[1]).toContain('uv.lock');
+  expect(blocks[2]).toContain("lockFile: 'poetry.lock'");
+});
+
+test('requirement files: ranges installed as declared, the dev file in the dev tier', () => {
+  const dir = copyOf(join(__dirname, 'fixtures', 'requirements-plain'));
+  run(blocks[0], dir);
+  expect(read(dir, 'docker/api/requirements-core.txt')).toContain('fastapi>=0.110,<1.0');
+  expect(read(dir, 'docker/api/requirements-dev.txt')).toContain('pytest==8.3.4');
+  expect(read(dir, 'docker/api/Dockerfile')).not.toContain('--require-hashes');
+});
+
+test('pyproject.toml + uv.lock: hash-locked tiers, sqlmodel and its closure in the ml tier', () => {
+  const dir = copyOf(join(REALWORLD, 'uv-fullstack', 'tree'));
+  run(blocks[1], dir);
+  expect(read(dir, 'docker/api/requirements-ml.txt')).toMatch(/^sqlmodel==\S+ \\$/m);
+  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^fastapi==\S+ \\\n {4}--hash=sha256:[0-9a-f]{64}/m);
+  expect(read(dir, 'docker/api/Dockerfile')).toContain('pip install --require-hashes --no-deps -r /tmp/requirements/requirements-ml.txt');
+});
+
+test('Poetry: hash-locked tiers from poetry.lock', () => {
+  const dir = copyOf(join(REALWORLD, 'poetry-fullstack', 'tree'));
+  run(blocks[2], dir);
+  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^# from poetry\.lock: exact pins/m);
+  expect(read(dir, 'docker/api/requirements-dev.txt')).toMatch(/^pytest==\S+ \\$/m);
+});
