@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import {
-  BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, BuildStepStage, copyImageArgs, renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps, resolveBuildHooks,
+  BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, BuildStepStage, copyImageArgs,
+  renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps, resolveBuildHooks,
 } from './build-hooks';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
