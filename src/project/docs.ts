@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import { buildHooksSection } from './build-hooks-doc';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
@@ -67,6 +68,8 @@ export function renderContainersDoc(project: Project, marker: string): string {
   }
   const gpu = services.filter((s) => s._gpuSummary() !== undefined);
   if (gpu.length > 0) lines.push('', ...gpuSection(gpu, ProjectSettings.of(project).hostDriverVersion));
+  const hooks = buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() })));
+  if (hooks.length > 0) lines.push('', ...hooks);
   lines.push(
     '',
     '## Generated files',
