@@ -10,7 +10,7 @@ import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
+  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
@@ -126,6 +126,7 @@ describe('every (torch, CUDA, Python, base) combination', () => {
           gpuBase: c.base,
           command: TRAIN,
           cudaExtensions: c.extensions ? ['ext/op'] : undefined,
+          torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
         });
         built.push({ c, id });
       } catch (e) {

@@ -10,6 +10,7 @@ import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
+import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */
 export interface GpuServiceOptions extends ServiceOptions {
@@ -19,6 +20,14 @@ export interface GpuServiceOptions extends ServiceOptions {
    * installed alone with `--index-url` of the PyTorch index for that variant).
    */
   readonly torchVersion: string;
+
+  /**
+   * Which packages of the PyTorch release the torch tier installs: torch always, plus
+   * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
+   * `torchVersion` (they cannot go in `requirements`).
+   * @default - torch, torchvision and torchaudio
+   */
+  readonly torchPackages?: TorchPackage[];
 
   /**
    * The CUDA variant of the torch wheels (`12.4`), checked against the wheel matrix, the
@@ -119,6 +128,7 @@ interface GpuState {
   hostDriver?: string;
   hostField?: string;
   settingsChecked?: boolean;
+  torchPackages?: TorchPackage[];
 }
 
 /** The variables NVIDIA's own images set (nvidia-cuda-tags.json `defaultContainerEnv`). */
@@ -138,6 +148,7 @@ const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object
 /** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
   torchVersion: z.string(),
+  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
   cudaVersion: z.string().optional(),
   gpuBase: z.string().optional(),
   cudaImageTag: z.string().optional(),
@@ -177,6 +188,7 @@ export abstract class GpuService extends MlService {
 
   private readonly extensionDirs: string[];
   private readonly gpu: GpuSpec;
+  private readonly torchPackageList: TorchPackage[];
 
   protected constructor(project: Project, id: string, props: GpuServiceOptions) {
     super(project, id, props);
@@ -192,6 +204,7 @@ export abstract class GpuService extends MlService {
     this.platform = props.platform ?? GpuPlatform.LINUX_AMD64;
     this.driverCheck = !(props.skipDriverCheck ?? false);
     this.extensionDirs = [...(props.cudaExtensions ?? [])];
+    this.torchPackageList = [...state.torchPackages!];
     this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? this._gpuKindSpec(props).defaultGpuCount };
   }
 
@@ -246,10 +259,16 @@ export abstract class GpuService extends MlService {
       },
       check: (problems) => {
         settings(problems);
+        state.torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages);
         checkGpuProps(problems, props, state.base, this.sourceDir);
         kind.check(problems);
       },
     };
+  }
+
+  /** @internal */
+  protected _torchPackages(): TorchPackage[] {
+    return [...this.torchPackageList];
   }
 
   /** @internal */

@@ -8,6 +8,7 @@ import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples } from './samples';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from './shared-files';
 import { TorchWheels } from './torch';
+import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { checkDebianPackages } from '../core/debian';
@@ -462,9 +463,7 @@ export abstract class MlService extends Component {
       new RenderedFile(this, this.tierFilePath('torch'), (file) => [
         `# ${file.marker}`,
         `# ${this.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        `torch==${torch.torch}`,
-        `torchaudio==${torch.torchaudio}`,
-        `torchvision==${torch.torchvision}`,
+        ...this._torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),
       ].join('\n') + '\n');
     }
   }
@@ -581,6 +580,14 @@ export abstract class MlService extends Component {
    */
   public _gpuSummary(): GpuSummary | undefined {
     return undefined;
+  }
+
+  /**
+   * The packages of the torch tier (torch, and which of torchaudio and torchvision), in file order.
+   * @internal
+   */
+  protected _torchPackages(): TorchPackage[] {
+    return [...ALL_TORCH_PACKAGES];
   }
 
   /**
