@@ -10,7 +10,8 @@ import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
+  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject, MlDockerValidationError, PythonService,
+  RequirementTier,
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
