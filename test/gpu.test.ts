@@ -323,7 +323,8 @@ describe('GPU Dockerfiles', () => {
   test.each(names)('%s: torch alone in its own file and RUN, with --index-url and never --extra-index-url', (id) => {
     const text: string = out[`docker/${id}/Dockerfile`];
     expect(text).not.toContain('extra-index-url');
-    expect(lines(out[`docker/${id}/requirements-torch.txt`]).map((l) => l.split('==')[0])).toEqual(['torch', 'torchaudio', 'torchvision']);
+    // torch alone by default (torchPackages).
+    expect(lines(out[`docker/${id}/requirements-torch.txt`]).map((l) => l.split('==')[0])).toEqual(['torch']);
     const torch = pipInstalls(parseDockerfile(text)).filter((i) => i.requirements.some((r) => r.endsWith('requirements-torch.txt')));
     expect(torch).toHaveLength(1);
     expect(torch[0].indexUrl?.replace(/"/g, '')).toBe('$TORCH_INDEX_URL');
@@ -407,7 +408,7 @@ describe('GPU Dockerfiles', () => {
 
   test('torch 2.0.x with CUDA 11.7 comes from PyPI (the data\'s null index), still alone with --index-url', () => {
     expect(out['docker/plain/Dockerfile']).toContain('ARG TORCH_INDEX_URL=https://pypi.org/simple/');
-    expect(lines(out['docker/plain/requirements-torch.txt'])).toEqual(['torch==2.0.1', 'torchaudio==2.0.2', 'torchvision==0.15.2']);
+    expect(lines(out['docker/plain/requirements-torch.txt'])).toEqual(['torch==2.0.1']);
   });
 
   test('skipDriverCheck leaves tini alone as the entrypoint but keeps the label', () => {

@@ -25,7 +25,7 @@ export interface GpuServiceOptions extends ServiceOptions {
    * Which packages of the PyTorch release the torch tier installs: torch always, plus
    * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
    * `torchVersion` (they cannot go in `requirements`).
-   * @default - torch, torchvision and torchaudio
+   * @default [TorchPackage.TORCH]
    */
   readonly torchPackages?: TorchPackage[];
 

@@ -31,6 +31,5 @@ export function resolveTorchPackages(problems: Problems, field: string, value: r
   });
   const dup = list.find((p, i) => list.indexOf(p) !== i);
   if (dup) problems.add(`${field} lists a package twice`, dup, 'each package once');
-  if (value === undefined) return [...FILE_ORDER];
   return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || list.includes(p));
 }
