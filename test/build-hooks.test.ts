@@ -5,8 +5,9 @@
  * prod; the cache-impact report and the docs list each hook.
  */
 import { Instruction } from 'dockerfile-ast';
-import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService } from '../src';
+import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService, TorchPackage } from '../src';
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
+import { readSharedJson } from './support/shared-data';
 import { newProject, synth } from './util';
 import { CacheChangeKind, CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { FULL_VERSION_TAG, checkPinnedImage, parseImageReference } from '../src/core/image-name';
@@ -253,5 +254,22 @@ describe('checks', () => {
     expect(check({ copyFromImages: [COPY, { ...COPY, name: 'other', target: '/usr/local/bin' }] })[0]).toContain('to the same place');
     expect(check({ copyFromImages: [{ ...COPY, target: '/opt/venv/bin/ffmpeg' }] })[0]).toContain('target is under /opt/venv');
     expect(check({ copyFromImages: [{ ...COPY, target: '/tmp/ffmpeg' }] })[0]).toContain('target is under /tmp');
+  });
+});
+
+describe('torchPackages (GPU services)', () => {
+  function torchFile(props: Record<string, unknown>): string[] {
+    const project = newProject();
+    new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], ...props });
+    return (synth(project)['docker/trainer/requirements-torch.txt'] as string).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  }
+
+  test('torch alone by default; companions at the versions the shared matrix pairs with the torch release', () => {
+    expect(torchFile({})).toEqual(['torch==2.5.1+cu124']);
+    const row = readSharedJson<Array<{ torch: string; torchvision: string; torchaudio: string; cuda: string | null }>>('torch-cuda-matrix.json')
+      .find((r) => r.torch === '2.5.1+cu124')!;
+    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cu124', `torchvision==${row.torchvision}`]);
+    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO, TorchPackage.TORCH] }))
+      .toEqual(['torch==2.5.1+cu124', `torchaudio==${row.torchaudio}`, `torchvision==${row.torchvision}`]);
   });
 });

@@ -52,3 +52,10 @@ export const rows: Row[] = [
   { name: 'copies with one name twice', build: svc({ copyFromImages: [COPY, { ...COPY, target: '/opt/ffmpeg' }] }), path: 'vision/api', got: '"ffmpeg"', expected: 'a unique name for each copy' },
   { name: 'copy on a gpu trainer with a floating tag', build: trainer({ copyFromImages: [{ ...COPY, image: 'ghcr.io/acme/tools:main' }] }), path: 'vision/trainer', got: '"ghcr.io/acme/tools:main"', expected: 'a tag with a full version' },
 ];
+
+/** Bad torchPackages. */
+rows.push(
+  { name: 'torch package unknown', build: trainer({ torchPackages: ['torchtext'] }), path: 'vision/trainer', got: '"torchtext"', expected: '"torch", "torchvision", "torchaudio"' },
+  { name: 'torch package listed twice', build: trainer({ torchPackages: ['torchvision', 'torchvision'] }), path: 'vision/trainer', got: '"torchvision"', expected: 'each package once' },
+  { name: 'torch packages as a string', build: trainer({ torchPackages: 'torchvision' }), path: 'vision/trainer', got: '"torchvision"', expected: 'a list' },
+);
