@@ -600,7 +600,7 @@ describe('GPU bad input', () => {
   const inf = (p: MlDockerProject, props: Record<string, unknown>) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: SERVE, port: 8080, ...props } as any);
   const rows: BadRow[] = [
     ['fails on an unknown torch version and lists nearby ones', (p) => t(p, { torchVersion: '2.5.9' }), 'got "2.5.9"', ['"2.5.1"', '"2.6.0"']],
-    ['fails on a missing torchVersion', (p) => new GpuTrainer(p, 'trainer', { command: TRAIN } as any), 'got undefined', ['torchVersion is required', 'a string']],
+    ['fails on a missing torchVersion', (p) => new GpuTrainer(p, 'trainer', { command: TRAIN } as any), 'got undefined', ['torchVersion is required without cudaVersion', 'a cudaVersion']],
     ['fails on a CUDA version torch does not offer and lists the offered ones', (p) => t(p, { cudaVersion: '12.6' }), 'got "12.6"', ['"11.8", "12.1", "12.4"']],
     ['fails on a malformed CUDA version', (p) => t(p, { cudaVersion: 'cu124' }), 'got "cu124"', ['"11.8", "12.1", "12.4"']],
     ['fails on a python version the wheel does not offer', (p) => t(p, { pythonVersion: '3.13', cudaVersion: '12.4' }), 'got "3.13"', ['"3.10", "3.11", "3.12"']],

@@ -2,10 +2,12 @@ import { Project } from 'projen';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
+import { resolveCudaWithoutTorch } from './cuda-without-torch';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
+import { TIER_ORDER } from '../core/requirements';
 import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
@@ -15,11 +17,14 @@ import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
 /** Options every GPU service (trainer, inference) shares. */
 export interface GpuServiceOptions extends ServiceOptions {
   /**
-   * The torch version, e.g. `2.5.1`. torch, torchvision and torchaudio of that release and
-   * its CUDA variant come from the vendored wheel matrix (`requirements-torch.txt`,
+   * The torch version, e.g. `2.5.1`. torch (and the `torchPackages` companions) of that
+   * release and its CUDA variant come from the vendored wheel matrix (`requirements-torch.txt`,
    * installed alone with `--index-url` of the PyTorch index for that variant).
+   * @default - no torch: then `cudaVersion` is required, and the CUDA runtime comes from the
+   * nvidia/cuda `gpuBase`, or on python-slim from NVIDIA's CUDA wheels the requirements pull
+   * (e.g. `jax[cuda12]`); the driver rule, label and start-up check are the same
    */
-  readonly torchVersion: string;
+  readonly torchVersion?: string;
 
   /**
    * Which packages of the PyTorch release the torch tier installs: torch always, plus
@@ -147,7 +152,7 @@ const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object
 
 /** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string(),
+  torchVersion: z.string().optional(),
   torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
   cudaVersion: z.string().optional(),
   gpuBase: z.string().optional(),
@@ -238,13 +243,26 @@ export abstract class GpuService extends MlService {
       resolved: state,
       kindTitle: kind.kindTitle,
       extraShape: { ...GPU_SERVICE_SHAPE, ...kind.extraShape },
-      sample: kind.sample,
+      // The torch samples import torch: a service without it gets the plain HTTP or worker sample.
+      sample: props.torchVersion === undefined ? undefined : kind.sample,
       workload: kind.workload,
       defaults: { ...kind.defaults, tmp: '2g' },
       pythonImage: (problems, python) => checkPythonImage(problems, props.pythonImage, python),
       resolveTorch: (problems, pythonMinor) => {
         settings(problems);
         if (!state.base || !state.hostDriver) return undefined;
+        if (props.torchVersion === undefined) {
+          state.choice = resolveCudaWithoutTorch(problems, {
+            cudaVersion: props.cudaVersion,
+            base: state.base,
+            hostDriver: state.hostDriver,
+            hostDriverField: state.hostField!,
+            devel: (props.cudaExtensions ?? []).length > 0,
+            cudaImageTag: props.cudaImageTag,
+            requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []),
+          });
+          return undefined;
+        }
         state.choice = resolveCuda(problems, {
           torchVersion: props.torchVersion,
           cudaVersion: props.cudaVersion,
@@ -260,6 +278,13 @@ export abstract class GpuService extends MlService {
       check: (problems) => {
         settings(problems);
         state.torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages);
+        if (props.torchVersion === undefined && props.torchPackages !== undefined) {
+          problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
+        }
+        if (props.torchVersion === undefined && (props.cudaExtensions ?? []).length > 0) {
+          problems.add('cudaExtensions are set without torchVersion (they compile against the installed torch)', props.cudaExtensions,
+            'a torchVersion, or no cudaExtensions (build other native code with buildPackages and buildSteps)');
+        }
         checkGpuProps(problems, props, state.base, this.sourceDir);
         kind.check(problems);
       },
@@ -274,7 +299,9 @@ export abstract class GpuService extends MlService {
   /** @internal */
   protected _imagePlan(): ImagePlan {
     const notes = [
-      `GPU: torch ${this.torch!.torch} (CUDA ${this.cudaVersion} wheels from ${this.torch!.indexUrl}), gpuBase "${this.gpuBase}".`,
+      this.torch
+        ? `GPU: torch ${this.torch.torch} (CUDA ${this.cudaVersion} wheels from ${this.torch.indexUrl}), gpuBase "${this.gpuBase}".`
+        : `GPU: CUDA ${this.cudaVersion} without torch, from ${this.gpuBase === GpuBase.PYTHON_SLIM ? 'NVIDIA\'s CUDA wheels in the requirements' : 'the nvidia/cuda image'}, gpuBase "${this.gpuBase}".`,
       `Host driver >= ${this.minDriverVersion}: ${this.driverRule}.`,
       this.driverCheck
         ? 'The entrypoint checks it at start-up (MLDOCKER_SKIP_DRIVER_CHECK=1 skips the check).'
@@ -335,7 +362,7 @@ export abstract class GpuService extends MlService {
       ['dev.projen-ml-docker.min-driver', this.minDriverVersion],
       ['dev.projen-ml-docker.driver-rule', this.driverRule],
       ['dev.projen-ml-docker.gpu-base', this.gpuBase],
-      ['dev.projen-ml-docker.torch', this.torch!.torch],
+      ...(this.torch ? [['dev.projen-ml-docker.torch', this.torch.torch] as [string, string]] : []),
       ['dev.projen-ml-docker.cuda', this.cudaVersion],
     ];
   }
@@ -380,7 +407,7 @@ export abstract class GpuService extends MlService {
   public _gpuSummary(): GpuSummary {
     return {
       base: this.gpuBase,
-      torch: this.torch!.torch,
+      torch: this.torch?.torch ?? 'none',
       cuda: this.cudaVersion,
       minDriver: this.minDriverVersion,
       rule: this.driverRule,

@@ -59,3 +59,16 @@ rows.push(
   { name: 'torch package listed twice', build: trainer({ torchPackages: ['torchvision', 'torchvision'] }), path: 'vision/trainer', got: '"torchvision"', expected: 'each package once' },
   { name: 'torch packages as a string', build: trainer({ torchPackages: 'torchvision' }), path: 'vision/trainer', got: '"torchvision"', expected: 'a list' },
 );
+
+/** GPU services without torch. */
+const noTorch = (props: Record<string, unknown>) => trainer({ torchVersion: undefined, ...props });
+rows.push(
+  { name: 'gpu without torch: cudaVersion no base or wheel offers', build: noTorch({ cudaVersion: '12.7', requirements: { ml: ['jax[cuda12]==0.4.38'] } }), path: 'vision/trainer', got: '"12.7"', expected: 'one of: ' },
+  { name: 'gpu without torch: cudaVersion not a version', build: noTorch({ cudaVersion: 'cu126' }), path: 'vision/trainer', got: '"cu126"', expected: '"12.6"' },
+  { name: 'gpu without torch on python-slim without cuda wheels', build: noTorch({ cudaVersion: '12.6', requirements: { ml: ['onnxruntime-gpu==1.20.1'] } }), path: 'vision/trainer', got: '"12.6"', expected: 'jax[cuda12]' },
+  { name: 'gpu without torch: cuda wheels of another major', build: noTorch({ cudaVersion: '12.6', requirements: { ml: ['jax[cuda13]==0.7.2'] } }), path: 'vision/trainer', got: '"12.6"', expected: 'nvidia-cuda-runtime-cu12' },
+  { name: 'gpu without torch: no ubuntu24.04 image of that cuda', build: noTorch({ cudaVersion: '12.2', gpuBase: 'runtime' }), path: 'vision/trainer', got: '"12.2"', expected: 'a cudaVersion with one' },
+  { name: 'gpu without torch: the default driver refuses the image', build: noTorch({ cudaVersion: '12.6', gpuBase: 'cudnn-runtime' }), path: 'vision/trainer', got: '"535.104.05"', expected: '>= 560.28.03' },
+  { name: 'gpu without torch: torchPackages', build: noTorch({ cudaVersion: '12.6', gpuBase: 'runtime', hostDriverVersion: '560.35.03', torchPackages: ['torchvision'] }), path: 'vision/trainer', got: '["torchvision"]', expected: 'a torchVersion to install them at' },
+  { name: 'gpu without torch: cuda extensions', build: noTorch({ cudaVersion: '12.6', gpuBase: 'runtime', hostDriverVersion: '560.35.03', cudaExtensions: ['ext/op'] }), path: 'vision/trainer', got: '["ext/op"]', expected: 'no cudaExtensions' },
+);
