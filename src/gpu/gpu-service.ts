@@ -2,9 +2,11 @@ import { Project } from 'projen';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
+import { checkArchList, defaultArchList } from './cuda-arch';
 import { resolveCudaWithoutTorch } from './cuda-without-torch';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
+import { dockerQuote } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { TIER_ORDER } from '../core/requirements';
@@ -286,6 +288,8 @@ export abstract class GpuService extends MlService {
             'a torchVersion, or no cudaExtensions (build other native code with buildPackages and buildSteps)');
         }
         checkGpuProps(problems, props, state.base, this.sourceDir);
+        const archList = Object.entries(props.buildEnv ?? {}).find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
+        if (archList && state.choice) checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], state.choice.cuda);
         kind.check(problems);
       },
     };
@@ -384,8 +388,9 @@ export abstract class GpuService extends MlService {
     const target = (i: number) => `/tmp/cuda-ext/${i}`;
     return [[
       '# CUDA extensions, compiled against the installed torch with the devel image\'s nvcc. No GPU',
-      '# is visible during a build: set TORCH_CUDA_ARCH_LIST (e.g. "8.0;8.6;9.0") for your GPUs.',
-      'ARG TORCH_CUDA_ARCH_LIST',
+      `# is visible during a build: the architectures come from TORCH_CUDA_ARCH_LIST (default: CUDA ${this.cudaVersion}'s`,
+      '# data-center and desktop GPUs from Volta on; set buildEnv.TORCH_CUDA_ARCH_LIST for yours).',
+      `ARG TORCH_CUDA_ARCH_LIST=${dockerQuote(defaultArchList(this.cudaVersion) ?? '')}`,
       'RUN --mount=type=cache,target=/root/.cache/pip \\',
       ...this.extensionDirs.map((d, i) => `    --mount=type=bind,source=${d},target=${target(i)},rw \\`),
       `    pip install --no-build-isolation --no-deps ${this.extensionDirs.map((_, i) => target(i)).join(' ')}`,

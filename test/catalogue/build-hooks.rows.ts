@@ -72,3 +72,11 @@ rows.push(
   { name: 'gpu without torch: torchPackages', build: noTorch({ cudaVersion: '12.6', gpuBase: 'runtime', hostDriverVersion: '560.35.03', torchPackages: ['torchvision'] }), path: 'vision/trainer', got: '["torchvision"]', expected: 'a torchVersion to install them at' },
   { name: 'gpu without torch: cuda extensions', build: noTorch({ cudaVersion: '12.6', gpuBase: 'runtime', hostDriverVersion: '560.35.03', cudaExtensions: ['ext/op'] }), path: 'vision/trainer', got: '["ext/op"]', expected: 'no cudaExtensions' },
 );
+
+/** CUDA extension architectures. */
+const ext = (env: Record<string, string>) => trainer({ torchVersion: '2.9.0', gpuBase: 'runtime', cudaVersion: '12.6', hostDriverVersion: '580.65.06', cudaExtensions: ['ext/op'], buildEnv: env });
+rows.push(
+  { name: 'arch list with a capability the cuda release lacks', build: ext({ TORCH_CUDA_ARCH_LIST: '8.0;10.0' }), path: 'vision/trainer', got: '"10.0"', expected: 'capabilities of CUDA 12.6' },
+  { name: 'arch list with a dropped capability', build: ext({ TORCH_CUDA_ARCH_LIST: '3.5;8.0' }), path: 'vision/trainer', got: '"3.5"', expected: 'capabilities of CUDA 12.6' },
+  { name: 'arch list in sm_ form', build: ext({ TORCH_CUDA_ARCH_LIST: 'sm_80' }), path: 'vision/trainer', got: '"sm_80"', expected: '"X.Y" or "X.Y+PTX"' },
+);
