@@ -10,7 +10,8 @@ import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService, RequirementTier,
+  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject, MlDockerValidationError, PythonService,
+  RequirementTier,
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
@@ -126,6 +127,7 @@ describe('every (torch, CUDA, Python, base) combination', () => {
           gpuBase: c.base,
           command: TRAIN,
           cudaExtensions: c.extensions ? ['ext/op'] : undefined,
+          torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
         });
         built.push({ c, id });
       } catch (e) {
@@ -321,7 +323,8 @@ describe('GPU Dockerfiles', () => {
   test.each(names)('%s: torch alone in its own file and RUN, with --index-url and never --extra-index-url', (id) => {
     const text: string = out[`docker/${id}/Dockerfile`];
     expect(text).not.toContain('extra-index-url');
-    expect(lines(out[`docker/${id}/requirements-torch.txt`]).map((l) => l.split('==')[0])).toEqual(['torch', 'torchaudio', 'torchvision']);
+    // torch alone by default (torchPackages).
+    expect(lines(out[`docker/${id}/requirements-torch.txt`]).map((l) => l.split('==')[0])).toEqual(['torch']);
     const torch = pipInstalls(parseDockerfile(text)).filter((i) => i.requirements.some((r) => r.endsWith('requirements-torch.txt')));
     expect(torch).toHaveLength(1);
     expect(torch[0].indexUrl?.replace(/"/g, '')).toBe('$TORCH_INDEX_URL');
@@ -405,7 +408,7 @@ describe('GPU Dockerfiles', () => {
 
   test('torch 2.0.x with CUDA 11.7 comes from PyPI (the data\'s null index), still alone with --index-url', () => {
     expect(out['docker/plain/Dockerfile']).toContain('ARG TORCH_INDEX_URL=https://pypi.org/simple/');
-    expect(lines(out['docker/plain/requirements-torch.txt'])).toEqual(['torch==2.0.1', 'torchaudio==2.0.2', 'torchvision==0.15.2']);
+    expect(lines(out['docker/plain/requirements-torch.txt'])).toEqual(['torch==2.0.1']);
   });
 
   test('skipDriverCheck leaves tini alone as the entrypoint but keeps the label', () => {
@@ -599,7 +602,7 @@ describe('GPU bad input', () => {
   const inf = (p: MlDockerProject, props: Record<string, unknown>) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: SERVE, port: 8080, ...props } as any);
   const rows: BadRow[] = [
     ['fails on an unknown torch version and lists nearby ones', (p) => t(p, { torchVersion: '2.5.9' }), 'got "2.5.9"', ['"2.5.1"', '"2.6.0"']],
-    ['fails on a missing torchVersion', (p) => new GpuTrainer(p, 'trainer', { command: TRAIN } as any), 'got undefined', ['torchVersion is required', 'a string']],
+    ['fails on a missing torchVersion', (p) => new GpuTrainer(p, 'trainer', { command: TRAIN } as any), 'got undefined', ['torchVersion is required without cudaVersion', 'a cudaVersion']],
     ['fails on a CUDA version torch does not offer and lists the offered ones', (p) => t(p, { cudaVersion: '12.6' }), 'got "12.6"', ['"11.8", "12.1", "12.4"']],
     ['fails on a malformed CUDA version', (p) => t(p, { cudaVersion: 'cu124' }), 'got "cu124"', ['"11.8", "12.1", "12.4"']],
     ['fails on a python version the wheel does not offer', (p) => t(p, { pythonVersion: '3.13', cudaVersion: '12.4' }), 'got "3.13"', ['"3.10", "3.11", "3.12"']],

@@ -12,6 +12,7 @@ import { Schema } from '../src/core/shape';
 import { GPU_INFERENCE_SHAPE } from '../src/gpu/gpu-inference';
 import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
 import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
+import { BUILD_HOOKS_SHAPE, BUILD_STEP_SHAPE, COPY_FROM_IMAGE_SHAPE } from '../src/service/build-hooks';
 import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
 import { SERVICE_OPTIONS_SHAPE } from '../src/service/service';
 import { MLFLOW_OPTIONS_SHAPE, POSTGRES_OPTIONS_SHAPE, REDIS_OPTIONS_SHAPE } from '../src/stack/backing-service';
@@ -23,6 +24,9 @@ const SRC = join(__dirname, '..', 'src');
 /** [file, interface, the shape of the whole props (inherited interfaces included)] */
 const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['service/service.ts', 'ServiceOptions', SERVICE_OPTIONS_SHAPE],
+  ['service/build-hooks.ts', 'BuildHookOptions', BUILD_HOOKS_SHAPE],
+  ['service/build-hooks.ts', 'BuildStep', BUILD_STEP_SHAPE],
+  ['service/build-hooks.ts', 'CopyFromImage', COPY_FROM_IMAGE_SHAPE],
   ['service/python-service.ts', 'PythonServiceProps', { ...SERVICE_OPTIONS_SHAPE, ...PYTHON_SERVICE_SHAPE }],
   ['gpu/gpu-service.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
   ['gpu/gpu-trainer.ts', 'GpuTrainerProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_TRAINER_SHAPE }],

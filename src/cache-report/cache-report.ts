@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import type { Instruction } from 'dockerfile-ast';
+import { BUILD_HOOK_MARKER } from '../service/build-hooks';
 import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from '../service/shared-files';
 
 /** What a change touches, from BuildKit's point of view. */
@@ -20,6 +21,11 @@ export enum CacheChangeKind {
   BASE_IMAGE = 'base-image',
   /** The Dockerfile template: the first build step of one stage changes. */
   DOCKERFILE = 'dockerfile',
+  /**
+   * A build hook of the service (`buildPackages`, `buildEnv`, one of `buildSteps` or
+   * `copyFromImages`): the instructions under its `# build hook` comment change.
+   */
+  BUILD_HOOK = 'build-hook',
 }
 
 /** What a build step is for. */
@@ -92,6 +98,12 @@ export interface CacheChange {
    * @default - none
    */
   readonly stage?: string;
+  /**
+   * The build hook as its Dockerfile comment names it (`build-packages`, `build-env`,
+   * `step <name>`, `copy <name>`), for `build-hook` changes.
+   * @default - none
+   */
+  readonly hook?: string;
 }
 
 /** What one change does to one target's build steps. */
@@ -327,6 +339,8 @@ interface StepModel extends CacheStep {
   /** Stage references as written (names or indexes), resolved after parsing. */
   readonly fromRefs: string[];
   readonly mentionsDependencies: boolean;
+  /** Build hooks whose change re-runs this step first: its own, or an ENV hook right before it. */
+  readonly hooks: string[];
 }
 
 /**
@@ -380,12 +394,20 @@ function parseStages(text: string): Stage[] {
   }
   for (const { stage, rest } of pending) {
     (stage as { firstInstruction?: string }).firstInstruction = rest[0] ? oneLine(rest[0], escape, lines) : undefined;
+    // A build hook's instructions follow its `# build hook` comment; an ENV hook is no step of
+    // its own, so its change first re-runs the next numbered step.
+    let hooks: string[] = [];
     for (const instruction of rest) {
       const keyword = instruction.getKeyword().toUpperCase();
+      const hook = hookAbove(lines, instruction.getRange().start.line);
+      if (hook) hooks.push(hook);
       if (!STEP_KEYWORDS.includes(keyword)) continue;
       const { contextPaths, fromRefs, installsTiers } = readsOf(instruction, keyword);
       const shown = oneLine(instruction, escape, lines);
-      (stage.steps as StepModel[]).push(stepModel(stage, instruction, keyword, shown, contextPaths, fromRefs, installsTiers, []));
+      const step = stepModel(stage, instruction, keyword, shown, contextPaths, fromRefs, installsTiers, []);
+      (step as { hooks: string[] }).hooks = hooks;
+      hooks = [];
+      (stage.steps as StepModel[]).push(step);
     }
   }
   // Number the steps, resolve `--from` references, classify.
@@ -412,6 +434,15 @@ function parseStages(text: string): Stage[] {
   return stages;
 }
 
+/** The build hook named by the comment block right above a 0-based line, if any. */
+function hookAbove(lines: string[], line: number): string | undefined {
+  for (let i = line - 1; i >= 0 && lines[i].startsWith('#'); i--) {
+    const m = BUILD_HOOK_MARKER.exec(lines[i]);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 function stepModel(stage: Stage, instruction: Instruction, keyword: string, text: string,
   contextPaths: string[], fromRefs: string[], installsTiers: string[], fromStages: string[]): StepModel {
   return {
@@ -429,6 +460,7 @@ function stepModel(stage: Stage, instruction: Instruction, keyword: string, text
     installsTiers,
     stageRef: stage,
     fromRefs,
+    hooks: [],
     mentionsDependencies: keyword === 'RUN' && /\b(pip|pip3|uv|conda|mamba|poetry)\b|-m\s+(venv|pip)\b|\bvirtualenv\b/.test(text),
   };
 }
@@ -714,6 +746,17 @@ function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnder | un
       description: `the base image ${image}${shown !== image ? ` (default ${shown})` : ''}`,
     });
   }
+  const hooks = [...new Set(stages.flatMap((s) => s.steps.flatMap((step) => step.hooks)))];
+  for (const hook of hooks) {
+    const [kind, name] = hook.split(' ');
+    const steps = stages.flatMap((s) => s.steps).filter((step) => step.hooks.includes(hook)).map((step) => step.label);
+    changes.push({
+      id: `build-hook:${hook.replace(' ', ':')}`,
+      kind: CacheChangeKind.BUILD_HOOK,
+      hook,
+      description: `${HOOK_TEXT[kind]}${name ? ` "${name}"` : ''}: re-runs ${steps.join(', ')} and every later step`,
+    });
+  }
   for (const stage of stages) {
     // A stage that is only a FROM (e.g. an image to copy from) has nothing but its image to change.
     if (stage.firstInstruction === undefined) continue;
@@ -729,6 +772,13 @@ function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnder | un
   }
   return changes;
 }
+
+const HOOK_TEXT: Record<string, string> = {
+  'build-packages': 'the builder-only Debian packages (buildPackages)',
+  'build-env': 'the builder\'s environment (buildEnv)',
+  'step': 'the build step (buildSteps)',
+  'copy': 'the copy from an image (copyFromImages: source or target)',
+};
 
 function tierRank(tier: string): number {
   const i = TIER_ORDER.indexOf(tier);
@@ -769,7 +819,8 @@ function predict(stages: Stage[], steps: StepModel[], change: CacheChange, ignor
       const previous = stage.steps[i - 1];
       const parentChanged = previous ? invalid(previous) : stage.parent ? stageChanged(stage.parent) : false;
       const firstOfStage = stage.steps.filter((s) => s.keyword !== 'FROM')[0] === step;
-      const ownEdit = change.kind === CacheChangeKind.DOCKERFILE && change.stage === stage.name && firstOfStage;
+      const ownEdit = (change.kind === CacheChangeKind.DOCKERFILE && change.stage === stage.name && firstOfStage)
+        || (change.kind === CacheChangeKind.BUILD_HOOK && step.hooks.includes(change.hook ?? '\0'));
       const fromChanged = step.fromStages.some((name) => stageChanged(stages.find((s) => s.name === name)!));
       const imageChanged = change.kind === CacheChangeKind.BASE_IMAGE && step.fromRefs.includes(change.image ?? '\0');
       result = parentChanged || ownEdit || readsChanged(step) || fromChanged || imageChanged;

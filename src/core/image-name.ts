@@ -5,6 +5,7 @@
  * `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`, the whole name at most 255 characters.
  */
 import { createHash } from 'crypto';
+import { withDigest } from './digest';
 import { Problems } from './problems';
 
 /** One path component of a repository name. */
@@ -57,4 +58,63 @@ export function checkImageNameLength(problems: Problems, field: string, registry
       return;
     }
   }
+}
+
+/** A tag that names one release: major.minor.patch, an optional `v` before it and a suffix after (`12.6.3-base-ubuntu24.04`). */
+export const FULL_VERSION_TAG = /^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-._+][A-Za-z0-9._-]+)?$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The parts of an image reference `[registry/]path[:tag][@sha256:...]`. */
+export interface ImageReference {
+  /** The repository name, registry included (`ghcr.io/acme/tools`). */
+  readonly name: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Parses an image reference with the reference grammar's name rules (a registry prefix when
+ * the first component has a `.` or a port or is `localhost`, then path components); undefined
+ * when it is not a valid reference.
+ */
+export function parseImageReference(ref: string): ImageReference | undefined {
+  if (typeof ref !== 'string' || ref.length === 0) return undefined;
+  const at = ref.indexOf('@');
+  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+  if (digest !== undefined && !DIGEST.test(digest)) return undefined;
+  const named = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = named.lastIndexOf('/');
+  const colon = named.lastIndexOf(':');
+  const tag = colon > slash ? named.slice(colon + 1) : undefined;
+  const name = colon > slash ? named.slice(0, colon) : named;
+  if (tag !== undefined && !TAG.test(tag)) return undefined;
+  if (name.length === 0 || name.length > NAME_TOTAL_MAX) return undefined;
+  const parts = name.split('/');
+  const hasRegistry = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost');
+  const valid = hasRegistry ? REGISTRY_PREFIX.test(name) : parts.every((p) => PATH_COMPONENT.test(p));
+  return valid ? { name, tag, digest } : undefined;
+}
+
+/**
+ * Checks a reference to an image the build reads (a base image, an image files are copied
+ * from): a valid reference pinned to a full version tag (`latest`, `1`, `1.2`, `bookworm`
+ * move), optionally with a digest given inline or as `digest`. Returns the reference with
+ * the digest, or undefined after adding the problem.
+ */
+export function checkPinnedImage(problems: Problems, field: string, ref: unknown, digest?: unknown): string | undefined {
+  const example = 'e.g. "ghcr.io/acme/tools:1.4.2" or "mwader/static-ffmpeg:7.1.1", optionally "@sha256:<64 hex>"';
+  const parsed = typeof ref === 'string' ? parseImageReference(ref) : undefined;
+  if (!parsed) {
+    problems.add(field, ref, `an image reference "[registry/]name:tag" with lowercase name components, ${example}`);
+    return undefined;
+  }
+  if (parsed.tag === undefined || !FULL_VERSION_TAG.test(parsed.tag)) {
+    problems.add(`${field} is not pinned to a full version tag (${parsed.tag === undefined ? 'no tag means latest' : `tag "${parsed.tag}" moves`})`, ref,
+      `a tag with a full version major.minor.patch, ${example}`);
+    return undefined;
+  }
+  const before = problems.count;
+  const pinned = withDigest(problems, `${field} digest`, ref as string, digest);
+  return problems.count === before ? pinned : undefined;
 }

@@ -177,13 +177,13 @@ export function develFlavor(base: GpuBase): string {
 }
 
 /** The newest ubuntu24.04 tag of a flavor for a CUDA minor, if the data lists one. */
-function newestTag(flavor: string, cuda: string): CudaImageTag | undefined {
+export function newestTag(flavor: string, cuda: string): CudaImageTag | undefined {
   return knownCudaImageTags()
     .filter((t) => t.os === CUDA_IMAGE_OS && t.flavor === flavor && t.version.startsWith(`${cuda}.`))
     .sort((a, b) => compareCudaVersions(b.version, a.version))[0];
 }
 
-function tagOf(version: string, flavor: string): CudaImageTag | undefined {
+export function tagOf(version: string, flavor: string): CudaImageTag | undefined {
   return knownCudaImageTags().find((t) => t.os === CUDA_IMAGE_OS && t.version === version && t.flavor === flavor);
 }
 
@@ -204,7 +204,8 @@ export interface CudaRequest {
 
 /** The resolved CUDA side of a GPU service. */
 export interface CudaChoice {
-  readonly wheels: TorchWheels;
+  /** The torch wheels; undefined for a GPU service without torch. */
+  readonly wheels?: TorchWheels;
   /** CUDA major.minor of the wheels (`12.4`). */
   readonly cuda: string;
   readonly driver: DriverRule;
@@ -327,7 +328,7 @@ function reportUnfit(problems: Problems, req: CudaRequest, version: string, c: C
 }
 
 /** Checks a user-chosen nvidia/cuda tag against the reference data and the base flavor. */
-function checkCudaImageTag(problems: Problems, req: CudaRequest): CudaImageTag | undefined {
+export function checkCudaImageTag(problems: Problems, req: Pick<CudaRequest, 'base' | 'cudaImageTag'>): CudaImageTag | undefined {
   if (req.base === GpuBase.PYTHON_SLIM) {
     problems.add('cudaImageTag is set for gpuBase "python-slim", which uses no nvidia/cuda image', req.cudaImageTag,
       `no cudaImageTag, or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);

@@ -2,23 +2,39 @@ import { Project } from 'projen';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
 } from './cuda';
+import { checkArchList, defaultArchList } from './cuda-arch';
+import { resolveCudaWithoutTorch } from './cuda-without-torch';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
+import { dockerQuote } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
+import { TIER_ORDER } from '../core/requirements';
 import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
+import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */
 export interface GpuServiceOptions extends ServiceOptions {
   /**
-   * The torch version, e.g. `2.5.1`. torch, torchvision and torchaudio of that release and
-   * its CUDA variant come from the vendored wheel matrix (`requirements-torch.txt`,
+   * The torch version, e.g. `2.5.1`. torch (and the `torchPackages` companions) of that
+   * release and its CUDA variant come from the vendored wheel matrix (`requirements-torch.txt`,
    * installed alone with `--index-url` of the PyTorch index for that variant).
+   * @default - no torch: then `cudaVersion` is required, and the CUDA runtime comes from the
+   * nvidia/cuda `gpuBase`, or on python-slim from NVIDIA's CUDA wheels the requirements pull
+   * (e.g. `jax[cuda12]`); the driver rule, label and start-up check are the same
    */
-  readonly torchVersion: string;
+  readonly torchVersion?: string;
+
+  /**
+   * Which packages of the PyTorch release the torch tier installs: torch always, plus
+   * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
+   * `torchVersion` (they cannot go in `requirements`).
+   * @default [TorchPackage.TORCH]
+   */
+  readonly torchPackages?: TorchPackage[];
 
   /**
    * The CUDA variant of the torch wheels (`12.4`), checked against the wheel matrix, the
@@ -119,6 +135,7 @@ interface GpuState {
   hostDriver?: string;
   hostField?: string;
   settingsChecked?: boolean;
+  torchPackages?: TorchPackage[];
 }
 
 /** The variables NVIDIA's own images set (nvidia-cuda-tags.json `defaultContainerEnv`). */
@@ -137,7 +154,8 @@ const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object
 
 /** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string(),
+  torchVersion: z.string().optional(),
+  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
   cudaVersion: z.string().optional(),
   gpuBase: z.string().optional(),
   cudaImageTag: z.string().optional(),
@@ -177,6 +195,7 @@ export abstract class GpuService extends MlService {
 
   private readonly extensionDirs: string[];
   private readonly gpu: GpuSpec;
+  private readonly torchPackageList: TorchPackage[];
 
   protected constructor(project: Project, id: string, props: GpuServiceOptions) {
     super(project, id, props);
@@ -192,6 +211,7 @@ export abstract class GpuService extends MlService {
     this.platform = props.platform ?? GpuPlatform.LINUX_AMD64;
     this.driverCheck = !(props.skipDriverCheck ?? false);
     this.extensionDirs = [...(props.cudaExtensions ?? [])];
+    this.torchPackageList = [...state.torchPackages!];
     this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? this._gpuKindSpec(props).defaultGpuCount };
   }
 
@@ -225,13 +245,26 @@ export abstract class GpuService extends MlService {
       resolved: state,
       kindTitle: kind.kindTitle,
       extraShape: { ...GPU_SERVICE_SHAPE, ...kind.extraShape },
-      sample: kind.sample,
+      // The torch samples import torch: a service without it gets the plain HTTP or worker sample.
+      sample: props.torchVersion === undefined ? undefined : kind.sample,
       workload: kind.workload,
       defaults: { ...kind.defaults, tmp: '2g' },
       pythonImage: (problems, python) => checkPythonImage(problems, props.pythonImage, python),
       resolveTorch: (problems, pythonMinor) => {
         settings(problems);
         if (!state.base || !state.hostDriver) return undefined;
+        if (props.torchVersion === undefined) {
+          state.choice = resolveCudaWithoutTorch(problems, {
+            cudaVersion: props.cudaVersion,
+            base: state.base,
+            hostDriver: state.hostDriver,
+            hostDriverField: state.hostField!,
+            devel: (props.cudaExtensions ?? []).length > 0,
+            cudaImageTag: props.cudaImageTag,
+            requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []),
+          });
+          return undefined;
+        }
         state.choice = resolveCuda(problems, {
           torchVersion: props.torchVersion,
           cudaVersion: props.cudaVersion,
@@ -246,16 +279,33 @@ export abstract class GpuService extends MlService {
       },
       check: (problems) => {
         settings(problems);
+        state.torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages);
+        if (props.torchVersion === undefined && props.torchPackages !== undefined) {
+          problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
+        }
+        if (props.torchVersion === undefined && (props.cudaExtensions ?? []).length > 0) {
+          problems.add('cudaExtensions are set without torchVersion (they compile against the installed torch)', props.cudaExtensions,
+            'a torchVersion, or no cudaExtensions (build other native code with buildPackages and buildSteps)');
+        }
         checkGpuProps(problems, props, state.base, this.sourceDir);
+        const archList = Object.entries(props.buildEnv ?? {}).find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
+        if (archList && state.choice) checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], state.choice.cuda);
         kind.check(problems);
       },
     };
   }
 
   /** @internal */
+  protected _torchPackages(): TorchPackage[] {
+    return [...this.torchPackageList];
+  }
+
+  /** @internal */
   protected _imagePlan(): ImagePlan {
     const notes = [
-      `GPU: torch ${this.torch!.torch} (CUDA ${this.cudaVersion} wheels from ${this.torch!.indexUrl}), gpuBase "${this.gpuBase}".`,
+      this.torch
+        ? `GPU: torch ${this.torch.torch} (CUDA ${this.cudaVersion} wheels from ${this.torch.indexUrl}), gpuBase "${this.gpuBase}".`
+        : `GPU: CUDA ${this.cudaVersion} without torch, from ${this.gpuBase === GpuBase.PYTHON_SLIM ? 'NVIDIA\'s CUDA wheels in the requirements' : 'the nvidia/cuda image'}, gpuBase "${this.gpuBase}".`,
       `Host driver >= ${this.minDriverVersion}: ${this.driverRule}.`,
       this.driverCheck
         ? 'The entrypoint checks it at start-up (MLDOCKER_SKIP_DRIVER_CHECK=1 skips the check).'
@@ -316,7 +366,7 @@ export abstract class GpuService extends MlService {
       ['dev.projen-ml-docker.min-driver', this.minDriverVersion],
       ['dev.projen-ml-docker.driver-rule', this.driverRule],
       ['dev.projen-ml-docker.gpu-base', this.gpuBase],
-      ['dev.projen-ml-docker.torch', this.torch!.torch],
+      ...(this.torch ? [['dev.projen-ml-docker.torch', this.torch.torch] as [string, string]] : []),
       ['dev.projen-ml-docker.cuda', this.cudaVersion],
     ];
   }
@@ -338,8 +388,9 @@ export abstract class GpuService extends MlService {
     const target = (i: number) => `/tmp/cuda-ext/${i}`;
     return [[
       '# CUDA extensions, compiled against the installed torch with the devel image\'s nvcc. No GPU',
-      '# is visible during a build: set TORCH_CUDA_ARCH_LIST (e.g. "8.0;8.6;9.0") for your GPUs.',
-      'ARG TORCH_CUDA_ARCH_LIST',
+      `# is visible during a build: the architectures come from TORCH_CUDA_ARCH_LIST (default: CUDA ${this.cudaVersion}'s`,
+      '# data-center and desktop GPUs from Volta on; set buildEnv.TORCH_CUDA_ARCH_LIST for yours).',
+      `ARG TORCH_CUDA_ARCH_LIST=${dockerQuote(defaultArchList(this.cudaVersion) ?? '')}`,
       'RUN --mount=type=cache,target=/root/.cache/pip \\',
       ...this.extensionDirs.map((d, i) => `    --mount=type=bind,source=${d},target=${target(i)},rw \\`),
       `    pip install --no-build-isolation --no-deps ${this.extensionDirs.map((_, i) => target(i)).join(' ')}`,
@@ -366,7 +417,7 @@ export abstract class GpuService extends MlService {
   public _gpuSummary(): GpuSummary {
     return {
       base: this.gpuBase,
-      torch: this.torch!.torch,
+      torch: this.torch?.torch ?? 'none',
       cuda: this.cudaVersion,
       minDriver: this.minDriverVersion,
       rule: this.driverRule,

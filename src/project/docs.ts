@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import { buildHooksSection } from './build-hooks-doc';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
@@ -77,6 +78,8 @@ export function renderContainersDoc(project: Project, marker: string): string {
       notes: warnings.filter((w) => !w.includes(' is not pinned ')),
     }).replace(/\n$/, '').split('\n'));
   }
+  const hooks = buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() })));
+  if (hooks.length > 0) lines.push('', ...hooks);
   lines.push(
     '',
     '## Generated files',
@@ -212,6 +215,30 @@ function gpuSection(services: MlService[], hostDriverVersion: string): string[] 
     'A CUDA `devel` image is used only as the `builder` of services with `cudaExtensions`; `prod` starts from',
     'the runtime image and copies only the virtualenv. Override any base image with its build arg',
     '(`PYTHON_IMAGE`, `CUDA_IMAGE`, `CUDA_DEVEL_IMAGE`), e.g. for a mirror.',
+    '',
+    'torch is installed alone by default (`torchPackages` adds torchvision and torchaudio, at the versions the wheel',
+    'matrix pairs with the torch release). A GPU service without `torchVersion` (JAX, ONNX Runtime, TensorRT,',
+    'llama.cpp) names its `cudaVersion`: the CUDA runtime then comes from the nvidia/cuda base, or on',
+    '`python-slim` from NVIDIA\'s CUDA wheels its requirements pull (`jax[cuda12]`, `nvidia-*-cu12`); the driver',
+    'rule, the label and the start-up check are the same as with torch.',
+    '',
+    'CUDA extensions (`cudaExtensions`) compile in a `builder` that starts from the nvidia/cuda `devel` image of',
+    'the very release of the runtime image (the toolkit CUDA is the runtime\'s and the torch wheels\' major.minor).',
+    'Compiling needs no driver: only the runtime image sets the minimum host driver. Why this builder, of the',
+    'three ways to get `nvcc` and the headers:',
+    '',
+    '- the nvidia/cuda devel image of the runtime\'s release (chosen): its tags are in the reference data with',
+    '  the runtime\'s, the exact Python is copied in as in the runtime stages, and the extension links against',
+    '  the same Ubuntu 24.04 glibc (2.39) it runs on. It needs an nvidia/cuda `gpuBase` for the runtime;',
+    '- NVIDIA\'s Debian 12 CUDA repository in a python-slim builder would keep the python-slim runtime (glibc',
+    '  2.36), but adds a third-party apt source and signing key to every build, outside the reference data;',
+    '  until it is in the data, `cudaExtensions` on `python-slim` are refused;',
+    '- the CUDA pip wheels (`nvidia-cuda-nvcc-cu12` and the `-dev` headers) carry `nvcc` but not one CUDA',
+    '  home: torch\'s extension builder expects `CUDA_HOME/bin/nvcc` with the headers beside it.',
+    '',
+    '`TORCH_CUDA_ARCH_LIST` defaults to the CUDA release\'s data-center and desktop GPUs from Volta (7.0) on, the',
+    'newest as PTX (data: `cuda-compute-capabilities.json`); `buildEnv.TORCH_CUDA_ARCH_LIST` narrows it, and a',
+    'compute capability that release\'s `nvcc` lacks is refused.',
     '',
     'In compose, GPU services reserve GPUs (`deploy.resources.reservations.devices`) and run on',
     '`linux/amd64`. Trainers are in the `train` profile (`docker compose --profile train up trainer`), with',

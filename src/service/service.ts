@@ -1,13 +1,19 @@
 import { join } from 'path';
 import { Component, Project } from 'projen';
+import {
+  BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, BuildStepStage, copyImageArgs,
+  renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps, resolveBuildHooks,
+} from './build-hooks';
 import { checkFileTorch, FileDependencyReport, mergeTiers, MergedTiers } from './file-tiers';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples } from './samples';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from './shared-files';
 import { TorchWheels } from './torch';
+import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
+import { checkDebianPackages } from '../core/debian';
 import { withDigest } from '../core/digest';
 import { alwaysExcludedPattern, ignoreFileLines } from '../core/dockerignore';
 import { checkEnvironment } from '../core/environment';
@@ -26,7 +32,7 @@ import { Dependencies, resolveWithCache } from '../deps';
 export const APP_UID = 10001;
 
 /** Options every service type shares. */
-export interface ServiceOptions {
+export interface ServiceOptions extends BuildHookOptions {
   /**
    * The command the container runs, in exec form (no shell), e.g.
    * `['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000']`.
@@ -277,7 +283,6 @@ interface SystemStage {
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
 const RESERVED_IDS = ['common', 'runtime'];
-const APT_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
 
 const stringList = z.array(z.string());
@@ -307,6 +312,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   writableRootFilesystem: z.boolean().optional(),
   dependsOn: z.array(z.any()).optional(),
   baseImageDigest: z.string().optional(),
+  ...BUILD_HOOKS_SHAPE,
 };
 
 /**
@@ -361,6 +367,7 @@ export abstract class MlService extends Component {
   private readonly heartbeatMaxAge: number;
   private readonly startPeriod: number;
   private readonly healthCheckDisabled: boolean;
+  private readonly hooks: BuildHooks;
   private readonly tierFiles = new Map<RequirementTier, RenderedFile>();
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
   private readonly fileDeps?: { readonly deps: unknown; readonly field: string };
@@ -410,11 +417,7 @@ export abstract class MlService extends Component {
     this.healthCheckDisabled = props.disableHealthCheck ?? false;
 
     const aptPackages = props.aptPackages ?? [];
-    aptPackages.forEach((pkg, i) => {
-      if (!APT_NAME.test(pkg)) problems.add(`aptPackages[${i}]`, pkg, 'a debian package name (lowercase letters, digits, "+", "-", "."), without a version or options');
-    });
-    const dupApt = aptPackages.find((p, i) => aptPackages.indexOf(p) !== i);
-    if (dupApt) problems.add('aptPackages lists a package twice', dupApt, 'each package once');
+    checkDebianPackages(problems, 'aptPackages', aptPackages);
     this.aptPackages = ['tini', ...aptPackages.filter((p) => p !== 'tini')].filter((p, i, all) => all.indexOf(p) === i);
 
     this.sourceDir = props.sourceDir ?? `services/${this.moduleName}`;
@@ -444,6 +447,7 @@ export abstract class MlService extends Component {
     const defaults = { memory: '1g', cpus: 2, pids: 512, tmp: '256m', ...spec.defaults };
     this.workload = spec.workload ?? 'server';
     this.environment = checkEnvironment(problems, props.environment ?? {});
+    this.hooks = resolveBuildHooks(problems, props);
     this.publicPort = props.publicPort ?? false;
     if (props.hostPort !== undefined) {
       if (props.port === undefined) problems.add('hostPort is set without a port', props.hostPort, 'a port to publish, or no hostPort');
@@ -481,9 +485,7 @@ export abstract class MlService extends Component {
       new RenderedFile(this, this.tierFilePath('torch'), (file) => [
         `# ${file.marker}`,
         `# ${this.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        `torch==${torch.torch}`,
-        `torchaudio==${torch.torchaudio}`,
-        `torchvision==${torch.torchvision}`,
+        ...this._torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),
       ].join('\n') + '\n');
     }
   }
@@ -680,11 +682,27 @@ export abstract class MlService extends Component {
   }
 
   /**
+   * The service's checked build hooks (packages, environment, steps, copies), for the docs.
+   * @internal
+   */
+  public _buildHooks(): BuildHooks {
+    return this.hooks;
+  }
+
+  /**
    * The GPU facts of the service for the docs; undefined for CPU services.
    * @internal
    */
   public _gpuSummary(): GpuSummary | undefined {
     return undefined;
+  }
+
+  /**
+   * The packages of the torch tier (torch, and which of torchaudio and torchvision), in file order.
+   * @internal
+   */
+  protected _torchPackages(): TorchPackage[] {
+    return [...ALL_TORCH_PACKAGES];
   }
 
   /**
@@ -834,6 +852,7 @@ export abstract class MlService extends Component {
       installed.push(file);
     }
     builderSteps.push(...this._builderExtraSteps());
+    builderSteps.push(...renderSteps(this.hooks, BuildStepStage.BUILDER));
     builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
     const devSteps: string[] = [];
     if (this.hasTier(RequirementTier.DEV)) {
@@ -851,6 +870,7 @@ export abstract class MlService extends Component {
       `ENV ${env.map(([k, v]) => `${k}=${dockerQuote(v)}`).join(' \\\n    ')}`,
       'WORKDIR /app',
       ...this._runtimeSteps(),
+      ...renderRuntimeHooks(this.hooks),
       '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
       '# code changes invalidate no dependency layer.',
       `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
@@ -876,8 +896,10 @@ export abstract class MlService extends Component {
       imageName: serviceImageName(project.name, this.serviceId),
       torch: torch.length > 0,
       headerNotes: plan.headerNotes,
-      baseArgs: plan.baseArgs,
+      baseArgs: [...plan.baseArgs, ...copyImageArgs(this.hooks)],
       pythonStage: plan.copyPython?.stage,
+      copyStages: renderCopyStages(this.hooks),
+      builderSetup: renderBuilderSetup(this.hooks),
       base: this.systemStage('base', plan.runtimeArg, plan, []),
       develBuilder: plan.devel && { ...this.systemStage('builder', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,

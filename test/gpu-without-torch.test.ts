@@ -1,0 +1,85 @@
+/**
+ * GPU services without torch (issue 17): JAX on python-slim with NVIDIA's CUDA wheels, ONNX
+ * Runtime on an nvidia/cuda cudnn-runtime base. Checked against the shared reference data:
+ * every base tag exists there, the driver minimum follows the same rule as with torch, the
+ * label and the start-up check stay.
+ */
+import { GpuBase, GpuInference, GpuTrainer, MlDockerProject } from '../src';
+import { checkDockerfile } from './support/dockerfile-rules';
+import { readSharedJson } from './support/shared-data';
+import { newProject, synth, validationError } from './util';
+import { cudaWheelRequirement } from '../src/gpu/cuda-without-torch';
+
+const SERVE = ['python', '-m', 'serve.main'];
+
+function build(fn: (p: MlDockerProject) => void): Record<string, any> {
+  const project = newProject({ hostDriverVersion: '560.35.03' });
+  fn(project);
+  return synth(project);
+}
+
+/** Every ubuntu tag of NVIDIA's supported-tags list in the shared data. */
+function sharedTags(): string[] {
+  const data = readSharedJson<{ versions: Record<string, { ubuntuTags?: string[] }> }>('nvidia-cuda-tags.json');
+  return Object.values(data.versions).flatMap((v) => v.ubuntuTags ?? []);
+}
+
+describe('GPU services without torch', () => {
+  const out = build((p) => {
+    new GpuInference(p, 'jax', { cudaVersion: '12.6', port: 8080, command: SERVE, requirements: { ml: ['jax[cuda12]==0.4.38'] } });
+    new GpuInference(p, 'ort', { cudaVersion: '12.6', gpuBase: GpuBase.CUDNN_RUNTIME, port: 8081, command: SERVE, requirements: { ml: ['onnxruntime-gpu==1.20.1'] } });
+    new GpuTrainer(p, 'llama', { cudaVersion: '12.8', gpuBase: GpuBase.CUDA_RUNTIME, command: ['python', '-m', 'llama.train'], hostDriverVersion: '575.51.03' });
+  });
+
+  test.each(['jax', 'ort', 'llama'])('%s: no torch tier, the driver label and start-up check, every dockerfile rule', (id) => {
+    const text: string = out[`docker/${id}/Dockerfile`];
+    expect(out[`docker/${id}/requirements-torch.txt`]).toBeUndefined();
+    expect(text).not.toMatch(/TORCH_INDEX_URL|torch tier|dev\.projen-ml-docker\.torch=/);
+    expect(text).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "python", "-m", "mldocker_runtime.driver_check"]');
+    expect(text).toMatch(/dev\.projen-ml-docker\.min-driver="[0-9.]+"/);
+    expect(text).toMatch(/MLDOCKER_MIN_DRIVER="[0-9.]+"/);
+    expect(checkDockerfile(text)).toEqual([]);
+    // The sample code imports no torch.
+    expect(Object.entries(out).filter(([f]) => f.startsWith(`services/${id}/`)).map(([, c]) => String(c)).join('\n')).not.toMatch(/import torch/);
+  });
+
+  test('python-slim: the minimum is CUDA 12.x minor-version compatibility, as with torch wheels', () => {
+    const text: string = out['docker/jax/Dockerfile'];
+    const table = readSharedJson('cuda-driver-min.json');
+    expect(text).toContain(`dev.projen-ml-docker.min-driver="${table.minorVersionCompatibility['12.x'].minExact}"`);
+    expect(text).toContain('ARG PYTHON_IMAGE=python:3.11.16-slim-bookworm');
+    expect(text).not.toContain('CUDA_IMAGE');
+  });
+
+  test('nvidia/cuda bases: the tag exists in the shared data, the minimum is the toolkit driver of that CUDA release', () => {
+    const table = readSharedJson<{ toolkits: Array<{ cuda: string; release: string; toolkitDriverMin: string }> }>('cuda-driver-min.json');
+    for (const [id, cuda] of [['ort', '12.6'], ['llama', '12.8']]) {
+      const text: string = out[`docker/${id}/Dockerfile`];
+      const tag = /ARG CUDA_IMAGE=nvidia\/cuda:(\S+)/.exec(text)![1];
+      expect(sharedTags()).toContain(tag);
+      expect(tag.startsWith(`${cuda}.`)).toBe(true);
+      expect(text).toContain(`dev.projen-ml-docker.min-driver="${table.toolkits.find((t) => t.release === `${cuda} GA`)!.toolkitDriverMin}"`);
+    }
+  });
+
+  test('which requirements bring the CUDA wheels of a major', () => {
+    expect(cudaWheelRequirement(['jax[cuda12]==0.4.38'], '12')).toBe('jax[cuda12]==0.4.38');
+    expect(cudaWheelRequirement(['jax[cuda12_pip]==0.4.20'], '12')).toBe('jax[cuda12_pip]==0.4.20');
+    expect(cudaWheelRequirement(['nvidia_cuda_runtime_cu12==12.6.77'], '12')).toBe('nvidia_cuda_runtime_cu12==12.6.77');
+    expect(cudaWheelRequirement(['jax[cuda12]==0.4.38'], '13')).toBeUndefined();
+    expect(cudaWheelRequirement(['onnxruntime-gpu==1.20.1', 'jax==0.4.38'], '12')).toBeUndefined();
+  });
+
+  test.each([
+    ['no torchVersion and no cudaVersion', { port: 8080 }, 'torchVersion is required without cudaVersion'],
+    ['python-slim without CUDA wheels in the requirements', { cudaVersion: '12.6', port: 8080, requirements: { ml: ['onnxruntime-gpu==1.20.1'] } }, 'no requirement pulls nvidia\'s cuda 12 wheels'],
+    ['a CUDA release no base or wheel offers', { cudaVersion: '12.7', port: 8080, requirements: { ml: ['jax[cuda12]==0.4.38'] } }, 'cudaVersion is not a cuda release'],
+    ['a CUDA release without an ubuntu24.04 image', { cudaVersion: '12.2', gpuBase: GpuBase.CUDA_RUNTIME, port: 8080 }, 'no ubuntu24.04 nvidia/cuda runtime tag'],
+    ['a driver too old for the image', { cudaVersion: '12.8', gpuBase: GpuBase.CUDA_RUNTIME, port: 8080 }, 'needs a host driver >= 570'],
+    ['torchPackages without torch', { cudaVersion: '12.6', gpuBase: GpuBase.CUDA_RUNTIME, port: 8080, torchPackages: ['torchvision'] }, 'torchPackages is set without torchVersion'],
+  ])('refused: %s', (_name, props, message) => {
+    const error = validationError(() => build((p) => new GpuInference(p, 'serve', { command: SERVE, ...(props as object) })));
+    expect(error.message).toContain('[vision/serve]');
+    expect(error.message).toContain(message);
+  });
+});
