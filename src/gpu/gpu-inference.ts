@@ -2,7 +2,7 @@ import { Project } from 'projen';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from '../core/container-spec';
-import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
+import { WEIGHT_EXTENSIONS, alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
 import { SampleKind } from '../service/samples';
@@ -30,7 +30,7 @@ export interface GpuInferenceProps extends GpuServiceOptions {
 export const MODEL_DIR = '/models';
 
 /** The ignore-file patterns of weight files (from the re-exclusions every ignore file ends with). */
-const WEIGHT_PATTERNS = ALWAYS_EXCLUDED.filter((p) => /^\*\*\/\*\.(pt|pth|ckpt|safetensors|onnx|h5)$/.test(p));
+const WEIGHT_PATTERNS = WEIGHT_EXTENSIONS.map((ext) => `**/*${ext}`);
 
 /** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
@@ -105,6 +105,11 @@ export class GpuInference extends GpuService {
   /** @internal */
   protected _extraContextPaths(): string[] {
     return [...super._extraContextPaths(), ...(this.bakeModel ? [this.modelDir] : [])];
+  }
+
+  /** @internal */
+  public _artefactFolders(): string[] {
+    return this.bakeModel ? [this.modelDir] : [];
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { Component, Project } from 'projen';
-import { checkServiceEntry } from './entry-check';
+import { checkServiceImage } from './entry-check';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples, entryFileName } from './samples';
@@ -818,26 +818,41 @@ export abstract class MlService extends Component {
     });
   }
 
-  /** The prod stage's build-time entry check (undefined when the check is off); refuses an entry that resolves nowhere. */
+  /**
+   * The synth-time checks of the image (the ignore proof, shadowing, the entry) and the prod stage's
+   * build-time entry check (undefined when the check is off).
+   */
   private entryCheckStep(): string | undefined {
-    if (!this.entryCheck && this.sourceCopies[0]?.to === `${APP_DIR}/${this.moduleName}`) return undefined;
     const problems = new Problems(this.path);
     const samplesPlanned = this.sourceCopies.length === 1 && this.sourceCopies[0].from === this.sourceDir
       && !existsSync(join(this.project.outdir, this.sourceDir));
-    const step = checkServiceEntry(problems, {
+    const check = checkServiceImage(problems, {
       root: this.project.outdir,
       command: this.command,
       copies: this.sourceCopies,
       plannedFiles: samplesPlanned ? ['__init__.py', entryFileName(this.command, this.moduleName), 'test_main.py'].map((f) => `${this.sourceDir}/${f}`) : [],
       workdir: this.workdir,
       checkCommand: this.entryCheck,
+      contextPaths: this.contextPaths(),
+      artefactsAllowedUnder: this._artefactFolders(),
       pythonPath: [APP_DIR, '/opt/mldocker'],
       ignoreText: [...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n'),
       requirements: [...(this.torch ? [`torch==${this.torch.torch}`, `torchvision==${this.torch.torchvision}`, `torchaudio==${this.torch.torchaudio}`] : []),
         ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)],
     });
     problems.throwIfAny();
-    return step?.trimEnd();
+    if (check.excludedArtefacts.length > 0) {
+      this.project.logger.info(`${this.path}: ${check.excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${check.excludedArtefacts[0]})`);
+    }
+    return check.buildStep?.trimEnd();
+  }
+
+  /**
+   * Folders whose weights belong in the image (a baked model).
+   * @internal
+   */
+  public _artefactFolders(): string[] {
+    return [];
   }
 
   /** A system stage: the base image, the exact Python (copied in when needed), OS packages, the user. */
