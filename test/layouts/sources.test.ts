@@ -166,7 +166,7 @@ describe('cache report', () => {
     const report = CacheReport.fromProject(project.outdir);
     const service = report.service('chat');
     const app = service.changes.find((c) => c.id === 'app-code')!;
-    expect(app.files.map((f) => f.split('/')[0])).toEqual(['nanochat', 'scripts', 'train.py']);
+    expect((app.files ?? []).map((f) => f.split('/')[0])).toEqual(['nanochat', 'scripts', 'train.py']);
     expect(service.changes.filter((c) => c.id.startsWith('context:'))).toEqual([]);
     const impact = report.impact('chat', 'prod', 'app-code');
     expect(impact.invalidatedDependencyLayers).toBe(0);
