@@ -3,8 +3,7 @@
  * catalogue's previous tree holds `services/api` (starter code: `main.py`), `services/trainer`
  * (`train.py`), `services/common` and `docker/`; rows name only those, so nothing is written.
  */
-import { any, svc, trainer } from './support';
-import { Row } from './support';
+import { any, Row, svc, trainer } from './support';
 import { PythonService } from '../../src';
 
 const API = 'vision/api';
