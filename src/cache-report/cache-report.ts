@@ -512,6 +512,8 @@ function roleOf(step: StepModel, stages: Stage[]): LayerRole {
   if (step.keyword === 'FROM') return LayerRole.BASE_IMAGE;
   const readsTier = step.contextPaths.some((p) => TIER_FILE.test(p));
   if (step.keyword === 'RUN') {
+    // installProject: building the project's own wheel and installing it without dependencies is its code
+    if (!readsTier && /\bpip (wheel|install) --no-deps\b/.test(step.instruction) && (step.stage === 'project' || step.fromStages.includes('project'))) return LayerRole.CODE;
     if (readsTier || step.mentionsDependencies) return LayerRole.DEPENDENCIES;
     return LayerRole.SYSTEM;
   }

@@ -31,6 +31,8 @@ export interface ServiceEntryFacts {
   readonly checkCommand: boolean;
   /** Every path the Dockerfile reads from the build context (root-relative). */
   readonly contextPaths: readonly string[];
+  /** The installed project (`installProject`): its console scripts and the root-relative paths its wheel is built from. */
+  readonly project?: { readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[] };
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactsAllowedUnder: readonly string[];
 }
@@ -83,6 +85,8 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
     pythonPath: facts.pythonPath,
     requirements: facts.requirements,
     providedModules: [RUNTIME_PACKAGE],
+    projectScripts: facts.project?.scripts,
+    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
   });
   if (result.status !== EntryStatus.FOUND || !result.buildCheck) {
     const unknown = result.status === EntryStatus.UNKNOWN;

@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { Component, Project } from 'projen';
 import { checkServiceImage } from './entry-check';
+import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples, entryFileName } from './samples';
@@ -117,6 +118,18 @@ export interface ServiceOptions {
    * @default - true with `sources`, false with `sourceDir`
    */
   readonly entryCheck?: boolean;
+
+  /**
+   * Install the project's own package (the `pyproject.toml` at the project root) into the
+   * image's venv: a wheel built in the builder stage after every dependency layer, from
+   * `pyproject.toml`, its readme and license files and the service's code, installed without
+   * dependencies and not editable, so `importlib.metadata` knows the project and its
+   * `[project.scripts]` work as `command`. The build backend's distribution (e.g.
+   * `setuptools==75.6.0`, `hatchling==1.26.3`) must be pinned in `requirements.ml` or `.core`:
+   * the wheel is built with no index and no build isolation.
+   * @default false
+   */
+  readonly installProject?: boolean;
 
   /**
    * Python version for this service (`3.11` or the exact `3.11.16`).
@@ -315,6 +328,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   sources: stringList.optional(),
   workdir: z.string().optional(),
   entryCheck: z.boolean().optional(),
+  installProject: z.boolean().optional(),
   pythonVersion: z.string().optional(),
   testCommand: stringList.optional(),
   description: z.string().optional(),
@@ -360,6 +374,8 @@ export abstract class MlService extends Component {
   public readonly workdir: string;
   /** Whether the command's entry is checked at synth and in the build. */
   public readonly entryCheck: boolean;
+  /** The project's own package, built and installed in the builder (`installProject`). */
+  public readonly projectInstall?: ProjectInstall;
   /** The Python package the code is copied to (`/app/<module>`). */
   public readonly moduleName: string;
   /** One-line description. */
@@ -465,6 +481,10 @@ export abstract class MlService extends Component {
     if (python && spec.resolveTorch) this.torch = spec.resolveTorch(problems, python.minor);
     for (const tier of TIER_ORDER) {
       (props.requirements?.[tier] ?? []).forEach((req, i) => this.requirementSet.add(problems, tier, req, `requirements.${tier}[${i}]`));
+    }
+    if (props.installProject) {
+      this.projectInstall = resolveProjectInstall(problems, project.outdir, this.sourceCopies,
+        [...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)]);
     }
     this.description = props.description ?? spec.kindTitle;
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
@@ -605,7 +625,8 @@ export abstract class MlService extends Component {
    */
   public contextPaths(): string[] {
     const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.requirementSet.has(t)).map((t) => this.tierFilePath(t))];
-    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, ...this.sourceCopies.map((c) => c.from), ...this._extraContextPaths()];
+    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, ...this.sourceCopies.map((c) => c.from),
+      ...this.projectInstall?.files ?? [], ...this._extraContextPaths()];
   }
 
   /**
@@ -772,6 +793,7 @@ export abstract class MlService extends Component {
       `ENV ${env.map(([k, v]) => `${k}=${dockerQuote(v)}`).join(' \\\n    ')}`,
       'WORKDIR /app',
       ...this._runtimeSteps(),
+      ...this.projectInstall ? [renderTemplate('dockerfile/install-project-wheel.ejs', {}).trimEnd()] : [],
       '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
       '# code changes invalidate no dependency layer.',
       `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
@@ -805,6 +827,7 @@ export abstract class MlService extends Component {
       builderSteps,
       devSteps,
       runtimeBlock,
+      projectStage: this.projectInstall && renderTemplate('dockerfile/install-project.ejs', this.projectInstall).trimEnd(),
       entryCheck: this.entryCheckStep(),
       devEntrypoint: `ENTRYPOINT ${execForm(TINI)}`,
       entrypoint: `ENTRYPOINT ${execForm(this._entrypoint())}`,
@@ -833,6 +856,10 @@ export abstract class MlService extends Component {
       plannedFiles: samplesPlanned ? ['__init__.py', entryFileName(this.command, this.moduleName), 'test_main.py'].map((f) => `${this.sourceDir}/${f}`) : [],
       workdir: this.workdir,
       checkCommand: this.entryCheck,
+      project: this.projectInstall && {
+        scripts: this.projectInstall.scripts,
+        files: [...this.projectInstall.files, ...this.sourceCopies.map((c) => c.from)],
+      },
       contextPaths: this.contextPaths(),
       artefactsAllowedUnder: this._artefactFolders(),
       pythonPath: [APP_DIR, '/opt/mldocker'],

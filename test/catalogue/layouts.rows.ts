@@ -43,4 +43,7 @@ export const rows: Row[] = [
   { name: 'entry: a renamed sourceDir service keeping its old command (check on)', build: svc({ command: ['python', '-m', 'app.main'], entryCheck: true }), path: API, got: 'app.main', expected: 'api.main' },
   { name: 'entry: a trainer whose module is not in its image', build: trainer({ sources: ['services/trainer'], command: ['python', '-m', 'ranker.train'] }), path: 'vision/trainer', got: 'ranker.train', expected: 'services.trainer.train' },
   { name: 'entry: a module of another service\'s code', build: (p) => { new PythonService(p, 'api', any({ command: ['python', '-m', 'services.trainer.train'], sources: ['services/api'] })); }, path: API, got: 'services.trainer.train', expected: 'a module in the copied sources' },
+  // installProject
+  { name: 'installProject without a pyproject.toml', build: src({ installProject: true }), path: API, got: '"pyproject.toml"', expected: 'a pyproject.toml at' },
+  { name: 'installProject as a string (plain javascript)', build: src({ installProject: 'yes' }), path: API, got: '"yes"', expected: 'true or false' },
 ];
