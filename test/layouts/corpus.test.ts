@@ -1,5 +1,5 @@
 /**
- * The eight layout shapes (test/layouts/shapes.ts: three real trees of the corpus, read in place
+ * The eight layout shapes (test/layouts/shapes.ts, each defined by its examples/<name>/.projenrc.ts: three real trees of the corpus, read in place
  * from <repo>/../shared/data/realworld/layouts/, five synthetic) defined as services and
  * synthesized over a copy of their tree with data, weights, a venv and .env beside the code, as
  * a user has them: the entry check passes, every code and configuration file under the copied
@@ -7,16 +7,17 @@
  * data or weights do, and our .gitignore hides none of the repository's tracked code.
  */
 import { spawnSync } from 'child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
-import { isArtefact, isCodeOrConfig, readProjectTree } from '../../src/entry';
-import { SHARED_DATA } from '../support/shared-data';
-import { newProject, synth } from '../util';
 import { BESIDE, SHAPES, Shape } from './shapes';
+import { isArtefact, isCodeOrConfig, readProjectTree } from '../../src/entry';
+import { runDefinition } from '../support/run-definition';
+import { SHARED_DATA } from '../support/shared-data';
 
 const LAYOUTS = join(SHARED_DATA, 'realworld', 'layouts');
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
 
 function git(dir: string, ...args: string[]) {
   return spawnSync('git', ['-C', dir, '-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { encoding: 'utf-8' });
@@ -44,17 +45,17 @@ function checkout(shape: Shape): { dir: string; tracked: string[] } {
   return { dir, tracked };
 }
 
-test('there are at least eight shapes, three of them from the corpus', () => {
+test('there are at least eight shapes, three of them from the corpus, one example each', () => {
   expect(SHAPES.length).toBeGreaterThanOrEqual(8);
+  expect(SHAPES.map((s) => s.example).sort()).toEqual(readdirSync(EXAMPLES).sort());
   expect(SHAPES.filter((s) => s.corpus).map((s) => s.corpus)).toEqual(['detr', 'nanogpt', 'litgpt']);
 });
 
 describe.each(SHAPES.map((s) => [s.name, s] as const))('%s', (_name, shape) => {
   const { dir, tracked } = checkout(shape);
-  const project = newProject({ outdir: dir });
-  shape.define(project);
-  const out = synth(project);
-  const dockerfiles = Object.keys(out).filter((f) => /^docker\/[^/]+\/Dockerfile$/.test(f));
+  runDefinition(readFileSync(join(EXAMPLES, shape.example, '.projenrc.ts'), 'utf-8'), dir);
+  const dockerfiles = readdirSync(join(dir, 'docker')).filter((d) => existsSync(join(dir, 'docker', d, 'Dockerfile'))).map((d) => `docker/${d}/Dockerfile`);
+  const out = new Proxy({} as Record<string, string>, { get: (_t, file: string) => readFileSync(join(dir, file), 'utf-8') });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('synthesizes, with the entry check passing at synth and in the prod stage', () => {

@@ -3,10 +3,8 @@
  * (`<repo>/../shared/data/realworld/layouts/`, read in place) and five synthetic ones written
  * here, modeled on common public shapes (not copied): a cog-style model, a FastAPI CPU
  * service, flat modules beside several top-level folders, an LLM server with a baked model, and
- * configs next to code. Each says which service definition it needs.
+ * configs next to code. Each names the example `.projenrc.ts` (under `examples/`) that defines it.
  */
-import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../../src';
-
 export interface Shape {
   readonly name: string;
   /** The corpus tree it reads (`layouts/<corpus>/tree`), or undefined for a synthetic one. */
@@ -19,8 +17,8 @@ export interface Shape {
   readonly needed: string;
   /** The copied paths. */
   readonly sources: readonly string[];
-  /** Defines the service(s). */
-  readonly define: (project: MlDockerProject) => void;
+  /** The example that defines its service: `examples/<example>/.projenrc.ts`. */
+  readonly example: string;
 }
 
 /** What a user has beside the code (never in git, never in an image): data, weights, venvs, secrets. */
@@ -33,51 +31,27 @@ export const BESIDE: Readonly<Record<string, string>> = {
   '.env': 'API_TOKEN=secret\n',
 };
 
-const TORCH = '2.5.1';
-
 export const SHAPES: readonly Shape[] = [
   {
     name: 'detr (corpus)',
     corpus: 'detr',
     needed: 'flat modules (main.py, engine.py) plus code folders, one named datasets',
     sources: ['main.py', 'engine.py', 'hubconf.py', 'datasets', 'models', 'util', 'd2'],
-    define: (p) => {
-      new GpuTrainer(p, 'detr', {
-        torchVersion: TORCH,
-        command: ['python', 'main.py', '--coco_path', '/data/coco'],
-        sources: ['main.py', 'engine.py', 'hubconf.py', 'datasets', 'models', 'util', 'd2'],
-        requirements: { ml: ['scipy==1.14.1', 'pycocotools==2.0.8'] },
-      });
-    },
+    example: 'detr',
   },
   {
     name: 'nanoGPT (corpus)',
     corpus: 'nanogpt',
     needed: 'flat modules, a config folder, data-preparation code inside data/',
     sources: ['train.py', 'model.py', 'configurator.py', 'sample.py', 'bench.py', 'config', 'data'],
-    define: (p) => {
-      new GpuTrainer(p, 'nanogpt', {
-        torchVersion: TORCH,
-        command: ['python', 'train.py', 'config/train_shakespeare_char.py'],
-        sources: ['train.py', 'model.py', 'configurator.py', 'sample.py', 'bench.py', 'config', 'data'],
-        requirements: { ml: ['numpy==2.1.3', 'transformers==4.46.3', 'datasets==3.1.0', 'tiktoken==0.8.0'], core: ['wandb==0.18.7', 'tqdm==4.67.1'] },
-      });
-    },
+    example: 'nanogpt',
   },
   {
     name: 'litgpt (corpus)',
     corpus: 'litgpt',
     needed: 'installProject (pyproject.toml, setuptools) and its console script; a code package named data',
     sources: ['litgpt', 'config_hub'],
-    define: (p) => {
-      new GpuTrainer(p, 'litgpt', {
-        torchVersion: TORCH,
-        command: ['litgpt', 'finetune_lora', 'checkpoints/microsoft/phi-2', '--data', 'Alpaca'],
-        sources: ['litgpt', 'config_hub'],
-        installProject: true,
-        requirements: { ml: ['lightning==2.6.1', 'safetensors==0.4.5', 'tokenizers==0.20.3'], core: ['setuptools==75.6.0', 'jsonargparse==4.37.0', 'huggingface-hub==0.30.2'] },
-      });
-    },
+    example: 'litgpt',
   },
   {
     name: 'cog-style model (synthetic)',
@@ -92,9 +66,7 @@ export const SHAPES: readonly Shape[] = [
     gitignore: '/weights/*\n!/weights/.gitkeep\n.cog/\n',
     needed: 'flat modules at the root, a JSON schema folder; weights mounted, never copied',
     sources: ['predict.py', 'serve.py', 'schema'],
-    define: (p) => {
-      new PythonService(p, 'predictor', { command: ['python', 'serve.py'], port: 5000, sources: ['predict.py', 'serve.py', 'schema'], requirements: { core: ['pillow==11.0.0'] } });
-    },
+    example: 'cog-model',
   },
   {
     name: 'FastAPI CPU service (synthetic)',
@@ -114,14 +86,7 @@ export const SHAPES: readonly Shape[] = [
     gitignore: '__pycache__/\n.venv/\n.env\n',
     needed: 'a package with templates, static files and a code package named data',
     sources: ['app'],
-    define: (p) => {
-      new PythonService(p, 'web', {
-        command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
-        port: 8000,
-        sources: ['app'],
-        requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1', 'jinja2==3.1.4'] },
-      });
-    },
+    example: 'fastapi-cpu',
   },
   {
     name: 'flat modules + several top-level folders (synthetic)',
@@ -142,9 +107,7 @@ export const SHAPES: readonly Shape[] = [
     gitignore: '*.pt\n/runs/\n/datasets/\nwandb/\n!utils/loggers/wandb/\n',
     needed: 'flat modules, utils/ with a wandb package, models/ and data/ holding configs',
     sources: ['train.py', 'export.py', 'utils', 'models', 'data'],
-    define: (p) => {
-      new GpuTrainer(p, 'yolo', { torchVersion: TORCH, command: ['python', 'train.py', '--data', 'data/coco128.yaml'], sources: ['train.py', 'export.py', 'utils', 'models', 'data'] });
-    },
+    example: 'flat-modules',
   },
   {
     name: 'LLM server with a baked model (synthetic)',
@@ -162,17 +125,7 @@ export const SHAPES: readonly Shape[] = [
     gitignore: '*.safetensors\n',
     needed: 'a package run with python -m, a baked model folder (config, tokenizer, weights)',
     sources: ['server'],
-    define: (p) => {
-      new GpuInference(p, 'llm', {
-        torchVersion: TORCH,
-        port: 8080,
-        command: ['python', '-m', 'server'],
-        sources: ['server'],
-        modelDir: 'models/tiny-llm',
-        bakeModel: true,
-        requirements: { ml: ['transformers==4.46.3', 'safetensors==0.4.5'] },
-      });
-    },
+    example: 'llm-server',
   },
   {
     name: 'configs next to code (synthetic)',
@@ -188,8 +141,6 @@ export const SHAPES: readonly Shape[] = [
     gitignore: '.venv/\n',
     needed: 'a src layout run from workdir /app/src, a conf/ folder beside it',
     sources: ['src', 'conf'],
-    define: (p) => {
-      new PythonService(p, 'ranker', { command: ['python', '-m', 'ranker.serve'], sources: ['src', 'conf'], workdir: '/app/src' });
-    },
+    example: 'configs-next-to-code',
   },
 ];
