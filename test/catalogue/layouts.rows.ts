@@ -46,4 +46,9 @@ export const rows: Row[] = [
   // installProject
   { name: 'installProject without a pyproject.toml', build: src({ installProject: true }), path: API, got: '"pyproject.toml"', expected: 'a pyproject.toml at' },
   { name: 'installProject as a string (plain javascript)', build: src({ installProject: 'yes' }), path: API, got: '"yes"', expected: 'true or false' },
+  // CPU model folder and cache volume
+  { name: 'cpu model: bakeModel without a modelDir', build: svc({ bakeModel: true }), path: API, got: 'true', expected: 'a modelDir to copy' },
+  { name: 'cpu model: modelDir inside the code', build: svc({ modelDir: 'services/api/models' }), path: API, got: '"services/api/models"', expected: 'outside the code' },
+  { name: 'cpu model: modelDir holding secrets', build: svc({ modelDir: 'secrets' }), path: API, got: '"secrets"', expected: 'would mount credentials' },
+  { name: 'cpu model: cacheVolume as a string (plain javascript)', build: svc({ cacheVolume: 'yes' }), path: API, got: '"yes"', expected: 'true or false' },
 ];
