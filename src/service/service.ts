@@ -368,14 +368,20 @@ export abstract class MlService extends Component {
   public readonly dockerfilePath: string;
   /** The service's code directory, relative to the project root. */
   public readonly sourceDir: string;
-  /** The `COPY`s of the service's code: `sourceDir` to `/app/<module>`, or each of `sources` to `/app/<path>`. */
-  public readonly sourceCopies: SourceCopy[];
+  /**
+   * The `COPY`s of the service's code: `sourceDir` to `/app/<module>`, or each of `sources` to `/app/<path>`.
+   * @internal
+   */
+  public readonly _sourceCopies: SourceCopy[];
   /** The container's working directory. */
   public readonly workdir: string;
   /** Whether the command's entry is checked at synth and in the build. */
   public readonly entryCheck: boolean;
-  /** The project's own package, built and installed in the builder (`installProject`). */
-  public readonly projectInstall?: ProjectInstall;
+  /**
+   * The project's own package, built and installed in the builder (`installProject`).
+   * @internal
+   */
+  public readonly _projectInstall?: ProjectInstall;
   /** The Python package the code is copied to (`/app/<module>`). */
   public readonly moduleName: string;
   /** One-line description. */
@@ -460,7 +466,7 @@ export abstract class MlService extends Component {
     if (props.sources !== undefined && props.sourceDir !== undefined) {
       problems.add('sources and sourceDir are both set', props.sourceDir, 'one of them: sources (paths copied to /app keeping their layout) or sourceDir (one folder copied to /app/<module>)');
     }
-    this.sourceCopies = props.sources !== undefined
+    this._sourceCopies = props.sources !== undefined
       ? resolveSources(problems, project.outdir, props.sources)
       : [{ from: this.sourceDir, to: `${APP_DIR}/${this.moduleName}` }];
     this.workdir = props.workdir ?? APP_DIR;
@@ -483,7 +489,7 @@ export abstract class MlService extends Component {
       (props.requirements?.[tier] ?? []).forEach((req, i) => this.requirementSet.add(problems, tier, req, `requirements.${tier}[${i}]`));
     }
     if (props.installProject) {
-      this.projectInstall = resolveProjectInstall(problems, project.outdir, this.sourceCopies,
+      this._projectInstall = resolveProjectInstall(problems, project.outdir, this._sourceCopies,
         [...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)]);
     }
     this.description = props.description ?? spec.kindTitle;
@@ -625,8 +631,8 @@ export abstract class MlService extends Component {
    */
   public contextPaths(): string[] {
     const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.requirementSet.has(t)).map((t) => this.tierFilePath(t))];
-    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, ...this.sourceCopies.map((c) => c.from),
-      ...this.projectInstall?.files ?? [], ...this._extraContextPaths()];
+    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, ...this._sourceCopies.map((c) => c.from),
+      ...this._projectInstall?.files ?? [], ...this._extraContextPaths()];
   }
 
   /**
@@ -757,7 +763,7 @@ export abstract class MlService extends Component {
 
   private defaultTestCommand(): string[] {
     const hasPytest = this.requirementSet.pins(RequirementTier.DEV, 'pytest');
-    if (this.sourceCopies[0]?.to !== `${APP_DIR}/${this.moduleName}`) {
+    if (this._sourceCopies[0]?.to !== `${APP_DIR}/${this.moduleName}`) {
       // sources: the tests are wherever the layout keeps them, found from the working directory
       return hasPytest ? ['python', '-m', 'pytest', '-q'] : ['python', '-m', 'unittest', 'discover'];
     }
@@ -793,12 +799,12 @@ export abstract class MlService extends Component {
       `ENV ${env.map(([k, v]) => `${k}=${dockerQuote(v)}`).join(' \\\n    ')}`,
       'WORKDIR /app',
       ...this._runtimeSteps(),
-      ...this.projectInstall ? [renderTemplate('dockerfile/install-project-wheel.ejs', {}).trimEnd()] : [],
+      ...this._projectInstall ? [renderTemplate('dockerfile/install-project-wheel.ejs', {}).trimEnd()] : [],
       '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
       '# code changes invalidate no dependency layer.',
       `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
       `COPY ${chown} ${SHARED_CODE_DIR} /app/common`,
-      renderTemplate('dockerfile/sources-copy.ejs', { copies: this.sourceCopies, uid: APP_UID, workdir: this.workdir }).trimEnd(),
+      renderTemplate('dockerfile/sources-copy.ejs', { copies: this._sourceCopies, uid: APP_UID, workdir: this.workdir }).trimEnd(),
       `USER ${APP_UID}:${APP_UID}`,
     ].join('\n');
     const plan = this._imagePlan();
@@ -827,7 +833,7 @@ export abstract class MlService extends Component {
       builderSteps,
       devSteps,
       runtimeBlock,
-      projectStage: this.projectInstall && renderTemplate('dockerfile/install-project.ejs', this.projectInstall).trimEnd(),
+      projectStage: this._projectInstall && renderTemplate('dockerfile/install-project.ejs', this._projectInstall).trimEnd(),
       entryCheck: this.entryCheckStep(),
       devEntrypoint: `ENTRYPOINT ${execForm(TINI)}`,
       entrypoint: `ENTRYPOINT ${execForm(this._entrypoint())}`,
@@ -847,18 +853,18 @@ export abstract class MlService extends Component {
    */
   private entryCheckStep(): string | undefined {
     const problems = new Problems(this.path);
-    const samplesPlanned = this.sourceCopies.length === 1 && this.sourceCopies[0].from === this.sourceDir
+    const samplesPlanned = this._sourceCopies.length === 1 && this._sourceCopies[0].from === this.sourceDir
       && !existsSync(join(this.project.outdir, this.sourceDir));
     const check = checkServiceImage(problems, {
       root: this.project.outdir,
       command: this.command,
-      copies: this.sourceCopies,
+      copies: this._sourceCopies,
       plannedFiles: samplesPlanned ? ['__init__.py', entryFileName(this.command, this.moduleName), 'test_main.py'].map((f) => `${this.sourceDir}/${f}`) : [],
       workdir: this.workdir,
       checkCommand: this.entryCheck,
-      project: this.projectInstall && {
-        scripts: this.projectInstall.scripts,
-        files: [...this.projectInstall.files, ...this.sourceCopies.map((c) => c.from)],
+      project: this._projectInstall && {
+        scripts: this._projectInstall.scripts,
+        files: [...this._projectInstall.files, ...this._sourceCopies.map((c) => c.from)],
       },
       contextPaths: this.contextPaths(),
       artefactsAllowedUnder: this._artefactFolders(),
