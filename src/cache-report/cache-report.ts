@@ -544,6 +544,8 @@ function roleOf(step: StepModel, stages: Stage[]): LayerRole {
   if (step.keyword === 'FROM') return LayerRole.BASE_IMAGE;
   const readsTier = step.contextPaths.some((p) => TIER_FILE.test(p));
   if (step.keyword === 'RUN') {
+    // installProject: building the project's own wheel and installing it without dependencies is its code
+    if (!readsTier && /\bpip (wheel|install) --no-deps\b/.test(step.instruction) && (step.stage === 'project' || step.fromStages.includes('project'))) return LayerRole.CODE;
     if (readsTier || step.mentionsDependencies) return LayerRole.DEPENDENCIES;
     return LayerRole.SYSTEM;
   }
@@ -707,9 +709,15 @@ function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnder | un
   const lastCopy = lastStage && [...stagesOfTarget(stages, lastStage.name)].reverse()
     .flatMap((s) => [...s.steps].reverse()).find((s) => s.keyword === 'COPY' && s.contextPaths.some((p) => other.includes(p)));
   const appPath = other.length === 1 ? other[0] : lastCopy?.contextPaths.find((p) => other.includes(p));
+  // With `sources`, the code is every context COPY after the shared code's, in file order.
+  const lastSteps = lastStage ? stagesOfTarget(stages, lastStage.name).pop()!.steps : [];
+  const sharedAt = lastSteps.findIndex((s) => s.keyword === 'COPY' && s.contextPaths.some((p) => shared.includes(p)));
+  const sourcePaths = sharedAt < 0 ? [] : lastSteps.slice(sharedAt + 1)
+    .filter((s) => s.keyword === 'COPY').flatMap((s) => s.contextPaths.filter((p) => other.includes(p)));
+  const appPaths = sourcePaths.length > 1 ? sourcePaths : appPath ? [appPath] : [];
 
-  if (appPath) {
-    changes.push({ id: 'app-code', kind: CacheChangeKind.APP_CODE, description: `the service's code (a file under ${appPath})`, files: [sample(appPath)] });
+  if (appPaths.length > 0) {
+    changes.push({ id: 'app-code', kind: CacheChangeKind.APP_CODE, description: `the service's code (a file under ${appPaths.join(', ')})`, files: appPaths.map(sample) });
   }
   if (shared.length > 0) {
     changes.push({ id: 'shared-code', kind: CacheChangeKind.SHARED_CODE, description: `code shared by every service (a file under ${SHARED_CODE_DIR})`, files: shared.map(sample) });
@@ -717,7 +725,7 @@ function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnder | un
   if (runtime.length > 0) {
     changes.push({ id: 'runtime-helpers', kind: CacheChangeKind.RUNTIME_HELPERS, description: `generated runtime helpers (a file under ${RUNTIME_HELPERS_DIR})`, files: runtime.map(sample) });
   }
-  for (const p of other.filter((x) => x !== appPath)) {
+  for (const p of other.filter((x) => !appPaths.includes(x))) {
     changes.push({ id: `context:${p}`, kind: CacheChangeKind.OTHER_CONTEXT, description: `other build-context files (a file under ${p})`, files: [sample(p)] });
   }
   const tierNames = [...tiers.keys()].sort((a, b) => tierRank(a) - tierRank(b) || a.localeCompare(b));

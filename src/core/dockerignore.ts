@@ -1,8 +1,38 @@
 import ignore from '@balena/dockerignore';
 
 /**
- * Paths no image may receive, re-excluded after the allow-list, at any depth: data sets,
- * checkpoints and weights, virtualenvs and caches, VCS metadata, secrets and keys.
+ * Extensions of large binary artefacts and data files (weights, checkpoints, arrays, tables,
+ * archives): never sent to a build context at any depth, never committed by the generated
+ * `.gitignore` (a baked model folder lets its weights back in).
+ */
+export const ARTEFACT_EXTENSIONS: readonly string[] = [
+  '.pt', '.pth', '.ckpt', '.safetensors', '.bin', '.onnx', '.h5', '.hdf5', '.keras', '.pb', '.tflite', '.gguf', '.ggml', '.mar',
+  '.engine', '.plan', '.msgpack', '.pkl', '.pickle', '.joblib', '.npy', '.npz', '.parquet', '.arrow', '.feather', '.tfrecord',
+  '.lmdb', '.mdb', '.avro', '.orc', '.db', '.sqlite', '.sqlite3', '.tar', '.tar.gz', '.tgz', '.tar.bz2', '.tar.xz', '.zip',
+  '.gz', '.bz2', '.xz', '.zst', '.7z', '.rar', '.csv', '.tsv', '.jsonl',
+];
+
+/** The weight formats among the artefacts: what a baked model folder lets back in. */
+export const WEIGHT_EXTENSIONS: readonly string[] = [
+  '.pt', '.pth', '.ckpt', '.safetensors', '.bin', '.onnx', '.h5', '.hdf5', '.keras', '.pb', '.tflite', '.gguf', '.ggml', '.msgpack', '.mar', '.engine', '.plan',
+];
+
+/** Media files, excluded only inside data folders (a web service's own images are code). */
+const MEDIA_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.tif', '.tiff', '.webp', '.wav', '.mp3', '.flac', '.ogg', '.mp4', '.avi', '.mov', '.mkv'];
+
+/** What the generated `.gitignore` leaves out of the repository: data and weights files, media in data folders. */
+export function gitignoredArtefacts(): string[] {
+  return [...ARTEFACT_EXTENSIONS.map((ext) => `*${ext}`), ...DATA_MEDIA];
+}
+
+const DATA_MEDIA: readonly string[] = ['data', 'datasets'].flatMap((dir) => MEDIA_EXTENSIONS.map((ext) => `**/${dir}/**/*${ext}`));
+
+/**
+ * Paths no image may receive, re-excluded after the allow-list, at any depth: VCS metadata,
+ * virtualenvs and caches, experiment-tracker runs, secrets and keys as folders or files; data
+ * and weights by extension (so a code package named `data`, `datasets`, `checkpoints` or
+ * `wandb` still reaches the image: only its data files stay out), and media files inside
+ * `data`/`datasets` folders.
  */
 export const ALWAYS_EXCLUDED: readonly string[] = [
   '**/.git',
@@ -15,17 +45,12 @@ export const ALWAYS_EXCLUDED: readonly string[] = [
   '**/.pytest_cache',
   '**/.mypy_cache',
   '**/.ipynb_checkpoints',
-  '**/data',
-  '**/datasets',
-  '**/checkpoints',
   '**/mlruns',
-  '**/wandb',
-  '**/*.pt',
-  '**/*.pth',
-  '**/*.ckpt',
-  '**/*.safetensors',
-  '**/*.onnx',
-  '**/*.h5',
+  '**/wandb/run-*',
+  '**/wandb/offline-run-*',
+  '**/wandb/latest-run',
+  ...ARTEFACT_EXTENSIONS.map((ext) => `**/*${ext}`),
+  ...DATA_MEDIA,
   '**/secrets',
   '**/.netrc',
   '**/.pypirc',

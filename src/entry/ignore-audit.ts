@@ -1,5 +1,8 @@
 import { posix } from 'path';
 import ignore from '@balena/dockerignore';
+import { ARTEFACT_EXTENSIONS } from '../core/dockerignore';
+
+export { ARTEFACT_EXTENSIONS };
 
 /**
  * Extensions of code and configuration: a file under a copied path with one of these must
@@ -14,18 +17,6 @@ export const CODE_EXTENSIONS: readonly string[] = [
 /** File names without a telling extension that are code or configuration. */
 export const CODE_FILE_NAMES: readonly string[] = [
   'Makefile', 'Procfile', 'MANIFEST.in', 'py.typed', 'requirements.in', 'setup.py', 'setup.cfg', 'pyproject.toml', '.python-version',
-];
-
-/**
- * Extensions of large binary artefacts (weights, checkpoints, arrays, tables, archives): a file
- * under a copied path with one of these must not reach the build context (a baked model folder
- * is the caller's exception).
- */
-export const ARTEFACT_EXTENSIONS: readonly string[] = [
-  '.pt', '.pth', '.ckpt', '.safetensors', '.bin', '.onnx', '.h5', '.hdf5', '.keras', '.pb', '.tflite', '.gguf', '.ggml', '.mar',
-  '.engine', '.plan', '.msgpack', '.pkl', '.pickle', '.joblib', '.npy', '.npz', '.parquet', '.arrow', '.feather', '.tfrecord',
-  '.lmdb', '.mdb', '.avro', '.orc', '.db', '.sqlite', '.sqlite3', '.tar', '.tar.gz', '.tgz', '.tar.bz2', '.tar.xz', '.zip',
-  '.gz', '.bz2', '.xz', '.zst', '.7z', '.rar',
 ];
 
 /** Whether a file name is code or configuration. */

@@ -1,13 +1,11 @@
 import { Project } from 'projen';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
-import { checkMountSecrets, checkNoOverlap } from './gpu-trainer';
 import { ContainerSpec } from '../core/container-spec';
-import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
+import { MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
-import { APP_UID, checkRelativeDir } from '../service/service';
-import { SHARED_CODE_DIR } from '../service/shared-files';
+import { APP_UID } from '../service/service';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {
@@ -26,11 +24,7 @@ export interface GpuInferenceProps extends GpuServiceOptions {
   readonly bakeModel?: boolean;
 }
 
-/** Where the model directory is inside the container. */
-export const MODEL_DIR = '/models';
-
-/** The ignore-file patterns of weight files (from the re-exclusions every ignore file ends with). */
-const WEIGHT_PATTERNS = ALWAYS_EXCLUDED.filter((p) => /^\*\*\/\*\.(pt|pth|ckpt|safetensors|onnx|h5)$/.test(p));
+export { MODEL_DIR };
 
 /** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
@@ -67,17 +61,7 @@ export class GpuInference extends GpuService {
           problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
         }
         if (props.modelDir !== undefined) {
-          const before = problems.count;
-          checkRelativeDir(problems, 'modelDir', props.modelDir);
-          checkNoOverlap(problems, 'modelDir', props.modelDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
-          if (problems.count === before) checkMountSecrets(problems, 'modelDir', props.modelDir);
-          const excludedBy = props.bakeModel ? alwaysExcludedPattern(props.modelDir) : undefined;
-          if (excludedBy && problems.count === before) {
-            // The ignore file lets only weights back in below an excluded folder: the model's
-            // config, tokenizer and other files would silently be missing from the image.
-            problems.add(`bakeModel with a modelDir the ignore files always exclude (${excludedBy})`, props.modelDir,
-              'a model folder outside data, checkpoints and other always-excluded folders (e.g. "models"), or bakeModel: false to mount it');
-          }
+          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]]);
         }
       },
     };
@@ -96,10 +80,7 @@ export class GpuInference extends GpuService {
   /** @internal */
   protected _runtimeSteps(): string[] {
     if (!this.bakeModel) return [];
-    return [
-      '# The model, baked in (bakeModel), before the code: a code change does not copy it again.',
-      `COPY --chown=${APP_UID}:${APP_UID} ${this.modelDir} ${MODEL_DIR}`,
-    ];
+    return bakedModelSteps(this.modelDir, APP_UID);
   }
 
   /** @internal */
@@ -108,18 +89,20 @@ export class GpuInference extends GpuService {
   }
 
   /** @internal */
+  public _artefactFolders(): string[] {
+    return this.bakeModel ? [this.modelDir] : [];
+  }
+
+  /** @internal */
   public _ignoreExtraLines(): string[] {
     if (!this.bakeModel) return [];
-    return [
-      `# The baked model (${this.serviceId}): weights are let back in, only inside ${this.modelDir}/.`,
-      ...WEIGHT_PATTERNS.map((p) => `!${this.modelDir}/${p}`),
-    ];
+    return bakedModelIgnoreLines(this.serviceId, this.modelDir);
   }
 
   /** @internal */
   protected _extendContainer(spec: ContainerSpec): ContainerSpec {
     const gpu = super._extendContainer(spec);
     if (this.bakeModel) return gpu;
-    return { ...gpu, volumes: [...gpu.volumes, { source: `./${this.modelDir}`, target: MODEL_DIR, readOnly: true, named: false }] };
+    return { ...gpu, volumes: [...gpu.volumes, modelVolume(this.modelDir)] };
   }
 }

@@ -1,11 +1,10 @@
 import { Project } from 'projen';
 import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
-import { secretPlacePattern } from '../core/dockerignore';
-import { GENERATED_SECRET_DIRS } from '../core/layout';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize, sizeBytes, sizeProblem } from '../core/sizes';
+import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
 import { APP_UID, checkRelativeDir } from '../service/service';
 import { SHARED_CODE_DIR } from '../service/shared-files';
@@ -120,24 +119,4 @@ export class GpuTrainer extends GpuService {
   }
 }
 
-/**
- * A folder mounted into a container must not be, sit inside or contain a folder of
- * credentials: `dataDir: "secrets"` would hand every compose secret to the trainer.
- */
-export function checkMountSecrets(problems: Problems, field: string, dir: string): void {
-  const pattern = secretPlacePattern(dir);
-  const holds = GENERATED_SECRET_DIRS.find((s) => s.startsWith(`${dir}/`));
-  if (pattern || holds) {
-    problems.add(`${field} would mount credentials into the container (${pattern ?? `it holds ${holds}/`})`, dir,
-      'a folder of data or models that is not, is not inside and does not hold secrets, keys, .env or .git folders, e.g. "data" or "models"');
-  }
-}
-
-/** A mount directory must not be, contain or sit inside a code or generated directory. */
-export function checkNoOverlap(problems: Problems, field: string, dir: string, others: Array<[string, string]>): void {
-  for (const [name, other] of others) {
-    if (dir === other || dir.startsWith(`${other}/`) || other.startsWith(`${dir}/`)) {
-      problems.add(`${field} overlaps ${name} ("${other}")`, dir, 'a directory outside the code and generated directories, e.g. "data" or "models"');
-    }
-  }
-}
+export { checkMountSecrets, checkNoOverlap };

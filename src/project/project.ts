@@ -5,6 +5,7 @@ import { ContainersDoc } from './docs';
 import { ScaffoldProjenrc } from './scaffold';
 import { CiWorkflow, CiWorkflowProps } from '../ci/ci-workflow';
 import { PACKAGE_ROOT } from '../core/data';
+import { gitignoredArtefacts } from '../core/dockerignore';
 import { checkDockerfileFrontend } from '../core/frontend';
 import { imageRepository } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
@@ -269,7 +270,9 @@ export class MlDockerProject extends javascript.NodeProject {
     // on every install. esbuild's (tsx runs .projenrc.ts with it) only checks, or downloads, the
     // platform binary that its optional @esbuild/<platform> package already installs.
     this.package.addField('allowScripts', { esbuild: false });
-    this.gitignore.exclude('/secrets/', '/data/', '/checkpoints/', '/models/', '*.pt', '*.pth', '*.ckpt', '*.safetensors', '.env', '__pycache__/', '.venv/');
+    // Data and weights by extension, never whole folders: a tracked code package named data/ or
+    // models/ (yolov5, detectron2) must stay visible to git.
+    this.gitignore.exclude('/secrets/', ...gitignoredArtefacts(), '.env', '__pycache__/', '.venv/');
     this.addDockerTasks();
     new ContainersDoc(this);
     if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});

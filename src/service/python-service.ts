@@ -1,6 +1,8 @@
 import { Project } from 'projen';
-import { MlService, ServiceKindSpec, ServiceOptions } from './service';
+import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps, cacheSteps, checkModelDir, modelVolume } from './model-dir';
+import { APP_UID, MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
+import { ContainerSpec } from '../core/container-spec';
 import { Schema, z } from '../core/shape';
 
 /** Props of a CPU Python service (API, worker). */
@@ -12,18 +14,55 @@ export interface PythonServiceProps extends ServiceOptions {
    * @default - no torch
    */
   readonly torchVersion?: string;
+
+  /**
+   * A model folder, relative to the project root: mounted read-only at `/models`
+   * (`MLDOCKER_MODEL_DIR`), or copied into the image with `bakeModel`. As `GpuInference` does.
+   * @default - no model folder
+   */
+  readonly modelDir?: string;
+
+  /**
+   * Copy `modelDir` into the image instead of mounting it: its ignore file then lets exactly
+   * that folder's weights through (its config and tokenizer files always are), and
+   * `HF_HUB_OFFLINE=1` is set.
+   * @default false
+   */
+  readonly bakeModel?: boolean;
+
+  /**
+   * A writable named volume `<id>-cache` at `/cache`, owned by the app user, for model hubs'
+   * downloads (`HF_HOME=/cache/huggingface`, `TORCH_HOME=/cache/torch`), kept across restarts.
+   * @default false (caches live in the /tmp tmpfs)
+   */
+  readonly cacheVolume?: boolean;
 }
 
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = { torchVersion: z.string().optional() };
+export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
+  torchVersion: z.string().optional(),
+  modelDir: z.string().optional(),
+  bakeModel: z.boolean().optional(),
+  cacheVolume: z.boolean().optional(),
+};
 
 /**
  * A CPU Python service: an API or a worker, built from a multi-stage Dockerfile with
  * `dev`, `test` and `prod` targets and tiered, cached requirement layers.
  */
 export class PythonService extends MlService {
+  /** The project-relative model folder, if any. */
+  public readonly modelDir?: string;
+  /** Whether the model folder is copied into the image. */
+  public readonly bakeModel: boolean;
+  /** The named cache volume (`<id>-cache`), if any. */
+  public readonly cacheVolume?: string;
+
   constructor(project: Project, id: string, props: PythonServiceProps) {
     super(project, id, props);
+    this.modelDir = props.modelDir;
+    this.bakeModel = props.bakeModel ?? false;
+    this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
   }
 
   /** @internal */
@@ -33,6 +72,57 @@ export class PythonService extends MlService {
       extraShape: PYTHON_SERVICE_SHAPE,
       resolveTorch: props.torchVersion === undefined ? undefined
         : (problems, pythonMinor) => resolveCpuTorch(problems, props.torchVersion, pythonMinor),
+      check: (problems) => {
+        if (props.modelDir !== undefined) {
+          const code: Array<[string, string]> = props.sources !== undefined
+            ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]];
+          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, code);
+        } else if (props.bakeModel) {
+          problems.add('bakeModel is set without a modelDir', props.bakeModel, 'a modelDir to copy into the image, e.g. "models/classifier"');
+        }
+      },
     };
+  }
+
+  /** @internal */
+  protected _runtimeEnv(): Array<[string, string]> {
+    return [
+      ...super._runtimeEnv(),
+      ...this.modelDir !== undefined ? [['MLDOCKER_MODEL_DIR', MODEL_DIR] as [string, string]] : [],
+      ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as [string, string]] : [],
+      ...this.cacheVolume ? CACHE_ENV : [],
+    ];
+  }
+
+  /** @internal */
+  protected _runtimeSteps(): string[] {
+    return [
+      ...super._runtimeSteps(),
+      ...this.cacheVolume ? cacheSteps(APP_UID) : [],
+      ...this.bakeModel && this.modelDir !== undefined ? bakedModelSteps(this.modelDir, APP_UID) : [],
+    ];
+  }
+
+  /** @internal */
+  protected _extraContextPaths(): string[] {
+    return [...super._extraContextPaths(), ...this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : []];
+  }
+
+  /** @internal */
+  public _artefactFolders(): string[] {
+    return this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : [];
+  }
+
+  /** @internal */
+  public _ignoreExtraLines(): string[] {
+    return this.bakeModel && this.modelDir !== undefined ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
+  }
+
+  /** @internal */
+  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
+    const volumes = [...spec.volumes];
+    if (this.modelDir !== undefined && !this.bakeModel) volumes.push(modelVolume(this.modelDir));
+    if (this.cacheVolume) volumes.push({ source: this.cacheVolume, target: CACHE_DIR, readOnly: false, named: true });
+    return { ...spec, volumes };
   }
 }

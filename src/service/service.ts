@@ -1,18 +1,21 @@
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { Component, Project } from 'projen';
 import {
   BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, BuildStepStage, copyImageArgs,
   renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps, resolveBuildHooks,
 } from './build-hooks';
+import { checkServiceImage } from './entry-check';
 import { checkFileTorch, FileDependencyReport, mergeTiers, MergedTiers } from './file-tiers';
+import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { PythonImage, resolvePythonImage } from './python-image';
-import { SampleKind, addServiceSamples } from './samples';
+import { SampleKind, addServiceSamples, entryFileName } from './samples';
 import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from './shared-files';
+import { APP_DIR, SourceCopy, checkRelativeDir, checkWorkdir, resolveSources } from './sources';
 import { TorchWheels } from './torch';
 import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
-import { loadData } from '../core/data';
 import { checkDebianPackages } from '../core/debian';
 import { withDigest } from '../core/digest';
 import { alwaysExcludedPattern, ignoreFileLines } from '../core/dockerignore';
@@ -27,6 +30,10 @@ import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { Dependencies, resolveWithCache } from '../deps';
+import { ShadowKind, moduleNameCollision } from '../entry/collisions';
+import { stdlibVersions } from '../entry/requirements-index';
+
+export { checkRelativeDir } from './sources';
 
 /** The numeric user every image runs as. */
 export const APP_UID = 10001;
@@ -103,6 +110,45 @@ export interface ServiceOptions extends BuildHookOptions {
    * @default "services/<module>"
    */
   readonly sourceDir?: string;
+
+  /**
+   * The service's code as paths relative to the project root (folders or files), each copied to
+   * `/app/<path>` keeping its layout: `["nanochat", "scripts", "train.py"]` gives
+   * `/app/nanochat/`, `/app/scripts/` and `/app/train.py`. For layouts that are not one package
+   * folder (flat modules, several top-level folders, configs beside the code). Every path must
+   * exist when the project is synthesized; not together with `sourceDir`. Turns the entry check
+   * on (see `entryCheck`), and no starter code is written.
+   * @default - `sourceDir` is copied to `/app/<module>`
+   */
+  readonly sources?: string[];
+
+  /**
+   * The container's working directory: `/app` or a folder under it (e.g. `/app/src`).
+   * @default "/app"
+   */
+  readonly workdir?: string;
+
+  /**
+   * Check that the command's entry (`python -m pkg.mod`, `python path.py`, `uvicorn pkg.mod:app`,
+   * `celery -A pkg`, a requirement's console script) resolves to a file copied into the image or
+   * a module of a declared requirement, at synth (an error naming the nearest match) and again
+   * in the prod stage's build (`importlib.util.find_spec`, nothing of the project runs). Turn it
+   * off only for entries the check cannot see (a shell script, a program from `aptPackages`).
+   * @default - true with `sources`, false with `sourceDir`
+   */
+  readonly entryCheck?: boolean;
+
+  /**
+   * Install the project's own package (the `pyproject.toml` at the project root) into the
+   * image's venv: a wheel built in the builder stage after every dependency layer, from
+   * `pyproject.toml`, its readme and license files and the service's code, installed without
+   * dependencies and not editable, so `importlib.metadata` knows the project and its
+   * `[project.scripts]` work as `command`. The build backend's distribution (e.g.
+   * `setuptools==75.6.0`, `hatchling==1.26.3`) must be pinned in `requirements.ml` or `.core`:
+   * the wheel is built with no index and no build isolation.
+   * @default false
+   */
+  readonly installProject?: boolean;
 
   /**
    * Python version for this service (`3.11` or the exact `3.11.16`).
@@ -283,7 +329,6 @@ interface SystemStage {
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
 const RESERVED_IDS = ['common', 'runtime'];
-const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
 
 const stringList = z.array(z.string());
 
@@ -299,6 +344,10 @@ export const SERVICE_OPTIONS_SHAPE = {
   dependencies: z.object({}).optional(),
   aptPackages: stringList.optional(),
   sourceDir: z.string().optional(),
+  sources: stringList.optional(),
+  workdir: z.string().optional(),
+  entryCheck: z.boolean().optional(),
+  installProject: z.boolean().optional(),
   pythonVersion: z.string().optional(),
   testCommand: stringList.optional(),
   description: z.string().optional(),
@@ -339,6 +388,20 @@ export abstract class MlService extends Component {
   public readonly dockerfilePath: string;
   /** The service's code directory, relative to the project root. */
   public readonly sourceDir: string;
+  /**
+   * The `COPY`s of the service's code: `sourceDir` to `/app/<module>`, or each of `sources` to `/app/<path>`.
+   * @internal
+   */
+  public readonly _sourceCopies: SourceCopy[];
+  /** The container's working directory. */
+  public readonly workdir: string;
+  /** Whether the command's entry is checked at synth and in the build. */
+  public readonly entryCheck: boolean;
+  /**
+   * The project's own package, built and installed in the builder (`installProject`).
+   * @internal
+   */
+  public readonly _projectInstall?: ProjectInstall;
   /** The Python package the code is copied to (`/app/<module>`). */
   public readonly moduleName: string;
   /** One-line description. */
@@ -422,7 +485,16 @@ export abstract class MlService extends Component {
 
     this.sourceDir = props.sourceDir ?? `services/${this.moduleName}`;
     if (props.sourceDir !== undefined) checkRelativeDir(problems, 'sourceDir', props.sourceDir);
-    const excludedBy = alwaysExcludedPattern(this.sourceDir);
+    if (props.sources !== undefined && props.sourceDir !== undefined) {
+      problems.add('sources and sourceDir are both set', props.sourceDir, 'one of them: sources (paths copied to /app keeping their layout) or sourceDir (one folder copied to /app/<module>)');
+    }
+    this._sourceCopies = props.sources !== undefined
+      ? resolveSources(problems, project.outdir, props.sources)
+      : [{ from: this.sourceDir, to: `${APP_DIR}/${this.moduleName}` }];
+    this.workdir = props.workdir ?? APP_DIR;
+    if (props.workdir !== undefined) checkWorkdir(problems, props.workdir);
+    this.entryCheck = props.entryCheck ?? props.sources !== undefined;
+    const excludedBy = props.sources === undefined ? alwaysExcludedPattern(this.sourceDir) : undefined;
     if (excludedBy) {
       problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,
         props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
@@ -440,6 +512,10 @@ export abstract class MlService extends Component {
     }
     const fileDeps = props.dependencies ?? settings.dependencies;
     if (fileDeps !== undefined) this.fileDeps = { deps: fileDeps, field: 'dependencies' };
+    if (props.installProject) {
+      this._projectInstall = resolveProjectInstall(problems, project.outdir, this._sourceCopies,
+        [...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)]);
+    }
     this.description = props.description ?? spec.kindTitle;
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
     this.dockerfilePath = `docker/${id}/Dockerfile`;
@@ -477,9 +553,11 @@ export abstract class MlService extends Component {
       [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
     for (const tier of TIER_ORDER) this.syncTierFile(tier);
     const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.pins(RequirementTier.CORE, 'fastapi');
-    addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
-      id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
-    });
+    if (props.sources === undefined) {
+      addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
+        id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
+      });
+    }
     const torch = this.torch;
     if (torch) {
       new RenderedFile(this, this.tierFilePath('torch'), (file) => [
@@ -669,7 +747,8 @@ export abstract class MlService extends Component {
   public contextPaths(): string[] {
     const files = [...this.torchFiles(), ...TIER_ORDER.filter((t) => this.hasTier(t)).map((t) => this.tierFilePath(t))];
     if ((this.fileTiers()?.tiers.constraints.length ?? 0) > 0) files.push(this.constraintsFilePath());
-    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, this.sourceDir, ...this._extraContextPaths()];
+    return [...files, `${RUNTIME_HELPERS_DIR}/mldocker_runtime`, SHARED_CODE_DIR, ...this._sourceCopies.map((c) => c.from),
+      ...this._projectInstall?.files ?? [], ...this._extraContextPaths()];
   }
 
   /**
@@ -836,6 +915,10 @@ export abstract class MlService extends Component {
   private defaultTestCommand(): string[] {
     const hasPytest = this.requirementSet.pins(RequirementTier.DEV, 'pytest')
       || (this.fileTiers()?.tiers.lines.dev.some((l) => /^pytest(==|\s|;|\[|$|[<>=!~])/i.test(l)) ?? false);
+    if (this._sourceCopies[0]?.to !== `${APP_DIR}/${this.moduleName}`) {
+      // sources: the tests are wherever the layout keeps them, found from the working directory
+      return hasPytest ? ['python', '-m', 'pytest', '-q'] : ['python', '-m', 'unittest', 'discover'];
+    }
     return hasPytest ? ['python', '-m', 'pytest', '-q', this.moduleName] : ['python', '-m', 'unittest', 'discover', '-s', this.moduleName, '-t', '.'];
   }
 
@@ -871,11 +954,12 @@ export abstract class MlService extends Component {
       'WORKDIR /app',
       ...this._runtimeSteps(),
       ...renderRuntimeHooks(this.hooks),
+      ...this._projectInstall ? [renderTemplate('dockerfile/install-project-wheel.ejs', {}).trimEnd()] : [],
       '# Runtime helpers (health checks, heartbeat), then shared code, then this service\'s code:',
       '# code changes invalidate no dependency layer.',
       `COPY ${chown} ${RUNTIME_HELPERS_DIR}/mldocker_runtime /opt/mldocker/mldocker_runtime`,
       `COPY ${chown} ${SHARED_CODE_DIR} /app/common`,
-      `COPY ${chown} ${this.sourceDir} /app/${this.moduleName}`,
+      renderTemplate('dockerfile/sources-copy.ejs', { copies: this._sourceCopies, uid: APP_UID, workdir: this.workdir }).trimEnd(),
       `USER ${APP_UID}:${APP_UID}`,
     ].join('\n');
     const plan = this._imagePlan();
@@ -906,6 +990,8 @@ export abstract class MlService extends Component {
       builderSteps,
       devSteps,
       runtimeBlock,
+      projectStage: this._projectInstall && renderTemplate('dockerfile/install-project.ejs', this._projectInstall).trimEnd(),
+      entryCheck: this.entryCheckStep(),
       devEntrypoint: `ENTRYPOINT ${execForm(TINI)}`,
       entrypoint: `ENTRYPOINT ${execForm(this._entrypoint())}`,
       command: execForm(this.command),
@@ -916,6 +1002,47 @@ export abstract class MlService extends Component {
       },
       labels: labels.map(([k, v]) => `${k}=${dockerQuote(v)}`),
     });
+  }
+
+  /**
+   * The synth-time checks of the image (the ignore proof, shadowing, the entry) and the prod stage's
+   * build-time entry check (undefined when the check is off).
+   */
+  private entryCheckStep(): string | undefined {
+    const problems = new Problems(this.path);
+    const samplesPlanned = this._sourceCopies.length === 1 && this._sourceCopies[0].from === this.sourceDir
+      && !existsSync(join(this.project.outdir, this.sourceDir));
+    const check = checkServiceImage(problems, {
+      root: this.project.outdir,
+      command: this.command,
+      copies: this._sourceCopies,
+      plannedFiles: samplesPlanned ? ['__init__.py', entryFileName(this.command, this.moduleName), 'test_main.py'].map((f) => `${this.sourceDir}/${f}`) : [],
+      workdir: this.workdir,
+      checkCommand: this.entryCheck,
+      project: this._projectInstall && {
+        scripts: this._projectInstall.scripts,
+        files: [...this._projectInstall.files, ...this._sourceCopies.map((c) => c.from)],
+      },
+      contextPaths: this.contextPaths(),
+      artefactsAllowedUnder: this._artefactFolders(),
+      pythonPath: [APP_DIR, '/opt/mldocker'],
+      ignoreText: [...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n'),
+      requirements: [...(this.torch ? [`torch==${this.torch.torch}`, `torchvision==${this.torch.torchvision}`, `torchaudio==${this.torch.torchaudio}`] : []),
+        ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)],
+    });
+    problems.throwIfAny();
+    if (check.excludedArtefacts.length > 0) {
+      this.project.logger.info(`${this.path}: ${check.excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${check.excludedArtefacts[0]})`);
+    }
+    return check.buildStep?.trimEnd();
+  }
+
+  /**
+   * Folders whose weights belong in the image (a baked model).
+   * @internal
+   */
+  public _artefactFolders(): string[] {
+    return [];
   }
 
   /** A system stage: the base image, the exact Python (copied in when needed), OS packages, the user. */
@@ -983,37 +1110,9 @@ function checkSeconds(problems: Problems, field: string, value: number | undefin
   return value;
 }
 
-/** A directory relative to the project root, inside it, with no `..` escape. */
-export function checkRelativeDir(problems: Problems, field: string, value: string): void {
-  const parts = value.split('/');
-  if (value.startsWith('/') || /^[A-Za-z]:/.test(value)) {
-    problems.add(`${field} is absolute`, value, 'a path relative to the project root, e.g. "services/api"');
-  } else if (parts.includes('..')) {
-    problems.add(`${field} escapes the project`, value, 'a path inside the project, without ".."');
-  } else if (!REL_PATH.test(value) || parts.some((p) => p === '' || p === '.') || value.endsWith('/')) {
-    problems.add(field, value, 'a clean relative path of letters, digits, "_", "-", "." and "/", e.g. "services/api"');
-  }
-}
-
 /** The image's health check as the neutral model's (the probe becomes `test`, in exec form). */
 function healthSpec({ command, ...timing }: ServiceHealthCheck): HealthSpec {
   return { ...timing, test: command, shell: false };
-}
-
-interface StdlibData {
-  readonly versions: string[];
-  readonly modules: string[];
-}
-
-function stdlibData(): StdlibData {
-  return loadData<StdlibData>('python-stdlib-modules.json');
-}
-
-let stdlib: Set<string> | undefined;
-/** Top-level standard library modules of every supported Python (data/python-stdlib-modules.json). */
-function stdlibModules(): Set<string> {
-  stdlib ??= new Set(stdlibData().modules);
-  return stdlib;
 }
 
 /** Checks a service id before the construct exists (constructs' own error would be cryptic). */
@@ -1027,11 +1126,11 @@ function checkServiceId(project: Project, id: string): string {
     problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
   } else if (RESERVED_IDS.includes(id)) {
     problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
-  } else if (moduleName(id) === RUNTIME_PACKAGE) {
+  } else if (moduleNameCollision(moduleName(id), [RUNTIME_PACKAGE]) === ShadowKind.RUNTIME) {
     problems.add(`service id gives the python package "${RUNTIME_PACKAGE}" of the runtime helpers`, id, 'an id whose module name (the id with "-" as "_") is not the runtime helpers\' package');
-  } else if (stdlibModules().has(moduleName(id))) {
+  } else if (moduleNameCollision(moduleName(id)) === ShadowKind.STDLIB) {
     problems.add(`service id gives the python package "${moduleName(id)}", which would shadow the standard library module of that name (the code is at /app/${moduleName(id)}, first on PYTHONPATH)`, id,
-      `an id whose module name (the id with "-" as "_") is not a standard library module of python ${stdlibData().versions.join(', ')}, e.g. "${id}-service"`);
+      `an id whose module name (the id with "-" as "_") is not a standard library module of python ${stdlibVersions().join(', ')}, e.g. "${id}-service"`);
   } else if (project.node.tryFindChild(id)) {
     problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
   } else {

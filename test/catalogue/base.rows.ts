@@ -38,8 +38,6 @@ export const rows: Row[] = [
   { name: 'misspelled prop', build: svc({ commnd: CMD }), path: 'vision/api', got: 'unknown property "commnd"', expected: 'did you mean "command"' },
   { name: 'source dir with ..', build: svc({ sourceDir: 'services/../../etc' }), path: 'vision/api', got: '"services/../../etc"', expected: 'without ".."' },
   { name: 'source dir absolute', build: svc({ sourceDir: '/home/me/api' }), path: 'vision/api', got: '"/home/me/api"', expected: 'relative to the project root' },
-  { name: 'source dir named data', build: svc({ sourceDir: 'data' }), path: 'vision/api', got: '"data"', expected: 'no data, weights' },
-  { name: 'service id "data"', build: svc({}, 'data'), path: 'vision/data', got: '"data"', expected: 'no data, weights' },
   { name: 'service id with unicode', build: svc({}, 'äpi'), path: 'vision/äpi', got: '"äpi"', expected: 'lowercase letters' },
   { name: 'service id with whitespace', build: svc({}, 'api '), path: 'vision/api ', got: '"api "', expected: 'lowercase letters' },
   { name: 'service id too long', build: svc({}, `a${'b'.repeat(45)}`), path: 'vision/a', got: `"a${'b'.repeat(45)}"`, expected: 'at most 40 characters' },

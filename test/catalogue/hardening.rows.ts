@@ -93,8 +93,6 @@ export const rows: Row[] = [
   { name: 'trainer data dir inside .ssh', build: trainer({ dataDir: 'home/.ssh/data' }), path: 'vision/trainer', got: '"home/.ssh/data"', expected: 'would mount credentials' },
   { name: 'trainer data dir holding the kubernetes secrets', build: trainer({ dataDir: 'k8s' }), path: 'vision/trainer', got: '"k8s"', expected: 'would mount credentials' },
   { name: 'inference model dir inside .git', build: inference({ modelDir: '.git/models' }), path: 'vision/inference', got: '".git/models"', expected: 'would mount credentials' },
-  { name: 'baked model inside the data folder', build: inference({ modelDir: 'data/model', bakeModel: true }), path: 'vision/inference', got: '"data/model"', expected: 'outside data, checkpoints' },
-  { name: 'baked model inside a checkpoints folder', build: inference({ modelDir: 'runs/checkpoints/best', bakeModel: true }), path: 'vision/inference', got: '"runs/checkpoints/best"', expected: 'bakeModel: false to mount it' },
   { name: 'service listed twice in services', build: (p) => { const a = new PythonService(p, 'api', { command: CMD }); new ComposeStack(p, 'stack', { services: [a, a] }); }, path: 'vision/stack', got: '"api"', expected: 'each service once in services' },
   { name: 'service listed twice in kubernetes services', build: (p) => { const a = new PythonService(p, 'api', { command: CMD }); new KubernetesManifests(p, 'k8s', { services: [a, a] }); }, path: 'vision/k8s', got: '"api"', expected: 'each service once in services' },
 ];

@@ -1,0 +1,99 @@
+import ignore from '@balena/dockerignore';
+import { RUNTIME_PACKAGE } from './shared-files';
+import { SourceCopy } from './sources';
+import { ALWAYS_EXCLUDED } from '../core/dockerignore';
+import { execForm } from '../core/names';
+import { Problems } from '../core/problems';
+import { renderTemplate } from '../core/template';
+import {
+  EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, findShadowedModules, imageFileMap, readProjectTree,
+} from '../entry';
+
+/** What the synth-time entry check reads of a service. */
+export interface ServiceEntryFacts {
+  /** The project root on disk. */
+  readonly root: string;
+  /** The service's command. */
+  readonly command: readonly string[];
+  /** The `COPY`s of the service's code. */
+  readonly copies: readonly SourceCopy[];
+  /** Files the project will have once this synth writes its samples (root-relative). */
+  readonly plannedFiles: readonly string[];
+  /** The container's working directory. */
+  readonly workdir: string;
+  /** The image's PYTHONPATH folders. */
+  readonly pythonPath: readonly string[];
+  /** The service's own ignore file text. */
+  readonly ignoreText: string;
+  /** Requirement lines the prod image installs. */
+  readonly requirements: readonly string[];
+  /** Whether to check the command's entry (the ignore proof and the shadowing check always run). */
+  readonly checkCommand: boolean;
+  /** Every path the Dockerfile reads from the build context (root-relative). */
+  readonly contextPaths: readonly string[];
+  /** The installed project (`installProject`): its console scripts and the root-relative paths its wheel is built from. */
+  readonly project?: { readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[] };
+  /** Folders whose weights belong in the image (a baked model). */
+  readonly artefactsAllowedUnder: readonly string[];
+}
+
+/** What the synth-time checks found. */
+export interface ServiceImageCheck {
+  /** The prod stage's build-time entry check, when the command was checked. */
+  readonly buildStep?: string;
+  /** Artefacts (weights, data) under copied paths that the ignore file keeps out: for the report. */
+  readonly excludedArtefacts: readonly string[];
+}
+
+/**
+ * The synth-time checks of an image. Proves the ignore file against the project tree (every
+ * code or configuration file under a copied path reaches the build context, no weights or data
+ * do); refuses top-level modules of the code that hide the
+ * standard library, the runtime helpers or a declared requirement; then reads the project tree under the copied paths (git's
+ * view when there is a repository, data and weights beside the code included), maps it into the
+ * image through the service's ignore file, and checks the command's entry against it. A miss or
+ * an entry that cannot be seen is added to `problems` with the nearest match; on success the
+ * prod stage's build-time check (a `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
+ */
+export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts): ServiceImageCheck {
+  const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
+  const files = [...new Set([...tree.files, ...facts.plannedFiles])];
+  const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
+  // Environments, caches, VCS metadata, tracker runs and secrets are left out on purpose, code or not.
+  const deliberate = ignore().add(ALWAYS_EXCLUDED.filter((pattern) => !pattern.includes('*.')));
+  for (const file of audit.droppedCode.filter((f) => !deliberate.ignores(f))) {
+    problems.add('the ignore file drops a code or configuration file the image needs', file,
+      'code and configuration (.py, .json, .yaml, .toml, .cfg, .txt, templates...) under a copied path reach the build context: move it out of an environment, cache or secrets folder, or rename it');
+  }
+  for (const file of audit.includedArtefacts) {
+    problems.add('a weights or data file would be sent to the build context', file, 'data and weights outside the copied code (mount them, or bake a model with GpuInference bakeModel)');
+  }
+  const imageFiles = imageFileMap(files, facts.copies, facts.ignoreText);
+  const shadows = findShadowedModules(imageFiles, [facts.workdir, ...facts.pythonPath], {
+    runtimePackages: [RUNTIME_PACKAGE], requirements: facts.requirements,
+  });
+  for (const shadow of shadows) {
+    const from = facts.copies.find((c) => shadow.location === c.to || shadow.location.startsWith(`${c.to}/`) || c.to.startsWith(shadow.location));
+    problems.add(`sources: ${shadow.problem}`, from?.from ?? shadow.location,
+      'code whose top-level modules (folders and .py files directly under the working directory or /app) take no name of the standard library, the runtime helpers or a declared requirement: rename it, or copy its parent folder');
+  }
+  const report = { excludedArtefacts: audit.excludedArtefacts };
+  if (!facts.checkCommand) return report;
+  const result = checkEntry(facts.command, {
+    imageFiles,
+    workdir: facts.workdir,
+    pythonPath: facts.pythonPath,
+    requirements: facts.requirements,
+    providedModules: [RUNTIME_PACKAGE],
+    projectScripts: facts.project?.scripts,
+    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
+  });
+  if (result.status !== EntryStatus.FOUND || !result.buildCheck) {
+    const unknown = result.status === EntryStatus.UNKNOWN;
+    problems.add(`command: ${result.problem ?? 'the entry resolves nowhere'}`, facts.command,
+      `${result.expected ?? 'an entry in the copied sources or a declared requirement'}${unknown ? ' (entryCheck: false turns the check off for entries it cannot see)' : ''}`);
+    return report;
+  }
+  const plan = result.buildCheck;
+  return { ...report, buildStep: renderTemplate('dockerfile/entry-check.ejs', { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) }) };
+}
