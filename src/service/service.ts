@@ -245,13 +245,13 @@ export interface ImagePlan {
    * stage lines of the `python` stage, and the OS packages the copied Python links against.
    */
   readonly copyPython?: { readonly stage: string[]; readonly packages: string[] };
-  /** A CUDA devel image for the builder (only when CUDA extensions are compiled). */
+  /** A CUDA devel image for deps-ml and builder (only when CUDA extensions are compiled). */
   readonly devel?: { readonly arg: string; readonly comment: string[]; readonly packages: string[] };
   /** Comment lines under the title (GPU: torch, CUDA, driver minimum). */
   readonly headerNotes: string[];
 }
 
-/** One system stage of the Dockerfile template (`base`, or the devel `builder`). */
+/** One system stage of the Dockerfile template (`base`, or the devel `deps-ml`). */
 interface SystemStage {
   readonly name: string;
   readonly fromArg: string;
@@ -606,7 +606,8 @@ export abstract class MlService extends Component {
   }
 
   /**
-   * Builder steps after the requirement tiers, before `pip check` (CUDA extensions).
+   * Builder steps after the core tier, before `pip check` (CUDA extensions; prod then copies
+   * the builder's virtualenv).
    * @internal
    */
   protected _builderExtraSteps(): string[] {
@@ -689,16 +690,16 @@ export abstract class MlService extends Component {
   private renderDockerfile(marker: string): string {
     const settings = ProjectSettings.of(this.project);
     const torch = this.torchFiles();
-    const builderSteps: string[] = [...this.torchSteps()];
+    // deps-ml installs torch and the ml tier; builder (and prod, on a copy of deps-ml) the core tier.
+    const mlSteps: string[] = [...this.torchSteps()];
+    const coreSteps: string[] = [];
     const installed = [...torch];
     for (const tier of [RequirementTier.ML, RequirementTier.CORE]) {
       if (!this.requirementSet.has(tier)) continue;
       const file = this.tierFilePath(tier);
-      builderSteps.push(this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, [...installed]));
+      (tier === RequirementTier.ML ? mlSteps : coreSteps).push(this.pipInstallStep(`${tier} tier: ${TIER_TITLES[tier]}`, file, [...installed]));
       installed.push(file);
     }
-    builderSteps.push(...this._builderExtraSteps());
-    builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
     const devSteps: string[] = [];
     if (this.requirementSet.has(RequirementTier.DEV)) {
       devSteps.push(this.pipInstallStep(`dev tier: ${TIER_TITLES.dev}`, this.tierFilePath(RequirementTier.DEV), [...installed]));
@@ -743,9 +744,11 @@ export abstract class MlService extends Component {
       baseArgs: plan.baseArgs,
       pythonStage: plan.copyPython?.stage,
       base: this.systemStage('base', plan.runtimeArg, plan, []),
-      develBuilder: plan.devel && { ...this.systemStage('builder', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
+      develBuilder: plan.devel && { ...this.systemStage('deps-ml', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,
-      builderSteps,
+      mlSteps,
+      coreSteps,
+      builderExtraSteps: this._builderExtraSteps(),
       devSteps,
       runtimeBlock,
       devEntrypoint: `ENTRYPOINT ${execForm(TINI)}`,
