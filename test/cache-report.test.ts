@@ -130,7 +130,10 @@ describe('promises of the generated layout, from the report', () => {
       for (const t of s.targets) {
         const ml = t.steps.find((x) => x.installsTiers.includes('ml'))!;
         const core = t.steps.find((x) => x.installsTiers.includes('core'))!;
-        expect(ml.index).toBeLessThan(core.index);
+        expect(t.steps.indexOf(ml)).toBeLessThan(t.steps.indexOf(core));
+        // The heavy tiers live in deps-ml; dev and test get the core tier in builder, prod its own.
+        expect(ml.stage).toBe('deps-ml');
+        expect(core.stage).toBe(t.target === 'prod' ? 'prod' : 'builder');
         const impact = report.impact(service, t.target, 'requirements:core');
         expect(impact.kept).toContain(ml.label);
         expect(impact.invalidated).toContain(core.label);
@@ -147,8 +150,8 @@ describe('promises of the generated layout, from the report', () => {
     const promises = report.checkPromises();
     expect(promises.filter((p) => !p.holds)).toEqual([]);
     expect(promises.map((p) => `${p.service} ${p.promise}`)).toEqual([
-      'api code-keeps-dependencies', 'api dev-tier-keeps-prod', 'api core-tier-keeps-ml',
-      'embedder code-keeps-dependencies', 'embedder dev-tier-keeps-prod', 'embedder core-tier-keeps-ml', 'embedder ml-tier-keeps-torch',
+      'api code-keeps-dependencies', 'api dev-tier-keeps-prod', 'api core-tier-keeps-ml', 'api core-tier-keeps-venv-copy',
+      'embedder code-keeps-dependencies', 'embedder dev-tier-keeps-prod', 'embedder core-tier-keeps-ml', 'embedder ml-tier-keeps-torch', 'embedder core-tier-keeps-venv-copy',
       'worker code-keeps-dependencies',
     ]);
   });
@@ -201,18 +204,23 @@ describe('promises of the GPU layouts (python-slim + CUDA wheels, nvidia/cuda ba
     expect(report.checkPromises().map((p) => `${p.service} ${p.promise}`)).toEqual([
       'cudatrainer code-keeps-dependencies', 'cudatrainer dev-tier-keeps-prod', 'cudatrainer core-tier-keeps-ml', 'cudatrainer ml-tier-keeps-torch',
       'inference code-keeps-dependencies',
-      'trainer code-keeps-dependencies', 'trainer dev-tier-keeps-prod', 'trainer core-tier-keeps-ml', 'trainer ml-tier-keeps-torch',
+      'trainer code-keeps-dependencies', 'trainer dev-tier-keeps-prod', 'trainer core-tier-keeps-ml', 'trainer ml-tier-keeps-torch', 'trainer core-tier-keeps-venv-copy',
     ]);
+    // cudatrainer compiles CUDA extensions in the devel builder: prod copies that finished venv
+    // (core tier included), so a core change re-copies it by design and the promise does not apply.
+    expect(report.impact('cudatrainer', 'prod', 'requirements:core').invalidated[0]).toMatch(/^\[builder /);
     for (const s of report.services) expect(s.warnings).toEqual([]);
   });
 
-  test('one base-image change per image: the runtime CUDA image keeps the devel builder, the Python image re-runs both', () => {
+  test('one base-image change per image: the runtime CUDA image keeps the devel stages, the Python image re-runs both', () => {
     const s = report.service('cudatrainer');
     expect(s.changes.filter((c) => c.kind === CacheChangeKind.BASE_IMAGE).map((c) => c.id))
       .toEqual(['base-image:PYTHON_IMAGE', 'base-image:CUDA_IMAGE', 'base-image:CUDA_DEVEL_IMAGE']);
     const prod = s.targets.find((t) => t.target === 'prod')!;
-    const builderSteps = prod.steps.filter((x) => x.stage === 'builder').map((x) => x.label);
-    expect(builderSteps.length).toBeGreaterThan(0);
+    // The devel image is deps-ml's; builder (core tier, CUDA extensions) is built on it.
+    const builderSteps = prod.steps.filter((x) => x.stage === 'deps-ml' || x.stage === 'builder').map((x) => x.label);
+    expect(builderSteps[0]).toMatch(/^\[deps-ml 1\/\d+\]$/);
+    expect(builderSteps.some((l) => l.startsWith('[builder'))).toBe(true);
     const runtime = report.impact('cudatrainer', 'prod', 'base-image:CUDA_IMAGE');
     expect(runtime.kept).toEqual(expect.arrayContaining(builderSteps));
     const python = report.impact('cudatrainer', 'prod', 'base-image:PYTHON_IMAGE');
@@ -344,6 +352,24 @@ describe('the analysis, on hand-written Dockerfiles', () => {
     expect(CacheReport.promisesOf(r).find((p) => p.promise === 'core-tier-keeps-ml')).toMatchObject({ holds: false, detail: 'rebuilt: prod [builder 2/3]' });
   });
 
+  test('where prod installs the core tier itself, a core change must keep its venv copy (the promise catches a copy that follows core)', () => {
+    const split = MULTI.replace('FROM base AS builder', 'FROM base AS deps')
+      .replace('RUN --mount=type=bind,source=docker/app/requirements-core.txt', 'FROM deps AS builder\nRUN --mount=type=bind,source=docker/app/requirements-core.txt')
+      .replace('COPY --from=builder /opt/venv /opt/venv', [
+        'COPY --from=deps /opt/venv /opt/venv',
+        'RUN --mount=type=bind,source=docker/app/requirements-core.txt,target=/tmp/r/core.txt \\',
+        '    --mount=type=bind,source=docker/app/requirements-ml.txt,target=/tmp/r/ml.txt \\',
+        '    pip install -c /tmp/r/ml.txt -r /tmp/r/core.txt',
+      ].join('\n'));
+    const promise = (text: string) => CacheReport.promisesOf(CacheReport.analyze({ service: 'app', dockerfile: text, targets: ['prod'] }))
+      .find((p) => p.promise === 'core-tier-keeps-venv-copy');
+    expect(promise(split)).toMatchObject({ holds: true, detail: 'kept: prod [prod 1/5]' });
+    // The old layout (prod copies the finished venv, core included) does not install core in prod: not applicable.
+    expect(promise(MULTI)).toBeUndefined();
+    // A copy from the stage that installs core, plus core again in prod: the copy follows every core change.
+    expect(promise(split.replace('COPY --from=deps /opt/venv', 'COPY --from=builder /opt/venv'))).toMatchObject({ holds: false, detail: 'rebuilt: prod [prod 1/5] (from builder)' });
+  });
+
   test('the ignore file decides which context files a COPY reads: an ignored file changes nothing', () => {
     const dockerfile = 'FROM python:3.11.16-slim-bookworm AS prod\nCOPY services/app /app/app\n';
     const contextFiles = ['services/app/data/train.csv', 'services/app/main.py'];
@@ -403,7 +429,7 @@ describe('the analysis, on hand-written Dockerfiles', () => {
     new PythonService(project, 'api', { command: ['python', '-m', 'api.main'] });
     synth(project);
     expect(() => CacheReport.fromProject(project.outdir, { services: ['nope'] })).toThrow(/no Dockerfile for service "nope".*services: api/);
-    expect(() => CacheReport.fromProject(project.outdir, { targets: ['staging'] })).toThrow(/no stage named "staging"; stages: base, builder, dev, test, prod/);
+    expect(() => CacheReport.fromProject(project.outdir, { targets: ['staging'] })).toThrow(/no stage named "staging"; stages: base, deps-ml, builder, dev, test, prod/);
   });
 });
 
@@ -423,7 +449,7 @@ describe('mldocker-cache-report (the docker:cache-report task)', () => {
     expect({ code, err }).toEqual({ code: 0, err: '' });
     expect(out).toContain('== api: docker/api/Dockerfile (ignore file docker/api/Dockerfile.dockerignore)');
     expect(out).toContain('target prod: X = re-run, . = CACHED');
-    expect(out).toMatch(/^ {2}\[prod 1\/\d+\] +COPY --from=builder \/opt\/venv /m);
+    expect(out).toMatch(/^ {2}\[prod 1\/\d+\] +COPY --from=deps-ml \/opt\/venv /m);
     expect(out).toMatch(/^promises:\n {2}ok {5}api: a code-only change rebuilds no dependency layer/m);
     expect(out).not.toContain('BROKEN');
     // deterministic

@@ -67,7 +67,7 @@ describe('generated Dockerfiles are rule-clean', () => {
   test.each(SCENARIOS.map((s) => [s.name]))('%s: parses, validates and passes every rule', (name) => {
     const text = dockerfileOf(name);
     const ast = DockerfileParser.parse(text);
-    expect(ast.getFROMs().map((f) => f.getBuildStage())).toEqual(['base', 'builder', 'dev', 'test', 'prod']);
+    expect(ast.getFROMs().map((f) => f.getBuildStage())).toEqual(['base', 'deps-ml', 'builder', 'dev', 'test', 'prod']);
     expect(validate(text)).toEqual([]);
     expect(checkDockerfile(text)).toEqual([]);
   });
@@ -270,8 +270,9 @@ const BREAKS: Record<string, Break[]> = {
   ],
   'dev-tier-not-in-prod': [
     { what: 'prod built from dev', apply: (t) => edit(t, 'FROM base AS prod', 'FROM dev AS prod'), line: /^RUN --mount/ },
-    { what: 'prod copies the venv from dev', apply: (t) => edit(t, 'COPY --from=builder /opt/venv', 'COPY --from=dev /opt/venv'), line: /^RUN --mount/ },
-    { what: 'dev tier installed in the builder', apply: (t) => editStage(t, 'builder', (s) => edit(s, 'RUN pip check', `${block(t, 'dev tier')}\nRUN pip check`)), line: /^RUN --mount/ },
+    { what: 'prod copies the venv from dev', apply: (t) => edit(t, 'COPY --from=deps-ml /opt/venv', 'COPY --from=dev /opt/venv'), line: /^RUN --mount/ },
+    { what: 'prod copies the venv from builder (builder derives from nothing that installs dev)', apply: (t) => editStage(editStage(t, 'builder', (s) => edit(s, 'RUN pip check', `${block(t, 'dev tier')}\nRUN pip check`)), 'prod', (s) => edit(s, 'COPY --from=deps-ml /opt/venv', 'COPY --from=builder /opt/venv')), line: /^RUN --mount/ },
+    { what: 'dev tier installed in deps-ml', apply: (t) => editStage(t, 'deps-ml', (s) => edit(s, 'RUN python3 -m venv /opt/venv', `RUN python3 -m venv /opt/venv\n${block(t, 'dev tier')}`)), line: /^RUN --mount/ },
     { what: 'dev requirement file copied into prod', apply: (t) => edit(t, 'LABEL ', 'COPY --chown=10001:10001 docker/api/requirements-dev.txt /tmp/\nLABEL '), line: /^COPY .*requirements-dev/ },
   ],
   'python-env': [
@@ -367,15 +368,29 @@ describe('layer order', () => {
     expect(Math.min(...copies)).toBeGreaterThan(Math.max(...installs));
   });
 
-  test('prod copies the venv, then the code; the venv copy is its only link to the builder', () => {
+  test('prod copies the venv of deps-ml (torch and ml tiers), installs the core tier on it, then the code', () => {
     const d = df();
     const prod = stageNamed(d, 'prod')!;
     expect(ancestry(prod).map((s) => s.name)).toEqual(['base', 'prod']);
-    expect(derivedFrom(d, prod).map((s) => s.name)).toEqual(['base', 'builder', 'prod']);
-    const venv = prod.instructions.findIndex((i) => i.getKeyword() === 'COPY' && (i as Copy).getFromFlag()?.getValue() === 'builder');
+    // builder (the core tier, pip check) is not built for prod: only deps-ml is.
+    expect(derivedFrom(d, prod).map((s) => s.name)).toEqual(['base', 'deps-ml', 'prod']);
+    const venv = prod.instructions.findIndex((i) => i.getKeyword() === 'COPY' && (i as Copy).getFromFlag()?.getValue() === 'deps-ml');
     const firstCode = prod.instructions.findIndex(isCodeCopy);
     expect(venv).toBeGreaterThanOrEqual(0);
     expect(venv).toBeLessThan(firstCode);
+    // deps-ml installs and binds no core file: a core bump keeps the copy (the ~GB layer) cached.
+    const tiersOf = (s: Stage) => pipInstalls(d).filter((p) => p.stage === s).map((p) => installedTier(p));
+    const depsMl = stageNamed(d, 'deps-ml')!;
+    expect(tiersOf(depsMl)).toEqual(['torch', 'ml']);
+    expect(depsMl.instructions.flatMap((i) => (i.getKeyword() === 'RUN' ? contextMountSources(i) : [])).map(tierOf)).not.toContain('core');
+    // The core tier is installed in prod after the copy, exactly as in builder, then checked.
+    const core = pipInstalls(d).filter((p) => installedTier(p) === 'core');
+    expect(core.map((p) => p.stage.name)).toEqual(['builder', 'prod']);
+    expect(core[0].run.getTextContent()).toBe(core[1].run.getTextContent());
+    const coreAt = prod.instructions.indexOf(core[1].run);
+    expect(coreAt).toBeGreaterThan(venv);
+    expect(prod.instructions[coreAt + 1].getTextContent()).toBe('RUN pip check');
+    expect(coreAt).toBeLessThan(firstCode);
   });
 
   test('the dev tier file is not bound, installed or copied in any stage prod derives from', () => {
@@ -405,7 +420,8 @@ describe('layer order', () => {
       expect(targets).toEqual([...install.requirements, ...install.constraints].sort());
       seen.push(tier);
     }
-    expect(seen).toEqual(['torch', 'ml', 'core', 'dev']);
+    // File order: deps-ml (torch, ml), builder (core), dev (dev), prod (core again, on the copied venv).
+    expect(seen).toEqual(['torch', 'ml', 'core', 'dev', 'core']);
   });
 
   test('a core change keeps the ml layer; a dev change touches no prod layer', () => {

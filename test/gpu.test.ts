@@ -316,7 +316,12 @@ describe('GPU Dockerfiles', () => {
     const chain = ancestry(prod).map((s) => s.base);
     expect(chain.some((b) => /DEVEL|devel/.test(b))).toBe(false);
     const devel = df.stages.filter((s) => s.base.includes('CUDA_DEVEL_IMAGE'));
-    expect(devel.map((s) => s.name)).toEqual(id === 'ext' ? ['builder'] : []);
+    expect(devel.map((s) => s.name)).toEqual(id === 'ext' ? ['deps-ml'] : []);
+    // prod copies the venv of the stage that holds everything it needs: builder after the CUDA
+    // extensions were compiled there (prod has no nvcc), else deps-ml, with the core tier on top.
+    const venvFrom = prod.instructions.filter((i) => i.getKeyword() === 'COPY' && /\/opt\/venv/.test(i.getTextContent()))
+      .map((i) => /--from=(\S+)/.exec(i.getTextContent())![1]);
+    expect(venvFrom).toEqual([id === 'ext' ? 'builder' : 'deps-ml']);
     expect(/-devel-/.test(out[`docker/${id}/Dockerfile`])).toBe(id === 'ext');
   });
 
@@ -369,7 +374,8 @@ describe('GPU Dockerfiles', () => {
   test('CUDA extensions are compiled in the devel builder against the installed torch, after the tiers', () => {
     const text: string = out['docker/ext/Dockerfile'];
     expect(text).toContain('ARG CUDA_DEVEL_IMAGE=nvidia/cuda:12.8.1-devel-ubuntu24.04');
-    expect(text).toMatch(/FROM \$\{CUDA_DEVEL_IMAGE\} AS builder\n(#.*\n)*COPY --from=python \/usr\/local\/ \/usr\/local\//);
+    expect(text).toMatch(/FROM \$\{CUDA_DEVEL_IMAGE\} AS deps-ml\n(#.*\n)*COPY --from=python \/usr\/local\/ \/usr\/local\//);
+    expect(text).toContain('FROM deps-ml AS builder');
     expect(text).toContain('--mount=type=bind,source=ext/fused,target=/tmp/cuda-ext/0,rw');
     expect(text).toContain('pip install --no-build-isolation --no-deps /tmp/cuda-ext/0 /tmp/cuda-ext/1');
     expect(text.indexOf('requirements-ml.txt')).toBeLessThan(text.indexOf('/tmp/cuda-ext/0'));

@@ -148,7 +148,7 @@ export interface ServiceCacheReport {
 /** One promise of the generated layout, checked on a service's report. */
 export interface CachePromiseResult {
   readonly service: string;
-  /** `code-keeps-dependencies`, `dev-tier-keeps-prod`, `core-tier-keeps-ml`, `ml-tier-keeps-torch`. */
+  /** `code-keeps-dependencies`, `dev-tier-keeps-prod`, `core-tier-keeps-ml`, `ml-tier-keeps-torch`, `core-tier-keeps-venv-copy`. */
   readonly promise: string;
   /** The promise in words. */
   readonly description: string;
@@ -912,7 +912,34 @@ function checkPromises(report: ServiceCacheReport): CachePromiseResult[] {
   };
   keeps('core-tier-keeps-ml', 'core', 'ml');
   keeps('ml-tier-keeps-torch', 'ml', 'torch');
+  const copy = coreKeepsVenvCopy(report);
+  if (copy) results.push(copy);
   return results;
+}
+
+/**
+ * Where prod installs the core tier itself (on a virtualenv copied from the stage with the
+ * heavy tiers), a core-tier change must re-copy no virtualenv: the copy is the ml tier's
+ * bytes again. Layouts that copy the finished virtualenv (core tier included, e.g. after
+ * compiling CUDA extensions in a devel builder) re-copy it by design; the promise does not apply.
+ */
+function coreKeepsVenvCopy(report: ServiceCacheReport): CachePromiseResult | undefined {
+  const prod = report.targets.find((t) => t.target === 'prod');
+  if (!prod || !report.changes.some((c) => c.id === 'requirements:core')) return undefined;
+  const installsCore = prod.steps.some((s) => s.stage === 'prod' && s.installsTiers.includes('core'));
+  const copies = prod.steps.filter((s) => s.stage === 'prod' && s.keyword === 'COPY' && s.fromStages.length > 0 && s.role === LayerRole.DEPENDENCIES);
+  if (!installsCore || copies.length === 0) return undefined;
+  const impact = impactOf(report, 'prod', 'requirements:core');
+  const broken = copies.filter((s) => impact.invalidated.includes(s.label));
+  return {
+    service: report.service,
+    promise: 'core-tier-keeps-venv-copy',
+    description: 'a core-tier change re-copies no virtualenv into prod',
+    holds: broken.length === 0,
+    detail: broken.length === 0
+      ? `kept: ${copies.map((s) => `prod ${s.label}`).join(', ')}`
+      : `rebuilt: ${broken.map((s) => `prod ${s.label} (from ${s.fromStages.join(', ')})`).join(', ')}`,
+  };
 }
 
 function dependencySteps(target: TargetCacheReport, impact: TargetImpact): string[] {

@@ -337,9 +337,9 @@ export abstract class GpuService extends MlService {
       devel: this.cudaDevelImage ? {
         arg: 'CUDA_DEVEL_IMAGE',
         comment: [
-          '# ---- builder: the CUDA devel image (nvcc, headers) with the same Python, to compile the CUDA',
-          '# extensions; a virtualenv in /opt/venv, one cached layer per requirement tier. prod never',
-          '# starts from it: it copies only /opt/venv.',
+          '# ---- deps-ml: the CUDA devel image (nvcc, headers) with the same Python, so builder can compile',
+          '# the CUDA extensions; a virtualenv in /opt/venv with the heavy tiers, one cached layer per tier.',
+          '# prod never starts from it or from builder: it copies only builder\'s /opt/venv.',
         ],
         // nvcc needs a host C++ compiler; installed only if the devel image lacks it.
         packages: ['g++'],

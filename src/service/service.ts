@@ -311,13 +311,13 @@ export interface ImagePlan {
    * stage lines of the `python` stage, and the OS packages the copied Python links against.
    */
   readonly copyPython?: { readonly stage: string[]; readonly packages: string[] };
-  /** A CUDA devel image for the builder (only when CUDA extensions are compiled). */
+  /** A CUDA devel image for deps-ml and builder (only when CUDA extensions are compiled). */
   readonly devel?: { readonly arg: string; readonly comment: string[]; readonly packages: string[] };
   /** Comment lines under the title (GPU: torch, CUDA, driver minimum). */
   readonly headerNotes: string[];
 }
 
-/** One system stage of the Dockerfile template (`base`, or the devel `builder`). */
+/** One system stage of the Dockerfile template (`base`, or the devel `deps-ml`). */
 interface SystemStage {
   readonly name: string;
   readonly fromArg: string;
@@ -818,7 +818,8 @@ export abstract class MlService extends Component {
   }
 
   /**
-   * Builder steps after the requirement tiers, before `pip check` (CUDA extensions).
+   * Builder steps after the core tier, before `pip check` (CUDA extensions; prod then copies
+   * the builder's virtualenv).
    * @internal
    */
   protected _builderExtraSteps(): string[] {
@@ -925,18 +926,17 @@ export abstract class MlService extends Component {
   private renderDockerfile(marker: string): string {
     const settings = ProjectSettings.of(this.project);
     const torch = this.torchFiles();
-    const builderSteps: string[] = [...this.torchSteps()];
+    // deps-ml installs torch and the ml tier; builder (and prod, on a copy of deps-ml) the core tier.
+    const mlSteps: string[] = [...this.torchSteps()];
+    const coreSteps: string[] = [];
     const merged = this.fileTiers();
     const installed = [...torch, ...(merged && merged.tiers.constraints.length > 0 ? [this.constraintsFilePath()] : [])];
     for (const tier of [RequirementTier.ML, RequirementTier.CORE]) {
       if (!this.hasTier(tier)) continue;
       const file = this.tierFilePath(tier);
-      builderSteps.push(this.tierInstallStep(tier, file, [...installed]));
+      (tier === RequirementTier.ML ? mlSteps : coreSteps).push(this.tierInstallStep(tier, file, [...installed]));
       installed.push(file);
     }
-    builderSteps.push(...this._builderExtraSteps());
-    builderSteps.push(...renderSteps(this.hooks, BuildStepStage.BUILDER));
-    builderSteps.push('# Fail the build on broken or conflicting dependencies.\nRUN pip check');
     const devSteps: string[] = [];
     if (this.hasTier(RequirementTier.DEV)) {
       devSteps.push(this.tierInstallStep(RequirementTier.DEV, this.tierFilePath(RequirementTier.DEV), [...installed]));
@@ -985,9 +985,17 @@ export abstract class MlService extends Component {
       copyStages: renderCopyStages(this.hooks),
       builderSetup: renderBuilderSetup(this.hooks),
       base: this.systemStage('base', plan.runtimeArg, plan, []),
-      develBuilder: plan.devel && { ...this.systemStage('builder', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
+      develBuilder: plan.devel && { ...this.systemStage('deps-ml', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,
-      builderSteps,
+      mlSteps,
+      coreSteps,
+      builderExtraSteps: this._builderExtraSteps(),
+      builderHookSteps: renderSteps(this.hooks, BuildStepStage.BUILDER),
+      // prod installs the core tier itself on a copy of deps-ml, unless the builder has tools
+      // prod lacks (a CUDA devel image, build packages, build env or build steps): then a
+      // core package may need them to install, and prod copies the builder's finished venv.
+      prodVenvFromBuilder: plan.devel !== undefined || this.hooks.packages.length > 0 || this.hooks.env.length > 0
+        || this.hooks.steps.some((st) => st.stage === BuildStepStage.BUILDER),
       devSteps,
       runtimeBlock,
       projectStage: this._projectInstall && renderTemplate('dockerfile/install-project.ejs', this._projectInstall).trimEnd(),

@@ -6,8 +6,8 @@
  *
  * One trial = one (service, change, target): apply a change never seen by the cache before
  * (a nonce in a file, a version no earlier trial used, a fresh base image), build the
- * target, compare, revert. A unique change per trial matters: two targets share the `base`
- * and `builder` steps, so after the same change had been built once for `prod`, the `dev`
+ * target, compare, revert. A unique change per trial matters: targets share the `base`
+ * and `deps-ml` steps, so after the same change had been built once for `prod`, the `dev`
  * build would find those steps CACHED.
  *
  * Services: `api` (CPU, every requirement tier and CPU torch), `trainer` (GPU, default
@@ -401,6 +401,8 @@ describe('cache-impact report versus real builds', () => {
 
       test('every change: the steps BuildKit re-runs are exactly the ones the report invalidates', () => {
         const mismatches: string[] = [];
+        /** What BuildKit did to prod's copy of the deps-ml virtualenv on a core bump (the layout's point). */
+        const venvCopyOnCoreBump: string[] = [];
         for (const change of report.changes) {
           for (const target of TARGETS) {
             const { undo, baseImage } = apply(report, change, target);
@@ -411,6 +413,10 @@ describe('cache-impact report versus real builds', () => {
               undo();
             }
             const want = expected(report, target, change.id);
+            if (change.id === 'requirements:core' && target === 'prod') {
+              const copy = report.targets.find((t) => t.target === 'prod')!.steps.find((x) => x.keyword === 'COPY' && x.fromStages.includes('deps-ml'))!;
+              venvCopyOnCoreBump.push(`${copy.label} ${got[copy.label]}`);
+            }
             const rerun = Object.keys(got).filter((l) => got[l] === 'invalidated');
             const agree = same(got, want);
             results.push(`${service.padEnd(7)} ${target.padEnd(5)} ${change.id.padEnd(22)} re-run ${String(rerun.length).padStart(2)}/${Object.keys(got).length}`
@@ -422,6 +428,8 @@ describe('cache-impact report versus real builds', () => {
           }
         }
         expect(mismatches).toEqual([]);
+        // api and trainer have a core tier: BuildKit kept prod's virtualenv copy CACHED on a core bump.
+        if (report.changes.some((c) => c.id === 'requirements:core')) expect(venvCopyOnCoreBump).toEqual([expect.stringMatching(/^\[prod 1\/\d+\] kept$/)]);
       });
     });
   }
