@@ -70,7 +70,7 @@ describe('each hook in the Dockerfile', () => {
     expect(checkDockerfile(text)).toEqual([]);
   });
 
-  test('a GPU trainer with a CUDA devel builder gets the hooks in that builder', () => {
+  test('a GPU trainer with a CUDA devel builder gets the hooks in that build chain (deps-ml on the devel image)', () => {
     const { text } = dockerfileOf({}, (p) => {
       new GpuTrainer(p, 'trainer', {
         torchVersion: '2.9.0',
@@ -83,9 +83,10 @@ describe('each hook in the Dockerfile', () => {
       });
     });
     const df = parseDockerfile(text);
-    const builder = stageNamed(df, 'builder')!;
-    expect(builder.base).toBe('${CUDA_DEVEL_IMAGE}');
-    const body = builder.instructions.map((i) => i.getTextContent()).join('\n');
+    expect(stageNamed(df, 'builder')!.base).toBe('deps-ml');
+    const depsMl = stageNamed(df, 'deps-ml')!;
+    expect(depsMl.base).toBe('${CUDA_DEVEL_IMAGE}');
+    const body = depsMl.instructions.map((i) => i.getTextContent()).join('\n');
     expect(body).toContain('for pkg in ninja-build; do');
     expect(body).toMatch(/ENV FORCE_CUDA="1" \\\n {4}MAX_JOBS="2"/);
     expect(chainText(text, 'prod')).not.toContain('ninja-build');
@@ -97,11 +98,12 @@ describe('builder-only hooks never reach prod (dockerfile-ast, stage by stage)',
   const { text } = dockerfileOf(ALL);
   const df = parseDockerfile(text);
 
-  test('the builder installs the build packages and sets the build environment', () => {
-    const builder = stageNamed(df, 'builder')!;
-    const runs = builder.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getTextContent());
+  test('the build chain installs the build packages and sets the build environment first (deps-ml, which builder starts from)', () => {
+    expect(stageNamed(df, 'builder')!.base).toBe('deps-ml');
+    const depsMl = stageNamed(df, 'deps-ml')!;
+    const runs = depsMl.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getTextContent());
     expect(runs.some((r) => r.includes('for pkg in gcc libpq-dev;') && r.includes('apt-get install'))).toBe(true);
-    const env = builder.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap((i) => propertiesOf(i).map((p) => p.name));
+    const env = depsMl.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap((i) => propertiesOf(i).map((p) => p.name));
     expect(env).toEqual(['CMAKE_ARGS', 'MAX_JOBS']);
   });
 
@@ -111,7 +113,7 @@ describe('builder-only hooks never reach prod (dockerfile-ast, stage by stage)',
     // Every stage of the file, one by one: which ones carry the build packages and environment.
     const carriers = df.stages.filter((s) => ancestry(s).some((a) => a.instructions.some((i) =>
       /for pkg in [^;]*\bgcc\b/.test(i.getTextContent()) || (i.getKeyword() === 'ENV' && propertiesOf(i).some((p) => p.name === 'MAX_JOBS')))));
-    expect(carriers.map((s) => s.name)).toEqual(['builder', 'dev', 'test']);
+    expect(carriers.map((s) => s.name)).toEqual(['deps-ml', 'builder', 'dev', 'test']);
     // prod reads the builder only through this one copy.
     const fromBuilder = prod.instructions.filter((i) => i.getKeyword() === 'COPY' && /--from=builder\b/.test(i.getTextContent()));
     expect(fromBuilder.map((i) => i.getTextContent())).toEqual(['COPY --from=builder /opt/venv /opt/venv']);
@@ -154,7 +156,7 @@ describe('builder-only hooks never reach prod (dockerfile-ast, stage by stage)',
   test('the copied-from image is a pinned global arg with its own stage', () => {
     expect(df.globalArgs.get('COPY_FFMPEG_IMAGE')).toBe('mwader/static-ffmpeg:7.1.1');
     expect(stageNamed(df, 'copy-ffmpeg')!.base).toBe('${COPY_FFMPEG_IMAGE}');
-    expect(derivedFrom(df, stageNamed(df, 'prod')!).map((s) => s.name)).toEqual(['copy-ffmpeg', 'base', 'builder', 'prod']);
+    expect(derivedFrom(df, stageNamed(df, 'prod')!).map((s) => s.name)).toEqual(['copy-ffmpeg', 'base', 'deps-ml', 'builder', 'prod']);
   });
 });
 

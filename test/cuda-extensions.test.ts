@@ -32,10 +32,11 @@ describe.each([['12.6'], ['12.8']])('CUDA %s extensions', (cuda) => {
   const text: string = out['docker/trainer/Dockerfile'];
   const df = parseDockerfile(text);
 
-  test('only the builder starts from the devel image; prod starts from the runtime image', () => {
+  test('only the build chain (deps-ml, then builder) starts from the devel image; prod starts from the runtime image', () => {
     const devel = /ARG CUDA_DEVEL_IMAGE=nvidia\/cuda:(\S+)/.exec(text)![1];
     const runtime = /ARG CUDA_IMAGE=nvidia\/cuda:(\S+)/.exec(text)![1];
-    expect(stageNamed(df, 'builder')!.base).toBe('${CUDA_DEVEL_IMAGE}');
+    expect(stageNamed(df, 'deps-ml')!.base).toBe('${CUDA_DEVEL_IMAGE}');
+    expect(stageNamed(df, 'builder')!.base).toBe('deps-ml');
     expect(ancestry(stageNamed(df, 'prod')!).map((s) => s.base)).toEqual(['${CUDA_IMAGE}', 'base']);
     // The extension step is in the builder, and only there.
     const withExt = df.stages.filter((s) => s.instructions.some((i) => i.getTextContent().includes('--no-build-isolation')));

@@ -26,12 +26,12 @@ function sharedTags(): string[] {
 
 describe('GPU services without torch', () => {
   const out = build((p) => {
-    new GpuInference(p, 'jax', { cudaVersion: '12.6', port: 8080, command: SERVE, requirements: { ml: ['jax[cuda12]==0.4.38'] } });
+    new GpuInference(p, 'jax-serve', { cudaVersion: '12.6', port: 8080, command: SERVE, requirements: { ml: ['jax[cuda12]==0.4.38'] } });
     new GpuInference(p, 'ort', { cudaVersion: '12.6', gpuBase: GpuBase.CUDNN_RUNTIME, port: 8081, command: SERVE, requirements: { ml: ['onnxruntime-gpu==1.20.1'] } });
     new GpuTrainer(p, 'llama', { cudaVersion: '12.8', gpuBase: GpuBase.CUDA_RUNTIME, command: ['python', '-m', 'llama.train'], hostDriverVersion: '575.51.03' });
   });
 
-  test.each(['jax', 'ort', 'llama'])('%s: no torch tier, the driver label and start-up check, every dockerfile rule', (id) => {
+  test.each(['jax-serve', 'ort', 'llama'])('%s: no torch tier, the driver label and start-up check, every dockerfile rule', (id) => {
     const text: string = out[`docker/${id}/Dockerfile`];
     expect(out[`docker/${id}/requirements-torch.txt`]).toBeUndefined();
     expect(text).not.toMatch(/TORCH_INDEX_URL|torch tier|dev\.projen-ml-docker\.torch=/);
@@ -44,7 +44,7 @@ describe('GPU services without torch', () => {
   });
 
   test('python-slim: the minimum is CUDA 12.x minor-version compatibility, as with torch wheels', () => {
-    const text: string = out['docker/jax/Dockerfile'];
+    const text: string = out['docker/jax-serve/Dockerfile'];
     const table = readSharedJson('cuda-driver-min.json');
     expect(text).toContain(`dev.projen-ml-docker.min-driver="${table.minorVersionCompatibility['12.x'].minExact}"`);
     expect(text).toContain('ARG PYTHON_IMAGE=python:3.11.16-slim-bookworm');
