@@ -738,8 +738,10 @@ const MACHINES = PLATFORM_MACHINES;
  */
 export function resolveForPlatforms(deps: Dependencies, ctx: ResolveContext, platforms: ReadonlyArray<ResolveContext['platform']>): ResolvedDependencies {
   const list = [...new Set(platforms)];
-  if (list.length === 0) return resolveDependencies(deps, ctx);
-  const results = list.map((platform) => resolveDependencies(deps, { ...ctx, platform, platforms: undefined }));
+  if (list.length === 0) return new Resolver({ ...ctx, platforms: undefined }).run(deps);
+  // Resolved here, never cached one by one: only the merged result is (by resolveWithCache,
+  // after every check of the synth passed), so a platform that fails leaves no cache entry.
+  const results = list.map((platform) => new Resolver({ ...ctx, platform, platforms: undefined }).run(deps));
   if (results.length === 1) return results[0];
   const markerFor = (which: number[]): string | undefined => (which.length === list.length ? undefined
     : which.map((i) => `platform_machine == "${MACHINES[list[i]]}"`).join(' or '));
