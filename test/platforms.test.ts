@@ -4,7 +4,7 @@
  * platform only), the CI workflow (QEMU, every platform built and pushed), docker/build.sh,
  * dependency files resolved for every platform, the torch matrix, and what is refused.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Ajv from 'ajv';
@@ -186,6 +186,21 @@ describe('dependency files', () => {
     const core: string = synth(p)['docker/api/requirements-core.txt'];
     expect(core).toContain(`--hash=sha256:${hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl')}`);
     expect(core).toContain(`--hash=sha256:${hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl')}`);
+  });
+
+  test('the merged resolution is cached once and reused: a second synth writes the same files', () => {
+    const outdir = copy();
+    const make = () => {
+      const p = newProject({ outdir });
+      new PythonService(p, 'api', { ...API, requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
+      return synth(p);
+    };
+    const first = make();
+    const cache = join(outdir, 'node_modules', '.cache', 'projen-ml-docker');
+    expect(readdirSync(cache).filter((f) => f.startsWith('deps-'))).toHaveLength(1);
+    const second = make();
+    expect(second['docker/api/requirements-core.txt']).toBe(first['docker/api/requirements-core.txt']);
+    expect(readdirSync(cache).filter((f) => f.startsWith('deps-'))).toHaveLength(1);
   });
 
   test('one platform (the default) keeps only its own wheel hash', () => {
