@@ -4,6 +4,7 @@ export { TorchWheels } from './service/torch';
 export { Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions } from './deps/dependencies';
 export { MlService, ServiceOptions, ServiceHealthCheck, APP_UID, HEARTBEAT_FILE } from './service/service';
 export { PythonService, PythonServiceProps } from './service/python-service';
+export { Platform } from './core/platform';
 export { BuildHookOptions, BuildStep, BuildStepStage, CopyFromImage } from './service/build-hooks';
 export { TorchPackage } from './service/torch-packages';
 export { GpuBase, GpuPlatform } from './gpu/cuda';

@@ -107,7 +107,8 @@ describe('CiWorkflow output', () => {
       expect(u).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40}$/);
       expect(pinned).toContain(u);
     }
-    expect(new Set(uses)).toEqual(new Set(pinned));
+    // every action but QEMU, which only workflows of linux/arm64 services use (test/platforms.test.ts)
+    expect(new Set(uses)).toEqual(new Set(pinned.filter((u) => u !== PINNED_ACTIONS.setupQemu.uses)));
     // the step name says which release the sha is
     for (const s of Object.values(main.workflow.jobs).flatMap((j: any) => steps(j)).filter((x) => x.uses)) {
       const action = Object.values(PINNED_ACTIONS).find((a) => a.uses === s.uses)!;

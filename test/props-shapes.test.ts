@@ -88,8 +88,9 @@ type Properties = Record<string, { optional: boolean; kind: string }>;
 function shapeProperties(shape: Record<string, Schema>, props: Properties): Properties {
   return Object.fromEntries(Object.entries(shape).map(([key, schema]) => {
     const kind = kindOfSchema(schema);
-    // gpuBase and platform are strings checked against their enum by hand, for a better message
-    return [key, { optional: schema.def.type === 'optional', kind: props[key]?.kind === 'enum' && kind === 'string' ? 'enum' : kind }];
+    // gpuBase, platform and platforms hold strings checked against their enum by hand, for a better message
+    const byHand = (props[key]?.kind === 'enum' && kind === 'string') || (props[key]?.kind === 'array of enum' && kind === 'array of string');
+    return [key, { optional: schema.def.type === 'optional', kind: byHand ? props[key].kind : kind }];
   }));
 }
 

@@ -1,7 +1,9 @@
 import { Component, JsonPatch, Project, github } from 'projen';
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
+import { Platform } from '../core/platform';
 import { Problems, checkShape } from '../core/problems';
 import { Schema, z } from '../core/shape';
+import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 
 /**
@@ -14,6 +16,8 @@ import { MlService, servicesOf } from '../service/service';
  * - actions/checkout v7.0.1: 3d3c42e5aac5ba805825da76410c181273ba90b1 (2026-07-17; also v7)
  * - actions/setup-node v7.0.0: 820762786026740c76f36085b0efc47a31fe5020 (2026-07-13)
  * - docker/setup-buildx-action v4.3.0: 37fe631027851001ddb9b187196cc803df7f5f0e (2026-08-17)
+ * - docker/setup-qemu-action v4.2.0: 96fe6ef7f33517b61c61be40b68a1882f3264fb8 (2026-07-01; also v4),
+ *   only in workflows of services built for linux/arm64 (`platforms`)
  * - docker/build-push-action v7.3.0: 53b7df96c91f9c12dcc8a07bcb9ccacbed38856a (2026-07-01)
  * - docker/login-action v4.1.0: 4907a6ddec9925e35a0a9e82d7399ccc52663121 (2026-04-02)
  * - docker/metadata-action v6.2.0: dc802804100637a589fabce1cb79ff13a1411302 (2026-07-02)
@@ -26,6 +30,7 @@ export const PINNED_ACTIONS = {
   checkout: { uses: 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
   setupNode: { uses: 'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0' },
   setupBuildx: { uses: 'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
+  setupQemu: { uses: 'docker/setup-qemu-action@96fe6ef7f33517b61c61be40b68a1882f3264fb8', version: 'v4.2.0' },
   buildPush: { uses: 'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0' },
   login: { uses: 'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
   metadata: { uses: 'docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302', version: 'v6.2.0' },
@@ -201,6 +206,10 @@ export class CiWorkflow extends Component {
   /** The workflow (add jobs or steps to it for project-specific checks). */
   public readonly workflow: github.GithubWorkflow;
   private readonly explicitServices?: MlService[];
+  /** Some service chose `platforms`: the matrix and the build steps name platforms. */
+  private platformAware = false;
+  /** Some service is built for linux/arm64: the jobs set up QEMU. */
+  private emulated = false;
   private readonly settings: Required<Omit<CiWorkflowProps, 'services' | 'imageRegistry'>> & { readonly imageRegistry?: string };
 
   constructor(project: Project, props: CiWorkflowProps = {}) {
@@ -288,17 +297,34 @@ export class CiWorkflow extends Component {
     for (const id of Object.keys(this.workflow.jobs)) this.workflow.removeJob(id);
     this.workflow.addJob('synth', this.synthJob());
     if (services.length === 0) return;
+    // Only services with `platforms` change the workflow: without any, it stays as it was.
+    const chosen = services.map((s) => (s instanceof PythonService ? s.platforms : []));
+    this.platformAware = chosen.some((p) => p.length > 0);
+    this.emulated = chosen.some((p) => p.includes(Platform.LINUX_ARM64));
     const matrix = {
-      include: services.map((s) => ({
+      include: services.map((s, i) => ({
         service: s.serviceId,
         dockerfile: s.dockerfilePath,
         image: s._container().image,
         // CUDA wheels make images of several GB: the runner needs room to build and load them.
         large: s.torch?.cuda !== undefined && s.torch?.cuda !== null,
+        // the platform built, loaded and scanned first, then every platform (comma-separated)
+        ...(this.platformAware ? { platform: chosen[i][0] ?? Platform.LINUX_AMD64, platforms: (chosen[i].length ? chosen[i] : [Platform.LINUX_AMD64]).join(',') } : {}),
       })),
     };
     this.workflow.addJob('images', this.imagesJob(matrix));
     if (this.settings.pushImages) this.workflow.addJob('push', this.pushJob(matrix));
+  }
+
+  /** arm64 on the x86_64 runner: QEMU user-mode emulation registered through binfmt_misc. */
+  private qemuStep(): github.workflows.JobStep[] {
+    if (!this.emulated) return [];
+    return [this.step('setupQemu', {
+      id: 'qemu',
+      name: 'Set up QEMU for linux/arm64',
+      if: '${{ contains(matrix.platforms, \'linux/arm64\') }}',
+      with: { platforms: 'arm64' },
+    })];
   }
 
   private get ghcr(): boolean {
@@ -401,6 +427,7 @@ export class CiWorkflow extends Component {
         if: '${{ matrix.large }}',
         run: 'sudo rm -rf /usr/local/lib/android /usr/share/dotnet /opt/ghc /opt/hostedtoolcache/CodeQL && df -h /',
       },
+      ...this.qemuStep(),
       this.step('setupBuildx', { id: 'buildx', name: 'Set up BuildKit' }),
     ];
     if (registryCache) {
@@ -416,6 +443,7 @@ export class CiWorkflow extends Component {
           'context': '.',
           'file': '${{ matrix.dockerfile }}',
           'target': 'prod',
+          ...(this.platformAware ? { platforms: '${{ matrix.platform }}' } : {}),
           'load': true,
           'push': false,
           'tags': '${{ matrix.image }}:ci',
@@ -435,6 +463,24 @@ export class CiWorkflow extends Component {
         },
       }),
     );
+    if (this.platformAware) {
+      // An image of several platforms cannot be loaded into the runner's engine: the first
+      // platform was built, loaded and scanned above; this proves every platform builds.
+      steps.push(this.step('buildPush', {
+        id: 'platforms',
+        name: 'Build every platform',
+        if: '${{ contains(matrix.platforms, \',\') }}',
+        with: {
+          'context': '.',
+          'file': '${{ matrix.dockerfile }}',
+          'target': 'prod',
+          'platforms': '${{ matrix.platforms }}',
+          'push': false,
+          'cache-from': this.cacheFrom(),
+          ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
+        },
+      }));
+    }
     return {
       name: 'Lint, build and scan ${{ matrix.service }}',
       needs: ['synth'],
@@ -481,6 +527,7 @@ export class CiWorkflow extends Component {
             flavor: 'latest=false',
           },
         }),
+        ...this.qemuStep(),
         this.step('setupBuildx', { id: 'buildx', name: 'Set up BuildKit' }),
         this.loginStep(),
         this.step('buildPush', {
@@ -490,6 +537,7 @@ export class CiWorkflow extends Component {
             'context': '.',
             'file': '${{ matrix.dockerfile }}',
             'target': 'prod',
+            ...(this.platformAware ? { platforms: '${{ matrix.platforms }}' } : {}),
             'push': true,
             'tags': '${{ steps.meta.outputs.tags }}',
             'labels': '${{ steps.meta.outputs.labels }}',

@@ -31,6 +31,11 @@ export interface ContainerSpec {
   readonly ulimits?: Record<string, number | { soft: number; hard: number }>;
   readonly profiles?: string[];
   readonly platform?: string;
+  /**
+   * Every platform the image is built for when there are several (compose `build.platforms`);
+   * `platform` is then the first, the one compose runs locally.
+   */
+  readonly platforms?: string[];
   readonly volumes: VolumeSpec[];
   /** Compose secret names mounted at /run/secrets/<name>. */
   readonly secrets: string[];

@@ -12,6 +12,7 @@ import { isSdist, markerEnvironment, Target, TargetArch, WheelTags } from './tar
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { evaluateMarker, markerLint, MarkerEvaluationError, MarkerNode } from '../core/pep508-marker';
+import { PLATFORM_MACHINES } from '../core/platform';
 import { checkShape, oneOf, Problems } from '../core/problems';
 import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
 import { z } from '../core/shape';
@@ -24,6 +25,12 @@ export interface ResolveContext {
   readonly pythonVersion: string;
   /** The image's platform, as Docker names it. */
   readonly platform: 'linux/amd64' | 'linux/arm64';
+  /**
+   * Every platform of an image built for several (`platform` is then the first): with two or
+   * more, `resolveWithCache` resolves for each and merges them (`resolveForPlatforms`).
+   * Default: `platform` alone.
+   */
+  readonly platforms?: ReadonlyArray<'linux/amd64' | 'linux/arm64'>;
   /** The construct path, for messages (`vision/api`). */
   readonly path: string;
   /** The image's glibc (`2.35` for Ubuntu 22.04 CUDA images, `2.36` for Debian 12). Default 2.35. */
@@ -694,7 +701,10 @@ export function resolveWithCache(deps: Dependencies, ctx: ResolveContext): { rea
     problems.throwIfAny();
   }
   const spec = deps instanceof Dependencies ? deps._spec : undefined;
-  if (ctx.cacheDir === undefined || spec === undefined) return { result: new Resolver(ctx).run(deps) };
+  const resolve = (): ResolvedDependencies => (ctx.platforms !== undefined && new Set(ctx.platforms).size > 1
+    ? resolveForPlatforms(deps, ctx, ctx.platforms)
+    : new Resolver(ctx).run(deps));
+  if (ctx.cacheDir === undefined || spec === undefined) return { result: resolve() };
   const { cacheDir, ...rest } = ctx;
   const key = createHash('sha256').update(JSON.stringify({ CACHE_FORMAT, spec, ctx: { ...rest, projectRoot: realpathSync(ctx.projectRoot) } })).digest('hex');
   const entryFile = join(cacheDir, `deps-${key.slice(0, 40)}.json`);
@@ -704,7 +714,7 @@ export function resolveWithCache(deps: Dependencies, ctx: ResolveContext): { rea
   } catch {
     // no entry, an unreadable one, or a file it lists is gone: resolve again
   }
-  const result = new Resolver(ctx).run(deps);
+  const result = resolve();
   const store = (): void => {
     try {
       mkdirSync(cacheDir, { recursive: true });
@@ -718,7 +728,7 @@ export function resolveWithCache(deps: Dependencies, ctx: ResolveContext): { rea
   return { result, store };
 }
 
-const MACHINES: Readonly<Record<string, string>> = { 'linux/amd64': 'x86_64', 'linux/arm64': 'aarch64' };
+const MACHINES = PLATFORM_MACHINES;
 
 /**
  * Resolves for an image built for several platforms (`linux/amd64` and `linux/arm64`): one
@@ -728,8 +738,10 @@ const MACHINES: Readonly<Record<string, string>> = { 'linux/amd64': 'x86_64', 'l
  */
 export function resolveForPlatforms(deps: Dependencies, ctx: ResolveContext, platforms: ReadonlyArray<ResolveContext['platform']>): ResolvedDependencies {
   const list = [...new Set(platforms)];
-  if (list.length === 0) return resolveDependencies(deps, ctx);
-  const results = list.map((platform) => resolveDependencies(deps, { ...ctx, platform }));
+  if (list.length === 0) return new Resolver({ ...ctx, platforms: undefined }).run(deps);
+  // Resolved here, never cached one by one: only the merged result is (by resolveWithCache,
+  // after every check of the synth passed), so a platform that fails leaves no cache entry.
+  const results = list.map((platform) => new Resolver({ ...ctx, platform, platforms: undefined }).run(deps));
   if (results.length === 1) return results[0];
   const markerFor = (which: number[]): string | undefined => (which.length === list.length ? undefined
     : which.map((i) => `platform_machine == "${MACHINES[list[i]]}"`).join(' or '));

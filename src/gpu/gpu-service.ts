@@ -229,6 +229,7 @@ export abstract class GpuService extends MlService {
 
   /** @internal */
   protected _kindSpec(props: GpuServiceOptions): ServiceKindSpec {
+    refuseCpuPlatforms(this, props);
     const state: GpuState = {};
     const kind = this._gpuKindSpec(props);
     const projectSettings = ProjectSettings.of(this.project);
@@ -442,6 +443,20 @@ function checkPythonImage(problems: Problems, value: string | undefined, python:
     return undefined;
   }
   return value;
+}
+
+/**
+ * `platforms` (several CPU platforms) is a prop of CPU services: a GPU image is built for the
+ * one platform whose CUDA wheels and driver tables it was checked against (`platform`).
+ * Refused by name, before the generic unknown-property check, so the message says what to use.
+ */
+function refuseCpuPlatforms(service: GpuService, props: GpuServiceOptions): void {
+  const given = (props as { platforms?: unknown } | undefined)?.platforms;
+  if (given === undefined) return;
+  const problems = new Problems(`${service.project.name}/${service.node.id}`);
+  problems.add('platforms is for cpu services (PythonService); a gpu service is built for one platform', given,
+    'platform: GpuPlatform.LINUX_AMD64 (the default) or GpuPlatform.LINUX_ARM64 with allowArm64: true, and no platforms');
+  problems.throwIfAny();
 }
 
 /** Checks the GPU props the CUDA resolution does not. */

@@ -4,6 +4,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { renderTemplate } from '../core/template';
+import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
 
@@ -80,6 +81,12 @@ export function renderContainersDoc(project: Project, marker: string): string {
   }
   const hooks = buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() })));
   if (hooks.length > 0) lines.push('', ...hooks);
+  const platforms = services
+    .map((s) => ({ id: s.serviceId, platforms: s instanceof PythonService ? s.platforms : [] }))
+    .filter((x) => x.platforms.length > 0);
+  if (platforms.length > 0) {
+    lines.push('', ...renderTemplate('containers-platforms.md.ejs', { services: platforms }).replace(/\n$/, '').split('\n'));
+  }
   lines.push(
     '',
     '## Generated files',

@@ -16,6 +16,7 @@ import { renderTemplate } from '../core/template';
 import { Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
 import { resolvePythonImage } from '../service/python-image';
+import { PythonService } from '../service/python-service';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
 
@@ -327,7 +328,12 @@ export class MlDockerProject extends javascript.NodeProject {
     new RenderedFile(this, 'docker/build.sh', (file) => renderTemplate('docker-build.sh.ejs', {
       marker: file.marker ?? '',
       compose: stack,
-      builds: services.map((s) => ({ dockerfile: s.dockerfilePath, image: `${s._container().image}:local` })),
+      builds: services.map((s) => ({
+        dockerfile: s.dockerfilePath,
+        image: `${s._container().image}:local`,
+        platforms: s instanceof PythonService && s.platforms.length > 0 ? s.platforms.join(',') : undefined,
+      })),
+      multiPlatform: services.some((s) => s instanceof PythonService && s.platforms.length > 1),
     }), true);
   }
 

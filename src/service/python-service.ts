@@ -3,6 +3,8 @@ import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps
 import { APP_UID, MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
 import { ContainerSpec } from '../core/container-spec';
+import { Platform, checkPlatforms } from '../core/platform';
+import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
 
 /** Props of a CPU Python service (API, worker). */
@@ -36,6 +38,17 @@ export interface PythonServiceProps extends ServiceOptions {
    * @default false (caches live in the /tmp tmpfs)
    */
   readonly cacheVolume?: boolean;
+
+  /**
+   * The platforms the image is built for, each once; the first is the one compose builds and
+   * runs locally (`platform`), all of them are listed in compose `build.platforms` when there
+   * are several, the CI workflow builds every one (QEMU for the foreign ones) and
+   * `docker/build.sh` passes them as `--platform`. Dependency files resolve for each and the
+   * tier files hold the wheels (hashes) of all; Kubernetes pins the node architecture only
+   * when there is exactly one.
+   * @default - linux/amd64 only, with no `platform` key written
+   */
+  readonly platforms?: Platform[];
 }
 
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
@@ -44,6 +57,7 @@ export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   modelDir: z.string().optional(),
   bakeModel: z.boolean().optional(),
   cacheVolume: z.boolean().optional(),
+  platforms: z.array(z.string()).optional(),
 };
 
 /**
@@ -58,8 +72,12 @@ export class PythonService extends MlService {
   /** The named cache volume (`<id>-cache`), if any. */
   public readonly cacheVolume?: string;
 
+  /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
+  public readonly platforms: Platform[];
+
   constructor(project: Project, id: string, props: PythonServiceProps) {
     super(project, id, props);
+    this.platforms = [...(this._spec.resolved as { platforms?: Platform[] } | undefined)?.platforms ?? []];
     this.modelDir = props.modelDir;
     this.bakeModel = props.bakeModel ?? false;
     this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
@@ -67,12 +85,23 @@ export class PythonService extends MlService {
 
   /** @internal */
   protected _kindSpec(props: PythonServiceProps): ServiceKindSpec {
+    const resolved: { platforms?: Platform[]; checked?: boolean } = {};
+    const platforms = (problems: Problems): readonly string[] => {
+      if (props.platforms === undefined) return [Platform.LINUX_AMD64];
+      if (!resolved.checked) {
+        resolved.checked = true;
+        resolved.platforms = checkPlatforms(problems, 'platforms', props.platforms);
+      }
+      return resolved.platforms ?? [];
+    };
     return {
       kindTitle: 'CPU Python service',
       extraShape: PYTHON_SERVICE_SHAPE,
+      resolved,
       resolveTorch: props.torchVersion === undefined ? undefined
-        : (problems, pythonMinor) => resolveCpuTorch(problems, props.torchVersion, pythonMinor),
+        : (problems, pythonMinor) => resolveCpuTorch(problems, props.torchVersion, pythonMinor, platforms(problems)),
       check: (problems) => {
+        platforms(problems);
         if (props.modelDir !== undefined) {
           const code: Array<[string, string]> = props.sources !== undefined
             ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]];
@@ -119,10 +148,22 @@ export class PythonService extends MlService {
   }
 
   /** @internal */
+  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
+    return this._imagePlatforms()[0];
+  }
+
+  /** @internal */
+  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
+    const chosen = this.platforms ?? (this._spec.resolved as { platforms?: Platform[] } | undefined)?.platforms ?? [];
+    return chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : [Platform.LINUX_AMD64 as 'linux/amd64'];
+  }
+
+  /** @internal */
   protected _extendContainer(spec: ContainerSpec): ContainerSpec {
     const volumes = [...spec.volumes];
     if (this.modelDir !== undefined && !this.bakeModel) volumes.push(modelVolume(this.modelDir));
     if (this.cacheVolume) volumes.push({ source: this.cacheVolume, target: CACHE_DIR, readOnly: false, named: true });
-    return { ...spec, volumes };
+    if (this.platforms.length === 0) return { ...spec, volumes };
+    return { ...spec, volumes, platform: this.platforms[0], platforms: [...this.platforms] };
   }
 }

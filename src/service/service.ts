@@ -638,6 +638,8 @@ export abstract class MlService extends Component {
         projectRoot: outdir,
         pythonVersion: this.pythonVersion,
         platform: this._imagePlatform(),
+        // several platforms: one set of tier files holding what each of them installs
+        ...(this._imagePlatforms().length > 1 ? { platforms: this._imagePlatforms() } : {}),
         // the official python images are Debian 12 (glibc 2.36); CUDA images are newer
         glibcVersion: '2.36',
         path: this.path,
@@ -675,6 +677,14 @@ export abstract class MlService extends Component {
    */
   protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
     return 'linux/amd64';
+  }
+
+  /**
+   * Every platform the image is built for, the first being `_imagePlatform()`.
+   * @internal
+   */
+  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
+    return [this._imagePlatform()];
   }
 
   /** Makes this service wait until the other one is healthy (compose `depends_on`). */

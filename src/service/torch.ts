@@ -1,5 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
 import { loadData } from '../core/data';
+import { Platform } from '../core/platform';
 import { Problems, oneOf } from '../core/problems';
 
 /** One row of the vendored torch wheel matrix (data/torch-cuda-matrix.json). */
@@ -68,8 +69,21 @@ export function torchRows(problems: Problems, field: string, version: unknown): 
   return rows;
 }
 
-/** CPU-only wheels for a torch version and Python minor, or a problem naming what exists. */
-export function resolveCpuTorch(problems: Problems, version: unknown, pythonMinor: string): TorchWheels | undefined {
+/**
+ * The platforms the vendored wheel matrix describes: it lists PyTorch's Linux x86_64 wheels
+ * (data/torch-cuda-matrix.json, from the published torch compatibility table). It has no
+ * aarch64 rows, so no torch pin is known to exist there.
+ */
+export const TORCH_MATRIX_PLATFORMS: readonly string[] = [Platform.LINUX_AMD64];
+
+/**
+ * CPU-only wheels for a torch version and Python minor, or a problem naming what exists.
+ * With `platforms`, every platform must have that wheel in the matrix: a pin pip cannot find
+ * for one of them would fail that platform's build.
+ */
+export function resolveCpuTorch(
+  problems: Problems, version: unknown, pythonMinor: string, platforms: readonly string[] = [Platform.LINUX_AMD64],
+): TorchWheels | undefined {
   const rows = torchRows(problems, 'torchVersion', version);
   if (!rows) return undefined;
   const cpu = rows.find((r) => r.cuda === undefined);
@@ -80,6 +94,12 @@ export function resolveCpuTorch(problems: Problems, version: unknown, pythonMino
   if (!cpu.pythons.includes(pythonMinor)) {
     problems.add(`torchVersion ${String(version)} has no cpu wheels for python ${pythonMinor}`, version,
       `a python version with wheels for it: ${oneOf(cpu.pythons)}, or another torch version`);
+    return undefined;
+  }
+  const missing = platforms.filter((p) => !TORCH_MATRIX_PLATFORMS.includes(p));
+  if (missing.length > 0) {
+    problems.add(`torchVersion ${String(version)} has no cpu wheel for ${missing.join(', ')} in the torch matrix`, version,
+      `only platforms the matrix has cpu wheels for: ${oneOf(TORCH_MATRIX_PLATFORMS)} (it lists no aarch64 torch wheels), or no torchVersion`);
     return undefined;
   }
   return cpu;

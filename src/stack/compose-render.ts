@@ -51,7 +51,15 @@ function seconds(n: number): string {
 
 function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (c.build) out.build = { context: '.', dockerfile: c.build.dockerfile, target: c.build.target };
+  if (c.build) {
+    out.build = {
+      context: '.',
+      dockerfile: c.build.dockerfile,
+      target: c.build.target,
+      // compose requires `platform` to be one of these; with several it builds them all
+      ...(c.platforms && c.platforms.length > 1 ? { platforms: [...c.platforms] } : {}),
+    };
+  }
   out.image = c.imageIsBuilt ? `${model.registry ? `${model.registry}/` : ''}${c.image}:${model.tag}` : c.image;
   if (c.platform) out.platform = c.platform;
   if (profiles.length) out.profiles = profiles;

@@ -280,7 +280,8 @@ export class KubernetesManifests extends Component {
         limits,
         gpuCount,
         nodeSelector: {
-          ...archSelector(c.platform),
+          // an image built for several platforms runs on nodes of any of them
+          ...archSelector(c.platforms && c.platforms.length > 1 ? undefined : c.platform),
           ...(c.gpu ? this.gpuNodeSelector : {}),
           ...(options.nodeSelector ?? {}),
         },
