@@ -267,6 +267,8 @@ export interface ImagePlan {
   readonly copyPython?: { readonly stage: string[]; readonly packages: string[] };
   /** A CUDA devel image for the builder (only when CUDA extensions are compiled). */
   readonly devel?: { readonly arg: string; readonly comment: string[]; readonly packages: string[] };
+  /** Builder steps before the build hooks and the virtualenv (a CUDA toolkit on python-slim). */
+  readonly builderSetup?: string[];
   /** Comment lines under the title (GPU: torch, CUDA, driver minimum). */
   readonly headerNotes: string[];
 }
@@ -899,7 +901,7 @@ export abstract class MlService extends Component {
       baseArgs: [...plan.baseArgs, ...copyImageArgs(this.hooks)],
       pythonStage: plan.copyPython?.stage,
       copyStages: renderCopyStages(this.hooks),
-      builderSetup: renderBuilderSetup(this.hooks),
+      builderSetup: [...(plan.builderSetup ?? []), ...renderBuilderSetup(this.hooks)],
       base: this.systemStage('base', plan.runtimeArg, plan, []),
       develBuilder: plan.devel && { ...this.systemStage('builder', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,
