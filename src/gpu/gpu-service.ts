@@ -474,7 +474,8 @@ function checkExtensionToolkit(problems: Problems, props: GpuServiceOptions, bas
       'cudaExtensions with gpuBase "python-slim", or no cudaKeyringSha256');
   }
   if (slimBuilder && choice) {
-    checkDebian12Toolkit(problems, { cuda: choice.cuda, platform: props.platform ?? GpuPlatform.LINUX_AMD64, keyringSha256: props.cudaKeyringSha256 });
+    const platform = props.platform ?? GpuPlatform.LINUX_AMD64;
+    checkDebian12Toolkit(problems, { cuda: choice.cuda, platform, keyringSha256: props.cudaKeyringSha256 });
   }
 }
 
