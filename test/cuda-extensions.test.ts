@@ -11,8 +11,11 @@ import { GpuBase, GpuTrainer, MlDockerProject } from '../src';
 import { ancestry, checkDockerfile, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
 import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
+import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
+import { Problems } from '../src/core/problems';
 import { DEFAULT_HOST_DRIVER_VERSION, compareDriverVersions, driverRule } from '../src/gpu/cuda';
 import { defaultArchList, supportedCapabilities } from '../src/gpu/cuda-arch';
+import { checkDebian12Toolkit, debian12CudaReleases, debian12Toolkit } from '../src/gpu/cuda-debian12';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
 
@@ -181,4 +184,46 @@ test('a CUDA without Debian 12 packages is refused with the releases that have t
   });
   expect(error.message).toContain('[vision/trainer] cudaExtensions on gpuBase "python-slim" need NVIDIA\'s Debian 12 packages of CUDA 11.8');
   expect(error.message).toContain('gpuBase "runtime" or "cudnn-runtime"');
+});
+
+describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
+  test('every Debian 12 release is a CUDA PyTorch builds wheels for, with an arch list default', () => {
+    const wheelCudas = new Set(readSharedJson<Array<{ cuda: string | null }>>('torch-cuda-matrix.json').map((r) => r.cuda));
+    expect(debian12CudaReleases().length).toBeGreaterThan(0);
+    for (const cuda of debian12CudaReleases()) {
+      expect(wheelCudas).toContain(cuda);
+      expect(defaultArchList(cuda)).toBeDefined();
+    }
+    // CUDA 11.8 predates NVIDIA's debian12 repository.
+    expect(debian12CudaReleases()).not.toContain('11.8');
+  });
+
+  test('the packages of one release: the host compiler, then that release\'s nvcc, runtime headers and libraries', () => {
+    expect(debian12Toolkit('13.0')).toEqual({
+      cuda: '13.0',
+      cudaHome: '/usr/local/cuda-13.0',
+      packages: ['g++', 'cuda-nvcc-13-0', 'cuda-cudart-dev-13-0', 'cuda-cccl-13-0', 'libcublas-dev-13-0', 'libcusparse-dev-13-0', 'libcusolver-dev-13-0'],
+    });
+  });
+
+  test('the check: release, platform, keyring checksum; the host driver is not an input', () => {
+    const ok = new Problems('t');
+    expect(checkDebian12Toolkit(ok, { cuda: '12.6', platform: 'linux/amd64', keyringSha256: 'f'.repeat(64) })).toBe(true);
+    expect(ok.count).toBe(0);
+    const bad = new Problems('t');
+    expect(checkDebian12Toolkit(bad, { cuda: '11.8', platform: 'linux/arm64', keyringSha256: 'F'.repeat(64) })).toBe(false);
+    expect(bad.count).toBe(3);
+  });
+
+  test('cache report: the toolkit is a system layer of the builder, before every dependency layer', () => {
+    const project: MlDockerProject = newProject();
+    new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'], requirements: { ml: ['numpy==2.1.3'] } });
+    synth(project);
+    const steps = CacheReport.fromProject(project.outdir).service('trainer').targets.find((t) => t.target === 'prod')!.steps
+      .filter((s) => s.label.startsWith('[builder'));
+    const toolkit = steps.findIndex((s) => String(s.instruction).includes('cuda-keyring'));
+    expect(steps[toolkit].role).toBe(LayerRole.SYSTEM);
+    const firstDependency = steps.findIndex((s) => s.role === LayerRole.DEPENDENCIES);
+    expect(firstDependency).toBeGreaterThan(toolkit);
+  });
 });
