@@ -227,3 +227,14 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
     expect(firstDependency).toBeGreaterThan(toolkit);
   });
 });
+
+test('docs/containers.md says how the python-slim builder gets the toolkit and how to pin the keyring', () => {
+  const project: MlDockerProject = newProject();
+  new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'] });
+  const docs: string = synth(project)['docs/containers.md'];
+  expect(docs).toContain('NVIDIA\'s Debian 12 CUDA repository, in a builder that starts from `base`');
+  expect(docs).toContain('`hostDriverVersion` limits only the');
+  expect(docs).toContain('`cudaKeyringSha256`');
+  expect(docs).toContain('11.8 predates that repository');
+  expect(docs).not.toContain('are refused;');
+});
