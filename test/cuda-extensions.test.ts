@@ -164,12 +164,16 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
   });
 });
 
-test('a pinned cudaKeyringSha256 becomes the build arg default; without extensions no toolkit anywhere', () => {
+test('a pinned cudaKeyringSha256 becomes the build arg default, buildPackages follow the toolkit; without extensions no toolkit anywhere', () => {
   const sha = 'a'.repeat(64);
   const pinned: MlDockerProject = newProject();
-  new GpuTrainer(pinned, 'trainer', { torchVersion: '2.9.0', cudaVersion: '12.6', command: TRAIN, cudaExtensions: ['ext/op'], cudaKeyringSha256: sha });
+  new GpuTrainer(pinned, 'trainer', {
+    torchVersion: '2.9.0', cudaVersion: '12.6', command: TRAIN, cudaExtensions: ['ext/op'], cudaKeyringSha256: sha, buildPackages: ['libcurand-dev-12-6'],
+  });
   const text: string = synth(pinned)['docker/trainer/Dockerfile'];
   expect(text).toContain(`ARG CUDA_KEYRING_SHA256=${sha}\n`);
+  // More CUDA libraries come through buildPackages, installed after the repository is added.
+  expect(text.indexOf('for pkg in libcurand-dev-12-6;')).toBeGreaterThan(text.indexOf('dpkg -i /tmp/cuda-keyring.deb'));
   expect(text).toContain('cuda-nvcc-12-6 ');
   expect(text).toContain('ENV CUDA_HOME=/usr/local/cuda-12.6');
   const plain: MlDockerProject = newProject();
