@@ -188,6 +188,8 @@ test('a CUDA without Debian 12 packages is refused with the releases that have t
   });
   expect(error.message).toContain('[vision/trainer] cudaExtensions on gpuBase "python-slim" need NVIDIA\'s Debian 12 packages of CUDA 11.8');
   expect(error.message).toContain('gpuBase "runtime" or "cudnn-runtime"');
+  // Only the variants of that torch release are suggested.
+  expect(error.message).toContain('expected a cudaVersion with them: "12.4", or gpuBase');
 });
 
 describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
@@ -212,10 +214,10 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
 
   test('the check: release, platform, keyring checksum; the host driver is not an input', () => {
     const ok = new Problems('t');
-    expect(checkDebian12Toolkit(ok, { cuda: '12.6', platform: 'linux/amd64', keyringSha256: 'f'.repeat(64) })).toBe(true);
+    expect(checkDebian12Toolkit(ok, { cuda: '12.6', platform: 'linux/amd64', keyringSha256: 'f'.repeat(64), offered: ['12.6'], torchVersion: '2.9.0' })).toBe(true);
     expect(ok.count).toBe(0);
     const bad = new Problems('t');
-    expect(checkDebian12Toolkit(bad, { cuda: '11.8', platform: 'linux/arm64', keyringSha256: 'F'.repeat(64) })).toBe(false);
+    expect(checkDebian12Toolkit(bad, { cuda: '11.8', platform: 'linux/arm64', keyringSha256: 'F'.repeat(64), offered: ['11.8', '12.1'], torchVersion: '2.3.1' })).toBe(false);
     expect(bad.count).toBe(3);
   });
 

@@ -55,6 +55,10 @@ export interface Debian12Request {
   readonly cuda: string;
   readonly platform: string;
   readonly keyringSha256?: string;
+  /** The CUDA variants the torch release has wheels for (to suggest only those that work). */
+  readonly offered: readonly string[];
+  /** The torch version, for the message. */
+  readonly torchVersion: string;
 }
 
 /**
@@ -66,8 +70,12 @@ export function checkDebian12Toolkit(problems: Problems, req: Debian12Request): 
   const d = data();
   const nvidiaBases = '"runtime" or "cudnn-runtime" (the builder is then the nvidia/cuda devel image of the runtime\'s release)';
   if (!d.releases.includes(req.cuda)) {
+    const usable = req.offered.filter((c) => d.releases.includes(c));
+    const instead = usable.length > 0
+      ? `a cudaVersion with them: ${oneOf(usable)}`
+      : `a torchVersion with wheels for a cuda with them (${oneOf(d.releases)}; torch ${req.torchVersion} has ${oneOf(req.offered)})`;
     problems.add(`cudaExtensions on gpuBase "python-slim" need NVIDIA's Debian 12 packages of CUDA ${req.cuda} (the torch wheels' CUDA), which the reference data does not list`,
-      req.cuda, `a cudaVersion with them: ${oneOf(d.releases)}, or gpuBase ${nvidiaBases}`);
+      req.cuda, `${instead}, or gpuBase ${nvidiaBases}`);
   }
   if (req.platform !== GpuPlatform.LINUX_AMD64) {
     problems.add(`cudaExtensions on gpuBase "python-slim" use NVIDIA's Debian 12 ${d.architecture} repository`, req.platform,

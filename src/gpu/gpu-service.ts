@@ -15,6 +15,7 @@ import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
+import { torchRows } from '../service/torch';
 import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */
@@ -473,9 +474,15 @@ function checkExtensionToolkit(problems: Problems, props: GpuServiceOptions, bas
     problems.add('cudaKeyringSha256 is set but no python-slim cuda extension builder downloads the keyring', props.cudaKeyringSha256,
       'cudaExtensions with gpuBase "python-slim", or no cudaKeyringSha256');
   }
-  if (slimBuilder && choice) {
+  // Without torch, cudaExtensions are refused on their own (they compile against torch).
+  if (slimBuilder && choice && props.torchVersion !== undefined) {
     const platform = props.platform ?? GpuPlatform.LINUX_AMD64;
-    checkDebian12Toolkit(problems, { cuda: choice.cuda, platform, keyringSha256: props.cudaKeyringSha256 });
+    // torch is valid here (a choice was made): its rows only list the CUDA variants to suggest.
+    const rows = torchRows(new Problems(''), 'torchVersion', props.torchVersion) ?? [];
+    const offered = [...new Set(rows.map((r) => r.cuda).filter((c): c is string => c !== undefined))];
+    checkDebian12Toolkit(problems, {
+      cuda: choice.cuda, platform, keyringSha256: props.cudaKeyringSha256, offered, torchVersion: String(props.torchVersion),
+    });
   }
 }
 
