@@ -1,8 +1,9 @@
 import { Project } from 'projen';
 import {
-  CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, cudaVersionsWithTag, resolveCuda,
+  CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, resolveCuda,
 } from './cuda';
 import { checkArchList, defaultArchList } from './cuda-arch';
+import { checkDebian12Toolkit, renderDebian12Toolkit } from './cuda-debian12';
 import { resolveCudaWithoutTorch } from './cuda-without-torch';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { loadData } from '../core/data';
@@ -14,6 +15,7 @@ import { Schema, z } from '../core/shape';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
+import { torchRows } from '../service/torch';
 import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */
@@ -66,14 +68,26 @@ export interface GpuServiceOptions extends ServiceOptions {
 
   /**
    * Directories (relative to the project root) of Python packages with CUDA extensions
-   * (e.g. built with `torch.utils.cpp_extension`), compiled in a CUDA devel builder stage
-   * with `pip install --no-build-isolation` against the installed torch; pin their build
-   * requirements (setuptools, ninja, ...) in the `ml` tier. Needs an nvidia/cuda `gpuBase`:
-   * code compiled on the Ubuntu 24.04 devel image needs its glibc at run time. The devel
-   * image is never in `prod`'s base chain; `prod` only copies the virtualenv.
-   * @default - no CUDA extensions, no devel image
+   * (e.g. built with `torch.utils.cpp_extension`), compiled in the builder stage with
+   * `pip install --no-build-isolation` against the installed torch; pin their build
+   * requirements (setuptools, ninja, ...) in the `ml` tier. The builder gets `nvcc` and the
+   * headers of the torch wheels' CUDA major.minor: on `python-slim` (the default) from NVIDIA's
+   * Debian 12 repository (same bookworm glibc as the runtime; pin `cudaKeyringSha256`), on an
+   * nvidia/cuda `gpuBase` from the devel image of the runtime's release. Compiling needs no
+   * driver: `hostDriverVersion` limits only the runtime. `prod` only copies the virtualenv.
+   * @default - no CUDA extensions, no CUDA toolkit in any stage
    */
   readonly cudaExtensions?: string[];
+
+  /**
+   * The sha256 of NVIDIA's `cuda-keyring` package (`cuda-keyring_1.1-1_all.deb` of the Debian 12
+   * x86_64 CUDA repository), which the python-slim CUDA extension builder downloads to trust
+   * that repository: the build installs it only if the checksum matches. Only with
+   * `cudaExtensions` on `gpuBase` python-slim.
+   * @default - none in the Dockerfile: the build stops until
+   * `--build-arg CUDA_KEYRING_SHA256=<sha256>` is given
+   */
+  readonly cudaKeyringSha256?: string;
 
   /**
    * Start without the entrypoint's host driver check. Opt-out for hosts you know better
@@ -161,6 +175,7 @@ export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
   cudaImageTag: z.string().optional(),
   hostDriverVersion: z.string().optional(),
   cudaExtensions: z.array(z.string()).optional(),
+  cudaKeyringSha256: z.string().optional(),
   skipDriverCheck: z.boolean().optional(),
   gpuCount: z.number().optional(),
   gpuDeviceIds: z.array(z.string()).optional(),
@@ -194,6 +209,7 @@ export abstract class GpuService extends MlService {
   public readonly driverCheck: boolean;
 
   private readonly extensionDirs: string[];
+  private readonly cudaKeyringSha256?: string;
   private readonly gpu: GpuSpec;
   private readonly torchPackageList: TorchPackage[];
 
@@ -211,6 +227,7 @@ export abstract class GpuService extends MlService {
     this.platform = props.platform ?? GpuPlatform.LINUX_AMD64;
     this.driverCheck = !(props.skipDriverCheck ?? false);
     this.extensionDirs = [...(props.cudaExtensions ?? [])];
+    this.cudaKeyringSha256 = props.cudaKeyringSha256;
     this.torchPackageList = [...state.torchPackages!];
     this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? this._gpuKindSpec(props).defaultGpuCount };
   }
@@ -288,7 +305,8 @@ export abstract class GpuService extends MlService {
           problems.add('cudaExtensions are set without torchVersion (they compile against the installed torch)', props.cudaExtensions,
             'a torchVersion, or no cudaExtensions (build other native code with buildPackages and buildSteps)');
         }
-        checkGpuProps(problems, props, state.base, this.sourceDir);
+        checkGpuProps(problems, props, this.sourceDir);
+        checkExtensionToolkit(problems, props, state.base, state.choice);
         const archList = Object.entries(props.buildEnv ?? {}).find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
         if (archList && state.choice) checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], state.choice.cuda);
         kind.check(problems);
@@ -313,7 +331,8 @@ export abstract class GpuService extends MlService {
         : 'The start-up driver check is off (skipDriverCheck); the minimum is in the image label.',
     ];
     if (this.gpuBase === GpuBase.PYTHON_SLIM) {
-      return { ...super._imagePlan(), headerNotes: notes };
+      const toolkit = this.extensionDirs.length > 0 ? [renderDebian12Toolkit(this.cudaVersion, this.cudaKeyringSha256)] : [];
+      return { ...super._imagePlan(), headerNotes: notes, builderSetup: toolkit };
     }
     const packages = loadData<{ packages: string[] }>('ubuntu-python-runtime.json').packages;
     const args: Array<[string, string]> = [['PYTHON_IMAGE', this.pythonImage], ['CUDA_IMAGE', this.cudaImage!]];
@@ -388,7 +407,7 @@ export abstract class GpuService extends MlService {
     if (this.extensionDirs.length === 0) return [];
     const target = (i: number) => `/tmp/cuda-ext/${i}`;
     return [[
-      '# CUDA extensions, compiled against the installed torch with the devel image\'s nvcc. No GPU',
+      `# CUDA extensions, compiled against the installed torch with ${this.gpuBase === GpuBase.PYTHON_SLIM ? 'the Debian 12 toolkit\'s nvcc' : 'the devel image\'s nvcc'}. No GPU`,
       `# is visible during a build: the architectures come from TORCH_CUDA_ARCH_LIST (default: CUDA ${this.cudaVersion}'s`,
       '# data-center and desktop GPUs from Volta on; set buildEnv.TORCH_CUDA_ARCH_LIST for yours).',
       `ARG TORCH_CUDA_ARCH_LIST=${dockerQuote(defaultArchList(this.cudaVersion) ?? '')}`,
@@ -459,8 +478,31 @@ function refuseCpuPlatforms(service: GpuService, props: GpuServiceOptions): void
   problems.throwIfAny();
 }
 
+/**
+ * The CUDA toolkit of a python-slim builder: Debian 12 packages of the wheels' CUDA must exist
+ * (checked once the CUDA choice is made; the host driver is never part of it), and the keyring
+ * checksum belongs to that builder alone.
+ */
+function checkExtensionToolkit(problems: Problems, props: GpuServiceOptions, base: GpuBase | undefined, choice: CudaChoice | undefined): void {
+  const slimBuilder = (props.cudaExtensions ?? []).length > 0 && base === GpuBase.PYTHON_SLIM;
+  if (props.cudaKeyringSha256 !== undefined && !slimBuilder) {
+    problems.add('cudaKeyringSha256 is set but no python-slim cuda extension builder downloads the keyring', props.cudaKeyringSha256,
+      'cudaExtensions with gpuBase "python-slim", or no cudaKeyringSha256');
+  }
+  // Without torch, cudaExtensions are refused on their own (they compile against torch).
+  if (slimBuilder && choice && props.torchVersion !== undefined) {
+    const platform = props.platform ?? GpuPlatform.LINUX_AMD64;
+    // torch is valid here (a choice was made): its rows only list the CUDA variants to suggest.
+    const rows = torchRows(new Problems(''), 'torchVersion', props.torchVersion) ?? [];
+    const offered = [...new Set(rows.map((r) => r.cuda).filter((c): c is string => c !== undefined))];
+    checkDebian12Toolkit(problems, {
+      cuda: choice.cuda, platform, keyringSha256: props.cudaKeyringSha256, offered, torchVersion: String(props.torchVersion),
+    });
+  }
+}
+
 /** Checks the GPU props the CUDA resolution does not. */
-function checkGpuProps(problems: Problems, props: GpuServiceOptions, base: GpuBase | undefined, sourceDir: string): void {
+function checkGpuProps(problems: Problems, props: GpuServiceOptions, sourceDir: string): void {
   if (props.gpuCount !== undefined && props.gpuDeviceIds !== undefined) {
     problems.add('gpuCount and gpuDeviceIds are both set', { gpuCount: props.gpuCount, gpuDeviceIds: props.gpuDeviceIds },
       'one of them (compose refuses count together with device_ids)');
@@ -486,10 +528,6 @@ function checkGpuProps(problems: Problems, props: GpuServiceOptions, base: GpuBa
   const dupExt = extensions.find((d, i) => extensions.indexOf(d) !== i);
   if (dupExt) problems.add('cudaExtensions lists a directory twice', dupExt, 'each directory once');
   if (extensions.includes(sourceDir)) problems.add('cudaExtensions lists the service\'s sourceDir', sourceDir, 'a separate package directory for the compiled extension');
-  if (extensions.length > 0 && base === GpuBase.PYTHON_SLIM) {
-    problems.add('cudaExtensions need an nvidia/cuda gpuBase', props.gpuBase ?? GpuBase.PYTHON_SLIM,
-      `gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])} (code compiled on the ${CUDA_IMAGE_OS} devel image needs its glibc 2.39 at run time; python-slim-bookworm has 2.36; CUDA versions with images: ${oneOf(cudaVersionsWithTag('devel'))})`);
-  }
   for (const name of Object.keys(props.environment ?? {})) {
     if (RESERVED_ENV.includes(name.toUpperCase())) {
       problems.add(`environment.${name} is set by the gpu machinery`, name, 'gpuCount or gpuDeviceIds to choose gpus (the image and compose set the NVIDIA_* and MLDOCKER_* variables)');

@@ -313,6 +313,8 @@ export interface ImagePlan {
   readonly copyPython?: { readonly stage: string[]; readonly packages: string[] };
   /** A CUDA devel image for deps-ml and builder (only when CUDA extensions are compiled). */
   readonly devel?: { readonly arg: string; readonly comment: string[]; readonly packages: string[] };
+  /** Builder steps before the build hooks and the virtualenv (a CUDA toolkit on python-slim). */
+  readonly builderSetup?: string[];
   /** Comment lines under the title (GPU: torch, CUDA, driver minimum). */
   readonly headerNotes: string[];
 }
@@ -993,7 +995,7 @@ export abstract class MlService extends Component {
       baseArgs: [...plan.baseArgs, ...copyImageArgs(this.hooks)],
       pythonStage: plan.copyPython?.stage,
       copyStages: renderCopyStages(this.hooks),
-      builderSetup: renderBuilderSetup(this.hooks),
+      builderSetup: [...(plan.builderSetup ?? []), ...renderBuilderSetup(this.hooks)],
       base: this.systemStage('base', plan.runtimeArg, plan, []),
       develBuilder: plan.devel && { ...this.systemStage('deps-ml', plan.devel.arg, plan, plan.devel.packages), comment: plan.devel.comment },
       uid: APP_UID,
@@ -1001,11 +1003,11 @@ export abstract class MlService extends Component {
       coreSteps,
       builderExtraSteps: this._builderExtraSteps(),
       builderHookSteps: renderSteps(this.hooks, BuildStepStage.BUILDER),
-      // prod installs the core tier itself on a copy of deps-ml, unless the builder has tools
-      // prod lacks (a CUDA devel image, build packages, build env or build steps): then a
-      // core package may need them to install, and prod copies the builder's finished venv.
-      prodVenvFromBuilder: plan.devel !== undefined || this.hooks.packages.length > 0 || this.hooks.env.length > 0
-        || this.hooks.steps.some((st) => st.stage === BuildStepStage.BUILDER),
+      // prod installs the core tier itself on a copy of deps-ml, unless the builder makes what
+      // prod cannot: CUDA extensions (a devel image or a toolkit), or build hooks (packages,
+      // env, steps) a core package or a step may need. Then prod copies the builder's venv.
+      prodVenvFromBuilder: plan.devel !== undefined || (plan.builderSetup ?? []).length > 0 || this._builderExtraSteps().length > 0
+        || this.hooks.packages.length > 0 || this.hooks.env.length > 0 || this.hooks.steps.some((st) => st.stage === BuildStepStage.BUILDER),
       devSteps,
       runtimeBlock,
       projectStage: this._projectInstall && renderTemplate('dockerfile/install-project.ejs', this._projectInstall).trimEnd(),
