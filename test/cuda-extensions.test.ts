@@ -87,7 +87,10 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
   const text: string = out['docker/trainer/Dockerfile'];
   const df = parseDockerfile(text);
   const builder = stageNamed(df, 'builder')!;
-  const builderText = builder.instructions.map((i) => i.getTextContent()).join('\n');
+  // The build chain: deps-ml (toolkit, venv, heavy tiers), then builder (core tier, extensions).
+  const depsMl = stageNamed(df, 'deps-ml')!;
+  const chainLines = [...depsMl.instructions, ...builder.instructions].map((i) => i.getTextContent());
+  const builderText = chainLines.join('\n');
   const debian12 = JSON.parse(readFileSync(join(__dirname, '..', 'data', 'cuda-debian12.json'), 'utf-8'));
 
   test('synthesizes: the builder is never checked against hostDriverVersion (535.104.05), only the runtime is', () => {
@@ -102,9 +105,10 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     expect(text).toContain('cuda-nvcc-12-8');
   });
 
-  test('the builder starts from base (the same python-slim bookworm) and installs the toolkit of the wheels\' CUDA', () => {
-    expect(builder.base).toBe('base');
-    expect(ancestry(builder).map((s) => s.base)).toEqual(['${PYTHON_IMAGE}', 'base']);
+  test('the build chain starts from base (the same python-slim bookworm) and installs the toolkit of the wheels\' CUDA first', () => {
+    expect(builder.base).toBe('deps-ml');
+    expect(depsMl.base).toBe('base');
+    expect(ancestry(builder).map((s) => s.base)).toEqual(['${PYTHON_IMAGE}', 'base', 'deps-ml']);
     expect(df.globalArgs.get('PYTHON_IMAGE')).toMatch(/^python:3\.11\.\d+-slim-bookworm$/);
     const wheelCuda = /\+cu(\d+)(\d)\b/.exec(out['docker/trainer/requirements-torch.txt'])!;
     const cuda = `${wheelCuda[1]}.${wheelCuda[2]}`;
@@ -118,11 +122,11 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     expect(builderText).toContain(`ARG CUDA_REPO_URL=${debian12.repositoryUrl}`);
     expect(builderText).toContain('"${CUDA_REPO_URL}cuda-keyring_1.1-1_all.deb"');
     // The keyring is checked before dpkg installs it, and an unpinned build stops first.
-    const run = builder.instructions.find((i) => i.getTextContent().includes('cuda-keyring'))!.getTextContent();
+    const run = depsMl.instructions.find((i) => i.getTextContent().includes('cuda-keyring'))!.getTextContent();
     expect(run.indexOf('sha256sum -c -')).toBeGreaterThan(run.indexOf('urlretrieve'));
     expect(run.indexOf('dpkg -i /tmp/cuda-keyring.deb')).toBeGreaterThan(run.indexOf('sha256sum -c -'));
     expect(run.indexOf('exit 1')).toBeLessThan(run.indexOf('urlretrieve'));
-    const env = builder.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap((i) => propertiesOf(i));
+    const env = depsMl.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap((i) => propertiesOf(i));
     expect(env).toEqual([
       { name: 'CUDA_HOME', value: `/usr/local/cuda-${cuda}` },
       { name: 'PATH', value: `/usr/local/cuda-${cuda}/bin:$PATH` },
@@ -130,7 +134,7 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
   });
 
   test('the toolkit comes before the virtualenv and the extension step; TORCH_CUDA_ARCH_LIST has its default', () => {
-    const lines = builder.instructions.map((i) => i.getTextContent());
+    const lines = chainLines;
     const toolkit = lines.findIndex((l) => l.includes('cuda-nvcc-12-8'));
     const venv = lines.findIndex((l) => l.includes('python3 -m venv'));
     const extension = lines.findIndex((l) => l.includes('--no-build-isolation'));
@@ -150,7 +154,7 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     expect(copies.map((i) => i.getTextContent())).toEqual(['COPY --from=builder /opt/venv /opt/venv']);
     // Stage by stage: only the builder and what derives from it carry the toolchain.
     const carriers = df.stages.filter((s) => ancestry(s).some((a) => a.instructions.some((i) => TOOLCHAIN.test(i.getTextContent()))));
-    expect(carriers.map((s) => s.name)).toEqual(['builder', 'dev', 'test']);
+    expect(carriers.map((s) => s.name)).toEqual(['deps-ml', 'builder', 'dev', 'test']);
     // The proof can fail: a toolkit leaked into base would show in prod's chain.
     const leaked = parseDockerfile(text.replace('for pkg in tini; do', 'for pkg in tini g++; do'));
     expect(ancestry(stageNamed(leaked, 'prod')!).flatMap((s) => s.instructions.map((i) => i.getTextContent())).join('\n')).toMatch(TOOLCHAIN);
@@ -160,8 +164,8 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     expect(checkDockerfile(text)).toEqual([]);
   });
 
-  test('snapshot of the python-slim builder', () => {
-    expect(text.slice(text.indexOf('# ---- builder'), text.indexOf('# ---- dev'))).toMatchSnapshot();
+  test('snapshot of the python-slim build chain (deps-ml and builder)', () => {
+    expect(text.slice(text.indexOf('# ---- deps-ml'), text.indexOf('# ---- dev'))).toMatchSnapshot();
   });
 });
 
@@ -222,12 +226,12 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
     expect(bad.count).toBe(3);
   });
 
-  test('cache report: the toolkit is a system layer of the builder, before every dependency layer', () => {
+  test('cache report: the toolkit is a system layer of the build chain, before every dependency layer', () => {
     const project: MlDockerProject = newProject();
     new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'], requirements: { ml: ['numpy==2.1.3'] } });
     synth(project);
     const steps = CacheReport.fromProject(project.outdir).service('trainer').targets.find((t) => t.target === 'prod')!.steps
-      .filter((s) => s.label.startsWith('[builder'));
+      .filter((s) => s.label.startsWith('[deps-ml') || s.label.startsWith('[builder'));
     const toolkit = steps.findIndex((s) => String(s.instruction).includes('cuda-keyring'));
     expect(steps[toolkit].role).toBe(LayerRole.SYSTEM);
     const firstDependency = steps.findIndex((s) => s.role === LayerRole.DEPENDENCIES);
