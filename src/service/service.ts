@@ -1048,13 +1048,19 @@ export abstract class MlService extends Component {
       pythonPath: [APP_DIR, '/opt/mldocker'],
       ignoreText: [...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n'),
       requirements: [...(this.torch ? [`torch==${this.torch.torch}`, `torchvision==${this.torch.torchvision}`, `torchaudio==${this.torch.torchaudio}`] : []),
-        ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE)],
+        ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE),
+        ...this.fileRequirementLines(RequirementTier.ML), ...this.fileRequirementLines(RequirementTier.CORE)],
     });
     problems.throwIfAny();
     if (check.excludedArtefacts.length > 0) {
       this.project.logger.info(`${this.path}: ${check.excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${check.excludedArtefacts[0]})`);
     }
     return check.buildStep?.trimEnd();
+  }
+
+  /** The requirements a tier takes from dependency files, one `name==version` (or spec) each. */
+  private fileRequirementLines(tier: RequirementTier): string[] {
+    return (this.fileTiers()?.tiers.lines[tier] ?? []).filter((l) => /^[A-Za-z0-9]/.test(l)).map((l) => l.replace(/\s*\\$/, ''));
   }
 
   /**
