@@ -72,6 +72,7 @@ export function resolveProjectInstall(
     problems.add(`installProject: the build backend's distribution "${distribution}" is not pinned in requirements.ml or requirements.core`, backend,
       `"${distribution}==<version>" in requirements.core: the wheel is built with --no-build-isolation and no index, from the venv's own backend`);
   }
+  if (distribution === 'setuptools' && pinned !== undefined) checkSetuptoolsWheel(problems, pinned, builderRequirements);
   const files = ['pyproject.toml'];
   for (const [what, path] of [['readme', facts.readme], ['license file', facts.licenseFile]] as const) {
     if (path === undefined) continue;
@@ -81,4 +82,26 @@ export function resolveProjectInstall(
   files.push(...BUILD_FILES.filter((f) => existsSync(join(root, f))));
   if (problems.count > before || facts.name === undefined || backend === undefined || pinned === undefined) return undefined;
   return { name: facts.name, backend, backendRequirement: pinned, files, sources, scripts: facts.scripts };
+}
+
+/** The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel package). */
+const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
+
+/**
+ * Before setuptools 70.1 (its changelog, v70.1.0: "bdist_wheel" merged from the wheel project),
+ * building a wheel needs the `wheel` distribution too; build isolation would install it, but the
+ * builder builds with --no-build-isolation and no index, so a pin like `setuptools==66.1.1`
+ * without `wheel` fails the build ("invalid command 'bdist_wheel'"). Only exact pins are read.
+ */
+function checkSetuptoolsWheel(problems: Problems, pinned: string, builderRequirements: readonly string[]): void {
+  const version = /==\s*([0-9]+)(?:\.([0-9]+))?/.exec(pinned.replace(/(^|\s)#.*$/, ''));
+  if (!version) return;
+  const [major, minor] = [Number(version[1]), Number(version[2] ?? 0)];
+  const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0] || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
+  if (own) return;
+  const hasWheel = builderRequirements.some((line) => parseRequirementName(line)?.name === 'wheel');
+  if (!hasWheel) {
+    problems.add('installProject: setuptools before 70.1 builds wheels only with the wheel package, which no tier the builder installs pins', pinned.trim(),
+      '"wheel==<version>" beside it in requirements.ml or requirements.core, or setuptools 70.1 or newer (it builds wheels by itself)');
+  }
 }

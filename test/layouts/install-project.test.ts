@@ -83,6 +83,11 @@ describe('installProject', () => {
     expectValidationError(make({ 'pyproject.toml': '[build-system]\nbuild-backend = "maturin"\n[project]\nname = "ranker"\n' }), 'vision/ranker', '"maturin"', '"hatchling.build"');
     expectValidationError(make({ 'pyproject.toml': PYPROJECT, 'README.md': '', 'LICENSE': '' }, ['fastapi==0.115.6']), 'vision/ranker', '"setuptools.build_meta"', '"setuptools==<version>" in requirements.core');
     expectValidationError(make({ 'pyproject.toml': PYPROJECT, 'LICENSE': '' }), 'vision/ranker', '"README.md"', 'a file the build can read');
+    // setuptools before 70.1 needs the wheel package to build a wheel (no build isolation: it must be pinned)
+    const files = { 'pyproject.toml': PYPROJECT, 'README.md': '', 'LICENSE': '' };
+    expectValidationError(make(files, ['setuptools==66.1.1']), 'vision/ranker', 'setuptools==66.1.1', '"wheel==<version>" beside it');
+    expect(make(files, ['setuptools==66.1.1', 'wheel==0.45.1'])).not.toThrow();
+    expect(make(files, ['setuptools==70.1.0'])).not.toThrow();
     expectValidationError(make({ 'pyproject.toml': '[project\nname = 1' }), 'vision/ranker', 'pyproject.toml:1', 'a toml document');
   });
 });
