@@ -5,7 +5,8 @@
  * compared with the GENERATED tier files parsed back here; swapping a lock for its `bumped/`
  * version must change only requirement files.
  */
-import { readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { validate } from 'dockerfile-utils';
 import { LogLevel } from 'projen';
@@ -270,5 +271,37 @@ describe('torch in the files', () => {
   ])('%s against torchVersion 2.5.1 with cudaVersion 12.4 is an error naming both', (line, message) => {
     const root = projectOf(lockWith(line));
     expect(() => synthIn(root, {}, trainer())).toThrow(message);
+  });
+});
+
+describe('the entry check knows what dependency files declare', () => {
+  function project(requirements: string): string {
+    const root = mkdtempSync(join(tmpdir(), 'deps-entry-'));
+    mkdirSync(join(root, 'app'));
+    writeFileSync(join(root, 'app', '__init__.py'), '');
+    writeFileSync(join(root, 'app', 'main.py'), 'from fastapi import FastAPI\napp = FastAPI()\n');
+    writeFileSync(join(root, 'requirements.txt'), requirements);
+    return root;
+  }
+  const uvicorn = (p: any) => new PythonService(p, 'api', {
+    command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    port: 8000,
+    pythonVersion: PY,
+    sources: ['app'],
+    dependencies: Dependencies.fromRequirementsFiles({ core: ['requirements.txt'] }),
+  });
+
+  test('a launcher that only a requirements file declares resolves', () => {
+    const root = project('fastapi==0.115.6\nuvicorn==0.32.1\n');
+    synthIn(root, {}, uvicorn);
+    expect(text(root, 'docker/api/Dockerfile')).toContain('CMD ["uvicorn", "app.main:app"');
+  });
+
+  test('without it in the file, the same command is refused, naming the launcher', () => {
+    const root = project('fastapi==0.115.6\n');
+    const before = tree(root);
+    expect(() => synthIn(root, {}, uvicorn)).toThrow(MlDockerValidationError);
+    expect(() => synthIn(root, {}, uvicorn)).toThrow(/\[vision\/api\] command: the launcher "uvicorn" comes from "uvicorn", which no declared requirement provides/);
+    expect(tree(root)).toEqual(before);
   });
 });
