@@ -314,16 +314,20 @@ describe('cache-impact report versus real builds', () => {
   }
 
   /**
-   * Edits the first build step of a stage the way a template change would, keeping the image
-   * buildable (later steps may use what that step made): a RUN gets a no-op command appended,
-   * a WORKDIR a new directory, a COPY a trailing slash on its destination (a directory copied
-   * to `/opt/venv/` gives the same files as to `/opt/venv`, under a new cache key; a new
-   * destination would leave the next `RUN pip check` without a virtualenv); a stage without
-   * build steps gets a LABEL (metadata only). The COPY edit carries no nonce: it is still new
-   * to the cache, because a stage's steps are built by one trial only (the trial of its own
-   * target) and every deps-ml key carries this run's index URL.
+   * Edits the first build step of a stage the way a template change would: the step's result
+   * changes, and the image still builds (later steps use what that step made). A RUN also
+   * writes the trial's tag to a file, a COPY gets a group id of its own (`--chown=0:<gid>`:
+   * same files, owner root, another group), a WORKDIR a new directory; a stage without build
+   * steps gets a LABEL (metadata only).
+   *
+   * The edit must change the step's result, not only its text: BuildKit keeps a RUN with a
+   * cache or secret mount CACHED when its parent step re-ran but gave a byte-identical result
+   * (seen here: a no-op `&& :` appended to builder's `RUN pip check`, or a trailing slash on
+   * the venv copy's destination, re-ran that step and kept every later one). A template change
+   * worth a report changes what the step makes, so the report counts every later step as
+   * re-run; a no-op edit would prove nothing about it.
    */
-  function editStage(report: ServiceCacheReport, stage: string, tag: string): () => void {
+  function editStage(report: ServiceCacheReport, stage: string, tag: string, gid: number): () => void {
     const all = report.targets.flatMap((t) => t.steps);
     const first = all.find((s) => s.stage === stage && s.keyword !== 'FROM');
     return rewrite(report.dockerfile, (text) => {
@@ -334,13 +338,18 @@ describe('cache-impact report versus real builds', () => {
         lines.splice(from + 1, 0, `LABEL cacheproof.edit="${tag}"`);
         return lines.join('\n');
       }
-      let end = first.line - 1;
+      const start = first.line - 1;
+      let end = start;
       while (lines[end].trimEnd().endsWith('\\')) end++;
-      if (first.keyword === 'RUN') {lines[end] = `${lines[end]} && : ${tag}`;} else if (first.keyword === 'WORKDIR') {lines[end] = `${lines[end].trimEnd()}-${tag}`;} else if (first.keyword === 'COPY') {
-        // Only a directory copy keeps its files with a trailing slash (a single file would land inside it).
-        expect(lines[end]).toMatch(/^COPY --from=\S+ (\S+) \1$/);
-        lines[end] = `${lines[end].trimEnd()}/`;
-      } else {throw new Error(`no edit for ${first.keyword}`);}
+      if (first.keyword === 'RUN') {
+        expect(lines[start]).toMatch(/^RUN (?!\[)/); // shell form: a command can be appended
+        lines[end] = `${lines[end]} && echo ${tag} > /tmp/cacheproof-edit`;
+      } else if (first.keyword === 'COPY') {
+        expect(lines[start]).toMatch(/^COPY /);
+        lines[start] = /--chown=/.test(lines[start])
+          ? lines[start].replace(/--chown=(\S+?)(:\S+)?(?=\s)/, `--chown=$1:${gid}`)
+          : lines[start].replace(/^COPY /, `COPY --chown=0:${gid} `);
+      } else if (first.keyword === 'WORKDIR') {lines[end] = `${lines[end].trimEnd()}-${tag}`;} else {throw new Error(`no edit for ${first.keyword}`);}
       return lines.join('\n');
     });
   }
@@ -376,7 +385,7 @@ describe('cache-impact report versus real builds', () => {
         expect(change.image).toBe('${PYTHON_IMAGE}');
         return { undo: () => undefined, baseImage: freshBaseImage(tag) };
       case CacheChangeKind.DOCKERFILE:
-        return { undo: editStage(report, change.stage!, tag) };
+        return { undo: editStage(report, change.stage!, tag, 50_000 + nonce) };
       default:
         return fail(`no way to apply ${change.kind}`);
     }
