@@ -19,7 +19,7 @@
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { GpuInference, GpuTrainer } from '../../src';
+import { GpuInference, GpuTrainer, TorchPackage } from '../../src';
 import { newProject, synth } from '../util';
 import {
   IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tempDir, waitHealthy, writeWheelhouse,
@@ -97,7 +97,14 @@ beforeAll(async () => {
     writeFileSync(join(dir, 'services', module, '__init__.py'), '');
     writeFileSync(join(dir, 'services', module, file), text);
   }
-  new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], requirements: { ml: ['mlstub==1.0.0'] } });
+  // The trainer asks for torch's companions (paired versions from the matrix); inference keeps
+  // the default, torch alone.
+  new GpuTrainer(project, 'trainer', {
+    torchVersion: '2.5.1',
+    command: ['python', '-m', 'trainer.train'],
+    requirements: { ml: ['mlstub==1.0.0'] },
+    torchPackages: [TorchPackage.TORCH, TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
+  });
   new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'inference.serve'] });
   synth(project);
   wheels = writeWheelhouse();
@@ -120,6 +127,13 @@ describe('GPU images (python-slim base) on a real engine', () => {
     expect(res.status).toBe(0);
     expect(res.output).toContain('2.5.1+cu124 0.20.1 2.5.1 1.0.0\n');
     expect(res.output).toContain('driver check: skipped');
+  });
+
+  test('by default a GPU image installs torch alone: no torchvision, no torchaudio', () => {
+    const res = run('engine-test/inference:prod', ['-e', 'MLDOCKER_SKIP_DRIVER_CHECK=1'], ['python', '-c',
+      'import importlib.util, torch; print(torch.__version__, importlib.util.find_spec("torchvision"), importlib.util.find_spec("torchaudio"))']);
+    expect(res.status).toBe(0);
+    expect(res.output).toContain('2.5.1+cu124 None None\n');
   });
 
   test('the image labels carry the driver minimum of the rule', () => {
