@@ -4,37 +4,15 @@
  * support.ts); the synth must fail with one problem naming the file and line and leave the
  * tree, those files included, byte-identical.
  */
-import { createHash } from 'crypto';
 import { any, Row, svc, trainer } from './support';
 import { Dependencies, PyprojectDependenciesOptions, RequirementsFilesOptions } from '../../src';
+import { H, PYPROJECT, Pkg, uvLock as lockOf } from '../deps/lock-fixtures';
 
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-const H = (s: string): string => `--hash=sha256:${sha(s)}`;
 const PATH = 'vision/api';
 
-const PYPROJECT = [
-  '[project]', 'name = "demo"', 'version = "0.1.0"', 'requires-python = ">=3.10"',
-  'dependencies = [', '    "fastapi>=0.110,<1.0",', '    "numpy>=2",', ']', '',
-  '[project.optional-dependencies]', 'viz = ["matplotlib>=3.8"]', '',
-  '[dependency-groups]', 'dev = ["pytest>=8"]', '',
-].join('\n');
-
-interface Pkg { name: string; version: string; deps?: string[]; wheels?: string[]; sdist?: boolean; hash?: boolean; source?: string }
-
-/** A uv.lock (version 1) of the project "demo" with these packages. */
-function uvLock(pkgs: Pkg[], head: string[] = ['version = 1', 'requires-python = ">=3.10"']): string {
-  const out = [...head, '', '[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
-    'dependencies = [{ name = "fastapi" }, { name = "numpy" }]', '', '[package.dev-dependencies]', 'dev = [{ name = "pytest" }]', ''];
-  for (const p of pkgs) {
-    out.push('[[package]]', `name = "${p.name}"`, `version = "${p.version}"`, `source = ${p.source ?? '{ registry = "https://index.example.invalid/simple" }'}`);
-    if (p.deps) out.push(`dependencies = [${p.deps.map((d) => `{ name = "${d}" }`).join(', ')}]`);
-    const hash = (f: string) => (p.hash === false ? '' : `, hash = "sha256:${sha(f)}"`);
-    if (p.sdist !== false) out.push(`sdist = { url = "https://files.example.invalid/${p.name}-${p.version}.tar.gz"${hash(`${p.name}.tar.gz`)} }`);
-    const wheels = p.wheels ?? [`${p.name}-${p.version}-py3-none-any.whl`];
-    out.push(`wheels = [${wheels.map((w) => `{ url = "https://files.example.invalid/${w}"${hash(w)} }`).join(', ')}]`, '');
-  }
-  return out.join('\n');
-}
+/** The catalogue's uv.lock head: no revision line. */
+const UV_HEAD = ['version = 1', 'requires-python = ">=3.10"'];
+const uvLock = (pkgs: Pkg[], head: string[] = UV_HEAD): string => lockOf(pkgs, head);
 
 const GOOD: Pkg[] = [
   { name: 'fastapi', version: '0.115.6', deps: ['starlette'] },

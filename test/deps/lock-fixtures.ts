@@ -1,0 +1,34 @@
+/**
+ * Lock and pyproject fixtures the dependency tests and the catalogue rows share: a pyproject of
+ * the project "demo" and a uv.lock (version 1) built from a list of packages, with made-up hashes.
+ */
+import { createHash } from 'crypto';
+
+export const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const H = (s: string): string => `--hash=sha256:${sha(s)}`;
+
+export const PYPROJECT = [
+  '[project]', 'name = "demo"', 'version = "0.1.0"', 'requires-python = ">=3.10"',
+  'dependencies = [', '    "fastapi>=0.110,<1.0",', '    "numpy>=2",', ']', '',
+  '[project.optional-dependencies]', 'viz = ["matplotlib>=3.8"]', '',
+  '[dependency-groups]', 'dev = ["pytest>=8"]', '',
+].join('\n');
+
+export interface Pkg { name: string; version: string; deps?: string[]; wheels?: string[]; sdist?: boolean; hash?: boolean; source?: string }
+
+/** A uv.lock (version 1) for the project "demo" and these packages. */
+export function uvLock(pkgs: Pkg[], head: string[] = ['version = 1', 'revision = 3', 'requires-python = ">=3.10"']): string {
+  const out = [...head, ''];
+  const dep = (n: string) => `{ name = "${n}" }`;
+  out.push('[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
+    'dependencies = [{ name = "fastapi" }, { name = "numpy" }]', '', '[package.dev-dependencies]', 'dev = [{ name = "pytest" }]', '');
+  for (const p of pkgs) {
+    out.push('[[package]]', `name = "${p.name}"`, `version = "${p.version}"`, `source = ${p.source ?? '{ registry = "https://index.example.invalid/simple" }'}`);
+    if (p.deps) out.push(`dependencies = [${p.deps.map(dep).join(', ')}]`);
+    const hash = (f: string) => (p.hash === false ? '' : `, hash = "sha256:${sha(f)}"`);
+    if (p.sdist !== false) out.push(`sdist = { url = "https://files.example.invalid/${p.name}-${p.version}.tar.gz"${hash(`${p.name}.tar.gz`)} }`);
+    const wheels = p.wheels ?? [`${p.name}-${p.version}-py3-none-any.whl`];
+    out.push(`wheels = [${wheels.map((w) => `{ url = "https://files.example.invalid/${w}"${hash(w)} }`).join(', ')}]`, '');
+  }
+  return out.join('\n');
+}
