@@ -99,13 +99,20 @@ describe('promises of the generated layout, from the report', () => {
     }
   });
 
-  test('a code-only change re-runs only the code copies from the changed path on (app code: 1 step)', () => {
+  test('a code-only change re-runs only the code copies from the changed path on (app code: 1 step, plus the entry check in prod)', () => {
     for (const s of report.services) {
       for (const t of s.targets) {
         const app = t.impacts.find((i) => i.change === 'app-code')!;
-        expect(app.invalidated).toHaveLength(1);
-        const step = t.steps.find((x) => x.label === app.invalidated[0])!;
-        expect(step).toMatchObject({ keyword: 'COPY', role: LayerRole.CODE, contextPaths: [`services/${s.service}`] });
+        const steps = app.invalidated.map((label) => t.steps.find((x) => x.label === label)!);
+        expect(steps[0]).toMatchObject({ keyword: 'COPY', role: LayerRole.CODE, contextPaths: [`services/${s.service}`] });
+        if (t.target === 'prod') {
+          // The build-time entry check reads the code, so it runs again; it installs nothing.
+          expect(steps).toHaveLength(2);
+          expect(steps[1]).toMatchObject({ keyword: 'RUN', stage: 'prod', installsTiers: [] });
+          expect(steps[1].instruction).toContain('mldocker_runtime.entry_check');
+        } else {
+          expect(steps).toHaveLength(1);
+        }
       }
     }
   });

@@ -263,7 +263,7 @@ describe('ComposeStack bad input', () => {
   test('compose accepts what we refuse: a port published twice, "8 GB" and an inline password', () => {
     const { out, dir } = stackOf((p) => {
       new PythonService(p, 'api', API);
-      new PythonService(p, 'web', { command: ['x'], port: 8001 });
+      new PythonService(p, 'web', { command: ['python', '-m', 'web.main'], port: 8001 });
       new ComposeStack(p, 'stack');
     });
     const doc = YAML.parse(out['compose.yaml']);

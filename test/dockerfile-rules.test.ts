@@ -323,7 +323,7 @@ describe('each rule catches its property broken in a generated Dockerfile', () =
 
   test('skip leaves a rule out (a service that opted out of its health check)', () => {
     const project = newProject();
-    new PythonService(project, 'api', { command: API_COMMAND, port: 8000, disableHealthCheck: true });
+    new PythonService(project, 'api', { command: API_COMMAND, port: 8000, disableHealthCheck: true, requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] } });
     const text = synth(project)['docker/api/Dockerfile'];
     expect(checkDockerfile(text).map((v) => v.split(':')[0])).toEqual(['prod-healthcheck']);
     expect(checkDockerfile(text, { skip: ['prod-healthcheck'] })).toEqual([]);

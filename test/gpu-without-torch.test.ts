@@ -10,7 +10,8 @@ import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
 import { cudaWheelRequirement } from '../src/gpu/cuda-without-torch';
 
-const SERVE = ['python', '-m', 'serve.main'];
+/** The command of the sample an inference service gets (`services/<module>/serve.py`). */
+const serveOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.serve`];
 
 function build(fn: (p: MlDockerProject) => void): Record<string, any> {
   const project = newProject({ hostDriverVersion: '560.35.03' });
@@ -26,8 +27,8 @@ function sharedTags(): string[] {
 
 describe('GPU services without torch', () => {
   const out = build((p) => {
-    new GpuInference(p, 'jax-serve', { cudaVersion: '12.6', port: 8080, command: SERVE, requirements: { ml: ['jax[cuda12]==0.4.38'] } });
-    new GpuInference(p, 'ort', { cudaVersion: '12.6', gpuBase: GpuBase.CUDNN_RUNTIME, port: 8081, command: SERVE, requirements: { ml: ['onnxruntime-gpu==1.20.1'] } });
+    new GpuInference(p, 'jax-serve', { cudaVersion: '12.6', port: 8080, command: serveOf('jax-serve'), requirements: { ml: ['jax[cuda12]==0.4.38'] } });
+    new GpuInference(p, 'ort', { cudaVersion: '12.6', gpuBase: GpuBase.CUDNN_RUNTIME, port: 8081, command: serveOf('ort'), requirements: { ml: ['onnxruntime-gpu==1.20.1'] } });
     new GpuTrainer(p, 'llama', { cudaVersion: '12.8', gpuBase: GpuBase.CUDA_RUNTIME, command: ['python', '-m', 'llama.train'], hostDriverVersion: '575.51.03' });
   });
 
@@ -78,7 +79,7 @@ describe('GPU services without torch', () => {
     ['a driver too old for the image', { cudaVersion: '12.8', gpuBase: GpuBase.CUDA_RUNTIME, port: 8080 }, 'needs a host driver >= 570'],
     ['torchPackages without torch', { cudaVersion: '12.6', gpuBase: GpuBase.CUDA_RUNTIME, port: 8080, torchPackages: ['torchvision'] }, 'torchPackages is set without torchVersion'],
   ])('refused: %s', (_name, props, message) => {
-    const error = validationError(() => build((p) => new GpuInference(p, 'serve', { command: SERVE, ...(props as object) })));
+    const error = validationError(() => build((p) => new GpuInference(p, 'serve', { command: serveOf('serve'), ...(props as object) })));
     expect(error.message).toContain('[vision/serve]');
     expect(error.message).toContain(message);
   });

@@ -65,8 +65,12 @@ function expectedTag(flavor: string, cuda: string): string | undefined {
 
 const ALL_BASES = [GpuBase.PYTHON_SLIM, GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME];
 const NEWEST_DRIVER = '999.99.99';
-const TRAIN = ['python', '-m', 'trainer.main'];
+const TRAIN = ['python', '-m', 'trainer.train'];
+/** The command of the sample a trainer gets (`services/<module>/train.py`). */
+const trainOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.train`];
 const SERVE = ['python', '-m', 'inference.main'];
+/** The command of the sample an inference service gets (`services/<module>/serve.py`). */
+const serveOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.serve`];
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l && !l.startsWith('#'));
@@ -125,7 +129,7 @@ describe('every (torch, CUDA, Python, base) combination', () => {
           cudaVersion: c.cuda,
           pythonVersion: python,
           gpuBase: c.base,
-          command: TRAIN,
+          command: trainOf(id),
           cudaExtensions: c.extensions ? ['ext/op'] : undefined,
           torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
         });
@@ -266,7 +270,7 @@ describe('driver rule and hostDriverVersion', () => {
   test('docs/containers.md lists each GPU service with its minimum driver and the rule', () => {
     const project = newProject();
     trainer(project);
-    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
+    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference') });
     const doc: string = synth(project)['docs/containers.md'];
     expect(doc).toContain('## GPU services and host drivers');
     expect(doc).toContain('Fitted to host driver 535.104.05');
@@ -289,18 +293,18 @@ describe('driver rule and hostDriverVersion', () => {
 describe('GPU Dockerfiles', () => {
   function variants() {
     const project = newProject({ hostDriverVersion: '580.95.05' });
-    new GpuTrainer(project, 'slim', { torchVersion: '2.5.1', command: TRAIN, requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
-    new GpuTrainer(project, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: TRAIN });
+    new GpuTrainer(project, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
+    new GpuTrainer(project, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(project, 'ext', {
       torchVersion: '2.9.0',
       gpuBase: GpuBase.CUDA_RUNTIME,
       cudaVersion: '12.8',
       cudaExtensions: ['ext/fused', 'ext/attn'],
-      command: TRAIN,
+      command: trainOf('ext'),
       requirements: { ml: ['setuptools==75.6.0', 'ninja==1.11.1.3'], dev: ['pytest==8.3.4'] },
     });
-    new GpuInference(project, 'serve', { torchVersion: '2.7.1', gpuBase: GpuBase.CUDA_BASE, port: 8080, command: SERVE, bakeModel: true, modelDir: 'models/served' });
-    new GpuInference(project, 'plain', { torchVersion: '2.0.1', pythonVersion: '3.10', cudaVersion: '11.7', port: 8081, command: SERVE });
+    new GpuInference(project, 'serve', { torchVersion: '2.7.1', gpuBase: GpuBase.CUDA_BASE, port: 8080, command: serveOf('serve'), bakeModel: true, modelDir: 'models/served' });
+    new GpuInference(project, 'plain', { torchVersion: '2.0.1', pythonVersion: '3.10', cudaVersion: '11.7', port: 8081, command: serveOf('plain') });
     return { project, out: synth(project) };
   }
   const { out } = variants();
@@ -429,14 +433,14 @@ describe('GPU Dockerfiles', () => {
   test('samples: the trainer beats and writes checkpoints, inference serves HTTP with the standard library', () => {
     const project = newProject();
     new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
-    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
+    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference') });
     const o = synth(project);
-    expect(o['services/trainer/main.py']).toContain('from mldocker_runtime.heartbeat import beat');
-    expect(o['services/trainer/main.py']).toContain('beat()');
-    expect(o['services/trainer/main.py']).toContain('torch.save(');
-    expect(o['services/trainer/main.py']).toContain('MLDOCKER_CHECKPOINT_DIR');
-    expect(o['services/inference/main.py']).toContain('ThreadingHTTPServer');
-    expect(o['services/inference/main.py']).toContain('if self.path == "/health"');
+    expect(o['services/trainer/train.py']).toContain('from mldocker_runtime.heartbeat import beat');
+    expect(o['services/trainer/train.py']).toContain('beat()');
+    expect(o['services/trainer/train.py']).toContain('torch.save(');
+    expect(o['services/trainer/train.py']).toContain('MLDOCKER_CHECKPOINT_DIR');
+    expect(o['services/inference/serve.py']).toContain('ThreadingHTTPServer');
+    expect(o['services/inference/serve.py']).toContain('if self.path == "/health"');
     expect(o['docker/runtime/mldocker_runtime/driver_check.py']).toContain('nvidia-smi');
   });
 
@@ -456,7 +460,7 @@ describe('GPU Dockerfiles', () => {
     const project = newProject();
     const trainer = new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });
     trainer.addRequirement(RequirementTier.ML, 'transformers==4.47.0');
-    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: SERVE });
+    new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: serveOf('inference') });
     new ComposeStack(project, 'stack');
     const o = synth(project);
     expect(Object.fromEntries([
@@ -485,9 +489,9 @@ describe('GPU services in compose.yaml', () => {
   const example = (p: MlDockerProject) => {
     new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8000 });
     new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
-    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
-    new GpuInference(p, 'pinned', { torchVersion: '2.5.1', port: 8081, command: SERVE, gpuDeviceIds: ['0', 'GPU-8f2c1d3e-aaaa-bbbb-cccc-0123456789ab'], modelDir: 'models/pinned' });
-    new GpuTrainer(p, 'two', { torchVersion: '2.5.1', command: TRAIN, gpuCount: 2, shmSize: '16g', memoryLimit: '32g', dataDir: 'datasets/two' });
+    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference') });
+    new GpuInference(p, 'pinned', { torchVersion: '2.5.1', port: 8081, command: serveOf('pinned'), gpuDeviceIds: ['0', 'GPU-8f2c1d3e-aaaa-bbbb-cccc-0123456789ab'], modelDir: 'models/pinned' });
+    new GpuTrainer(p, 'two', { torchVersion: '2.5.1', command: trainOf('two'), gpuCount: 2, shmSize: '16g', memoryLimit: '32g', dataDir: 'datasets/two' });
   };
 
   test('is valid for the official schema and for docker compose config', () => {
@@ -530,7 +534,7 @@ describe('GPU services in compose.yaml', () => {
 
   test('what real compose starts: no GPU service without --profile gpu; with it, GPU servers and the services that wait for them', () => {
     const { out, dir } = stack((p) => {
-      const inference = new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
+      const inference = new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference') });
       new PythonService(p, 'gateway', { command: ['python', '-m', 'gateway.main'], port: 8000, dependsOn: [inference] });
       new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], port: 8001 });
       new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
@@ -562,7 +566,7 @@ describe('GPU services in compose.yaml', () => {
   });
 
   test('a baked model is not mounted', () => {
-    const { compose } = stack((p) => new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE, bakeModel: true }));
+    const { compose } = stack((p) => new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference'), bakeModel: true }));
     expect(compose.services.inference.volumes).toBeUndefined();
   });
 
@@ -605,7 +609,7 @@ describe('GPU services in compose.yaml', () => {
 describe('GPU bad input', () => {
   type BadRow = [name: string, make: (p: MlDockerProject) => unknown, got: string, expected: string[]];
   const t = (p: MlDockerProject, props: Record<string, unknown>) => new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN, ...props } as any);
-  const inf = (p: MlDockerProject, props: Record<string, unknown>) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: SERVE, port: 8080, ...props } as any);
+  const inf = (p: MlDockerProject, props: Record<string, unknown>) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: serveOf('trainer'), port: 8080, ...props } as any);
   const rows: BadRow[] = [
     ['fails on an unknown torch version and lists nearby ones', (p) => t(p, { torchVersion: '2.5.9' }), 'got "2.5.9"', ['"2.5.1"', '"2.6.0"']],
     ['fails on a missing torchVersion', (p) => new GpuTrainer(p, 'trainer', { command: TRAIN } as any), 'got undefined', ['torchVersion is required without cudaVersion', 'a cudaVersion']],
@@ -642,7 +646,7 @@ describe('GPU bad input', () => {
     ['fails on an ambiguous shm size', (p) => t(p, { shmSize: '8GB' }), 'got "8GB"', ['e.g. "512m" or "8g"']],
     ['fails on a model directory escaping the project', (p) => inf(p, { modelDir: '../models' }), 'got "../models"', ['without ".."']],
     ['fails on a model directory overlapping the generated files', (p) => inf(p, { modelDir: 'docker/models' }), 'got "docker/models"', ['a directory outside the code']],
-    ['fails on inference without a port', (p) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: SERVE }), 'got undefined', ['the port the server listens on']],
+    ['fails on inference without a port', (p) => new GpuInference(p, 'trainer', { torchVersion: '2.5.1', command: serveOf('trainer') }), 'got undefined', ['the port the server listens on']],
     ['fails on NVIDIA_VISIBLE_DEVICES given by hand', (p) => t(p, { environment: { NVIDIA_VISIBLE_DEVICES: '0' } }), 'got "NVIDIA_VISIBLE_DEVICES"', ['gpuCount or gpuDeviceIds']],
     ['fails on a misspelled GPU prop and suggests the right one', (p) => t(p, { cudaVerison: '12.4' }), 'unknown property "cudaVerison"', ['did you mean "cudaVersion"']],
     ['fails on a trainer prop given to inference', (p) => inf(p, { shmSize: '8g' }), 'unknown property "shmSize"', ['modelDir', 'bakeModel']],

@@ -114,7 +114,7 @@ describe('every image reference we write is valid, whatever the project name', (
   ])('%s', (name) => {
     const project = newProject({ name });
     const api = new PythonService(project, 'api', { command: ['python', '-m', 'api.main'], port: 8000 });
-    new GpuTrainer(project, 'trainer-with-a-long-id-of-forty-chars-xx', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
+    new GpuTrainer(project, 'trainer-with-a-long-id-of-forty-chars-xx', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer_with_a_long_id_of_forty_chars_xx.train'] });
     new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'inference.serve'] });
     new ComposeStack(project, 'stack', { backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW], imageRegistry: 'registry.example.com:5000/team__a/ml' });
     new KubernetesManifests(project, 'k8s', { backingServices: [BackingService.POSTGRES, BackingService.REDIS], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS });

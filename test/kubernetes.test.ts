@@ -592,9 +592,9 @@ describe('KubernetesManifests bad input', () => {
     ['fails on a misspelled service option', (p) => configure(p, { replica: 2 }), 'unknown property "replica"', 'did you mean "replicas"'],
     ['fails on configuring a service twice', (p) => { const a = api(p); const m = k8s(p); m.configureService(a, {}); m.configureService(a, {}); }, 'got "api"', 'one configureService call per service'],
     ['fails on configuring a service the manifests do not deploy', (p) => {
-      const a = api(p); const w = new PythonService(p, 'worker', { command: ['x'] }); k8s(p, { services: [a] }).configureService(w, { replicas: 2 }); synth(p);
+      const a = api(p); const w = new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'] }); k8s(p, { services: [a] }).configureService(w, { replicas: 2 }); synth(p);
     }, 'got "worker"', 'one of: "api"'],
-    ['fails on an app named like a backing service', (p) => { new PythonService(p, 'redis', { command: ['x'] }); k8s(p, { backingServices: [BackingService.REDIS] }); synth(p); }, 'got "redis"', 'app service ids other than'],
+    ['fails on an app named like a backing service', (p) => { new PythonService(p, 'redis', { command: ['python', '-m', 'redis.main'] }); k8s(p, { backingServices: [BackingService.REDIS] }); synth(p); }, 'got "redis"', 'app service ids other than'],
     ['fails on manifests with no services', (p) => { k8s(p); synth(p); }, 'got []', 'at least one'],
   ];
 
@@ -713,9 +713,10 @@ describe('property tests', () => {
 describe('names: valid DNS-1123 names, unique objects and files', () => {
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' });
   const hasKustomize = kubectl.status === 0 && /Kustomize Version: v5/.test(kubectl.stdout);
-  const server = (p: MlDockerProject, id: string) => new PythonService(p, id, { command: ['python', '-m', 'x.main'], port: 8000 });
+  const module = (id: string) => id.replace(/-/g, '_');
+  const server = (p: MlDockerProject, id: string) => new PythonService(p, id, { command: ['python', '-m', `${module(id)}.main`], port: 8000 });
   const train = (p: MlDockerProject, id = 'trainer', props: Record<string, unknown> = {}) =>
-    new GpuTrainer(p, id, { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], ...props });
+    new GpuTrainer(p, id, { torchVersion: '2.5.1', command: ['python', '-m', `${module(id)}.train`], ...props });
   const manifests = (p: MlDockerProject, props: Record<string, unknown> = {}) => new KubernetesManifests(p, 'k8s', props as any);
   const dev = { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS };
 

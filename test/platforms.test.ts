@@ -27,6 +27,7 @@ const API = {
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] },
 };
 const WORKER = { command: ['python', '-m', 'worker.main'] };
+const PLAIN = { command: ['python', '-m', 'plain.main'] };
 const BOTH = [Platform.LINUX_AMD64, Platform.LINUX_ARM64];
 /** The lines a Problems holds (none: []). */
 function lines(p: Problems): string[] {
@@ -40,7 +41,7 @@ function build(extra: (p: MlDockerProject) => void = () => undefined, outdir?: s
   const p = newProject(outdir ? { outdir } : {});
   new PythonService(p, 'api', { ...API, platforms: BOTH });
   new PythonService(p, 'worker', { ...WORKER, platforms: [Platform.LINUX_ARM64] });
-  new PythonService(p, 'plain', { ...WORKER });
+  new PythonService(p, 'plain', { ...PLAIN });
   new ComposeStack(p, 'stack');
   new KubernetesManifests(p, 'k8s');
   extra(p);
@@ -104,7 +105,7 @@ describe('docker/build.sh without a stack', () => {
   test('each service is built with --platform when it has platforms, without it otherwise', () => {
     const p = newProject();
     new PythonService(p, 'api', { ...API, platforms: BOTH });
-    new PythonService(p, 'plain', { ...WORKER });
+    new PythonService(p, 'plain', { ...PLAIN });
     const script: string = synth(p)['docker/build.sh'];
     expect(script).toContain('docker build --platform linux/amd64,linux/arm64 -f docker/api/Dockerfile --target prod -t vision-api:local "$@" .');
     expect(script).toContain('docker build -f docker/plain/Dockerfile --target prod -t vision-plain:local "$@" .');
@@ -182,7 +183,7 @@ describe('dependency files', () => {
   test('a lock resolves for each platform: the tier file holds the hashes of both wheels', () => {
     const outdir = copy();
     const p = newProject({ outdir });
-    new PythonService(p, 'api', { ...API, requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
+    new PythonService(p, 'api', { ...API, command: ['python', '-m', 'api.main'], requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
     const core: string = synth(p)['docker/api/requirements-core.txt'];
     expect(core).toContain(`--hash=sha256:${hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl')}`);
     expect(core).toContain(`--hash=sha256:${hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl')}`);
@@ -192,7 +193,7 @@ describe('dependency files', () => {
     const outdir = copy();
     const make = () => {
       const p = newProject({ outdir });
-      new PythonService(p, 'api', { ...API, requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
+      new PythonService(p, 'api', { ...API, command: ['python', '-m', 'api.main'], requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
       return synth(p);
     };
     const first = make();
@@ -206,7 +207,7 @@ describe('dependency files', () => {
   test('one platform (the default) keeps only its own wheel hash', () => {
     const outdir = copy();
     const p = newProject({ outdir });
-    new PythonService(p, 'api', { ...API, requirements: undefined, pythonVersion: '3.11', dependencies: Dependencies.fromPyproject() } as any);
+    new PythonService(p, 'api', { ...API, command: ['python', '-m', 'api.main'], requirements: undefined, pythonVersion: '3.11', dependencies: Dependencies.fromPyproject() } as any);
     const core: string = synth(p)['docker/api/requirements-core.txt'];
     expect(core).toContain(hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'));
     expect(core).not.toContain(hashOf('numpy-2.2.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl'));
@@ -221,7 +222,7 @@ describe('dependency files', () => {
     expect(lock).not.toContain('aarch64');
     writeFileSync(lockPath, lock);
     const p = newProject({ outdir });
-    new PythonService(p, 'api', { ...API, requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
+    new PythonService(p, 'api', { ...API, command: ['python', '-m', 'api.main'], requirements: undefined, pythonVersion: '3.11', platforms: BOTH, dependencies: Dependencies.fromPyproject() } as any);
     const err = validationError(() => synth(p)).message;
     expect(err).toContain('[vision/api]');
     expect(err).toContain('numpy');

@@ -120,14 +120,14 @@ describe('PythonService output', () => {
 
   test('starter code is named after the module the command runs', () => {
     const project = newProject();
-    new PythonService(project, 'api', { command: ['uvicorn', 'api.web:app'], port: 8000, requirements: { core: ['fastapi==0.115.6'] } });
+    new PythonService(project, 'api', { command: ['uvicorn', 'api.web:app'], port: 8000, requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] } });
     new PythonService(project, 'jobs', { command: ['python', '-m', 'jobs.consume'] });
-    new PythonService(project, 'plain', { command: ['python', 'run.py'], port: 8001 });
+    new PythonService(project, 'plain', { command: ['python', 'plain/run.py'], port: 8001 });
     const out = synth(project);
     expect(out['services/api/web.py']).toContain('FastAPI');
     expect(out['services/jobs/consume.py']).toContain('beat()');
     expect(out['services/jobs/test_main.py']).toContain('import_module("jobs.consume")');
-    expect(out['services/plain/main.py']).toContain('ThreadingHTTPServer');
+    expect(out['services/plain/run.py']).toContain('ThreadingHTTPServer');
   });
 
   test('the test target runs pytest when pytest is in the dev tier, unittest otherwise', () => {

@@ -9,7 +9,7 @@ import { ComposeStack, KubernetesManifests, PythonService } from '../src';
 import { expectValidationError, newProject, synth } from './util';
 import { isSecretName, secretProblem, secretValueKind } from '../src/core/secrets';
 
-const CMD = ['python', '-m', 'app.main'];
+const CMD = ['python', '-m', 'api.main'];
 
 describe('secret names: secret words as whole words, in any case', () => {
   test.each([

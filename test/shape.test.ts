@@ -108,10 +108,10 @@ function realSchemas(): Schema[] {
   try {
     const project = newProject({ ciWorkflowOptions: { imageRegistry: 'ghcr.io/acme' } });
     const api = new PythonService(project, 'api', {
-      command: ['python', '-m', 'api'], port: 8000, environment: { A: 'b' }, requirements: { core: ['fastapi==0.115.6'] },
+      command: ['python', '-m', 'api.main'], port: 8000, environment: { A: 'b' }, requirements: { core: ['fastapi==0.115.6'] },
     });
-    const trainer = new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'train'], dataDir: 'data' });
-    const inference = new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: ['python', '-m', 'serve'] });
+    const trainer = new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], dataDir: 'data' });
+    const inference = new GpuInference(project, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: ['python', '-m', 'inference.serve'] });
     new ComposeStack(project, 'stack', {
       services: [api, trainer, inference],
       backingServices: [BackingService.postgres({ version: '17' }), BackingService.redis({ version: '7.4' }), BackingService.mlflow({ hostPort: 5000 })],

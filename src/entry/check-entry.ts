@@ -90,7 +90,7 @@ export interface TargetResult {
   readonly suggestion?: string;
 }
 
-/** What the prod stage's build-time check verifies (see `buildCheckScript`). */
+/** What the prod stage's build-time check verifies (see `buildCheckFlags`). */
 export interface BuildCheckPlan {
   /** The command, for the failure message. */
   readonly command: readonly string[];

@@ -15,7 +15,7 @@
  *    `expected` already ends in `did you mean "gateway.main"?` when there is a near match), or
  *    UNKNOWN (a shell string, an unknown program): an error unless the service opts out of the check.
  * 4. Build-time check: `RUN ${execForm(buildCheckArgs(result.buildCheck, '<venv python>'))}` in the prod
- *    stage after the code is copied (`buildCheckScript` is the Python source; `buildCheckSubjects` lists
+ *    stage after the code is copied (`buildCheckFlags` are the arguments of the runtime helper `mldocker_runtime.entry_check`; `buildCheckSubjects` lists
  *    the module/file/program it verifies in words). Standard library only, nothing of the project runs.
  * 5. Shadowing: `moduleNameCollision(moduleName, [RUNTIME_PACKAGE])` for one name (a service id, a top-level
  *    source folder); `findShadowedModules(imageFiles, [workdir, ...pythonPath], { runtimePackages, requirements })`

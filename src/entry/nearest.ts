@@ -3,7 +3,8 @@ import { editDistance } from '../core/names';
 /**
  * The candidate nearest to `wanted`, for a "did you mean" hint. A candidate sharing the last
  * part (`gateway.main` for `api.main`: the package was renamed) is preferred, whatever its
- * distance; otherwise the nearest within a third of the length (at least 2 edits). Ties go to
+ * distance; otherwise the nearest within a third of the length (at least 2 edits, and fewer
+ * edits than the name has characters). Ties go to
  * the smaller name in code-unit order, so the hint is deterministic.
  */
 export function nearest(wanted: string, candidates: Iterable<string>, separator = '.'): string | undefined {
@@ -14,7 +15,8 @@ export function nearest(wanted: string, candidates: Iterable<string>, separator 
     if (name === wanted) continue;
     const sameLeaf = name.includes(separator) && wanted.includes(separator) && leaf(name) === wantedLeaf;
     const score = editDistance(wanted, name);
-    if (!sameLeaf && score > Math.max(2, Math.floor(wanted.length / 3))) continue;
+    // a candidate as far away as the name is long shares nothing with it ("x" is not near "hf")
+    if (!sameLeaf && (score > Math.max(2, Math.floor(wanted.length / 3)) || score >= wanted.length)) continue;
     const better = !best
       || (sameLeaf && !best.sameLeaf)
       || (sameLeaf === best.sameLeaf && (score < best.score || (score === best.score && name < best.name)));

@@ -31,13 +31,16 @@ export interface SampleContext {
 
 /**
  * The file the command runs inside the service package: `python -m api.serve` and
- * `uvicorn api.serve:app` both run `serve.py`; anything else gets `main.py`.
+ * `uvicorn api.serve:app` both run `serve.py`, `python api/serve.py` too; anything else gets `main.py`.
  */
 export function entryFileName(command: readonly string[], module: string): string {
   const prefix = `${module}.`;
   for (const [i, arg] of command.entries()) {
     const target = command[i - 1] === '-m' ? arg : /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(arg) ? arg.split(':')[0] : undefined;
     if (target?.startsWith(prefix) && /^[A-Za-z_]\w*$/.test(target.slice(prefix.length))) return `${target.slice(prefix.length)}.py`;
+    // `python <module>/run.py` (relative to /app) or `python /app/<module>/run.py`
+    const script = /^(?:\/app\/)?([A-Za-z_]\w*)\/([A-Za-z_]\w*)\.py$/.exec(arg);
+    if (script && script[1] === module && i > 0 && /^python[\d.]*$/.test(command[i - 1].split('/').pop()!)) return `${script[2]}.py`;
   }
   return 'main.py';
 }

@@ -116,8 +116,8 @@ export interface ServiceOptions extends BuildHookOptions {
    * `/app/<path>` keeping its layout: `["nanochat", "scripts", "train.py"]` gives
    * `/app/nanochat/`, `/app/scripts/` and `/app/train.py`. For layouts that are not one package
    * folder (flat modules, several top-level folders, configs beside the code). Every path must
-   * exist when the project is synthesized; not together with `sourceDir`. Turns the entry check
-   * on (see `entryCheck`), and no starter code is written.
+   * exist when the project is synthesized; not together with `sourceDir`. No starter code is
+   * written.
    * @default - `sourceDir` is copied to `/app/<module>`
    */
   readonly sources?: string[];
@@ -132,9 +132,10 @@ export interface ServiceOptions extends BuildHookOptions {
    * Check that the command's entry (`python -m pkg.mod`, `python path.py`, `uvicorn pkg.mod:app`,
    * `celery -A pkg`, a requirement's console script) resolves to a file copied into the image or
    * a module of a declared requirement, at synth (an error naming the nearest match) and again
-   * in the prod stage's build (`importlib.util.find_spec`, nothing of the project runs). Turn it
-   * off only for entries the check cannot see (a shell script, a program from `aptPackages`).
-   * @default - true with `sources`, false with `sourceDir`
+   * in the prod stage's build (`python -m mldocker_runtime.entry_check`: `importlib.util.find_spec`,
+   * nothing of the project runs). Turn it off only for entries the check cannot see (a shell
+   * script, a program from `aptPackages`).
+   * @default true
    */
   readonly entryCheck?: boolean;
 
@@ -495,7 +496,7 @@ export abstract class MlService extends Component {
       : [{ from: this.sourceDir, to: `${APP_DIR}/${this.moduleName}` }];
     this.workdir = props.workdir ?? APP_DIR;
     if (props.workdir !== undefined) checkWorkdir(problems, props.workdir);
-    this.entryCheck = props.entryCheck ?? props.sources !== undefined;
+    this.entryCheck = props.entryCheck ?? true;
     const excludedBy = props.sources === undefined ? alwaysExcludedPattern(this.sourceDir) : undefined;
     if (excludedBy) {
       problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,

@@ -2,7 +2,7 @@
  * Hostile definitions of issue 13: the compose escape hatch trying to undo the hardening,
  * plain-JavaScript mistakes that used to end in a TypeError, and values real engines refuse.
  */
-import { any, CMD, inference, Row, stack, svc, trainer } from './support';
+import { any, CMD, cmdFor, inference, Row, stack, svc, trainer } from './support';
 import { BackingService, ComposeStack, KubernetesManifests, MlDockerProject, PythonService } from '../../src';
 
 /** A stack of `api` (port 8000) and postgres, with one override written through the escape hatch. */
@@ -76,7 +76,7 @@ export const rows: Row[] = [
   { name: 'service id taken by the stack', build: (p) => { svc({})(p); new ComposeStack(p, 'stack'); svc({}, 'stack')(p); }, path: 'vision/stack', got: '"stack"', expected: 'an id no other component of the project uses' },
   { name: 'stack props null (plain javascript)', build: (p) => { svc({})(p); new ComposeStack(p, 'stack', any(null)).addOverride('api', 'privileged', true); }, path: 'vision/stack', got: at('api.privileged', 'true'), expected: 'no privileged mode' },
   { name: 'kubernetes props null (plain javascript)', build: (p) => { new KubernetesManifests(p, 'k8s', any(null)); }, path: 'vision/k8s', got: '[]', expected: 'at least one PythonService' },
-  { name: 'configureService without options (plain javascript)', build: (p) => { const a = new PythonService(p, 'w', { command: CMD }); const k = new KubernetesManifests(p, 'k8s'); k.configureService(a, any(undefined)); k.configureService(a, any(null)); }, path: 'vision/k8s', got: '"w"', expected: 'one configureService call per service' },
+  { name: 'configureService without options (plain javascript)', build: (p) => { const a = new PythonService(p, 'w', { command: cmdFor('w') }); const k = new KubernetesManifests(p, 'k8s'); k.configureService(a, any(undefined)); k.configureService(a, any(null)); }, path: 'vision/k8s', got: '"w"', expected: 'one configureService call per service' },
   { name: 'stack id a number (plain javascript)', build: (p) => { svc({})(p); new ComposeStack(p, any(42)); }, path: 'vision/42', got: '42', expected: 'starting with a letter or digit' },
   { name: 'stack id with a slash', build: (p) => { svc({})(p); new ComposeStack(p, 'a/b'); }, path: 'vision/a/b', got: '"a/b"', expected: 'letters, digits' },
   { name: 'stack scope null (plain javascript)', build: () => { new ComposeStack(any(null), 'stack'); }, path: '?/stack', got: 'null', expected: 'a projen Project' },

@@ -21,10 +21,12 @@ export interface Row {
   readonly files?: Record<string, string>;
 }
 
-export const CMD = ['python', '-m', 'app.main'];
+/** The command of the sample code a service gets (`services/<module>/main.py`), so the entry check passes. */
+export const cmdFor = (id: string) => ['python', '-m', `${String(id).replace(/-/g, '_')}.main`];
+export const CMD = cmdFor('api');
 export const any = (v: unknown) => v as any;
 export const svc = (props: Record<string, unknown>, id = 'api'): Build => (p) => {
-  new PythonService(p, id, any({ command: CMD, ...props }));
+  new PythonService(p, id, any({ command: cmdFor(id), ...props }));
 };
 export const trainer = (props: Record<string, unknown>): Build => (p) => {
   new GpuTrainer(p, 'trainer', any({ torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], ...props }));
@@ -38,8 +40,8 @@ export const stack = (props: Record<string, unknown>, services: Build = svc({ po
 };
 
 export function cycle(p: MlDockerProject): void {
-  const a = new PythonService(p, 'a', { command: CMD });
-  const b = new PythonService(p, 'b', { command: CMD, dependsOn: [a] });
+  const a = new PythonService(p, 'a', { command: cmdFor('a') });
+  const b = new PythonService(p, 'b', { command: cmdFor('b'), dependsOn: [a] });
   a.addDependsOn(b);
   new ComposeStack(p, 'stack');
 }

@@ -3,7 +3,7 @@
  * that overrides what the image needs, service ids that shadow Python modules, and project
  * names or registries that give no valid image reference.
  */
-import { any, CMD, inference, Row, stack, svc, trainer } from './support';
+import { any, cmdFor, inference, Row, stack, svc, trainer } from './support';
 import { BackingService, GpuTrainer, PythonService } from '../../src';
 
 const hidden = (name: string) => `"${name}" (value hidden)`;
@@ -11,7 +11,7 @@ const RIGHT_WAY = 'use a compose secret (a Kubernetes Secret on a cluster) and p
 const FAKE_GITHUB = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
 const FAKE_HF = `hf_${'AbCdEfGhIj'.repeat(4)}`;
 const FAKE_OPENAI = `sk-proj-${'A1b2C3d4'.repeat(4)}`;
-const id = (serviceId: string) => (p: any) => { new PythonService(p, serviceId, { command: CMD }); };
+const id = (serviceId: string) => (p: any) => { new PythonService(p, serviceId, { command: cmdFor(serviceId) }); };
 
 export const rows: Row[] = [
   // secrets in names: whole words, any case

@@ -1,14 +1,16 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { BuildCheckPlan, EntryStatus, buildCheckArgs, buildCheckScript, buildCheckSubjects, checkEntry } from '../../src/entry';
+import { BuildCheckPlan, EntryStatus, buildCheckArgs, buildCheckFlags, buildCheckSubjects, checkEntry } from '../../src/entry';
 
 /**
  * The build-time check is run with the machine's python3 against temp trees laid out like an
- * image's /app: the plan comes from the synth-time check, as the wiring will use it.
+ * image's /app: the plan comes from the synth-time check, as the wiring will use it, and the
+ * runtime helper is imported from a copy of `templates/runtime` named like the image's package.
  */
 let root: string;
+let helpers: string;
 const MARKER = 'executed.marker';
 
 function write(rel: string, text = '# code\n'): void {
@@ -18,6 +20,8 @@ function write(rel: string, text = '# code\n'): void {
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mld-entry-build-check-'));
+  helpers = mkdtempSync(join(tmpdir(), 'mld-entry-helpers-'));
+  cpSync(join(__dirname, '..', '..', 'templates', 'runtime'), join(helpers, 'mldocker_runtime'), { recursive: true });
   // every package __init__ would leave a marker if it were executed: the check must run nothing
   const trap = `open(${JSON.stringify(join(root, MARKER))}, "w").write("ran")\nraise SystemExit("project code was executed")\n`;
   write('gateway/__init__.py', trap);
@@ -28,7 +32,10 @@ beforeAll(() => {
   write('train.py', trap);
 });
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(helpers, { recursive: true, force: true });
+});
 
 /** The image map of the temp tree, as the wiring computes it for /app. */
 function files(): Map<string, boolean> {
@@ -36,10 +43,9 @@ function files(): Map<string, boolean> {
 }
 
 function run(plan: BuildCheckPlan) {
-  const [python, flag, script] = buildCheckArgs(plan, 'python3');
-  const env = { ...process.env };
-  delete env.PYTHONPATH;
-  const result = spawnSync(python, [flag, script], { cwd: tmpdir(), env, encoding: 'utf-8' });
+  const [python, ...args] = buildCheckArgs(plan, 'python3');
+  expect(args.slice(0, 2)).toEqual(['-m', 'mldocker_runtime.entry_check']);
+  const result = spawnSync(python, args, { cwd: tmpdir(), env: { ...process.env, PYTHONPATH: helpers }, encoding: 'utf-8' });
   return { status: result.status, stderr: result.stderr, stdout: result.stdout };
 }
 
@@ -100,10 +106,19 @@ test('a celery attribute path passes when its parent module exists; standard lib
   expect(run({ command: ['python'], roots: [], modules: [{ name: 'http.server', needsMain: true, mayBeAttribute: false }], files: [], programs: [] }).status).toBe(0);
 });
 
-test('names with quotes cannot break out of the script', () => {
-  const script = buildCheckScript({ command: ['x', '"; import os; os.system("touch pwned"); "'], roots: ['/a"b'], modules: [{ name: 'a\'"b', needsMain: false, mayBeAttribute: false }], files: [], programs: [] });
-  const result = spawnSync('python3', ['-c', script], { cwd: root, encoding: 'utf-8' });
+test('names with quotes and shell characters cannot break out: each value is one argument', () => {
+  const plan: BuildCheckPlan = { command: ['x', '"; import os; os.system("touch pwned"); "'], roots: ['/a"b'], modules: [{ name: 'a\'"b', needsMain: false, mayBeAttribute: false }], files: ['$(touch pwned)'], programs: [] };
+  expect(buildCheckFlags(plan)).toEqual(['--command=x "; import os; os.system("touch pwned"); "', '--root=/a"b', '--module=a\'"b', '--file=$(touch pwned)']);
+  const result = run(plan);
   expect(result.status).toBe(1);
-  expect(existsSync(join(root, 'pwned'))).toBe(false);
+  expect(existsSync(join(tmpdir(), 'pwned'))).toBe(false);
   expect(result.stderr).toContain('cannot be found');
+});
+
+test('a flag the helper does not know, even a prefix of a known one, is a usage error, not a pass; a value may start with "-"', () => {
+  const result = spawnSync('python3', ['-m', 'mldocker_runtime.entry_check', '--command=x', '--modul=a'], { cwd: root, env: { ...process.env, PYTHONPATH: helpers }, encoding: 'utf-8' });
+  expect(result.status).toBe(2);
+  const dash = spawnSync('python3', ['-m', 'mldocker_runtime.entry_check', '--command=-x', '--file=-missing'], { cwd: root, env: { ...process.env, PYTHONPATH: helpers }, encoding: 'utf-8' });
+  expect(dash.status).toBe(1);
+  expect(dash.stderr).toContain('file -missing is not in the image');
 });

@@ -267,4 +267,11 @@ describe('nearest', () => {
     expect(nearest('ab', ['ac', 'aa'])).toBe('aa');
     expect(nearest('x', [])).toBeUndefined();
   });
+
+  test('no hint from a name that shares nothing: as many edits as the name has characters', () => {
+    expect(nearest('x', ['hf', 'ab'])).toBeUndefined();
+    expect(nearest('ab', ['abc'])).toBe('abc');
+    expect(nearest('abc', ['xyz'])).toBeUndefined();
+    expect(nearest('trian', ['train'])).toBe('train');
+  });
 });

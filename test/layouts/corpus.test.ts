@@ -61,7 +61,7 @@ describe.each(SHAPES.map((s) => [s.name, s] as const))('%s', (_name, shape) => {
   test('synthesizes, with the entry check passing at synth and in the prod stage', () => {
     expect(dockerfiles).toHaveLength(1);
     const dockerfile: string = out[dockerfiles[0]];
-    expect(dockerfile.slice(dockerfile.indexOf('FROM base AS prod'))).toContain('importlib.util.find_spec');
+    expect(dockerfile.slice(dockerfile.indexOf('FROM base AS prod'))).toContain('RUN ["python", "-m", "mldocker_runtime.entry_check", "--command=');
   });
 
   test('every code and configuration file under the copied paths reaches the build context; no data, weights, venv or .env does', () => {

@@ -62,7 +62,7 @@ describe('installProject', () => {
     const matcher = ignore().add(String(out['docker/ranker/Dockerfile.dockerignore']).split('\n'));
     for (const f of ['pyproject.toml', 'README.md', 'LICENSE', 'ranker/serve.py']) expect({ f, ignored: matcher.ignores(f) }).toEqual({ f, ignored: false });
     // the console script is checked at build too
-    expect(dockerfile).toContain('PROGRAMS = [\\"ranker-serve\\"]');
+    expect(dockerfile).toContain('"--program=ranker-serve"]');
     // a code change rebuilds no dependency layer: the venv copy and every tier stay cached
     const report = CacheReport.fromProject(project.outdir);
     expect(report.checkPromises().filter((p) => !p.holds)).toEqual([]);

@@ -2,7 +2,7 @@
  * `sources`, `workdir` and `entryCheck` of a service: what the Dockerfile copies, what its ignore
  * file lets in, and the entry check at synth and in the prod stage.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
@@ -99,21 +99,22 @@ describe('sources', () => {
 });
 
 describe('entry check', () => {
-  test('a module of the sources passes, and the prod stage checks it again at build (find_spec, nothing run)', () => {
+  test('a module of the sources passes, and the prod stage checks it again at build (the runtime helper, nothing run)', () => {
     const project = newProject({ outdir: layout(NANO) });
     new PythonService(project, 'chat', { command: ['python', '-m', 'scripts.chat_web'], port: 8000, sources: ['nanochat', 'scripts'] });
     const dockerfile: string = synth(project)['docker/chat/Dockerfile'];
     const prod = dockerfile.slice(dockerfile.indexOf('FROM base AS prod'));
-    const run = prod.split('\n').find((l) => l.startsWith('RUN ["python", "-c", '))!;
+    const run = prod.split('\n').find((l) => l.startsWith('RUN ["python", "-m", "mldocker_runtime.entry_check", '))!;
     expect(run).toBeDefined();
-    const script: string = JSON.parse(run.slice(4))[2];
-    expect(script).toContain('MODULES = [["scripts.chat_web",1,0]]');
-    expect(script).toContain('importlib.util.find_spec');
-    expect(script).not.toMatch(/import_module|exec\(|runpy/);
+    expect(JSON.parse(run.slice(4))).toEqual(['python', '-m', 'mldocker_runtime.entry_check', '--command=python -m scripts.chat_web', '--root=/app', '--root=/opt/mldocker', '--main-module=scripts.chat_web']);
+    // the helper the image ships looks the module up without importing it
+    const helper: string = readFileSync(join(project.outdir, 'docker/runtime/mldocker_runtime/entry_check.py'), 'utf-8');
+    expect(helper).toContain('importlib.util.find_spec');
+    expect(helper).not.toMatch(/import_module|exec\(|runpy|__import__/);
     // after the code, as the app user
     expect(prod.indexOf(run)).toBeGreaterThan(prod.indexOf('USER 10001:10001'));
     // dev and test targets do not repeat it
-    expect(dockerfile.slice(0, dockerfile.indexOf('FROM base AS prod'))).not.toContain('find_spec');
+    expect(dockerfile.slice(0, dockerfile.indexOf('FROM base AS prod'))).not.toContain('entry_check');
   });
 
   test('an entry that resolves nowhere is refused with the nearest match, before anything is written', () => {
@@ -134,14 +135,14 @@ describe('entry check', () => {
     const project = newProject();
     new PythonService(project, 'gateway', { command: ['uvicorn', 'gateway.main:app'], port: 8000, requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] }, entryCheck: true });
     const out = synth(project);
-    expect(out['docker/gateway/Dockerfile']).toContain('find_spec');
+    expect(out['docker/gateway/Dockerfile']).toContain('"mldocker_runtime.entry_check", "--command=uvicorn gateway.main:app", "--root=/app", "--root=/opt/mldocker", "--module=gateway.main", "--program=uvicorn"]');
     expect(out['services/gateway/main.py']).toBeDefined();
   });
 
   test('a requirement\'s module or console script counts (import names from data, e.g. pyyaml -> yaml)', () => {
     const project = newProject({ outdir: layout(NANO) });
     new PythonService(project, 'worker', { command: ['celery', '-A', 'nanochat.engine', 'worker'], sources: ['nanochat'], requirements: { core: ['celery==5.4.0'] } });
-    expect(synth(project)['docker/worker/Dockerfile']).toContain('find_spec');
+    expect(synth(project)['docker/worker/Dockerfile']).toContain('"--module-or-attribute=nanochat.engine", "--program=celery"]');
   });
 
   test('a missing file entry fails; entryCheck: false lets an entry the check cannot see through, without a build step', () => {
@@ -154,7 +155,7 @@ describe('entry check', () => {
     expectValidationError(() => synth(p2), 'vision/chat', 'exec python train.py', 'entryCheck: false');
     const p3 = newProject({ outdir: dir });
     new PythonService(p3, 'chat', { command: ['sh', '-c', 'exec python train.py'], sources: ['train.py'], entryCheck: false });
-    expect(synth(p3)['docker/chat/Dockerfile']).not.toContain('find_spec');
+    expect(synth(p3)['docker/chat/Dockerfile']).not.toContain('entry_check');
   });
 });
 

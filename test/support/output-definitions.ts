@@ -23,7 +23,9 @@ import { withoutPostSynth } from '../util';
 import { readmeProgram, runDefinition } from './run-definition';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
-const SERVE = ['python', '-m', 'inference.serve'];
+/** The commands of the samples a trainer and an inference service get (`services/<module>/train.py`, `serve.py`). */
+const trainOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.train`];
+const serveOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.serve`];
 const API = {
   command: ['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000'],
   port: 8000,
@@ -50,7 +52,7 @@ function k8sExample(p: MlDockerProject, props: Record<string, unknown> = {}): vo
   const api = new PythonService(p, 'api', API);
   new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'], dependsOn: [api], environment: { QUEUE: 'jobs', GREETING: 'costs $(5)' } });
   new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });
-  new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: SERVE });
+  new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: serveOf('inference') });
   const k8s = new KubernetesManifests(p, 'k8s', {
     backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW],
     gpuNodeSelector: { 'nvidia.com/gpu.present': 'true' },
@@ -70,7 +72,7 @@ export const DEFINITIONS: Record<string, () => string> = {
     new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'], torchVersion: '2.5.1' });
   }),
   'every service option': () => build({ pythonVersion: '3.12', dockerfileSyntax: false, typeCheckOnSynth: true, projenrcRunner: ProjenrcRunner.TSX, ciWorkflow: false }, (p) => {
-    const db = new PythonService(p, 'db-client', { command: ['python', '-m', 'db'], disableHealthCheck: true });
+    const db = new PythonService(p, 'db-client', { command: ['python', '-m', 'db_client.main'], disableHealthCheck: true });
     new PythonService(p, 'api', {
       ...API,
       heartbeatMaxAge: 90,
@@ -92,34 +94,34 @@ export const DEFINITIONS: Record<string, () => string> = {
       baseImageDigest: `sha256:${'a'.repeat(64)}`,
       torchVersion: '2.5.1',
     });
-    new PythonService(p, 'beat', { command: ['python', '-m', 'beat'], heartbeatMaxAge: 30 });
+    new PythonService(p, 'beat', { command: ['python', '-m', 'beat.main'], heartbeatMaxAge: 30 });
     new ComposeStack(p, 'stack', { imageRegistry: 'registry.example.com/team', imageTag: 'v2', backingServices: [BackingService.REDIS] });
   }),
   'gpu snapshot': () => build({}, (p) => {
     const trainer = new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });
     trainer.addRequirement(RequirementTier.ML, 'transformers==4.47.0');
-    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: SERVE });
+    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: serveOf('inference') });
     new ComposeStack(p, 'stack');
   }),
   'gpu variants': () => build({ hostDriverVersion: '580.95.05' }, (p) => {
-    new GpuTrainer(p, 'slim', { torchVersion: '2.5.1', command: TRAIN, requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
-    new GpuTrainer(p, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: TRAIN });
+    new GpuTrainer(p, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
+    new GpuTrainer(p, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(p, 'ext', {
       torchVersion: '2.9.0',
       gpuBase: GpuBase.CUDA_RUNTIME,
       cudaVersion: '12.8',
       cudaExtensions: ['ext/fused', 'ext/attn'],
-      command: TRAIN,
+      command: trainOf('ext'),
       requirements: { ml: ['setuptools==75.6.0', 'ninja==1.11.1.3'], dev: ['pytest==8.3.4'] },
     });
-    new GpuInference(p, 'serve', { torchVersion: '2.7.1', gpuBase: GpuBase.CUDA_BASE, port: 8080, command: SERVE, bakeModel: true, modelDir: 'models/served' });
-    new GpuInference(p, 'plain', { torchVersion: '2.0.1', pythonVersion: '3.10', cudaVersion: '11.7', port: 8081, command: SERVE });
+    new GpuInference(p, 'serve', { torchVersion: '2.7.1', gpuBase: GpuBase.CUDA_BASE, port: 8080, command: serveOf('serve'), bakeModel: true, modelDir: 'models/served' });
+    new GpuInference(p, 'plain', { torchVersion: '2.0.1', pythonVersion: '3.10', cudaVersion: '11.7', port: 8081, command: serveOf('plain') });
     new ComposeStack(p, 'stack');
   }),
   'gpu options': () => build({}, (p) => {
     new GpuTrainer(p, 'trainer', {
       torchVersion: '2.9.0',
-      command: TRAIN,
+      command: trainOf('trainer'),
       dataDir: 'datasets',
       shmSize: '8g',
       gpuCount: 2,
@@ -128,8 +130,8 @@ export const DEFINITIONS: Record<string, () => string> = {
       hostDriverVersion: '580.95.05',
       gpuBase: GpuBase.CUDNN_RUNTIME,
     });
-    new GpuInference(p, 'inference', { torchVersion: '2.9.0', hostDriverVersion: '580.95.05', port: 8080, command: SERVE, gpuDeviceIds: ['0', '1'], gpuBase: GpuBase.CUDA_RUNTIME });
-    new GpuTrainer(p, 'cpuish', { torchVersion: '2.5.1', command: TRAIN, gpuBase: GpuBase.PYTHON_SLIM });
+    new GpuInference(p, 'inference', { torchVersion: '2.9.0', hostDriverVersion: '580.95.05', port: 8080, command: serveOf('inference'), gpuDeviceIds: ['0', '1'], gpuBase: GpuBase.CUDA_RUNTIME });
+    new GpuTrainer(p, 'cpuish', { torchVersion: '2.5.1', command: trainOf('cpuish'), gpuBase: GpuBase.PYTHON_SLIM });
     new ComposeStack(p, 'stack');
     new KubernetesManifests(p, 'k8s', { storageClassName: 'fast', volumeSize: '20Gi', volumeSizes: { datasets: '100Gi' }, namespace: 'ml', createNamespace: false });
   }),
@@ -147,8 +149,8 @@ export const DEFINITIONS: Record<string, () => string> = {
   }),
   'ci snapshot': () => build({ ciWorkflow: false } as any, (p) => {
     new PythonService(p, 'api', { ...API, healthCheckPath: undefined, requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] } });
-    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
-    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: SERVE });
+    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: trainOf('trainer') });
+    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: serveOf('inference') });
     new CiWorkflow(p);
   }),
   'ci options': () => build({
@@ -168,15 +170,15 @@ export const DEFINITIONS: Record<string, () => string> = {
     },
   }, (p) => {
     new PythonService(p, 'api', API);
-    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
+    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: trainOf('trainer') });
   }),
   'no services': () => build({}, () => undefined),
 };
 
 for (const base of [GpuBase.PYTHON_SLIM, GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME]) {
   DEFINITIONS[`gpu base ${base}`] = () => build({ hostDriverVersion: '580.95.05' }, (p) => {
-    new GpuTrainer(p, 'trainer', { torchVersion: '2.9.0', gpuBase: base, command: TRAIN, requirements: { ml: ['numpy==2.1.3'] } });
-    new GpuInference(p, 'inference', { torchVersion: '2.7.1', gpuBase: base, port: 8080, command: SERVE });
+    new GpuTrainer(p, 'trainer', { torchVersion: '2.9.0', gpuBase: base, command: trainOf('trainer'), requirements: { ml: ['numpy==2.1.3'] } });
+    new GpuInference(p, 'inference', { torchVersion: '2.7.1', gpuBase: base, port: 8080, command: serveOf('inference') });
     new ComposeStack(p, 'stack');
     new KubernetesManifests(p, 'k8s');
   });
