@@ -1,11 +1,14 @@
 import { Project } from 'projen';
-import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { gpuKindSpec } from './gpu-kind';
+import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
+import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
+import { ImageModel, addRuntime } from '../service/image-model';
 import { Schema, z } from '../core/shape';
-import { MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps, checkModelDir, modelVolume } from '../service/model-dir';
+import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
-import { APP_UID } from '../service/service';
+import { ServiceKindSpec } from '../service/service';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {
@@ -47,9 +50,13 @@ export class GpuInference extends GpuService {
     this.bakeModel = props.bakeModel ?? false;
   }
 
-  /** @internal */
-  protected _gpuKindSpec(props: GpuInferenceProps): GpuKindSpec {
-    return {
+  /**
+   * What a GPU inference server adds to the GPU machinery: a pure function of its props, called by the
+   * base constructor before the service has any state.
+   * @internal
+   */
+  public static _kindSpec(project: Project, id: string, props: GpuInferenceProps): ServiceKindSpec {
+    return gpuKindSpec(project, id, props, {
       kindTitle: 'GPU inference server',
       sample: SampleKind.INFERENCE,
       workload: 'server',
@@ -61,31 +68,20 @@ export class GpuInference extends GpuService {
           problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
         }
         if (props.modelDir !== undefined) {
-          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]]);
+          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]]);
         }
       },
-    };
+    });
   }
 
   /** @internal */
-  protected _runtimeEnv(): Array<[string, string]> {
-    return [
-      ...super._runtimeEnv(),
-      ['MLDOCKER_MODEL_DIR', MODEL_DIR],
+  public _extendImage(model: ImageModel): ImageModel {
+    return addRuntime(super._extendImage(model), {
       // A baked model is complete: never reach for the Hugging Face Hub at run time.
-      ...(this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as [string, string]] : []),
-    ];
-  }
-
-  /** @internal */
-  protected _runtimeSteps(): string[] {
-    if (!this.bakeModel) return [];
-    return bakedModelSteps(this.modelDir, APP_UID);
-  }
-
-  /** @internal */
-  protected _extraContextPaths(): string[] {
-    return [...super._extraContextPaths(), ...(this.bakeModel ? [this.modelDir] : [])];
+      env: [['MLDOCKER_MODEL_DIR', MODEL_DIR], ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as const] : []],
+      steps: this.bakeModel ? [bakedModelStep(this.modelDir)] : [],
+      contextPaths: this.bakeModel ? [this.modelDir] : [],
+    });
   }
 
   /** @internal */
