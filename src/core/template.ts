@@ -13,7 +13,8 @@ export function renderTemplate(name: string, model: object): string {
   if (!fn) {
     fn = ejs.compile(readAsset('templates', name), {
       _with: false, localsName: 'm', filename: name, strict: true, cache: true,
-      includer: (partial: string) => ({ filename: partial, template: readAsset('templates', partial) }),
+      // ejs accepts both fields (the filename keys its cache of compiled partials); its types allow one
+      includer: (partial: string) => ({ filename: partial, template: readAsset('templates', partial) }) as unknown as ejs.IncluderResult,
     });
     compiled.set(name, fn);
   }

@@ -218,8 +218,8 @@ export abstract class GpuService extends MlService {
   }
 
   /** @internal */
-  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
-    return this.platform;
+  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
+    return [this.platform];
   }
 
   /** @internal */

@@ -145,11 +145,6 @@ export class PythonService extends MlService {
   }
 
   /** @internal */
-  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
-    return this._imagePlatforms()[0];
-  }
-
-  /** @internal */
   public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
     const chosen = this.platforms;
     return chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : [Platform.LINUX_AMD64 as 'linux/amd64'];

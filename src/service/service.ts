@@ -4,37 +4,39 @@ import { Component, Project } from 'projen';
 import { BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, resolveBuildHooks } from './build-hooks';
 import { renderDockerfile } from './dockerfile-render';
 import { checkServiceImage } from './entry-check';
-import { checkFileTorch, FileDependencyReport, mergeTiers, MergedTiers } from './file-tiers';
 import {
-  EntryCheckStep, ImageModel, TIER_TITLES, constraintsFilePath, resolveHealthCheck, resolveImageModel, tierFilePath,
+  checkCommand, checkServiceId, healthSpec, resolveCodeProps, resolveHealthProps, resolveLimitProps,
+} from './service-checks';
+import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
+import { FileDependencyReport } from './file-tiers';
+import {
+  EntryCheckStep, ImageModel, resolveHealthCheck, resolveImageModel,
 } from './image-model';
-import { APP_UID } from './image-paths';
+import { APP_DIR, APP_UID } from './image-paths';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
+import { RequirementFiles } from './requirement-files';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { SampleKind, addServiceSamples, entryFileName } from './samples';
-import { RUNTIME_PACKAGE } from './shared-files';
-import { APP_DIR, SourceCopy, checkRelativeDir, checkWorkdir, resolveSources } from './sources';
+import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
 import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
-import { ContainerSpec, HealthSpec } from '../core/container-spec';
+import { ContainerSpec } from '../core/container-spec';
 import { checkDebianPackages } from '../core/debian';
 import { withDigest } from '../core/digest';
-import { alwaysExcludedPattern, ignoreFileLines } from '../core/dockerignore';
+import { ignoreFileLines } from '../core/dockerignore';
 import { checkEnvironment } from '../core/environment';
 import { serviceImageName } from '../core/image-name';
 import { moduleName } from '../core/names';
-import { Problems, checkShape, oneOf } from '../core/problems';
+import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from '../core/requirements';
-import { Schema, z } from '../core/shape';
-import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
-import { Dependencies, resolveWithCache } from '../deps';
-import { ShadowKind, moduleNameCollision } from '../entry/collisions';
-import { stdlibVersions } from '../entry/requirements-index';
+import { z } from '../core/shape';
+import { Dependencies } from '../deps';
 
 export { checkRelativeDir } from './sources';
+export { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
 
 export { APP_UID };
 
@@ -255,62 +257,10 @@ export interface ServiceHealthCheck {
   readonly retries: number;
 }
 
-/** What the kind's resolution found: the torch wheels it installs and its own facts (e.g. a GPU service's CUDA choice). Internal. */
-export interface KindResolution {
-  readonly torch?: TorchWheels;
-  readonly facts?: object;
-}
-
-/**
- * What a service type adds to the shared machinery, made by the concrete class's static
- * `_kindSpec(project, id, props)` before the service has any state. Its functions are pure:
- * they return what they resolve, and the base constructor keeps the result (`_kind`). Internal.
- */
-export interface ServiceKindSpec {
-  /** "CPU Python service", "GPU trainer", ... */
-  readonly kindTitle: string;
-  /** Extra allowed prop keys of the subclass, with their schemas. */
-  readonly extraShape: Record<string, Schema>;
-  /** The starter code written for a new service (default: HTTP, FastAPI or worker, from the props). */
-  readonly sample?: SampleKind;
-  /** Server (restarted, default) or job (runs to completion, e.g. training). */
-  readonly workload?: 'server' | 'job';
-  /** Default limits of this kind of service. */
-  readonly defaults?: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string };
-  /**
-   * Checks a replacement reference for the official Python image (a mirror), returning it;
-   * undefined keeps `python:<X.Y.Z>-slim-bookworm`.
-   */
-  readonly pythonImage?: (problems: Problems, python: PythonImage) => string | undefined;
-  /** Resolves the torch wheels the service installs (and the kind's facts), reporting problems. Only with a valid Python. */
-  readonly resolveTorch?: (problems: Problems, python: PythonImage) => KindResolution;
-  /**
-   * Checks the subclass's own props once the shared ones are checked, before the error is
-   * thrown, so one error lists every problem of the service; returns the kind's resolution
-   * (`resolveTorch`'s, undefined when it did not run, completed).
-   */
-  readonly check?: (problems: Problems, resolved: KindResolution | undefined) => KindResolution | undefined;
-}
-
 /** The static side of a concrete service class: its kind spec, a pure function of its props. Internal. */
 interface ServiceKind {
   _kindSpec(project: Project, id: string, props: ServiceOptions): ServiceKindSpec;
 }
-
-/** What the docs say about a GPU service. Internal. */
-export interface GpuSummary {
-  readonly base: string;
-  readonly torch: string;
-  readonly cuda: string;
-  readonly minDriver: string;
-  readonly rule: string;
-  /** Base images, in Dockerfile order. */
-  readonly images: string[];
-  readonly driverCheck: boolean;
-}
-
-const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
-const RESERVED_IDS = ['common', 'runtime'];
 
 const stringList = z.array(z.string());
 
@@ -413,12 +363,9 @@ export abstract class MlService extends Component {
   private readonly startPeriod: number;
   private readonly healthCheckDisabled: boolean;
   private readonly hooks: BuildHooks;
-  private readonly tierFiles = new Map<RequirementTier, RenderedFile>();
+  private requirementFiles!: RequirementFiles;
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
   private readonly fileDeps?: { readonly deps: unknown; readonly field: string };
-  private merged?: { readonly tiers: MergedTiers; readonly report: FileDependencyReport };
-  /** Writes the resolve cache entry of a fresh resolution, once the synth writes files. */
-  private storeResolution?: () => void;
   private readonly python: PythonImage;
   /**
    * What the kind resolved (torch, and its own facts such as a GPU service's CUDA choice).
@@ -436,6 +383,8 @@ export abstract class MlService extends Component {
     this.path = `${project.name}/${id}`;
     const problems = new Problems(this.path);
 
+    // 1. Validate and resolve: each group of props is checked into one problems list and kept
+    //    as the resolved value (in prop order, so one error lists every problem in that order).
     if (!checkShape(problems, z.strictObject({ ...SERVICE_OPTIONS_SHAPE, ...spec.extraShape }), props ?? {})) {
       problems.throwIfAny();
     }
@@ -446,42 +395,22 @@ export abstract class MlService extends Component {
     if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
     this.testCommandOverride = props.testCommand ? [...props.testCommand] : undefined;
 
-    if (props.port !== undefined && !(Number.isInteger(props.port) && props.port >= 1 && props.port <= 65535)) {
-      problems.add('port', props.port, 'an integer from 1 to 65535');
-    }
+    const health = resolveHealthProps(problems, props);
     this.port = props.port;
-    if (props.healthCheckPath !== undefined) {
-      if (props.port === undefined) {
-        problems.add('healthCheckPath is set without a port', props.healthCheckPath, 'a port to probe, or no healthCheckPath (services without a port use a heartbeat file)');
-      } else if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(props.healthCheckPath)) {
-        problems.add('healthCheckPath', props.healthCheckPath, 'a url path starting with "/" without spaces or quotes, e.g. "/health"');
-      }
-    }
-    this.healthCheckPath = props.port !== undefined ? props.healthCheckPath ?? '/health' : undefined;
-    this.heartbeatMaxAge = checkSeconds(problems, 'heartbeatMaxAge', props.heartbeatMaxAge, 300, 10, 86_400);
-    this.startPeriod = checkSeconds(problems, 'healthCheckStartPeriod', props.healthCheckStartPeriod, 30, 0, 3_600);
-    this.healthCheckDisabled = props.disableHealthCheck ?? false;
+    this.healthCheckPath = health.path;
+    this.heartbeatMaxAge = health.heartbeatMaxAge;
+    this.startPeriod = health.startPeriod;
+    this.healthCheckDisabled = health.disabled;
 
     const aptPackages = props.aptPackages ?? [];
     checkDebianPackages(problems, 'aptPackages', aptPackages);
     this.aptPackages = ['tini', ...aptPackages.filter((p) => p !== 'tini')].filter((p, i, all) => all.indexOf(p) === i);
 
-    this.sourceDir = props.sourceDir ?? `services/${this.moduleName}`;
-    if (props.sourceDir !== undefined) checkRelativeDir(problems, 'sourceDir', props.sourceDir);
-    if (props.sources !== undefined && props.sourceDir !== undefined) {
-      problems.add('sources and sourceDir are both set', props.sourceDir, 'one of them: sources (paths copied to /app keeping their layout) or sourceDir (one folder copied to /app/<module>)');
-    }
-    this._sourceCopies = props.sources !== undefined
-      ? resolveSources(problems, project.outdir, props.sources)
-      : [{ from: this.sourceDir, to: `${APP_DIR}/${this.moduleName}` }];
-    this.workdir = props.workdir ?? APP_DIR;
-    if (props.workdir !== undefined) checkWorkdir(problems, props.workdir);
-    this.entryCheck = props.entryCheck ?? props.sources !== undefined;
-    const excludedBy = props.sources === undefined ? alwaysExcludedPattern(this.sourceDir) : undefined;
-    if (excludedBy) {
-      problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,
-        props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
-    }
+    const code = resolveCodeProps(problems, project.outdir, id, props);
+    this.sourceDir = code.sourceDir;
+    this._sourceCopies = code.copies;
+    this.workdir = code.workdir;
+    this.entryCheck = code.entryCheck;
 
     const python = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
     this.python = python ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
@@ -504,51 +433,44 @@ export abstract class MlService extends Component {
     if (/[\r\n]/.test(this.description)) problems.add('description', this.description, 'one line of text');
     this.dockerfilePath = `docker/${id}/Dockerfile`;
 
-    const defaults = { memory: '1g', cpus: 2, pids: 512, tmp: '256m', ...spec.defaults };
     this.workload = spec.workload ?? 'server';
     this.environment = checkEnvironment(problems, props.environment ?? {});
     this.hooks = resolveBuildHooks(problems, props);
-    this.publicPort = props.publicPort ?? false;
-    if (props.hostPort !== undefined) {
-      if (props.port === undefined) problems.add('hostPort is set without a port', props.hostPort, 'a port to publish, or no hostPort');
-      else if (!(Number.isInteger(props.hostPort) && props.hostPort >= 1 && props.hostPort <= 65535)) problems.add('hostPort', props.hostPort, 'an integer from 1 to 65535');
-    }
+    const limits = resolveLimitProps(problems, props, spec.defaults);
+    this.publicPort = limits.publicPort;
     this.hostPort = props.hostPort;
-    this.memoryLimit = props.memoryLimit ?? defaults.memory;
-    checkSize(problems, 'memoryLimit', this.memoryLimit, undefined, MIN_MEMORY_BYTES);
-    this.tmpSize = props.tmpSize ?? defaults.tmp;
-    checkSize(problems, 'tmpSize', this.tmpSize, 64 * 1024 ** 3);
-    this.cpuLimit = props.cpuLimit ?? defaults.cpus;
-    if (!(Number.isFinite(this.cpuLimit) && this.cpuLimit >= 0.01 && this.cpuLimit <= 1024)) problems.add('cpuLimit', props.cpuLimit, 'a number of cores from 0.01 to 1024, e.g. 2 or 0.5');
-    this.pidsLimit = props.pidsLimit ?? defaults.pids;
-    if (!(Number.isInteger(this.pidsLimit) && this.pidsLimit >= 16 && this.pidsLimit <= 4_194_304)) problems.add('pidsLimit', props.pidsLimit, 'an integer from 16 to 4194304');
-    this.writableRoot = props.writableRootFilesystem ?? false;
+    this.memoryLimit = limits.memory;
+    this.tmpSize = limits.tmp;
+    this.cpuLimit = limits.cpus;
+    this.pidsLimit = limits.pids;
+    this.writableRoot = limits.writableRoot;
     (props.dependsOn ?? []).forEach((dep, i) => {
       if (dep instanceof MlService) this.dependencies.push(dep);
       else problems.add(`dependsOn[${i}]`, dep, 'a service construct of this project (PythonService, GpuTrainer or GpuInference)');
     });
     this._kind = (spec.check ? spec.check(problems, resolved) : resolved) ?? {};
-
     problems.throwIfAny();
 
+    // 2. Wire: join the project's services, then the files (rendered at synth from the image model).
+    this.wire(props.sources === undefined ? spec.sample : undefined, props.sources === undefined);
+  }
+
+  /** Registers the service and creates its files: Dockerfile, ignore file, requirement files, starter code. */
+  private wire(sample: SampleKind | undefined, samples: boolean): void {
+    const id = this.serviceId;
     ProjectServices.register(this);
     new RenderedFile(this, this.dockerfilePath, (file) => this.dockerfileText(file.marker ?? ''));
     new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
       [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
-    for (const tier of TIER_ORDER) this.syncTierFile(tier);
+    this.requirementFiles = new RequirementFiles({
+      scope: this, serviceId: id, path: this.path, pythonVersion: this.pythonVersion, torch: this.torch, fileDeps: this.fileDeps,
+      torchPackages: () => this._torchPackages(), platforms: () => this._imagePlatforms(),
+    }, this.requirementSet);
     const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.pins(RequirementTier.CORE, 'fastapi');
-    if (props.sources === undefined) {
-      addServiceSamples(project, spec.sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
+    if (samples) {
+      addServiceSamples(this.project, sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
         id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
       });
-    }
-    const torch = this.torch;
-    if (torch) {
-      new RenderedFile(this, tierFilePath(this.serviceId, 'torch'), (file) => [
-        `# ${file.marker}`,
-        `# ${this.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        ...this._torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),
-      ].join('\n') + '\n');
     }
   }
 
@@ -559,10 +481,8 @@ export abstract class MlService extends Component {
   public addRequirement(tier: RequirementTier, spec: string): void {
     const problems = new Problems(this.path);
     const checked = checkTier(problems, tier);
-    if (checked) this.requirementSet.add(problems, checked, spec, `addRequirement(${checked})`);
     problems.throwIfAny();
-    this.merged = undefined;
-    this.syncTierFile(checked!);
+    this.requirementFiles.add(problems, checked!, spec, `addRequirement(${checked})`);
   }
 
   /**
@@ -571,27 +491,12 @@ export abstract class MlService extends Component {
    * before any file is written.
    */
   public preSynthesize(): void {
-    const merged = this.fileTiers();
-    if (!merged) return;
-    for (const line of merged.report.warnings) this.project.logger.warn(`warning: ${line}`);
-    for (const tier of TIER_ORDER) {
-      if (this.tierFiles.has(tier) || !this.hasTier(tier)) continue;
-      this.syncTierFile(tier);
-      this.tierFiles.get(tier)!.preSynthesize();
-    }
-    if (merged.tiers.constraints.length > 0 && !this.node.tryFindChild(constraintsFilePath(this.serviceId))) {
-      new RenderedFile(this, constraintsFilePath(this.serviceId), (file) => [
-        `# ${file.marker}`,
-        `# ${this.serviceId}: constraints of the dependency files (-c), applied to every tier`,
-        ...(this.fileTiers()?.tiers.constraints ?? []),
-      ].join('\n') + '\n').preSynthesize();
-    }
+    this.requirementFiles.preSynthesize();
   }
 
   /** Every file passed its checks: the resolution is cached for the next synth. */
   public synthesize(): void {
-    this.storeResolution?.();
-    this.storeResolution = undefined;
+    this.requirementFiles.synthesize();
   }
 
   /**
@@ -600,12 +505,12 @@ export abstract class MlService extends Component {
    * @internal
    */
   public _dependencyReport(): FileDependencyReport | undefined {
-    return this.fileTiers()?.report;
+    return this.requirementFiles.resolved()?.report;
   }
 
   /** The tiers this service installs, in install order (torch first when it has torch). */
   public get installedTiers(): string[] {
-    return [...(this.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => this.hasTier(t))];
+    return [...(this.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => this.requirementFiles.has(t))];
   }
 
   /** The pinned requirement lines of a tier, sorted. */
@@ -613,58 +518,13 @@ export abstract class MlService extends Component {
     return this.requirementSet.lines(tier);
   }
 
-  /** The dependency files resolved for this image and merged with the typed lists, once. */
-  private fileTiers(): { readonly tiers: MergedTiers; readonly report: FileDependencyReport } | undefined {
-    if (!this.fileDeps) return undefined;
-    if (!this.merged) {
-      const outdir = this.project.outdir;
-      const { result: resolved, store } = resolveWithCache(this.fileDeps.deps as Dependencies, {
-        projectRoot: outdir,
-        pythonVersion: this.pythonVersion,
-        platform: this._imagePlatform(),
-        // several platforms: one set of tier files holding what each of them installs
-        ...(this._imagePlatforms().length > 1 ? { platforms: this._imagePlatforms() } : {}),
-        // the official python images are Debian 12 (glibc 2.36); CUDA images are newer
-        glibcVersion: '2.36',
-        path: this.path,
-        field: this.fileDeps.field,
-        cacheDir: join(outdir, 'node_modules', '.cache', 'projen-ml-docker'),
-        strictPins: ProjectSettings.of(this.project).strictPins,
-      });
-      const problems = new Problems(this.path);
-      const typed = {
-        ml: this.requirementSet.lines(RequirementTier.ML),
-        core: this.requirementSet.lines(RequirementTier.CORE),
-        dev: this.requirementSet.lines(RequirementTier.DEV),
-      };
-      const tiers = mergeTiers(problems, resolved, typed, this.fileDeps.field);
-      checkFileTorch(problems, resolved.torch, this.torch, this.fileDeps.field);
-      problems.throwIfAny();
-      this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
-      this.storeResolution = store;
-    }
-    return this.merged;
-  }
-
-  /** True when the tier has a requirement file (typed lines or lines from the dependency files). */
-  private hasTier(tier: RequirementTier): boolean {
-    return this.requirementSet.has(tier) || (this.fileTiers()?.tiers.lines[tier].length ?? 0) > 0;
-  }
-
   /**
-   * The platform the image is built for, as Docker names it (GPU services may choose arm64).
-   * @internal
-   */
-  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
-    return 'linux/amd64';
-  }
-
-  /**
-   * Every platform the image is built for, the first being `_imagePlatform()`.
+   * Every platform the image is built for; the first is the one compose builds and runs
+   * (GPU services may choose arm64, CPU services several).
    * @internal
    */
   public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
-    return [this._imagePlatform()];
+    return ['linux/amd64'];
   }
 
   /** Makes this service wait until the other one is healthy (compose `depends_on`). */
@@ -779,21 +639,6 @@ export abstract class MlService extends Component {
     return model;
   }
 
-  private syncTierFile(tier: RequirementTier): void {
-    if (this.tierFiles.has(tier) || !(this.requirementSet.has(tier) || (this.merged?.tiers.lines[tier].length ?? 0) > 0)) return;
-    this.tierFiles.set(tier, new RenderedFile(this, tierFilePath(this.serviceId, tier), (file) => {
-      const merged = this.fileTiers();
-      const sources = merged?.tiers.sources[tier] ?? [];
-      const from = sources.length > 0 ? [`# from ${sources.join(', ')}${merged!.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`] : [];
-      return [
-        `# ${file.marker}`,
-        `# ${this.serviceId}: ${TIER_TITLES[tier]}`,
-        ...from,
-        ...(merged ? merged.tiers.lines[tier] : this.requirementSet.lines(tier)),
-      ].join('\n') + '\n';
-    }));
-  }
-
   /**
    * The service's image, resolved from its props, its kind and its dependency files (without
    * the entry check, which needs the model's context paths).
@@ -801,8 +646,8 @@ export abstract class MlService extends Component {
    */
   public _imageModel(marker = ''): ImageModel {
     const settings = ProjectSettings.of(this.project);
-    const merged = this.fileTiers();
-    const lines = (tier: RequirementTier): string[] => merged ? merged.tiers.lines[tier] : this.requirementSet.lines(tier);
+    const merged = this.requirementFiles.resolved();
+    const lines = (tier: RequirementTier): string[] => this.requirementFiles.lines(tier);
     return this._extendImage(resolveImageModel({
       serviceId: this.serviceId,
       description: this.description,
@@ -858,18 +703,13 @@ export abstract class MlService extends Component {
       ignoreText: [...ignoreFileLines([...model.contextPaths]), ...this._ignoreExtraLines()].join('\n'),
       requirements: [...(this.torch ? [`torch==${this.torch.torch}`, `torchvision==${this.torch.torchvision}`, `torchaudio==${this.torch.torchaudio}`] : []),
         ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE),
-        ...this.fileRequirementLines(RequirementTier.ML), ...this.fileRequirementLines(RequirementTier.CORE)],
+        ...this.requirementFiles.fileRequirements(RequirementTier.ML), ...this.requirementFiles.fileRequirements(RequirementTier.CORE)],
     });
     problems.throwIfAny();
     if (check.excludedArtefacts.length > 0) {
       this.project.logger.info(`${this.path}: ${check.excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${check.excludedArtefacts[0]})`);
     }
     return check.buildCheck;
-  }
-
-  /** The requirements a tier takes from dependency files, one `name==version` (or spec) each. */
-  private fileRequirementLines(tier: RequirementTier): string[] {
-    return (this.fileTiers()?.tiers.lines[tier] ?? []).filter((l) => /^[A-Za-z0-9]/.test(l)).map((l) => l.replace(/\s*\\$/, ''));
   }
 
   /**
@@ -885,58 +725,6 @@ export abstract class MlService extends Component {
 
 /** Where services without a port write their heartbeat (inside the /tmp tmpfs). */
 export const HEARTBEAT_FILE = '/tmp/heartbeat';
-
-function checkCommand(problems: Problems, field: string, command: string[]): void {
-  if (command.length === 0) {
-    problems.add(field, command, 'a non-empty list, e.g. ["python", "-m", "app.main"]');
-    return;
-  }
-  command.forEach((arg, i) => {
-    if (i === 0 && arg.trim() === '') problems.add(`${field}[0]`, arg, 'the program to run, not an empty string');
-    if (arg.includes('\n') || arg.includes('\0')) problems.add(`${field}[${i}]`, arg, 'an argument without newlines or NUL');
-  });
-}
-
-function checkSeconds(problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.add(field, value, `a whole number of seconds from ${min} to ${max}`);
-    return fallback;
-  }
-  return value;
-}
-
-/** The image's health check as the neutral model's (the probe becomes `test`, in exec form). */
-function healthSpec({ command, ...timing }: ServiceHealthCheck): HealthSpec {
-  return { ...timing, test: command, shell: false };
-}
-
-/** Checks a service id before the construct exists (constructs' own error would be cryptic). */
-function checkServiceId(project: Project, id: string): string {
-  const problems = new Problems(`${project?.name ?? '?'}/${String(id)}`);
-  if (!(project instanceof Project)) {
-    problems.add('scope', project, 'a projen Project (e.g. the MlDockerProject of .projenrc.ts)');
-    problems.throwIfAny();
-  }
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    problems.add('service id', id, 'lowercase letters, digits and "-", starting with a letter, at most 40 characters (it names the compose service, the image and docker/<id>/)');
-  } else if (RESERVED_IDS.includes(id)) {
-    problems.add('service id is reserved', id, `an id other than ${oneOf(RESERVED_IDS)}`);
-  } else if (moduleNameCollision(moduleName(id), [RUNTIME_PACKAGE]) === ShadowKind.RUNTIME) {
-    problems.add(`service id gives the python package "${RUNTIME_PACKAGE}" of the runtime helpers`, id, 'an id whose module name (the id with "-" as "_") is not the runtime helpers\' package');
-  } else if (moduleNameCollision(moduleName(id)) === ShadowKind.STDLIB) {
-    problems.add(`service id gives the python package "${moduleName(id)}", which would shadow the standard library module of that name (the code is at /app/${moduleName(id)}, first on PYTHONPATH)`, id,
-      `an id whose module name (the id with "-" as "_") is not a standard library module of python ${stdlibVersions().join(', ')}, e.g. "${id}-service"`);
-  } else if (project.node.tryFindChild(id)) {
-    problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
-  } else {
-    const services = servicesOf(project);
-    const clash = services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
-    if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(services.map((s) => s.serviceId))})`);
-  }
-  problems.throwIfAny();
-  return id;
-}
 
 /** The services of a project in definition order (empty before the first one). */
 export function servicesOf(project: Project): MlService[] {
