@@ -5,10 +5,19 @@ import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
 import { prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
 
 const CPU = resolveImageModel({
-  serviceId: 'train', description: 'GPU trainer', imageName: 'vision-train', marker: 'm',
+  serviceId: 'train',
+  description: 'GPU trainer',
+  imageName: 'vision-train',
+  marker: 'm',
   python: { version: '3.11.16', minor: '3.11', image: 'python:3.11.16-slim-bookworm' },
-  aptPackages: ['tini'], tierLines: { ml: [], core: [], dev: [] }, constraints: false, hooks: NO_BUILD_HOOKS,
-  copies: [{ from: 'services/train', to: '/app/train' }], workdir: '/app', moduleName: 'train', command: ['python', '-m', 'train'],
+  aptPackages: ['tini'],
+  tierLines: { ml: [], core: [], dev: [] },
+  constraints: false,
+  hooks: NO_BUILD_HOOKS,
+  copies: [{ from: 'services/train', to: '/app/train' }],
+  workdir: '/app',
+  moduleName: 'train',
+  command: ['python', '-m', 'train'],
 });
 
 const CHOICE: CudaChoice = { cuda: '12.4', driver: { minimum: '550.54.14', rule: 'a rule' } };

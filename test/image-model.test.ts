@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { GpuBase, GpuInference, GpuTrainer, PythonService, RequirementTier } from '../src';
+import { newProject } from './util';
 import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
 import { ImageInput, prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
-import { newProject } from './util';
 
 const INPUT: ImageInput = {
   serviceId: 'api',

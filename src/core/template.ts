@@ -12,7 +12,11 @@ export function renderTemplate(name: string, model: object): string {
   let fn = compiled.get(name);
   if (!fn) {
     fn = ejs.compile(readAsset('templates', name), {
-      _with: false, localsName: 'm', filename: name, strict: true, cache: true,
+      _with: false,
+      localsName: 'm',
+      filename: name,
+      strict: true,
+      cache: true,
       // ejs accepts both fields (the filename keys its cache of compiled partials); its types allow one
       includer: (partial: string) => ({ filename: partial, template: readAsset('templates', partial) }) as unknown as ejs.IncluderResult,
     });

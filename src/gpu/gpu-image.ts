@@ -38,8 +38,14 @@ export function extendGpuImage(model: ImageModel, gpu: GpuImageFacts): ImageMode
   const extended: ImageModel = {
     ...model,
     gpu: {
-      base: gpu.base, cuda: choice.cuda, torch: gpu.torch?.torch, torchIndexUrl: gpu.torch?.indexUrl, pythonSlim: slim,
-      minDriver: choice.driver.minimum, driverRule: choice.driver.rule, driverCheck: gpu.driverCheck,
+      base: gpu.base,
+      cuda: choice.cuda,
+      torch: gpu.torch?.torch,
+      torchIndexUrl: gpu.torch?.indexUrl,
+      pythonSlim: slim,
+      minDriver: choice.driver.minimum,
+      driverRule: choice.driver.rule,
+      driverCheck: gpu.driverCheck,
     },
     entrypoint: gpu.driverCheck ? [...model.entrypoint, 'python', '-m', `${RUNTIME_PACKAGE}.driver_check`] : model.entrypoint,
     cudaExtensions: dirs.length === 0 ? undefined : {

@@ -4,8 +4,8 @@ import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
-import { ImageModel, addRuntime } from '../service/image-model';
 import { Schema, z } from '../core/shape';
+import { ImageModel, addRuntime } from '../service/image-model';
 import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec } from '../service/service';
@@ -39,17 +39,6 @@ export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string(
  * reserved in compose unless `gpuCount`/`gpuDeviceIds` say otherwise.
  */
 export class GpuInference extends GpuService {
-  /** The project-relative model directory. */
-  public readonly modelDir: string;
-  /** Whether the model is copied into the image. */
-  public readonly bakeModel: boolean;
-
-  constructor(project: Project, id: string, props: GpuInferenceProps) {
-    super(project, id, props);
-    this.modelDir = props.modelDir ?? 'models';
-    this.bakeModel = props.bakeModel ?? false;
-  }
-
   /**
    * What a GPU inference server adds to the GPU machinery: a pure function of its props, called by the
    * base constructor before the service has any state.
@@ -72,6 +61,17 @@ export class GpuInference extends GpuService {
         }
       },
     });
+  }
+
+  /** The project-relative model directory. */
+  public readonly modelDir: string;
+  /** Whether the model is copied into the image. */
+  public readonly bakeModel: boolean;
+
+  constructor(project: Project, id: string, props: GpuInferenceProps) {
+    super(project, id, props);
+    this.modelDir = props.modelDir ?? 'models';
+    this.bakeModel = props.bakeModel ?? false;
   }
 
   /** @internal */

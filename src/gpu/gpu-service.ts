@@ -212,8 +212,12 @@ export abstract class GpuService extends MlService {
   /** @internal */
   public _extendImage(model: ImageModel): ImageModel {
     return extendGpuImage(super._extendImage(model), {
-      base: this.gpuBase, choice: this.choice, torch: this.torch, driverCheck: this.driverCheck,
-      extensionDirs: this.extensionDirs, keyringSha256: this.cudaKeyringSha256,
+      base: this.gpuBase,
+      choice: this.choice,
+      torch: this.torch,
+      driverCheck: this.driverCheck,
+      extensionDirs: this.extensionDirs,
+      keyringSha256: this.cudaKeyringSha256,
     });
   }
 

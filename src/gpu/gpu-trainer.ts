@@ -4,9 +4,9 @@ import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
-import { ImageModel, addRuntime } from '../service/image-model';
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize, sizeBytes, sizeProblem } from '../core/sizes';
+import { ImageModel, addRuntime } from '../service/image-model';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec, checkRelativeDir } from '../service/service';
@@ -50,20 +50,6 @@ export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().o
  * GPU reservation (every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise).
  */
 export class GpuTrainer extends GpuService {
-  /** The project-relative data directory mounted read-only at `/data`. */
-  public readonly dataDir: string;
-  /** The container's shared memory size. */
-  public readonly shmSize: string;
-  /** The named volume holding checkpoints. */
-  public readonly checkpointVolume: string;
-
-  constructor(project: Project, id: string, props: GpuTrainerProps) {
-    super(project, id, props);
-    this.dataDir = props.dataDir ?? 'data';
-    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
-    this.checkpointVolume = `${id}-checkpoints`;
-  }
-
   /**
    * What a trainer adds to the GPU machinery: a pure function of its props, called by the
    * base constructor before the service has any state.
@@ -92,6 +78,20 @@ export class GpuTrainer extends GpuService {
         }
       },
     });
+  }
+
+  /** The project-relative data directory mounted read-only at `/data`. */
+  public readonly dataDir: string;
+  /** The container's shared memory size. */
+  public readonly shmSize: string;
+  /** The named volume holding checkpoints. */
+  public readonly checkpointVolume: string;
+
+  constructor(project: Project, id: string, props: GpuTrainerProps) {
+    super(project, id, props);
+    this.dataDir = props.dataDir ?? 'data';
+    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
+    this.checkpointVolume = `${id}-checkpoints`;
   }
 
   /** @internal */

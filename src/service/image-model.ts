@@ -237,8 +237,12 @@ export function resolveImageModel(input: ImageInput): ImageModel {
     if (input.tierLines[tier].length === 0) continue;
     const file = tierFilePath(id, tier);
     tiers.push({
-      tier, title: TIER_TITLES[tier], file, constraints: [...installed],
-      locked: input.lock !== undefined, source: input.lock?.source ?? 'the requirement files',
+      tier,
+      title: TIER_TITLES[tier],
+      file,
+      constraints: [...installed],
+      locked: input.lock !== undefined,
+      source: input.lock?.source ?? 'the requirement files',
     });
     // the dev tier is installed last, constrained by the others, and constrains nothing
     if (tier !== RequirementTier.DEV) installed.push(file);
@@ -246,8 +250,12 @@ export function resolveImageModel(input: ImageInput): ImageModel {
   const tierFiles = [...(torch ? [torch.file] : []), ...tiers.map((t) => t.file), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   return {
     header: {
-      serviceId: id, description: input.description, dockerfile: `docker/${id}/Dockerfile`,
-      imageName: input.imageName, marker: input.marker, syntax: input.syntax,
+      serviceId: id,
+      description: input.description,
+      dockerfile: `docker/${id}/Dockerfile`,
+      imageName: input.imageName,
+      marker: input.marker,
+      syntax: input.syntax,
     },
     python: input.python,
     uid: APP_UID,

@@ -4,8 +4,8 @@ import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep,
 import { MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
 import { ContainerSpec } from '../core/container-spec';
-import { Platform, checkPlatforms } from '../core/platform';
 import { moduleName } from '../core/names';
+import { Platform, checkPlatforms } from '../core/platform';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
 
@@ -72,24 +72,6 @@ interface PythonFacts {
  * `dev`, `test` and `prod` targets and tiered, cached requirement layers.
  */
 export class PythonService extends MlService {
-  /** The project-relative model folder, if any. */
-  public readonly modelDir?: string;
-  /** Whether the model folder is copied into the image. */
-  public readonly bakeModel: boolean;
-  /** The named cache volume (`<id>-cache`), if any. */
-  public readonly cacheVolume?: string;
-
-  /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
-  public readonly platforms: Platform[];
-
-  constructor(project: Project, id: string, props: PythonServiceProps) {
-    super(project, id, props);
-    this.platforms = [...(this._kind.facts as PythonFacts | undefined)?.platforms ?? []];
-    this.modelDir = props.modelDir;
-    this.bakeModel = props.bakeModel ?? false;
-    this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
-  }
-
   /**
    * What a CPU service adds to the shared machinery: a pure function of its props, called by
    * the base constructor before the service has any state.
@@ -118,6 +100,24 @@ export class PythonService extends MlService {
         return { ...resolved, facts };
       },
     };
+  }
+
+  /** The project-relative model folder, if any. */
+  public readonly modelDir?: string;
+  /** Whether the model folder is copied into the image. */
+  public readonly bakeModel: boolean;
+  /** The named cache volume (`<id>-cache`), if any. */
+  public readonly cacheVolume?: string;
+
+  /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
+  public readonly platforms: Platform[];
+
+  constructor(project: Project, id: string, props: PythonServiceProps) {
+    super(project, id, props);
+    this.platforms = [...(this._kind.facts as PythonFacts | undefined)?.platforms ?? []];
+    this.modelDir = props.modelDir;
+    this.bakeModel = props.bakeModel ?? false;
+    this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
   }
 
   /** @internal */

@@ -85,7 +85,9 @@ export class RequirementFiles {
         strictPins: ProjectSettings.of(scope.project).strictPins,
       });
       const problems = new Problems(this.owner.path);
-      const typed = { ml: this.typed.lines(RequirementTier.ML), core: this.typed.lines(RequirementTier.CORE), dev: this.typed.lines(RequirementTier.DEV) };
+      const typed = {
+        ml: this.typed.lines(RequirementTier.ML), core: this.typed.lines(RequirementTier.CORE), dev: this.typed.lines(RequirementTier.DEV),
+      };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
       problems.throwIfAny();

@@ -59,7 +59,8 @@ export function checkServiceId(project: Project, id: string): string {
     problems.add('service id is already used by another construct of the project', id, 'an id no other component of the project uses');
   } else {
     // the services registered so far (ProjectServices holds them as the members it needs)
-    const services = (ProjectServices.of(project)?.services ?? []) as unknown as ReadonlyArray<{ readonly serviceId: string; readonly moduleName: string }>;
+    const services = (ProjectServices.of(project)?.services ?? []) as unknown as
+      ReadonlyArray<{ readonly serviceId: string; readonly moduleName: string }>;
     const clash = services.find((s) => s.serviceId === id || s.moduleName === moduleName(id));
     if (clash) problems.add('service id is already used', id, `a unique id (taken: ${oneOf(services.map((s) => s.serviceId))})`);
   }
@@ -69,8 +70,11 @@ export function checkServiceId(project: Project, id: string): string {
 
 /** The health check props, checked: the probed path (with a port), the heartbeat age, the start period. */
 export function resolveHealthProps(problems: Problems, props: {
-  readonly port?: number; readonly healthCheckPath?: string; readonly heartbeatMaxAge?: number;
-  readonly healthCheckStartPeriod?: number; readonly disableHealthCheck?: boolean;
+  readonly port?: number;
+  readonly healthCheckPath?: string;
+  readonly heartbeatMaxAge?: number;
+  readonly healthCheckStartPeriod?: number;
+  readonly disableHealthCheck?: boolean;
 }): { readonly path?: string; readonly heartbeatMaxAge: number; readonly startPeriod: number; readonly disabled: boolean } {
   if (props.port !== undefined && !(Number.isInteger(props.port) && props.port >= 1 && props.port <= 65535)) {
     problems.add('port', props.port, 'an integer from 1 to 65535');
@@ -112,11 +116,22 @@ export function resolveCodeProps(problems: Problems, outdir: string, id: string,
 
 /** The container's limits and exposure, checked, with the kind's defaults. */
 export function resolveLimitProps(problems: Problems, props: {
-  readonly port?: number; readonly publicPort?: boolean; readonly hostPort?: number; readonly memoryLimit?: string; readonly tmpSize?: string;
-  readonly cpuLimit?: number; readonly pidsLimit?: number; readonly writableRootFilesystem?: boolean;
+  readonly port?: number;
+  readonly publicPort?: boolean;
+  readonly hostPort?: number;
+  readonly memoryLimit?: string;
+  readonly tmpSize?: string;
+  readonly cpuLimit?: number;
+  readonly pidsLimit?: number;
+  readonly writableRootFilesystem?: boolean;
 }, kindDefaults: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string } | undefined): {
-  readonly publicPort: boolean; readonly memory: string; readonly tmp: string; readonly cpus: number; readonly pids: number; readonly writableRoot: boolean;
-} {
+    readonly publicPort: boolean;
+    readonly memory: string;
+    readonly tmp: string;
+    readonly cpus: number;
+    readonly pids: number;
+    readonly writableRoot: boolean;
+  } {
   const defaults = { memory: '1g', cpus: 2, pids: 512, tmp: '256m', ...kindDefaults };
   if (props.hostPort !== undefined) {
     if (props.port === undefined) problems.add('hostPort is set without a port', props.hostPort, 'a port to publish, or no hostPort');

@@ -4,10 +4,6 @@ import { Component, Project } from 'projen';
 import { BUILD_HOOKS_SHAPE, BuildHookOptions, BuildHooks, resolveBuildHooks } from './build-hooks';
 import { renderDockerfile } from './dockerfile-render';
 import { checkServiceImage } from './entry-check';
-import {
-  checkCommand, checkServiceId, healthSpec, resolveCodeProps, resolveHealthProps, resolveLimitProps,
-} from './service-checks';
-import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
 import { FileDependencyReport } from './file-tiers';
 import {
   EntryCheckStep, ImageModel, resolveHealthCheck, resolveImageModel,
@@ -15,9 +11,13 @@ import {
 import { APP_DIR, APP_UID } from './image-paths';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
-import { RequirementFiles } from './requirement-files';
 import { PythonImage, resolvePythonImage } from './python-image';
+import { RequirementFiles } from './requirement-files';
 import { SampleKind, addServiceSamples, entryFileName } from './samples';
+import {
+  checkCommand, checkServiceId, healthSpec, resolveCodeProps, resolveHealthProps, resolveLimitProps,
+} from './service-checks';
+import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
 import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
 import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
@@ -463,8 +463,14 @@ export abstract class MlService extends Component {
     new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
       [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
     this.requirementFiles = new RequirementFiles({
-      scope: this, serviceId: id, path: this.path, pythonVersion: this.pythonVersion, torch: this.torch, fileDeps: this.fileDeps,
-      torchPackages: () => this._torchPackages(), platforms: () => this._imagePlatforms(),
+      scope: this,
+      serviceId: id,
+      path: this.path,
+      pythonVersion: this.pythonVersion,
+      torch: this.torch,
+      fileDeps: this.fileDeps,
+      torchPackages: () => this._torchPackages(),
+      platforms: () => this._imagePlatforms(),
     }, this.requirementSet);
     const usesFastApi = this.command[0] === 'uvicorn' && this.requirementSet.pins(RequirementTier.CORE, 'fastapi');
     if (samples) {
@@ -580,7 +586,11 @@ export abstract class MlService extends Component {
   public get healthCheck(): ServiceHealthCheck | undefined {
     if (this.healthCheckDisabled) return undefined;
     return resolveHealthCheck({
-      port: this.port, path: this.healthCheckPath, heartbeatFile: HEARTBEAT_FILE, heartbeatMaxAge: this.heartbeatMaxAge, startPeriod: this.startPeriod,
+      port: this.port,
+      path: this.healthCheckPath,
+      heartbeatFile: HEARTBEAT_FILE,
+      heartbeatMaxAge: this.heartbeatMaxAge,
+      startPeriod: this.startPeriod,
     });
   }
 
