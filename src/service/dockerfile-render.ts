@@ -29,13 +29,7 @@ export function renderDockerfile(model: ImageModel): string {
       command: execForm(model.command),
       testCommand: execForm(model.testCommand),
       healthCommand: model.healthCheck && execForm(model.healthCheck.command),
-      labels: [
-        ['org.opencontainers.image.title', model.header.imageName],
-        ['org.opencontainers.image.description', model.header.description],
-        ['org.opencontainers.image.base.name', model.runtimeBase.image],
-        ['dev.projen-ml-docker.python', model.python.version],
-        ...model.labels,
-      ].map(([k, v]) => `${k}=${dockerQuote(v)}`),
+      quote: dockerQuote,
     },
   });
 }

@@ -363,6 +363,7 @@ export abstract class MlService extends Component {
   private readonly startPeriod: number;
   private readonly healthCheckDisabled: boolean;
   private readonly hooks: BuildHooks;
+  /** Set once the checks passed (`wire()`). */
   private requirementFiles!: RequirementFiles;
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
   private readonly fileDeps?: { readonly deps: unknown; readonly field: string };
@@ -497,12 +498,13 @@ export abstract class MlService extends Component {
    * before any file is written.
    */
   public preSynthesize(): void {
-    this.requirementFiles.preSynthesize();
+    // a service its checks refused stays among the project's components, without files
+    this.requirementFiles?.preSynthesize();
   }
 
   /** Every file passed its checks: the resolution is cached for the next synth. */
   public synthesize(): void {
-    this.requirementFiles.synthesize();
+    this.requirementFiles?.synthesize();
   }
 
   /**
