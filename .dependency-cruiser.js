@@ -4,7 +4,8 @@
  * Rooms, lowest first; a room imports only rooms below it (and itself):
  *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
  * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
- * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct.
+ * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
+ * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`).
  * docs/architecture.md explains each room.
  */
 const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
@@ -29,9 +30,9 @@ module.exports = {
     ...roomRules,
     {
       name: 'renderers-import-no-constructs',
-      comment: 'a renderer turns a model into text or plain objects: it never reaches projen or constructs',
+      comment: 'a renderer turns a model into text or plain objects, and the image model it reads is resolved by pure functions: neither reaches projen or constructs',
       severity: 'error',
-      from: { path: '-render\\.ts$' },
+      from: { path: '(-render|/service/image-model|/gpu/gpu-image)\\.ts$' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
     },
     {

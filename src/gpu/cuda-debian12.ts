@@ -7,7 +7,7 @@
 import { GpuPlatform } from './cuda';
 import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
-import { renderTemplate } from '../core/template';
+import type { CudaToolkit } from '../service/image-model';
 
 interface Debian12Data {
   readonly glibc: string;
@@ -87,11 +87,11 @@ export function checkDebian12Toolkit(problems: Problems, req: Debian12Request): 
   return problems.count === before;
 }
 
-/** The builder steps that install the toolkit: the keyring (checked by sha256), the packages, CUDA_HOME and PATH. */
-export function renderDebian12Toolkit(cuda: string, keyringSha256: string | undefined): string {
+/** What the builder installs for the toolkit (`templates/cuda/debian12-toolkit.ejs`): the keyring (checked by sha256), the packages, CUDA_HOME and PATH. */
+export function debian12ToolkitModel(cuda: string, keyringSha256: string | undefined): CudaToolkit {
   const d = data();
   const toolkit = debian12Toolkit(cuda);
-  return renderTemplate('cuda/debian12-toolkit.ejs', {
+  return {
     cuda,
     glibc: d.glibc,
     repositoryUrl: d.repositoryUrl,
@@ -100,5 +100,5 @@ export function renderDebian12Toolkit(cuda: string, keyringSha256: string | unde
     sha256: keyringSha256,
     packages: toolkit.packages,
     cudaHome: toolkit.cudaHome,
-  }).replace(/\n$/, '');
+  };
 }

@@ -1,11 +1,14 @@
 import { Project } from 'projen';
-import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { gpuKindSpec } from './gpu-kind';
+import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
+import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
-import { MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps, checkModelDir, modelVolume } from '../service/model-dir';
+import { ImageModel, addRuntime } from '../service/image-model';
+import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
-import { APP_UID } from '../service/service';
+import { ServiceKindSpec } from '../service/service';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {
@@ -36,6 +39,30 @@ export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string(
  * reserved in compose unless `gpuCount`/`gpuDeviceIds` say otherwise.
  */
 export class GpuInference extends GpuService {
+  /**
+   * What a GPU inference server adds to the GPU machinery: a pure function of its props, called by the
+   * base constructor before the service has any state.
+   * @internal
+   */
+  public static _kindSpec(project: Project, id: string, props: GpuInferenceProps): ServiceKindSpec {
+    return gpuKindSpec(project, id, props, {
+      kindTitle: 'GPU inference server',
+      sample: SampleKind.INFERENCE,
+      workload: 'server',
+      defaults: { memory: '8g', cpus: 4, pids: 2048 },
+      defaultGpuCount: 1,
+      extraShape: GPU_INFERENCE_SHAPE,
+      check: (problems: Problems) => {
+        if (props.port === undefined) {
+          problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
+        }
+        if (props.modelDir !== undefined) {
+          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]]);
+        }
+      },
+    });
+  }
+
   /** The project-relative model directory. */
   public readonly modelDir: string;
   /** Whether the model is copied into the image. */
@@ -48,44 +75,13 @@ export class GpuInference extends GpuService {
   }
 
   /** @internal */
-  protected _gpuKindSpec(props: GpuInferenceProps): GpuKindSpec {
-    return {
-      kindTitle: 'GPU inference server',
-      sample: SampleKind.INFERENCE,
-      workload: 'server',
-      defaults: { memory: '8g', cpus: 4, pids: 2048 },
-      defaultGpuCount: 1,
-      extraShape: GPU_INFERENCE_SHAPE,
-      check: (problems: Problems) => {
-        if (props.port === undefined) {
-          problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
-        }
-        if (props.modelDir !== undefined) {
-          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]]);
-        }
-      },
-    };
-  }
-
-  /** @internal */
-  protected _runtimeEnv(): Array<[string, string]> {
-    return [
-      ...super._runtimeEnv(),
-      ['MLDOCKER_MODEL_DIR', MODEL_DIR],
+  public _extendImage(model: ImageModel): ImageModel {
+    return addRuntime(super._extendImage(model), {
       // A baked model is complete: never reach for the Hugging Face Hub at run time.
-      ...(this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as [string, string]] : []),
-    ];
-  }
-
-  /** @internal */
-  protected _runtimeSteps(): string[] {
-    if (!this.bakeModel) return [];
-    return bakedModelSteps(this.modelDir, APP_UID);
-  }
-
-  /** @internal */
-  protected _extraContextPaths(): string[] {
-    return [...super._extraContextPaths(), ...(this.bakeModel ? [this.modelDir] : [])];
+      env: [['MLDOCKER_MODEL_DIR', MODEL_DIR], ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as const] : []],
+      steps: this.bakeModel ? [bakedModelStep(this.modelDir)] : [],
+      contextPaths: this.bakeModel ? [this.modelDir] : [],
+    });
   }
 
   /** @internal */

@@ -1,22 +1,11 @@
 import { Project } from 'projen';
-import {
-  CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, resolveCuda,
-} from './cuda';
-import { checkArchList, defaultArchList } from './cuda-arch';
-import { checkDebian12Toolkit, renderDebian12Toolkit } from './cuda-debian12';
-import { resolveCudaWithoutTorch } from './cuda-without-torch';
+import { CudaChoice, GpuBase, GpuPlatform } from './cuda';
+import { extendGpuImage, nvidiaEnvironment } from './gpu-image';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
-import { loadData } from '../core/data';
-import { dockerQuote } from '../core/names';
-import { Problems, oneOf } from '../core/problems';
-import { ProjectSettings } from '../core/project-settings';
-import { TIER_ORDER } from '../core/requirements';
 import { Schema, z } from '../core/shape';
-import { PythonImage } from '../service/python-image';
-import { SampleKind } from '../service/samples';
-import { GpuSummary, ImagePlan, MlService, ServiceKindSpec, ServiceOptions, checkRelativeDir } from '../service/service';
-import { torchRows } from '../service/torch';
-import { TorchPackage, resolveTorchPackages } from '../service/torch-packages';
+import { ImageModel } from '../service/image-model';
+import { GpuSummary, MlService, ServiceOptions } from '../service/service';
+import { TorchPackage } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */
 export interface GpuServiceOptions extends ServiceOptions {
@@ -132,39 +121,15 @@ export interface GpuServiceOptions extends ServiceOptions {
   readonly pythonImage?: string;
 }
 
-/** What a GPU service type adds to the shared GPU machinery. Internal. */
-export interface GpuKindSpec {
-  readonly kindTitle: string;
-  readonly sample: SampleKind;
-  readonly workload: 'server' | 'job';
-  readonly defaults: { readonly memory: string; readonly cpus: number; readonly pids: number };
+/** What a GPU service's kind resolved (src/gpu/gpu-kind.ts), kept by `GpuService`. Internal. */
+export interface GpuFacts {
+  readonly base?: GpuBase;
+  readonly hostField: string;
+  readonly hostDriver?: string;
+  readonly choice?: CudaChoice;
+  readonly torchPackages: TorchPackage[];
   readonly defaultGpuCount: number | 'all';
-  readonly extraShape: Record<string, Schema>;
-  readonly check: (problems: Problems) => void;
 }
-
-interface GpuState {
-  choice?: CudaChoice;
-  base?: GpuBase;
-  hostDriver?: string;
-  hostField?: string;
-  settingsChecked?: boolean;
-  torchPackages?: TorchPackage[];
-}
-
-/** The variables NVIDIA's own images set (nvidia-cuda-tags.json `defaultContainerEnv`). */
-function nvidiaEnvironment(): Array<[string, string]> {
-  const env = loadData<{ defaultContainerEnv: Record<string, string> }>('nvidia-cuda-tags.json').defaultContainerEnv;
-  return [['NVIDIA_VISIBLE_DEVICES', env.NVIDIA_VISIBLE_DEVICES], ['NVIDIA_DRIVER_CAPABILITIES', env.NVIDIA_DRIVER_CAPABILITIES]];
-}
-
-/**
- * Variables the GPU machinery sets itself; the user's `environment` may not (every
- * `MLDOCKER_*` name is refused for every service, by the shared environment check).
- */
-const RESERVED_ENV = ['NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'NVIDIA_REQUIRE_CUDA', 'NVIDIA_DISABLE_REQUIRE'];
-const DEVICE_ID = /^([0-9]{1,3}|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9A-Za-z/-]{4,})$/;
-const ENUM_VALUES = <T extends Record<string, string>>(e: T): string[] => Object.values(e);
 
 /** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
@@ -212,106 +177,31 @@ export abstract class GpuService extends MlService {
   private readonly cudaKeyringSha256?: string;
   private readonly gpu: GpuSpec;
   private readonly torchPackageList: TorchPackage[];
+  private readonly choice: CudaChoice;
 
   protected constructor(project: Project, id: string, props: GpuServiceOptions) {
     super(project, id, props);
-    const state = this._spec.resolved as GpuState;
-    const choice = state.choice!;
-    this.gpuBase = state.base!;
+    const facts = this._kind.facts as GpuFacts;
+    const choice = facts.choice!;
+    this.choice = choice;
+    this.gpuBase = facts.base!;
     this.cudaVersion = choice.cuda;
     this.minDriverVersion = choice.driver.minimum;
     this.driverRule = choice.driver.rule;
-    this.hostDriverVersion = state.hostDriver!;
+    this.hostDriverVersion = facts.hostDriver!;
     this.cudaImage = choice.runtimeImage;
     this.cudaDevelImage = choice.develImage;
     this.platform = props.platform ?? GpuPlatform.LINUX_AMD64;
     this.driverCheck = !(props.skipDriverCheck ?? false);
     this.extensionDirs = [...(props.cudaExtensions ?? [])];
     this.cudaKeyringSha256 = props.cudaKeyringSha256;
-    this.torchPackageList = [...state.torchPackages!];
-    this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? this._gpuKindSpec(props).defaultGpuCount };
+    this.torchPackageList = [...facts.torchPackages];
+    this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? facts.defaultGpuCount };
   }
 
   /** The GPUs compose reserves: a count (or "all") or device ids. */
   public get gpuReservation(): string {
     return this.gpu.deviceIds ? `device ids ${this.gpu.deviceIds.join(', ')}` : `${this.gpu.count === 'all' ? 'all' : this.gpu.count} gpu(s)`;
-  }
-
-  /**
-   * What the trainer or inference type adds. Called from the base constructor, before the
-   * subclass's own fields exist.
-   * @internal
-   */
-  protected abstract _gpuKindSpec(props: GpuServiceOptions): GpuKindSpec;
-
-  /** @internal */
-  protected _kindSpec(props: GpuServiceOptions): ServiceKindSpec {
-    refuseCpuPlatforms(this, props);
-    const state: GpuState = {};
-    const kind = this._gpuKindSpec(props);
-    const projectSettings = ProjectSettings.of(this.project);
-    const settings = (problems: Problems): void => {
-      if (state.settingsChecked) return;
-      state.settingsChecked = true;
-      if (props.gpuBase === undefined) state.base = GpuBase.PYTHON_SLIM;
-      else if (ENUM_VALUES(GpuBase).includes(props.gpuBase)) state.base = props.gpuBase;
-      else problems.add('gpuBase', props.gpuBase, `one of: ${oneOf(ENUM_VALUES(GpuBase))} (GpuBase.PYTHON_SLIM, CUDA_BASE, CUDA_RUNTIME, CUDNN_RUNTIME)`);
-      state.hostField = props.hostDriverVersion !== undefined ? 'hostDriverVersion' : 'hostDriverVersion (from the project)';
-      state.hostDriver = checkDriverVersion(problems, state.hostField, props.hostDriverVersion ?? projectSettings.hostDriverVersion);
-    };
-    return {
-      resolved: state,
-      kindTitle: kind.kindTitle,
-      extraShape: { ...GPU_SERVICE_SHAPE, ...kind.extraShape },
-      // The torch samples import torch: a service without it gets the plain HTTP or worker sample.
-      sample: props.torchVersion === undefined ? undefined : kind.sample,
-      workload: kind.workload,
-      defaults: { ...kind.defaults, tmp: '2g' },
-      pythonImage: (problems, python) => checkPythonImage(problems, props.pythonImage, python),
-      resolveTorch: (problems, pythonMinor) => {
-        settings(problems);
-        if (!state.base || !state.hostDriver) return undefined;
-        if (props.torchVersion === undefined) {
-          state.choice = resolveCudaWithoutTorch(problems, {
-            cudaVersion: props.cudaVersion,
-            base: state.base,
-            hostDriver: state.hostDriver,
-            hostDriverField: state.hostField!,
-            devel: (props.cudaExtensions ?? []).length > 0,
-            cudaImageTag: props.cudaImageTag,
-            requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []),
-          });
-          return undefined;
-        }
-        state.choice = resolveCuda(problems, {
-          torchVersion: props.torchVersion,
-          cudaVersion: props.cudaVersion,
-          pythonMinor,
-          base: state.base,
-          hostDriver: state.hostDriver,
-          hostDriverField: state.hostField!,
-          devel: (props.cudaExtensions ?? []).length > 0,
-          cudaImageTag: props.cudaImageTag,
-        });
-        return state.choice?.wheels;
-      },
-      check: (problems) => {
-        settings(problems);
-        state.torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages);
-        if (props.torchVersion === undefined && props.torchPackages !== undefined) {
-          problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
-        }
-        if (props.torchVersion === undefined && (props.cudaExtensions ?? []).length > 0) {
-          problems.add('cudaExtensions are set without torchVersion (they compile against the installed torch)', props.cudaExtensions,
-            'a torchVersion, or no cudaExtensions (build other native code with buildPackages and buildSteps)');
-        }
-        checkGpuProps(problems, props, this.sourceDir);
-        checkExtensionToolkit(problems, props, state.base, state.choice);
-        const archList = Object.entries(props.buildEnv ?? {}).find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
-        if (archList && state.choice) checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], state.choice.cuda);
-        kind.check(problems);
-      },
-    };
   }
 
   /** @internal */
@@ -320,106 +210,20 @@ export abstract class GpuService extends MlService {
   }
 
   /** @internal */
-  protected _imagePlan(): ImagePlan {
-    const notes = [
-      this.torch
-        ? `GPU: torch ${this.torch.torch} (CUDA ${this.cudaVersion} wheels from ${this.torch.indexUrl}), gpuBase "${this.gpuBase}".`
-        : `GPU: CUDA ${this.cudaVersion} without torch, from ${this.gpuBase === GpuBase.PYTHON_SLIM ? 'NVIDIA\'s CUDA wheels in the requirements' : 'the nvidia/cuda image'}, gpuBase "${this.gpuBase}".`,
-      `Host driver >= ${this.minDriverVersion}: ${this.driverRule}.`,
-      this.driverCheck
-        ? 'The entrypoint checks it at start-up (MLDOCKER_SKIP_DRIVER_CHECK=1 skips the check).'
-        : 'The start-up driver check is off (skipDriverCheck); the minimum is in the image label.',
-    ];
-    if (this.gpuBase === GpuBase.PYTHON_SLIM) {
-      const toolkit = this.extensionDirs.length > 0 ? [renderDebian12Toolkit(this.cudaVersion, this.cudaKeyringSha256)] : [];
-      return { ...super._imagePlan(), headerNotes: notes, builderSetup: toolkit };
-    }
-    const packages = loadData<{ packages: string[] }>('ubuntu-python-runtime.json').packages;
-    const args: Array<[string, string]> = [['PYTHON_IMAGE', this.pythonImage], ['CUDA_IMAGE', this.cudaImage!]];
-    if (this.cudaDevelImage) args.push(['CUDA_DEVEL_IMAGE', this.cudaDevelImage]);
-    return {
-      baseArgs: args,
-      runtimeArg: 'CUDA_IMAGE',
-      runtimeImage: this.cudaImage!,
-      headerNotes: [
-        ...notes,
-        `Python ${this.pythonVersion} is the official build: /usr/local of ${this.pythonImage} (Debian bookworm,`,
-        `glibc 2.36) copied into the ${CUDA_IMAGE_OS} nvidia/cuda image (glibc 2.39), with the libraries it links.`,
-      ],
-      copyPython: {
-        stage: [
-          `# ---- python: the official build of Python ${this.pythonVersion}, copied into the nvidia/cuda stages below`,
-          `# (every stage runs this exact interpreter; ${CUDA_IMAGE_OS}'s glibc 2.39 runs what bookworm's 2.36 built)`,
-          'FROM ${PYTHON_IMAGE} AS python',
-        ],
-        packages,
-      },
-      devel: this.cudaDevelImage ? {
-        arg: 'CUDA_DEVEL_IMAGE',
-        comment: [
-          '# ---- deps-ml: the CUDA devel image (nvcc, headers) with the same Python, so builder can compile',
-          '# the CUDA extensions; a virtualenv in /opt/venv with the heavy tiers, one cached layer per tier.',
-          '# prod never starts from it or from builder: it copies only builder\'s /opt/venv.',
-        ],
-        // nvcc needs a host C++ compiler; installed only if the devel image lacks it.
-        packages: ['g++'],
-      } : undefined,
-    };
+  public _extendImage(model: ImageModel): ImageModel {
+    return extendGpuImage(super._extendImage(model), {
+      base: this.gpuBase,
+      choice: this.choice,
+      torch: this.torch,
+      driverCheck: this.driverCheck,
+      extensionDirs: this.extensionDirs,
+      keyringSha256: this.cudaKeyringSha256,
+    });
   }
 
   /** @internal */
-  protected _runtimeEnv(): Array<[string, string]> {
-    return [
-      ...nvidiaEnvironment(),
-      // Caches on the writable /tmp tmpfs (the root filesystem is read-only).
-      ['HF_HOME', '/tmp/.cache/huggingface'],
-      ['TORCH_HOME', '/tmp/.cache/torch'],
-      ['TRITON_CACHE_DIR', '/tmp/.cache/triton'],
-      ['MLDOCKER_MIN_DRIVER', this.minDriverVersion],
-      ['MLDOCKER_DRIVER_RULE', this.driverRule],
-    ];
-  }
-
-  /** @internal */
-  protected _extraLabels(): Array<[string, string]> {
-    return [
-      ['dev.projen-ml-docker.min-driver', this.minDriverVersion],
-      ['dev.projen-ml-docker.driver-rule', this.driverRule],
-      ['dev.projen-ml-docker.gpu-base', this.gpuBase],
-      ...(this.torch ? [['dev.projen-ml-docker.torch', this.torch.torch] as [string, string]] : []),
-      ['dev.projen-ml-docker.cuda', this.cudaVersion],
-    ];
-  }
-
-  /** @internal */
-  protected _entrypoint(): string[] {
-    const tini = super._entrypoint();
-    return this.driverCheck ? [...tini, 'python', '-m', 'mldocker_runtime.driver_check'] : tini;
-  }
-
-  /** @internal */
-  protected _extraContextPaths(): string[] {
-    return [...this.extensionDirs];
-  }
-
-  /** @internal */
-  protected _builderExtraSteps(): string[] {
-    if (this.extensionDirs.length === 0) return [];
-    const target = (i: number) => `/tmp/cuda-ext/${i}`;
-    return [[
-      `# CUDA extensions, compiled against the installed torch with ${this.gpuBase === GpuBase.PYTHON_SLIM ? 'the Debian 12 toolkit\'s nvcc' : 'the devel image\'s nvcc'}. No GPU`,
-      `# is visible during a build: the architectures come from TORCH_CUDA_ARCH_LIST (default: CUDA ${this.cudaVersion}'s`,
-      '# data-center and desktop GPUs from Volta on; set buildEnv.TORCH_CUDA_ARCH_LIST for yours).',
-      `ARG TORCH_CUDA_ARCH_LIST=${dockerQuote(defaultArchList(this.cudaVersion) ?? '')}`,
-      'RUN --mount=type=cache,target=/root/.cache/pip \\',
-      ...this.extensionDirs.map((d, i) => `    --mount=type=bind,source=${d},target=${target(i)},rw \\`),
-      `    pip install --no-build-isolation --no-deps ${this.extensionDirs.map((_, i) => target(i)).join(' ')}`,
-    ].join('\n')];
-  }
-
-  /** @internal */
-  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
-    return this.platform;
+  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
+    return [this.platform];
   }
 
   /** @internal */
@@ -447,90 +251,3 @@ export abstract class GpuService extends MlService {
   }
 }
 
-/** A replacement Python image reference: the same `<X.Y.Z>-slim-bookworm` tag, never alpine. */
-function checkPythonImage(problems: Problems, value: string | undefined, python: PythonImage): string | undefined {
-  if (value === undefined) return undefined;
-  const tag = `${python.full}-slim-bookworm`;
-  const expected = `"python:${tag}" or a mirror of it ("<registry>/<path>/python:${tag}", optionally "@sha256:<64 hex>")`;
-  if (/alpine/i.test(value)) {
-    problems.add('pythonImage is an alpine (musl) image, which has no manylinux torch wheels', value, expected);
-    return undefined;
-  }
-  const m = /^((?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*)?python:([A-Za-z0-9_.-]+)(@sha256:[0-9a-f]{64})?$/.exec(value);
-  if (!m || m[4] !== tag) {
-    problems.add(`pythonImage is not the ${tag} image of the service's python`, value, expected);
-    return undefined;
-  }
-  return value;
-}
-
-/**
- * `platforms` (several CPU platforms) is a prop of CPU services: a GPU image is built for the
- * one platform whose CUDA wheels and driver tables it was checked against (`platform`).
- * Refused by name, before the generic unknown-property check, so the message says what to use.
- */
-function refuseCpuPlatforms(service: GpuService, props: GpuServiceOptions): void {
-  const given = (props as { platforms?: unknown } | undefined)?.platforms;
-  if (given === undefined) return;
-  const problems = new Problems(`${service.project.name}/${service.node.id}`);
-  problems.add('platforms is for cpu services (PythonService); a gpu service is built for one platform', given,
-    'platform: GpuPlatform.LINUX_AMD64 (the default) or GpuPlatform.LINUX_ARM64 with allowArm64: true, and no platforms');
-  problems.throwIfAny();
-}
-
-/**
- * The CUDA toolkit of a python-slim builder: Debian 12 packages of the wheels' CUDA must exist
- * (checked once the CUDA choice is made; the host driver is never part of it), and the keyring
- * checksum belongs to that builder alone.
- */
-function checkExtensionToolkit(problems: Problems, props: GpuServiceOptions, base: GpuBase | undefined, choice: CudaChoice | undefined): void {
-  const slimBuilder = (props.cudaExtensions ?? []).length > 0 && base === GpuBase.PYTHON_SLIM;
-  if (props.cudaKeyringSha256 !== undefined && !slimBuilder) {
-    problems.add('cudaKeyringSha256 is set but no python-slim cuda extension builder downloads the keyring', props.cudaKeyringSha256,
-      'cudaExtensions with gpuBase "python-slim", or no cudaKeyringSha256');
-  }
-  // Without torch, cudaExtensions are refused on their own (they compile against torch).
-  if (slimBuilder && choice && props.torchVersion !== undefined) {
-    const platform = props.platform ?? GpuPlatform.LINUX_AMD64;
-    // torch is valid here (a choice was made): its rows only list the CUDA variants to suggest.
-    const rows = torchRows(new Problems(''), 'torchVersion', props.torchVersion) ?? [];
-    const offered = [...new Set(rows.map((r) => r.cuda).filter((c): c is string => c !== undefined))];
-    checkDebian12Toolkit(problems, {
-      cuda: choice.cuda, platform, keyringSha256: props.cudaKeyringSha256, offered, torchVersion: String(props.torchVersion),
-    });
-  }
-}
-
-/** Checks the GPU props the CUDA resolution does not. */
-function checkGpuProps(problems: Problems, props: GpuServiceOptions, sourceDir: string): void {
-  if (props.gpuCount !== undefined && props.gpuDeviceIds !== undefined) {
-    problems.add('gpuCount and gpuDeviceIds are both set', { gpuCount: props.gpuCount, gpuDeviceIds: props.gpuDeviceIds },
-      'one of them (compose refuses count together with device_ids)');
-  } else if (props.gpuCount !== undefined && !(Number.isInteger(props.gpuCount) && props.gpuCount >= 1 && props.gpuCount <= 64)) {
-    problems.add('gpuCount', props.gpuCount, 'an integer from 1 to 64 (leave it unset for every gpu of a trainer)');
-  }
-  if (props.gpuDeviceIds !== undefined) {
-    if (props.gpuDeviceIds.length === 0) problems.add('gpuDeviceIds', props.gpuDeviceIds, 'at least one device id, or no gpuDeviceIds');
-    props.gpuDeviceIds.forEach((d, i) => {
-      if (!DEVICE_ID.test(d)) problems.add(`gpuDeviceIds[${i}]`, d, 'a gpu index such as "0" or a uuid such as "GPU-8f2c...", as nvidia-smi -L prints');
-    });
-    const dup = props.gpuDeviceIds.find((d, i) => props.gpuDeviceIds!.indexOf(d) !== i);
-    if (dup) problems.add('gpuDeviceIds lists a device twice', dup, 'each device once');
-  }
-  if (props.platform !== undefined && !ENUM_VALUES(GpuPlatform).includes(props.platform)) {
-    problems.add('platform', props.platform, `one of: ${oneOf(ENUM_VALUES(GpuPlatform))}`);
-  } else if (props.platform === GpuPlatform.LINUX_ARM64 && props.allowArm64 !== true) {
-    problems.add('platform is linux/arm64 for a gpu service without the opt-in', props.platform,
-      `"${GpuPlatform.LINUX_AMD64}", or allowArm64: true once PyTorch publishes aarch64 CUDA wheels for this torch/CUDA pair`);
-  }
-  const extensions = props.cudaExtensions ?? [];
-  extensions.forEach((dir, i) => checkRelativeDir(problems, `cudaExtensions[${i}]`, dir));
-  const dupExt = extensions.find((d, i) => extensions.indexOf(d) !== i);
-  if (dupExt) problems.add('cudaExtensions lists a directory twice', dupExt, 'each directory once');
-  if (extensions.includes(sourceDir)) problems.add('cudaExtensions lists the service\'s sourceDir', sourceDir, 'a separate package directory for the compiled extension');
-  for (const name of Object.keys(props.environment ?? {})) {
-    if (RESERVED_ENV.includes(name.toUpperCase())) {
-      problems.add(`environment.${name} is set by the gpu machinery`, name, 'gpuCount or gpuDeviceIds to choose gpus (the image and compose set the NVIDIA_* and MLDOCKER_* variables)');
-    }
-  }
-}

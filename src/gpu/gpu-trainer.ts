@@ -1,12 +1,15 @@
 import { Project } from 'projen';
-import { GpuKindSpec, GpuService, GpuServiceOptions } from './gpu-service';
+import { gpuKindSpec } from './gpu-kind';
+import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
+import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize, sizeBytes, sizeProblem } from '../core/sizes';
+import { ImageModel, addRuntime } from '../service/image-model';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
-import { APP_UID, checkRelativeDir } from '../service/service';
+import { ServiceKindSpec, checkRelativeDir } from '../service/service';
 import { SHARED_CODE_DIR } from '../service/shared-files';
 
 /** Props of a `GpuTrainer`. */
@@ -47,23 +50,13 @@ export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().o
  * GPU reservation (every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise).
  */
 export class GpuTrainer extends GpuService {
-  /** The project-relative data directory mounted read-only at `/data`. */
-  public readonly dataDir: string;
-  /** The container's shared memory size. */
-  public readonly shmSize: string;
-  /** The named volume holding checkpoints. */
-  public readonly checkpointVolume: string;
-
-  constructor(project: Project, id: string, props: GpuTrainerProps) {
-    super(project, id, props);
-    this.dataDir = props.dataDir ?? 'data';
-    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
-    this.checkpointVolume = `${id}-checkpoints`;
-  }
-
-  /** @internal */
-  protected _gpuKindSpec(props: GpuTrainerProps): GpuKindSpec {
-    return {
+  /**
+   * What a trainer adds to the GPU machinery: a pure function of its props, called by the
+   * base constructor before the service has any state.
+   * @internal
+   */
+  public static _kindSpec(project: Project, id: string, props: GpuTrainerProps): ServiceKindSpec {
+    return gpuKindSpec(project, id, props, {
       kindTitle: 'GPU trainer',
       sample: SampleKind.TRAINER,
       workload: 'job',
@@ -80,25 +73,33 @@ export class GpuTrainer extends GpuService {
         if (props.dataDir !== undefined) {
           const before = problems.count;
           checkRelativeDir(problems, 'dataDir', props.dataDir);
-          checkNoOverlap(problems, 'dataDir', props.dataDir, [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
+          checkNoOverlap(problems, 'dataDir', props.dataDir, [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`], ['services/common', SHARED_CODE_DIR], ['docker/', 'docker']]);
           if (problems.count === before) checkMountSecrets(problems, 'dataDir', props.dataDir);
         }
       },
-    };
+    });
+  }
+
+  /** The project-relative data directory mounted read-only at `/data`. */
+  public readonly dataDir: string;
+  /** The container's shared memory size. */
+  public readonly shmSize: string;
+  /** The named volume holding checkpoints. */
+  public readonly checkpointVolume: string;
+
+  constructor(project: Project, id: string, props: GpuTrainerProps) {
+    super(project, id, props);
+    this.dataDir = props.dataDir ?? 'data';
+    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
+    this.checkpointVolume = `${id}-checkpoints`;
   }
 
   /** @internal */
-  protected _runtimeEnv(): Array<[string, string]> {
-    return [...super._runtimeEnv(), ['MLDOCKER_DATA_DIR', DATA_DIR], ['MLDOCKER_CHECKPOINT_DIR', CHECKPOINT_DIR]];
-  }
-
-  /** @internal */
-  protected _runtimeSteps(): string[] {
-    return [
-      '# The checkpoint volume\'s mount point, owned by the app user: a new named volume takes this',
-      '# directory\'s owner, so the non-root trainer can write checkpoints.',
-      `RUN install -d -o ${APP_UID} -g ${APP_UID} ${CHECKPOINT_DIR}`,
-    ];
+  public _extendImage(model: ImageModel): ImageModel {
+    return addRuntime(super._extendImage(model), {
+      env: [['MLDOCKER_DATA_DIR', DATA_DIR], ['MLDOCKER_CHECKPOINT_DIR', CHECKPOINT_DIR]],
+      steps: [{ kind: 'checkpoint-dir', path: CHECKPOINT_DIR }],
+    });
   }
 
   /** @internal */

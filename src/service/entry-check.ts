@@ -1,5 +1,5 @@
 import ignore from '@balena/dockerignore';
-import { RUNTIME_PACKAGE } from './shared-files';
+import { RUNTIME_PACKAGE } from './image-paths';
 import { SourceCopy } from './sources';
 import { ALWAYS_EXCLUDED } from '../core/dockerignore';
 import { execForm } from '../core/names';
@@ -41,6 +41,8 @@ export interface ServiceEntryFacts {
 export interface ServiceImageCheck {
   /** The prod stage's build-time entry check, when the command was checked. */
   readonly buildStep?: string;
+  /** The same check as the model of its template (the image model holds it). */
+  readonly buildCheck?: { readonly subjects: string[]; readonly run: string };
   /** Artefacts (weights, data) under copied paths that the ignore file keeps out: for the report. */
   readonly excludedArtefacts: readonly string[];
 }
@@ -95,5 +97,6 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
     return report;
   }
   const plan = result.buildCheck;
-  return { ...report, buildStep: renderTemplate('dockerfile/entry-check.ejs', { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) }) };
+  const buildCheck = { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) };
+  return { ...report, buildCheck, buildStep: renderTemplate('dockerfile/entry-check.ejs', buildCheck) };
 }

@@ -1,4 +1,5 @@
-import { SHARED_CODE_DIR } from './shared-files';
+import type { RuntimeStep } from './image-model';
+import { SHARED_CODE_DIR } from './image-paths';
 import { checkRelativeDir } from './sources';
 import { VolumeSpec } from '../core/container-spec';
 import { WEIGHT_EXTENSIONS, alwaysExcludedPattern, secretPlacePattern } from '../core/dockerignore';
@@ -56,12 +57,9 @@ export function checkModelDir(problems: Problems, modelDir: string, bake: boolea
   }
 }
 
-/** Dockerfile steps (runtime block, as root, before the code) that copy a baked model. */
-export function bakedModelSteps(modelDir: string, uid: number): string[] {
-  return [
-    '# The model, baked in (bakeModel), before the code: a code change does not copy it again.',
-    `COPY --chown=${uid}:${uid} ${modelDir} ${MODEL_DIR}`,
-  ];
+/** The runtime step that copies a baked model into the image, before the code. */
+export function bakedModelStep(modelDir: string): RuntimeStep {
+  return { kind: 'baked-model', from: modelDir, path: MODEL_DIR };
 }
 
 /** Ignore-file lines that let a baked model's weights back in, only inside its folder. */
@@ -77,13 +75,9 @@ export function modelVolume(modelDir: string): VolumeSpec {
   return { source: `./${modelDir}`, target: MODEL_DIR, readOnly: true, named: false };
 }
 
-/** Dockerfile steps that create the cache volume's mount point, owned by the app user. */
-export function cacheSteps(uid: number): string[] {
-  return [
-    '# The cache volume\'s mount point, owned by the app user: a new named volume takes this',
-    '# directory\'s owner, so the non-root service can write downloads (model hubs) there.',
-    `RUN install -d -o ${uid} -g ${uid} ${CACHE_DIR}`,
-  ];
+/** The runtime step that makes the cache volume's mount point, owned by the app user. */
+export function cacheDirStep(): RuntimeStep {
+  return { kind: 'cache-dir', path: CACHE_DIR };
 }
 
 /** Model hubs' cache folders on the cache volume. */

@@ -1,8 +1,10 @@
 import { Project } from 'projen';
-import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelSteps, cacheSteps, checkModelDir, modelVolume } from './model-dir';
-import { APP_UID, MlService, ServiceKindSpec, ServiceOptions } from './service';
+import { ImageModel, addRuntime } from './image-model';
+import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, cacheDirStep, checkModelDir, modelVolume } from './model-dir';
+import { MlService, ServiceKindSpec, ServiceOptions } from './service';
 import { resolveCpuTorch } from './torch';
 import { ContainerSpec } from '../core/container-spec';
+import { moduleName } from '../core/names';
 import { Platform, checkPlatforms } from '../core/platform';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
@@ -60,11 +62,46 @@ export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   platforms: z.array(z.string()).optional(),
 };
 
+/** What a CPU service's kind resolved: the platforms chosen (undefined when unset or refused). */
+interface PythonFacts {
+  readonly platforms?: Platform[];
+}
+
 /**
  * A CPU Python service: an API or a worker, built from a multi-stage Dockerfile with
  * `dev`, `test` and `prod` targets and tiered, cached requirement layers.
  */
 export class PythonService extends MlService {
+  /**
+   * What a CPU service adds to the shared machinery: a pure function of its props, called by
+   * the base constructor before the service has any state.
+   * @internal
+   */
+  public static _kindSpec(_project: Project, id: string, props: PythonServiceProps): ServiceKindSpec {
+    const checkChosen = (problems: Problems): PythonFacts =>
+      ({ platforms: props.platforms === undefined ? undefined : checkPlatforms(problems, 'platforms', props.platforms) });
+    return {
+      kindTitle: 'CPU Python service',
+      extraShape: PYTHON_SERVICE_SHAPE,
+      resolveTorch: props.torchVersion === undefined ? undefined : (problems, python) => {
+        const facts = checkChosen(problems);
+        const platforms = props.platforms === undefined ? [Platform.LINUX_AMD64] : facts.platforms ?? [];
+        return { facts, torch: resolveCpuTorch(problems, props.torchVersion, python.minor, platforms) };
+      },
+      check: (problems, resolved) => {
+        const facts = resolved?.facts as PythonFacts | undefined ?? checkChosen(problems);
+        if (props.modelDir !== undefined) {
+          const code: Array<[string, string]> = props.sources !== undefined
+            ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]];
+          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, code);
+        } else if (props.bakeModel) {
+          problems.add('bakeModel is set without a modelDir', props.bakeModel, 'a modelDir to copy into the image, e.g. "models/classifier"');
+        }
+        return { ...resolved, facts };
+      },
+    };
+  }
+
   /** The project-relative model folder, if any. */
   public readonly modelDir?: string;
   /** Whether the model folder is copied into the image. */
@@ -77,64 +114,24 @@ export class PythonService extends MlService {
 
   constructor(project: Project, id: string, props: PythonServiceProps) {
     super(project, id, props);
-    this.platforms = [...(this._spec.resolved as { platforms?: Platform[] } | undefined)?.platforms ?? []];
+    this.platforms = [...(this._kind.facts as PythonFacts | undefined)?.platforms ?? []];
     this.modelDir = props.modelDir;
     this.bakeModel = props.bakeModel ?? false;
     this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
   }
 
   /** @internal */
-  protected _kindSpec(props: PythonServiceProps): ServiceKindSpec {
-    const resolved: { platforms?: Platform[]; checked?: boolean } = {};
-    const platforms = (problems: Problems): readonly string[] => {
-      if (props.platforms === undefined) return [Platform.LINUX_AMD64];
-      if (!resolved.checked) {
-        resolved.checked = true;
-        resolved.platforms = checkPlatforms(problems, 'platforms', props.platforms);
-      }
-      return resolved.platforms ?? [];
-    };
-    return {
-      kindTitle: 'CPU Python service',
-      extraShape: PYTHON_SERVICE_SHAPE,
-      resolved,
-      resolveTorch: props.torchVersion === undefined ? undefined
-        : (problems, pythonMinor) => resolveCpuTorch(problems, props.torchVersion, pythonMinor, platforms(problems)),
-      check: (problems) => {
-        platforms(problems);
-        if (props.modelDir !== undefined) {
-          const code: Array<[string, string]> = props.sources !== undefined
-            ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${this.moduleName}`]];
-          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, code);
-        } else if (props.bakeModel) {
-          problems.add('bakeModel is set without a modelDir', props.bakeModel, 'a modelDir to copy into the image, e.g. "models/classifier"');
-        }
-      },
-    };
-  }
-
-  /** @internal */
-  protected _runtimeEnv(): Array<[string, string]> {
-    return [
-      ...super._runtimeEnv(),
-      ...this.modelDir !== undefined ? [['MLDOCKER_MODEL_DIR', MODEL_DIR] as [string, string]] : [],
-      ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as [string, string]] : [],
-      ...this.cacheVolume ? CACHE_ENV : [],
-    ];
-  }
-
-  /** @internal */
-  protected _runtimeSteps(): string[] {
-    return [
-      ...super._runtimeSteps(),
-      ...this.cacheVolume ? cacheSteps(APP_UID) : [],
-      ...this.bakeModel && this.modelDir !== undefined ? bakedModelSteps(this.modelDir, APP_UID) : [],
-    ];
-  }
-
-  /** @internal */
-  protected _extraContextPaths(): string[] {
-    return [...super._extraContextPaths(), ...this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : []];
+  public _extendImage(model: ImageModel): ImageModel {
+    const baked = this.bakeModel && this.modelDir !== undefined;
+    return addRuntime(super._extendImage(model), {
+      env: [
+        ...this.modelDir !== undefined ? [['MLDOCKER_MODEL_DIR', MODEL_DIR] as const] : [],
+        ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as const] : [],
+        ...this.cacheVolume ? CACHE_ENV : [],
+      ],
+      steps: [...this.cacheVolume ? [cacheDirStep()] : [], ...baked ? [bakedModelStep(this.modelDir!)] : []],
+      contextPaths: baked ? [this.modelDir!] : [],
+    });
   }
 
   /** @internal */
@@ -148,13 +145,8 @@ export class PythonService extends MlService {
   }
 
   /** @internal */
-  protected _imagePlatform(): 'linux/amd64' | 'linux/arm64' {
-    return this._imagePlatforms()[0];
-  }
-
-  /** @internal */
   public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
-    const chosen = this.platforms ?? (this._spec.resolved as { platforms?: Platform[] } | undefined)?.platforms ?? [];
+    const chosen = this.platforms;
     return chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : [Platform.LINUX_AMD64 as 'linux/amd64'];
   }
 

@@ -1,15 +1,12 @@
 import { Project } from 'projen';
+import { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
 import { addCommonSample } from './samples';
 import { readAsset } from '../core/data';
 import { ignoreFileLines } from '../core/dockerignore';
 import { RenderedFile } from '../core/rendered-file';
 
-/** Generated helper modules every image copies to /opt/mldocker. */
-export const RUNTIME_HELPERS_DIR = 'docker/runtime';
-/** The Python package of the runtime helpers, importable in every image (`/opt/mldocker` is on PYTHONPATH). */
-export const RUNTIME_PACKAGE = 'mldocker_runtime';
-/** Code shared by every service, copied to /app/common (user-owned sample). */
-export const SHARED_CODE_DIR = 'services/common';
+
+export { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
 
 /** What the root ignore file reads of each service. */
 export interface ServiceFiles {

@@ -1,14 +1,13 @@
 import { existsSync, realpathSync } from 'fs';
 import { join, relative, sep } from 'path';
-import { SHARED_CODE_DIR, RUNTIME_HELPERS_DIR } from './shared-files';
+import { APP_DIR, SHARED_CODE_DIR, RUNTIME_HELPERS_DIR } from './image-paths';
 import { alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 
 const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
 const ABS_PATH = /^\/[A-Za-z0-9_./-]*$/;
 
-/** Where every service's code lives in the image (`sources` keep their layout under it). */
-export const APP_DIR = '/app';
+export { APP_DIR };
 
 /** One `COPY` of a service's code: a project path (folder or file) and where it lands. */
 export interface SourceCopy {

@@ -1,0 +1,346 @@
+import type { BuildHooks } from './build-hooks';
+import { BuildStepStage } from './build-hooks';
+import { APP_DIR, APP_UID, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
+import type { ProjectInstall } from './project-install';
+import type { SourceCopy } from './sources';
+import type { TorchWheels } from './torch';
+import { RequirementTier, TIER_ORDER } from '../core/requirements';
+
+/**
+ * The resolved, immutable description of one service's image: everything its Dockerfile says,
+ * decided once (base images, stages, tiers and their install steps, torch/CUDA, environment,
+ * labels, user, working directory, entrypoint and commands, context paths, health check, build
+ * steps, entry check). `renderDockerfile` turns it into text; GPU services extend it with
+ * `extendGpuImage` (src/gpu/gpu-image.ts). Nothing here reaches projen or constructs.
+ */
+export interface ImageModel {
+  readonly header: ImageHeader;
+  /** The exact Python of every stage. */
+  readonly python: ImagePython;
+  /** The numeric app user (and group) of every runtime stage. */
+  readonly uid: number;
+  /** The build args that select base images, in file order, with their pinned defaults. */
+  readonly bases: readonly BaseImage[];
+  /** The base the runtime `base` stage (and so `prod`) starts from. */
+  readonly runtimeBase: BaseImage;
+  /** Debian packages of the runtime image (tini first). */
+  readonly aptPackages: readonly string[];
+  /** Set when the official Python build is copied into a non-Python base (nvidia/cuda). */
+  readonly copyPython?: CopyPython;
+  /** A CUDA devel image `deps-ml` (and so builder) starts from, when CUDA extensions are compiled on one. */
+  readonly devel?: DevelBase;
+  /** The GPU facts the Dockerfile's header states. */
+  readonly gpu?: GpuNotes;
+  /** A Debian 12 CUDA toolkit installed at the start of deps-ml (python-slim extension builder). */
+  readonly cudaToolkit?: CudaToolkit;
+  /** CUDA extensions compiled in builder. */
+  readonly cudaExtensions?: CudaExtensions;
+  /** The torch tier, installed alone from the PyTorch index before the ml tier. */
+  readonly torch?: TorchTier;
+  /** The requirement tiers the image installs (ml, core, dev order), each with its install step. */
+  readonly tiers: readonly TierInstall[];
+  /** Build hooks: builder packages and env, steps, copies from other images. */
+  readonly hooks: BuildHooks;
+  /** The runtime environment of dev and prod, in file order. */
+  readonly env: ReadonlyArray<readonly [string, string]>;
+  /** Root steps of the runtime block before the code is copied (volume folders, a baked model). */
+  readonly runtimeSteps: readonly RuntimeStep[];
+  /** The project's own wheel (installProject). */
+  readonly projectInstall?: ProjectInstall;
+  /** Where the shared files every image copies come from. */
+  readonly paths: SharedPaths;
+  /** The `COPY`s of the service's code. */
+  readonly copies: readonly SourceCopy[];
+  /** The container's working directory. */
+  readonly workdir: string;
+  /** The prod stage's build-time entry check (the entry-check template's model). */
+  readonly entryCheck?: EntryCheckStep;
+  /** The prod image's entrypoint, in exec form. */
+  readonly entrypoint: readonly string[];
+  /** The dev image's entrypoint (tini alone). */
+  readonly devEntrypoint: readonly string[];
+  /** The command of dev and prod. */
+  readonly command: readonly string[];
+  /** The command of the `test` target. */
+  readonly testCommand: readonly string[];
+  readonly healthCheck?: ImageHealthCheck;
+  /** Labels after the standard ones (title, description, base name, python). */
+  readonly labels: ReadonlyArray<readonly [string, string]>;
+  /** Paths (relative to the project root) the Dockerfile reads from the build context. */
+  readonly contextPaths: readonly string[];
+}
+
+export interface ImageHeader {
+  readonly serviceId: string;
+  readonly description: string;
+  /** The Dockerfile's path, relative to the project root. */
+  readonly dockerfile: string;
+  readonly imageName: string;
+  /** The generated-file marker line. */
+  readonly marker: string;
+  /** The `# syntax=` frontend, when the project pins one. */
+  readonly syntax?: string;
+}
+
+export interface ImagePython {
+  readonly version: string;
+  readonly minor: string;
+  /** The official Python image reference (mirror or digest included). */
+  readonly image: string;
+}
+
+export interface BaseImage {
+  readonly arg: string;
+  readonly image: string;
+}
+
+export interface CopyPython {
+  /** The nvidia/cuda image's OS (`ubuntu24.04`). */
+  readonly os: string;
+  /** The OS packages the copied Python links against. */
+  readonly packages: readonly string[];
+}
+
+export interface DevelBase {
+  readonly arg: string;
+  /** Packages the devel stage adds (a host C++ compiler for nvcc). */
+  readonly packages: readonly string[];
+}
+
+export interface GpuNotes {
+  readonly base: string;
+  readonly cuda: string;
+  readonly torch?: string;
+  readonly torchIndexUrl?: string;
+  readonly pythonSlim: boolean;
+  readonly minDriver: string;
+  readonly driverRule: string;
+  readonly driverCheck: boolean;
+}
+
+/** The model of `templates/cuda/debian12-toolkit.ejs`. */
+export interface CudaToolkit {
+  readonly cuda: string;
+  readonly glibc: string;
+  readonly repositoryUrl: string;
+  readonly keyringFile: string;
+  readonly keyringPackage: string;
+  readonly sha256?: string;
+  readonly packages: readonly string[];
+  readonly cudaHome: string;
+}
+
+export interface CudaExtensions {
+  /** Which nvcc compiles them. */
+  readonly compiler: 'debian12' | 'devel';
+  readonly cuda: string;
+  /** The `TORCH_CUDA_ARCH_LIST` default, quoted for the Dockerfile. */
+  readonly archList: string;
+  readonly dirs: readonly string[];
+}
+
+export interface TorchTier {
+  readonly indexUrl: string;
+  readonly cuda?: string;
+  readonly file: string;
+}
+
+export interface TierInstall {
+  readonly tier: RequirementTier;
+  readonly title: string;
+  readonly file: string;
+  /** The requirement files installed before it, which constrain it (unlocked installs only). */
+  readonly constraints: readonly string[];
+  /** Hash-locked from this lock (`--require-hashes --no-deps`). */
+  readonly locked: boolean;
+  /** The lock's name, for the locked step's comment. */
+  readonly source: string;
+}
+
+export type RuntimeStep =
+  | { readonly kind: 'baked-model'; readonly from: string; readonly path: string }
+  | { readonly kind: 'cache-dir'; readonly path: string }
+  | { readonly kind: 'checkpoint-dir'; readonly path: string };
+
+export interface SharedPaths {
+  readonly runtimeHelpers: string;
+  readonly runtimePackage: string;
+  readonly sharedCode: string;
+}
+
+export interface EntryCheckStep {
+  readonly subjects: readonly string[];
+  readonly run: string;
+}
+
+export interface ImageHealthCheck {
+  readonly command: string[];
+  readonly interval: number;
+  readonly timeout: number;
+  readonly startPeriod: number;
+  readonly startInterval: number;
+  readonly retries: number;
+}
+
+/** What a service's props and dependency files decided, the input of `resolveImageModel`. */
+export interface ImageInput {
+  readonly serviceId: string;
+  readonly description: string;
+  readonly imageName: string;
+  readonly marker: string;
+  readonly syntax?: string;
+  readonly python: ImagePython;
+  readonly aptPackages: readonly string[];
+  readonly torch?: TorchWheels;
+  /** The requirement lines per tier that the image installs (typed and from dependency files). */
+  readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
+  /** The dependency files are a lock (hash-pinned tiers), named `source`. */
+  readonly lock?: { readonly source: string };
+  /** The dependency files have constraints (`-c`): one more file constrains every tier. */
+  readonly constraints: boolean;
+  readonly hooks: BuildHooks;
+  readonly copies: readonly SourceCopy[];
+  readonly workdir: string;
+  readonly moduleName: string;
+  readonly projectInstall?: ProjectInstall;
+  readonly command: readonly string[];
+  readonly testCommand?: readonly string[];
+  readonly healthCheck?: ImageHealthCheck;
+}
+
+/** tini as PID 1, in exec form. */
+export const TINI: readonly string[] = ['/usr/bin/tini', '--'];
+
+export const TIER_TITLES: Record<RequirementTier, string> = {
+  [RequirementTier.ML]: 'heavy ML libraries, installed first and changed rarely',
+  [RequirementTier.CORE]: 'application libraries, installed after the ml tier',
+  [RequirementTier.DEV]: 'development and test tools, only in the dev and test targets',
+};
+
+/** A requirement file of a service: `docker/<id>/requirements-<tier>.txt`. */
+export function tierFilePath(serviceId: string, tier: RequirementTier | 'torch'): string {
+  return `docker/${serviceId}/requirements-${tier}.txt`;
+}
+
+/** The constraints file of a service's dependency files. */
+export function constraintsFilePath(serviceId: string): string {
+  return `docker/${serviceId}/constraints.txt`;
+}
+
+/** Resolves a service's image (the CPU image; GPU services extend it). Pure. */
+export function resolveImageModel(input: ImageInput): ImageModel {
+  const id = input.serviceId;
+  const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, 'torch') };
+  const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
+  const tiers: TierInstall[] = [];
+  for (const tier of TIER_ORDER) {
+    if (input.tierLines[tier].length === 0) continue;
+    const file = tierFilePath(id, tier);
+    tiers.push({
+      tier,
+      title: TIER_TITLES[tier],
+      file,
+      constraints: [...installed],
+      locked: input.lock !== undefined,
+      source: input.lock?.source ?? 'the requirement files',
+    });
+    // the dev tier is installed last, constrained by the others, and constrains nothing
+    if (tier !== RequirementTier.DEV) installed.push(file);
+  }
+  const tierFiles = [...(torch ? [torch.file] : []), ...tiers.map((t) => t.file), ...(input.constraints ? [constraintsFilePath(id)] : [])];
+  return {
+    header: {
+      serviceId: id,
+      description: input.description,
+      dockerfile: `docker/${id}/Dockerfile`,
+      imageName: input.imageName,
+      marker: input.marker,
+      syntax: input.syntax,
+    },
+    python: input.python,
+    uid: APP_UID,
+    bases: [{ arg: 'PYTHON_IMAGE', image: input.python.image }],
+    runtimeBase: { arg: 'PYTHON_IMAGE', image: input.python.image },
+    aptPackages: input.aptPackages,
+    torch,
+    tiers,
+    hooks: input.hooks,
+    env: [['HOME', '/tmp'], ['XDG_CACHE_HOME', '/tmp/.cache'], ['PYTHONPATH', `${APP_DIR}:/opt/mldocker`]],
+    runtimeSteps: [],
+    projectInstall: input.projectInstall,
+    paths: { runtimeHelpers: RUNTIME_HELPERS_DIR, runtimePackage: RUNTIME_PACKAGE, sharedCode: SHARED_CODE_DIR },
+    copies: input.copies,
+    workdir: input.workdir,
+    entrypoint: TINI,
+    devEntrypoint: TINI,
+    command: input.command,
+    testCommand: input.testCommand ?? defaultTestCommand(input),
+    healthCheck: input.healthCheck,
+    labels: [],
+    contextPaths: [
+      ...tierFiles, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}`, SHARED_CODE_DIR, ...input.copies.map((c) => c.from),
+      ...input.projectInstall?.files ?? [],
+    ],
+  };
+}
+
+/** What a service kind adds to the runtime of its image (environment, root steps, context paths, labels). */
+export interface RuntimeAdditions {
+  readonly env?: ReadonlyArray<readonly [string, string]>;
+  readonly steps?: readonly RuntimeStep[];
+  readonly contextPaths?: readonly string[];
+  readonly labels?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The model with a kind's runtime additions appended. Pure. */
+export function addRuntime(model: ImageModel, add: RuntimeAdditions): ImageModel {
+  return {
+    ...model,
+    env: [...model.env, ...add.env ?? []],
+    runtimeSteps: [...model.runtimeSteps, ...add.steps ?? []],
+    contextPaths: [...model.contextPaths, ...add.contextPaths ?? []],
+    labels: [...model.labels, ...add.labels ?? []],
+  };
+}
+
+/**
+ * Where prod's virtualenv comes from: the builder's, when the builder makes what prod cannot
+ * (CUDA extensions on a devel image or a toolkit, build hooks a core package or a step may
+ * need); else deps-ml's, with the core tier installed again on it (or no core tier).
+ */
+export function prodVenvSource(model: ImageModel): 'builder' | 'deps-ml' {
+  const h = model.hooks;
+  const fromBuilder = model.devel !== undefined || model.cudaToolkit !== undefined || model.cudaExtensions !== undefined
+    || h.packages.length > 0 || h.env.length > 0 || h.steps.some((s) => s.stage === BuildStepStage.BUILDER);
+  return fromBuilder ? 'builder' : 'deps-ml';
+}
+
+/** The Dockerfile's stages in file order; `prod` is last (the default target). */
+export function stageOrder(model: ImageModel): string[] {
+  return [
+    ...model.copyPython ? ['python'] : [],
+    ...model.hooks.copies.map((c) => c.stageName),
+    'base', 'deps-ml', 'builder',
+    ...model.projectInstall ? ['project'] : [],
+    'dev', 'test', 'prod',
+  ];
+}
+
+/** The probe of the image's health check: an HTTP URL with a port, else the heartbeat file's age. */
+export function resolveHealthCheck(opts: {
+  readonly port?: number; readonly path?: string; readonly heartbeatFile: string; readonly heartbeatMaxAge: number; readonly startPeriod: number;
+}): ImageHealthCheck {
+  const command = opts.port !== undefined
+    ? ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'http', `http://127.0.0.1:${opts.port}${opts.path}`]
+    : ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'heartbeat', opts.heartbeatFile, String(opts.heartbeatMaxAge)];
+  return { command, interval: 30, timeout: 5, startPeriod: opts.startPeriod, startInterval: 2, retries: 3 };
+}
+
+function defaultTestCommand(input: ImageInput): string[] {
+  const hasPytest = input.tierLines.dev.some((l) => /^pytest(==|\s|;|\[|$|[<>=!~])/i.test(l));
+  if (input.copies[0]?.to !== `${APP_DIR}/${input.moduleName}`) {
+    // sources: the tests are wherever the layout keeps them, found from the working directory
+    return hasPytest ? ['python', '-m', 'pytest', '-q'] : ['python', '-m', 'unittest', 'discover'];
+  }
+  return hasPytest ? ['python', '-m', 'pytest', '-q', input.moduleName] : ['python', '-m', 'unittest', 'discover', '-s', input.moduleName, '-t', '.'];
+}
