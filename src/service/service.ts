@@ -29,6 +29,7 @@ import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTie
 import { Schema, z } from '../core/shape';
 import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
 import { renderTemplate } from '../core/template';
+import { TORCH_TIER, tierFileName } from '../core/tier-files';
 import { Dependencies, resolveWithCache } from '../deps';
 import { ShadowKind, moduleNameCollision } from '../entry/collisions';
 import { stdlibVersions } from '../entry/requirements-index';
@@ -623,7 +624,7 @@ export abstract class MlService extends Component {
 
   /** The tiers this service installs, in install order (torch first when it has torch). */
   public get installedTiers(): string[] {
-    return [...(this.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => this.hasTier(t))];
+    return [...(this.torch ? [TORCH_TIER] : []), ...TIER_ORDER.filter((t) => this.hasTier(t))];
   }
 
   /** The pinned requirement lines of a tier, sorted. */
@@ -875,8 +876,8 @@ export abstract class MlService extends Component {
     return [];
   }
 
-  private tierFilePath(tier: RequirementTier | 'torch'): string {
-    return `docker/${this.serviceId}/requirements-${tier}.txt`;
+  private tierFilePath(tier: RequirementTier | typeof TORCH_TIER): string {
+    return `docker/${this.serviceId}/${tierFileName(tier)}`;
   }
 
   /** A `RUN pip install` step for one requirement file, constrained by the earlier ones. */
