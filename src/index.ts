@@ -17,7 +17,8 @@ export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, Mlfl
 export { ComposeStack, ComposeStackProps } from './stack/compose-stack';
 export { KubernetesManifests } from './stack/kubernetes';
 export { KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './stack/kubernetes-props';
-export { CiWorkflow, CiWorkflowProps, CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-workflow';
+export { CiWorkflow, CiWorkflowProps } from './ci/ci-workflow';
+export { CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-options';
 export { CacheReport } from './cache-report/cache-report';
 export {
   CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
