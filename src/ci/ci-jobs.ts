@@ -107,16 +107,21 @@ export class CiJobs {
     });
   }
 
+  /** Where a build reads cached layers: the Actions cache scope of the service, or its `buildcache` tag. */
   private cacheFrom(): string {
     return this.settings.cache === CiCache.REGISTRY
       ? 'type=registry,ref=${{ steps.registry.outputs.prefix }}/${{ matrix.image }}:buildcache'
       : 'type=gha,scope=${{ matrix.service }}';
   }
 
+  /** The inputs of build-push-action for the service's `prod` target from the repository root, then `rest`. */
+  private prodBuild(rest: Record<string, unknown>): Record<string, unknown> {
+    return { context: '.', file: '${{ matrix.dockerfile }}', target: 'prod', ...rest };
+  }
+
+  /** Where a build writes its layers: the cache it reads, with every stage's layers (`mode=max`). */
   private cacheTo(): string {
-    return this.settings.cache === CiCache.REGISTRY
-      ? 'type=registry,ref=${{ steps.registry.outputs.prefix }}/${{ matrix.image }}:buildcache,mode=max'
-      : 'type=gha,scope=${{ matrix.service }},mode=max';
+    return `${this.cacheFrom()},mode=max`;
   }
 
   /** Lints, builds and scans each image of the matrix (the prod target; every platform too). */
@@ -146,17 +151,14 @@ export class CiJobs {
       this.step('buildPush', {
         id: 'build',
         name: 'Build the prod target',
-        with: {
-          'context': '.',
-          'file': '${{ matrix.dockerfile }}',
-          'target': 'prod',
+        with: this.prodBuild({
           ...(this.platformAware ? { platforms: '${{ matrix.platform }}' } : {}),
           'load': true,
           'push': false,
           'tags': '${{ matrix.image }}:ci',
           'cache-from': this.cacheFrom(),
           ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
-        },
+        }),
       }),
       this.step('scan', {
         id: 'scan',
@@ -177,15 +179,12 @@ export class CiJobs {
         id: 'platforms',
         name: 'Build every platform',
         if: '${{ contains(matrix.platforms, \',\') }}',
-        with: {
-          'context': '.',
-          'file': '${{ matrix.dockerfile }}',
-          'target': 'prod',
+        with: this.prodBuild({
           'platforms': '${{ matrix.platforms }}',
           'push': false,
           'cache-from': this.cacheFrom(),
           ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
-        },
+        }),
       }));
     }
     return {
@@ -236,17 +235,14 @@ export class CiJobs {
         this.step('buildPush', {
           id: 'push',
           name: 'Build (from the cache) and push',
-          with: {
-            'context': '.',
-            'file': '${{ matrix.dockerfile }}',
-            'target': 'prod',
+          with: this.prodBuild({
             ...(this.platformAware ? { platforms: '${{ matrix.platforms }}' } : {}),
             'push': true,
             'tags': '${{ steps.meta.outputs.tags }}',
             'labels': '${{ steps.meta.outputs.labels }}',
             'cache-from': this.cacheFrom(),
             'cache-to': this.cacheTo(),
-          },
+          }),
         }),
       ],
     };
