@@ -17,8 +17,10 @@ export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, Mlfl
 export { ComposeStack, ComposeStackProps } from './stack/compose-stack';
 export { KubernetesManifests } from './stack/kubernetes';
 export { KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './stack/kubernetes-props';
-export { CiWorkflow, CiWorkflowProps, CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-workflow';
+export { CiWorkflow, CiWorkflowProps } from './ci/ci-workflow';
+export { CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-options';
+export { CacheReport } from './cache-report/cache-report';
 export {
-  CacheReport, CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
+  CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
   ServiceCacheReport, TargetCacheReport, TargetImpact,
-} from './cache-report/cache-report';
+} from './cache-report/report-types';

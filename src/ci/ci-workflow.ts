@@ -1,4 +1,6 @@
 import { Component, JsonPatch, Project, github } from 'projen';
+import { CiJobs } from './ci-jobs';
+import { CiCache, CiSettings, HadolintThreshold, ScanSeverity, isGhcr } from './ci-options';
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Platform } from '../core/platform';
 import { Problems, checkShape } from '../core/problems';
@@ -6,72 +8,8 @@ import { Schema, z } from '../core/shape';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 
-/**
- * Actions the workflow uses, pinned to full commit SHAs: a tag can be moved (in March 2026,
- * 76 tags of aquasecurity/trivy-action were force-pushed to a credential stealer), a commit
- * cannot. Each SHA was read from the action's own repository with
- * `git rev-parse <tag>^{commit}` on a clone of github.com/<action> (all are lightweight tags,
- * so the tag and the commit are the same object):
- *
- * - actions/checkout v7.0.1: 3d3c42e5aac5ba805825da76410c181273ba90b1 (2026-07-17; also v7)
- * - actions/setup-node v7.0.0: 820762786026740c76f36085b0efc47a31fe5020 (2026-07-13)
- * - docker/setup-buildx-action v4.3.0: 37fe631027851001ddb9b187196cc803df7f5f0e (2026-08-17)
- * - docker/setup-qemu-action v4.2.0: 96fe6ef7f33517b61c61be40b68a1882f3264fb8 (2026-07-01; also v4),
- *   only in workflows of services built for linux/arm64 (`platforms`)
- * - docker/build-push-action v7.3.0: 53b7df96c91f9c12dcc8a07bcb9ccacbed38856a (2026-07-01)
- * - docker/login-action v4.1.0: 4907a6ddec9925e35a0a9e82d7399ccc52663121 (2026-04-02)
- * - docker/metadata-action v6.2.0: dc802804100637a589fabce1cb79ff13a1411302 (2026-07-02)
- * - hadolint/hadolint-action v3.3.0: 2332a7b74a6de0dda2e2221d575162eba76ba5e5 (2025-09-22;
- *   runs hadolint 2.14.0 from ghcr.io/hadolint/hadolint:v2.14.0-debian)
- * - anchore/scan-action v7.4.0: e1165082ffb1fe366ebaf02d8526e7c4989ea9d2 (2026-03-20; Grype).
- *   Chosen over aquasecurity/trivy-action because of that tag hijack (CVE-2026-33634).
- */
-export const PINNED_ACTIONS = {
-  checkout: { uses: 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
-  setupNode: { uses: 'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0' },
-  setupBuildx: { uses: 'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
-  setupQemu: { uses: 'docker/setup-qemu-action@96fe6ef7f33517b61c61be40b68a1882f3264fb8', version: 'v4.2.0' },
-  buildPush: { uses: 'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0' },
-  login: { uses: 'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
-  metadata: { uses: 'docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302', version: 'v6.2.0' },
-  hadolint: { uses: 'hadolint/hadolint-action@2332a7b74a6de0dda2e2221d575162eba76ba5e5', version: 'v3.3.0' },
-  scan: { uses: 'anchore/scan-action@e1165082ffb1fe366ebaf02d8526e7c4989ea9d2', version: 'v7.4.0' },
-} as const;
-
-/** Where BuildKit keeps its layer cache between CI runs. */
-export enum CiCache {
-  /** The GitHub Actions cache (`type=gha`, one scope per image): no registry access needed. */
-  GITHUB_ACTIONS = 'gha',
-  /**
-   * A `buildcache` tag next to each image in the registry (`type=registry`): shared with
-   * other builders, not limited by the Actions cache quota; pull requests read it.
-   */
-  REGISTRY = 'registry',
-}
-
-/** The lowest hadolint severity that fails the lint step. */
-export enum HadolintThreshold {
-  /** Only errors fail. */
-  ERROR = 'error',
-  /** Warnings and errors fail. */
-  WARNING = 'warning',
-  /** Info, warnings and errors fail. */
-  INFO = 'info',
-  /** Everything fails, style suggestions too. */
-  STYLE = 'style',
-}
-
-/** The lowest vulnerability severity that fails the image scan. */
-export enum ScanSeverity {
-  /** Low and above. */
-  LOW = 'low',
-  /** Medium and above. */
-  MEDIUM = 'medium',
-  /** High and critical. */
-  HIGH = 'high',
-  /** Critical only. */
-  CRITICAL = 'critical',
-}
+export { PINNED_ACTIONS } from './pinned-actions';
+export { CiCache, HadolintThreshold, ScanSeverity } from './ci-options';
 
 /** Props of a `CiWorkflow`. */
 export interface CiWorkflowProps {
@@ -206,11 +144,7 @@ export class CiWorkflow extends Component {
   /** The workflow (add jobs or steps to it for project-specific checks). */
   public readonly workflow: github.GithubWorkflow;
   private readonly explicitServices?: MlService[];
-  /** Some service chose `platforms`: the matrix and the build steps name platforms. */
-  private platformAware = false;
-  /** Some service is built for linux/arm64: the jobs set up QEMU. */
-  private emulated = false;
-  private readonly settings: Required<Omit<CiWorkflowProps, 'services' | 'imageRegistry'>> & { readonly imageRegistry?: string };
+  private readonly settings: CiSettings;
 
   constructor(project: Project, props: CiWorkflowProps = {}) {
     const problems = new Problems(`${project?.name ?? '?'}/ci`);
@@ -228,7 +162,7 @@ export class CiWorkflow extends Component {
     if (props.imageRegistry !== undefined && !REGISTRY_PREFIX.test(props.imageRegistry)) {
       problems.add('imageRegistry', props.imageRegistry, 'a registry and path without a scheme or tag, e.g. "ghcr.io/acme"');
     }
-    const ghcr = props.imageRegistry === undefined || props.imageRegistry.split('/')[0] === 'ghcr.io';
+    const ghcr = isGhcr(props.imageRegistry);
     for (const key of ['registryUsernameSecret', 'registryPasswordSecret'] as const) {
       const value = props[key];
       if (value === undefined) continue;
@@ -295,12 +229,12 @@ export class CiWorkflow extends Component {
     checkImageNameLength(problems, 'imageRegistry', this.settings.imageRegistry, services.map((s) => s._container().image));
     problems.throwIfAny();
     for (const id of Object.keys(this.workflow.jobs)) this.workflow.removeJob(id);
-    this.workflow.addJob('synth', this.synthJob());
+    this.workflow.addJob('synth', new CiJobs(this.settings).synthJob());
     if (services.length === 0) return;
     // Only services with `platforms` change the workflow: without any, it stays as it was.
     const chosen = services.map((s) => (s instanceof PythonService ? s.platforms : []));
-    this.platformAware = chosen.some((p) => p.length > 0);
-    this.emulated = chosen.some((p) => p.includes(Platform.LINUX_ARM64));
+    const platformAware = chosen.some((p) => p.length > 0);
+    const jobs = new CiJobs(this.settings, { platformAware, emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)) });
     const matrix = {
       include: services.map((s, i) => ({
         service: s.serviceId,
@@ -309,243 +243,10 @@ export class CiWorkflow extends Component {
         // CUDA wheels make images of several GB: the runner needs room to build and load them.
         large: s.torch?.cuda !== undefined && s.torch?.cuda !== null,
         // the platform built, loaded and scanned first, then every platform (comma-separated)
-        ...(this.platformAware ? { platform: chosen[i][0] ?? Platform.LINUX_AMD64, platforms: (chosen[i].length ? chosen[i] : [Platform.LINUX_AMD64]).join(',') } : {}),
+        ...(platformAware ? { platform: chosen[i][0] ?? Platform.LINUX_AMD64, platforms: (chosen[i].length ? chosen[i] : [Platform.LINUX_AMD64]).join(',') } : {}),
       })),
     };
-    this.workflow.addJob('images', this.imagesJob(matrix));
-    if (this.settings.pushImages) this.workflow.addJob('push', this.pushJob(matrix));
-  }
-
-  /** arm64 on the x86_64 runner: QEMU user-mode emulation registered through binfmt_misc. */
-  private qemuStep(): github.workflows.JobStep[] {
-    if (!this.emulated) return [];
-    return [this.step('setupQemu', {
-      id: 'qemu',
-      name: 'Set up QEMU for linux/arm64',
-      if: '${{ contains(matrix.platforms, \'linux/arm64\') }}',
-      with: { platforms: 'arm64' },
-    })];
-  }
-
-  private get ghcr(): boolean {
-    return this.settings.imageRegistry === undefined || this.settings.imageRegistry.split('/')[0] === 'ghcr.io';
-  }
-
-  /** A step of a pinned action; its name says which action and release it runs. */
-  private step(action: keyof typeof PINNED_ACTIONS, step: Omit<github.workflows.JobStep, 'uses'> & { id: string }): github.workflows.JobStep {
-    const pinned = PINNED_ACTIONS[action];
-    return { ...step, uses: pinned.uses, name: `${step.name} (${pinned.uses.split('@')[0]} ${pinned.version})` };
-  }
-
-  private checkout(): github.workflows.JobStep {
-    return this.step('checkout', { id: 'checkout', name: 'Check out', with: { 'persist-credentials': false } });
-  }
-
-  private synthJob(): github.workflows.Job {
-    return {
-      name: 'Definition type-checks and generated files are up to date',
-      runsOn: [this.settings.runsOn],
-      permissions: { contents: github.workflows.JobPermission.READ },
-      timeoutMinutes: 20,
-      steps: [
-        this.checkout(),
-        this.step('setupNode', { id: 'setup-node', name: 'Set up Node.js', with: { 'node-version': this.settings.nodeVersion, 'cache': 'npm' } }),
-        { id: 'install', name: 'Install the .projenrc.ts toolchain', run: 'npm ci' },
-        // synthesis strips types without checking them: the type check runs here
-        { id: 'typecheck', name: 'Type-check .projenrc.ts', run: 'npx projen typecheck' },
-        { id: 'synth', name: 'Synthesize', run: 'npx projen' },
-        {
-          id: 'diff',
-          name: 'Fail if synthesis changed any file',
-          run: [
-            'git add --all',
-            'if ! git diff --staged --exit-code --stat; then',
-            '  echo "::error::generated files are out of date: run npx projen and commit the result"',
-            '  git diff --staged',
-            '  exit 1',
-            'fi',
-          ].join('\n'),
-        },
-      ],
-    };
-  }
-
-  /** The registry prefix as a shell expression (ghcr.io needs the owner in lowercase). */
-  private registryStep(): github.workflows.JobStep {
-    return {
-      name: 'Image registry',
-      id: 'registry',
-      run: this.settings.imageRegistry
-        ? `echo "prefix=${this.settings.imageRegistry}" >> "$GITHUB_OUTPUT"`
-        : 'echo "prefix=ghcr.io/${GITHUB_REPOSITORY_OWNER,,}" >> "$GITHUB_OUTPUT"',
-      shell: 'bash',
-    };
-  }
-
-  private loginStep(): github.workflows.JobStep {
-    return this.step('login', {
-      id: 'login',
-      name: 'Log in to the registry',
-      with: this.ghcr
-        ? { registry: 'ghcr.io', username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' }
-        : {
-          registry: this.settings.imageRegistry!.split('/')[0],
-          username: `\${{ secrets.${this.settings.registryUsernameSecret} }}`,
-          password: `\${{ secrets.${this.settings.registryPasswordSecret} }}`,
-        },
-    });
-  }
-
-  private cacheFrom(): string {
-    return this.settings.cache === CiCache.REGISTRY
-      ? 'type=registry,ref=${{ steps.registry.outputs.prefix }}/${{ matrix.image }}:buildcache'
-      : 'type=gha,scope=${{ matrix.service }}';
-  }
-
-  private cacheTo(): string {
-    return this.settings.cache === CiCache.REGISTRY
-      ? 'type=registry,ref=${{ steps.registry.outputs.prefix }}/${{ matrix.image }}:buildcache,mode=max'
-      : 'type=gha,scope=${{ matrix.service }},mode=max';
-  }
-
-  private imagesJob(matrix: github.workflows.JobMatrix): github.workflows.Job {
-    const registryCache = this.settings.cache === CiCache.REGISTRY;
-    const steps: github.workflows.JobStep[] = [
-      this.checkout(),
-      this.step('hadolint', {
-        id: 'hadolint',
-        name: 'Lint the Dockerfile',
-        with: {
-          'dockerfile': '${{ matrix.dockerfile }}',
-          'failure-threshold': this.settings.hadolintFailureThreshold,
-          ...(this.settings.hadolintIgnoreRules.length ? { ignore: this.settings.hadolintIgnoreRules.join(',') } : {}),
-        },
-      }),
-      {
-        id: 'disk',
-        name: 'Free disk space for a CUDA image',
-        if: '${{ matrix.large }}',
-        run: 'sudo rm -rf /usr/local/lib/android /usr/share/dotnet /opt/ghc /opt/hostedtoolcache/CodeQL && df -h /',
-      },
-      ...this.qemuStep(),
-      this.step('setupBuildx', { id: 'buildx', name: 'Set up BuildKit' }),
-    ];
-    if (registryCache) {
-      // Pull requests read the registry cache; only the push job writes it.
-      steps.push(this.registryStep());
-      steps.push({ ...this.loginStep(), if: '${{ github.event_name != \'pull_request\' || github.event.pull_request.head.repo.full_name == github.repository }}' });
-    }
-    steps.push(
-      this.step('buildPush', {
-        id: 'build',
-        name: 'Build the prod target',
-        with: {
-          'context': '.',
-          'file': '${{ matrix.dockerfile }}',
-          'target': 'prod',
-          ...(this.platformAware ? { platforms: '${{ matrix.platform }}' } : {}),
-          'load': true,
-          'push': false,
-          'tags': '${{ matrix.image }}:ci',
-          'cache-from': this.cacheFrom(),
-          ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
-        },
-      }),
-      this.step('scan', {
-        id: 'scan',
-        name: 'Scan the image for vulnerabilities',
-        with: {
-          'image': '${{ matrix.image }}:ci',
-          'fail-build': true,
-          'severity-cutoff': this.settings.scanSeverityCutoff,
-          'only-fixed': this.settings.scanOnlyFixed,
-          'output-format': 'table',
-        },
-      }),
-    );
-    if (this.platformAware) {
-      // An image of several platforms cannot be loaded into the runner's engine: the first
-      // platform was built, loaded and scanned above; this proves every platform builds.
-      steps.push(this.step('buildPush', {
-        id: 'platforms',
-        name: 'Build every platform',
-        if: '${{ contains(matrix.platforms, \',\') }}',
-        with: {
-          'context': '.',
-          'file': '${{ matrix.dockerfile }}',
-          'target': 'prod',
-          'platforms': '${{ matrix.platforms }}',
-          'push': false,
-          'cache-from': this.cacheFrom(),
-          ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
-        },
-      }));
-    }
-    return {
-      name: 'Lint, build and scan ${{ matrix.service }}',
-      needs: ['synth'],
-      runsOn: [this.settings.runsOn],
-      permissions: {
-        contents: github.workflows.JobPermission.READ,
-        ...(registryCache && this.ghcr ? { packages: github.workflows.JobPermission.READ } : {}),
-      },
-      timeoutMinutes: 90,
-      strategy: { failFast: false, matrix },
-      steps,
-    };
-  }
-
-  private pushJob(matrix: github.workflows.JobMatrix): github.workflows.Job {
-    const branch = this.settings.defaultBranch;
-    return {
-      name: 'Push ${{ matrix.service }}',
-      needs: ['images'],
-      if: `\${{ github.event_name == 'push' && (github.ref == 'refs/heads/${branch}' || startsWith(github.ref, 'refs/tags/v')) }}`,
-      runsOn: [this.settings.runsOn],
-      permissions: {
-        contents: github.workflows.JobPermission.READ,
-        ...(this.ghcr ? { packages: github.workflows.JobPermission.WRITE } : {}),
-      },
-      timeoutMinutes: 90,
-      strategy: { failFast: false, matrix },
-      steps: [
-        this.checkout(),
-        {
-          id: 'disk',
-          name: 'Free disk space for a CUDA image',
-          if: '${{ matrix.large }}',
-          run: 'sudo rm -rf /usr/local/lib/android /usr/share/dotnet /opt/ghc /opt/hostedtoolcache/CodeQL && df -h /',
-        },
-        this.registryStep(),
-        this.step('metadata', {
-          name: 'Image tags and labels',
-          id: 'meta',
-          with: {
-            images: '${{ steps.registry.outputs.prefix }}/${{ matrix.image }}',
-            // The full git sha always; the version (1.2.3) on a v1.2.3 tag. Never "latest".
-            tags: ['type=sha,format=long,prefix=', 'type=semver,pattern={{version}}'].join('\n'),
-            flavor: 'latest=false',
-          },
-        }),
-        ...this.qemuStep(),
-        this.step('setupBuildx', { id: 'buildx', name: 'Set up BuildKit' }),
-        this.loginStep(),
-        this.step('buildPush', {
-          id: 'push',
-          name: 'Build (from the cache) and push',
-          with: {
-            'context': '.',
-            'file': '${{ matrix.dockerfile }}',
-            'target': 'prod',
-            ...(this.platformAware ? { platforms: '${{ matrix.platforms }}' } : {}),
-            'push': true,
-            'tags': '${{ steps.meta.outputs.tags }}',
-            'labels': '${{ steps.meta.outputs.labels }}',
-            'cache-from': this.cacheFrom(),
-            'cache-to': this.cacheTo(),
-          },
-        }),
-      ],
-    };
+    this.workflow.addJob('images', jobs.imagesJob(matrix));
+    if (this.settings.pushImages) this.workflow.addJob('push', jobs.pushJob(matrix));
   }
 }

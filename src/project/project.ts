@@ -240,7 +240,7 @@ export class MlDockerProject extends javascript.NodeProject {
       pullRequestTemplate: false,
       entrypoint: '',
       licensed: false,
-      readme: { contents: readmeFor(options.name, ciWorkflow ?? true, typeCheckOnSynth ?? false) },
+      readme: { contents: renderTemplate('project-README.md.ejs', { name: options.name, ci: ciWorkflow ?? true, typeCheckOnSynth: typeCheckOnSynth ?? false }) },
       gitIgnoreOptions: projectOptions.gitIgnoreOptions,
     });
 
@@ -408,31 +408,3 @@ const PROJENRC_COMPILER_OPTIONS = {
   noEmit: true,
   types: ['node'],
 };
-
-function readmeFor(name: string, ci: boolean, typeCheckOnSynth: boolean): string {
-  const typeCheck = typeCheckOnSynth
-    ? ['`npx projen` type-checks `.projenrc.ts` before it runs it (`typeCheckOnSynth`).']
-    : [
-      '`npx projen` strips the types of `.projenrc.ts` without checking them, to start fast (misspelled',
-      'or unknown options are still refused by name); `npx projen typecheck` checks them, and',
-      `\`npx projen docker:build\`${ci ? ' and the CI workflow' : ''} run${ci ? '' : 's'} it first.`,
-    ];
-  return [
-    `# ${name}`,
-    '',
-    'Machine-learning services in containers, defined in `.projenrc.ts` with',
-    '[projen-ml-docker](https://github.com/projen-ml-docker/projen-ml-docker).',
-    '',
-    '```bash',
-    'npm install      # installs projen, projen-ml-docker and the .projenrc.ts toolchain',
-    'npx projen       # regenerates every container file from .projenrc.ts',
-    '```',
-    '',
-    'See [docs/containers.md](docs/containers.md) for the services, the generated files and the tasks.',
-    'Generated files are read-only: edit `.projenrc.ts` and run `npx projen`; a generated file edited',
-    'by hand is restored by the next `npx projen`. Code under `services/` is yours and never overwritten.',
-    '',
-    ...typeCheck,
-    '',
-  ].join('\n');
-}

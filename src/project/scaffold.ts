@@ -53,17 +53,6 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
       throw new Error(`projen-ml-docker: synthesizing the scaffolded .projenrc.ts failed (${res.error?.message ?? `exit ${res.status ?? res.signal}`}); fix it and run \`npx projen\` in ${outdir}`);
     }
     // eslint-disable-next-line no-console
-    console.log([
-      '',
-      `projen-ml-docker: ${this.project.name} is ready: every container file was generated from .projenrc.ts`,
-      '(an API, a GPU trainer, a GPU inference server and a compose stack; see docs/containers.md).',
-      'Next:',
-      '  edit .projenrc.ts, then `npx projen`   regenerate every file from the definition',
-      '  npx projen docker:build                build every service image (the trainer too)',
-      '  npx projen docker:up                   start the stack and wait until it is healthy',
-      '                                         (GPU services only where the engine has an NVIDIA runtime)',
-      '  npx projen docker:down                 stop it',
-      '',
-    ].join('\n'));
+    console.log(renderTemplate('scaffold-ready.txt.ejs', { name: this.project.name }).replace(/\n$/, ''));
   }
 }

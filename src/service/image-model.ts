@@ -5,6 +5,7 @@ import type { ProjectInstall } from './project-install';
 import type { SourceCopy } from './sources';
 import type { TorchWheels } from './torch';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
+import { TORCH_TIER, tierFileName } from '../core/tier-files';
 
 /**
  * The resolved, immutable description of one service's image: everything its Dockerfile says,
@@ -218,8 +219,8 @@ export const TIER_TITLES: Record<RequirementTier, string> = {
 };
 
 /** A requirement file of a service: `docker/<id>/requirements-<tier>.txt`. */
-export function tierFilePath(serviceId: string, tier: RequirementTier | 'torch'): string {
-  return `docker/${serviceId}/requirements-${tier}.txt`;
+export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER): string {
+  return `docker/${serviceId}/${tierFileName(tier)}`;
 }
 
 /** The constraints file of a service's dependency files. */
@@ -230,7 +231,7 @@ export function constraintsFilePath(serviceId: string): string {
 /** Resolves a service's image (the CPU image; GPU services extend it). Pure. */
 export function resolveImageModel(input: ImageInput): ImageModel {
   const id = input.serviceId;
-  const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, 'torch') };
+  const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER) };
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   const tiers: TierInstall[] = [];
   for (const tier of TIER_ORDER) {

@@ -8,6 +8,7 @@ import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { TORCH_TIER } from '../core/tier-files';
 import { Dependencies, resolveWithCache } from '../deps';
 
 /** The dependency files resolved for an image and merged with the typed lists. */
@@ -48,7 +49,7 @@ export class RequirementFiles {
     for (const tier of TIER_ORDER) this.sync(tier);
     const torch = owner.torch;
     if (torch) {
-      new RenderedFile(owner.scope, tierFilePath(owner.serviceId, 'torch'), (file) => [
+      new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
         `# ${owner.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
         ...owner.torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),

@@ -33,6 +33,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, RequirementTiers, TIER_ORDER, checkTier } from '../core/requirements';
 import { z } from '../core/shape';
+import { TORCH_TIER } from '../core/tier-files';
 import { Dependencies } from '../deps';
 
 export { checkRelativeDir } from './sources';
@@ -519,7 +520,7 @@ export abstract class MlService extends Component {
 
   /** The tiers this service installs, in install order (torch first when it has torch). */
   public get installedTiers(): string[] {
-    return [...(this.torch ? ['torch'] : []), ...TIER_ORDER.filter((t) => this.requirementFiles.has(t))];
+    return [...(this.torch ? [TORCH_TIER] : []), ...TIER_ORDER.filter((t) => this.requirementFiles.has(t))];
   }
 
   /** The pinned requirement lines of a tier, sorted. */
