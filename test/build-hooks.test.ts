@@ -8,7 +8,7 @@ import { Instruction } from 'dockerfile-ast';
 import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService, TorchPackage } from '../src';
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
 import { readSharedJson } from './support/shared-data';
-import { newProject, synth } from './util';
+import { expectValidationError, newProject, synth } from './util';
 import { CacheChangeKind, CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { FULL_VERSION_TAG, checkPinnedImage, parseImageReference } from '../src/core/image-name';
 import { Problems } from '../src/core/problems';
@@ -273,5 +273,16 @@ describe('torchPackages (GPU services)', () => {
     expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cu124', `torchvision==${row.torchvision}`]);
     expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO, TorchPackage.TORCH] }))
       .toEqual(['torch==2.5.1+cu124', `torchaudio==${row.torchaudio}`, `torchvision==${row.torchvision}`]);
+  });
+
+  test('the entry check knows only the torch packages the image installs', () => {
+    // torchvision's own console-free module as the entry: refused unless the image installs torchvision
+    const build = (props: Record<string, unknown>) => {
+      const project = newProject();
+      new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'torchvision.datasets'], ...props });
+      return synth(project);
+    };
+    expectValidationError(() => build({}), 'vision/trainer', 'torchvision.datasets', 'a module in the copied sources');
+    expect(build({ torchPackages: [TorchPackage.TORCHVISION] })['docker/trainer/Dockerfile']).toContain('"--main-module=torchvision.datasets"');
   });
 });

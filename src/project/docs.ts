@@ -1,6 +1,6 @@
 import { Component, Project } from 'projen';
 import { buildHooksSection } from './build-hooks-doc';
-import { markdownCell } from './markdown';
+import { codeCell, markdownCell } from './markdown';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { renderTemplate } from '../core/template';
@@ -41,6 +41,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
       id: s.serviceId,
       node: nodeId(s.serviceId),
       description: markdownCell(s.description),
+      command: `${codeCell(s.command.join(' '))}${s.entryCheck ? '' : ' (not checked)'}`,
       python: s.pythonVersion,
       port: s.port,
       probe: !s.healthCheck ? 'none (disabled)' : s.port !== undefined ? `HTTP \`${s.healthCheckPath}\`` : 'heartbeat file',

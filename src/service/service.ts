@@ -715,7 +715,7 @@ export abstract class MlService extends Component {
       artefactsAllowedUnder: this._artefactFolders(),
       pythonPath: [APP_DIR, '/opt/mldocker'],
       ignoreText: [...ignoreFileLines([...model.contextPaths]), ...this._ignoreExtraLines()].join('\n'),
-      requirements: [...(this.torch ? [`torch==${this.torch.torch}`, `torchvision==${this.torch.torchvision}`, `torchaudio==${this.torch.torchaudio}`] : []),
+      requirements: [...(this.torch ? this._torchPackages().map((pkg) => `${pkg}==${this.torch![pkg]}`) : []),
         ...this.requirementSet.lines(RequirementTier.ML), ...this.requirementSet.lines(RequirementTier.CORE),
         ...this.requirementFiles.fileRequirements(RequirementTier.ML), ...this.requirementFiles.fileRequirements(RequirementTier.CORE)],
     });

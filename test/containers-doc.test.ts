@@ -1,0 +1,39 @@
+import { PythonService } from '../src';
+import { newProject, synth } from './util';
+import { codeCell } from '../src/project/markdown';
+
+/** The cells of a markdown table row (split on `|` not escaped by a backslash). */
+function cells(row: string): string[] {
+  return row.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+}
+
+describe('docs/containers.md lists each service\'s command and whether its entry is checked', () => {
+  const project = newProject();
+  new PythonService(project, 'api', {
+    command: ['uvicorn', 'api.main:app', '--port', '8000'], port: 8000, requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] },
+  });
+  new PythonService(project, 'jobs', { command: ['sh', '-c', 'exec python -m jobs.main | tee `date`.log'], entryCheck: false });
+  const doc: string = synth(project)['docs/containers.md'];
+  const header = doc.split('\n').find((l) => l.startsWith('| service |'))!;
+  const row = (id: string) => cells(doc.split('\n').find((l) => l.startsWith(`| \`${id}\` |`))!);
+
+  test('one command cell per service, as many cells as the header', () => {
+    const columns = cells(header);
+    expect(columns[2]).toBe('command');
+    expect(row('api')).toHaveLength(columns.length);
+    expect(row('api')[2]).toBe('`uvicorn api.main:app --port 8000`');
+  });
+
+  test('a command with a pipe and backticks stays in its cell; an unchecked one says so', () => {
+    expect(row('jobs')).toHaveLength(cells(header).length);
+    expect(row('jobs')[2]).toBe('``sh -c exec python -m jobs.main \\| tee `date`.log`` (not checked)');
+    expect(doc).toContain('python -m mldocker_runtime.entry_check');
+  });
+});
+
+test('codeCell: the fence outgrows the backticks inside, edges padded, lines joined', () => {
+  expect(codeCell('a')).toBe('`a`');
+  expect(codeCell('a ``b`` c')).toBe('```a ``b`` c```');
+  expect(codeCell('`x`')).toBe('`` `x` ``');
+  expect(codeCell('a\nb|c')).toBe('`a b\\|c`');
+});
