@@ -12,14 +12,14 @@ import { dirname, join } from 'path';
 import {
   BuildStepStage, Dependencies, GpuBase, GpuInference, GpuTrainer, MlDockerProject, MlDockerProjectOptions, PythonService,
 } from '../src';
+import { copyOf } from './deps/support';
+import { DEFINITIONS } from './support/output-definitions';
+import { newProject, withoutPostSynth } from './util';
 import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { parseStages } from '../src/cache-report/dockerfile-steps';
 import { ImageLayers, ImageStep, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
 import { prodVenvSource } from '../src/service/image-model';
 import { servicesOf } from '../src/service/service';
-import { copyOf } from './deps/support';
-import { DEFINITIONS } from './support/output-definitions';
-import { newProject, withoutPostSynth } from './util';
 
 jest.setTimeout(120_000);
 
@@ -59,7 +59,9 @@ function expectedSteps(layers: ImageLayers, target: string) {
 }
 
 /** A project in `root` (a fresh temp dir unless given) with `files` written into it, synthesized. */
-function buildIn(define: (p: MlDockerProject) => void, files: Record<string, string> = {}, root?: string, options: Partial<MlDockerProjectOptions> = {}): string {
+function buildIn(
+  define: (p: MlDockerProject) => void, files: Record<string, string> = {}, root?: string, options: Partial<MlDockerProjectOptions> = {},
+): string {
   const project = newProject({ ...options, ...root ? { outdir: root } : {} });
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(project.outdir, path)), { recursive: true });
@@ -100,19 +102,32 @@ const EXTRA: Record<string, () => string> = {
   }),
   'cuda extensions': () => buildIn((p) => {
     new GpuTrainer(p, 'slim', {
-      torchVersion: '2.5.1', command: trainOf('slim'), cudaExtensions: ['ext/fused'], cudaKeyringSha256: 'a'.repeat(64),
+      torchVersion: '2.5.1',
+      command: trainOf('slim'),
+      cudaExtensions: ['ext/fused'],
+      cudaKeyringSha256: 'a'.repeat(64),
       requirements: { ml: ['setuptools==75.6.0', 'ninja==1.11.1.3'], core: ['fastapi==0.115.6'] },
     });
     new GpuTrainer(p, 'devel', {
-      torchVersion: '2.9.0', gpuBase: GpuBase.CUDA_RUNTIME, cudaVersion: '12.8', cudaExtensions: ['ext/attn'], command: trainOf('devel'),
+      torchVersion: '2.9.0',
+      gpuBase: GpuBase.CUDA_RUNTIME,
+      cudaVersion: '12.8',
+      cudaExtensions: ['ext/attn'],
+      command: trainOf('devel'),
       requirements: { ml: ['setuptools==75.6.0'], core: ['fastapi==0.115.6'] },
-      buildPackages: ['ninja-build'], buildEnv: { FORCE_CUDA: '1' }, buildSteps: [{ name: 'probe', run: 'nvcc --version' }],
+      buildPackages: ['ninja-build'],
+      buildEnv: { FORCE_CUDA: '1' },
+      buildSteps: [{ name: 'probe', run: 'nvcc --version' }],
     });
     new GpuInference(p, 'serve', { torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'serve.serve'], bakeModel: true, modelDir: 'models/served' });
   }, { 'ext/fused/setup.py': '', 'ext/attn/setup.py': '', 'models/served/config.json': '{}' }, undefined, { hostDriverVersion: '580.95.05' }),
   'install project with sources': () => buildIn((p) => {
     new PythonService(p, 'ranker', {
-      command: ['ranker-serve'], port: 8000, sources: ['ranker', 'configs', 'train.py'], installProject: true, workdir: '/app/ranker',
+      command: ['ranker-serve'],
+      port: 8000,
+      sources: ['ranker', 'configs', 'train.py'],
+      installProject: true,
+      workdir: '/app/ranker',
       requirements: { ml: ['numpy==2.1.3'], core: ['setuptools==75.6.0', 'fastapi==0.115.6'] },
     });
   }, {
@@ -121,7 +136,11 @@ const EXTRA: Record<string, () => string> = {
       '[project]', 'name = "ranker"', 'version = "0.1.0"', 'readme = "README.md"',
       '[project.scripts]', 'ranker-serve = "ranker.serve:main"', '[tool.setuptools.packages.find]', 'include = ["ranker*"]',
     ].join('\n'),
-    'README.md': '# ranker\n', 'ranker/__init__.py': '', 'ranker/serve.py': 'def main(): pass\n', 'configs/ranker.yaml': 'k: 10\n', 'train.py': '',
+    'README.md': '# ranker\n',
+    'ranker/__init__.py': '',
+    'ranker/serve.py': 'def main(): pass\n',
+    'configs/ranker.yaml': 'k: 10\n',
+    'train.py': '',
   }),
   'constraints and a lock': () => {
     const root = copyOf(join(__dirname, 'deps', 'fixtures', 'requirements-plain'));
