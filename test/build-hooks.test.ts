@@ -173,7 +173,7 @@ describe('docs and cache report', () => {
     const project = newProject();
     new PythonService(project, 'api', { command: CMD, port: 8000, requirements: { ml: ['numpy==2.1.3'], core: ['psycopg2==2.9.10'] }, ...ALL });
     synth(project);
-    const report = CacheReport.fromProject(project.outdir);
+    const report = CacheReport._ofProject(project);
     const api = report.service('api');
     const hooks = api.changes.filter((c) => c.kind === CacheChangeKind.BUILD_HOOK).map((c) => c.id);
     expect(hooks).toEqual(['build-hook:build-packages', 'build-hook:build-env', 'build-hook:step:fetch-font', 'build-hook:copy:ffmpeg', 'build-hook:step:ldconfig']);

@@ -56,7 +56,7 @@ function gpuProject(): MlDockerProject {
 
 function reportOf(project: MlDockerProject): CacheReport {
   synth(project);
-  return CacheReport.fromProject(project.outdir);
+  return CacheReport._ofProject(project);
 }
 
 /** Labels of the dependency layers a change re-runs in a target. */

@@ -230,7 +230,7 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
     const project: MlDockerProject = newProject();
     new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'], requirements: { ml: ['numpy==2.1.3'] } });
     synth(project);
-    const steps = CacheReport.fromProject(project.outdir).service('trainer').targets.find((t) => t.target === 'prod')!.steps
+    const steps = CacheReport._ofProject(project).service('trainer').targets.find((t) => t.target === 'prod')!.steps
       .filter((s) => s.label.startsWith('[deps-ml') || s.label.startsWith('[builder'));
     const toolkit = steps.findIndex((s) => String(s.instruction).includes('cuda-keyring'));
     expect(steps[toolkit].role).toBe(LayerRole.SYSTEM);

@@ -39,7 +39,7 @@ test('the files a service writes and the tiers the cache report reads from its D
   const out = synth(project);
   expect(api.installedTiers).toEqual([...INSTALL_ORDER]);
   for (const tier of api.installedTiers) expect(out[`docker/api/${tierFileName(tier)}`]).toBeDefined();
-  const report = CacheReport.fromProject(project.outdir).service('api');
+  const report = CacheReport._ofProject(project).service('api');
   expect(report.changes.filter((c) => c.tier !== undefined).map((c) => c.tier)).toEqual(api.installedTiers);
   expect(report.changes.filter((c) => c.tier !== undefined).map((c) => c.files)).toEqual(api.installedTiers.map((t) => [`docker/api/${tierFileName(t)}`]));
 });

@@ -3,19 +3,24 @@ import { FilesUnder, changesOf } from './change-groups';
 import { StepModel, normalizeContextPath, parseStages } from './dockerfile-steps';
 import { predict } from './impact';
 import { assignRoles } from './layer-roles';
+import { applyImageLayers } from './model-layers';
 import { CacheStep, DockerfileCacheInput, ServiceCacheReport } from './report-types';
 import { stepsOfTarget, targetsOf } from './targets';
+import type { ImageLayers } from '../service/image-layers';
 
 /**
  * One service's cache report from its Dockerfile and ignore file: parse the stages, classify
  * the steps, list the changes, then predict each change's impact on each target.
  * `filesUnder` lists the build context (from the project on disk); without it the input's
- * `contextFiles` are used, else a file inside each path is assumed.
+ * `contextFiles` are used, else a file inside each path is assumed. With the image model's
+ * `layers` (a project's own service), the steps' roles and tiers are the model's, and a
+ * Dockerfile of another shape is an error.
  */
-export function analyzeDockerfile(input: DockerfileCacheInput, filesUnder?: FilesUnder): ServiceCacheReport {
+export function analyzeDockerfile(input: DockerfileCacheInput, filesUnder?: FilesUnder, layers?: ImageLayers): ServiceCacheReport {
   const stages = parseStages(input.dockerfile);
   assignRoles(stages);
   const dockerfilePath = input.dockerfilePath ?? `docker/${input.service}/Dockerfile`;
+  if (layers) applyImageLayers(stages, layers, dockerfilePath);
   const ignorePath = input.ignoreFile !== undefined ? input.ignoreFilePath ?? `${dockerfilePath}.dockerignore` : undefined;
   const matcher = ignore().add(ignoreLines(input.ignoreFile ?? ''));
   const ignores = (path: string): boolean => path !== '.' && matcher.ignores(path);

@@ -1,9 +1,12 @@
+import type { Project } from 'projen';
 import { analyzeDockerfile } from './analyze';
 import { impactOf } from './impact';
 import { readProjectDockerfiles } from './project-files';
 import { checkPromises } from './promises';
 import { renderReportTable, reportJson } from './report-render';
 import { CachePromiseResult, CacheReportOptions, DockerfileCacheInput, ServiceCacheReport, TargetImpact } from './report-types';
+import { describeImageLayers } from '../service/image-layers';
+import { servicesOf } from '../service/service';
 
 export { CacheChangeKind, LayerRole } from './report-types';
 export type {
@@ -30,6 +33,22 @@ export class CacheReport {
   public static fromProject(projectDir: string, options: CacheReportOptions = {}): CacheReport {
     const { inputs, filesUnder } = readProjectDockerfiles(projectDir, options);
     return new CacheReport(projectDir, inputs.map((input) => analyzeDockerfile(input, filesUnder)));
+  }
+
+  /**
+   * A synthesized project's report, read from its output directory like `fromProject`; the
+   * steps of the project's own services take their roles and tiers from the image models
+   * their Dockerfiles are rendered from (`describeImageLayers`), and a Dockerfile that is not
+   * the one its service renders is an error. Other Dockerfiles there are read from their text.
+   * @internal
+   */
+  public static _ofProject(project: Project, options: CacheReportOptions = {}): CacheReport {
+    const { inputs, filesUnder } = readProjectDockerfiles(project.outdir, options);
+    const services = new Map(servicesOf(project).map((s) => [s.serviceId, s]));
+    return new CacheReport(project.outdir, inputs.map((input) => {
+      const service = services.get(input.service);
+      return analyzeDockerfile(input, filesUnder, service && describeImageLayers(service._renderedImageModel()));
+    }));
   }
 
   /** Analyses one Dockerfile given as text. */

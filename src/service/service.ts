@@ -686,6 +686,9 @@ export abstract class MlService extends Component {
     }));
   }
 
+  /** @internal The image model the Dockerfile renders: with the prod stage's entry check (the cache report reads it). */
+  public _renderedImageModel(marker = ''): ImageModel { const model = this._imageModel(marker); return { ...model, entryCheck: this.imageChecks(model) }; }
+
   /** The Dockerfile: the image model with the prod stage's entry check, rendered. */
   private dockerfileText(marker: string): string {
     const model = this._imageModel(marker);

@@ -111,8 +111,8 @@ for d in projects:
   execFileSync('python3', ['-c', script, wheelhouse, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Synthesizes the example project into `outdir`, with stub wheels for every pin it generates. */
-function define(outdir: string, v: Variant, wheelhouse?: string): void {
+/** Synthesizes the example project into `outdir`, with stub wheels for every pin it generates; returns the project. */
+function define(outdir: string, v: Variant, wheelhouse?: string): MlDockerProject {
   const project = new MlDockerProject({ name: 'cacheproof', outdir, dockerfileSyntax: false });
   const dev = ['mlstub-dev==1.0.0', ...(v.devTool ? [`devstub==${v.devTool}`] : [])];
   new PythonService(project, 'api', {
@@ -138,6 +138,7 @@ function define(outdir: string, v: Variant, wheelhouse?: string): void {
   mkdirSync(join(outdir, 'models'), { recursive: true });
   if (!existsSync(join(outdir, 'models', 'model.safetensors'))) writeFileSync(join(outdir, 'models', 'model.safetensors'), 'stub weights\n');
   if (wheelhouse) addStubWheels(wheelhouse, pinsOf(outdir));
+  return project;
 }
 
 /** Every `name==version` pin of the generated requirement files. */
@@ -189,6 +190,8 @@ function parseBuild(log: string): Build {
 
 describe('cache-impact report versus real builds', () => {
   let outdir: string;
+  /** The baseline definition: the report reads its services' image models. */
+  let baselineProject: MlDockerProject;
   let wheelhouse: string;
   let index: IndexServer;
   /** The index URL of this run: the server's root holds one wheelhouse per run id. */
@@ -208,7 +211,7 @@ describe('cache-impact report versus real builds', () => {
     wheelhouse = join(root, RUN_ID);
     execFileSync('bash', [join(REPO, 'scripts', 'engine', 'wheelhouse.sh'), wheelhouse], { stdio: ['ignore', 'ignore', 'pipe'] });
     outdir = tempDir('cache-proof-');
-    define(outdir, BASELINE, wheelhouse);
+    baselineProject = define(outdir, BASELINE, wheelhouse);
     // Alternatives from the same wheel index as the baseline, so only the tier file changes.
     const pick = (service: string, baseline: string, field: 'cpuTorch' | 'gpuTorch'): string[] => {
       const torchIndex = torchIndexOf(outdir, service);
@@ -396,7 +399,8 @@ describe('cache-impact report versus real builds', () => {
       let report: ServiceCacheReport;
 
       beforeAll(() => {
-        report = CacheReport.fromProject(outdir, { services: [service] }).service(service);
+        // the project's own path: roles and tiers from the image model, the Dockerfile held to it
+        report = CacheReport._ofProject(baselineProject, { services: [service] }).service(service);
         for (const target of TARGETS) {
           const first = build(service, target);
           for (const label of first.labels) {

@@ -64,7 +64,7 @@ describe('installProject', () => {
     // the console script is checked at build too
     expect(dockerfile).toContain('"--program=ranker-serve"]');
     // a code change rebuilds no dependency layer: the venv copy and every tier stay cached
-    const report = CacheReport.fromProject(project.outdir);
+    const report = CacheReport._ofProject(project);
     expect(report.checkPromises().filter((p) => !p.holds)).toEqual([]);
     expect(report.impact('ranker', 'prod', 'app-code').kept).toEqual(expect.arrayContaining([expect.stringMatching(/^\[prod +1\//)]));
   });

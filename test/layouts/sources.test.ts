@@ -164,7 +164,7 @@ describe('cache report', () => {
     const project = newProject({ outdir: layout(NANO) });
     new PythonService(project, 'chat', { command: ['python', '-m', 'scripts.chat_web'], sources: ['nanochat', 'scripts', 'train.py'], requirements: { core: ['fastapi==0.115.6'] } });
     synth(project);
-    const report = CacheReport.fromProject(project.outdir);
+    const report = CacheReport._ofProject(project);
     const service = report.service('chat');
     const app = service.changes.find((c) => c.id === 'app-code')!;
     expect((app.files ?? []).map((f) => f.split('/')[0])).toEqual(['nanochat', 'scripts', 'train.py']);
