@@ -8,7 +8,7 @@ import { join } from 'path';
 import * as ts from 'typescript';
 import { MlDockerProject } from '../src';
 import { expectValidationError, newProject, synth } from './util';
-import { PROJECT_OPTION_KEYS } from '../src/project/project';
+import { PROJECT_OPTION_KEYS } from '../src/project/project-options';
 
 function interfaceKeys(file: string, name: string): string[] {
   const program = ts.createProgram([file], { strict: true, skipLibCheck: true, noEmit: true });
@@ -25,7 +25,7 @@ function interfaceKeys(file: string, name: string): string[] {
 }
 
 test('the accepted keys are exactly the properties of MlDockerProjectOptions, inherited ones included', () => {
-  const keys = interfaceKeys(join(__dirname, '..', 'src', 'project', 'project.ts'), 'MlDockerProjectOptions');
+  const keys = interfaceKeys(join(__dirname, '..', 'src', 'project', 'project-options.ts'), 'MlDockerProjectOptions');
   expect(keys).toEqual(expect.arrayContaining(['name', 'outdir', 'pythonVersion', 'hostDriverVersion', 'gitIgnoreOptions']));
   expect([...PROJECT_OPTION_KEYS]).toEqual(keys);
 });

@@ -1,9 +1,10 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
-import { ProjectOptions, typescript, javascript } from 'projen';
+import { typescript, javascript } from 'projen';
 import { ContainersDoc } from './docs';
+import { FIXED_OPTIONS, INHERITED_OPTIONS, MlDockerProjectOptions, OPTIONS_SHAPE, ProjenrcRunner } from './project-options';
 import { ScaffoldProjenrc } from './scaffold';
-import { CiWorkflow, CiWorkflowProps } from '../ci/ci-workflow';
+import { CiWorkflow } from '../ci/ci-workflow';
 import { PACKAGE_ROOT } from '../core/data';
 import { gitignoredArtefacts } from '../core/dockerignore';
 import { checkDockerfileFrontend } from '../core/frontend';
@@ -20,156 +21,12 @@ import { PythonService } from '../service/python-service';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
 
-/** How `npx projen` runs `.projenrc.ts`. */
-export enum ProjenrcRunner {
-  /**
-   * Plain node with a `.ts` hook (`projen-ml-docker/lib/projenrc-register`): each
-   * TypeScript file is transpiled once by esbuild and cached in `node_modules/.cache`,
-   * so an unchanged definition starts as fast as JavaScript. Loads `.projenrc.ts` as
-   * CommonJS, like tsx does in a package without `"type": "module"` (with it, the
-   * register hands `.projenrc.ts` to tsx).
-   */
-  CACHED = 'cached',
-  /**
-   * tsx as a node loader (`node --import tsx .projenrc.ts`): slower to start (its hooks
-   * see every module node loads), but it also resolves tsconfig `paths` aliases and loads
-   * `.mts` and `.tsx` files imported from `.projenrc.ts`.
-   */
-  TSX = 'tsx',
-}
-
-/** Options of an `MlDockerProject`. */
-export interface MlDockerProjectOptions extends ProjectOptions {
-  /**
-   * The Python version of every service unless a service sets its own: `3.11` (the
-   * newest patch in the reference data) or an exact `3.11.16`.
-   * @default "3.11"
-   */
-  readonly pythonVersion?: string;
-
-  /**
-   * Start every Dockerfile with a `# syntax=` line naming a pinned BuildKit Dockerfile
-   * frontend (`dockerfileFrontend`). Turn it off for offline builders that cannot fetch the
-   * frontend image; the Dockerfiles use only what Docker 26's built-in frontend supports.
-   * @default true
-   */
-  readonly dockerfileSyntax?: boolean;
-
-  /**
-   * The BuildKit Dockerfile frontend of the `# syntax=` line: `docker/dockerfile:` with a full
-   * version (`1.19.0`, never a floating `1`), optionally `@sha256:` and the digest of that
-   * version. Only with `dockerfileSyntax` on.
-   * @default - the version and digest of the package's reference data (data/dockerfile-frontend.json)
-   */
-  readonly dockerfileFrontend?: string;
-
-  /**
-   * Development dependencies of the project (the `.projenrc.ts` toolchain is added).
-   * `projen new --from` puts the projen-ml-docker spec here.
-   * @default []
-   */
-  readonly devDeps?: string[];
-
-  /**
-   * Type-check `.projenrc.ts` on every `npx projen`. Off by default: synthesis strips types
-   * without checking them (fast start) and strict runtime validation rejects unknown or
-   * misspelled props by name; the `typecheck` task (run by `docker:build`) checks types.
-   * @default false
-   */
-  readonly typeCheckOnSynth?: boolean;
-
-  /**
-   * How `npx projen` runs `.projenrc.ts`: plain node with a cached transpile of each
-   * TypeScript file (fastest), or tsx (for tsconfig `paths` aliases, imported `.mts` or `.tsx` files).
-   * @default ProjenrcRunner.CACHED
-   */
-  readonly projenrcRunner?: ProjenrcRunner;
-
-  /**
-   * The oldest NVIDIA driver among the hosts that run this project's GPU services (what
-   * `nvidia-smi --query-gpu=driver_version --format=csv,noheader` prints there). Each GPU
-   * service picks the highest CUDA variant of its torch version whose minimum driver (under
-   * its `gpuBase`) is at most this, and refuses an explicit `cudaVersion` that needs more.
-   * The default is the R535 production branch driver of CUDA 12.2 Update 2, still the default
-   * on many cloud GPU images: it runs every PyTorch CUDA 12.x wheel through minor-version
-   * compatibility (>= 525.60.13), but nothing that needs R580 (CUDA 13.x) and no nvidia/cuda
-   * base image, whose toolkit driver is newer. Raise it once every GPU host is upgraded.
-   * @default "535.104.05"
-   */
-  readonly hostDriverVersion?: string;
-
-  /**
-   * Generate the GitHub Actions workflow `.github/workflows/containers.yml` through projen's
-   * GitHub component: it type-checks `.projenrc.ts`, checks the synthesized files are up to
-   * date, lints every Dockerfile with hadolint, builds every image with BuildKit and a layer
-   * cache, scans it, and pushes images tagged with the git sha (and the version on `v*` tags)
-   * from the default branch.
-   * @default true
-   */
-  readonly ciWorkflow?: boolean;
-
-  /**
-   * Settings of the CI workflow (registry, cache, lint and scan thresholds). Only with `ciWorkflow`.
-   * @default - the `CiWorkflowProps` defaults
-   */
-  readonly ciWorkflowOptions?: CiWorkflowProps;
-
-  /**
-   * The dependency files of every service that does not set its own `dependencies`
-   * (`Dependencies.fromRequirementsFiles(...)` or `Dependencies.fromPyproject(...)`), resolved
-   * per service for its exact Python and platform.
-   * @default - none: services take only their typed `requirements`
-   */
-  readonly dependencies?: Dependencies;
-
-  /**
-   * Refuse requirements of dependency files that are not pinned to one exact version (ranges
-   * such as `fastapi>=0.110`) instead of printing a warning for each; locks are always exact.
-   * @default false
-   */
-  readonly strictPins?: boolean;
-}
-
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
 const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
-
-const OPTIONS_SHAPE = {
-  pythonVersion: z.string().optional(),
-  dockerfileSyntax: z.boolean().optional(),
-  dockerfileFrontend: z.string().optional(),
-  devDeps: z.array(z.string()).optional(),
-  typeCheckOnSynth: z.boolean().optional(),
-  projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
-  ciWorkflow: z.boolean().optional(),
-  // CiWorkflow checks its own props (strictly, by name)
-  ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
-  hostDriverVersion: z.string().optional(),
-  // the services check it when they resolve it (at synth)
-  dependencies: z.object({}).optional(),
-  strictPins: z.boolean().optional(),
-};
 
 /** npm's limit on the length of a package name. */
 const NPM_NAME_MAX = 214;
 
-/**
- * The options inherited from projen's `ProjectOptions`, passed on to projen as they are (projen
- * reads them). Every other key is refused by name, so a misspelled option (`pythonVerison`) or
- * one of a projen project type this project is not (`jest`, `release`) never passes silently.
- */
-const INHERITED_OPTIONS = [
-  'name', 'parent', 'outdir', 'logging', 'projenCommand', 'renovatebot', 'renovatebotOptions',
-  'commitGenerated', 'gitOptions', 'gitIgnoreOptions', 'projectTree',
-];
-
-/** Inherited options this project sets itself: accepted only with the value it would set. */
-const FIXED_OPTIONS: Record<string, { value: unknown; why: string }> = {
-  projenrcJson: { value: false, why: '.projenrc.ts is the definition (no .projenrc.json)' },
-  projenrcJsonOptions: { value: undefined, why: '.projenrc.ts is the definition (no .projenrc.json)' },
-};
-
-/** Every key `MlDockerProjectOptions` has (test/project-options.test.ts holds it to the interface). */
-export const PROJECT_OPTION_KEYS: readonly string[] = [...Object.keys(OPTIONS_SHAPE), ...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].sort();
 
 /**
  * A project for containerized machine-learning Python services.

@@ -1,0 +1,31 @@
+import { Dependencies, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+import { fromPyproject } from './resolve-pyproject';
+import { fromRequirementFiles } from './resolve-requirement-files';
+import { ResolveRun } from './resolve-run';
+import { ResolveContext, ResolvedDependencies } from './resolved';
+import { checkShape } from '../core/problems';
+import { z } from '../core/shape';
+
+/**
+ * Resolves dependencies for one platform (`ctx.platform`), uncached: checks the options'
+ * shape under the prop's name, reads the requirement files or the pyproject.toml and its
+ * lock, and throws `MlDockerValidationError` with every problem found.
+ */
+export function resolveOne(deps: Dependencies, ctx: ResolveContext): ResolvedDependencies {
+  const run = new ResolveRun(ctx);
+  const problems = run.problems;
+  const field = run.field;
+  const spec = (deps as unknown as { _spec?: DependencySpec })?._spec;
+  if (!(deps instanceof Dependencies) || !spec) {
+    problems.add(`${field} has the wrong type`, deps, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
+  } else {
+    // checked under the prop's name, so that problems read "dependencies.core[0] ..."
+    const shape = spec.kind === 'requirements-files' ? REQUIREMENTS_FILES_SHAPE : PYPROJECT_SHAPE;
+    if (checkShape(problems, z.strictObject({ [field]: shape }), { [field]: spec.options })) {
+      if (spec.kind === 'requirements-files') fromRequirementFiles(run, spec.options);
+      else fromPyproject(run, spec.options);
+    }
+  }
+  problems.throwIfAny();
+  return run.result();
+}

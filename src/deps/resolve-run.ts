@@ -1,0 +1,128 @@
+import * as pep440 from '@renovatebot/pep440';
+import { LockFileKind } from './dependencies';
+import { ProjectFiles } from './files';
+import { RootDependency } from './pyproject';
+import { satisfiesClauses } from './requirement';
+import { byKey, packageLines, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TIER_NAMES, TierName } from './resolved';
+import { markerEnvironment, Target, TargetArch, WheelTags } from './target';
+import { evaluateMarker, MarkerEvaluationError, MarkerNode } from '../core/pep508-marker';
+import { oneOf, Problems } from '../core/problems';
+import { TORCH_PACKAGES } from '../core/requirements';
+
+/**
+ * One resolution of dependencies for one platform: the image it resolves for (checked once),
+ * what it has found so far (packages by tier, torch, constraints, warnings, the lock read) and
+ * the checks every source of dependencies shares (markers, python ranges, lock roots). The
+ * readers of each source (`resolve-requirement-files.ts`, `resolve-pyproject.ts`,
+ * `resolve-lock-graph.ts`, `resolve-compiled-lock.ts`) add to it; `result()` is the outcome.
+ */
+export class ResolveRun {
+  public readonly problems: Problems;
+  public readonly target: Target;
+  public readonly tags: WheelTags;
+  public readonly warnings: string[] = [];
+  public readonly files: ProjectFiles;
+  public readonly field: string;
+  public readonly packages: Record<TierName, ResolvedPackage[]> = { ml: [], core: [], dev: [] };
+  public readonly torch: ResolvedPackage[] = [];
+  public readonly constraints: string[] = [];
+  public readonly probed: string[] = [];
+  public locked = false;
+  /** Extras and groups asked for, by tier and in all (PEP 751 selects pylock packages with them). */
+  public selection = { extras: [] as string[], groups: [] as string[] };
+  public readonly tierSelection: Record<TierName, { extras: string[]; groups: string[] }> = {
+    ml: { extras: [], groups: [] }, core: { extras: [], groups: [] }, dev: { extras: [], groups: [] },
+  };
+  public projectTier: TierName = 'core';
+  public allowDirect = false;
+  public lockFile?: string;
+  public lockKind?: LockFileKind;
+
+  constructor(public readonly ctx: ResolveContext) {
+    this.problems = new Problems(ctx.path);
+    this.field = ctx.field ?? 'dependencies';
+    const glibc = /^2\.(\d+)$/.exec(ctx.glibcVersion ?? '2.35');
+    if (!/^3\.\d+\.\d+$/.test(ctx.pythonVersion)) this.problems.add('python version', ctx.pythonVersion, 'an exact cpython version such as "3.11.9"');
+    if (!glibc) this.problems.add('glibc version', ctx.glibcVersion, 'a glibc version such as "2.35"');
+    const arch: TargetArch = ctx.platform === 'linux/arm64' ? 'aarch64' : 'x86_64';
+    if (ctx.platform !== 'linux/amd64' && ctx.platform !== 'linux/arm64') this.problems.add('platform', ctx.platform, oneOf(['linux/amd64', 'linux/arm64']));
+    this.problems.throwIfAny();
+    this.target = { pythonVersion: ctx.pythonVersion, arch, glibc: [2, Number(glibc![1])] };
+    this.tags = new WheelTags(this.target);
+    this.files = new ProjectFiles(ctx.projectRoot, this.problems);
+  }
+
+  /** The outcome: each tier's packages sorted and written as lines, torch apart and checked for one variant. */
+  public result(): ResolvedDependencies {
+    const tiers = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
+    for (const tier of TIER_NAMES) {
+      this.packages[tier].sort(byKey);
+      tiers[tier] = this.packages[tier].flatMap(packageLines);
+    }
+    let torch: ResolvedTorch | undefined;
+    if (this.torch.length) {
+      this.torch.sort((a, b) => TORCH_PACKAGES.indexOf(a.key) - TORCH_PACKAGES.indexOf(b.key));
+      const main = this.torch[0];
+      const [pub, local] = main.version ? main.version.split('+') : [undefined, undefined];
+      torch = { version: pub, local, packages: this.torch };
+      const mismatch = this.torch.find((p) => p.version !== undefined && p.version.split('+')[1] !== local);
+      if (mismatch) {
+        this.problems.add(`${mismatch.from} pins ${mismatch.name} ${mismatch.version} for another variant than ${main.name} ${main.version}`,
+          mismatch.version, `the same local label (${local ? `+${local}` : 'none'}) on torch, torchvision and torchaudio`);
+        this.problems.throwIfAny();
+      }
+    }
+    return {
+      tiers,
+      packages: this.packages,
+      constraints: [...new Set(this.constraints)].sort(),
+      locked: this.locked,
+      lockFile: this.lockFile,
+      lockKind: this.lockKind,
+      warnings: this.warnings,
+      inputs: [...this.files.inputs].sort(),
+      probed: this.probed,
+      torch,
+    };
+  }
+
+  public applies(marker: MarkerNode | undefined, where: string, text: string, extra = '',
+    sets: { extras: string[]; groups: string[] } = this.selection): boolean {
+    if (!marker) return true;
+    try {
+      return evaluateMarker(marker, markerEnvironment(this.target, extra, sets.extras, sets.groups));
+    } catch (e) {
+      if (!(e instanceof MarkerEvaluationError)) throw e;
+      this.problems.add(`${where} has a marker that cannot be evaluated (${e.message})`, text, 'a pep 508 marker pip can evaluate');
+      return false;
+    }
+  }
+
+  /** True when a `requires-python` range admits the image's python. */
+  public admitsPython(range: string): boolean {
+    return pep440.satisfies(this.target.pythonVersion, range.replace(/\s+/g, ''), { prereleases: true });
+  }
+
+  public place(tier: TierName, pkg: ResolvedPackage): void {
+    if (TORCH_PACKAGES.includes(pkg.key)) this.torch.push(pkg);
+    else this.packages[tier].push(pkg);
+  }
+
+
+  public checkRoot(lockPath: string, dep: RootDependency, version: string | undefined, tool: string): boolean {
+    if (version === undefined) {
+      this.problems.add(`${lockPath} is out of date: ${dep.name} (${dep.at}) is not in it`, dep.text, `a lock that has every dependency of the pyproject.toml (run ${tool})`);
+      return false;
+    }
+    if (!dep.alternatives.some((alt) => satisfiesClauses(version, alt))) {
+      this.problems.add(`${lockPath} is out of date: it locks ${dep.name} ${version}, outside what ${dep.at} allows`, dep.text, `a lock within the declared range (run ${tool})`);
+      return false;
+    }
+    return true;
+  }
+
+  public toolFor(kind: LockFileKind): string {
+    return { 'uv': 'uv lock', 'poetry': 'poetry lock', 'pylock': 'the locker again', 'pip-compile': 'pip-compile --generate-hashes' }[kind];
+  }
+
+}

@@ -1,0 +1,105 @@
+import { LockFileKind } from './dependencies';
+
+/** Where and for what the dependencies are resolved. */
+export interface ResolveContext {
+  /** The project root: every path of the options is relative to it. */
+  readonly projectRoot: string;
+  /** The image's exact CPython version, `3.11.9`. */
+  readonly pythonVersion: string;
+  /** The image's platform, as Docker names it. */
+  readonly platform: 'linux/amd64' | 'linux/arm64';
+  /**
+   * Every platform of an image built for several (`platform` is then the first): with two or
+   * more, `resolveWithCache` resolves for each and merges them (`resolveForPlatforms`).
+   * Default: `platform` alone.
+   */
+  readonly platforms?: ReadonlyArray<'linux/amd64' | 'linux/arm64'>;
+  /** The construct path, for messages (`vision/api`). */
+  readonly path: string;
+  /** The image's glibc (`2.35` for Ubuntu 22.04 CUDA images, `2.36` for Debian 12). Default 2.35. */
+  readonly glibcVersion?: string;
+  /** The prop name the dependencies were given as, for messages. Default `dependencies`. */
+  readonly field?: string;
+  /**
+   * A directory for resolved results (e.g. `node_modules/.cache/projen-ml-docker`): a result
+   * is reused while every file it read has the same content and every lock name it probed
+   * is still absent, so a re-synth does not parse an unchanged lock again. Default: no cache.
+   */
+  readonly cacheDir?: string;
+  /**
+   * Turns every unpinned requirement into an error, whatever the options say (the project's
+   * `strictPins`). Default false.
+   */
+  readonly strictPins?: boolean;
+}
+
+/** One installed package of a tier. */
+export interface ResolvedPackage {
+  readonly name: string;
+  /** PEP 503 normalized name. */
+  readonly key: string;
+  /** The exact version, when pinned (always from a lock). */
+  readonly version?: string;
+  /** The requirement as written to the tier file's first line: `numpy==2.1.3` or `fastapi>=0.110`. */
+  readonly requirement: string;
+  /** sha256 hashes (lowercase hex), sorted; empty when not locked. */
+  readonly hashes: string[];
+  /** Where it comes from: `requirements.txt:4`, or the lock file. */
+  readonly from: string;
+  /**
+   * Set by `resolveForPlatforms` when the package is only for some of the platforms:
+   * `platform_machine == "x86_64"`. Written after the requirement, before the hashes.
+   */
+  readonly marker?: string;
+}
+
+/** The torch packages of the dependencies, kept out of the tiers. */
+export interface ResolvedTorch {
+  /** torch's (or, without torch, the first torch package's) version without its local label, `2.5.1`. */
+  readonly version?: string;
+  /** The local label of the locked versions: `cu124`, `cpu`, or undefined for a plain version. */
+  readonly local?: string;
+  /** torch, torchvision, torchaudio as found, with their hashes when locked. */
+  readonly packages: ResolvedPackage[];
+}
+
+export type TierName = 'ml' | 'core' | 'dev';
+
+/** The result of `resolveDependencies`. */
+export interface ResolvedDependencies {
+  /** Lines of each tier's requirement file, ready to write (joined with "\n", plus a final newline). */
+  readonly tiers: Record<TierName, string[]>;
+  /** The same packages, structured. */
+  readonly packages: Record<TierName, ResolvedPackage[]>;
+  /** Constraint lines (`-c` files of unlocked requirement files), for a constraints file. */
+  readonly constraints: string[];
+  /** True when every tier is exact pins with hashes: install with `--require-hashes --no-deps`. */
+  readonly locked: boolean;
+  /** The lock file read, relative to the project root. */
+  readonly lockFile?: string;
+  readonly lockKind?: LockFileKind;
+  /** One line per unpinned requirement (file and line) and per package built from source. */
+  readonly warnings: string[];
+  /** Every file read, relative to the project root, sorted: re-synthesize when one changes. */
+  readonly inputs: string[];
+  /** Lock file names looked for beside pyproject.toml that were absent (a new one changes the result). */
+  readonly probed: string[];
+  readonly torch?: ResolvedTorch;
+}
+
+/** The tiers in install order. */
+export const TIER_NAMES: readonly TierName[] = ['ml', 'core', 'dev'];
+
+/** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
+export function packageLines(p: ResolvedPackage): string[] {
+  const first = p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement;
+  if (p.hashes.length === 0) return [first];
+  return [`${first} \\`, ...p.hashes.map((h, i) => `    --hash=sha256:${h}${i < p.hashes.length - 1 ? ' \\' : ''}`)];
+}
+
+/** The order of a tier's packages: by name, then requirement and marker. */
+export function byKey(a: ResolvedPackage, b: ResolvedPackage): number {
+  const x = `${a.key}\0${a.requirement}\0${a.marker ?? ''}`;
+  const y = `${b.key}\0${b.requirement}\0${b.marker ?? ''}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
