@@ -63,6 +63,8 @@ export interface BuildResults {
   readonly machine: Record<string, string | number>;
   readonly setup: Record<string, string | number>;
   readonly runs: number;
+  /** Timed builds of each scenario per side: runs for scenarios 1-4, rounds for the no-change one. */
+  readonly builds: Record<Scenario, number>;
   readonly totalSeconds: number;
   readonly sides: Record<Side, SideResult>;
   readonly targets: TargetResult[];
@@ -105,7 +107,8 @@ export function renderTable(r: BuildResults): string {
     `| build context: only what our Dockerfile copies or binds | ${r.context.ours.length} paths | all copied | ${r.context.onlyWhatIsCopied ? 'pass' : 'FAIL'} |`,
   ];
   return [
-    `Seconds from \`docker build\` to its exit: median (min-max) of ${r.runs} runs per side, sides alternated.`,
+    `Seconds from \`docker build\` to its exit: median (min-max) of ${r.runs} runs per side, sides alternated; `
+      + `${SCENARIO_TITLES['no-change'].split(' ')[0]} apart, ${r.builds['no-change']} rounds of one build per side (see \`setup.noChange\`).`,
     '',
     head, rule, ...rows, ...sizes,
     '',

@@ -7,7 +7,9 @@
  * baseline Dockerfile of ../shared/data/baselines/ (read from there, never copied into this
  * repository), from one stand-in base image and one local wheel index, sides alternated (the
  * order rotates every run). Every side-run starts from an empty build cache and the same
- * repository state, then goes through the five scenarios of bench-build-report.ts in order.
+ * repository state, then goes through the first four scenarios of bench-build-report.ts in
+ * order. The fifth, a rebuild with nothing changed, is measured before the runs, every side in
+ * every round (see NO_CHANGE_ROUNDS).
  * Writes bench/build-results.{json,md} and the README's table.
  *
  *   --runs N   runs per side (default 3, at least 3)
@@ -35,6 +37,21 @@ const BASE = 'local/python-standin-pip:3.11-bookworm';
 const INDEX_PORT = 38791;
 const MB = 1_000_000;
 const SMOKE = process.argv.includes('--smoke');
+/**
+ * Rounds of the no-change scenario. Such a build takes 1-2 s, and a profile (BuildKit's rawjson
+ * timestamps against the wall clock, 18 builds a side under a load of 8 to 10) put about 1.3 s of
+ * it in the docker client before BuildKit's first step and about 0.2 s after its last, for our
+ * Dockerfile and the layer-cached baseline alike; BuildKit's own part took 0.14 s for ours and
+ * 0.10 s for the baseline. So its time follows the machine's load from minute to minute, and
+ * builds of the sides minutes apart compare loads, not Dockerfiles (7 in a row per side-run did:
+ * one side's fell in a quiet window). The scenario is therefore measured apart, before the runs,
+ * the sides side by side: every side gets its own copy of the repository in its final state and is
+ * built once (not timed), then each round builds every side once more, in an order that rotates.
+ * The copies are named apart on purpose: the docker client keys the build context BuildKit keeps
+ * synced between builds by the context folder's name, so two sides sharing a name would re-send
+ * each other's context (2 GiB for the baselines) instead of rebuilding with nothing changed.
+ */
+const NO_CHANGE_ROUNDS = SMOKE ? 3 : 12;
 const SCALE = SMOKE ? 0.01 : 1;
 
 // ---------------------------------------------------------------------------------------
@@ -61,6 +78,8 @@ interface RepoState {
   readonly extraDev: boolean;
 }
 const INITIAL: RepoState = { code: 0, bumped: false, extraDev: false };
+/** The state after the dev-tool scenario, the last change of a run. */
+const FINAL = (code: number): RepoState => ({ code, bumped: true, extraDev: true });
 
 const pins = (ps: { name: string; version: string }[]) => ps.map((p) => `${p.name}==${p.version}`);
 const coreOf = (st: RepoState) => CORE.map((p) => (st.bumped && p.name === BUMPED ? { ...p, version: '1.0.1' } : p));
@@ -85,6 +104,9 @@ function synthOurs(repo: string, st: RepoState): void {
   new PythonService(project, 'api', {
     command: ['python', '-m', 'api.main'],
     port: 8000,
+    // prod's entry check after the code COPY (the default for services with sources): measured
+    // in every scenario, as users get it.
+    entryCheck: true,
     requirements: { ml: pins(ML), core: pins(coreOf(st)), dev: pins(devOf(st)) },
   });
   project.synth();
@@ -111,8 +133,8 @@ function writeState(repo: string, st: RepoState): void {
   ].join('\n'));
 }
 
-function createRepo(dir: string): string {
-  const repo = join(dir, 'repo');
+function createRepo(dir: string, name = 'repo'): string {
+  const repo = join(dir, name);
   mkdirSync(repo, { recursive: true });
   writeState(repo, INITIAL);
   mkdirSync(join(repo, 'data'));
@@ -371,6 +393,29 @@ async function main(): Promise<void> {
     const rebuilt: Record<Side, Record<Scenario, string[]>> = Object.fromEntries(SIDES.map((s) => [s, {}])) as any;
     const sizes: Record<Side, { image: number; context: number }> = {} as any;
 
+    // No change, every side in every round (see NO_CHANGE_ROUNDS).
+    prune();
+    log(`no change: every side built once in its own copy (${SIDES.map((side) => `repo-${side}`).join(', ')}), then ${NO_CHANGE_ROUNDS} rounds`);
+    const own: Record<Side, { repo: string; def: SideDef }> = {} as any;
+    for (const side of SIDES) {
+      const copy = createRepo(dir, `repo-${side}`);
+      writeState(copy, FINAL(1));
+      own[side] = { repo: copy, def: sides(dir, copy)[side] };
+      const res = await build(own[side].def, side, copy, join(logs, `no-change-${side}-first.log`));
+      log(`  ${side}: first build ${res.seconds.toFixed(1)} s (not timed)`);
+    }
+    for (let round = 0; round < NO_CHANGE_ROUNDS; round++) {
+      const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]);
+      const line: string[] = [];
+      for (const side of order) {
+        const res = await build(own[side].def, side, own[side].repo, join(logs, `no-change-${side}-${round + 1}.log`));
+        seconds[side]['no-change'].push(res.seconds);
+        if (round === 0) rebuilt[side]['no-change'] = rebuiltSteps(res.log);
+        line.push(`${side} ${res.seconds.toFixed(2)}`);
+      }
+      log(`  round ${round + 1}/${NO_CHANGE_ROUNDS}: ${line.join(', ')} s`);
+    }
+
     for (let run = 0; run < opts.runs; run++) {
       const order = SIDES.map((_, i) => SIDES[(i + run) % SIDES.length]);
       log(`run ${run + 1}/${opts.runs}: ${order.join(', ')}`);
@@ -378,18 +423,15 @@ async function main(): Promise<void> {
         prune();
         writeState(repo, INITIAL);
         log(`  ${side}: free disk ${freeGiB(dir).toFixed(1)} GiB`);
-        const steps: Record<Scenario, RepoState | undefined> = {
+        const steps: Record<Exclude<Scenario, 'no-change'>, RepoState | undefined> = {
           'cold': undefined,
           'code': { ...INITIAL, code: run * 10 + 1 },
           'core-bump': { ...INITIAL, code: run * 10 + 1, bumped: true },
-          'dev-tool-prod': { ...INITIAL, code: run * 10 + 1, bumped: true, extraDev: true },
-          'no-change': undefined,
+          'dev-tool-prod': FINAL(run * 10 + 1),
         };
-        for (const sc of SCENARIOS) {
-          const st = steps[sc];
+        for (const [sc, st] of Object.entries(steps) as [Scenario, RepoState | undefined][]) {
           if (st) writeState(repo, st);
-          const file = join(logs, `run${run + 1}-${side}-${sc}.log`);
-          const res = await build(defs[side], side, repo, file);
+          const res = await build(defs[side], side, repo, join(logs, `run${run + 1}-${side}-${sc}.log`));
           seconds[side][sc].push(res.seconds);
           if (run === 0) rebuilt[side][sc] = rebuiltSteps(res.log);
           if (sc === 'cold' && run === 0) sizes[side] = { image: imageSize(tag(side)), context: contextBytes(res.log) };
@@ -397,6 +439,7 @@ async function main(): Promise<void> {
         }
       }
     }
+
     prune();
     writeState(repo, INITIAL);
 
@@ -458,11 +501,13 @@ async function main(): Promise<void> {
         mlTier: `${ML.length} wheels, ${mlBytes} bytes of seeded random data, stored uncompressed`,
         coreTier: `${CORE.length} small wheels; ${BUMPED} 1.0.0 -> 1.0.1 in scenario 3`,
         devTier: `${DEV.length} small wheels; ${EXTRA_DEV.name} added in scenario 4`,
-        repository: 'our PythonService api (tiers ml, core, dev; port 8000), 6 code modules, requirements.txt with every tier for the baselines, data/ (2 GiB sparse file), checkpoints/ (256 MiB weights), .venv/ (64 MiB)',
+        repository: 'our PythonService api (tiers ml, core, dev; port 8000; entry check on), 6 code modules, requirements.txt with every tier for the baselines, data/ (2 GiB sparse file), checkpoints/ (256 MiB weights), .venv/ (64 MiB)',
         baselines: 'read from ../shared/data/baselines at run time; FROM python:3.11 and python:3.11-slim replaced by the base image; scenarios 3 and 4 change their requirements.txt',
         buildFlags: '--progress plain --network host (the engine has no bridge); every side-run starts after `docker builder prune -af`',
+        noChange: `before the runs: every side built once (not timed) in its own copy of the repository in the state after scenario 4, then ${NO_CHANGE_ROUNDS} rounds of one build per side, order rotating`,
       },
       runs: opts.runs,
+      builds: Object.fromEntries(SCENARIOS.map((sc) => [sc, seconds.ours[sc].length])) as Record<Scenario, number>,
       totalSeconds: Math.round((Date.now() - started) / 1000),
       sides: result,
       targets,
@@ -484,7 +529,7 @@ async function main(): Promise<void> {
     if (index && index.exitCode === null) index.kill('SIGTERM');
     // The BuildKit logs stay; the repository and wheels (gigabytes) go unless --keep.
     if (opts.keep) log(`kept ${dir}`);
-    else for (const big of ['repo', 'wheels']) rmSync(join(dir, big), { recursive: true, force: true });
+    else for (const big of ['repo', 'wheels', ...SIDES.map((side) => `repo-${side}`)]) rmSync(join(dir, big), { recursive: true, force: true });
     log(`BuildKit logs: ${logs}`);
   }
 }

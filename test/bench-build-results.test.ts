@@ -28,14 +28,16 @@ describe('bench/build-results.json', () => {
     expect(results.runs).toBeGreaterThanOrEqual(3);
   });
 
-  test('every side has exactly the five scenarios, each with one time per run', () => {
+  test('every side has exactly the five scenarios, each with one time per timed build (a run, or a no-change round)', () => {
+    expect(Object.keys(results.builds).sort()).toEqual([...SCENARIOS].sort());
+    for (const sc of SCENARIOS) expect(results.builds[sc]).toBeGreaterThanOrEqual(sc === 'no-change' ? 10 : results.runs);
     expect(Object.keys(results.sides).sort()).toEqual([...SIDES].sort());
     for (const side of SIDES) {
       const r = results.sides[side];
       expect(Object.keys(r.scenarios).sort()).toEqual([...SCENARIOS].sort());
       for (const sc of SCENARIOS) {
         const t = r.scenarios[sc];
-        expect(t.runs).toHaveLength(results.runs);
+        expect(t.runs).toHaveLength(results.builds[sc]);
         for (const x of t.runs) expect(x).toBeGreaterThan(0);
         expect(t.min).toBe(Math.min(...t.runs));
         expect(t.max).toBe(Math.max(...t.runs));
