@@ -97,7 +97,7 @@ project.addPackageIgnore('/bench/');
 
 // Build benchmark on the real engine (issue 18): ours against ../shared/data/baselines.
 project.addTask('bench:build', {
-  description: 'Build benchmark on the private Docker engine: generated Dockerfile vs the baselines, 5 scenarios, >= 3 runs; writes bench/build-results.{json,md} and the README table (~30 min)',
+  description: 'Build benchmark on the private Docker engine: generated Dockerfile vs the baselines, 5 scenarios, >= 3 runs; writes bench/build-results.{json,md} and the README table (~50 min)',
   exec: 'bash scripts/engine/bench-build.sh',
   receiveArgs: true,
 });
