@@ -686,13 +686,19 @@ export abstract class MlService extends Component {
     }));
   }
 
-  /** @internal The image model the Dockerfile renders: with the prod stage's entry check (the cache report reads it). */
-  public _renderedImageModel(marker = ''): ImageModel { const model = this._imageModel(marker); return { ...model, entryCheck: this.imageChecks(model) }; }
-
-  /** The Dockerfile: the image model with the prod stage's entry check, rendered. */
-  private dockerfileText(marker: string): string {
+  /**
+   * The image model the Dockerfile renders: with the prod stage's entry check (the cache report
+   * reads it).
+   * @internal
+   */
+  public _renderedImageModel(marker = ''): ImageModel {
     const model = this._imageModel(marker);
-    return renderDockerfile({ ...model, entryCheck: this.imageChecks(model) });
+    return { ...model, entryCheck: this.imageChecks(model) };
+  }
+
+  /** The Dockerfile: the rendered image model. */
+  private dockerfileText(marker: string): string {
+    return renderDockerfile(this._renderedImageModel(marker));
   }
 
   /**
