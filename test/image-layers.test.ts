@@ -3,26 +3,13 @@
  * plain CPU image, what the torch tier, a lock and build hooks change, and the stages each
  * target builds. test/cache-report-model.test.ts holds it to the parsed Dockerfiles.
  */
-import { BuildStepStage, NO_BUILD_HOOKS } from '../src/service/build-hooks';
+import { CPU_IMAGE_INPUT } from './support/image-input';
+import { BuildStepStage } from '../src/service/build-hooks';
 import { ImageLayers, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
-import { ImageInput, resolveImageModel, stageOrder } from '../src/service/image-model';
+import { resolveImageModel, stageOrder } from '../src/service/image-model';
 import { TorchWheels } from '../src/service/torch';
 
-const INPUT: ImageInput = {
-  serviceId: 'api',
-  description: 'CPU Python service',
-  imageName: 'vision-api',
-  marker: 'generated',
-  python: { version: '3.11.16', minor: '3.11', image: 'python:3.11.16-slim-bookworm' },
-  aptPackages: ['tini'],
-  tierLines: { ml: ['numpy==2.1.3'], core: ['fastapi==0.115.5'], dev: ['pytest==8.3.4'] },
-  constraints: false,
-  hooks: NO_BUILD_HOOKS,
-  copies: [{ from: 'services/api', to: '/app/api' }],
-  workdir: '/app',
-  moduleName: 'api',
-  command: ['python', '-m', 'api.main'],
-};
+const INPUT = CPU_IMAGE_INPUT;
 
 /** `stage: role[tiers] <paths> from(stages) {hooks}` per step, one line each. */
 function lines(layers: ImageLayers): string[] {

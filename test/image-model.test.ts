@@ -1,25 +1,12 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { GpuBase, GpuInference, GpuTrainer, PythonService, RequirementTier } from '../src';
+import { CPU_IMAGE_INPUT } from './support/image-input';
 import { newProject } from './util';
 import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
-import { ImageInput, prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
+import { prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
 
-const INPUT: ImageInput = {
-  serviceId: 'api',
-  description: 'CPU Python service',
-  imageName: 'vision-api',
-  marker: 'generated',
-  python: { version: '3.11.16', minor: '3.11', image: 'python:3.11.16-slim-bookworm' },
-  aptPackages: ['tini'],
-  tierLines: { ml: ['numpy==2.1.3'], core: ['fastapi==0.115.5'], dev: ['pytest==8.3.4'] },
-  constraints: false,
-  hooks: NO_BUILD_HOOKS,
-  copies: [{ from: 'services/api', to: '/app/api' }],
-  workdir: '/app',
-  moduleName: 'api',
-  command: ['python', '-m', 'api.main'],
-};
+const INPUT = CPU_IMAGE_INPUT;
 
 describe('resolveImageModel (pure)', () => {
   test('each tier is constrained by the files installed before it; dev constrains nothing', () => {
