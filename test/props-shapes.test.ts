@@ -14,7 +14,7 @@ import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
 import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
 import { BUILD_HOOKS_SHAPE, BUILD_STEP_SHAPE, COPY_FROM_IMAGE_SHAPE } from '../src/service/build-hooks';
 import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
-import { SERVICE_OPTIONS_SHAPE } from '../src/service/service';
+import { SERVICE_OPTIONS_SHAPE } from '../src/service/service-options';
 import { MLFLOW_OPTIONS_SHAPE, POSTGRES_OPTIONS_SHAPE, REDIS_OPTIONS_SHAPE } from '../src/stack/backing-service';
 import { COMPOSE_STACK_PROPS_SHAPE } from '../src/stack/compose-stack';
 import { KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE } from '../src/stack/kubernetes-props';
@@ -23,7 +23,7 @@ const SRC = join(__dirname, '..', 'src');
 
 /** [file, interface, the shape of the whole props (inherited interfaces included)] */
 const CASES: Array<[string, string, Record<string, Schema>]> = [
-  ['service/service.ts', 'ServiceOptions', SERVICE_OPTIONS_SHAPE],
+  ['service/service-options.ts', 'ServiceOptions', SERVICE_OPTIONS_SHAPE],
   ['service/build-hooks.ts', 'BuildHookOptions', BUILD_HOOKS_SHAPE],
   ['service/build-hooks.ts', 'BuildStep', BUILD_STEP_SHAPE],
   ['service/build-hooks.ts', 'CopyFromImage', COPY_FROM_IMAGE_SHAPE],
@@ -43,6 +43,16 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
 const program = ts.createProgram([...new Set(CASES.map(([file]) => join(SRC, file)))], { strict: true, skipLibCheck: true, noEmit: true });
 const checker = program.getTypeChecker();
 
+/**
+ * A class, or a jsii reference interface (`IMlService`): a construct, checked with `instanceof`
+ * by the construct, so its shape accepts any value there.
+ */
+function isConstructReference(type: ts.Type): boolean {
+  const declaration = type.getSymbol()?.declarations?.[0];
+  if (type.isClass() || (declaration && ts.isClassDeclaration(declaration))) return true;
+  return !!declaration && ts.isInterfaceDeclaration(declaration) && /^I[A-Z]/.test(declaration.name.text);
+}
+
 /** The kind of value a TypeScript type asks for, in the words of the shapes (`def.type`). */
 function kindOfType(type: ts.Type): string {
   const t = type.isUnion() ? type.types.find((u) => !(u.flags & ts.TypeFlags.Undefined))! : type;
@@ -52,7 +62,7 @@ function kindOfType(type: ts.Type): string {
   if (t.flags & ts.TypeFlags.BooleanLike) return 'boolean';
   if (checker.isArrayType(t)) {
     const element = checker.getTypeArguments(t as ts.TypeReference)[0];
-    return `array of ${element.isClass() || element.getSymbol()?.valueDeclaration && ts.isClassDeclaration(element.getSymbol()!.valueDeclaration!) ? 'any' : kindOfType(element)}`;
+    return `array of ${isConstructReference(element) ? 'any' : kindOfType(element)}`;
   }
   if (checker.getIndexInfoOfType(t, ts.IndexKind.String)) return 'record';
   return 'object';
@@ -101,7 +111,7 @@ test.each(CASES)('%s: %s and its runtime shape describe the same properties', (f
 });
 
 test('a drift is caught: a key only one side has, another optionality, another kind of value', () => {
-  const props = interfaceProperties('service/service.ts', 'ServiceOptions');
+  const props = interfaceProperties('service/service-options.ts', 'ServiceOptions');
   expect(props.command).toEqual({ optional: false, kind: 'array of string' });
   expect(props.environment).toEqual({ optional: true, kind: 'record' });
   expect(props.dependsOn).toEqual({ optional: true, kind: 'array of any' });

@@ -4,7 +4,8 @@ import { extendGpuImage, nvidiaEnvironment } from './gpu-image';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { Schema, z } from '../core/shape';
 import { ImageModel } from '../service/image-model';
-import { GpuSummary, MlService, ServiceOptions } from '../service/service';
+import { GpuSummary, MlService } from '../service/service';
+import { ServiceOptions } from '../service/service-options';
 import { TorchPackage } from '../service/torch-packages';
 
 /** Options every GPU service (trainer, inference) shares. */

@@ -64,7 +64,7 @@ export interface ImageModel {
   readonly command: readonly string[];
   /** The command of the `test` target. */
   readonly testCommand: readonly string[];
-  readonly healthCheck?: ImageHealthCheck;
+  readonly healthCheck?: ServiceHealthCheck;
   /** Labels after the standard ones (title, description, base name, python). */
   readonly labels: ReadonlyArray<readonly [string, string]>;
   /** Paths (relative to the project root) the Dockerfile reads from the build context. */
@@ -174,12 +174,19 @@ export interface EntryCheckStep {
   readonly run: string;
 }
 
-export interface ImageHealthCheck {
+/** A service's health check, as the image and the compose file see it. */
+export interface ServiceHealthCheck {
+  /** The probe, in exec form. */
   readonly command: string[];
+  /** Seconds between probes. */
   readonly interval: number;
+  /** Seconds before a probe counts as failed. */
   readonly timeout: number;
+  /** Seconds of start-up grace. */
   readonly startPeriod: number;
+  /** Seconds between probes during the start period (Docker Engine 25+), so a started service turns healthy within seconds. */
   readonly startInterval: number;
+  /** Failures in a row before the container is unhealthy. */
   readonly retries: number;
 }
 
@@ -206,7 +213,7 @@ export interface ImageInput {
   readonly projectInstall?: ProjectInstall;
   readonly command: readonly string[];
   readonly testCommand?: readonly string[];
-  readonly healthCheck?: ImageHealthCheck;
+  readonly healthCheck?: ServiceHealthCheck;
 }
 
 /** tini as PID 1, in exec form. */
@@ -330,7 +337,7 @@ export function stageOrder(model: ImageModel): string[] {
 /** The probe of the image's health check: an HTTP URL with a port, else the heartbeat file's age. */
 export function resolveHealthCheck(opts: {
   readonly port?: number; readonly path?: string; readonly heartbeatFile: string; readonly heartbeatMaxAge: number; readonly startPeriod: number;
-}): ImageHealthCheck {
+}): ServiceHealthCheck {
   const command = opts.port !== undefined
     ? ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'http', `http://127.0.0.1:${opts.port}${opts.path}`]
     : ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'heartbeat', opts.heartbeatFile, String(opts.heartbeatMaxAge)];

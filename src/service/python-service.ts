@@ -1,7 +1,8 @@
 import { Project } from 'projen';
 import { ImageModel, addRuntime } from './image-model';
 import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, cacheDirStep, checkModelDir, modelVolume } from './model-dir';
-import { MlService, ServiceKindSpec, ServiceOptions } from './service';
+import { MlService, ServiceKindSpec } from './service';
+import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';

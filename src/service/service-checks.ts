@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import type { ImageHealthCheck } from './image-model';
+import type { ServiceHealthCheck } from './image-model';
 import { APP_DIR, RUNTIME_PACKAGE } from './image-paths';
 import { ProjectServices } from './project-services';
 import { SourceCopy, checkRelativeDir, checkWorkdir, resolveSources } from './sources';
@@ -35,7 +35,7 @@ function checkSeconds(problems: Problems, field: string, value: number | undefin
 }
 
 /** The image's health check as the neutral model's (the probe becomes `test`, in exec form). */
-export function healthSpec({ command, ...timing }: ImageHealthCheck): HealthSpec {
+export function healthSpec({ command, ...timing }: ServiceHealthCheck): HealthSpec {
   return { ...timing, test: command, shell: false };
 }
 

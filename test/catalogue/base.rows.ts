@@ -55,6 +55,9 @@ export const rows: Row[] = [
   { name: 'env name with a dash', build: svc({ environment: { 'LOG-LEVEL': 'info' } }), path: 'vision/api', got: '"LOG-LEVEL"', expected: 'letters, digits and "_"' },
   { name: 'env value not a string', build: svc({ environment: { WORKERS: 4 } }), path: 'vision/api', got: '4', expected: 'a string' },
   { name: 'dependsOn a string', build: svc({ dependsOn: ['db'] }), path: 'vision/api', got: '"db"', expected: 'a service construct' },
+  // IMlService is the reference type of dependsOn; an object of that shape made by hand is not a service
+  { name: 'dependsOn a hand-made IMlService', build: svc({ dependsOn: [{ serviceId: 'db', path: 'vision/db' }] }), path: 'vision/api', got: '{"serviceId":"db","path":"vision/db"}', expected: 'a service construct of this project' },
+  { name: 'addDependsOn a hand-made IMlService', build: (p) => { new PythonService(p, 'api', { command: CMD }).addDependsOn({ serviceId: 'db', path: 'vision/db' }); }, path: 'vision/api', got: '{"serviceId":"db","path":"vision/db"}', expected: 'a service construct of this project' },
   { name: 'cpu torch unknown', build: svc({ torchVersion: '9.9.9' }), path: 'vision/api', got: '"9.9.9"', expected: 'a known torch version' },
   { name: 'addRequirement bad tier', build: (p) => { new PythonService(p, 'api', { command: CMD }).addRequirement(any('ML'), 'numpy==2.1.3'); }, path: 'vision/api', got: '"ML"', expected: '"ml", "core", "dev"' },
   // GPU services

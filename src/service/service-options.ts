@@ -1,0 +1,251 @@
+import { BUILD_HOOKS_SHAPE, BuildHookOptions } from './build-hooks';
+import { RequirementTiers } from '../core/requirements';
+import { z } from '../core/shape';
+import { Dependencies } from '../deps';
+
+/**
+ * A service of the stack, as other constructs refer to it (`dependsOn`): `PythonService`,
+ * `GpuTrainer` and `GpuInference` are services.
+ */
+export interface IMlService {
+  /** The service id: the compose service name and the `docker/<id>/` directory. */
+  readonly serviceId: string;
+  /** The construct path used in messages, e.g. `vision/api`. */
+  readonly path: string;
+}
+
+/** Options every service type shares. */
+export interface ServiceOptions extends BuildHookOptions {
+  /**
+   * The command the container runs, in exec form (no shell), e.g.
+   * `['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000']`.
+   */
+  readonly command: string[];
+
+  /**
+   * The TCP port the service listens on inside the container. With a port the image gets
+   * an HTTP health check on `healthCheckPath`; without one, a heartbeat-file check.
+   * @default - no port (a worker)
+   */
+  readonly port?: number;
+
+  /**
+   * The HTTP path probed by the health check. Only with `port`.
+   * @default "/health"
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Seconds the service may go without writing its heartbeat before it counts as
+   * unhealthy. Only for services without a port; the service calls
+   * `mldocker_runtime.heartbeat.beat()` from its main loop.
+   * @default 300
+   */
+  readonly heartbeatMaxAge?: number;
+
+  /**
+   * Seconds a starting container has before failed health checks count.
+   * @default 30
+   */
+  readonly healthCheckStartPeriod?: number;
+
+  /**
+   * Leave the image without a HEALTHCHECK. Opt-out of a secure default: only for
+   * services probed some other way.
+   * @default false
+   */
+  readonly disableHealthCheck?: boolean;
+
+  /**
+   * Pinned requirements per tier (`ml`, `core`, `dev`), each its own file and cached layer.
+   * @default - no requirements
+   */
+  readonly requirements?: RequirementTiers;
+
+  /**
+   * Dependencies taken from the files the project already has: pip requirement files per
+   * tier, or a pyproject.toml with its uv.lock, poetry.lock, pylock.toml or pip-compile lock
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`). Read at
+   * synth for the service's exact Python and platform; a lock gives hash-pinned tiers
+   * installed with `pip install --require-hashes --no-deps`. `requirements` still add to
+   * the tiers (the same package in both only at the same version).
+   * @default - the project's `dependencies`, else none
+   */
+  readonly dependencies?: Dependencies;
+
+  /**
+   * Extra Debian packages for the runtime image (e.g. `libgomp1`). Installed with
+   * `--no-install-recommends` in the shared base stage.
+   * @default - only tini
+   */
+  readonly aptPackages?: string[];
+
+  /**
+   * The service's code, relative to the project root. Copied to `/app/<module>` where
+   * `<module>` is the service id with `-` replaced by `_`.
+   * @default "services/<module>"
+   */
+  readonly sourceDir?: string;
+
+  /**
+   * The service's code as paths relative to the project root (folders or files), each copied to
+   * `/app/<path>` keeping its layout: `["nanochat", "scripts", "train.py"]` gives
+   * `/app/nanochat/`, `/app/scripts/` and `/app/train.py`. For layouts that are not one package
+   * folder (flat modules, several top-level folders, configs beside the code). Every path must
+   * exist when the project is synthesized; not together with `sourceDir`. No starter code is
+   * written.
+   * @default - `sourceDir` is copied to `/app/<module>`
+   */
+  readonly sources?: string[];
+
+  /**
+   * The container's working directory: `/app` or a folder under it (e.g. `/app/src`).
+   * @default "/app"
+   */
+  readonly workdir?: string;
+
+  /**
+   * Check that the command's entry (`python -m pkg.mod`, `python path.py`, `uvicorn pkg.mod:app`,
+   * `celery -A pkg`, a requirement's console script) resolves to a file copied into the image or
+   * a module of a declared requirement, at synth (an error naming the nearest match) and again
+   * in the prod stage's build (`python -m mldocker_runtime.entry_check`: `importlib.util.find_spec`,
+   * nothing of the project runs). Turn it off only for entries the check cannot see (a shell
+   * script, a program from `aptPackages`).
+   * @default true
+   */
+  readonly entryCheck?: boolean;
+
+  /**
+   * Install the project's own package (the `pyproject.toml` at the project root) into the
+   * image's venv: a wheel built in the builder stage after every dependency layer, from
+   * `pyproject.toml`, its readme and license files and the service's code, installed without
+   * dependencies and not editable, so `importlib.metadata` knows the project and its
+   * `[project.scripts]` work as `command`. The build backend's distribution (e.g.
+   * `setuptools==75.6.0`, `hatchling==1.26.3`) must be pinned in `requirements.ml` or `.core`:
+   * the wheel is built with no index and no build isolation.
+   * @default false
+   */
+  readonly installProject?: boolean;
+
+  /**
+   * Python version for this service (`3.11` or the exact `3.11.16`).
+   * @default - the project's `pythonVersion`
+   */
+  readonly pythonVersion?: string;
+
+  /**
+   * The command of the `test` target.
+   * @default - `python -m pytest` when pytest is in the dev tier, else `python -m unittest discover`
+   */
+  readonly testCommand?: string[];
+
+  /**
+   * A one-line description, used in labels and docs.
+   * @default - the service kind
+   */
+  readonly description?: string;
+
+  /**
+   * Environment of the container (compose and Kubernetes): non-secret values only. Names with
+   * a secret word as a whole word in any case (`DB_PASS`, `API_TOKEN`, `SECRET_KEY`,
+   * `*_CREDENTIALS`, ...) and values holding credentials (a URL with a password, `sk-`,
+   * `ghp_`, `AKIA`, `hf_` tokens, private keys) are refused: pass those as compose secrets
+   * (Kubernetes Secrets) with their path in `<NAME>_FILE` (backing services do this for you).
+   * Names the image needs (`PATH`, `HOME`, `PYTHONPATH`, every `MLDOCKER_*`, the backing
+   * services' `*_PASSWORD_FILE`) are refused in any letter case.
+   * @default {}
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Publish the port on every host interface instead of 127.0.0.1 only. Opt-out of a
+   * secure default.
+   * @default false
+   */
+  readonly publicPort?: boolean;
+
+  /**
+   * The host port `port` is published on.
+   * @default - the same as `port`
+   */
+  readonly hostPort?: number;
+
+  /**
+   * Memory limit, in the canonical form `<integer><unit>` with unit `k`, `m` or `g`
+   * (`512m`, `8g`); at least `6m`, the smallest limit Docker accepts.
+   * @default - "1g" for services, "16g" for trainers, "8g" for inference
+   */
+  readonly memoryLimit?: string;
+
+  /**
+   * CPU limit in cores (may be fractional, e.g. 0.5).
+   * @default - 2 for services, 8 for trainers, 4 for inference
+   */
+  readonly cpuLimit?: number;
+
+  /**
+   * Maximum number of processes and threads.
+   * @default - 512 for services, 8192 for trainers (DataLoader workers x threads), 2048 for inference
+   */
+  readonly pidsLimit?: number;
+
+  /**
+   * Size of the exec-able tmpfs mounted at /tmp (the only writable path besides volumes).
+   * @default - "256m" for services, "2g" for GPU services
+   */
+  readonly tmpSize?: string;
+
+  /**
+   * Give the container a writable root filesystem. Opt-out of a secure default.
+   * @default false
+   */
+  readonly writableRootFilesystem?: boolean;
+
+  /**
+   * Other services of the stack this one waits for (healthy) before it starts.
+   * @default []
+   */
+  readonly dependsOn?: IMlService[];
+
+  /**
+   * Also pin the Python base image by digest (`sha256:` and 64 hex digits): the Dockerfile's
+   * default becomes `python:<X.Y.Z>-slim-bookworm@sha256:...`, so a re-pushed tag cannot
+   * change the image.
+   * @default - pinned by full tag only
+   */
+  readonly baseImageDigest?: string;
+}
+
+const stringList = z.array(z.string());
+
+/** The shape of `ServiceOptions` (strict: unknown keys are reported by name). */
+export const SERVICE_OPTIONS_SHAPE = {
+  command: stringList,
+  port: z.number().optional(),
+  healthCheckPath: z.string().optional(),
+  heartbeatMaxAge: z.number().optional(),
+  healthCheckStartPeriod: z.number().optional(),
+  disableHealthCheck: z.boolean().optional(),
+  requirements: z.strictObject({ ml: stringList.optional(), core: stringList.optional(), dev: stringList.optional() }).optional(),
+  dependencies: z.object({}).optional(),
+  aptPackages: stringList.optional(),
+  sourceDir: z.string().optional(),
+  sources: stringList.optional(),
+  workdir: z.string().optional(),
+  entryCheck: z.boolean().optional(),
+  installProject: z.boolean().optional(),
+  pythonVersion: z.string().optional(),
+  testCommand: stringList.optional(),
+  description: z.string().optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  publicPort: z.boolean().optional(),
+  hostPort: z.number().optional(),
+  memoryLimit: z.string().optional(),
+  cpuLimit: z.number().optional(),
+  pidsLimit: z.number().optional(),
+  tmpSize: z.string().optional(),
+  writableRootFilesystem: z.boolean().optional(),
+  dependsOn: z.array(z.any()).optional(),
+  baseImageDigest: z.string().optional(),
+  ...BUILD_HOOKS_SHAPE,
+};

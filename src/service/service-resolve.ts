@@ -1,0 +1,105 @@
+import { Project } from 'projen';
+import { BuildHooks, resolveBuildHooks } from './build-hooks';
+import { ProjectInstall, resolveProjectInstall } from './project-install';
+import { PythonImage, resolvePythonImage } from './python-image';
+import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
+import { KindResolution, ServiceKindSpec } from './service-kind';
+import { ServiceOptions } from './service-options';
+import { TorchWheels } from './torch';
+import { checkDebianPackages } from '../core/debian';
+import { withDigest } from '../core/digest';
+import { checkEnvironment } from '../core/environment';
+import { moduleName } from '../core/names';
+import { Problems } from '../core/problems';
+import { ProjectSettings } from '../core/project-settings';
+import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+
+/** The props every service shares, checked and resolved with its kind: what the construct keeps. */
+export interface ResolvedService {
+  readonly moduleName: string;
+  readonly command: string[];
+  /** The test stage's command when `testCommand` is given (else the image model picks one). */
+  readonly testCommand?: string[];
+  readonly health: ReturnType<typeof resolveHealthProps>;
+  /** tini first, then the requested Debian packages, each once. */
+  readonly aptPackages: string[];
+  readonly code: ReturnType<typeof resolveCodeProps>;
+  readonly python: PythonImage;
+  /** The Python base image reference, with the kind's mirror and the digest when given. */
+  readonly pythonImage: string;
+  /** The kind's torch resolution (undefined without a valid Python or without torch). */
+  readonly torchResolution?: KindResolution;
+  readonly torch?: TorchWheels;
+  /** The typed requirement lines, by tier. */
+  readonly requirements: RequirementSet;
+  /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
+  readonly fileDeps?: { readonly deps: unknown; readonly field: string };
+  readonly projectInstall?: ProjectInstall;
+  readonly description: string;
+  readonly dockerfilePath: string;
+  readonly workload: 'server' | 'job';
+  readonly environment: { [key: string]: string };
+  readonly hooks: BuildHooks;
+  readonly limits: ReturnType<typeof resolveLimitProps>;
+  /** The published host port (with a port; else the container's). */
+  readonly hostPort?: number;
+}
+
+/**
+ * Checks a service's shared props into `problems`, in prop order (so one error lists every
+ * problem in that order), and resolves them with its kind. Every value is usable even when a
+ * problem was found; the caller throws before wiring anything.
+ */
+export function resolveService(problems: Problems, project: Project, id: string, props: ServiceOptions, spec: ServiceKindSpec): ResolvedService {
+  const settings = ProjectSettings.of(project);
+  checkCommand(problems, 'command', props.command);
+  if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
+  const health = resolveHealthProps(problems, props);
+
+  const aptPackages = props.aptPackages ?? [];
+  checkDebianPackages(problems, 'aptPackages', aptPackages);
+  const code = resolveCodeProps(problems, project.outdir, id, props);
+
+  const checkedPython = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
+  const python = checkedPython ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
+  const pythonImage = withDigest(problems, 'baseImageDigest', (checkedPython && spec.pythonImage?.(problems, checkedPython)) ?? python.image, props.baseImageDigest);
+  const torchResolution = checkedPython && spec.resolveTorch ? spec.resolveTorch(problems, checkedPython) : undefined;
+
+  const requirements = new RequirementSet();
+  for (const tier of TIER_ORDER) {
+    (props.requirements?.[tier] ?? []).forEach((req, i) => requirements.add(problems, tier, req, `requirements.${tier}[${i}]`));
+  }
+  const fileDeps = props.dependencies ?? settings.dependencies;
+  const projectInstall = props.installProject
+    ? resolveProjectInstall(problems, project.outdir, code.copies,
+      [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
+    : undefined;
+  const description = props.description ?? spec.kindTitle;
+  if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
+  const environment = checkEnvironment(problems, props.environment ?? {});
+  const hooks = resolveBuildHooks(problems, props);
+  const limits = resolveLimitProps(problems, props, spec.defaults);
+
+  return {
+    moduleName: moduleName(id),
+    command: [...props.command],
+    testCommand: props.testCommand ? [...props.testCommand] : undefined,
+    health,
+    aptPackages: ['tini', ...aptPackages.filter((p) => p !== 'tini')].filter((p, i, all) => all.indexOf(p) === i),
+    code,
+    python,
+    pythonImage,
+    torchResolution,
+    torch: torchResolution?.torch,
+    requirements,
+    fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies' } : undefined,
+    projectInstall,
+    description,
+    dockerfilePath: `docker/${id}/Dockerfile`,
+    workload: spec.workload ?? 'server',
+    environment,
+    hooks,
+    limits,
+    hostPort: props.hostPort,
+  };
+}
