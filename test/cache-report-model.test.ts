@@ -251,3 +251,18 @@ test('the project\'s own path refuses a Dockerfile its service does not render',
   expect(() => CacheReport.fromProject(project.outdir)).not.toThrow();
   expect(() => CacheReport._ofProject(project)).toThrow(/^docker\/api\/Dockerfile is not the Dockerfile its service renders \(run `npx projen`\): stage builder has 1 steps; the model's 2/);
 });
+
+test('the weights left out of an image are named once per synth, never by the report reading the model', () => {
+  const project = newProject();
+  mkdirSync(join(project.outdir, 'services', 'api'), { recursive: true });
+  writeFileSync(join(project.outdir, 'services', 'api', '__init__.py'), '');
+  writeFileSync(join(project.outdir, 'services', 'api', 'main.py'), 'print("up")\n');
+  writeFileSync(join(project.outdir, 'services', 'api', 'model.safetensors'), 'weights');
+  new PythonService(project, 'api', { command: ['python', '-m', 'api.main'] });
+  const info = jest.spyOn(project.logger, 'info').mockImplementation(() => undefined);
+  const leftOut = () => info.mock.calls.filter((args) => String(args[0]).includes('stay out of the image'));
+  withoutPostSynth(() => project.synth());
+  expect(leftOut()).toEqual([['vision/api: 1 data or weights file(s) under the copied code stay out of the image (e.g. services/api/model.safetensors)']]);
+  expect(CacheReport._ofProject(project).services.map((s) => s.service)).toEqual(['api']);
+  expect(leftOut()).toHaveLength(1);
+});

@@ -372,9 +372,13 @@ export abstract class MlService extends Component implements IMlService {
     return this.checkedImage(marker).model;
   }
 
-  /** The Dockerfile: the rendered image model. */
+  /** The Dockerfile: the rendered image model (the excluded weights are named once, here). */
   private dockerfileText(marker: string): string {
-    return renderDockerfile(this.checkedImage(marker).model);
+    const { model, excludedArtefacts } = this.checkedImage(marker);
+    if (excludedArtefacts.length > 0) {
+      this.project.logger.info(`${this.path}: ${excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${excludedArtefacts[0]})`);
+    }
+    return renderDockerfile(model);
   }
 
   /**
@@ -392,9 +396,6 @@ export abstract class MlService extends Component implements IMlService {
       ignoreExtraLines: this._ignoreExtraLines(),
     }));
     problems.throwIfAny();
-    if (check.excludedArtefacts.length > 0) {
-      this.project.logger.info(`${this.path}: ${check.excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${check.excludedArtefacts[0]})`);
-    }
     return { model: { ...model, entryCheck: check.buildCheck }, excludedArtefacts: check.excludedArtefacts };
   }
 
