@@ -5,7 +5,8 @@
  *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
  * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
- * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`).
+ * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
+ * Kubernetes model (`stack/kubernetes-model.ts`).
  * docs/architecture.md explains each room.
  */
 const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
@@ -30,9 +31,9 @@ module.exports = {
     ...roomRules,
     {
       name: 'renderers-import-no-constructs',
-      comment: 'a renderer turns a model into text or plain objects, and the image model it reads is resolved by pure functions: neither reaches projen or constructs',
+      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image model, resolved by pure functions; the Kubernetes model) are plain data: none reaches projen or constructs',
       severity: 'error',
-      from: { path: '(-render|/service/image-model|/gpu/gpu-image)\\.ts$' },
+      from: { path: '(-render|/service/image-model|/gpu/gpu-image|/stack/kubernetes-model)\\.ts$' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
     },
     {

@@ -42,17 +42,19 @@ test('each kind of forbidden import is reported', () => {
   const copy = mkdtempSync(join(tmpdir(), 'mld-arch-'));
   cpSync(join(REPO, 'src'), join(copy, 'src'), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  // core reaching a service, a type-only cycle through core, a renderer and the image model reaching projen, a stray top-level module
+  // core reaching a service, a type-only cycle through core, a renderer, the image model and the Kubernetes model reaching projen, a stray top-level module
   writeFileSync(join(copy, 'src', 'core', 'bad-up.ts'), "import type { MlService } from '../service/service';\nexport type S = MlService;\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");
   writeFileSync(join(copy, 'src', 'stack', 'bad-render.ts'), "import { RenderedFile } from '../core/rendered-file';\nexport const F = RenderedFile;\n");
   appendFileSync(join(copy, 'src', 'service', 'image-model.ts'), "import { Project } from 'projen';\nexport const P = Project;\n");
+  appendFileSync(join(copy, 'src', 'stack', 'kubernetes-model.ts'), "import type { Component } from 'projen';\nexport type C = Component;\n");
   writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/bad-render.ts');
   expect(names).toContain('renderers-import-no-constructs src/service/image-model.ts');
+  expect(names).toContain('renderers-import-no-constructs src/stack/kubernetes-model.ts');
   expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
 });
