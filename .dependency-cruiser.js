@@ -5,7 +5,9 @@
  *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
  * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
- * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`).
+ * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
+ * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
+ * (`cache-report/cache-report.ts`) and its CLI (`bin/cache-report-cli.ts`) reach none either.
  * docs/architecture.md explains each room.
  */
 const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
@@ -30,9 +32,16 @@ module.exports = {
     ...roomRules,
     {
       name: 'renderers-import-no-constructs',
-      comment: 'a renderer turns a model into text or plain objects, and the image model it reads is resolved by pure functions: neither reaches projen or constructs',
+      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image model, resolved by pure functions; the Kubernetes model) are plain data: none reaches projen or constructs',
       severity: 'error',
-      from: { path: '(-render|/service/image-model|/gpu/gpu-image)\\.ts$' },
+      from: { path: '(-render|/service/image-model|/gpu/gpu-image|/stack/kubernetes-model)\\.ts$' },
+      to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'text-cache-report-imports-no-constructs',
+      comment: 'the cache report of Dockerfiles read as text (cache-report.ts) and its CLI load neither projen nor constructs; only cache-report/project-report.ts (a synthesized project\'s own services) reads constructs',
+      severity: 'error',
+      from: { path: '^src/(bin/cache-report-cli|cache-report/cache-report)\\.ts$' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
     },
     {

@@ -1,8 +1,9 @@
 /**
  * The dependency rules of src/ (.dependency-cruiser.js), checked with dependency-cruiser:
  * no import cycles (type-only imports count), each room imports only the rooms below it
- * (core imports nothing above it), renderers reach no construct. The rules are also shown to
- * fire: a copy of src/ with one forbidden import of each kind fails them.
+ * (core imports nothing above it), renderers reach no construct, nor does the cache-report
+ * CLI. The rules are also shown to fire: a copy of src/ with one forbidden import of each kind
+ * fails them.
  */
 import { spawnSync } from 'child_process';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
@@ -42,17 +43,22 @@ test('each kind of forbidden import is reported', () => {
   const copy = mkdtempSync(join(tmpdir(), 'mld-arch-'));
   cpSync(join(REPO, 'src'), join(copy, 'src'), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  // core reaching a service, a type-only cycle through core, a renderer and the image model reaching projen, a stray top-level module
+  // core reaching a service, a type-only cycle through core, a renderer, the image model, the Kubernetes model and the text cache report reaching projen, a stray top-level module
   writeFileSync(join(copy, 'src', 'core', 'bad-up.ts'), "import type { MlService } from '../service/service';\nexport type S = MlService;\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");
   writeFileSync(join(copy, 'src', 'stack', 'bad-render.ts'), "import { RenderedFile } from '../core/rendered-file';\nexport const F = RenderedFile;\n");
   appendFileSync(join(copy, 'src', 'service', 'image-model.ts'), "import { Project } from 'projen';\nexport const P = Project;\n");
+  appendFileSync(join(copy, 'src', 'cache-report', 'promises.ts'), "import { Project } from 'projen';\nexport const Q = Project;\n");
+  appendFileSync(join(copy, 'src', 'stack', 'kubernetes-model.ts'), "import type { Component } from 'projen';\nexport type C = Component;\n");
   writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/bad-render.ts');
   expect(names).toContain('renderers-import-no-constructs src/service/image-model.ts');
+  expect(names).toContain('renderers-import-no-constructs src/stack/kubernetes-model.ts');
+  expect(names).toContain('text-cache-report-imports-no-constructs src/bin/cache-report-cli.ts');
+  expect(names).toContain('text-cache-report-imports-no-constructs src/cache-report/cache-report.ts');
   expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
 });

@@ -9,7 +9,8 @@ import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDocker
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
 import { readSharedJson } from './support/shared-data';
 import { expectValidationError, newProject, synth } from './util';
-import { CacheChangeKind, CacheReport, LayerRole } from '../src/cache-report/cache-report';
+import { CacheChangeKind, LayerRole } from '../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { FULL_VERSION_TAG, checkPinnedImage, parseImageReference } from '../src/core/image-name';
 import { Problems } from '../src/core/problems';
 import { resolveBuildHooks } from '../src/service/build-hooks';
@@ -173,7 +174,7 @@ describe('docs and cache report', () => {
     const project = newProject();
     new PythonService(project, 'api', { command: CMD, port: 8000, requirements: { ml: ['numpy==2.1.3'], core: ['psycopg2==2.9.10'] }, ...ALL });
     synth(project);
-    const report = CacheReport._ofProject(project);
+    const report = cacheReportOfProject(project);
     const api = report.service('api');
     const hooks = api.changes.filter((c) => c.kind === CacheChangeKind.BUILD_HOOK).map((c) => c.id);
     expect(hooks).toEqual(['build-hook:build-packages', 'build-hook:build-env', 'build-hook:step:fetch-font', 'build-hook:copy:ffmpeg', 'build-hook:step:ldconfig']);

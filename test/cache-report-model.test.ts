@@ -4,7 +4,7 @@
  * parses from the generated Dockerfile (`CacheReport.fromProject`, text only) are the steps
  * `describeImageLayers` lists from the service's image model: the same stages in order, the
  * same numbered steps with the same roles, tiers, build-context paths (code copies included),
- * stages read and build hooks. The project's own path (`CacheReport._ofProject`), which takes
+ * stages read and build hooks. The project's own path (`cacheReportOfProject`), which takes
  * roles and tiers from the model, gives the same report byte for byte.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -17,6 +17,7 @@ import { DEFINITIONS } from './support/output-definitions';
 import { newProject, withoutPostSynth } from './util';
 import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { parseStages } from '../src/cache-report/dockerfile-steps';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { ImageLayers, ImageStep, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
 import { prodVenvSource } from '../src/service/image-model';
 import { servicesOf } from '../src/service/service';
@@ -222,7 +223,7 @@ describe.each(Object.keys(ALL))('%s', (name) => {
         checked.services++;
       }
       // the project's own path takes roles and tiers from the models: the same report, byte for byte
-      expect(JSON.stringify(CacheReport._ofProject(project).toJson())).toBe(JSON.stringify(report.toJson()));
+      expect(JSON.stringify(cacheReportOfProject(project).toJson())).toBe(JSON.stringify(report.toJson()));
     }
   });
 });
@@ -249,7 +250,7 @@ test('the project\'s own path refuses a Dockerfile its service does not render',
   chmodSync(path, 0o644);
   writeFileSync(path, text.replace(/\nRUN pip check\n/, '\n'));
   expect(() => CacheReport.fromProject(project.outdir)).not.toThrow();
-  expect(() => CacheReport._ofProject(project)).toThrow(/^docker\/api\/Dockerfile is not the Dockerfile its service renders \(run `npx projen`\): stage builder has 1 steps; the model's 2/);
+  expect(() => cacheReportOfProject(project)).toThrow(/^docker\/api\/Dockerfile is not the Dockerfile its service renders \(run `npx projen`\): stage builder has 1 steps; the model's 2/);
 });
 
 test('the weights left out of an image are named once per synth, never by the report reading the model', () => {

@@ -12,6 +12,7 @@ import { GpuBase, GpuInference, GpuTrainer, MlDockerProject, PythonService, Requ
 import { newProject, synth } from './util';
 import { main } from '../src/bin/cache-report-cli';
 import { CacheChangeKind, CacheReport, LayerRole, ServiceCacheReport } from '../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 const CODE_CHANGES = [CacheChangeKind.APP_CODE, CacheChangeKind.SHARED_CODE, CacheChangeKind.RUNTIME_HELPERS];
@@ -56,7 +57,7 @@ function gpuProject(): MlDockerProject {
 
 function reportOf(project: MlDockerProject): CacheReport {
   synth(project);
-  return CacheReport._ofProject(project);
+  return cacheReportOfProject(project);
 }
 
 /** Labels of the dependency layers a change re-runs in a target. */

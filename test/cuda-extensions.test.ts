@@ -11,7 +11,8 @@ import { GpuBase, GpuTrainer, MlDockerProject } from '../src';
 import { ancestry, checkDockerfile, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
 import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
-import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
+import { LayerRole } from '../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { Problems } from '../src/core/problems';
 import { DEFAULT_HOST_DRIVER_VERSION, compareDriverVersions, driverRule } from '../src/gpu/cuda';
 import { defaultArchList, supportedCapabilities } from '../src/gpu/cuda-arch';
@@ -230,7 +231,7 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
     const project: MlDockerProject = newProject();
     new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'], requirements: { ml: ['numpy==2.1.3'] } });
     synth(project);
-    const steps = CacheReport._ofProject(project).service('trainer').targets.find((t) => t.target === 'prod')!.steps
+    const steps = cacheReportOfProject(project).service('trainer').targets.find((t) => t.target === 'prod')!.steps
       .filter((s) => s.label.startsWith('[deps-ml') || s.label.startsWith('[builder'));
     const toolkit = steps.findIndex((s) => String(s.instruction).includes('cuda-keyring'));
     expect(steps[toolkit].role).toBe(LayerRole.SYSTEM);

@@ -2,7 +2,7 @@ import { ContainerSpec } from '../src/core/container-spec';
 import { MlDockerValidationError } from '../src/core/errors';
 import { Problems } from '../src/core/problems';
 import { BackingServiceKind } from '../src/stack/backing-service';
-import { DRIVER_ANNOTATION } from '../src/stack/kubernetes-render';
+import { DRIVER_ANNOTATION } from '../src/stack/kubernetes-model';
 import { appWorkload, AppWorkloadContext, backingWorkload, withHost } from '../src/stack/kubernetes-workloads';
 
 function container(over: Partial<ContainerSpec> = {}): ContainerSpec {

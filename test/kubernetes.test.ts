@@ -17,10 +17,9 @@ import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { ContainerSpec } from '../src/core/container-spec';
 import { KubernetesManifests } from '../src/stack/kubernetes';
+import { DRIVER_ANNOTATION, KubeModel, KubeWorkload } from '../src/stack/kubernetes-model';
 import { KubernetesBackingMode } from '../src/stack/kubernetes-props';
-import {
-  DRIVER_ANNOTATION, KubeModel, KubeWorkload, composeSizeToQuantity, coresToQuantity, escapeExpansion, probeHandler, renderKubernetes,
-} from '../src/stack/kubernetes-render';
+import { escapeExpansion, probeHandler, renderKubernetes } from '../src/stack/kubernetes-render';
 
 const REPO = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.FC_RUNS ?? 25);
@@ -532,14 +531,7 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
     expect(probeHandler(http, [{ name: 'http', port: 9000 }])).toEqual({ exec: { command: http.test } });
   });
 
-  test('unit conversions: compose sizes and cores to Kubernetes quantities; $ escaped from expansion', () => {
-    expect(composeSizeToQuantity('512m')).toBe('512Mi');
-    expect(composeSizeToQuantity('8g')).toBe('8Gi');
-    expect(composeSizeToQuantity('64k')).toBe('64Ki');
-    expect(() => composeSizeToQuantity('8GB')).toThrow();
-    expect(coresToQuantity(2)).toBe('2');
-    expect(coresToQuantity(0.5)).toBe('500m');
-    expect(coresToQuantity(0.01)).toBe('10m');
+  test('$ is escaped from expansion (the quantity conversions: kubernetes-quantities.test.ts)', () => {
     expect(escapeExpansion('a $(B) $$ c')).toBe('a $$(B) $$$$ c');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { PythonService, RequirementTier } from '../src';
 import { newProject, synth } from './util';
-import { CacheReport } from '../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { TIER_ORDER } from '../src/core/requirements';
 import { INSTALL_ORDER, TORCH_TIER, compareTiers, isTierFile, tierFileName, tierOfFile } from '../src/core/tier-files';
 
@@ -39,7 +39,7 @@ test('the files a service writes and the tiers the cache report reads from its D
   const out = synth(project);
   expect(api.installedTiers).toEqual([...INSTALL_ORDER]);
   for (const tier of api.installedTiers) expect(out[`docker/api/${tierFileName(tier)}`]).toBeDefined();
-  const report = CacheReport._ofProject(project).service('api');
+  const report = cacheReportOfProject(project).service('api');
   expect(report.changes.filter((c) => c.tier !== undefined).map((c) => c.tier)).toEqual(api.installedTiers);
   expect(report.changes.filter((c) => c.tier !== undefined).map((c) => c.files)).toEqual(api.installedTiers.map((t) => [`docker/api/${tierFileName(t)}`]));
 });

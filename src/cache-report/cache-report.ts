@@ -1,12 +1,9 @@
-import type { Project } from 'projen';
 import { analyzeDockerfile } from './analyze';
 import { impactOf } from './impact';
 import { readProjectDockerfiles } from './project-files';
 import { checkPromises } from './promises';
 import { renderReportTable, reportJson } from './report-render';
 import { CachePromiseResult, CacheReportOptions, DockerfileCacheInput, ServiceCacheReport, TargetImpact } from './report-types';
-import { describeImageLayers } from '../service/image-layers';
-import { servicesOf } from '../service/service';
 
 export { CacheChangeKind, LayerRole } from './report-types';
 export type {
@@ -36,19 +33,13 @@ export class CacheReport {
   }
 
   /**
-   * A synthesized project's report, read from its output directory like `fromProject`; the
-   * steps of the project's own services take their roles and tiers from the image models
-   * their Dockerfiles are rendered from (`describeImageLayers`), and a Dockerfile that is not
-   * the one its service renders is an error. Other Dockerfiles there are read from their text.
+   * A report of analysed services (`cacheReportOfProject` in `project-report.ts` makes a
+   * synthesized project's, the one path that reads the project's constructs: kept out of this
+   * module so the CLI, which reads Dockerfiles from text, never loads projen).
    * @internal
    */
-  public static _ofProject(project: Project, options: CacheReportOptions = {}): CacheReport {
-    const { inputs, filesUnder } = readProjectDockerfiles(project.outdir, options);
-    const services = new Map(servicesOf(project).map((s) => [s.serviceId, s]));
-    return new CacheReport(project.outdir, inputs.map((input) => {
-      const service = services.get(input.service);
-      return analyzeDockerfile(input, filesUnder, service && describeImageLayers(service._renderedImageModel()));
-    }));
+  public static _of(projectDir: string, services: ServiceCacheReport[]): CacheReport {
+    return new CacheReport(projectDir, services);
   }
 
   /** Analyses one Dockerfile given as text. */

@@ -1,7 +1,8 @@
 import { BackingServiceKind } from './backing-service';
+import { DRIVER_ANNOTATION, KubeModel, KubeWorkload } from './kubernetes-model';
 import { KubernetesBackingMode } from './kubernetes-props';
-import { BASE_DIR, DRIVER_ANNOTATION, K8S_DIR, KubeModel, KubeWorkload, SECRETS_DIR } from './kubernetes-render';
 import { renderSecretsScript } from './secrets-render';
+import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
 import { renderTemplate } from '../core/template';
 
 /**

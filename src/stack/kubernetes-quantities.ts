@@ -2,7 +2,8 @@ import { DNS1123_SUBDOMAIN, LABEL_VALUE } from './kubernetes-names';
 import { Problems } from '../core/problems';
 
 // Kubernetes quantities and labels as the API server accepts them: checks with messages in
-// our words, and the arithmetic the stack needs to compare requests with limits.
+// our words, the arithmetic the stack needs to compare requests with limits, and compose's
+// sizes and cores as quantities.
 
 const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
 const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
@@ -51,4 +52,16 @@ export function cpuMillis(value: string): number {
 export function quantityBytes(value: string): number {
   const m = MEMORY.exec(value);
   return m ? Number(m[1]) * BINARY[m[2]] : NaN;
+}
+
+/** A compose size (`512m`, `8g`: binary units) as a Kubernetes quantity (`512Mi`, `8Gi`). */
+export function composeSizeToQuantity(size: string): string {
+  const m = /^([0-9]+)([kmg])$/.exec(size);
+  if (!m) throw new Error(`not a canonical size: ${size}`);
+  return `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[m[2] as 'k' | 'm' | 'g']}`;
+}
+
+/** Compose cores (`2`, `0.5`) as a Kubernetes CPU quantity (`2`, `500m`). */
+export function coresToQuantity(cores: number): string {
+  return Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
 }

@@ -1,10 +1,11 @@
 import { BackingServiceKind } from './backing-service';
+import { DRIVER_ANNOTATION, KubeMount, KubeWorkload } from './kubernetes-model';
 import { claimName, DNS1123_LABEL } from './kubernetes-names';
 import { KubernetesServiceOptions } from './kubernetes-props';
-import { cpuMillis, quantityBytes } from './kubernetes-quantities';
-import { BASE_DIR, composeSizeToQuantity, coresToQuantity, DRIVER_ANNOTATION, KubeMount, KubeWorkload } from './kubernetes-render';
+import { composeSizeToQuantity, coresToQuantity, cpuMillis, quantityBytes } from './kubernetes-quantities';
 import { linkedEnvironmentClashes } from './stack-model';
 import { ContainerSpec } from '../core/container-spec';
+import { BASE_DIR } from '../core/layout';
 import { Problems, show } from '../core/problems';
 import { APP_UID } from '../service/service';
 

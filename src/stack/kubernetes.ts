@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import { BackingService, BackingServiceKind } from './backing-service';
 import { renderKubernetesReadme, renderKubernetesSecretsScript } from './kubernetes-docs';
+import { KubeClaim, KubeModel, KubeWorkload } from './kubernetes-model';
 import {
   DNS1123_LABEL, DNS1123_SUBDOMAIN, checkRenderedNames, namespaceFromProject,
 } from './kubernetes-names';
@@ -8,14 +9,12 @@ import {
   KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE, KubernetesBackingMode, KubernetesManifestsProps, KubernetesServiceOptions,
 } from './kubernetes-props';
 import { checkCpu, checkMemory, checkNodeSelector, checkStorage } from './kubernetes-quantities';
-import {
-  BASE_DIR, K8S_DIR, KubeClaim, KubeModel, KubeWorkload, SECRETS_DIR,
-  renderKubernetes,
-} from './kubernetes-render';
+import { renderKubernetes } from './kubernetes-render';
 import { appWorkload, backingWorkload, withHost } from './kubernetes-workloads';
 import { checkComponentScope, checkStackMembers } from './stack-members';
 import { DEFAULT_IMAGE_TAG, checkImageTarget, resolveBacking } from './stack-model';
 import { checkImageNameLength } from '../core/image-name';
+import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';

@@ -36,7 +36,8 @@ import { execFileSync } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../../src';
-import { CacheChange, CacheChangeKind, CacheReport, ServiceCacheReport } from '../../src/cache-report/cache-report';
+import { CacheChange, CacheChangeKind, ServiceCacheReport } from '../../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../../src/cache-report/project-report';
 import { synth } from '../util';
 import { IndexServer, PYTHON_STANDIN, REPO, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir } from './support/engine';
 
@@ -400,7 +401,7 @@ describe('cache-impact report versus real builds', () => {
 
       beforeAll(() => {
         // the project's own path: roles and tiers from the image model, the Dockerfile held to it
-        report = CacheReport._ofProject(baselineProject, { services: [service] }).service(service);
+        report = cacheReportOfProject(baselineProject, { services: [service] }).service(service);
         for (const target of TARGETS) {
           const first = build(service, target);
           for (const label of first.labels) {

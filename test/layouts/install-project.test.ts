@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
-import { CacheReport, PythonService } from '../../src';
+import { PythonService } from '../../src';
+import { cacheReportOfProject } from '../../src/cache-report/project-report';
 import { expectValidationError, newProject, synth } from '../util';
 
 const PYPROJECT = [
@@ -64,7 +65,7 @@ describe('installProject', () => {
     // the console script is checked at build too
     expect(dockerfile).toContain('"--program=ranker-serve"]');
     // a code change rebuilds no dependency layer: the venv copy and every tier stay cached
-    const report = CacheReport._ofProject(project);
+    const report = cacheReportOfProject(project);
     expect(report.checkPromises().filter((p) => !p.holds)).toEqual([]);
     expect(report.impact('ranker', 'prod', 'app-code').kept).toEqual(expect.arrayContaining([expect.stringMatching(/^\[prod +1\//)]));
   });

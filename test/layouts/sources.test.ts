@@ -7,7 +7,8 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
 import { DockerfileParser } from 'dockerfile-ast';
-import { CacheReport, PythonService } from '../../src';
+import { PythonService } from '../../src';
+import { cacheReportOfProject } from '../../src/cache-report/project-report';
 import { expectValidationError, newProject, synth } from '../util';
 
 function layout(files: Record<string, string>): string {
@@ -164,7 +165,7 @@ describe('cache report', () => {
     const project = newProject({ outdir: layout(NANO) });
     new PythonService(project, 'chat', { command: ['python', '-m', 'scripts.chat_web'], sources: ['nanochat', 'scripts', 'train.py'], requirements: { core: ['fastapi==0.115.6'] } });
     synth(project);
-    const report = CacheReport._ofProject(project);
+    const report = cacheReportOfProject(project);
     const service = report.service('chat');
     const app = service.changes.find((c) => c.id === 'app-code')!;
     expect((app.files ?? []).map((f) => f.split('/')[0])).toEqual(['nanochat', 'scripts', 'train.py']);
