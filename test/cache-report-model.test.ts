@@ -264,6 +264,6 @@ test('the weights left out of an image are named once per synth, never by the re
   const leftOut = () => info.mock.calls.filter((args) => String(args[0]).includes('stay out of the image'));
   withoutPostSynth(() => project.synth());
   expect(leftOut()).toEqual([['vision/api: 1 data or weights file(s) under the copied code stay out of the image (e.g. services/api/model.safetensors)']]);
-  expect(CacheReport._ofProject(project).services.map((s) => s.service)).toEqual(['api']);
+  expect(cacheReportOfProject(project).services.map((s) => s.service)).toEqual(['api']);
   expect(leftOut()).toHaveLength(1);
 });
