@@ -165,16 +165,19 @@ test('hand-picked cases agree too, and produce the wording users see', () => {
     env: z.record(z.string(), z.string()).optional(),
     mode: z.enum(['a', 'b']).optional(),
     nested: z.strictObject({ ml: z.array(z.string()).optional() }).optional(),
+    options: z.record(z.string(), z.any()).optional(),
   });
   const cases: Array<[unknown, string[]]> = [
     [{ command: ['x'] }, ['true']],
-    [{ command: ['x'], prot: 1 }, ['false', '[vision/x] unknown property "prot": got 1; expected did you mean "port"? known: port, command, env, mode, nested']],
+    [{ command: ['x'], prot: 1 }, ['false', '[vision/x] unknown property "prot": got 1; expected did you mean "port"? known: port, command, env, mode, nested, options']],
     [{ command: 'x', port: NaN }, ['false', '[vision/x] port: got NaN; expected a finite number', '[vision/x] command has the wrong type: got "x"; expected a list']],
     [{}, ['false', '[vision/x] command is required: got undefined; expected a list']],
     [{ command: [], env: { A: 1 }, mode: 'c' }, ['false', '[vision/x] env.A has the wrong type: got 1; expected a string', '[vision/x] mode: got "c"; expected one of: "a", "b"']],
     [{ command: [], nested: { ml: [1], dev: [] } }, ['false', '[vision/x] nested.ml[0] has the wrong type: got 1; expected a string',
       '[vision/x] unknown property "nested.dev": got []; expected one of: ml']],
     [{ command: [], env: new Date(0) }, ['false', '[vision/x] env has the wrong type: got "1970-01-01T00:00:00.000Z"; expected an object of string values']],
+    // a map of options of any kind (ciWorkflowOptions) is an object, not "of string values"
+    [{ command: [], options: null }, ['false', '[vision/x] options has the wrong type: got null; expected an object']],
   ];
   for (const [input, expected] of cases) {
     expect(report(schema, input)).toEqual(expected);

@@ -78,24 +78,31 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function knownKeys(schema: Schema, path: readonly PropertyKey[]): string[] {
+/** The schema a value at `path` is checked with (optional wrappers removed), if the path leads to one. */
+function schemaAt(schema: Schema, path: readonly PropertyKey[]): any {
   let cur: any = schema;
   for (const key of path) {
     while (cur?.def?.innerType) cur = cur.def.innerType;
     if (cur?.def?.type === 'object') cur = cur.def.shape[key as any];
     else if (cur?.def?.type === 'array') cur = cur.def.element;
     else if (cur?.def?.type === 'record') cur = cur.def.valueType;
-    else return [];
+    else return undefined;
   }
   while (cur?.def?.innerType) cur = cur.def.innerType;
-  return cur?.def?.type === 'object' ? Object.keys(cur.def.shape) : [];
+  return cur;
 }
 
-function describeExpected(issue: any): string {
+function knownKeys(schema: Schema, path: readonly PropertyKey[]): string[] {
+  const at = schemaAt(schema, path);
+  return at?.def?.type === 'object' ? Object.keys(at.def.shape) : [];
+}
+
+function describeExpected(issue: any, schema: Schema, path: readonly PropertyKey[]): string {
   switch (issue.expected) {
     case 'array': return 'a list';
     case 'object': return 'an object';
-    case 'record': return 'an object of string values';
+    // a map of names to strings (environment, labels) says so; other maps (nested options) are objects
+    case 'record': return schemaAt(schema, path)?.def?.valueType?.def?.type === 'string' ? 'an object of string values' : 'an object';
     case 'string': return 'a string';
     case 'number': return 'a number';
     case 'int': return 'an integer';
@@ -127,11 +134,11 @@ export function checkShape(problems: Problems, schema: Schema, input: unknown): 
         break;
       case 'invalid_type':
         if (got === undefined) {
-          problems.add(`${field} is required`, got, describeExpected(issue));
+          problems.add(`${field} is required`, got, describeExpected(issue, schema, path));
         } else if (issue.expected === 'number' && typeof got === 'number') {
           problems.add(field, got, 'a finite number');
         } else {
-          problems.add(`${field} has the wrong type`, got, describeExpected(issue));
+          problems.add(`${field} has the wrong type`, got, describeExpected(issue, schema, path));
         }
         break;
       case 'invalid_value':
