@@ -1,6 +1,7 @@
 import { ContainerSpec } from '../src/core/container-spec';
 import { MlDockerValidationError } from '../src/core/errors';
 import { Problems } from '../src/core/problems';
+import { gib, mib } from '../src/core/sizes';
 import { BackingServiceKind } from '../src/stack/backing-service';
 import { DRIVER_ANNOTATION } from '../src/stack/kubernetes-model';
 import { appWorkload, AppWorkloadContext, backingWorkload, withHost } from '../src/stack/kubernetes-workloads';
@@ -15,9 +16,9 @@ function container(over: Partial<ContainerSpec> = {}): ContainerSpec {
     ports: [{ container: 8000, host: 8000, public: false }],
     environment: { A: '1' },
     readOnlyRootFilesystem: true,
-    tmpfs: [{ path: '/tmp', size: '64m', mode: '1777', exec: false }],
+    tmpfs: [{ path: '/tmp', size: mib(64), mode: '1777', exec: false }],
     capAdd: [],
-    limits: { memory: '2g', cpus: 1.5, pids: 256 },
+    limits: { memory: gib(2), cpus: 1.5, pids: 256 },
     volumes: [],
     secrets: [],
     dependsOn: [],
@@ -55,6 +56,20 @@ describe('appWorkload', () => {
     expect(w).toMatchObject({ kind: 'Job', gpuCount: 1, backoffLimit: 2, annotations: { [DRIVER_ANNOTATION]: '535.104.05' } });
     expect(w.nodeSelector).toEqual({ gpu: 'yes' });
     expect(w.spec.environment).toEqual({ B: '2' });
+  });
+
+  test('the container\'s sizes become quantities in the same binary units: memory limit, tmpfs scratch, shared memory', () => {
+    const c = container({
+      workload: 'job',
+      limits: { memory: gib(24), cpus: 8, pids: 8192 },
+      tmpfs: [{ path: '/tmp', size: gib(2), mode: '1777', exec: true }, { path: '/run/small', size: { amount: 512, unit: 'k' }, mode: '1777', exec: false }],
+      shmSize: mib(1536),
+    });
+    const w = appWorkload(new Problems('p'), '[p/train]', c, {}, undefined, context());
+    expect(w.limits).toEqual({ cpu: '8', memory: '24Gi' });
+    expect(w.scratch).toEqual([{ path: '/tmp', sizeLimit: '2Gi' }, { path: '/run/small', sizeLimit: '512Ki' }]);
+    expect(w.shmSizeLimit).toBe('1536Mi');
+    expect(appWorkload(new Problems('p'), '[p/api]', container(), {}, undefined, context()).shmSizeLimit).toBeUndefined();
   });
 
   test('each volume becomes a claim of the given size; two sources on one claim name are refused', () => {

@@ -16,6 +16,7 @@ import {
 import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { ContainerSpec } from '../src/core/container-spec';
+import { gib } from '../src/core/sizes';
 import { KubernetesManifests } from '../src/stack/kubernetes';
 import { DRIVER_ANNOTATION, KubeModel, KubeWorkload } from '../src/stack/kubernetes-model';
 import { KubernetesBackingMode } from '../src/stack/kubernetes-props';
@@ -463,11 +464,11 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
     environment: { NVIDIA_DRIVER_CAPABILITIES: 'compute,utility' },
     healthcheck: { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300'], shell: false, interval: 30, timeout: 5, startPeriod: 0, startInterval: 2, retries: 3 },
     readOnlyRootFilesystem: true,
-    tmpfs: [{ path: '/tmp', size: '2g', mode: '1777', exec: true }],
+    tmpfs: [{ path: '/tmp', size: gib(2), mode: '1777', exec: true }],
     capAdd: [],
-    limits: { memory: '32g', cpus: 7.5, pids: 8192 },
+    limits: { memory: gib(32), cpus: 7.5, pids: 8192 },
     gpu: { deviceIds: ['0', '1'] },
-    shmSize: '16g',
+    shmSize: gib(16),
     profiles: ['train'],
     platform: 'linux/arm64',
     volumes: [{ source: './datasets/imagenet', target: '/data', readOnly: true, named: false }],

@@ -1,6 +1,9 @@
+import { Size } from './sizes';
+
 /**
  * The renderer-neutral model of one container in the stack. Services and backing services
- * describe themselves with it; compose.yaml is one rendering (Kubernetes can be another).
+ * describe themselves with it; compose.yaml is one rendering, the Kubernetes manifests another.
+ * It carries typed values (sizes as `Size`), which each renderer formats its own way.
  */
 export interface ContainerSpec {
   /** Name in the stack (compose service name). */
@@ -25,9 +28,10 @@ export interface ContainerSpec {
   /** Writable in-memory mounts (compose `tmpfs`, Kubernetes `emptyDir` volumes). */
   readonly tmpfs: TmpfsSpec[];
   readonly capAdd: string[];
-  readonly limits: { readonly memory: string; readonly cpus: number; readonly pids: number };
+  readonly limits: { readonly memory: Size; readonly cpus: number; readonly pids: number };
   readonly gpu?: GpuSpec;
-  readonly shmSize?: string;
+  /** Shared memory (`/dev/shm`); counts against the memory limit. */
+  readonly shmSize?: Size;
   readonly ulimits?: Record<string, number | { soft: number; hard: number }>;
   readonly profiles?: string[];
   readonly platform?: string;
@@ -74,8 +78,7 @@ export interface GpuSpec {
 export interface TmpfsSpec {
   /** Absolute path in the container. */
   readonly path: string;
-  /** Size in the canonical form (`64m`, `2g`). */
-  readonly size: string;
+  readonly size: Size;
   /** File mode of the mount point, octal (`1777`: everyone writes, only owners delete). */
   readonly mode: string;
   /** Whether programs may run from it (pip builds, Triton and torch.compile kernels). */

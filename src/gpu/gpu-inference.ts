@@ -5,6 +5,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
+import { gib } from '../core/sizes';
 import { ImageModel, addRuntime } from '../service/image-model';
 import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
@@ -49,7 +50,7 @@ export class GpuInference extends GpuService {
       kindTitle: 'GPU inference server',
       sample: SampleKind.INFERENCE,
       workload: 'server',
-      defaults: { memory: '8g', cpus: 4, pids: 2048 },
+      defaults: { memory: gib(8), cpus: 4, pids: 2048 },
       defaultGpuCount: 1,
       extraShape: GPU_INFERENCE_SHAPE,
       check: (problems: Problems) => {

@@ -9,6 +9,7 @@ import { Problems, oneOf } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { TIER_ORDER } from '../core/requirements';
 import { Schema } from '../core/shape';
+import { Size, gib } from '../core/sizes';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec, checkRelativeDir } from '../service/service';
@@ -20,7 +21,7 @@ export interface GpuKindSpec {
   readonly kindTitle: string;
   readonly sample: SampleKind;
   readonly workload: 'server' | 'job';
-  readonly defaults: { readonly memory: string; readonly cpus: number; readonly pids: number };
+  readonly defaults: { readonly memory: Size; readonly cpus: number; readonly pids: number };
   readonly defaultGpuCount: number | 'all';
   readonly extraShape: Record<string, Schema>;
   readonly check: (problems: Problems) => void;
@@ -49,7 +50,7 @@ export function gpuKindSpec(project: Project, id: string, props: GpuServiceOptio
     // The torch samples import torch: a service without it gets the plain HTTP or worker sample.
     sample: props.torchVersion === undefined ? undefined : kind.sample,
     workload: kind.workload,
-    defaults: { ...kind.defaults, tmp: '2g' },
+    defaults: { ...kind.defaults, tmp: gib(2) },
     pythonImage: (problems, python) => checkPythonImage(problems, props.pythonImage, python),
     resolveTorch: (problems, python) => {
       const facts = settings(problems);

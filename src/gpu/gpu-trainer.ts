@@ -5,7 +5,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { Schema, z } from '../core/shape';
-import { MIN_MEMORY_BYTES, checkSize, sizeBytes, sizeProblem } from '../core/sizes';
+import { MIN_MEMORY_BYTES, Size, checkSize, composeSize, gib, parseSize, sizeBytes } from '../core/sizes';
 import { ImageModel, addRuntime } from '../service/image-model';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
@@ -36,9 +36,11 @@ export const DATA_DIR = '/data';
 /** Stack size of trainer processes (64 MiB), as NVIDIA recommends for deep learning containers. */
 const STACK_BYTES = 67108864;
 /** A trainer's shared memory (`/dev/shm`) unless `shmSize` says otherwise. */
-const DEFAULT_SHM_SIZE = '8g';
+const DEFAULT_SHM_SIZE = gib(8);
+/** The largest `shmSize` (1 TiB). */
+const MAX_SHM_BYTES = 1024 ** 4;
 /** A trainer's limits unless its props say otherwise. */
-const TRAINER_DEFAULTS = { memory: '16g', cpus: 8, pids: 8192 };
+const TRAINER_DEFAULTS = { memory: gib(16), cpus: 8, pids: 8192 };
 
 /** The runtime shape of what `GpuTrainerProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().optional(), shmSize: z.string().optional() };
@@ -64,11 +66,12 @@ export class GpuTrainer extends GpuService {
       defaultGpuCount: 'all',
       extraShape: GPU_TRAINER_SHAPE,
       check: (problems: Problems) => {
-        const shm = checkSize(problems, 'shmSize', props.shmSize ?? DEFAULT_SHM_SIZE, 1024 ** 4);
+        const shm = props.shmSize === undefined ? DEFAULT_SHM_SIZE : checkSize(problems, 'shmSize', props.shmSize, MAX_SHM_BYTES);
         // /dev/shm is memory: a limit below it kills DataLoader workers as soon as they fill it.
-        const memory = props.memoryLimit ?? TRAINER_DEFAULTS.memory;
-        if (shm !== undefined && sizeProblem(memory, undefined, MIN_MEMORY_BYTES) === undefined && sizeBytes(memory) < shm) {
-          problems.add('memoryLimit is below shmSize', memory, `at least the shm size "${props.shmSize ?? DEFAULT_SHM_SIZE}" (shared memory counts against the limit)`);
+        // (A memoryLimit with a problem of its own is reported by the shared limit checks.)
+        const memory = props.memoryLimit === undefined ? TRAINER_DEFAULTS.memory : parseSize(props.memoryLimit, undefined, MIN_MEMORY_BYTES);
+        if (shm !== undefined && memory !== undefined && sizeBytes(memory) < sizeBytes(shm)) {
+          problems.add('memoryLimit is below shmSize', composeSize(memory), `at least the shm size "${composeSize(shm)}" (shared memory counts against the limit)`);
         }
         if (props.dataDir !== undefined) {
           const before = problems.count;
@@ -86,11 +89,15 @@ export class GpuTrainer extends GpuService {
   public readonly shmSize: string;
   /** The named volume holding checkpoints. */
   public readonly checkpointVolume: string;
+  /** `shmSize` as the container spec carries it. */
+  private readonly shm: Size;
 
   constructor(project: Project, id: string, props: GpuTrainerProps) {
     super(project, id, props);
     this.dataDir = props.dataDir ?? 'data';
-    this.shmSize = props.shmSize ?? DEFAULT_SHM_SIZE;
+    // The base constructor threw unless the kind's check accepted props.shmSize.
+    this.shm = props.shmSize === undefined ? DEFAULT_SHM_SIZE : parseSize(props.shmSize, MAX_SHM_BYTES)!;
+    this.shmSize = composeSize(this.shm);
     this.checkpointVolume = `${id}-checkpoints`;
   }
 
@@ -107,7 +114,7 @@ export class GpuTrainer extends GpuService {
     const gpu = super._extendContainer(spec);
     return {
       ...gpu,
-      shmSize: this.shmSize,
+      shmSize: this.shm,
       ulimits: { memlock: -1, stack: STACK_BYTES },
       // `docker compose up` starts the servers; training starts with --profile train.
       profiles: ['train'],

@@ -7,7 +7,7 @@ import { HealthSpec } from '../core/container-spec';
 import { alwaysExcludedPattern } from '../core/dockerignore';
 import { moduleName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
-import { MIN_MEMORY_BYTES, checkSize } from '../core/sizes';
+import { MIN_MEMORY_BYTES, Size, checkSize, gib, mib } from '../core/sizes';
 import { ShadowKind, moduleNameCollision } from '../entry/collisions';
 import { stdlibVersions } from '../entry/requirements-index';
 
@@ -124,23 +124,22 @@ export function resolveLimitProps(problems: Problems, props: {
   readonly cpuLimit?: number;
   readonly pidsLimit?: number;
   readonly writableRootFilesystem?: boolean;
-}, kindDefaults: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string } | undefined): {
+}, kindDefaults: { readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size } | undefined): {
     readonly publicPort: boolean;
-    readonly memory: string;
-    readonly tmp: string;
+    readonly memory: Size;
+    readonly tmp: Size;
     readonly cpus: number;
     readonly pids: number;
     readonly writableRoot: boolean;
   } {
-  const defaults = { memory: '1g', cpus: 2, pids: 512, tmp: '256m', ...kindDefaults };
+  const defaults = { memory: gib(1), cpus: 2, pids: 512, tmp: mib(256), ...kindDefaults };
   if (props.hostPort !== undefined) {
     if (props.port === undefined) problems.add('hostPort is set without a port', props.hostPort, 'a port to publish, or no hostPort');
     else if (!(Number.isInteger(props.hostPort) && props.hostPort >= 1 && props.hostPort <= 65535)) problems.add('hostPort', props.hostPort, 'an integer from 1 to 65535');
   }
-  const memory = props.memoryLimit ?? defaults.memory;
-  checkSize(problems, 'memoryLimit', memory, undefined, MIN_MEMORY_BYTES);
-  const tmp = props.tmpSize ?? defaults.tmp;
-  checkSize(problems, 'tmpSize', tmp, 64 * 1024 ** 3);
+  // A size with a problem resolves to the default, so the result stays usable until the caller throws.
+  const memory = props.memoryLimit === undefined ? defaults.memory : checkSize(problems, 'memoryLimit', props.memoryLimit, undefined, MIN_MEMORY_BYTES) ?? defaults.memory;
+  const tmp = props.tmpSize === undefined ? defaults.tmp : checkSize(problems, 'tmpSize', props.tmpSize, 64 * 1024 ** 3) ?? defaults.tmp;
   const cpus = props.cpuLimit ?? defaults.cpus;
   if (!(Number.isFinite(cpus) && cpus >= 0.01 && cpus <= 1024)) problems.add('cpuLimit', props.cpuLimit, 'a number of cores from 0.01 to 1024, e.g. 2 or 0.5');
   const pids = props.pidsLimit ?? defaults.pids;

@@ -3,6 +3,7 @@ import { SampleKind } from './samples';
 import { TorchWheels } from './torch';
 import { Problems } from '../core/problems';
 import { Schema } from '../core/shape';
+import { Size } from '../core/sizes';
 
 /** What the kind's resolution found: the torch wheels it installs and its own facts (e.g. a GPU service's CUDA choice). Internal. */
 export interface KindResolution {
@@ -25,7 +26,7 @@ export interface ServiceKindSpec {
   /** Server (restarted, default) or job (runs to completion, e.g. training). */
   readonly workload?: 'server' | 'job';
   /** Default limits of this kind of service. */
-  readonly defaults?: { readonly memory?: string; readonly cpus?: number; readonly pids?: number; readonly tmp?: string };
+  readonly defaults?: { readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size };
   /**
    * Checks a replacement reference for the official Python image (a mirror), returning it;
    * undefined keeps `python:<X.Y.Z>-slim-bookworm`.

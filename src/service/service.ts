@@ -27,6 +27,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
 import { z } from '../core/shape';
+import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
 
 export { checkRelativeDir } from './sources';
@@ -142,7 +143,7 @@ export abstract class MlService extends Component implements IMlService {
     this.description = r.description;
     this.dockerfilePath = r.dockerfilePath;
     this.environment = r.environment;
-    this.memoryLimit = r.limits.memory;
+    this.memoryLimit = composeSize(r.limits.memory);
     this.cpuLimit = r.limits.cpus;
     this.pidsLimit = r.limits.pids;
 
@@ -264,7 +265,7 @@ export abstract class MlService extends Component implements IMlService {
       readOnlyRootFilesystem: !limits.writableRoot,
       tmpfs: [{ path: '/tmp', size: limits.tmp, mode: '1777', exec: true }],
       capAdd: [],
-      limits: { memory: this.memoryLimit, cpus: this.cpuLimit, pids: this.pidsLimit },
+      limits: { memory: limits.memory, cpus: this.cpuLimit, pids: this.pidsLimit },
       volumes: [],
       secrets: [],
       dependsOn: this.dependencies.map((d) => d.serviceId),

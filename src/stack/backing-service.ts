@@ -4,6 +4,7 @@ import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
 import { Problems, checkShape, oneOf } from '../core/problems';
 import { Schema, z } from '../core/shape';
+import { Size, gib, mib } from '../core/sizes';
 
 /** Options of the postgres preset. */
 export interface PostgresOptions {
@@ -182,8 +183,8 @@ export class BackingService {
         user: '999:999',
         environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
-        tmpfs: [scratch('/tmp', '64m'), scratch('/var/run/postgresql', '16m')],
-        limits: { memory: '1g', cpus: 1, pids: 256 },
+        tmpfs: [scratch('/tmp', mib(64)), scratch('/var/run/postgresql', mib(16))],
+        limits: { memory: gib(1), cpus: 1, pids: 256 },
         volumes: [{ source: 'postgres-data', target: dataDir, readOnly: false, named: true }],
         secrets: ['postgres_password'],
       },
@@ -212,7 +213,7 @@ export class BackingService {
         user: '999:999',
         command: ['sh', '-c', 'umask 077 && printf \'requirepass "%s"\\n\' "$(cat /run/secrets/redis_password)" > /tmp/redis.conf && exec redis-server /tmp/redis.conf --dir /data --appendonly yes'],
         healthcheck: { test: ['REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 10, startInterval: 2, retries: 5 },
-        limits: { memory: '512m', cpus: 1, pids: 128 },
+        limits: { memory: mib(512), cpus: 1, pids: 128 },
         volumes: [{ source: 'redis-data', target: '/data', readOnly: false, named: true }],
         secrets: ['redis_password'],
       },
@@ -261,7 +262,7 @@ export class BackingService {
           startInterval: 2,
           retries: 5,
         },
-        limits: { memory: '2g', cpus: 1, pids: 256 },
+        limits: { memory: gib(2), cpus: 1, pids: 256 },
         volumes: [{ source: 'mlflow-data', target: '/mlflow', readOnly: false, named: true }],
       },
       link: { environment: { MLFLOW_TRACKING_URI: 'http://mlflow:5000' }, secrets: [] },
@@ -283,9 +284,9 @@ function hardenedBase(name: string, image: string): ContainerSpec {
     ports: [],
     environment: {},
     readOnlyRootFilesystem: true,
-    tmpfs: [scratch('/tmp', '64m')],
+    tmpfs: [scratch('/tmp', mib(64))],
     capAdd: [],
-    limits: { memory: '512m', cpus: 1, pids: 256 },
+    limits: { memory: mib(512), cpus: 1, pids: 256 },
     volumes: [],
     secrets: [],
     dependsOn: [],
@@ -311,6 +312,6 @@ function bookwormTag(problems: Problems, field: string, image: string, version: 
 }
 
 /** A tmpfs mount of a backing service: writable by its user, no programs run from it. */
-function scratch(path: string, size: string): TmpfsSpec {
+function scratch(path: string, size: Size): TmpfsSpec {
   return { path, size, mode: '1777', exec: false };
 }

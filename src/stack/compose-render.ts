@@ -1,4 +1,5 @@
 import { ContainerSpec } from '../core/container-spec';
+import { composeSize } from '../core/sizes';
 
 /** Everything the compose renderer needs: the neutral model plus stack-wide settings. */
 export interface ComposeModel {
@@ -87,14 +88,14 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
     };
   }
   out.read_only = c.readOnlyRootFilesystem;
-  if (c.tmpfs.length) out.tmpfs = c.tmpfs.map((t) => `${t.path}:${t.exec ? 'exec,' : ''}mode=${t.mode},size=${t.size}`);
-  if (c.shmSize) out.shm_size = c.shmSize;
+  if (c.tmpfs.length) out.tmpfs = c.tmpfs.map((t) => `${t.path}:${t.exec ? 'exec,' : ''}mode=${t.mode},size=${composeSize(t.size)}`);
+  if (c.shmSize) out.shm_size = composeSize(c.shmSize);
   if (c.ulimits) out.ulimits = c.ulimits;
   out.cap_drop = ['ALL'];
   if (c.capAdd.length) out.cap_add = [...c.capAdd].sort();
   out.security_opt = ['no-new-privileges:true'];
   const resources: Record<string, unknown> = {
-    limits: { cpus: c.limits.cpus, memory: c.limits.memory, pids: c.limits.pids },
+    limits: { cpus: c.limits.cpus, memory: composeSize(c.limits.memory), pids: c.limits.pids },
   };
   if (c.gpu) {
     const device: Record<string, unknown> = { driver: 'nvidia', capabilities: ['gpu'] };

@@ -1,14 +1,16 @@
 import { DNS1123_SUBDOMAIN, LABEL_VALUE } from './kubernetes-names';
 import { Problems } from '../core/problems';
+import { Size, SizeUnit } from '../core/sizes';
 
 // Kubernetes quantities and labels as the API server accepts them: checks with messages in
-// our words, the arithmetic the stack needs to compare requests with limits, and compose's
-// sizes and cores as quantities.
+// our words, the arithmetic the stack needs to compare requests with limits, and the
+// container spec's sizes and cores as quantities.
 
 const MEMORY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti)$/;
 const STORAGE = /^([1-9][0-9]{0,8})(Mi|Gi|Ti)$/;
 const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
 const BINARY: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+const QUANTITY_UNITS: Record<SizeUnit, string> = { k: 'Ki', m: 'Mi', g: 'Gi' };
 
 export function checkNodeSelector(problems: Problems, field: string, selector: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(selector)) {
@@ -54,11 +56,9 @@ export function quantityBytes(value: string): number {
   return m ? Number(m[1]) * BINARY[m[2]] : NaN;
 }
 
-/** A compose size (`512m`, `8g`: binary units) as a Kubernetes quantity (`512Mi`, `8Gi`). */
-export function composeSizeToQuantity(size: string): string {
-  const m = /^([0-9]+)([kmg])$/.exec(size);
-  if (!m) throw new Error(`not a canonical size: ${size}`);
-  return `${m[1]}${{ k: 'Ki', m: 'Mi', g: 'Gi' }[m[2] as 'k' | 'm' | 'g']}`;
+/** A size of the container spec as a Kubernetes quantity: the same binary units (`512Mi`, `8Gi`). */
+export function sizeQuantity(size: Size): string {
+  return `${size.amount}${QUANTITY_UNITS[size.unit]}`;
 }
 
 /** Compose cores (`2`, `0.5`) as a Kubernetes CPU quantity (`2`, `500m`). */

@@ -2,7 +2,7 @@ import { BackingServiceKind } from './backing-service';
 import { DRIVER_ANNOTATION, KubeMount, KubeWorkload } from './kubernetes-model';
 import { claimName, DNS1123_LABEL } from './kubernetes-names';
 import { KubernetesServiceOptions } from './kubernetes-props';
-import { composeSizeToQuantity, coresToQuantity, cpuMillis, quantityBytes } from './kubernetes-quantities';
+import { coresToQuantity, cpuMillis, quantityBytes, sizeQuantity } from './kubernetes-quantities';
 import { linkedEnvironmentClashes } from './stack-model';
 import { ContainerSpec } from '../core/container-spec';
 import { BASE_DIR } from '../core/layout';
@@ -92,7 +92,7 @@ export function appWorkload(problems: Problems, field: string, c: ContainerSpec,
     annotations: minDriver ? { [DRIVER_ANNOTATION]: minDriver } : {},
     ...userOf(c),
     scratch: scratchOf(c),
-    shmSizeLimit: c.shmSize ? composeSizeToQuantity(c.shmSize) : undefined,
+    shmSizeLimit: c.shmSize ? sizeQuantity(c.shmSize) : undefined,
     mounts,
     claimTemplates: [],
     secretKeys: [...new Set([...c.secrets, ...ctx.linkSecrets])],
@@ -157,10 +157,10 @@ function userOf(c: ContainerSpec): { runAsUser: number; runAsGroup: number } {
 
 /** The container's tmpfs mounts as in-memory emptyDir scratch volumes of the same size. */
 function scratchOf(c: ContainerSpec): Array<{ path: string; sizeLimit: string }> {
-  return c.tmpfs.map((t) => ({ path: t.path, sizeLimit: composeSizeToQuantity(t.size) }));
+  return c.tmpfs.map((t) => ({ path: t.path, sizeLimit: sizeQuantity(t.size) }));
 }
 
 /** The container's cpu and memory limits as Kubernetes quantities. */
 function limitsOf(c: ContainerSpec): { cpu: string; memory: string } {
-  return { cpu: coresToQuantity(c.limits.cpus), memory: composeSizeToQuantity(c.limits.memory) };
+  return { cpu: coresToQuantity(c.limits.cpus), memory: sizeQuantity(c.limits.memory) };
 }
