@@ -1,4 +1,4 @@
-import { ContainerSpec } from '../src/core/container-spec';
+import { ContainerSpec, hardenedSecurity } from '../src/core/container-spec';
 import { MlDockerValidationError } from '../src/core/errors';
 import { Problems } from '../src/core/problems';
 import { gib, mib } from '../src/core/sizes';
@@ -15,15 +15,14 @@ function container(over: Partial<ContainerSpec> = {}): ContainerSpec {
     workload: 'server',
     ports: [{ container: 8000, host: 8000, public: false }],
     environment: { A: '1' },
-    readOnlyRootFilesystem: true,
+    security: hardenedSecurity(),
     tmpfs: [{ path: '/tmp', size: mib(64), mode: '1777', exec: false }],
-    capAdd: [],
     limits: { memory: gib(2), cpus: 1.5, pids: 256 },
     volumes: [],
     secrets: [],
     dependsOn: [],
     ...over,
-  } as ContainerSpec;
+  };
 }
 
 function context(over: Partial<AppWorkloadContext> = {}): AppWorkloadContext {
@@ -33,7 +32,7 @@ function context(over: Partial<AppWorkloadContext> = {}): AppWorkloadContext {
 describe('appWorkload', () => {
   test('a server: a Deployment with requests at its limits, its arch, user, scratch and ports', () => {
     const problems = new Problems('p');
-    const w = appWorkload(problems, '[p/api]', container({ platform: 'linux/arm64', user: '1000:2000' }), {}, undefined, context());
+    const w = appWorkload(problems, '[p/api]', container({ platform: 'linux/arm64', security: hardenedSecurity({ user: { uid: 1000, gid: 2000 } }) }), {}, undefined, context());
     expect(problems.count).toBe(0);
     expect(w).toMatchObject({
       kind: 'Deployment',
@@ -84,7 +83,7 @@ describe('appWorkload', () => {
 
   test('settings that do not fit the container are problems, in the order the manifests report them', () => {
     const problems = new Problems('p');
-    appWorkload(problems, '[p/api]', container({ capAdd: ['SYS_ADMIN'] }), { backoffLimit: 3, gpuCount: 1, cpuRequest: '2' }, undefined,
+    appWorkload(problems, '[p/api]', container({ security: { ...hardenedSecurity(), capAdd: ['SYS_ADMIN'] } }), { backoffLimit: 3, gpuCount: 1, cpuRequest: '2' }, undefined,
       context({ backingConfig: { A: 'x' } }));
     const message = (() => {
       try { problems.throwIfAny(); } catch (e) { return (e as Error).message; } return '';

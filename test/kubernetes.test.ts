@@ -15,7 +15,7 @@ import {
 } from '../src';
 import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
-import { ContainerSpec } from '../src/core/container-spec';
+import { ContainerSpec, hardenedSecurity } from '../src/core/container-spec';
 import { gib } from '../src/core/sizes';
 import { KubernetesManifests } from '../src/stack/kubernetes';
 import { DRIVER_ANNOTATION, KubeModel, KubeWorkload } from '../src/stack/kubernetes-model';
@@ -463,9 +463,8 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
     ports: [],
     environment: { NVIDIA_DRIVER_CAPABILITIES: 'compute,utility' },
     healthcheck: { test: ['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300'], shell: false, interval: 30, timeout: 5, startPeriod: 0, startInterval: 2, retries: 3 },
-    readOnlyRootFilesystem: true,
+    security: hardenedSecurity(),
     tmpfs: [{ path: '/tmp', size: gib(2), mode: '1777', exec: true }],
-    capAdd: [],
     limits: { memory: gib(32), cpus: 7.5, pids: 8192 },
     gpu: { deviceIds: ['0', '1'] },
     shmSize: gib(16),

@@ -22,12 +22,10 @@ export interface ContainerSpec {
   readonly ports: PortSpec[];
   readonly environment: Record<string, string>;
   readonly healthcheck?: HealthSpec;
-  /** `uid:gid` to run as; undefined keeps the image's USER (app images set 10001). */
-  readonly user?: string;
-  readonly readOnlyRootFilesystem: boolean;
+  /** How the container is locked down (`hardenedSecurity()` gives the defaults). */
+  readonly security: SecuritySpec;
   /** Writable in-memory mounts (compose `tmpfs`, Kubernetes `emptyDir` volumes). */
   readonly tmpfs: TmpfsSpec[];
-  readonly capAdd: string[];
   readonly limits: { readonly memory: Size; readonly cpus: number; readonly pids: number };
   readonly gpu?: GpuSpec;
   /** Shared memory (`/dev/shm`); counts against the memory limit. */
@@ -47,6 +45,47 @@ export interface ContainerSpec {
   readonly dependsOn: string[];
   /** Compose keys we do not model, merged last (validated against the schema). */
   readonly overrides?: Record<string, unknown>;
+}
+
+/**
+ * How a container is locked down; every renderer writes each field (compose `user`, `read_only`,
+ * `cap_drop`/`cap_add`, `security_opt`; a Kubernetes `securityContext`). Dropping every
+ * capability and refusing new privileges are typed `true`: no container can ask for less
+ * (compose overrides are held to the same promises at synth).
+ */
+export interface SecuritySpec {
+  /** The user to run as; undefined keeps the image's USER (app images set 10001). */
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** The root filesystem is read-only (writable paths are tmpfs mounts and volumes). */
+  readonly readOnlyRootFilesystem: boolean;
+  /** Every capability is dropped first (compose `cap_drop: [ALL]`, Kubernetes `drop: [ALL]`). */
+  readonly dropAllCapabilities: true;
+  /** Capabilities added back after dropping all; none by default. */
+  readonly capAdd: string[];
+  /** No process gains privileges (compose `no-new-privileges`, Kubernetes `allowPrivilegeEscalation: false`). */
+  readonly noNewPrivileges: true;
+}
+
+/**
+ * The hardened defaults: the image's user, a read-only root, every capability dropped and none
+ * added back, no new privileges.
+ */
+export function hardenedSecurity(options: {
+  readonly user?: { readonly uid: number; readonly gid: number };
+  readonly readOnlyRootFilesystem?: boolean;
+} = {}): SecuritySpec {
+  return {
+    ...(options.user ? { user: { ...options.user } } : {}),
+    readOnlyRootFilesystem: options.readOnlyRootFilesystem ?? true,
+    dropAllCapabilities: true,
+    capAdd: [],
+    noNewPrivileges: true,
+  };
+}
+
+/** The user as compose and `docker run --user` write it (`uid:gid`). */
+export function userText(user: { readonly uid: number; readonly gid: number }): string {
+  return `${user.uid}:${user.gid}`;
 }
 
 export interface PortSpec {

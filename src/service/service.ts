@@ -19,7 +19,7 @@ import { ResolvedService, resolveService } from './service-resolve';
 import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
 import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
-import { ContainerSpec } from '../core/container-spec';
+import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
@@ -262,9 +262,8 @@ export abstract class MlService extends Component implements IMlService {
       ports: this.port === undefined ? [] : [{ container: this.port, host: hostPort ?? this.port, public: limits.publicPort }],
       environment: { ...this.environment },
       healthcheck: health && healthSpec(health),
-      readOnlyRootFilesystem: !limits.writableRoot,
+      security: hardenedSecurity({ readOnlyRootFilesystem: !limits.writableRoot }),
       tmpfs: [{ path: '/tmp', size: limits.tmp, mode: '1777', exec: true }],
-      capAdd: [],
       limits: { memory: limits.memory, cpus: this.cpuLimit, pids: this.pidsLimit },
       volumes: [],
       secrets: [],

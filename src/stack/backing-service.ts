@@ -1,4 +1,4 @@
-import { ContainerSpec, TmpfsSpec } from '../core/container-spec';
+import { ContainerSpec, TmpfsSpec, hardenedSecurity } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
@@ -180,7 +180,7 @@ export class BackingService {
         // The image's own user: the entrypoint then skips its chown/gosu steps, which would
         // need CHOWN/SETUID/SETGID under cap_drop ALL. A fresh named volume inherits the
         // image directory's owner (999), so no capability is needed.
-        user: '999:999',
+        security: hardenedSecurity({ user: { uid: 999, gid: 999 } }),
         environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
         tmpfs: [scratch('/tmp', mib(64)), scratch('/var/run/postgresql', mib(16))],
@@ -210,7 +210,7 @@ export class BackingService {
         ...hardenedBase('redis', image),
         // The official image has no *_FILE support: write a config file holding the password
         // into the tmpfs and start from it, so the password is never a process argument.
-        user: '999:999',
+        security: hardenedSecurity({ user: { uid: 999, gid: 999 } }),
         command: ['sh', '-c', 'umask 077 && printf \'requirepass "%s"\\n\' "$(cat /run/secrets/redis_password)" > /tmp/redis.conf && exec redis-server /tmp/redis.conf --dir /data --appendonly yes'],
         healthcheck: { test: ['REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 10, startInterval: 2, retries: 5 },
         limits: { memory: mib(512), cpus: 1, pids: 128 },
@@ -283,9 +283,8 @@ function hardenedBase(name: string, image: string): ContainerSpec {
     workload: 'server',
     ports: [],
     environment: {},
-    readOnlyRootFilesystem: true,
+    security: hardenedSecurity(),
     tmpfs: [scratch('/tmp', mib(64))],
-    capAdd: [],
     limits: { memory: mib(512), cpus: 1, pids: 256 },
     volumes: [],
     secrets: [],

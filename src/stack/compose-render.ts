@@ -1,4 +1,4 @@
-import { ContainerSpec } from '../core/container-spec';
+import { ContainerSpec, userText } from '../core/container-spec';
 import { composeSize } from '../core/sizes';
 
 /** Everything the compose renderer needs: the neutral model plus stack-wide settings. */
@@ -66,7 +66,7 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
   if (profiles.length) out.profiles = profiles;
   if (c.command) out.command = c.command.map(escape);
   out.restart = c.workload === 'job' ? 'on-failure' : 'unless-stopped';
-  if (c.user) out.user = c.user;
+  if (c.security.user) out.user = userText(c.security.user);
   if (c.ports.length) {
     out.ports = c.ports.map((p) => `${p.public ? '' : '127.0.0.1:'}${p.host}:${p.container}`);
   }
@@ -87,13 +87,13 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
       retries: h.retries,
     };
   }
-  out.read_only = c.readOnlyRootFilesystem;
+  out.read_only = c.security.readOnlyRootFilesystem;
   if (c.tmpfs.length) out.tmpfs = c.tmpfs.map((t) => `${t.path}:${t.exec ? 'exec,' : ''}mode=${t.mode},size=${composeSize(t.size)}`);
   if (c.shmSize) out.shm_size = composeSize(c.shmSize);
   if (c.ulimits) out.ulimits = c.ulimits;
-  out.cap_drop = ['ALL'];
-  if (c.capAdd.length) out.cap_add = [...c.capAdd].sort();
-  out.security_opt = ['no-new-privileges:true'];
+  if (c.security.dropAllCapabilities) out.cap_drop = ['ALL'];
+  if (c.security.capAdd.length) out.cap_add = [...c.security.capAdd].sort();
+  if (c.security.noNewPrivileges) out.security_opt = ['no-new-privileges:true'];
   const resources: Record<string, unknown> = {
     limits: { cpus: c.limits.cpus, memory: composeSize(c.limits.memory), pids: c.limits.pids },
   };

@@ -6,7 +6,7 @@ import { validateComposeSchema } from './compose-schema';
 import { renderSecretsScript } from './secrets-render';
 import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
 import { DEFAULT_IMAGE_TAG, checkImageTarget, linkedEnvironmentClashes, resolveBacking } from './stack-model';
-import { ContainerSpec } from '../core/container-spec';
+import { ContainerSpec, userText } from '../core/container-spec';
 import { checkImageNameLength } from '../core/image-name';
 import { COMPOSE_SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOf, show } from '../core/problems';
@@ -231,10 +231,10 @@ export class ComposeStack extends Component {
     const doc = renderCompose(model);
     const policies = new Map(all.map((c) => [c.name, {
       publicPorts: c.ports.some((p) => p.public),
-      readOnlyRoot: c.readOnlyRootFilesystem,
+      readOnlyRoot: c.security.readOnlyRootFilesystem,
       healthCheck: c.healthcheck !== undefined,
-      user: c.user,
-      capAdd: c.capAdd,
+      user: c.security.user && userText(c.security.user),
+      capAdd: c.security.capAdd,
       internalOnly: model.internalOnly.includes(c.name),
     }]));
     checkComposeDocument(problems, doc, policies, this.overrides);

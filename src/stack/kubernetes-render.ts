@@ -88,13 +88,14 @@ function container(model: KubeModel, w: KubeWorkload): Record<string, unknown> {
   if (w.gpuCount !== undefined) limits[GPU_RESOURCE] = w.gpuCount;
   out.resources = { requests: { cpu: w.requests.cpu, memory: w.requests.memory }, limits };
   Object.assign(out, probes(w));
-  const capabilities: Record<string, unknown> = { drop: ['ALL'] };
+  const security = c.security;
+  const capabilities: Record<string, unknown> = { drop: security.dropAllCapabilities ? ['ALL'] : [] };
   // The restricted profile allows adding NET_BIND_SERVICE only (kubernetes.ts refuses others).
-  if (c.capAdd.length) capabilities.add = [...c.capAdd].sort();
+  if (security.capAdd.length) capabilities.add = [...security.capAdd].sort();
   out.securityContext = {
-    allowPrivilegeEscalation: false,
+    allowPrivilegeEscalation: !security.noNewPrivileges,
     privileged: false,
-    readOnlyRootFilesystem: c.readOnlyRootFilesystem,
+    readOnlyRootFilesystem: security.readOnlyRootFilesystem,
     runAsNonRoot: true,
     runAsUser: w.runAsUser,
     runAsGroup: w.runAsGroup,

@@ -62,7 +62,7 @@ export function appWorkload(problems: Problems, field: string, c: ContainerSpec,
   for (const p of c.profiles ?? []) {
     if (p === BASE_DIR || !DNS1123_LABEL.test(p)) problems.add(`${field} profile cannot name a kustomize overlay directory`, p, `a lowercase profile name other than "${BASE_DIR}"`);
   }
-  const capAdd = c.capAdd.filter((cap) => cap !== 'NET_BIND_SERVICE');
+  const capAdd = c.security.capAdd.filter((cap) => cap !== 'NET_BIND_SERVICE');
   if (capAdd.length) problems.add(`${field} adds capabilities the restricted pod security standard forbids`, capAdd, 'no capabilities but NET_BIND_SERVICE');
   const mounts: KubeMount[] = c.volumes.map((v) => {
     const claim = claimName(v.source, v.named);
@@ -120,7 +120,7 @@ export function backingWorkload(kind: BackingServiceKind, c: ContainerSpec, path
     annotations: {},
     // The restricted profile refuses root: images without a user of their own (mlflow)
     // run as the app user, which the image does not need to know.
-    ...(c.user ? userOf(c) : { runAsUser: APP_UID, runAsGroup: APP_UID }),
+    ...userOf(c),
     scratch: scratchOf(c),
     mounts: c.volumes.filter((v) => v.named).map((v) => ({ claim: v.source, target: v.target, readOnly: v.readOnly })),
     claimTemplates: templates,
@@ -149,10 +149,10 @@ function archSelector(platform: string | undefined): Record<string, string> {
   return m ? { 'kubernetes.io/arch': m[1], 'kubernetes.io/os': 'linux' } : {};
 }
 
+/** The container's user, else the app user (the restricted profile refuses the image's root). */
 function userOf(c: ContainerSpec): { runAsUser: number; runAsGroup: number } {
-  const m = c.user ? /^([0-9]+)(?::([0-9]+))?$/.exec(c.user) : null;
-  if (!m) return { runAsUser: APP_UID, runAsGroup: APP_UID };
-  return { runAsUser: Number(m[1]), runAsGroup: Number(m[2] ?? m[1]) };
+  const user = c.security.user;
+  return user ? { runAsUser: user.uid, runAsGroup: user.gid } : { runAsUser: APP_UID, runAsGroup: APP_UID };
 }
 
 /** The container's tmpfs mounts as in-memory emptyDir scratch volumes of the same size. */
