@@ -91,7 +91,7 @@ echo "==> $PROJECT_DIR (node_modules left out; [gen] = generated, read-only; [yo
   const walk = (dir, depth) => {
     const entries = fs.readdirSync(dir || ".", { withFileTypes: true })
       .filter((e) => e.name !== "node_modules" && e.name !== ".git")
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // code units, never the locale
     for (const e of entries) {
       const p = dir ? `${dir}/${e.name}` : e.name;
       if (e.isDirectory()) {

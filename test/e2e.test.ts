@@ -298,7 +298,7 @@ test('(b2) the default task runs .projenrc.ts in plain node with a cached transp
   const task = JSON.parse(read('.projen/tasks.json')).tasks.default;
   expect(task.steps).toEqual([{ exec: 'node --require projen-ml-docker/lib/projenrc-register .projenrc.ts' }]);
   // Not projen's `$(npx -c "node --print process.env.PATH")`: one more npx on every synth.
-  expect(task.env).toEqual({ PATH: '$(echo $PATH)' });
+  expect(task.env).toEqual({ LC_ALL: 'C', PATH: '$(echo $PATH)' });
   const cache = join(proj, 'node_modules', '.cache', 'projen-ml-docker', 'projenrc');
   expect(readdirSync(cache).filter((f) => f.endsWith('.js'))).toHaveLength(1);
 

@@ -32,7 +32,7 @@ function context(over: Partial<AppWorkloadContext> = {}): AppWorkloadContext {
 describe('appWorkload', () => {
   test('a server: a Deployment with requests at its limits, its arch, user, scratch and ports', () => {
     const problems = new Problems('p');
-    const w = appWorkload(problems, '[p/api]', container({ platform: 'linux/arm64', security: hardenedSecurity({ user: { uid: 1000, gid: 2000 } }) }), {}, undefined, context());
+    const w = appWorkload(problems, 'configureService(api)', container({ platform: 'linux/arm64', security: hardenedSecurity({ user: { uid: 1000, gid: 2000 } }) }), {}, undefined, context());
     expect(problems.count).toBe(0);
     expect(w).toMatchObject({
       kind: 'Deployment',
@@ -51,7 +51,7 @@ describe('appWorkload', () => {
 
   test('a GPU job: one GPU for "all", the GPU nodes, the driver annotation, no NVIDIA_VISIBLE_DEVICES, the default backoff', () => {
     const c = container({ workload: 'job', gpu: { count: 'all' }, environment: { NVIDIA_VISIBLE_DEVICES: 'all', B: '2' } });
-    const w = appWorkload(new Problems('p'), '[p/train]', c, {}, '535.104.05', context());
+    const w = appWorkload(new Problems('p'), 'configureService(train)', c, {}, '535.104.05', context());
     expect(w).toMatchObject({ kind: 'Job', gpuCount: 1, backoffLimit: 2, annotations: { [DRIVER_ANNOTATION]: '535.104.05' } });
     expect(w.nodeSelector).toEqual({ gpu: 'yes' });
     expect(w.spec.environment).toEqual({ B: '2' });
@@ -75,7 +75,7 @@ describe('appWorkload', () => {
     const claims = new Map<string, { size: string; source: string }>();
     const problems = new Problems('p');
     const c = container({ volumes: [{ source: 'model_cache', target: '/cache', readOnly: false, named: true }, { source: 'model-cache', target: '/c2', readOnly: true, named: true }] });
-    appWorkload(problems, '[p/api]', c, {}, undefined, context({ claims, sizeOf: (claim) => `${claim.length}Gi` }));
+    appWorkload(problems, 'configureService(api)', c, {}, undefined, context({ claims, sizeOf: (claim) => `${claim.length}Gi` }));
     expect([...claims.keys()]).toEqual(['model-cache']);
     expect(() => problems.throwIfAny()).toThrow(MlDockerValidationError);
     expect(() => problems.throwIfAny()).toThrow(/map to one PersistentVolumeClaim/);
@@ -83,7 +83,7 @@ describe('appWorkload', () => {
 
   test('settings that do not fit the container are problems, in the order the manifests report them', () => {
     const problems = new Problems('p');
-    appWorkload(problems, '[p/api]', container({ security: { ...hardenedSecurity(), capAdd: ['SYS_ADMIN'] } }), { backoffLimit: 3, gpuCount: 1, cpuRequest: '2' }, undefined,
+    appWorkload(problems, 'configureService(api)', container({ security: { ...hardenedSecurity(), capAdd: ['SYS_ADMIN'] } }), { backoffLimit: 3, gpuCount: 1, cpuRequest: '2' }, undefined,
       context({ backingConfig: { A: 'x' } }));
     const message = (() => {
       try { problems.throwIfAny(); } catch (e) { return (e as Error).message; } return '';
@@ -92,6 +92,15 @@ describe('appWorkload', () => {
       'cpuRequest is above the cpu limit', 'adds capabilities'].map((s) => message.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // one prefix each: the service's own problems at its path, its settings at the manifests'
+    const prefixes = message.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.slice(4).replace(/: got .*/, ''));
+    expect(prefixes).toEqual([
+      '[p/api] environment.A is set by a backing service',
+      '[p] configureService(api) backoffLimit is set on a server',
+      '[p] configureService(api) gpuCount is set on a service without GPUs',
+      '[p] configureService(api) cpuRequest is above the cpu limit',
+      '[p/api] adds capabilities the restricted pod security standard forbids',
+    ]);
   });
 });
 

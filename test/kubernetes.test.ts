@@ -361,7 +361,7 @@ describe('KubernetesManifests output', () => {
   });
 
   test('the secrets script creates files in dev mode and refuses to invent external passwords', () => {
-    execFileSync('sh', ['k8s/ensure-secrets.sh'], { cwd: development.dir });
+    execFileSync('sh', ['k8s/ensure-secrets.sh'], { cwd: development.dir, stdio: 'ignore' });
     const dir = path.join(development.dir, 'k8s/base/secrets');
     expect(fs.statSync(dir).mode.toString(8).slice(-3)).toBe('700');
     expect(fs.statSync(path.join(dir, 'postgres_password')).mode.toString(8).slice(-3)).toBe('400');
@@ -371,6 +371,8 @@ describe('KubernetesManifests output', () => {
     expect(res.stderr).toContain('missing k8s/base/secrets/postgres_password');
     const tasks = (external.out['.projen/tasks.json'] as any).tasks;
     expect(tasks['k8s:apply'].steps).toEqual([{ spawn: 'k8s:secrets' }, { exec: 'kubectl apply -k k8s/' }]);
+    // render too: kustomize's secretGenerator needs the files on a fresh checkout
+    expect(tasks['k8s:render'].steps).toEqual([{ spawn: 'k8s:secrets' }, { exec: 'kubectl kustomize k8s/' }]);
   });
 
   test('the namespace enforces the restricted profile; createNamespace: false leaves it out', () => {
@@ -391,8 +393,60 @@ describe('KubernetesManifests output', () => {
 
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' });
   const hasKustomize = kubectl.status === 0 && /Kustomize Version: v5/.test(kubectl.stdout);
+  /** `npx projen k8s:render` in a project: projen's own CLI runs the task the project generated. */
+  const renderTask = (dir: string) => spawnSync(process.execPath, [require.resolve('projen/bin/projen'), 'k8s:render'], { cwd: dir, encoding: 'utf-8' });
+  const secretOf = (stdout: string): Record<string, string> => {
+    const secret = YAML.parseAllDocuments(stdout).map((d) => d.toJS()).find((d) => d.kind === 'Secret');
+    return Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf-8')]));
+  };
+  const secretFiles = (dir: string) => Object.fromEntries(fs.readdirSync(path.join(dir, 'k8s/base/secrets')).sort()
+    .map((f) => [f, fs.readFileSync(path.join(dir, 'k8s/base/secrets', f), 'utf-8')]));
+  const placeSecret = (dir: string, name: string, value: string) => {
+    const file = path.join(dir, 'k8s/base/secrets', name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+    fs.writeFileSync(file, value);
+  };
+
+  (hasKustomize ? test : test.skip)('npx projen k8s:render on a fresh checkout (in-cluster backing services): secrets created once, a placed one kept; only YAML on stdout', () => {
+    const fresh = render((p) => {
+      new PythonService(p, 'api', API);
+      new KubernetesManifests(p, 'k8s', { backingServices: [BackingService.POSTGRES, BackingService.REDIS], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS });
+    });
+    expect(fs.existsSync(path.join(fresh.dir, 'k8s/base/secrets'))).toBe(false);
+    const first = renderTask(fresh.dir);
+    expect({ status: first.status, stderr: first.status === 0 ? '' : first.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(first.stderr).toContain('created k8s/base/secrets/postgres_password');
+    const created = secretFiles(fresh.dir);
+    expect(Object.keys(created)).toEqual(['postgres_password', 'redis_password']);
+    expect(secretOf(first.stdout)).toEqual(created);
+
+    placeSecret(fresh.dir, 'redis_password', 'my-own-redis-password');
+    const second = renderTask(fresh.dir);
+    expect(second.status).toBe(0);
+    expect(second.stderr).not.toContain('created');
+    expect(secretFiles(fresh.dir)).toEqual({ postgres_password: created.postgres_password, redis_password: 'my-own-redis-password' });
+    expect(secretOf(second.stdout)).toEqual(secretFiles(fresh.dir));
+  });
+
+  (hasKustomize ? test : test.skip)('npx projen k8s:render with external backing services names the password files to place, then renders with them unchanged', () => {
+    const fresh = render((p) => {
+      new PythonService(p, 'api', API);
+      new KubernetesManifests(p, 'k8s', { backingServices: [BackingService.POSTGRES] });
+    });
+    const missing = renderTask(fresh.dir);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('missing k8s/base/secrets/postgres_password: write the password of that backing service into it');
+    expect(missing.stderr).not.toContain('evalsymlink');
+    placeSecret(fresh.dir, 'postgres_password', 'the-dba-gave-me-this');
+    const rendered = renderTask(fresh.dir);
+    expect(rendered.status).toBe(0);
+    expect(secretOf(rendered.stdout)).toEqual({ postgres_password: 'the-dba-gave-me-this' });
+    expect(secretFiles(fresh.dir)).toEqual({ postgres_password: 'the-dba-gave-me-this' });
+  });
+
   (hasKustomize ? test : test.skip)('kustomize builds the tree: hashed secret and config names reach the job of the overlay', () => {
-    execFileSync('sh', ['k8s/ensure-secrets.sh'], { cwd: development.dir });
+    execFileSync('sh', ['k8s/ensure-secrets.sh'], { cwd: development.dir, stdio: 'ignore' });
     const build = (dir: string) => YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { cwd: development.dir, encoding: 'utf-8' })).map((d) => d.toJS());
     const serving = build('k8s');
     const training = build('k8s/train');
@@ -595,11 +649,36 @@ describe('KubernetesManifests bad input', () => {
     expectValidationError(() => build(project), where, got, expected);
   });
 
-  test('a failed synth writes no manifest', () => {
+  test('one configureService call reports every problem, each with one [path] prefix (the options against the service too)', () => {
+    const project = newProject();
+    const t = trainer(project);
+    const err = validationError(() => k8s(project).configureService(t, { replicas: 2, cpuRequest: '100', memoryRequest: '1Ti', gpuCount: 65 }));
+    expect(err.problems).toEqual([
+      '[vision/k8s] configureService(trainer) gpuCount: got 65; expected an integer from 1 to 64',
+      '[vision/k8s] configureService(trainer) replicas is set on a job: got 2; expected no replicas: a job runs its pod to completion (use backoffLimit for retries)',
+      '[vision/k8s] configureService(trainer) cpuRequest is above the cpu limit: got "100"; expected at most the cpuLimit "8"',
+      '[vision/k8s] configureService(trainer) memoryRequest is above the memory limit: got "1Ti"; expected at most the memoryLimit "16Gi"',
+    ]);
+  });
+
+  test('a mistyped option does not hide the others: shape and value problems in one error', () => {
     const project = newProject();
     const a = api(project);
-    k8s(project).configureService(a, { cpuRequest: '8' });
-    validationError(() => synth(project));
+    const err = validationError(() => k8s(project).configureService(a, { replicas: '2', cpuRequest: 'two', gpuCount: 1 } as any));
+    expect(err.problems).toHaveLength(3);
+    expect(err.problems[0]).toMatch(/^\[vision\/k8s\] replicas has the wrong type: got "2"; expected a number$/);
+    expect(err.problems.slice(1)).toEqual([
+      '[vision/k8s] configureService(api) cpuRequest: got "two"; expected a cpu quantity greater than zero: cores ("2", "0.5") or millicores ("500m")',
+      '[vision/k8s] configureService(api) gpuCount is set on a service without GPUs: got 1; expected gpuCount only on GPU services (GpuTrainer, GpuInference)',
+    ]);
+  });
+
+  test('a failed synth writes no manifest', () => {
+    const project = newProject();
+    api(project);
+    // found only at synth: the claims are known once every service is
+    k8s(project, { volumeSizes: { scratch: '1Gi' } });
+    expect(validationError(() => synth(project)).message).toContain('volumeSizes names a claim the manifests do not have');
     expect(fs.existsSync(path.join(project.outdir, 'k8s'))).toBe(false);
   });
 });

@@ -60,21 +60,26 @@ describe('renderSecretsScript', () => {
     marker: 'generated', comments: ['why'], dir: 'secrets', dirVariable: false, names: ['db_password', 'token'], create: true, mode: '444', countMissing: false,
   };
 
-  function runIn(model: SecretsScriptModel, prepare?: (root: string) => void): { root: string; status: number | null; stderr: string } {
+  interface ScriptRun { root: string; status: number | null; stdout: string; stderr: string }
+
+  function runIn(model: SecretsScriptModel, prepare?: (root: string) => void): ScriptRun {
     const root = mkdtempSync(join(tmpdir(), 'mld-secrets-'));
     mkdirSync(join(root, 'docker'));
     writeFileSync(join(root, 'docker', 'ensure-secrets.sh'), renderSecretsScript(model));
     prepare?.(root);
     const res = spawnSync('sh', [join(root, 'docker', 'ensure-secrets.sh')], { encoding: 'utf-8' });
-    return { root, status: res.status, stderr: res.stderr };
+    return { root, status: res.status, stdout: res.stdout, stderr: res.stderr };
   }
 
   test('creates missing secrets with the mode asked, in a folder only its owner enters, and keeps existing ones', () => {
-    const { root, status } = runIn(base, (r) => {
+    const { root, status, stdout, stderr } = runIn(base, (r) => {
       mkdirSync(join(r, 'secrets'));
       writeFileSync(join(r, 'secrets', 'token'), 'kept');
     });
     expect(status).toBe(0);
+    // what it did goes to stderr: a task that runs it first (k8s:render) keeps stdout for its own output
+    expect(stdout).toBe('');
+    expect(stderr).toBe('created secrets/db_password\n');
     expect(readdirSync(join(root, 'secrets')).sort()).toEqual(['db_password', 'token']);
     expect(statSync(join(root, 'secrets')).mode.toString(8).slice(-3)).toBe('700');
     expect(statSync(join(root, 'secrets', 'db_password')).mode.toString(8).slice(-3)).toBe('444');

@@ -14,7 +14,8 @@ test('default: plain node with the cached register, on the PATH projen was start
   const t = tasks();
   expect(t.default.steps).toEqual([{ exec: 'node --require projen-ml-docker/lib/projenrc-register .projenrc.ts' }]);
   // projen's global `$(npx -c "node --print process.env.PATH")` is overridden for this task only
-  expect(t.default.env).toEqual({ PATH: '$(echo $PATH)' });
+  // LC_ALL=C: projen's own sorting (.gitignore, files.json, package.json) independent of the machine's locale
+  expect(t.default.env).toEqual({ LC_ALL: 'C', PATH: '$(echo $PATH)' });
   expect(t.typecheck.steps).toEqual([{ exec: 'tsc --noEmit -p tsconfig.projen.json' }]);
   expect(t['docker:build'].steps[0]).toEqual({ spawn: 'typecheck' });
 });
@@ -22,7 +23,7 @@ test('default: plain node with the cached register, on the PATH projen was start
 test('ProjenrcRunner.TSX: tsx as node\'s loader, with the projen tsconfig', () => {
   const t = tasks({ projenrcRunner: ProjenrcRunner.TSX });
   expect(t.default.steps).toEqual([{ exec: 'node --import tsx .projenrc.ts' }]);
-  expect(t.default.env).toEqual({ PATH: '$(echo $PATH)', TSX_TSCONFIG_PATH: 'tsconfig.projen.json' });
+  expect(t.default.env).toEqual({ LC_ALL: 'C', PATH: '$(echo $PATH)', TSX_TSCONFIG_PATH: 'tsconfig.projen.json' });
 });
 
 test('typeCheckOnSynth: tsc first (from node_modules/.bin, so projen\'s PATH stays), then the runner', () => {
@@ -31,10 +32,10 @@ test('typeCheckOnSynth: tsc first (from node_modules/.bin, so projen\'s PATH sta
     { name: 'typecheck', exec: 'tsc --noEmit -p tsconfig.projen.json' },
     { exec: 'node --require projen-ml-docker/lib/projenrc-register .projenrc.ts' },
   ]);
-  expect(t.default.env).toBeUndefined();
+  expect(t.default.env).toEqual({ LC_ALL: 'C' });
   const withTsx = tasks({ typeCheckOnSynth: true, projenrcRunner: ProjenrcRunner.TSX });
   expect(withTsx.default.steps[1]).toEqual({ exec: 'node --import tsx .projenrc.ts' });
-  expect(withTsx.default.env).toEqual({ TSX_TSCONFIG_PATH: 'tsconfig.projen.json' });
+  expect(withTsx.default.env).toEqual({ LC_ALL: 'C', TSX_TSCONFIG_PATH: 'tsconfig.projen.json' });
 });
 
 test('the register and tsx it needs are installed: tsx (which brings esbuild) is a devDependency', () => {

@@ -21,9 +21,24 @@ export function show(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 
-/** Lists allowed values for a message: `"a", "b", "c"`. */
+/** What `oneOf` says of an empty list, so no message ends in "one of: " and nothing. */
+export const NONE_ALLOWED = 'nothing (there are none)';
+
+/**
+ * Lists allowed values for a message: `"a", "b", "c"`. An empty list reads
+ * `nothing (there are none)`; where the reason is known, `oneOfOrNone` says it.
+ */
 export function oneOf(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
+  return values.length ? values.map((v) => JSON.stringify(v)).join(', ') : NONE_ALLOWED;
+}
+
+/**
+ * The expectation of a message naming one of a list that may be empty:
+ * `one of: "a", "b"`, or `none: <why>` when there is nothing to choose
+ * (`none: the manifests have no volume claims`).
+ */
+export function oneOfOrNone(values: readonly string[], why: string): string {
+  return values.length ? `one of: ${oneOf(values)}` : `none: ${why}`;
 }
 
 /**

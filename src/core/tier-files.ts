@@ -1,3 +1,4 @@
+import { compareCodeUnits } from './order';
 import { TIER_ORDER } from './requirements';
 
 /**
@@ -36,9 +37,9 @@ export function isTierFile(path: string): boolean {
   return TIER_FILE.test(path);
 }
 
-/** Sorts tiers in install order; tiers not in `INSTALL_ORDER` last, by name. */
+/** Sorts tiers in install order; tiers not in `INSTALL_ORDER` last, by name (code-unit order). */
 export function compareTiers(a: string, b: string): number {
-  return rank(a) - rank(b) || a.localeCompare(b);
+  return rank(a) - rank(b) || compareCodeUnits(a, b);
 }
 
 function rank(tier: string): number {

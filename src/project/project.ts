@@ -143,11 +143,17 @@ export class MlDockerProject extends javascript.NodeProject {
    * instead of evaluating projen's `$(npx -c "node --print process.env.PATH")` (one more
    * npx, about 0.4 s): it starts node and nothing from node_modules/.bin. With
    * `typeCheckOnSynth`, `tsc` comes from node_modules/.bin, so projen's PATH stays.
+   *
+   * Synthesis runs with `LC_ALL=C`: projen orders `.gitignore`, `.gitattributes`,
+   * `.projen/files.json` and the dependencies of package.json with `localeCompare`, which
+   * follows the process locale (a Danish or Lithuanian machine would reorder them against
+   * the CI's). `C` is the one locale POSIX guarantees on every machine.
    */
   private configureSynth(runner: ProjenrcRunner, typeCheckOnSynth: boolean): void {
     const task = this.defaultTask;
     if (!task) return;
     task.reset();
+    task.env('LC_ALL', 'C');
     if (typeCheckOnSynth) {
       task.exec('tsc --noEmit -p tsconfig.projen.json', { name: 'typecheck' });
     } else {

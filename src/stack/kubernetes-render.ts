@@ -4,6 +4,7 @@ import {
 import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './kubernetes-names';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
 import { BASE_DIR, SECRETS_DIR } from '../core/layout';
+import { byCodeUnits } from '../core/order';
 
 /**
  * The Kubernetes renderer: the Kubernetes model (`kubernetes-model.ts`: the renderer-neutral
@@ -272,7 +273,7 @@ export function renderKubernetes(model: KubeModel): KubeFile[] {
   if (model.claims.length) {
     files.push({
       path: `${BASE_DIR}/volumes.yaml`,
-      documents: [...model.claims].sort((a, b) => a.name.localeCompare(b.name)).map((c) => ({
+      documents: [...model.claims].sort(byCodeUnits((c) => c.name)).map((c) => ({
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: { name: c.name, labels: { ...partOf } },
@@ -308,12 +309,12 @@ export function renderKubernetes(model: KubeModel): KubeFile[] {
     }];
   }
   files.push({ path: `${BASE_DIR}/kustomization.yaml`, documents: [kustomization(baseKustomization)] });
-  for (const [overlay, resources] of [...overlays.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [overlay, resources] of [...overlays.entries()].sort(byCodeUnits(([name]) => name))) {
     files.push({
       path: `${overlay}/kustomization.yaml`,
       documents: [kustomization({ namespace: model.namespace, resources: [`../${BASE_DIR}`, ...resources.sort()] })],
     });
   }
   files.push({ path: 'kustomization.yaml', documents: [kustomization({ resources: [BASE_DIR] })] });
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort(byCodeUnits((f) => f.path));
 }

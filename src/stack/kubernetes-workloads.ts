@@ -39,16 +39,11 @@ export interface AppWorkloadContext {
 }
 
 /**
- * An app service's container as a Deployment or Job, with the checks that need its
- * Kubernetes settings (`options`) next to its container: requests within limits, profiles
- * as overlay names, capabilities the restricted standard allows, one claim per volume source.
+ * The problems of a service's Kubernetes settings (`options`) that need its container:
+ * replicas only on servers, backoffLimit only on jobs, gpuCount only with GPUs, requests
+ * within the limits. `field` names the settings in messages (`configureService(api)`).
  */
-export function appWorkload(problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions, minDriver: string | undefined,
-  ctx: AppWorkloadContext): KubeWorkload {
-  const claims = ctx.claims;
-  for (const [key, linked] of linkedEnvironmentClashes(c.environment, Object.keys(ctx.backingConfig))) {
-    problems.add(`${field} environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
-  }
+export function checkOptionsFit(problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions): void {
   if (c.workload === 'job' && options.replicas !== undefined) problems.add(`${field} replicas is set on a job`, options.replicas, 'no replicas: a job runs its pod to completion (use backoffLimit for retries)');
   if (c.workload !== 'job' && options.backoffLimit !== undefined) problems.add(`${field} backoffLimit is set on a server`, options.backoffLimit, 'backoffLimit only on jobs (trainers)');
   if (!c.gpu && options.gpuCount !== undefined) problems.add(`${field} gpuCount is set on a service without GPUs`, options.gpuCount, 'gpuCount only on GPU services (GpuTrainer, GpuInference)');
@@ -59,15 +54,31 @@ export function appWorkload(problems: Problems, field: string, c: ContainerSpec,
   if (options.memoryRequest !== undefined && quantityBytes(options.memoryRequest) > quantityBytes(limits.memory)) {
     problems.add(`${field} memoryRequest is above the memory limit`, options.memoryRequest, `at most the memoryLimit ${show(limits.memory)}`);
   }
+}
+
+/**
+ * An app service's container as a Deployment or Job, with the checks that need its
+ * Kubernetes settings (`options`, named `field` in messages) next to its container
+ * (`checkOptionsFit`), and the container's own: profiles as overlay names, capabilities the
+ * restricted standard allows, one claim per volume source (reported at the service's path).
+ */
+export function appWorkload(problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions, minDriver: string | undefined,
+  ctx: AppWorkloadContext): KubeWorkload {
+  const claims = ctx.claims;
+  for (const [key, linked] of linkedEnvironmentClashes(c.environment, Object.keys(ctx.backingConfig))) {
+    problems.addAt(c.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
+  }
+  checkOptionsFit(problems, field, c, options);
+  const limits = limitsOf(c);
   for (const p of c.profiles ?? []) {
-    if (p === BASE_DIR || !DNS1123_LABEL.test(p)) problems.add(`${field} profile cannot name a kustomize overlay directory`, p, `a lowercase profile name other than "${BASE_DIR}"`);
+    if (p === BASE_DIR || !DNS1123_LABEL.test(p)) problems.addAt(c.path, 'profile cannot name a kustomize overlay directory', p, `a lowercase profile name other than "${BASE_DIR}"`);
   }
   const capAdd = c.security.capAdd.filter((cap) => cap !== 'NET_BIND_SERVICE');
-  if (capAdd.length) problems.add(`${field} adds capabilities the restricted pod security standard forbids`, capAdd, 'no capabilities but NET_BIND_SERVICE');
+  if (capAdd.length) problems.addAt(c.path, 'adds capabilities the restricted pod security standard forbids', capAdd, 'no capabilities but NET_BIND_SERVICE');
   const mounts: KubeMount[] = c.volumes.map((v) => {
     const claim = claimName(v.source, v.named);
     const other = claims.get(claim);
-    if (other && other.source !== v.source) problems.add(`${field} volumes "${other.source}" and "${v.source}" map to one PersistentVolumeClaim`, claim, 'volume sources with distinct names');
+    if (other && other.source !== v.source) problems.addAt(c.path, `volumes "${other.source}" and "${v.source}" map to one PersistentVolumeClaim`, claim, 'volume sources with distinct names');
     claims.set(claim, { source: v.source, size: ctx.sizeOf(claim) });
     return { claim, target: v.target, readOnly: v.readOnly };
   });

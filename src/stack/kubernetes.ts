@@ -10,16 +10,28 @@ import {
 } from './kubernetes-props';
 import { checkCpu, checkMemory, checkNodeSelector, checkStorage } from './kubernetes-quantities';
 import { renderKubernetes } from './kubernetes-render';
-import { appWorkload, backingWorkload, withHost } from './kubernetes-workloads';
+import { appWorkload, backingWorkload, checkOptionsFit, withHost } from './kubernetes-workloads';
 import { checkComponentScope, checkStackMembers } from './stack-members';
 import { DEFAULT_IMAGE_TAG, checkImageTarget, resolveBacking } from './stack-model';
 import { checkImageNameLength } from '../core/image-name';
 import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
-import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { Problems, checkShape, oneOfOrNone, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
 import { toSafeYaml } from '../core/yaml';
 import { MlService, servicesOf } from '../service/service';
+
+/**
+ * The options of a configureService call whose shape is right; a wrong one (a misspelled
+ * key, a number as a string) is a problem, and the other options are still checked, so
+ * one error lists them all.
+ */
+function typedOptions(problems: Problems, options: unknown): KubernetesServiceOptions {
+  if (checkShape(problems, z.strictObject(KUBERNETES_SERVICE_OPTIONS_SHAPE), options)) return options as KubernetesServiceOptions;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return {};
+  return Object.fromEntries(Object.entries(options).filter(([key, value]) =>
+    Object.prototype.hasOwnProperty.call(KUBERNETES_SERVICE_OPTIONS_SHAPE, key) && KUBERNETES_SERVICE_OPTIONS_SHAPE[key].safeParse(value).success));
+}
 
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:([0-9]{1,5}))?$/;
 const DEFAULT_VOLUME_SIZE = '20Gi';
@@ -84,7 +96,7 @@ export class KubernetesManifests extends Component {
     }
     for (const [kind, host] of Object.entries(this.hosts)) {
       if (!this.backing.some((b) => b.kind === kind)) {
-        problems.add('backingServiceHosts names a backing service the manifests do not have', kind, `one of: ${oneOf(this.backing.map((b) => b.kind))}`);
+        problems.add('backingServiceHosts names a backing service the manifests do not have', kind, oneOfOrNone(this.backing.map((b) => b.kind), 'the manifests have no backing services'));
       }
       const m = HOST.exec(host);
       if (!m || host.length > 253 || (m[3] !== undefined && !(Number(m[3]) >= 1 && Number(m[3]) <= 65535))) {
@@ -127,9 +139,12 @@ export class KubernetesManifests extends Component {
       description: `Check (or, for in-cluster backing services, create) the secret files under ${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}/`,
       exec: `sh ${K8S_DIR}/ensure-secrets.sh`,
     });
+    // kustomize's secretGenerator needs the secret files: on a fresh checkout the script
+    // creates them (in-cluster backing services) or names the missing ones, instead of
+    // kustomize's "evalsymlink failure". It keeps existing files and writes only to stderr.
     project.addTask('k8s:render', {
-      description: 'Print the manifests kustomize builds from k8s/ (kubectl kustomize k8s/)',
-      exec: `kubectl kustomize ${K8S_DIR}/`,
+      description: 'Print the manifests kustomize builds from k8s/ (k8s:secrets first, then kubectl kustomize k8s/)',
+      steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl kustomize ${K8S_DIR}/` }],
     });
     project.addTask('k8s:apply', {
       description: 'Deploy the serving stack to the current kubectl context (kubectl apply -k k8s/)',
@@ -139,7 +154,9 @@ export class KubernetesManifests extends Component {
 
   /**
    * Sets the Kubernetes-only settings of one service (replicas, requests, node selector,
-   * GPU count, job retries). Throws if the service was configured already.
+   * GPU count, job retries). Throws if the service was configured already; one error lists
+   * every problem of the call, those against the service itself too (replicas on a job,
+   * requests above its limits).
    */
   public configureService(service: MlService, options: KubernetesServiceOptions): void {
     const problems = new Problems(this.path);
@@ -149,21 +166,16 @@ export class KubernetesManifests extends Component {
     }
     const field = `configureService(${service.serviceId})`;
     if (this.serviceOptions.has(service)) problems.add(`${field}: already configured`, service.serviceId, 'one configureService call per service');
-    const shape = z.strictObject(KUBERNETES_SERVICE_OPTIONS_SHAPE);
-    const inner = new Problems(`${this.path}`);
-    if (checkShape(inner, shape, options ?? {})) {
-      const o = options ?? {};
-      if (o.replicas !== undefined && !(Number.isInteger(o.replicas) && o.replicas >= 0 && o.replicas <= 1000)) problems.add(`${field} replicas`, o.replicas, 'an integer from 0 to 1000');
-      if (o.cpuRequest !== undefined) checkCpu(problems, `${field} cpuRequest`, o.cpuRequest);
-      if (o.memoryRequest !== undefined) checkMemory(problems, `${field} memoryRequest`, o.memoryRequest);
-      if (o.nodeSelector !== undefined) checkNodeSelector(problems, `${field} nodeSelector`, o.nodeSelector);
-      if (o.gpuCount !== undefined && !(Number.isInteger(o.gpuCount) && o.gpuCount >= 1 && o.gpuCount <= 64)) problems.add(`${field} gpuCount`, o.gpuCount, 'an integer from 1 to 64');
-      if (o.backoffLimit !== undefined && !(Number.isInteger(o.backoffLimit) && o.backoffLimit >= 0 && o.backoffLimit <= 100)) problems.add(`${field} backoffLimit`, o.backoffLimit, 'an integer from 0 to 100');
-    } else {
-      inner.throwIfAny();
-    }
+    const o = typedOptions(problems, options ?? {});
+    if (o.replicas !== undefined && !(Number.isInteger(o.replicas) && o.replicas >= 0 && o.replicas <= 1000)) problems.add(`${field} replicas`, o.replicas, 'an integer from 0 to 1000');
+    if (o.cpuRequest !== undefined) checkCpu(problems, `${field} cpuRequest`, o.cpuRequest);
+    if (o.memoryRequest !== undefined) checkMemory(problems, `${field} memoryRequest`, o.memoryRequest);
+    if (o.nodeSelector !== undefined) checkNodeSelector(problems, `${field} nodeSelector`, o.nodeSelector);
+    if (o.gpuCount !== undefined && !(Number.isInteger(o.gpuCount) && o.gpuCount >= 1 && o.gpuCount <= 64)) problems.add(`${field} gpuCount`, o.gpuCount, 'an integer from 1 to 64');
+    if (o.backoffLimit !== undefined && !(Number.isInteger(o.backoffLimit) && o.backoffLimit >= 0 && o.backoffLimit <= 100)) problems.add(`${field} backoffLimit`, o.backoffLimit, 'an integer from 0 to 100');
+    // The checks the manifests repeat at synth, against the service's container, now: no second round.
+    checkOptionsFit(problems, field, service._container(), o);
     problems.throwIfAny();
-    const o = options ?? {};
     this.serviceOptions.set(service, { ...o, nodeSelector: o.nodeSelector && { ...o.nodeSelector } });
   }
 
@@ -207,7 +219,7 @@ export class KubernetesManifests extends Component {
     if (apps.length === 0) problems.add('the manifests have no services', [], 'at least one PythonService, GpuTrainer or GpuInference');
     const appNames = apps.map((a) => a.serviceId);
     for (const service of this.serviceOptions.keys()) {
-      if (!apps.includes(service)) problems.add('configureService names a service the manifests do not deploy', service.serviceId, `one of: ${oneOf(appNames)}`);
+      if (!apps.includes(service)) problems.add('configureService names a service the manifests do not deploy', service.serviceId, oneOfOrNone(appNames, 'the manifests deploy no services'));
     }
     const resolved = resolveBacking(problems, this.backing, appNames);
     const backingConfig: Record<string, string> = {};
@@ -223,7 +235,7 @@ export class KubernetesManifests extends Component {
     const workloads: KubeWorkload[] = [];
     checkImageNameLength(problems, 'imageRegistry', this.registry, apps.map((a) => a._container().image));
     for (const app of apps) {
-      workloads.push(appWorkload(problems, `[${app.path}]`, app._container(), this.serviceOptions.get(app) ?? {}, app._gpuSummary()?.minDriver,
+      workloads.push(appWorkload(problems, `configureService(${app.serviceId})`, app._container(), this.serviceOptions.get(app) ?? {}, app._gpuSummary()?.minDriver,
         { backingConfig, linkSecrets, gpuNodeSelector: this.gpuNodeSelector, sizeOf, claims }));
     }
     const secrets = new Set(linkSecrets);
@@ -237,7 +249,7 @@ export class KubernetesManifests extends Component {
     for (const name of Object.keys(this.volumeSizes)) {
       const templates = workloads.flatMap((w) => w.claimTemplates.map((t) => t.name));
       if (!claims.has(name) && !templates.includes(name)) {
-        problems.add('volumeSizes names a claim the manifests do not have', name, `one of: ${oneOf([...claims.keys(), ...templates].sort())}`);
+        problems.add('volumeSizes names a claim the manifests do not have', name, oneOfOrNone([...claims.keys(), ...templates].sort(), 'the manifests have no volume claims'));
       }
     }
     problems.throwIfAny();
