@@ -156,7 +156,9 @@ export class ComposeStack extends Component {
    * final document is validated against the Compose Specification and held to every
    * promise of the generated output (ports on 127.0.0.1, no privileges, capabilities or
    * host namespaces, no-new-privileges, read-only root, non-root user, health checks,
-   * limits, no host paths, no inline secrets, pinned images); only the typed opt-outs
+   * limits, no host paths, no inline secrets, pinned images, no env_file, no backing
+   * service's data volume or secret given to another container, no NVIDIA_* variable on a
+   * service without GPUs, depends_on held to the rules of dependsOn); only the typed opt-outs
    * (`publicPort`, `writableRootFilesystem`, `disableHealthCheck`) relax one.
    */
   public addOverride(serviceName: string, key: string, value: any): void {
