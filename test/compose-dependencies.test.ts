@@ -89,6 +89,11 @@ describe('typed dependsOn between every two kinds of service', () => {
     // a server that waits for a GPU service joins its profile, so docker:up starts both or neither
     if (to === 'gpu' && !JOBS.includes(from)) expect(waiting.profiles).toEqual(['gpu']);
     expect(refusedUnder(p.outdir, out['compose.yaml'])).toEqual([]);
+    // the diagram of docs/containers.md labels the wait with what it waits for
+    const label = { service_healthy: 'healthy', service_started: 'started', service_completed_successfully: 'completed' }[KINDS[to].until];
+    const node = (k: Kind) => `n_${KINDS[k].id}`;
+    expect(out['docs/containers.md']).toContain(`  ${node(from)} -->|${label}| ${node(to)}\n`);
+    expect(out['docs/containers.md'].includes('labelled with what the service waits for')).toBe(label !== 'healthy');
     // every wait for health waits for a health check that exists
     for (const [name, svc] of Object.entries<any>(doc.services)) {
       for (const [dep, entry] of Object.entries<any>(svc.depends_on ?? {})) {
