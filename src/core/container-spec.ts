@@ -41,7 +41,7 @@ export interface ContainerSpec {
   readonly volumes: VolumeSpec[];
   /** Compose secret names mounted at /run/secrets/<name>. */
   readonly secrets: string[];
-  /** Names of containers this one waits for (healthy). */
+  /** Names of containers this one waits for (until healthy, started or completed: stack/compose-dependencies.ts). */
   readonly dependsOn: string[];
   /** Compose keys we do not model, merged last (validated against the schema). */
   readonly overrides?: Record<string, unknown>;

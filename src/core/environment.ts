@@ -21,11 +21,32 @@ export const PASSWORD_FILE_ENV = { postgres: 'POSTGRES_PASSWORD_FILE', redis: 'R
 export const RUNTIME_ENV_PREFIX = 'MLDOCKER_';
 
 /**
+ * The prefix of the variables the NVIDIA container runtime reads (`NVIDIA_VISIBLE_DEVICES`,
+ * `NVIDIA_DRIVER_CAPABILITIES`, `NVIDIA_REQUIRE_*`, `NVIDIA_MIG_*`, ...): on a host whose
+ * default runtime is nvidia, `NVIDIA_VISIBLE_DEVICES=all` alone hands a container every GPU.
+ */
+export const NVIDIA_ENV_PREFIX = 'NVIDIA_';
+
+/**
+ * Why a container that gets no GPU may not set `name`, or undefined: every `NVIDIA_*` name in
+ * any letter case (only GPU services get GPUs, through their reservations).
+ */
+export function gpuEnvProblem(name: string): { what: string; expected: string } | undefined {
+  if (!name.toUpperCase().startsWith(NVIDIA_ENV_PREFIX)) return undefined;
+  return {
+    what: `environment.${name} is read by the nvidia container runtime and would hand a service without gpus the host's gpus`,
+    expected: `a name not starting with ${NVIDIA_ENV_PREFIX} in any letter case on a service that gets no gpu (only GpuTrainer and GpuInference get gpus, chosen with gpuCount or gpuDeviceIds)`,
+  };
+}
+
+/**
  * Why an environment name is reserved, or undefined. `generated` lists names that generated
- * files set (the backing services' `*_PASSWORD_FILE`), compared in any letter case.
+ * files set (the backing services' `*_PASSWORD_FILE`), compared in any letter case. A service
+ * that gets no GPU (`gpu` false) may not set the NVIDIA runtime's variables either; a GPU
+ * service's kind refuses them with its own reason.
  */
 export function reservedEnvProblem(
-  name: string, generated: readonly string[] = Object.values(PASSWORD_FILE_ENV),
+  name: string, generated: readonly string[] = Object.values(PASSWORD_FILE_ENV), gpu = false,
 ): { what: string; expected: string } | undefined {
   const upper = name.toUpperCase();
   if (IMAGE_ENV.includes(upper)) {
@@ -38,7 +59,7 @@ export function reservedEnvProblem(
   if (clash) {
     return { what: `environment.${name} is a name the backing services set`, expected: `a name other than ${generated.join(', ')} in any letter case (the stack sets ${clash} when it has that backing service)` };
   }
-  return undefined;
+  return gpu ? undefined : gpuEnvProblem(name);
 }
 
 /**
@@ -46,7 +67,7 @@ export function reservedEnvProblem(
  * values of secrets never shown.
  */
 export function checkEnvironment(
-  problems: Problems, env: Record<string, string>, generated: readonly string[] = Object.values(PASSWORD_FILE_ENV),
+  problems: Problems, env: Record<string, string>, generated: readonly string[] = Object.values(PASSWORD_FILE_ENV), gpu = false,
 ): Record<string, string> {
   const seen = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
@@ -57,7 +78,7 @@ export function checkEnvironment(
     const folded = name.toUpperCase();
     if (seen.has(folded)) problems.add(`environment has ${name} twice in different case`, name, `one spelling (also "${seen.get(folded)}")`);
     seen.set(folded, name);
-    const reserved = reservedEnvProblem(name, generated);
+    const reserved = reservedEnvProblem(name, generated, gpu);
     if (reserved) problems.add(reserved.what, name, reserved.expected);
     const secret = secretProblem(name, value);
     if (secret) {

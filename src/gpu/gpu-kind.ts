@@ -50,6 +50,7 @@ export function gpuKindSpec(project: Project, id: string, props: GpuServiceOptio
     // The torch samples import torch: a service without it gets the plain HTTP or worker sample.
     sample: props.torchVersion === undefined ? undefined : kind.sample,
     workload: kind.workload,
+    gpu: true,
     defaults: { ...kind.defaults, tmp: gib(2) },
     pythonImage: (problems, python) => checkPythonImage(problems, props.pythonImage, python),
     resolveTorch: (problems, python) => {

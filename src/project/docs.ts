@@ -84,7 +84,9 @@ function stackSection(stack: StackOverview): string {
   return section('containers-stack.md.ejs', {
     outside: stack.containers.filter((c) => !c.internalOnly).map(node),
     inside: stack.containers.filter((c) => c.internalOnly).map(node),
-    waits: stack.waits.map(([from, to]) => [nodeId(from), nodeId(to)]),
+    waits: stack.waits.map(([from, to, until]) => [nodeId(from), nodeId(to), until]),
+    // every wait "healthy" keeps the short legend
+    otherWaits: stack.waits.some(([, , until]) => until !== 'healthy'),
     always: names(stack.containers.filter((c) => c.profiles.length === 0)),
     gpu: gpu.length ? names(gpu) : undefined,
     jobs: jobs.length ? names(jobs) : undefined,

@@ -25,6 +25,11 @@ export interface ServiceKindSpec {
   readonly sample?: SampleKind;
   /** Server (restarted, default) or job (runs to completion, e.g. training). */
   readonly workload?: 'server' | 'job';
+  /**
+   * Whether the service gets GPUs (GPU services): only these may leave the NVIDIA runtime's
+   * `NVIDIA_*` variables to their kind; any other service may not set them (default false).
+   */
+  readonly gpu?: boolean;
   /** Default limits of this kind of service. */
   readonly defaults?: { readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size };
   /**

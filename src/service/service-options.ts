@@ -202,7 +202,10 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly writableRootFilesystem?: boolean;
 
   /**
-   * Other services of the stack this one waits for (healthy) before it starts.
+   * Other services of the stack this one waits for before it starts: until healthy, until
+   * started for a service without a health check, until finished successfully for a job (a
+   * trainer). A service that keeps running may not wait for a job, and no service may wait for
+   * one compose does not start with it (a trainer for a GPU server): the stack refuses both.
    * @default []
    */
   readonly dependsOn?: IMlService[];

@@ -76,7 +76,7 @@ export function resolveService(problems: Problems, project: Project, id: string,
     : undefined;
   const description = props.description ?? spec.kindTitle;
   if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
-  const environment = checkEnvironment(problems, props.environment ?? {});
+  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, spec.gpu === true);
   const hooks = resolveBuildHooks(problems, props);
   const limits = resolveLimitProps(problems, props, spec.defaults);
 

@@ -230,7 +230,7 @@ export abstract class MlService extends Component implements IMlService {
     return ['linux/amd64'];
   }
 
-  /** Makes this service wait until the other one is healthy (compose `depends_on`). */
+  /** Makes this service wait for the other one (compose `depends_on`; see the `dependsOn` prop). */
   public addDependsOn(other: IMlService): void {
     const problems = new Problems(this.path);
     if (!(other instanceof MlService)) {problems.add('addDependsOn', other, 'a service construct of this project');} else if (other === this) {problems.add('addDependsOn: a service cannot depend on itself', other.serviceId, 'another service');} else if (this.dependencies.includes(other)) {problems.add('addDependsOn: already depends on', other.serviceId, 'each dependency once');} else {

@@ -1,4 +1,5 @@
 import { secretPlacePattern } from '../core/dockerignore';
+import { gpuEnvProblem } from '../core/environment';
 import { Problems, oneOf, show } from '../core/problems';
 import { secretProblem } from '../core/secrets';
 import { MIN_MEMORY_BYTES, sizeProblem } from '../core/sizes';
@@ -21,6 +22,10 @@ export interface ComposeServicePolicy {
   readonly capAdd: readonly string[];
   /** Backing services reachable only on the internal network. */
   readonly internalOnly: boolean;
+  /** A GPU service: only these may set the NVIDIA runtime's `NVIDIA_*` variables. */
+  readonly gpu: boolean;
+  /** The compose secrets the definition gives the service: an override may drop some, never add one. */
+  readonly secrets: readonly string[];
 }
 
 type Path = ReadonlyArray<string | number>;
@@ -36,6 +41,7 @@ const REFUSED_KEYS: Record<string, string> = {
   extends: 'no extends (a service read from another file would escape these checks)',
   use_api_socket: 'no use_api_socket (the docker api socket gives root on the host)',
   provider: 'no provider (it runs a plugin binary on the host)',
+  env_file: 'no env_file (it reads a file of the host into the environment, past the checks on inline secrets and host paths): plain values go in the service\'s environment (or an environment override), credentials in compose secrets read through <NAME>_FILE',
 };
 
 /**
@@ -43,11 +49,14 @@ const REFUSED_KEYS: Record<string, string> = {
  * generated output keeps: ports on 127.0.0.1, no host namespaces, no privileges or added
  * capabilities, no-new-privileges and no unconfined profiles, a read-only root, a non-root
  * user, health checks, well-formed limits, no host paths or credential folders mounted, no
- * inline secrets in environment, pinned images. Only the typed opt-outs in `policies` relax
- * a promise. Problems name the document path, marked `override` when an override wrote it.
+ * inline secrets in environment, pinned images; a backing service's data volume mounted by
+ * no other container (`backingVolumes`: volume -> the backing service that owns it), no
+ * secret a service is not given, no NVIDIA runtime variable on a service without GPUs. Only
+ * the typed opt-outs in `policies` relax a promise. Problems name the document path, marked
+ * `override` when an override wrote it.
  */
 export function checkComposeDocument(problems: Problems, doc: Record<string, any>, policies: ReadonlyMap<string, ComposeServicePolicy>,
-  overrides: ReadonlyMap<string, Record<string, unknown>>): void {
+  overrides: ReadonlyMap<string, Record<string, unknown>>, backingVolumes: ReadonlyMap<string, string> = new Map()): void {
   for (const [name, override] of overrides) checkOverrideValue(problems, ['services', name], override);
   const services: Record<string, any> = doc.services ?? {};
   const hostPorts = new Map<string, string>();
@@ -63,6 +72,7 @@ export function checkComposeDocument(problems: Problems, doc: Record<string, any
       else problems.add(what, got, expected);
     };
     checkService(service, policy, report, Object.keys(doc.volumes ?? {}));
+    checkBoundaries(name, service, policy, report, backingVolumes);
     (Array.isArray(service.ports) ? service.ports : []).forEach((port: unknown, i: number) => {
       const host = hostPort(port);
       if (host === undefined) return;
@@ -272,6 +282,38 @@ function checkBuild(build: unknown, report: Report): void {
   }
   if (isObject(build.args)) checkEnvironment(build.args, ['build', 'args'], report);
   else if (Array.isArray(build.args)) checkEnvironment(build.args, ['build', 'args'], report);
+}
+
+/**
+ * What belongs to one service stays with it: a backing service's data volume is mounted by no
+ * other container, a service holds only the secrets the definition gives it, and only GPU
+ * services set the NVIDIA runtime's variables.
+ */
+function checkBoundaries(name: string, s: Record<string, any>, policy: ComposeServicePolicy, report: Report,
+  backingVolumes: ReadonlyMap<string, string>): void {
+  (Array.isArray(s.volumes) ? s.volumes : []).forEach((v: unknown, i: number) => {
+    const source = typeof v === 'string' && v.includes(':') ? v.slice(0, v.indexOf(':')) : isObject(v) && v.type === 'volume' ? String(v.source ?? '') : undefined;
+    const owner = source === undefined ? undefined : backingVolumes.get(source);
+    if (owner !== undefined && owner !== name) {
+      report(['volumes', i], v, `a volume other than a backing service's data (${source} holds ${owner}'s files: reach ${owner} over the network, or stack.addVolume a volume of your own)`);
+    }
+  });
+  const given = policy.secrets.length ? `one of: ${oneOf([...policy.secrets])}` : 'none';
+  (Array.isArray(s.secrets) ? s.secrets : []).forEach((secret: unknown, i: number) => {
+    const source = isObject(secret) ? secret.source : secret;
+    if (typeof source !== 'string' || !policy.secrets.includes(source)) {
+      report(['secrets', i], secret, `only the secrets the definition gives ${name} (${given}): an override cannot hand a service another service's credentials`);
+    }
+  });
+  if (policy.gpu) return;
+  const env = s.environment;
+  const names: Array<[string | number, string]> = Array.isArray(env)
+    ? env.map((e, i) => [i, String(e).split('=')[0]])
+    : isObject(env) ? Object.keys(env).map((k) => [k, k]) : [];
+  for (const [key, envName] of names) {
+    const problem = gpuEnvProblem(envName);
+    if (problem) report(['environment', key], envName, problem.expected);
+  }
 }
 
 /** What an override writes itself: no yaml merge keys, no host-environment interpolation. */

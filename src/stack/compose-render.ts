@@ -1,3 +1,4 @@
+import { waitCondition } from './compose-dependencies';
 import { ContainerSpec, userText } from '../core/container-spec';
 import { composeSize } from '../core/sizes';
 
@@ -74,7 +75,9 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
   if (envKeys.length) out.environment = Object.fromEntries(envKeys.map((k) => [k, escape(c.environment[k])]));
   if (c.secrets.length) out.secrets = [...c.secrets].sort();
   if (c.dependsOn.length) {
-    out.depends_on = Object.fromEntries([...c.dependsOn].sort().map((d) => [d, { condition: 'service_healthy' }]));
+    const byName = new Map(model.containers.map((x) => [x.name, x]));
+    // a job to finish, a service with a health check to be healthy, any other to be started
+    out.depends_on = Object.fromEntries([...c.dependsOn].sort().map((d) => [d, { condition: byName.has(d) ? waitCondition(byName.get(d)!) : 'service_healthy' }]));
   }
   if (c.healthcheck) {
     const h = c.healthcheck;

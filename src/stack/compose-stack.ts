@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import { BackingService } from './backing-service';
 import { checkComposeDocument } from './compose-check';
+import { WaitFacts, checkDocumentWaits, checkTypedWaits, waitCondition, waitLabel } from './compose-dependencies';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { validateComposeSchema } from './compose-schema';
 import { renderSecretsScript } from './secrets-render';
@@ -56,8 +57,8 @@ export interface StackOverview {
     /** Attached to the internal backend network only (no route out). */
     readonly internalOnly: boolean;
   }>;
-  /** `[from, to]`: from waits for to to be healthy (`depends_on`). */
-  readonly waits: ReadonlyArray<readonly [string, string]>;
+  /** `[from, to, until]`: from waits for to to be healthy, started or completed (`depends_on`). */
+  readonly waits: ReadonlyArray<readonly [string, string, 'healthy' | 'started' | 'completed']>;
 }
 
 /** The runtime shape of `ComposeStackProps` (test/props-shapes.test.ts holds it to the interface). */
@@ -155,7 +156,9 @@ export class ComposeStack extends Component {
    * final document is validated against the Compose Specification and held to every
    * promise of the generated output (ports on 127.0.0.1, no privileges, capabilities or
    * host namespaces, no-new-privileges, read-only root, non-root user, health checks,
-   * limits, no host paths, no inline secrets, pinned images); only the typed opt-outs
+   * limits, no host paths, no inline secrets, pinned images, no env_file, no backing
+   * service's data volume or secret given to another container, no NVIDIA_* variable on a
+   * service without GPUs, depends_on held to the rules of dependsOn); only the typed opt-outs
    * (`publicPort`, `writableRootFilesystem`, `disableHealthCheck`) relax one.
    */
   public addOverride(serviceName: string, key: string, value: any): void {
@@ -217,6 +220,7 @@ export class ComposeStack extends Component {
     checkImageNameLength(problems, 'imageRegistry', this.registry, containers.filter((c) => c.imageIsBuilt).map((c) => c.image));
     this.checkPorts(problems, all);
     this.checkCycles(problems, apps);
+    checkTypedWaits(problems, containers, new Map(all.map((c) => [c.name, c])), composeProfiles(all));
     problems.throwIfAny();
     const model: ComposeModel = {
       name: composeName(this.project.name),
@@ -236,8 +240,13 @@ export class ComposeStack extends Component {
       user: c.security.user && userText(c.security.user),
       capAdd: c.security.capAdd,
       internalOnly: model.internalOnly.includes(c.name),
+      gpu: c.gpu !== undefined,
+      secrets: c.secrets,
     }]));
-    checkComposeDocument(problems, doc, policies, this.overrides);
+    // a backing service's volumes hold its data (database files): no other container mounts them
+    const backingVolumes = new Map(backing.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => [v.source, c.name] as [string, string])));
+    checkComposeDocument(problems, doc, policies, this.overrides, backingVolumes);
+    checkDocumentWaits(problems, doc, new Map<string, WaitFacts>(all.map((c) => [c.name, { job: c.workload === 'job' }])), this.overrides);
     if (this.overrides.size > 0) {
       const errors = validateComposeSchema(doc);
       for (const e of errors) problems.addRaw('compose.yaml with overrides breaks the compose specification', e, 'overrides the official compose schema accepts');
@@ -302,7 +311,10 @@ export class ComposeStack extends Component {
         profiles: profiles.get(c.name)!,
         internalOnly: model.internalOnly.includes(c.name),
       })),
-      waits: model.containers.flatMap((c) => [...c.dependsOn].sort().map((d) => [c.name, d] as const)),
+      waits: model.containers.flatMap((c) => [...c.dependsOn].sort().map((d) => {
+        const target = model.containers.find((x) => x.name === d);
+        return [c.name, d, target ? waitLabel(waitCondition(target)) : 'healthy'] as const;
+      })),
     };
   }
 

@@ -69,11 +69,12 @@ export function compose(args: string[], cwd: string): { status: number | null; s
 
 /**
  * Runs `docker compose config -q` on a compose text placed in the project directory (so
- * relative build contexts and secret files resolve as they would for the user).
+ * relative build contexts and secret files resolve as they would for the user), with the
+ * given profiles active (none by default).
  */
-export function composeConfig(projectDir: string, text: string): { ok: boolean; output: string } {
+export function composeConfig(projectDir: string, text: string, profiles: readonly string[] = []): { ok: boolean; output: string } {
   const file = join(projectDir, `.compose-check-${process.pid}-${checks++}.yaml`);
   writeFileSync(file, text);
-  const res = compose(['-f', file, '--project-directory', projectDir, 'config', '-q'], projectDir);
+  const res = compose(['-f', file, '--project-directory', projectDir, ...profiles.flatMap((p) => ['--profile', p]), 'config', '-q'], projectDir);
   return { ok: res.status === 0, output: `${res.stdout}${res.stderr}`.trim() };
 }

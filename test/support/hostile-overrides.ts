@@ -54,6 +54,13 @@ export const DANGEROUS: readonly Patch[] = [
   { service: 'api', key: 'group_add', value: ['0'] },
   { service: 'api', key: 'use_api_socket', value: true },
   { service: 'api', key: 'build', value: { privileged: true } },
+  { service: 'api', key: 'env_file', value: ['/etc/shadow'] },
+  { service: 'api', key: 'volumes', value: ['postgres-data:/pg'] },
+  { service: 'postgres', key: 'secrets', value: ['postgres_password', 'redis_password'] },
+  { service: 'api', key: 'environment', value: { NVIDIA_VISIBLE_DEVICES: 'all' } },
+  { service: 'api', key: 'depends_on', value: { nope: { condition: 'service_healthy' } } },
+  { service: 'postgres', key: 'depends_on', value: { api: { condition: 'service_healthy' } } },
+  { service: 'api', key: 'depends_on', value: { postgres: { condition: 'service_completed_successfully' } } },
 ];
 
 export const HARMLESS: readonly Patch[] = [
