@@ -10,7 +10,7 @@
  * and review the diff of that file (it names each changed file).
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import {
@@ -203,7 +203,14 @@ export function digests(dir: string): Record<string, string> {
 export function allDigests(): Record<string, Record<string, string>> {
   let all: Record<string, Record<string, string>> = {};
   withoutPostSynth(() => {
-    all = Object.fromEntries(Object.entries(DEFINITIONS).map(([name, run]) => [name, digests(run())]));
+    all = Object.fromEntries(Object.entries(DEFINITIONS).map(([name, run]) => {
+      const outdir = run();
+      try {
+        return [name, digests(outdir)];
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    }));
   });
   return all;
 }
