@@ -75,6 +75,15 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   const workdir = resolveDir('/', p.ctx.workdir);
   const path = resolveDir(workdir, target.name);
   if (p.index.present.has(path)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: path };
+  if (target.executable && p.index.dirs.has(path)) {
+    return {
+      target,
+      status: EntryStatus.MISSING,
+      location: path,
+      problem: `${target.role} "${target.name}" is a folder (${path}), which the container cannot execute`,
+      expected: `an executable file, or a package folder run by python (["python", "${target.name}"] with a __main__.py, or python -m)`,
+    };
+  }
   if (p.index.present.has(`${path}/__main__.py`)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: `${path}/__main__.py` };
   if (target.name.startsWith('/')) {
     // an absolute path outside every copied folder (/usr/local/bin/x) belongs to the base image: not ours to see

@@ -6,7 +6,8 @@ import { execForm } from '../core/names';
 import { Problems } from '../core/problems';
 import { renderTemplate } from '../core/template';
 import {
-  EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, findShadowedModules, imageFileMap, isPythonSource, readProjectTree,
+  EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
+  imageFileMap, isPythonSource, projectPathOf, readProjectTree,
 } from '../entry';
 
 /** What the synth-time entry check reads of a service. */
@@ -104,6 +105,18 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
       `${result.expected ?? 'an entry in the copied sources or a declared requirement'}${unknown ? ' (entryCheck: false turns the check off for entries it cannot see)' : ''}`);
     return report;
   }
+  // a file run directly needs its executable bit, as the build context will have it
+  let runnable = true;
+  for (const target of result.targets.filter((t) => t.target.executable && t.origin === EntryOrigin.IMAGE && t.location)) {
+    const projectPath = projectPathOf(target.location!, facts.copies);
+    if (projectPath === undefined) continue;
+    const issue = executableProblem(target.target.role, target.target.name, projectPath, executableFacts(facts.root, projectPath, tree));
+    if (issue) {
+      problems.add(`command: ${issue.problem}`, facts.command, issue.expected);
+      runnable = false;
+    }
+  }
+  if (!runnable) return report;
   const plan = result.buildCheck;
   const buildCheck = { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) };
   return { ...report, buildCheck, buildStep: renderTemplate('dockerfile/entry-check.ejs', buildCheck) };

@@ -36,4 +36,13 @@ export const rows: Row[] = [
     got: '"s22/app/kubeconfig/__init__.py"',
     expected: 'python code whose folders and file names are not credential names',
   },
+  {
+    // written by the catalogue with the default mode (0644 under the usual umask)
+    name: 's22: a script run directly without its executable bit',
+    files: { 's22/start.sh': '#!/bin/sh\nexec python -m api.main\n' },
+    build: svc({ command: ['./s22/start.sh'], sources: ['s22'] }),
+    path: 'vision/api',
+    got: 'is not executable, so the container cannot start it (exec fails with "permission denied"): got ["./s22/start.sh"]',
+    expected: 'an executable file: chmod +x s22/start.sh; or start it through its interpreter (["sh", "./s22/start.sh"])',
+  },
 ];
