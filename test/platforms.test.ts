@@ -4,13 +4,14 @@
  * platform only), the CI workflow (QEMU, every platform built and pushed), docker/build.sh,
  * dependency files resolved for every platform, the torch matrix, and what is refused.
  */
+import { spawnSync } from 'child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Ajv from 'ajv';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, Dependencies, GpuTrainer, KubernetesManifests, MlDockerProject, Platform, PythonService,
+  ComposeStack, Dependencies, GpuInference, GpuPlatform, GpuTrainer, KubernetesManifests, MlDockerProject, Platform, PythonService,
 } from '../src';
 import { composeConfig } from './support/compose-cli';
 import { officialComposeErrors } from './support/compose-schema';
@@ -109,6 +110,25 @@ describe('docker/build.sh without a stack', () => {
     const script: string = synth(p)['docker/build.sh'];
     expect(script).toContain('docker build --platform linux/amd64,linux/arm64 -f docker/api/Dockerfile --target prod -t vision-api:local "$@" .');
     expect(script).toContain('docker build -f docker/plain/Dockerfile --target prod -t vision-plain:local "$@" .');
+  });
+
+  test('GPU services are built for their platform, as compose builds them (an arm64 engine would build an image no CUDA wheel exists for)', () => {
+    const p = newProject();
+    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], requirements: { ml: ['numpy==2.1.3'] } });
+    new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, modelDir: 'models', command: ['python', '-m', 'inference.serve'] });
+    new GpuTrainer(p, 'arm', { torchVersion: '2.5.1', command: ['python', '-m', 'arm.train'], platform: GpuPlatform.LINUX_ARM64, allowArm64: true });
+    new PythonService(p, 'plain', { ...PLAIN });
+    const script: string = synth(p)['docker/build.sh'];
+    expect(script.split('\n').filter((l) => l.startsWith('docker '))).toEqual([
+      'docker build --platform linux/amd64 -f docker/trainer/Dockerfile --target prod -t vision-trainer:local "$@" .',
+      'docker build --platform linux/amd64 -f docker/inference/Dockerfile --target prod -t vision-inference:local "$@" .',
+      'docker build --platform linux/arm64 -f docker/arm/Dockerfile --target prod -t vision-arm:local "$@" .',
+      'docker build -f docker/plain/Dockerfile --target prod -t vision-plain:local "$@" .',
+    ]);
+    // one platform each: no multi-platform store needed
+    expect(script).not.toContain('multi-platform store');
+    expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
+    expect(spawnSync('sh', ['-n'], { input: script }).status).toBe(0);
   });
 });
 

@@ -28,13 +28,72 @@ export function gitignoredArtefacts(): string[] {
 const DATA_MEDIA: readonly string[] = ['data', 'datasets'].flatMap((dir) => MEDIA_EXTENSIONS.map((ext) => `**/${dir}/**/*${ext}`));
 
 /**
- * Paths no image may receive, re-excluded after the allow-list, at any depth: VCS metadata,
- * virtualenvs and caches, experiment-tracker runs, secrets and keys as folders or files; data
- * and weights by extension (so a code package named `data`, `datasets`, `checkpoints` or
- * `wandb` still reaches the image: only its data files stay out), and media files inside
- * `data`/`datasets` folders.
+ * Credential files and folders of common tools, at any depth: what a developer machine or a CI
+ * checkout leaves beside the code (a `.git-credentials`, a kubeconfig, a cloud CLI's folder, an
+ * SSH or TLS private key, a `.env` by any name, a Terraform state). None is ever sent to a build
+ * context, and no container mounts one. Dot-folders and exact file names hide no importable
+ * code; the few patterns that could (a package folder named `secrets` or `kubeconfig`, a module
+ * named `id_rsa_*.py`) make the synth-time ignore proof refuse the Python files they would drop.
+ * Public keys beside private ones (`id_rsa.pub`) stay out too: an image never needs them.
  */
-export const ALWAYS_EXCLUDED: readonly string[] = [
+export const CREDENTIAL_PATTERNS: readonly string[] = [
+  '**/secrets',
+  '**/.netrc*',
+  '**/.pypirc',
+  '**/.npmrc',
+  '**/.aws',
+  '**/.ssh',
+  '**/id_rsa*',
+  '**/id_ed25519*',
+  '**/*.pem',
+  '**/*.key',
+  '**/*.p12',
+  '**/credentials.json',
+  '**/service-account*.json',
+  // `.env` files by any name (`prod.env`), direnv's `.envrc`
+  '**/*.env',
+  '**/.envrc',
+  // git, registries, clusters and cloud command-line tools
+  '**/.git-credentials',
+  '**/.docker',
+  '**/.dockercfg',
+  '**/.kube',
+  '**/kubeconfig',
+  '**/*.kubeconfig',
+  '**/.config/gcloud',
+  '**/.config/gh',
+  '**/.azure',
+  '**/.oci',
+  '**/.boto',
+  '**/.s3cfg',
+  '**/.databrickscfg',
+  '**/.vault-token',
+  '**/credentials.tfrc.json',
+  '**/*.tfstate',
+  '**/*.tfstate.*',
+  // model hubs and data platforms
+  '**/.huggingface',
+  '**/.cache/huggingface',
+  '**/.kaggle',
+  '**/.streamlit/secrets.toml',
+  // databases and web servers
+  '**/.pgpass',
+  '**/.my.cnf',
+  '**/.htpasswd',
+  // the other SSH, GnuPG, PuTTY and Java/Windows key stores
+  '**/id_ecdsa*',
+  '**/id_dsa*',
+  '**/id_xmss*',
+  '**/ssh_host_*_key',
+  '**/.gnupg',
+  '**/*.ppk',
+  '**/*.pfx',
+  '**/*.jks',
+  '**/*.keystore',
+];
+
+/** VCS metadata, environments, caches and tracker runs: left out on purpose, code or not (a venv's packages). */
+export const TOOLING_EXCLUDED: readonly string[] = [
   '**/.git',
   '**/.env',
   '**/.env.*',
@@ -49,22 +108,43 @@ export const ALWAYS_EXCLUDED: readonly string[] = [
   '**/wandb/run-*',
   '**/wandb/offline-run-*',
   '**/wandb/latest-run',
+];
+
+/**
+ * Paths no image may receive, re-excluded after the allow-list, at any depth: VCS metadata,
+ * virtualenvs and caches, experiment-tracker runs, secrets and keys as folders or files (the
+ * credential files of common tools, `CREDENTIAL_PATTERNS`); data and weights by extension (so a
+ * code package named `data`, `datasets`, `checkpoints` or `wandb` still reaches the image: only
+ * its data files stay out), and media files inside `data`/`datasets` folders.
+ */
+export const ALWAYS_EXCLUDED: readonly string[] = [
+  ...TOOLING_EXCLUDED,
   ...ARTEFACT_EXTENSIONS.map((ext) => `**/*${ext}`),
   ...DATA_MEDIA,
-  '**/secrets',
-  '**/.netrc',
-  '**/.pypirc',
-  '**/.npmrc',
-  '**/.aws',
-  '**/.ssh',
-  '**/id_rsa*',
-  '**/id_ed25519*',
-  '**/*.pem',
-  '**/*.key',
-  '**/*.p12',
-  '**/credentials.json',
-  '**/service-account*.json',
+  ...CREDENTIAL_PATTERNS,
 ];
+
+/**
+ * The re-exclusions that leave a file out whatever it is: tooling and credentials (everything
+ * but data and weights, which go by extension, which no code has).
+ */
+export const DELIBERATE_EXCLUSIONS: readonly string[] = [...TOOLING_EXCLUDED, ...CREDENTIAL_PATTERNS];
+
+/** The first pattern of `patterns` that excludes `path` (root-relative or absolute, `/`-separated), if any. */
+function firstMatch(patterns: readonly string[], path: string): string | undefined {
+  const clean = path.replace(/^\/+/, '');
+  return patterns.find((pattern) => ignore().add([pattern]).ignores(clean));
+}
+
+/** The credential pattern that excludes a path (`config/kubeconfig`: the kubeconfig pattern), if any. */
+export function credentialPatternOf(path: string): string | undefined {
+  return firstMatch(CREDENTIAL_PATTERNS, path);
+}
+
+/** The re-exclusion that excludes a path inside an allowed folder, if any. */
+export function reExclusionOf(path: string): string | undefined {
+  return firstMatch(ALWAYS_EXCLUDED, path);
+}
 
 /**
  * The lines of an allow-list ignore file: exclude everything, let exactly the given paths
@@ -93,13 +173,7 @@ export function alwaysExcludedPattern(dir: string): string | undefined {
 }
 
 /** Folder and file names that hold credentials: never mounted into a container. */
-const SECRET_PLACES: readonly string[] = [
-  ...ALWAYS_EXCLUDED.filter((p) => /^\*\*\/(\.git|\.env|\.env\.\*|secrets|\.netrc|\.pypirc|\.npmrc|\.aws|\.ssh|id_rsa\*|id_ed25519\*|\*\.pem|\*\.key|\*\.p12|credentials\.json|service-account\*\.json)$/.test(p)),
-  '**/.gnupg',
-  '**/.docker',
-  '**/.kube',
-  '**/.config/gcloud',
-];
+const SECRET_PLACES: readonly string[] = ['**/.git', '**/.env', '**/.env.*', ...CREDENTIAL_PATTERNS];
 
 /**
  * The credential pattern a project folder is, or sits inside, if any (`secrets`,

@@ -1,4 +1,5 @@
 import { isAbsolute } from 'path';
+import { CompiledBy, compiledFor, fitsPython } from './compiled-header';
 import { joinRelative, ProjectFiles } from './files';
 import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
 import { Problems } from '../core/problems';
@@ -95,7 +96,12 @@ function optionPairs(words: string[]): Array<{ name: string; value?: string }> {
 export class RequirementFileReader {
   private readonly visiting: string[] = [];
 
-  constructor(private readonly files: ProjectFiles, private readonly problems: Problems, private readonly allowDirect = false) {}
+  /**
+   * @param python the image's exact Python (`3.13.1`): a compiled file whose header names another
+   *   Python (see `compiledFor`) is refused; unset, headers are not read
+   */
+  constructor(private readonly files: ProjectFiles, private readonly problems: Problems, private readonly allowDirect = false,
+    private readonly python?: string) {}
 
   /** Reads one file given in the props (`field` names the prop) and its includes. */
   public read(field: string, path: string): RequirementFileContent {
@@ -112,6 +118,7 @@ export class RequirementFileReader {
     }
     const text = this.files.read(field, rel);
     if (text === undefined) return;
+    this.checkCompiledFor(field, rel, text);
     this.visiting.push(rel);
     for (const { line, text: logical } of logicalLines(text)) {
       const stripped = logical.replace(COMMENT, '').trim();
@@ -119,6 +126,21 @@ export class RequirementFileReader {
       this.readLine(rel, line, stripped, asConstraint, content);
     }
     this.visiting.pop();
+  }
+
+  /** A compiled file made for another Python: its markers were evaluated for that one, so it does not fit the image. */
+  private checkCompiledFor(field: string, rel: string, text: string): void {
+    if (this.python === undefined) return;
+    const header = compiledFor(text);
+    if (header === undefined || fitsPython(header, this.python)) return;
+    const [major, minor] = this.python.split('.');
+    const wanted = `${major}.${minor}`;
+    const again = header.tool === CompiledBy.UV
+      ? `run uv pip compile again with --python-version ${wanted}${header.universal ? ' (or lower, with --universal)' : ''}`
+      : `run pip-compile again under python ${wanted}`;
+    this.problems.add(`${field}: ${rel} was compiled for python ${header.python}${header.universal ? ' and later' : ''} (${rel}:${header.line} "${header.text}"), `
+      + `whose markers ${header.tool} evaluated for that python, but the image runs python ${this.python}`, header.python,
+    `a file compiled for python ${wanted} (${again}), or pythonVersion "${header.python}" on the service or the project`);
   }
 
   private fail(file: string, line: number, what: string, text: string, expected: string): void {

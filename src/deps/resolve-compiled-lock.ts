@@ -10,7 +10,7 @@ import { RequirementTier } from '../core/requirements';
 /** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */
 export function fromCompiledLock(run: ResolveRun, lockPath: string, roots: Record<TierName, RootDependency[]>,
   options: PyprojectDependenciesOptions): void {
-  const content = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true).read(`${run.field}.lockFile`, lockPath);
+  const content = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true, run.target.pythonVersion).read(`${run.field}.lockFile`, lockPath);
   const lines = content.requirements.filter((r) => fileLineApplies(run, r));
   const lineOf = new Map(lines.map((r) => [r.req.key, r]));
   const tierOf = new Map<string, TierName>();

@@ -13,7 +13,7 @@ import { markerLint } from '../core/pep508-marker';
  */
 
 export function fromRequirementFiles(run: ResolveRun, options: RequirementsFilesOptions): void {
-  const reader = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true);
+  const reader = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true, run.target.pythonVersion);
   const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
   const constraints: FileRequirement[] = [];
   for (const tier of TIER_NAMES) {

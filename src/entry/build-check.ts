@@ -8,7 +8,8 @@ export const BUILD_CHECK_MODULE = 'mldocker_runtime.entry_check';
  * build time, that the entry of the command can be found: modules through
  * `importlib.util.find_spec` for the top level and `importlib.machinery.PathFinder` below it
  * (parent packages' `__init__.py` are not run, so nothing of the project is executed), files
- * with `os.path.isfile`, programs with `shutil.which`. The helper prints every failure to stderr
+ * with `os.path.isfile` (a file the container runs directly also with `os.access(X_OK)`, as
+ * the image's user), programs with `shutil.which`. The helper prints every failure to stderr
  * and exits 1, or exits 0 silently. Each value is its own argument, so any name is safe.
  */
 export function buildCheckFlags(plan: BuildCheckPlan): string[] {
@@ -18,6 +19,7 @@ export function buildCheckFlags(plan: BuildCheckPlan): string[] {
     ...plan.roots.map((root) => `--root=${root}`),
     ...plan.modules.map((m) => `${m.needsMain ? '--main-module' : m.mayBeAttribute ? '--module-or-attribute' : '--module'}=${m.name}`),
     ...plan.files.map((file) => `--file=${file}`),
+    ...(plan.executables ?? []).map((file) => `--executable=${file}`),
     ...plan.programs.map((program) => `--program=${program}`),
   ];
 }
@@ -36,6 +38,7 @@ export function buildCheckSubjects(plan: BuildCheckPlan): string[] {
   return [
     ...plan.modules.map((m) => `module ${m.name}${m.needsMain ? ' (with __main__)' : ''}`),
     ...plan.files.map((f) => `file ${f}`),
+    ...(plan.executables ?? []).map((f) => `executable file ${f}`),
     ...plan.programs.map((p) => `program ${p}`),
   ];
 }

@@ -9,6 +9,7 @@ export type { BuildCheckPlan, EntryCheckResult, EntryContext, TargetResult } fro
 function buildPlan(p: Prepared, entry: ParsedEntry, results: readonly TargetResult[], roots: readonly string[]): BuildCheckPlan {
   const modules: { name: string; needsMain: boolean; mayBeAttribute: boolean }[] = [];
   const files: string[] = [];
+  const executables: string[] = [];
   const programs: string[] = [];
   const workdir = resolveDir('/', p.ctx.workdir);
   for (const result of results) {
@@ -16,12 +17,13 @@ function buildPlan(p: Prepared, entry: ParsedEntry, results: readonly TargetResu
     if (target.kind === TargetKind.MODULE) {
       modules.push({ name: target.name, needsMain: target.needsMain === true, mayBeAttribute: target.mayBeAttribute === true });
     } else if (target.kind === TargetKind.FILE) {
-      if (result.origin === EntryOrigin.IMAGE) files.push(resolveDir(workdir, target.name));
+      if (result.origin === EntryOrigin.IMAGE) (target.executable ? executables : files).push(resolveDir(workdir, target.name));
     } else if (!target.interpreter) {
       programs.push(target.name);
     }
   }
-  return { command: entry.command, roots, modules, files: unique(files), programs: unique(programs) };
+  const direct = executables.length > 0 ? { executables: unique(executables) } : {};
+  return { command: entry.command, roots, modules, files: unique(files), ...direct, programs: unique(programs) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { findInstalled, Prepared, requirementFor, resolveDir } from './entry-pre
 import { isPackageLocation } from './module-finder';
 import { nearest } from './nearest';
 import { consoleScriptProviders, knownConsoleScripts, providerDeclared, stdlibModules } from './requirements-index';
+import { credentialPatternOf, reExclusionOf } from '../core/dockerignore';
 import { normalizePackageName } from '../core/names';
 
 /**
@@ -16,6 +17,15 @@ import { normalizePackageName } from '../core/names';
 
 function quote(value: string): string {
   return JSON.stringify(value);
+}
+
+/** Why a file under a copied path is dropped: the re-exclusion it matches (data, environments, credentials). */
+function why(path: string): string {
+  const pattern = reExclusionOf(path);
+  if (pattern === undefined) return '';
+  return credentialPatternOf(path) !== undefined
+    ? ` (it matches ${pattern}: credential names never reach an image, at any depth)`
+    : ` (it matches ${pattern}, re-excluded at any depth)`;
 }
 
 export function checkModule(p: Prepared, target: EntryTarget, roots: readonly string[]): TargetResult {
@@ -53,7 +63,7 @@ export function checkModule(p: Prepared, target: EntryTarget, roots: readonly st
   const suggestion = nearest(name, importable);
   const where = roots.length > 0 ? roots.join(', ') : '(no folder)';
   const problem = dropped
-    ? `${target.role} "${name}" is in the project (${dropped}) but the ignore file drops it from the build context`
+    ? `${target.role} "${name}" is in the project (${dropped}) but the ignore file drops it from the build context${why(dropped)}`
     : `${target.role} "${name}" is not importable in the image: no ${name.split('.').join('/')}.py, ${name.split('.').join('/')}/__init__.py or namespace package under ${where}, and no declared requirement provides it`;
   const expected = suggestion
     ? `a module in the copied sources or of a declared requirement; did you mean "${suggestion}"?`
@@ -65,6 +75,15 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   const workdir = resolveDir('/', p.ctx.workdir);
   const path = resolveDir(workdir, target.name);
   if (p.index.present.has(path)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: path };
+  if (target.executable && p.index.dirs.has(path)) {
+    return {
+      target,
+      status: EntryStatus.MISSING,
+      location: path,
+      problem: `${target.role} "${target.name}" is a folder (${path}), which the container cannot execute`,
+      expected: `an executable file, or a package folder run by python (["python", "${target.name}"] with a __main__.py, or python -m)`,
+    };
+  }
   if (p.index.present.has(`${path}/__main__.py`)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: `${path}/__main__.py` };
   if (target.name.startsWith('/')) {
     // an absolute path outside every copied folder (/usr/local/bin/x) belongs to the base image: not ours to see
@@ -85,8 +104,8 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
       target,
       status: EntryStatus.MISSING,
       location: path,
-      problem: `${target.role} "${target.name}" is in the project (${path}) but the ignore file drops it from the build context`,
-      expected: 'a file that reaches the image',
+      problem: `${target.role} "${target.name}" is in the project (${path}) but the ignore file drops it from the build context${why(path)}`,
+      expected: 'a file that reaches the image (rename it, or move it out of the excluded folder)',
     };
   }
   const scripts = [...p.index.present].filter((f) => f.startsWith(`${workdir}/`)).map((f) => f.slice(workdir.length + 1));

@@ -39,6 +39,8 @@ export interface EntryTarget {
   readonly mayBeAttribute?: boolean;
   /** The interpreter itself (always present). */
   readonly interpreter?: boolean;
+  /** A file the container runs directly (`./start.sh`): the kernel executes it, so it needs the executable bit. */
+  readonly executable?: boolean;
 }
 
 /** A command read into its entry. */

@@ -64,7 +64,7 @@ export function parseEntry(command: readonly string[]): ParsedEntry {
   if (tool) return tool(command, rest, launcher);
   if (program.includes('/')) {
     // a path: a file shipped with the code (./run.sh, /app/bin/serve) or a program of the image (/usr/bin/x)
-    return started(command, name, EntryKind.SCRIPT, program, [{ kind: TargetKind.FILE, name: program, role: 'the program' }], { cwdOnPath: false });
+    return started(command, name, EntryKind.SCRIPT, program, [{ kind: TargetKind.FILE, name: program, role: 'the program', executable: true }], { cwdOnPath: false });
   }
   return started(command, name, EntryKind.PROGRAM, name, [{ kind: TargetKind.PROGRAM, name, role: 'the console script' }]);
 }

@@ -95,6 +95,11 @@ export interface BuildCheckPlan {
   readonly modules: readonly { readonly name: string; readonly needsMain: boolean; readonly mayBeAttribute: boolean }[];
   /** Files that must exist (absolute). */
   readonly files: readonly string[];
+  /**
+   * Files the container runs directly, which must exist and be executable (absolute).
+   * @default []
+   */
+  readonly executables?: readonly string[];
   /** Programs that must be on PATH. */
   readonly programs: readonly string[];
 }

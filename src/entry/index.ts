@@ -32,6 +32,7 @@ export * from './command';
 export * from './image-files';
 export * from './check-entry';
 export * from './build-check';
+export * from './executable';
 export * from './collisions';
 export * from './ignore-audit';
 export * from './pyproject';

@@ -39,6 +39,12 @@ export interface ProjectTree {
   readonly ignored: readonly string[];
   /** The subset of `files` git tracks (in the index); empty for a file-system walk; sorted. */
   readonly tracked: readonly string[];
+  /**
+   * The subset of `tracked` git records as executable (index mode 100755): what a checkout gets
+   * with the executable bit, whatever the work tree's modes; sorted.
+   * @default []
+   */
+  readonly trackedExecutable?: readonly string[];
   /** Requested `paths` that do not exist under the root, in the order given. */
   readonly missing: readonly string[];
 }
@@ -109,7 +115,8 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
   const wanted = paths.filter((p) => p !== '' && existsSync(join(root, p)));
   const whole = paths.length === 0 || paths.includes('');
   if (!whole && wanted.length === 0) {
-    return { source: inGitWorkTree(root) ? ProjectTreeSource.GIT : ProjectTreeSource.FILESYSTEM, files: [], ignored: [], tracked: [], missing };
+    const source = inGitWorkTree(root) ? ProjectTreeSource.GIT : ProjectTreeSource.FILESYSTEM;
+    return { source, files: [], ignored: [], tracked: [], trackedExecutable: [], missing };
   }
   const spec = whole ? [] : ['--', ...wanted];
   if (inGitWorkTree(root)) {
@@ -140,6 +147,7 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
       // index entries read "<mode> <object> <stage>\t<path>"; mode 160000 is a gitlink
       const tracked = staged.map((entry) => entry.slice(entry.indexOf('\t') + 1));
       const gitlinks = new Set(staged.filter((entry) => entry.startsWith('160000 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1)));
+      const executable = staged.filter((entry) => entry.startsWith('100755 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1));
       add(tracked, trackedFiles, gitlinks);
       add(others);
       const ignoredFiles: string[] = [];
@@ -149,6 +157,7 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
         files: [...files].sort(byCodeUnit),
         ignored: [...new Set(ignoredFiles)].sort(byCodeUnit),
         tracked: [...new Set(trackedFiles)].sort(byCodeUnit),
+        trackedExecutable: [...new Set(executable.filter((f) => files.has(f)))].sort(byCodeUnit),
         missing,
       };
     }
@@ -156,6 +165,7 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
   const out: string[] = [];
   if (whole) walk(root, '', out);
   else wanted.forEach((p) => walkPath(root, p, out));
-  return { source: ProjectTreeSource.FILESYSTEM, files: [...new Set(out)].sort(byCodeUnit), ignored: [], tracked: [], missing };
+  const files = [...new Set(out)].sort(byCodeUnit);
+  return { source: ProjectTreeSource.FILESYSTEM, files, ignored: [], tracked: [], trackedExecutable: [], missing };
 }
 

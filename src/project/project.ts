@@ -17,7 +17,6 @@ import { renderTemplate } from '../core/template';
 import { Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
 import { resolvePythonImage } from '../service/python-image';
-import { PythonService } from '../service/python-service';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
 
@@ -191,12 +190,18 @@ export class MlDockerProject extends javascript.NodeProject {
     new RenderedFile(this, 'docker/build.sh', (file) => renderTemplate('docker-build.sh.ejs', {
       marker: file.marker ?? '',
       compose: stack,
-      builds: services.map((s) => ({
-        dockerfile: s.dockerfilePath,
-        image: `${s._container().image}:local`,
-        platforms: s instanceof PythonService && s.platforms.length > 0 ? s.platforms.join(',') : undefined,
-      })),
-      multiPlatform: services.some((s) => s instanceof PythonService && s.platforms.length > 1),
+      builds: services.map((s) => {
+        // the platforms compose gets (`platform`, `build.platforms`): a GPU service's one platform,
+        // a CPU service's chosen ones; none for a CPU service left at the default
+        const container = s._container();
+        const platforms = container.platforms?.length ? container.platforms : container.platform ? [container.platform] : [];
+        return {
+          dockerfile: s.dockerfilePath,
+          image: `${container.image}:local`,
+          platforms: platforms.length > 0 ? platforms.join(',') : undefined,
+        };
+      }),
+      multiPlatform: services.some((s) => (s._container().platforms?.length ?? 0) > 1),
     }), true);
   }
 

@@ -1,12 +1,13 @@
 import ignore from '@balena/dockerignore';
 import { RUNTIME_PACKAGE } from './image-paths';
 import { SourceCopy } from './sources';
-import { ALWAYS_EXCLUDED } from '../core/dockerignore';
+import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
 import { execForm } from '../core/names';
 import { Problems } from '../core/problems';
 import { renderTemplate } from '../core/template';
 import {
-  EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, findShadowedModules, imageFileMap, readProjectTree,
+  EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
+  imageFileMap, isPythonSource, projectPathOf, readProjectTree,
 } from '../entry';
 
 /** What the synth-time entry check reads of a service. */
@@ -61,11 +62,19 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
   const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
   const files = [...new Set([...tree.files, ...facts.plannedFiles])];
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
-  // Environments, caches, VCS metadata, tracker runs and secrets are left out on purpose, code or not.
-  const deliberate = ignore().add(ALWAYS_EXCLUDED.filter((pattern) => !pattern.includes('*.')));
-  for (const file of audit.droppedCode.filter((f) => !deliberate.ignores(f))) {
-    problems.add('the ignore file drops a code or configuration file the image needs', file,
-      'code and configuration (.py, .json, .yaml, .toml, .cfg, .txt, templates...) under a copied path reach the build context: move it out of an environment, cache or secrets folder, or rename it');
+  // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;
+  // but a Python module named like a credential (a package `kubeconfig/`, `id_rsa_tools.py`) is code the image needs.
+  const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS]);
+  const tooling = ignore().add([...TOOLING_EXCLUDED]);
+  for (const file of audit.droppedCode) {
+    const credential = isPythonSource(file) && !tooling.ignores(file) ? credentialPatternOf(file) : undefined;
+    if (credential !== undefined) {
+      problems.add(`a python file under a copied path matches the credential pattern ${credential} (a name the ignore files exclude at any depth), so it never reaches the image`,
+        file, 'python code whose folders and file names are not credential names (rename the module or its package; credential files are never sent to a build context)');
+    } else if (!deliberate.ignores(file)) {
+      problems.add('the ignore file drops a code or configuration file the image needs', file,
+        'code and configuration (.py, .json, .yaml, .toml, .cfg, .txt, templates...) under a copied path reach the build context: move it out of an environment, cache or secrets folder, or rename it');
+    }
   }
   for (const file of audit.includedArtefacts) {
     problems.add('a weights or data file would be sent to the build context', file, 'data and weights outside the copied code (mount them, or bake a model with GpuInference bakeModel)');
@@ -96,6 +105,18 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
       `${result.expected ?? 'an entry in the copied sources or a declared requirement'}${unknown ? ' (entryCheck: false turns the check off for entries it cannot see)' : ''}`);
     return report;
   }
+  // a file run directly needs its executable bit, as the build context will have it
+  let runnable = true;
+  for (const target of result.targets.filter((t) => t.target.executable && t.origin === EntryOrigin.IMAGE && t.location)) {
+    const projectPath = projectPathOf(target.location!, facts.copies);
+    if (projectPath === undefined) continue;
+    const issue = executableProblem(target.target.role, target.target.name, projectPath, executableFacts(facts.root, projectPath, tree));
+    if (issue) {
+      problems.add(`command: ${issue.problem}`, facts.command, issue.expected);
+      runnable = false;
+    }
+  }
+  if (!runnable) return report;
   const plan = result.buildCheck;
   const buildCheck = { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) };
   return { ...report, buildCheck, buildStep: renderTemplate('dockerfile/entry-check.ejs', buildCheck) };

@@ -2,13 +2,14 @@
 
     python -m mldocker_runtime.entry_check --command=<command> [--root=DIR]...
         [--module=NAME]... [--main-module=NAME]... [--module-or-attribute=NAME]...
-        [--file=PATH]... [--program=NAME]...
+        [--file=PATH]... [--executable=PATH]... [--program=NAME]...
 
 --module must be importable; --main-module too, and a package needs a __main__ module
 (python -m runs it); --module-or-attribute may name an attribute of its parent module
 (celery -A pkg.app). Top-level names are looked up with importlib.util.find_spec, the parts
 below with importlib.machinery.PathFinder, so no package __init__ of the project runs.
---file must exist, --program must be on PATH. The --root folders go first on sys.path, as the
+--file must exist; --executable must exist and be executable by this user (the container runs
+it directly: without the bit, exec fails with "permission denied"); --program must be on PATH. The --root folders go first on sys.path, as the
 launcher puts them. Exit 0 silently when everything is found; otherwise every failure goes to
 stderr and the exit code is 1, which fails the docker build.
 """
@@ -56,6 +57,14 @@ def failures_of(args):
     for path in args.file:
         if not os.path.isfile(path):
             failures.append("file %s is not in the image" % path)
+    for path in args.executable:
+        if not os.path.isfile(path):
+            failures.append("file %s is not in the image" % path)
+        elif not os.access(path, os.X_OK):
+            failures.append(
+                "file %s is not executable (mode %s), so the container cannot run it: mark it executable in the"
+                " repository (chmod +x, and git update-index --chmod=+x for a checkout)" % (path, oct(os.stat(path).st_mode & 0o7777)[2:].zfill(4))
+            )
     for program in args.program:
         if shutil.which(program) is None:
             failures.append("program %r is not on PATH" % program)
@@ -65,7 +74,7 @@ def failures_of(args):
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m mldocker_runtime.entry_check", allow_abbrev=False)
     parser.add_argument("--command", required=True)
-    for flag in ("--root", "--module", "--main-module", "--module-or-attribute", "--file", "--program"):
+    for flag in ("--root", "--module", "--main-module", "--module-or-attribute", "--file", "--executable", "--program"):
         parser.add_argument(flag, action="append", default=[])
     args = parser.parse_args(argv)
     sys.path[:0] = args.root

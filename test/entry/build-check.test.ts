@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { BuildCheckPlan, EntryStatus, buildCheckArgs, buildCheckFlags, buildCheckSubjects, checkEntry } from '../../src/entry';
@@ -121,4 +121,44 @@ test('a flag the helper does not know, even a prefix of a known one, is a usage 
   const dash = spawnSync('python3', ['-m', 'mldocker_runtime.entry_check', '--command=-x', '--file=-missing'], { cwd: root, env: { ...process.env, PYTHONPATH: helpers }, encoding: 'utf-8' });
   expect(dash.status).toBe(1);
   expect(dash.stderr).toContain('file -missing is not in the image');
+});
+
+describe('a file the container runs directly must be executable', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mld-entry-exec-'));
+    writeFileSync(join(dir, 'start.sh'), '#!/bin/sh\nexec python app.py\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'plain.sh'), '#!/bin/sh\nexec python app.py\n', { mode: 0o644 });
+    chmodSync(join(dir, 'start.sh'), 0o755); // whatever the umask
+    chmodSync(join(dir, 'plain.sh'), 0o644);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const image = () => new Map([[join(dir, 'start.sh'), true], [join(dir, 'plain.sh'), true]]);
+  const planOf = (command: string[]): BuildCheckPlan => {
+    const result = checkEntry(command, { imageFiles: image(), workdir: dir, pythonPath: [] });
+    expect(result.status).toBe(EntryStatus.FOUND);
+    return result.buildCheck!;
+  };
+
+  test('./start.sh is planned as an executable, "sh plain.sh" as a file (the shell reads it)', () => {
+    const plan = planOf(['./start.sh']);
+    expect(plan.executables).toEqual([join(dir, 'start.sh')]);
+    expect(plan.files).toEqual([]);
+    expect(buildCheckFlags(plan)).toEqual(['--command=./start.sh', `--executable=${join(dir, 'start.sh')}`]);
+    expect(buildCheckSubjects(plan)).toEqual([`executable file ${join(dir, 'start.sh')}`]);
+    const viaShell = planOf(['sh', 'plain.sh']);
+    expect(viaShell.executables).toBeUndefined();
+    expect(viaShell.files).toEqual([join(dir, 'plain.sh')]);
+  });
+
+  test('the helper passes an executable file and fails a 0644 one with its mode and the fix', () => {
+    expect(run(planOf(['./start.sh']))).toEqual({ status: 0, stderr: '', stdout: '' });
+    const result = run(planOf(['./plain.sh']));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`  - file ${join(dir, 'plain.sh')} is not executable (mode 0644), so the container cannot run it: mark it executable in the repository (chmod +x, and git update-index --chmod=+x for a checkout)`);
+    // a missing executable is "not in the image", as a missing file
+    expect(run({ command: ['./x'], roots: [], modules: [], files: [], executables: [join(dir, 'nope.sh')], programs: [] }).stderr)
+      .toContain(`file ${join(dir, 'nope.sh')} is not in the image`);
+  });
 });
