@@ -1,3 +1,4 @@
+import { composeCommandSecrets } from '../core/command-secrets';
 import { secretPlacePattern } from '../core/dockerignore';
 import { Problems, oneOf, show } from '../core/problems';
 import { secretProblem } from '../core/secrets';
@@ -97,6 +98,7 @@ function checkService(s: Record<string, any>, policy: ComposeServicePolicy, repo
   checkLimits(s, report);
   checkMounts(s, report, namedVolumes);
   checkEnvironment(s.environment, ['environment'], report);
+  for (const secret of composeCommandSecrets(s)) report(secret.path, secret.got, secret.expected, true);
   checkImage(s, report);
   checkBuild(s.build, report);
 }
