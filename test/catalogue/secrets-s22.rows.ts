@@ -35,6 +35,15 @@ const fromPyproject = (name: string, files: Record<string, string>, got: string)
   build: svc({ dependencies: Dependencies.fromPyproject({ path: 'deps/pyproject.toml', allowDirectReferences: true }) }),
 });
 
+const fromPyprojectRow = (name: string, files: Record<string, string>, options: Record<string, unknown>, got: string, expected: string): Row => ({
+  name: `deps: ${name}`,
+  files: deps(files),
+  path: 'vision/api',
+  got,
+  expected,
+  build: svc({ dependencies: Dependencies.fromPyproject({ path: 'deps/pyproject.toml', ...options }) }),
+});
+
 export const rows: Row[] = [
   // command, testCommand, description (finding 1)
   { name: 'command holds a url with a password', build: svc({ command: [...CMD, '--db', 'postgresql://app:hunter2@db/app'], port: 8000 }), path: 'vision/api', got: 'command[4] holds a url with a password inline: got (value hidden)', expected: RIGHT_WAY },
@@ -67,4 +76,16 @@ export const rows: Row[] = [
     ]),
   }, 'deps/uv.lock installs fastapi from a source with credentials in a url: got (value hidden)'),
   { name: 'url credentials: a typed requirement with a token', build: svc({ requirements: { core: [`mypkg @ git+https://${GHP}@github.com/a/b`] } }), path: 'vision/api', got: 'requirements.core[0] has credentials in a url: got (value hidden)', expected: NETRC },
+  // a pyproject's own extras (finding 2) and a package repeated with other extras (finding 13)
+  fromPyprojectRow('a self-reference to an extra the project does not declare',
+    { 'pyproject.toml': '[project]\nname = "demo"\ndependencies = ["fastapi==0.115.6"]\n\n[project.optional-dependencies]\nall = ["Demo[a,nope]"]\na = ["httpx==0.28.1"]\n' },
+    { coreExtras: ['all'] }, 'deps/pyproject.toml:6 asks for an extra of the project itself that deps/pyproject.toml does not declare: got "Demo[a,nope]"', 'extras of [project.optional-dependencies]: "all", "a"'),
+  {
+    name: 'deps: the same pin listed again with other extras',
+    files: deps({ 'r.txt': 'uvicorn[standard]==0.32.1\nUvicorn==0.32.1\n' }),
+    path: 'vision/api',
+    build: svc({ dependencies: Dependencies.fromRequirementsFiles({ core: ['deps/r.txt'] }) }),
+    got: 'deps/r.txt:2 lists Uvicorn again with other extras than deps/r.txt:1: got "Uvicorn==0.32.1"',
+    expected: 'one line for the package with every extra it needs',
+  },
 ];
