@@ -85,3 +85,11 @@ describe('not secrets: synthesized as before', () => {
     expect(error).toBeUndefined();
   });
 });
+
+test('an argument with a newline and a token: both problems, the value in neither', () => {
+  const { error } = run({}, (p) => { new PythonService(p, 'api', { command: [...CMD, '--db\npostgresql://app:hunter2@db/app'] }); });
+  expect((error as MlDockerValidationError).problems).toEqual([
+    '[vision/api] command[3]: got (value hidden); expected an argument without newlines or NUL',
+    expect.stringContaining('[vision/api] command[3] holds a url with a password inline: got (value hidden)'),
+  ]);
+});
