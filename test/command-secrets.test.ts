@@ -52,6 +52,7 @@ describe('commandSecrets: what is not a secret', () => {
     [['python', 'app.py', '--key', 'model_name', '--sort-key', 'date', '--auth', 'none', '--cache-key=abc']],
     [['python', 'app.py', '--token', '--verbose']],
     [['jupyter', 'lab', '--NotebookApp.token=']],
+    [['python', 'run_glue.py', '--use_auth_token', 'True', '--push_to_hub_token=false']],
     [['sh', '-c', 'exec python -m api.main --port 8000']],
     [['python', '-c', 'print("password")']],
     [['gunicorn', '-w', '2', '-b', '0.0.0.0:8000', 'api.main:app']],

@@ -11,8 +11,8 @@
  * - an option or `key=value` argument whose name says it holds a secret (`--password x`,
  *   `--api-key=x`, `--NotebookApp.token=x`, `DB_PASSWORD=x` after `env`, redis'
  *   `--requirepass x`) followed by a literal value. A value that names where the secret is
- *   (an absolute path such as `/run/secrets/db_password`), a `$VARIABLE` a shell expands, an
- *   empty value or the next option is not a secret.
+ *   (an absolute path such as `/run/secrets/db_password`), a `$VARIABLE` a shell expands, a
+ *   switch (`--use_auth_token True`), an empty value or the next option is not a secret.
  * Arguments with spaces (the script of `sh -c`) are read word by word for the second rule.
  */
 import { SecretProblem, isSecretOptionName, secretValueKind } from './secrets';
@@ -35,10 +35,13 @@ const OPTION = /^--?([A-Za-z][A-Za-z0-9_.-]*)$/;
 /** `NAME=value` (after `env`), `key=value` and hydra's `+key=value` / `++key=value`. */
 const ASSIGNMENT = /^\+{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=([\s\S]*)$/;
 
-/** A value that stands for a secret without being one: a path, a variable, nothing, the next option. */
+/** Switch values (`--use_auth_token True` turns a feature on, it holds no token). */
+const SWITCH_VALUES = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null', '0', '1']);
+
+/** A value that stands for a secret without being one: a path, a variable, a switch, nothing, the next option. */
 function isLiteralSecret(value: string): boolean {
   const v = value.replace(/^(["'])([\s\S]*)\1$/, '$2');
-  return v !== '' && !/^[$/\-@]/.test(v);
+  return v !== '' && !/^[$/\-@]/.test(v) && !SWITCH_VALUES.has(v.toLowerCase());
 }
 
 /** The option or assignment name that gives a secret a literal value within `words`, if any. */
