@@ -90,7 +90,7 @@ export function commandSecrets(args: readonly unknown[], field: string): Argumen
     if (name) return add(i, `gives ${name} a secret inline`, `a secret after ${name}`);
     const option = OPTION.exec(arg);
     const next = args[i + 1];
-    if (option && typeof next === 'string' && !/\s/.test(next.trim()) && isSecretOptionName(option[1]) && isLiteralSecret(next)) add(i + 1, `gives ${arg} a secret inline`, `a secret after ${arg}`);
+    if (option && typeof next === 'string' && isSecretOptionName(option[1]) && isLiteralSecret(next)) add(i + 1, `gives ${arg} a secret inline`, `a secret after ${arg}`);
   });
   return out.sort((a, b) => a.index - b.index);
 }
