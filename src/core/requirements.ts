@@ -2,6 +2,7 @@ import * as pep440 from '@renovatebot/pep440';
 import { normalizePackageName } from './names';
 import { markerLint, MarkerSyntaxError, parseMarker } from './pep508-marker';
 import { Problems, oneOf } from './problems';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from './secrets';
 
 export { normalizePackageName };
 
@@ -88,6 +89,11 @@ function pipLineProblem(text: string): string | undefined {
 export function parseRequirement(problems: Problems, field: string, spec: unknown): ParsedRequirement | undefined {
   if (typeof spec !== 'string') {
     problems.add(`${field} has the wrong type`, spec, PIN_EXPECTED);
+    return undefined;
+  }
+  const credential = urlCredentialKind(spec);
+  if (credential) {
+    problems.addRaw(`${field} has ${credential}`, '(value hidden)', `${PIN_EXPECTED}, from the index (${URL_CREDENTIALS_EXPECTED})`);
     return undefined;
   }
   const trimmed = spec.replace(/^ +| +$/g, '');

@@ -59,6 +59,28 @@ const SECRET_VALUES: ReadonlyArray<[RegExp, string]> = [
 /** `scheme://user:password@host`: a URL carrying a non-empty password in its userinfo. */
 const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@]*:[^\s/?#@]+@/;
 
+/** The userinfo of a web url (`https://user@`, `git+https://token@`, `https://user:pass@`): pip and git send it as credentials. */
+const WEB_URL_USERINFO = /(?<![A-Za-z0-9+.-])(?:[A-Za-z][A-Za-z0-9.-]*\+)?https?:\/\/([^\s/?#@]+)@/gi;
+/** Userinfo that is only `${VARIABLE}` parts (pip's own expansion, refused elsewhere with its own reason). */
+const USERINFO_VARIABLES = /^(\$\{[A-Za-z0-9_]+\})(:\$\{[A-Za-z0-9_]+\})?$/;
+
+/** What the install of a requirement should do instead of credentials in its url. */
+export const URL_CREDENTIALS_EXPECTED = 'a url without credentials: the image build reads them from the BuildKit secret netrc '
+  + '(docker build --secret id=netrc,src=$HOME/.netrc, with a "machine <host> login <user> password <token>" line), which pip uses for https urls';
+
+/**
+ * What credential a requirement line or dependency spec holds, or undefined: a login or token
+ * in a web url's userinfo (any, a user alone included: `git+https://<token>@host/...`), a
+ * password in any url, or a well-known token shape anywhere (`?token=ghp_...`). The value
+ * never leaves this function.
+ */
+export function urlCredentialKind(text: string): string | undefined {
+  for (const m of text.matchAll(WEB_URL_USERINFO)) {
+    if (!USERINFO_VARIABLES.test(m[1])) return 'credentials in a url';
+  }
+  return secretValueKind(text.replace(/:\/\/\$\{[A-Za-z0-9_]+\}(:\$\{[A-Za-z0-9_]+\})?@/g, '://'));
+}
+
 /** An absolute path to a file, as a secret mounted at /run/secrets/<name>. */
 const ABSOLUTE_FILE = /^\/[^\s]*[^/\s]$/;
 
@@ -71,6 +93,31 @@ const RIGHT_WAY = 'no secrets in environment: use a compose secret (a Kubernetes
  * (`*_LENGTH`, `*_URL`). `TOKENIZERS_PARALLELISM`, `MAX_TOKENS` and `CACHE_KEY` are not secrets.
  */
 export function isSecretName(name: string): boolean {
+  return secretNameRule(name, true);
+}
+
+/** Option names of common programs that take a password although no secret word stands alone in them. */
+const SECRET_OPTION_NAMES = new Set(['REQUIREPASS', 'MASTERAUTH', 'BASIC_AUTH']);
+/** Last words of an option that names how a secret arrives, not the secret (`--password-stdin`, `--token-env`). */
+const CHANNEL_LAST_WORDS = new Set(['STDIN', 'PROMPT', 'ENV', 'VAR', 'CMD', 'COMMAND']);
+
+/**
+ * Whether a command-line option or `key=value` argument names a secret (`--password`,
+ * `--api-key`, `--hf-token`, `--NotebookApp.token`, `db.password`, redis' `--requirepass`):
+ * the environment-name rule over the name with `-` and `.` read as `_`, without the rule that
+ * makes a lone last `KEY`, `AUTH` or `SALT` a secret (`--key`, `--auth` and `--sort-key` name
+ * many things on command lines), and not when the option says how the secret arrives
+ * (`--password-stdin`, `--token-env`, `--password-file`).
+ */
+export function isSecretOptionName(name: string): boolean {
+  const upper = name.replace(/[-.]/g, '_').toUpperCase();
+  const words = upper.split('_').filter((w) => w !== '');
+  if (words.length === 0 || CHANNEL_LAST_WORDS.has(words[words.length - 1])) return false;
+  if (SECRET_OPTION_NAMES.has(words.join('_')) || SECRET_OPTION_NAMES.has(words[words.length - 1])) return true;
+  return secretNameRule(upper, false);
+}
+
+function secretNameRule(name: string, lastWordRules: boolean): boolean {
   const upper = name.toUpperCase();
   if (NOT_SECRET_NAMES.has(upper)) return false;
   const words = upper.split('_').filter((w) => w !== '');
@@ -81,6 +128,7 @@ export function isSecretName(name: string): boolean {
   for (let i = 0; i + 1 < words.length; i++) {
     if (SECRET_PHRASES.some(([a, b]) => words[i] === a && words[i + 1] === b)) return true;
   }
+  if (!lastWordRules) return false;
   if (last === 'KEY') return words.length === 1 || !HARMLESS_KEY_QUALIFIERS.has(words[words.length - 2]);
   return SECRET_LAST_WORDS.has(last);
 }

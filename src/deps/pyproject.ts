@@ -5,6 +5,7 @@ import { isTable, lineOf, Table, tableAt } from './toml';
 import { normalizePackageName } from '../core/names';
 import { evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 import { Problems } from '../core/problems';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** A dependency the project declares (a root of the install). */
 export interface RootDependency {
@@ -200,6 +201,11 @@ export class PyprojectReader {
         continue;
       }
       const at = this.at(item, header);
+      const credential = urlCredentialKind(item);
+      if (credential) {
+        this.problems.addRaw(`${at} has ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+        continue;
+      }
       try {
         const req = parseRequirementText(item);
         if (req.url !== undefined && !(this.allowDirect && /^(git\+)?https:\/\//.test(req.url))) {
@@ -223,6 +229,11 @@ export class PyprojectReader {
       const at = this.at(name, header);
       const entries = Array.isArray(raw) ? raw : [raw];
       for (const value of entries) {
+        const credential = urlCredentialKind(JSON.stringify(value) ?? '');
+        if (credential) {
+          this.problems.addRaw(`${at} ${name} has ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+          continue;
+        }
         try {
           const spec = typeof value === 'string' ? { version: value } : isTable(value) ? value : undefined;
           if (!spec) {

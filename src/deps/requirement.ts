@@ -105,6 +105,29 @@ export function exactPin(req: Requirement): string | undefined {
   return m[2];
 }
 
+/**
+ * Whether two requirements ask for the same thing under any spelling (`Scikit_Learn==1.5.2`
+ * and `scikit-learn==1.5.2`): the same package, url and extras (names normalized), and the same
+ * versions (exact pins compared as pep 440 versions, `1.5` and `1.5.0` alike; other
+ * specifiers as the same set of clauses). pip takes such a repeat as one requirement.
+ */
+export function sameRequirement(a: Requirement, b: Requirement): boolean {
+  if (a.key !== b.key || a.url !== b.url || extrasKey(a) !== extrasKey(b)) return false;
+  const pinA = exactPin(a);
+  const pinB = exactPin(b);
+  if (pinA !== undefined && pinB !== undefined) {
+    const arbitrary = a.clauses[0].startsWith('===');
+    if (arbitrary !== b.clauses[0].startsWith('===')) return false;
+    return arbitrary ? pinA.toLowerCase() === pinB.toLowerCase() : pep440.eq(pinA, pinB);
+  }
+  return [...new Set(a.clauses)].sort().join(',') === [...new Set(b.clauses)].sort().join(',');
+}
+
+/** A requirement's extras as one comparable key: normalized, sorted, each once. */
+export function extrasKey(req: Pick<Requirement, 'extras'>): string {
+  return [...new Set(req.extras.map(normalizePackageName))].sort().join(',');
+}
+
 /** True when `version` satisfies every clause (pre-releases admitted: a lock may pin one). */
 export function satisfiesClauses(version: string, clauses: readonly string[]): boolean {
   return clauses.every((clause) => {

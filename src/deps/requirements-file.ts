@@ -3,6 +3,7 @@ import { CompiledBy, compiledFor, fitsPython } from './compiled-header';
 import { joinRelative, ProjectFiles } from './files';
 import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
 import { Problems } from '../core/problems';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** One requirement read from a pip requirement file. */
 export interface FileRequirement {
@@ -148,6 +149,12 @@ export class RequirementFileReader {
   }
 
   private readLine(file: string, line: number, text: string, asConstraint: boolean, content: RequirementFileContent): void {
+    // first: every other refusal below shows the line
+    const credential = urlCredentialKind(text);
+    if (credential) {
+      this.problems.addRaw(`${file}:${line} has ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+      return;
+    }
     if (/\$\{[A-Za-z0-9_]+\}/.test(text)) {
       this.fail(file, line, 'uses an environment variable', text, 'literal text (the files are read at synth, where build-time variables have no value)');
       return;

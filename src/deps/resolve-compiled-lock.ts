@@ -2,9 +2,9 @@ import { LockFileKind, PyprojectDependenciesOptions } from './dependencies';
 import { RootDependency } from './pyproject';
 import { exactPin } from './requirement';
 import { RequirementFileReader } from './requirements-file';
-import { addFileRequirement, fileLineApplies } from './resolve-requirement-files';
+import { addFileRequirement, fileLineApplies, SeenPackages } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
-import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
+import { TIER_NAMES, TierName } from './resolved';
 import { RequirementTier } from '../core/requirements';
 
 /** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */
@@ -22,7 +22,7 @@ export function fromCompiledLock(run: ResolveRun, lockPath: string, roots: Recor
     }
   }
   run.locked = true;
-  const seen = new Map<string, { tier: TierName; pkg: ResolvedPackage }>();
+  const seen: SeenPackages = new Map();
   for (const r of lines) {
     if (r.hashes.length === 0) {
       run.problems.add(`${r.file}:${r.line} has no --hash`, r.text, 'a lock with --hash=sha256:... on every requirement (pip-compile --generate-hashes)');

@@ -5,6 +5,7 @@ import { ResolveRun } from './resolve-run';
 import { TIER_NAMES, TierName } from './resolved';
 import { isSdist } from './target';
 import { normalizePackageName } from '../core/names';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /**
  * A lock read as a dependency graph (uv.lock, poetry.lock, pylock.toml; the readers are in
@@ -114,6 +115,11 @@ function lockedDirect(run: ResolveRun, lockPath: string, tier: TierName, pkg: Lo
 
 function lockedPackage(run: ResolveRun, lockPath: string, tier: TierName, pkg: LockPackage, tool: string): void {
   if (pkg.isProject) return;
+  const credential = pkg.direct ? urlCredentialKind(`${pkg.direct} ${pkg.directUrl ?? ''}`) : undefined;
+  if (credential) {
+    run.problems.addRaw(`${lockPath} installs ${pkg.name} from a source with ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+    return;
+  }
   if (pkg.direct && run.allowDirect && pkg.directUrl) {
     lockedDirect(run, lockPath, tier, pkg);
     return;

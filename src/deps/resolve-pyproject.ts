@@ -1,12 +1,13 @@
 import { LockFileKind, PyprojectDependenciesOptions } from './dependencies';
 import { readPoetryLock, readPylock, readUvLock } from './locks';
 import { PyprojectContent, PyprojectReader, RootDependency } from './pyproject';
-import { exactPin, Requirement, requirementLine, satisfiesClauses } from './requirement';
+import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { fromCompiledLock } from './resolve-compiled-lock';
 import { fromGraph } from './resolve-lock-graph';
 import { addDirect } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
 import { TIER_NAMES, TierName } from './resolved';
+import { expandSelfExtras } from './self-extras';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
@@ -37,15 +38,19 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   if (text === undefined) return;
   const doc = parseToml(run.problems, path, text);
   if (!doc) return;
-  const project = new PyprojectReader(run.problems, path, text, run.target, options.allowDirectReferences === true).read(doc);
-  if (!project) return;
+  const declared = new PyprojectReader(run.problems, path, text, run.target, options.allowDirectReferences === true).read(doc);
+  if (!declared) return;
+  const beforeExpand = run.problems.count;
+  const { closure, ...expanded } = expandSelfExtras(run.problems, path, declared.name, declared);
+  if (run.problems.count > beforeExpand) return;
+  const project: PyprojectContent = { ...declared, ...expanded };
   const python = project.requiresPython;
   if (python && !python.alternatives.some((alt) => satisfiesClauses(run.target.pythonVersion, alt))) {
     run.problems.add(`${python.at} does not admit the image's python ${run.target.pythonVersion}`, python.text,
       'a python version of the service that the project supports (change pythonVersion, or the project\'s requires-python)');
     return;
   }
-  const roots = tierRoots(run, project, options);
+  const roots = tierRoots(run, project, options, closure);
   if (!roots) return;
   const lock = findLock(run, path, options);
   if (lock === undefined) {
@@ -73,8 +78,8 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
 }
 
 /** The roots of each tier, from the options' mapping of extras, groups and packages. */
-function tierRoots(run: ResolveRun, project: PyprojectContent,
-  options: PyprojectDependenciesOptions): Record<TierName, RootDependency[]> | undefined {
+function tierRoots(run: ResolveRun, project: PyprojectContent, options: PyprojectDependenciesOptions,
+  closure: ReadonlyMap<string, string[]>): Record<TierName, RootDependency[]> | undefined {
   const before = run.problems.count;
   const out: Record<TierName, RootDependency[]> = { ml: [], core: [], dev: [] };
   const projectTier = (options.projectTier ?? RequirementTier.CORE) as TierName;
@@ -105,7 +110,9 @@ function tierRoots(run: ResolveRun, project: PyprojectContent,
       owner.set(`${kind}:${key}`, field);
       out[tier].push(...list);
       const sets = run.tierSelection[tier];
-      (kind === 'Extras' ? sets.extras : sets.groups).push(key);
+      // an extra selects the extras it names of the project itself too (their markers in a lock)
+      if (kind === 'Extras') sets.extras.push(...(closure.get(key) ?? [key]).filter((e) => !sets.extras.includes(e)));
+      else sets.groups.push(key);
     }
   };
   for (const tier of TIER_NAMES) {
@@ -149,7 +156,7 @@ function findLock(run: ResolveRun, pyproject: string,
 }
 
 function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]>, strict: boolean): void {
-  const seen = new Map<string, { tier: TierName; line: string; at: string }>();
+  const seen = new Map<string, { tier: TierName; line: string; at: string; req: Requirement }>();
   for (const tier of TIER_NAMES) {
     for (const dep of roots[tier]) {
       if (dep.alternatives.length > 1) {
@@ -173,14 +180,14 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
       }
       const there = seen.get(dep.key);
       if (there) {
-        if (there.line === line) continue;
+        if (sameRequirement(there.req, req)) continue;
         if (there.tier !== tier) {
           run.problems.add(`${dep.at} asks for ${dep.name} differently than ${there.at} (${there.tier} tier)`, dep.text,
             `the same requirement in every tier (${there.at} has "${there.line}")`);
           continue;
         }
       } else {
-        seen.set(dep.key, { tier, line, at: dep.at });
+        seen.set(dep.key, { tier, line, at: dep.at, req });
       }
       run.place(tier, { name: dep.name, key: dep.key, version: pin, requirement: line, hashes: [], from: dep.at });
     }

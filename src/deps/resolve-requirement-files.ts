@@ -1,5 +1,6 @@
+import * as pep440 from '@renovatebot/pep440';
 import { LockFileKind, RequirementsFilesOptions } from './dependencies';
-import { exactPin, Requirement, requirementLine, satisfiesClauses } from './requirement';
+import { exactPin, extrasKey, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
@@ -33,7 +34,7 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
         `a --hash=sha256:... for every requirement once one has a hash (pip's hash-checking mode; ${hashed[0].file}:${hashed[0].line} has hashes)`);
     }
   }
-  const seen = new Map<string, { tier: TierName; pkg: ResolvedPackage }>();
+  const seen: SeenPackages = new Map();
   for (const tier of TIER_NAMES) {
     for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, options.strictPins === true || run.ctx.strictPins === true);
   }
@@ -61,8 +62,10 @@ export function fileLineApplies(run: ResolveRun, r: FileRequirement): boolean {
   return run.applies(r.req.marker, `${r.file}:${r.line}`, r.text);
 }
 
-export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequirement,
-  seen: Map<string, { tier: TierName; pkg: ResolvedPackage }>, strict: boolean): void {
+/** The packages placed so far, by normalized name: their tier, what was placed and the requirement read. */
+export type SeenPackages = Map<string, { tier: TierName; pkg: ResolvedPackage; req?: Requirement }>;
+
+export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequirement, seen: SeenPackages, strict: boolean): void {
   const at = `${r.file}:${r.line}`;
   if (r.req.url !== undefined) {
     addDirect(run, tier, r.req, r.hashes, at, r.text);
@@ -77,15 +80,22 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
   const pkg: ResolvedPackage = { name: r.req.name, key: r.req.key, version: pin, requirement, hashes: [...new Set(r.hashes)].sort(), from: at };
   const there = seen.get(r.req.key);
   if (there) {
-    const same = run.locked ? there.pkg.version === pin : there.pkg.requirement === requirement;
-    if (same) return;
+    // pip takes a repeat of the same requirement, in any spelling of the name, as one
+    const samePin = pin !== undefined && there.pkg.version !== undefined && pep440.eq(pin, there.pkg.version);
+    if (run.locked ? samePin : there.req !== undefined && sameRequirement(there.req, r.req)) return;
+    const where = `${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
+    if (!run.locked && samePin && there.req !== undefined && extrasKey(there.req) !== extrasKey(r.req)) {
+      run.problems.add(`${at} lists ${r.req.name} again with other extras than ${where}`, r.text,
+        `one line for the package with every extra it needs, e.g. "${r.req.name}[${[...new Set([...there.req.extras, ...r.req.extras])].join(',')}]==${pin}" (${there.pkg.from} has "${there.pkg.requirement}")`);
+      return;
+    }
     if (there.tier !== tier || run.locked || (pin !== undefined && there.pkg.version !== undefined)) {
-      run.problems.add(`${at} pins ${r.req.name} differently than ${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`, r.text,
+      run.problems.add(`${at} pins ${r.req.name} differently than ${where}`, r.text,
         `one version of a package in the image (${there.pkg.from} has "${there.pkg.requirement}")`);
       return;
     }
   } else {
-    seen.set(r.req.key, { tier, pkg });
+    seen.set(r.req.key, { tier, pkg, req: r.req });
   }
   if (!run.locked && pin === undefined) {
     if (strict) {

@@ -7,6 +7,7 @@ import { HealthSpec } from '../core/container-spec';
 import { alwaysExcludedPattern } from '../core/dockerignore';
 import { moduleName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
+import { secretValueKind } from '../core/secrets';
 import { MIN_MEMORY_BYTES, Size, checkSize, gib, mib } from '../core/sizes';
 import { ShadowKind, moduleNameCollision } from '../entry/collisions';
 import { stdlibVersions } from '../entry/requirements-index';
@@ -21,7 +22,11 @@ export function checkCommand(problems: Problems, field: string, command: string[
   }
   command.forEach((arg, i) => {
     if (i === 0 && arg.trim() === '') problems.add(`${field}[0]`, arg, 'the program to run, not an empty string');
-    if (arg.includes('\n') || arg.includes('\0')) problems.add(`${field}[${i}]`, arg, 'an argument without newlines or NUL');
+    if (arg.includes('\n') || arg.includes('\0')) {
+      // a credential in it is reported (value hidden) by the secrets check; never shown here
+      if (secretValueKind(arg)) problems.addRaw(`${field}[${i}]`, '(value hidden)', 'an argument without newlines or NUL');
+      else problems.add(`${field}[${i}]`, arg, 'an argument without newlines or NUL');
+    }
   });
 }
 

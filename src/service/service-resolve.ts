@@ -6,6 +6,7 @@ import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps }
 import { KindResolution, ServiceKindSpec } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { TorchWheels } from './torch';
+import { commandSecrets, textSecret } from '../core/command-secrets';
 import { checkDebianPackages } from '../core/debian';
 import { withDigest } from '../core/digest';
 import { checkEnvironment } from '../core/environment';
@@ -54,6 +55,9 @@ export function resolveService(problems: Problems, project: Project, id: string,
   const settings = ProjectSettings.of(project);
   checkCommand(problems, 'command', props.command);
   if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
+  for (const [field, command] of [['command', props.command], ['testCommand', props.testCommand ?? []]] as const) {
+    for (const s of commandSecrets(command, field)) problems.addRaw(s.what, s.got, s.expected);
+  }
   const health = resolveHealthProps(problems, props);
 
   const aptPackages = props.aptPackages ?? [];
@@ -75,7 +79,9 @@ export function resolveService(problems: Problems, project: Project, id: string,
       [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
     : undefined;
   const description = props.description ?? spec.kindTitle;
-  if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
+  const descriptionSecret = textSecret(description, 'description');
+  if (descriptionSecret) problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
+  else if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
   const environment = checkEnvironment(problems, props.environment ?? {}, undefined, spec.gpu === true);
   const hooks = resolveBuildHooks(problems, props);
   const limits = resolveLimitProps(problems, props, spec.defaults);

@@ -1,3 +1,4 @@
+import { composeCommandSecrets } from '../core/command-secrets';
 import { secretPlacePattern } from '../core/dockerignore';
 import { gpuEnvProblem } from '../core/environment';
 import { Problems, oneOf, show } from '../core/problems';
@@ -107,6 +108,7 @@ function checkService(s: Record<string, any>, policy: ComposeServicePolicy, repo
   checkLimits(s, report);
   checkMounts(s, report, namedVolumes);
   checkEnvironment(s.environment, ['environment'], report);
+  for (const secret of composeCommandSecrets(s)) report(secret.path, secret.got, secret.expected, true);
   checkImage(s, report);
   checkBuild(s.build, report);
 }
