@@ -57,6 +57,8 @@ describe('commandSecrets: what is not a secret', () => {
     [['python', '-c', 'print("password")']],
     [['gunicorn', '-w', '2', '-b', '0.0.0.0:8000', 'api.main:app']],
     [['env', 'TOKENIZERS_PARALLELISM=false', 'OMP_NUM_THREADS=1', 'python', 'app.py']],
+    // a relative path to the file that holds the key or token
+    [['python', '-m', 'serve', '--private-key', 'keys/server.key', '--ssl-keyfile=./tls/key', '--api-key', 'token.txt']],
   ])('%j', (args) => {
     expect(indexes(args)).toEqual([]);
   });

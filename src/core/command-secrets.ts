@@ -11,7 +11,8 @@
  * - an option or `key=value` argument whose name says it holds a secret (`--password x`,
  *   `--api-key=x`, `--NotebookApp.token=x`, `DB_PASSWORD=x` after `env`, redis'
  *   `--requirepass x`) followed by a literal value. A value that names where the secret is
- *   (an absolute path such as `/run/secrets/db_password`), a `$VARIABLE` a shell expands, a
+ *   (an absolute path such as `/run/secrets/db_password`, a relative one to a key or text file
+ *   such as `certs/server.key`), a `$VARIABLE` a shell expands, a
  *   switch (`--use_auth_token True`), an empty value or the next option is not a secret.
  * Arguments with spaces (the script of `sh -c`) are read word by word for the second rule.
  */
@@ -38,10 +39,16 @@ const ASSIGNMENT = /^\+{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=([\s\S]*)$/;
 /** Switch values (`--use_auth_token True` turns a feature on, it holds no token). */
 const SWITCH_VALUES = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'none', 'null', '0', '1']);
 
+/**
+ * A relative path to a file holding the secret (`./keys/tls.key`, `certs/server.pem`,
+ * `token.txt`): a secret itself has no file extension of these kinds.
+ */
+const FILE_PATH = /^(?:\.{1,2}\/|~\/)|^[\w.\-/]*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|gpg|asc|txt|json|ya?ml|toml|cfg|ini|conf|env)$/i;
+
 /** A value that stands for a secret without being one: a path, a variable, a switch, nothing, the next option. */
 function isLiteralSecret(value: string): boolean {
   const v = value.replace(/^(["'])([\s\S]*)\1$/, '$2');
-  return v !== '' && !/^[$/\-@]/.test(v) && !SWITCH_VALUES.has(v.toLowerCase());
+  return v !== '' && !/^[$/\-@]/.test(v) && !FILE_PATH.test(v) && !SWITCH_VALUES.has(v.toLowerCase());
 }
 
 /** The option or assignment name that gives a secret a literal value within `words`, if any. */
