@@ -69,6 +69,17 @@ export function validationError(fn: () => unknown): MlDockerValidationError {
   throw new Error('expected MlDockerValidationError, nothing was thrown');
 }
 
+/** The problems of the validation error `fn` throws, or none when it passes (another error fails the test). */
+export function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof MlDockerValidationError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
 /** Asserts one of our validation errors: construct path, offending value, what is allowed, no internals. */
 export function expectValidationError(build: () => unknown, where: string, got: string, expected: string): MlDockerValidationError {
   const err = validationError(build);

@@ -7,9 +7,9 @@ import { spawnSync } from 'child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { MlDockerValidationError, PythonService } from '../../src';
+import { PythonService } from '../../src';
 import { executableFacts, executableProblem, projectPathOf, readProjectTree } from '../../src/entry';
-import { newProject, synth } from '../util';
+import { newProject, problemsOf, synth } from '../util';
 
 const START = '#!/bin/sh\nexec python app.py\n';
 
@@ -26,16 +26,6 @@ function layout(files: Record<string, [string, number]>): string {
 function git(dir: string, ...args: string[]): void {
   const result = spawnSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { encoding: 'utf-8' });
   expect({ args, status: result.status, stderr: result.stderr }).toEqual({ args, status: 0, stderr: expect.any(String) });
-}
-
-function problemsOf(fn: () => void): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MlDockerValidationError) return e.problems;
-    throw e;
-  }
-  return [];
 }
 
 function service(dir: string, command = ['./start.sh'], sources = ['app.py', 'start.sh']) {

@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
-import { MlDockerValidationError, PythonService } from '../../src';
+import { PythonService } from '../../src';
 import { ALWAYS_EXCLUDED, CREDENTIAL_PATTERNS, secretPlacePattern } from '../../src/core/dockerignore';
 import { isCodeOrConfig } from '../../src/entry';
-import { newProject, synth } from '../util';
+import { newProject, problemsOf, synth } from '../util';
 
 function layout(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'mld-creds-'));
@@ -136,16 +136,6 @@ describe('credential files in a copied folder', () => {
     expect(secretPlacePattern('data/kube')).toBeUndefined();
   });
 });
-
-function problemsOf(fn: () => void): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MlDockerValidationError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe('python code named like a credential', () => {
   test('a module or package with a credential name is refused at synth, naming the file and the pattern', () => {
