@@ -1,9 +1,9 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { MlDockerValidationError } from '../../src';
 import { Dependencies, resolveDependencies, ResolvedDependencies } from '../../src/deps';
 import { SHARED_DATA } from '../support/shared-data';
+import { validationError } from '../util';
 
 /** The real locks of ../shared/data/realworld/deps (read in place, never copied into the repository). */
 export const REALWORLD = join(SHARED_DATA, 'realworld', 'deps');
@@ -37,13 +37,7 @@ export function copyOf(dir: string): string {
 
 /** The problems of a resolution that must fail (fails the test when it does not, or throws another type). */
 export function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MlDockerValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected an MlDockerValidationError, nothing was thrown');
+  return validationError(fn).problems;
 }
 
 /** (name, version, hash) triples of every tier, as sorted strings. */
