@@ -21,6 +21,8 @@ const project = new cdk.JsiiProject({
     'smol-toml@^1.3.0',
     // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
     'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
+    // props are validated with zod's mini build (the smaller of its two builds to load and to build schemas with)
+    'zod@^4.1.0',
   ],
   devDeps: [
     '@types/ejs@^3.1.5',
@@ -33,8 +35,6 @@ const project = new cdk.JsiiProject({
     '@actions/workflow-parser@^0.3.61',
     // 4.x: 5.x declares node >= 22 (EBADENGINE on the node 20 this project supports)
     'kubernetes-models@^4.5.1',
-    // the oracle of test/shape.test.ts: our props checks must report what zod 4 reports
-    'zod@^4.1.0',
     // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
     'tsx@^4.20.0',
     // test/architecture.test.ts holds src/ to the dependency rules of .dependency-cruiser.js

@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BuildHooks } from './build-hooks';
 import { renderDockerfile } from './dockerfile-render';
 import { checkServiceImage } from './entry-check';
@@ -26,7 +27,6 @@ import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
-import { z } from '../core/shape';
 import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
 
