@@ -194,7 +194,9 @@ export abstract class MlService extends Component implements IMlService {
    */
   public preSynthesize(): void {
     // a service its checks refused stays among the project's components, without files
-    this.requirementFiles?.preSynthesize();
+    if (!this.requirementFiles) return;
+    ProjectServices.of(this.project)!.startSynth(this);
+    this.requirementFiles.preSynthesize();
   }
 
   /** Every file passed its checks: the resolution is cached for the next synth. */
@@ -391,6 +393,8 @@ export abstract class MlService extends Component implements IMlService {
     const problems = new Problems(this.path);
     const check = checkServiceImage(problems, entryFactsOf(this.resolved, model, this.requirementFiles, {
       root: this.project.outdir,
+      // registered: only a service that passed its checks renders files
+      tree: (paths) => ProjectServices.of(this.project)!.treeFor(paths),
       torchPackages: this._torchPackages(),
       artefactFolders: this._artefactFolders(),
       ignoreExtraLines: this._ignoreExtraLines(),
