@@ -5,9 +5,9 @@
  * unsuffixed nvidia-* wheels, nvidia-*-cu13, cuda-bindings) is read by the torch and no-torch rules.
  */
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService, RequirementTier, TorchPackage } from '../src';
+import { newProject, synth, validationError } from './util';
 import { cudaWheelUse } from '../src/core/cuda-wheels';
 import { cudaWheelRequirement } from '../src/gpu/cuda-without-torch';
-import { newProject, synth, validationError } from './util';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
 const lines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
@@ -123,8 +123,12 @@ describe('CUDA 13 packaging', () => {
     expect(cudaWheelRequirement(['cuda-bindings==13.0.3'], '13')).toBeUndefined();
     expect(cudaWheelRequirement(['cuda-toolkit[cudart]==13.0.3'], '12')).toBeUndefined();
     const project = newProject({ hostDriverVersion: '580.65.06' });
-    const ok = new GpuInference(project, 'cupy', { cudaVersion: '13.0', port: 8080, command: ['python', '-m', 'cupy.serve'],
-      requirements: { ml: ['cuda-toolkit[cudart,cublas]==13.0.3'] } });
+    const ok = new GpuInference(project, 'cupy', {
+      cudaVersion: '13.0',
+      port: 8080,
+      command: ['python', '-m', 'cupy.serve'],
+      requirements: { ml: ['cuda-toolkit[cudart,cublas]==13.0.3'] },
+    });
     expect(ok.minDriverVersion).toBe('580.65.06');
     const err = validationError(() => new GpuInference(newProject({ hostDriverVersion: '580.65.06' }), 'bind', {
       cudaVersion: '13.0', port: 8080, command: ['python', '-m', 'bind.serve'], requirements: { ml: ['cuda-bindings==13.0.3'] },

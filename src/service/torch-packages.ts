@@ -1,5 +1,5 @@
-import { Problems, oneOf } from '../core/problems';
 import { TorchWheels, knownTorchVersions, publicVersion, torchMatrix } from './torch';
+import { Problems, oneOf } from '../core/problems';
 
 /** A package of the PyTorch release installed in the torch tier. */
 export enum TorchPackage {
