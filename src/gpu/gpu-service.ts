@@ -24,7 +24,8 @@ export interface GpuServiceOptions extends ServiceOptions {
   /**
    * Which packages of the PyTorch release the torch tier installs: torch always, plus
    * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
-   * `torchVersion` (they cannot go in `requirements`).
+   * `torchVersion` (they cannot go in `requirements`). The matrix pairs no torchaudio with
+   * torch 2.12 and later, so listing it there is refused.
    * @default [TorchPackage.TORCH]
    */
   readonly torchPackages?: TorchPackage[];

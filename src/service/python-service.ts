@@ -14,8 +14,9 @@ import { Problems, Schema } from '../core/problems';
 export interface PythonServiceProps extends ServiceOptions {
   /**
    * Install CPU-only torch, torchvision and torchaudio at this version from PyTorch's CPU
-   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only). Without it,
-   * torch must not appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
+   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only); torchaudio only
+   * where the wheel matrix pairs one (torch 2.11 and older). Without it, torch must not
+   * appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;

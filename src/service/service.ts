@@ -19,7 +19,7 @@ import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-opt
 import { ResolvedService, resolveService } from './service-resolve';
 import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
-import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
+import { ALL_TORCH_PACKAGES, TorchPackage, packagesWithWheels } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
@@ -336,7 +336,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   protected _torchPackages(): TorchPackage[] {
-    return [...ALL_TORCH_PACKAGES];
+    return packagesWithWheels(ALL_TORCH_PACKAGES, this.torch);
   }
 
   /**
