@@ -265,6 +265,18 @@ test('the scaffolded .projenrc.ts type-checks against the packed typings (the ty
   run('npx projen typecheck', 'npx', ['projen', 'typecheck'], proj);
 });
 
+test('the packed entry point loads a module when one of its exports is first read: the example loads no Kubernetes or cache-report code', () => {
+  const probe = [
+    "const pkg = require('projen-ml-docker');",
+    "const loaded = (part) => Object.keys(require.cache).some((f) => f.includes('/projen-ml-docker/lib/' + part));",
+    "const before = { kubernetes: loaded('stack/kubernetes'), cacheReport: loaded('cache-report/') };",
+    'void pkg.KubernetesManifests;',
+    "process.stdout.write(JSON.stringify({ before, after: loaded('stack/kubernetes') }));",
+  ].join('\n');
+  const out = JSON.parse(run('node: lazy exports', process.execPath, ['-e', probe], proj).stdout);
+  expect(out).toEqual({ before: { kubernetes: false, cacheReport: false }, after: true });
+});
+
 test('(a) a requirement added to a non-empty tier changes only that requirement file', () => {
   const before = tree();
   const devTier = read('docker/api/requirements-dev.txt');
