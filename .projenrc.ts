@@ -78,6 +78,10 @@ project.addTask('demo', {
   exec: 'bash scripts/demo.sh',
 });
 
+// ts-jest transpiles each test file alone (isolatedModules), so a type error in a test showed up
+// only when that line ran: the test task type-checks every test file (and what it imports) first.
+project.testTask.prependExec('tsc -p test/tsconfig.json --noEmit --isolatedModules false', { name: 'type-check the tests' });
+
 // The tests that read third-party reference data and real repository trees from ../shared/data
 // beside the clone: apart from `npx projen test`, which needs nothing beside the clone.
 project.addTask('test:corpus', {

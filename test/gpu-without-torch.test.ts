@@ -7,6 +7,7 @@
 import { GpuBase, GpuInference, GpuTrainer, MlDockerProject } from '../src';
 import { checkDockerfile } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
+import { knownCudaImageTags } from '../src/gpu/cuda';
 import { cudaWheelRequirement } from '../src/gpu/cuda-without-torch';
 
 /** The command of the sample an inference service gets (`services/<module>/serve.py`). */
