@@ -334,8 +334,6 @@ function choiceOf(v: VariantVerdict, fleet: readonly FleetGpu[]): FleetChoice {
   return { wheels: v.wheels, cuda: v.cuda, driver: v.driver!, served: v.served, capabilities: fleetCapabilities(fleet) };
 }
 
-const DRIVER_CEILING = '9999.99.99';
-
 /** Torch versions (newest first) with a variant that fits python, the driver and the whole fleet. */
 function otherTorchVersions(req: FleetRequest): string[] {
   const versions = [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))]
