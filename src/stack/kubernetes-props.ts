@@ -118,8 +118,8 @@ export interface KubernetesManifestsProps {
    * Render NetworkPolicies that allow what the stack's links need and nothing else, as
    * compose's networks do: a default deny for ingress, each backing service reachable from
    * the app services that use it, each app's port from the services that `dependsOn` it and
-   * from the ingress sources (`ingressNamespaceSelector`, `ingressPodSelector`). `false`
-   * renders none: every pod of the cluster can then reach every pod of the stack.
+   * from the ingress sources (`ingressNamespaceSelector`, `ingressPodSelector`). Turned off,
+   * none is rendered: every pod of the cluster can then reach every pod of the stack.
    * @default true
    */
   readonly networkPolicies?: boolean;
