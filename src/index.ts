@@ -19,7 +19,9 @@ export { SampleKind } from './service/samples';
 export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, MlflowOptions } from './stack/backing-service';
 export { ComposeStack, ComposeStackProps } from './stack/compose-stack';
 export { KubernetesManifests } from './stack/kubernetes';
-export { KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode } from './stack/kubernetes-props';
+export {
+  KubernetesManifestsProps, KubernetesServiceOptions, KubernetesBackingMode, KubernetesEgress,
+} from './stack/kubernetes-props';
 export { CiWorkflow, CiWorkflowProps } from './ci/ci-workflow';
 export { CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-options';
 export { CacheReport } from './cache-report/cache-report';

@@ -169,7 +169,7 @@ describe('KubernetesManifests output', () => {
   test('renders the kustomize tree: base, the train overlay, the entry point', () => {
     expect(Object.keys(external.out).filter((f) => f.startsWith('k8s/')).sort()).toEqual([
       'k8s/README.md', 'k8s/base/api.yaml', 'k8s/base/inference.yaml', 'k8s/base/kustomization.yaml', 'k8s/base/namespace.yaml',
-      'k8s/base/volumes.yaml', 'k8s/base/worker.yaml', 'k8s/ensure-secrets.sh', 'k8s/kustomization.yaml',
+      'k8s/base/network-policies.yaml', 'k8s/base/volumes.yaml', 'k8s/base/worker.yaml', 'k8s/ensure-secrets.sh', 'k8s/kustomization.yaml',
       'k8s/train/kustomization.yaml', 'k8s/train/trainer.yaml',
     ]);
     expect(external.files['k8s/kustomization.yaml']).toEqual([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['base'] }]);
@@ -178,7 +178,7 @@ describe('KubernetesManifests output', () => {
     });
     const base = external.files['k8s/base/kustomization.yaml'][0];
     expect(base.namespace).toBe('vision');
-    expect(base.resources).toEqual(['namespace.yaml', 'volumes.yaml', 'api.yaml', 'worker.yaml', 'inference.yaml']);
+    expect(base.resources).toEqual(['namespace.yaml', 'volumes.yaml', 'network-policies.yaml', 'api.yaml', 'worker.yaml', 'inference.yaml']);
   });
 
   test('every object is valid for the upstream Kubernetes schemas (both backing modes)', () => {
@@ -794,6 +794,10 @@ describe('names: valid DNS-1123 names, unique objects and files', () => {
   type Hostile = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string];
   const refused: Hostile[] = [
     ['a service named "namespace" (base/namespace.yaml)', (p) => { server(p, 'namespace'); manifests(p); }, 'got "base/namespace.yaml"', 'kustomization, namespace, volumes'],
+    ['a service named "network-policies" (base/network-policies.yaml)', (p) => { server(p, 'network-policies'); manifests(p); }, 'got "base/network-policies.yaml"', 'volumes, network-policies'],
+    ['a service named "default-deny" (the default deny NetworkPolicy)', (p) => { server(p, 'default-deny'); manifests(p); },
+      'service "default-deny" (vision/default-deny) (base/default-deny.yaml) and the default deny NetworkPolicy "default-deny" (base/network-policies.yaml) both give the NetworkPolicy "default-deny": got "default-deny"',
+      'one NetworkPolicy per name'],
     ['a service named "kustomization" (base/kustomization.yaml)', (p) => { server(p, 'kustomization'); manifests(p); }, 'got "base/kustomization.yaml"', 'another generated file'],
     ['a service named "volumes" beside a trainer with claims', (p) => { server(p, 'volumes'); train(p); manifests(p); }, 'got "base/volumes.yaml"', 'another generated file'],
     ['a trainer named "kustomization" (train/kustomization.yaml)', (p) => { server(p, 'api'); train(p, 'kustomization'); manifests(p); }, 'got "train/kustomization.yaml"', 'another generated file'],

@@ -9,6 +9,7 @@ import { INSTALL_ORDER, tierFileName } from '../core/tier-files';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
+import { KubernetesManifests } from '../stack/kubernetes';
 
 /**
  * `docs/containers.md`, the generated guide to the project's containers. It reads the
@@ -49,7 +50,9 @@ export function renderContainersDoc(project: Project, marker: string): string {
       tiers: s.installedTiers.join(', ') || 'none',
       dockerfile: s.dockerfilePath,
     })),
-    stack: stack && services.length > 0 ? stackSection(stack._overview()) : undefined,
+    stack: stack && services.length > 0
+      ? stackSection(stack._overview(), KubernetesManifests.of(project))
+      : undefined,
     sections: [
       gpuSection(project, services),
       dependenciesSection(services),
@@ -74,9 +77,10 @@ function nodeId(name: string): string {
 
 /**
  * The compose stack as a diagram (app services, backing services on the internal `backend`
- * network, `depends_on` waits) and what `docker:up` starts on each kind of host.
+ * network, `depends_on` waits), who can reach what (the table the Kubernetes README prints too)
+ * and what `docker:up` starts on each kind of host.
  */
-function stackSection(stack: StackOverview): string {
+function stackSection(stack: StackOverview, kubernetes: KubernetesManifests | undefined): string {
   type Container = StackOverview['containers'][number];
   const label = (c: Container) => [c.name, ...c.ports.map((p) => `:${p}`), ...c.profiles.map((p) => `profile ${p}`)].join('<br/>');
   const node = (c: Container) => ({ node: nodeId(c.name), shape: c.backing ? `[("${label(c)}")]` : `["${label(c)}"]` });
@@ -92,6 +96,8 @@ function stackSection(stack: StackOverview): string {
     always: names(stack.containers.filter((c) => c.profiles.length === 0)),
     gpu: gpu.length ? names(gpu) : undefined,
     jobs: jobs.length ? names(jobs) : undefined,
+    reach: stack.reach,
+    kubernetes: kubernetes === undefined ? undefined : kubernetes.networkPolicies ? 'policies' : 'none',
   });
 }
 

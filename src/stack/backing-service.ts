@@ -84,6 +84,8 @@ export interface BackingLink {
 export interface ResolvedBacking {
   readonly container: ContainerSpec;
   readonly link: BackingLink;
+  /** The port it listens on inside the stack, and its port name (the Kubernetes Service's). */
+  readonly listen: { readonly name: string; readonly port: number };
   readonly volumes: string[];
   readonly secrets: string[];
   /** How it runs hardened, for the docs. */
@@ -192,6 +194,7 @@ export class BackingService {
         environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         secrets: ['postgres_password'],
       },
+      listen: { name: 'postgres', port: 5432 },
       volumes: ['postgres-data'],
       secrets: ['postgres_password'],
       hardening: 'runs as the image\'s postgres user (999) with no capabilities; reads its password from the postgres_password secret (POSTGRES_PASSWORD_FILE)',
@@ -221,6 +224,7 @@ export class BackingService {
         environment: { REDIS_URL: 'redis://redis:6379/0', [PASSWORD_FILE_ENV.redis]: '/run/secrets/redis_password' },
         secrets: ['redis_password'],
       },
+      listen: { name: 'redis', port: 6379 },
       volumes: ['redis-data'],
       secrets: ['redis_password'],
       hardening: 'runs as the image\'s redis user (999) with no capabilities; the password comes from the redis_password secret through a config file written to its tmpfs',
@@ -266,6 +270,7 @@ export class BackingService {
         volumes: [{ source: 'mlflow-data', target: '/mlflow', readOnly: false, named: true }],
       },
       link: { environment: { MLFLOW_TRACKING_URI: 'http://mlflow:5000' }, secrets: [] },
+      listen: { name: 'http', port: 5000 },
       volumes: ['mlflow-data'],
       secrets: [],
       hardening: 'the image has no non-root user: it runs as root with every capability dropped and no-new-privileges, on a read-only root; sqlite store and artifacts on the mlflow-data volume',

@@ -122,9 +122,11 @@ function describeFile(file: NamedFile): string {
  * Checks the names of a rendered tree: every file path once; every object name valid for its
  * kind and unique per kind in each kustomize build (the base alone, and the base with each
  * overlay); inside each pod, valid and unique volume, container and port names. `owners`
- * says which definition produced an object name, for messages (a clash also names both files).
+ * says which definition produced an object name (of a kind, in a file), for messages (a clash
+ * also names both files).
  */
-export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: string, name: string) => string): NameProblem[] {
+export function checkRenderedNames(files: readonly NamedFile[],
+  owners: (kind: string, name: string, path?: string) => string): NameProblem[] {
   const problems: NameProblem[] = [];
   const byPath = new Map<string, NamedFile>();
   for (const file of files) {
@@ -133,7 +135,8 @@ export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: s
       problems.push({
         message: `two generated files would be written to ${file.path}: ${describeFile(other)} and ${describeFile(file)}`,
         got: file.path,
-        expected: 'service ids, volume names and profiles that do not give the name of another generated file (kustomization, namespace, volumes)',
+        expected: 'service ids, volume names and profiles that do not give the name of another generated file '
+          + '(kustomization, namespace, volumes, network-policies)',
       });
     }
     byPath.set(file.path, file);
@@ -155,7 +158,7 @@ export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: s
       const key = `${kind}/${name}`;
       if (reported.has(key)) continue;
       const rule = OBJECT_NAME_RULES[kind] ?? 'dns1123-subdomain';
-      const owner = owners(kind, name);
+      const owner = owners(kind, name, path);
       if (!isValidName(rule, name)) {
         reported.add(key);
         problems.push({ message: `the ${kind} name of ${owner} is not a valid kubernetes name`, got: name, expected: ruleText(rule) });

@@ -1,7 +1,9 @@
 import {
-  BACKING_CONFIG_MAP, GPU_RESOURCE, KubeFile, KubeModel, KubeWorkload, SECRETS_MOUNT, STACK_SECRET,
+  BACKING_CONFIG_MAP, GPU_RESOURCE, KubeFile, KubeModel, KubeWorkload, LABEL_PREFIX, SECRETS_MOUNT, STACK_SECRET,
+  namespaceLabels, podSelectorLabels, workloadLabels,
 } from './kubernetes-model';
 import { SECRETS_VOLUME, SHM_VOLUME, scratchVolumeName } from './kubernetes-names';
+import { NETWORK_POLICIES_FILE, defaultDenyPolicy, workloadPolicy } from './network-policy-render';
 import { ContainerSpec, HealthSpec } from '../core/container-spec';
 import { BASE_DIR, SECRETS_DIR } from '../core/layout';
 import { byCodeUnits } from '../core/order';
@@ -12,25 +14,17 @@ import { byCodeUnits } from '../core/order';
  * objects out. Pure: no projen, no validation (kubernetes.ts validates and resolves everything first).
  */
 
-/** Labels (`app.kubernetes.io/...`) shared by every object. */
-const LABEL = 'app.kubernetes.io';
-
 /** Kubernetes expands `$(VAR)` in command, args and env values; `$$` is a literal `$`. */
 export function escapeExpansion(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
 function labels(model: KubeModel, w: KubeWorkload): Record<string, string> {
-  return {
-    [`${LABEL}/name`]: w.spec.name,
-    [`${LABEL}/part-of`]: model.partOf,
-    [`${LABEL}/component`]: w.kind === 'StatefulSet' ? 'backing-service' : w.kind === 'Job' ? 'job' : 'server',
-    [`${LABEL}/managed-by`]: 'projen-ml-docker',
-  };
+  return workloadLabels(model.partOf, w);
 }
 
 function selector(model: KubeModel, w: KubeWorkload): Record<string, string> {
-  return { [`${LABEL}/name`]: w.spec.name, [`${LABEL}/part-of`]: model.partOf };
+  return podSelectorLabels(model.partOf, w.spec.name);
 }
 
 function image(model: KubeModel, c: ContainerSpec): string {
@@ -180,8 +174,15 @@ function claimSpec(model: KubeModel, size: string): Record<string, unknown> {
   };
 }
 
+/** A workload's objects, then its NetworkPolicy (when the manifests render policies). */
 function workloadDocuments(model: KubeModel, w: KubeWorkload): Array<Record<string, unknown>> {
   const metadata = { name: w.spec.name, labels: labels(model, w) };
+  const policy = workloadPolicy(model, w, { name: w.spec.name, labels: labels(model, w) });
+  return [...workloadObjects(model, w, metadata), ...(policy ? [policy] : [])];
+}
+
+function workloadObjects(model: KubeModel, w: KubeWorkload,
+  metadata: Record<string, unknown>): Array<Record<string, unknown>> {
   const docs: Array<Record<string, unknown>> = [];
   if (w.kind === 'Job') {
     docs.push({
@@ -248,24 +249,14 @@ function kustomization(extra: Record<string, unknown>): Record<string, unknown> 
 export function renderKubernetes(model: KubeModel): KubeFile[] {
   const files: KubeFile[] = [];
   const base: string[] = [];
-  const partOf = { [`${LABEL}/part-of`]: model.partOf, [`${LABEL}/managed-by`]: 'projen-ml-docker' };
+  const partOf = { [`${LABEL_PREFIX}/part-of`]: model.partOf, [`${LABEL_PREFIX}/managed-by`]: 'projen-ml-docker' };
   if (model.createNamespace) {
     files.push({
       path: `${BASE_DIR}/namespace.yaml`,
       documents: [{
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: {
-          name: model.namespace,
-          labels: {
-            ...partOf,
-            // Pod Security Admission: the API server refuses pods that break the restricted profile.
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'latest',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/warn-version': 'latest',
-          },
-        },
+        metadata: { name: model.namespace, labels: namespaceLabels(model.partOf) },
       }],
     });
     base.push('namespace.yaml');
@@ -281,6 +272,11 @@ export function renderKubernetes(model: KubeModel): KubeFile[] {
       })),
     });
     base.push('volumes.yaml');
+  }
+  const defaultDeny = defaultDenyPolicy(model);
+  if (defaultDeny) {
+    files.push({ path: `${BASE_DIR}/${NETWORK_POLICIES_FILE}`, documents: [defaultDeny] });
+    base.push(NETWORK_POLICIES_FILE);
   }
   const overlays = new Map<string, string[]>();
   for (const w of model.workloads) {
