@@ -1,6 +1,5 @@
 import { Component, Project } from 'projen';
 import { buildHooksSection } from './build-hooks-doc';
-import { codeCell, markdownCell } from './markdown';
 import { loadData } from '../core/data';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
@@ -42,11 +41,12 @@ export function renderContainersDoc(project: Project, marker: string): string {
     services: services.map((s) => ({
       id: s.serviceId,
       node: nodeId(s.serviceId),
-      description: markdownCell(s.description),
-      command: `${codeCell(s.command.join(' '))}${s.entryCheck ? '' : ' (not checked)'}`,
+      description: s.description,
+      command: s.command.join(' '),
+      entryCheck: s.entryCheck,
       python: s.pythonVersion,
       port: s.port,
-      probe: !s.healthCheck ? 'none (disabled)' : s.port !== undefined ? `HTTP \`${s.healthCheckPath}\`` : 'heartbeat file',
+      probe: !s.healthCheck ? undefined : s.port !== undefined ? s.healthCheckPath : 'heartbeat',
       tiers: s.installedTiers.join(', ') || 'none',
       dockerfile: s.dockerfilePath,
     })),
@@ -61,7 +61,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
     ].filter((s): s is string => s !== undefined),
     tierFile: tierFileName('<tier>'),
     tiers: INSTALL_ORDER,
-    tasks: project.tasks.all.filter((t) => t.name.startsWith('docker:')).map((t) => ({ name: t.name, description: markdownCell(t.description ?? '') })),
+    tasks: project.tasks.all.filter((t) => t.name.startsWith('docker:')).map((t) => ({ name: t.name, description: t.description ?? '' })),
     dataChecked: loadData<{ checked: string }>('reference-data.json').checked,
   });
 }
@@ -115,7 +115,7 @@ function gpuSection(project: Project, services: MlService[]): string | undefined
         torch: g.torch,
         cuda: g.cuda,
         minDriver: g.minDriver,
-        rule: markdownCell(g.rule),
+        rule: g.rule,
         driverCheck: g.driverCheck,
         images: g.images,
       };

@@ -27,6 +27,8 @@ export class ProjectServices extends Component {
   private readonly members: ServiceMember[] = [];
   /** The project tree under every service's copied paths, read once per synth (see `treeFor`). */
   private tree?: ProjectTree;
+  /** Between the first service's preSynthesize and the synthesize phase, when the files render. */
+  private rendering = false;
 
   private constructor(project: Project) {
     super(project);
@@ -43,16 +45,29 @@ export class ProjectServices extends Component {
    * service renders its files, so every synth reads the project tree afresh.
    */
   public startSynth(service: ServiceMember): void {
-    if (service === this.members[0]) this.tree = undefined;
+    if (service !== this.members[0]) return;
+    this.tree = undefined;
+    this.rendering = true;
   }
 
   /**
-   * The project tree (git's view, ignored files included) under `paths`: read once per synth
-   * for the copied paths of every service, then cut to each one's (git runs three times per
-   * synth, not three times per service).
+   * Every file is rendered (in preSynthesize) before any is written: the synth now writes them
+   * (starter code among them), so a later read (the cache report of the project) reads afresh.
+   */
+  public synthesize(): void {
+    this.tree = undefined;
+    this.rendering = false;
+  }
+
+  /**
+   * The project tree (git's view, ignored files included) under `paths`. While a synth renders
+   * its files it is read once, for the copied paths of every service, then cut to each one's
+   * (git runs three times per synth, not three times per service); outside a synth, every call
+   * reads it.
    */
   public treeFor(paths: readonly string[]): ProjectTree {
     const root = this.project.outdir;
+    if (!this.rendering) return readProjectTree(root, { paths, includeIgnored: true });
     this.tree ??= readProjectTree(root, { paths: [...new Set(this.members.flatMap((m) => m.contextPaths()))], includeIgnored: true });
     return projectSubtree(root, this.tree, paths);
   }
