@@ -13,7 +13,8 @@ const { lazyIndex } = require('../scripts/lazy-exports.js') as { lazyIndex: (tex
 
 /** CommonJS output of a TypeScript module, as the package's compile writes it. */
 function compile(source: string): string {
-  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.Node16, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const compilerOptions = { module: ts.ModuleKind.Node16, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  return ts.transpileModule(source, { compilerOptions }).outputText;
 }
 
 test('the index of this package, as tsc compiles it, is rewritten: one loader per module, every export kept', () => {

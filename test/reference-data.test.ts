@@ -14,7 +14,12 @@ const DOC = readFileSync(join(ROOT, 'docs', 'reference-data.md'), 'utf-8');
 const DATES: { checked: string; tables: Record<string, { asOf: string; checked: string; tests: string[] }> } = read('reference-data.json');
 
 interface Row {
-  torch: string; torchvision: string; torchaudio: string | null; cuda: string | null; indexUrl: string | null; pythons: string[];
+  torch: string;
+  torchvision: string;
+  torchaudio: string | null;
+  cuda: string | null;
+  indexUrl: string | null;
+  pythons: string[];
   source: { from: string | string[]; checked: string; torchaudio?: string };
 }
 const MATRIX: Row[] = read('torch-cuda-matrix.json');
@@ -91,7 +96,9 @@ describe('the torch wheel matrix rows', () => {
       '2.14.1+cpu', '2.14.1+cu126', '2.14.1+cu130', '2.14.1+cu132',
     ]);
     for (const row of fresh) {
-      for (const python of row.pythons) expect({ torch: row.torch, python, known: pythons.includes(python) }).toEqual({ torch: row.torch, python, known: true });
+      for (const python of row.pythons) {
+        expect({ torch: row.torch, python, known: pythons.includes(python) }).toEqual({ torch: row.torch, python, known: true });
+      }
       if (row.cuda !== null) expect(drivers.minorVersionCompatibility[`${row.cuda.split('.')[0]}.x`]).toBeDefined();
       // torchvision 0.(minor + 15) pairs torch 2.minor, and no torchaudio is claimed without a source.
       const minor = Number(row.torch.split('.')[1]);

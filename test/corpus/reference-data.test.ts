@@ -12,7 +12,12 @@ import { readSharedJson } from '../support/shared-data';
 const read = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'data', file), 'utf-8'));
 
 interface Row {
-  torch: string; torchvision: string; torchaudio: string | null; cuda: string | null; indexUrl: string | null; pythons: string[];
+  torch: string;
+  torchvision: string;
+  torchaudio: string | null;
+  cuda: string | null;
+  indexUrl: string | null;
+  pythons: string[];
   source: { from: string | string[]; checked: string };
 }
 const ours: Row[] = read('torch-cuda-matrix.json');
