@@ -1,4 +1,5 @@
 import { Problems } from './problems';
+import { Size, composeSize, sizeBytes } from './sizes';
 
 /**
  * A trainer that runs on more than one GPU or more than one node, in renderer-neutral terms:
@@ -128,6 +129,8 @@ export interface DistributedInput {
   readonly distributedRuntime?: DistributedRuntime;
   readonly kueueQueueName?: string;
   readonly nccl?: NcclOptions;
+  /** The trainer's `/dev/shm`, checked against NCCL's floor when the job has several processes. */
+  readonly shmSize?: Size;
 }
 
 const MAX_NODES = 1000;
@@ -173,6 +176,10 @@ export function resolveDistributed(problems: Problems, input: DistributedInput):
     problems.add('kueueQueueName', queueName,
       'the name of a kueue LocalQueue: lowercase letters, digits and "-", '
       + 'starting and ending with a letter or digit, at most 63 characters');
+  }
+  if (input.shmSize && nodes * gpusPerNode > 1 && sizeBytes(input.shmSize) < NCCL_MIN_SHM_BYTES) {
+    problems.add('shmSize is below nccl\'s floor for a job of several processes', composeSize(input.shmSize),
+      'at least "1g": nccl passes data between the processes of a node through /dev/shm');
   }
   return {
     nodes: isCount(nodes, MAX_NODES) ? nodes : 1,

@@ -1,0 +1,261 @@
+/**
+ * Distributed trainers on Kubernetes: a JobSet (or a Kubeflow Trainer TrainJob) of one pod per
+ * node, built from the project's own manifests model. Each object's pod template passes the
+ * restricted Pod Security Standard and the upstream pod schema; the real kustomize builds the
+ * tree, with the generated names and image tags reaching the custom resources; the
+ * NetworkPolicy lets the job's pods reach each other on the rendezvous and NCCL ports only.
+ * (The CRD schemas themselves are checked in test/corpus/distributed-crds.test.ts.)
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DistributedRuntime, NcclDebug } from '../src/core/distributed-spec';
+import { COMPLETION_INDEX_FIELD } from '../src/stack/distributed-workload';
+import { KubernetesEgress } from '../src/stack/kubernetes-props';
+import { DistributedTree, distributedTree, kustomizeBuild } from './support/distributed-tree';
+import { podSpecOf, restrictedViolations, schemaErrors } from './support/kube-checks';
+import { Pod, connects, podsOf } from './support/policy-evaluator';
+
+const SIZES: Array<[number, number]> = [1, 2, 4].flatMap((nodes) => [1, 8].map((gpus): [number, number] => [nodes, gpus]));
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' });
+const hasKustomize = kubectl.status === 0 && /Kustomize Version: v5/.test(kubectl.stdout);
+
+/** The trainer's container: in the pod template of a Job or JobSet. */
+function trainerContainer(tree: DistributedTree): any {
+  return podSpecOf(tree.trainer).containers[0];
+}
+
+/** The container's variables: plain values as strings, field references as `field:<path>`. */
+function envOf(entries: any[] = []): Record<string, string> {
+  return Object.fromEntries(entries.map((e) => [e.name, e.value ?? `field:${e.valueFrom?.fieldRef?.fieldPath
+    ?? `configmap:${e.valueFrom?.configMapKeyRef?.key}`}`]));
+}
+
+const trees = new Map<string, DistributedTree>();
+function tree(nodes: number, gpus: number, runtime = DistributedRuntime.JOBSET): DistributedTree {
+  const key = `${nodes}/${gpus}/${runtime}`;
+  if (!trees.has(key)) trees.set(key, distributedTree({ nodes, gpusPerNode: gpus, runtime }));
+  return trees.get(key)!;
+}
+
+describe('rendezvous environment and launcher arguments for (nodes, gpusPerNode) in {1,2,4} x {1,8}', () => {
+  test.each(SIZES)('%i node(s) of %i gpu(s)', (nodes, gpus) => {
+    const t = tree(nodes, gpus);
+    const c = trainerContainer(t);
+    const env = envOf(c.env);
+    expect(t.trainer.kind).toBe(nodes > 1 ? 'JobSet' : 'Job');
+    expect(c.resources.limits['nvidia.com/gpu']).toBe(gpus);
+    const sizes = nodes === 1 ? ['--standalone', '--nnodes=1', `--nproc_per_node=${gpus}`] : [`--nnodes=${nodes}`, `--nproc_per_node=${gpus}`];
+    expect(c.args).toEqual(nodes * gpus === 1 ? ['python', '-m', 'trainer.train'] : ['torchrun', ...sizes, '-m', 'trainer.train']);
+    const rendezvous = ['PET_MASTER_ADDR', 'PET_MASTER_PORT', 'PET_NODE_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'NODE_RANK'];
+    if (nodes > 1) {
+      expect(env).toMatchObject({
+        PET_NNODES: String(nodes),
+        PET_NPROC_PER_NODE: String(gpus),
+        NNODES: String(nodes),
+        NPROC_PER_NODE: String(gpus),
+        // the first pod's stable name: <jobset>-<replicated job>-<job index>-<pod index>.<subdomain>
+        PET_MASTER_ADDR: 'trainer-node-0-0.trainer',
+        MASTER_ADDR: 'trainer-node-0-0.trainer',
+        PET_MASTER_PORT: '29500',
+        MASTER_PORT: '29500',
+        PET_NODE_RANK: `field:${COMPLETION_INDEX_FIELD}`,
+        NODE_RANK: `field:${COMPLETION_INDEX_FIELD}`,
+        NCCL_DEBUG: 'WARN',
+        NCCL_IB_DISABLE: '1',
+      });
+      const job = t.trainer.spec.replicatedJobs[0].template.spec;
+      expect([job.parallelism, job.completions, job.completionMode, job.backoffLimit]).toEqual([nodes, nodes, 'Indexed', 0]);
+      expect(t.trainer.spec.network).toEqual({ enableDNSHostnames: true, subdomain: 'trainer', publishNotReadyAddresses: true });
+      expect(t.trainer.spec.successPolicy).toEqual({ operator: 'All', targetReplicatedJobs: ['node'] });
+      expect(t.trainer.spec.failurePolicy).toEqual({ maxRestarts: 2 });
+      // the first pod's name as JobSet makes it, with the replicated Job's name
+      expect(`${t.trainer.metadata.name}-${t.trainer.spec.replicatedJobs[0].name}-0-0.${t.trainer.spec.network.subdomain}`)
+        .toBe(env.PET_MASTER_ADDR);
+    } else {
+      for (const name of rendezvous) expect(env[name]).toBeUndefined();
+      if (gpus > 1) expect(env).toMatchObject({ PET_NNODES: '1', PET_NPROC_PER_NODE: String(gpus), NCCL_DEBUG: 'WARN' });
+      else expect(env.PET_NNODES).toBeUndefined();
+    }
+  });
+
+  test.each(SIZES)('%i node(s) of %i gpu(s): /dev/shm in memory, no host network, nothing privileged', (nodes, gpus) => {
+    const pod = podSpecOf(tree(nodes, gpus).trainer);
+    expect(pod.volumes.find((v: any) => v.name === 'dshm')).toEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } });
+    expect(pod.hostNetwork).toBeUndefined();
+    expect(pod.hostIPC).toBeUndefined();
+    expect(pod.containers[0].securityContext.privileged).toBe(false);
+    expect(restrictedViolations(tree(nodes, gpus).trainer)).toEqual([]);
+  });
+});
+
+describe('a JobSet', () => {
+  const t = tree(4, 8);
+
+  test('its pods pin their ephemeral ports (a sysctl the restricted profile allows) to the range the policy opens', () => {
+    expect(podSpecOf(t.trainer).securityContext.sysctls).toEqual([{ name: 'net.ipv4.ip_local_port_range', value: '32768 60999' }]);
+  });
+
+  test('the restart budget is the trainer\'s backoffLimit', () => {
+    expect(distributedTree({ nodes: 2, gpusPerNode: 8, backoffLimit: 5 }).trainer.spec.failurePolicy).toEqual({ maxRestarts: 5 });
+  });
+
+  test('checkpoints and data are on ReadWriteMany claims: the pods may run on different nodes', () => {
+    const claims = t.docs.filter((d) => d.kind === 'PersistentVolumeClaim');
+    expect(claims.map((c) => [c.metadata.name, c.spec.accessModes])).toEqual([
+      ['data', ['ReadWriteMany']], ['trainer-checkpoints', ['ReadWriteMany']],
+    ]);
+    // one node: the claims keep ReadWriteOnce
+    const single = tree(1, 8).docs.filter((d) => d.kind === 'PersistentVolumeClaim');
+    expect(single.map((c) => c.spec.accessModes)).toEqual([['ReadWriteOnce'], ['ReadWriteOnce']]);
+  });
+
+  test('its pod template and job template are valid for the upstream schemas (kubernetes-models)', () => {
+    const job = t.trainer.spec.replicatedJobs[0].template;
+    expect(schemaErrors([
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer-node-0-0', ...job.spec.template.metadata }, spec: job.spec.template.spec },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'trainer-node-0' }, spec: job.spec },
+    ])).toEqual([]);
+  });
+
+  test('a Kueue queue labels the JobSet (Kueue admits the whole set), not its pods; a Job of one node too', () => {
+    const queued = distributedTree({ nodes: 2, gpusPerNode: 8, kueueQueueName: 'team-a' });
+    expect(queued.trainer.metadata.labels['kueue.x-k8s.io/queue-name']).toBe('team-a');
+    expect(podSpecOf(queued.trainer) && queued.trainer.spec.replicatedJobs[0].template.spec.template.metadata.labels['kueue.x-k8s.io/queue-name'])
+      .toBeUndefined();
+    const single = distributedTree({ nodes: 1, gpusPerNode: 8, kueueQueueName: 'team-a' });
+    expect([single.trainer.kind, single.trainer.metadata.labels['kueue.x-k8s.io/queue-name']]).toEqual(['Job', 'team-a']);
+    expect(t.trainer.metadata.labels['kueue.x-k8s.io/queue-name']).toBeUndefined();
+  });
+
+  test('NCCL options: the log level and interface as given; RDMA only as an opt-in naming its device plugin resource', () => {
+    const plain = envOf(trainerContainer(t).env);
+    expect(plain.NCCL_SOCKET_IFNAME).toBeUndefined();
+    const rdma = distributedTree({
+      nodes: 2, gpusPerNode: 8, nccl: { debug: NcclDebug.INFO, socketInterface: 'eth0', rdmaResource: 'rdma/rdma_shared_device_a' },
+    });
+    const c = trainerContainer(rdma);
+    expect(envOf(c.env)).toMatchObject({ NCCL_DEBUG: 'INFO', NCCL_SOCKET_IFNAME: 'eth0' });
+    expect(envOf(c.env).NCCL_IB_DISABLE).toBeUndefined();
+    expect(c.resources.limits).toEqual({ 'cpu': '8', 'memory': '16Gi', 'nvidia.com/gpu': 8, 'rdma/rdma_shared_device_a': 1 });
+    // still unprivileged, no capability added, no host network
+    expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(restrictedViolations(rdma.trainer)).toEqual([]);
+  });
+
+  test('the same definition renders the same objects', () => {
+    expect(distributedTree({ nodes: 4, gpusPerNode: 8 }).files).toEqual(t.files);
+  });
+});
+
+describe('the pods of a job across nodes reach each other on the rendezvous and NCCL ports, and nothing else does', () => {
+  const NS = 'vision';
+  const labelsOf = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
+  test.each([
+    ['JobSet, open egress', DistributedRuntime.JOBSET, undefined],
+    ['JobSet, restricted egress', DistributedRuntime.JOBSET, KubernetesEgress.RESTRICTED],
+    ['TrainJob, open egress', DistributedRuntime.KUBEFLOW_TRAINER, undefined],
+  ] as const)('%s', (_name, runtime, egress) => {
+    const t = distributedTree({ nodes: 2, gpusPerNode: 8, runtime, egress });
+    const policies = t.docs.filter((d) => d.kind === 'NetworkPolicy');
+    const pods = podsOf(t.docs, labelsOf, NS);
+    const rank0 = pods.find((p) => p.name === 'trainer')!;
+    const rank1: Pod = { ...rank0, name: 'trainer-2' };
+    const api = pods.find((p) => p.name === 'api')!;
+    expect(connects(policies, rank1, rank0, 29500)).toBe(true);
+    expect(connects(policies, rank0, rank1, 32768)).toBe(true);
+    expect(connects(policies, rank1, rank0, 60999)).toBe(true);
+    expect(connects(policies, rank1, rank0, 61000)).toBe(false);
+    expect(connects(policies, rank1, rank0, 22)).toBe(false);
+    expect(connects(policies, api, rank0, 29500)).toBe(false);
+    const outsider: Pod = { name: 'x', namespace: 'other', namespaceLabels: labelsOf('other'), labels: rank0.labels, ports: [] };
+    expect(connects(policies, outsider, rank0, 29500)).toBe(false);
+    expect(schemaErrors(policies)).toEqual([]);
+  });
+
+  test('a job on one node opens nothing to its own pods', () => {
+    const policy = tree(1, 8).docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'trainer');
+    expect(policy.spec.ingress).toBeUndefined();
+  });
+});
+
+describe('a TrainJob on the torch-distributed runtime', () => {
+  const t = tree(2, 8, DistributedRuntime.KUBEFLOW_TRAINER);
+  const spec = t.trainer.spec;
+
+  test('overrides image, command, sizes and resources; the Trainer sets torchrun\'s PET_* variables itself', () => {
+    expect(t.trainer.kind).toBe('TrainJob');
+    expect(spec.runtimeRef).toEqual({ apiGroup: 'trainer.kubeflow.org', kind: 'ClusterTrainingRuntime', name: 'torch-distributed' });
+    expect(spec.trainer.image).toBe('ghcr.io/acme/vision-trainer:1.0.0');
+    expect(spec.trainer.args).toEqual(['torchrun', '--nnodes=2', '--nproc_per_node=8', '-m', 'trainer.train']);
+    expect([spec.trainer.numNodes, spec.trainer.numProcPerNode]).toEqual([2, 8]);
+    expect(spec.trainer.resourcesPerNode.limits['nvidia.com/gpu']).toBe(8);
+    const env = envOf(spec.trainer.env);
+    // the Trainer refuses these in a TrainJob (TorchRunReservedEnvNames) and sets them to the same values
+    for (const reserved of ['PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT']) {
+      expect(env[reserved]).toBeUndefined();
+    }
+    // the Trainer's own first pod: <trainjob>-node-0-0.<trainjob>, port 29500
+    expect(env).toMatchObject({ MASTER_ADDR: 'trainer-node-0-0.trainer', MASTER_PORT: '29500', NNODES: '2', NPROC_PER_NODE: '8' });
+    // the backing services' settings, key by key from their ConfigMap
+    expect(env.DATABASE_URL).toBe('field:configmap:DATABASE_URL');
+  });
+
+  test('its runtime patch gives the pods the hardening and the labels the NetworkPolicy selects', () => {
+    const patch = spec.runtimePatches[0];
+    expect(patch.manager).toBe('projen-ml-docker.dev/kubernetes-manifests');
+    const template = patch.trainingRuntimeSpec.template.spec.replicatedJobs[0];
+    expect(template.name).toBe('node');
+    expect(template.template.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'trainer', 'app.kubernetes.io/part-of': 'vision' });
+    expect(template.template.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['node']);
+    expect(restrictedViolations(t.trainer)).toEqual([]);
+    expect(schemaErrors([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer-node-0-0' }, spec: podSpecOf(t.trainer) }])).toEqual([]);
+  });
+
+  test('a TrainJob of one node: the runtime chosen explicitly', () => {
+    const single = tree(1, 8, DistributedRuntime.KUBEFLOW_TRAINER);
+    expect([single.trainer.kind, single.trainer.spec.trainer.numNodes]).toEqual(['TrainJob', 1]);
+    expect(single.trainer.spec.trainer.args).toEqual(['torchrun', '--standalone', '--nnodes=1', '--nproc_per_node=8', '-m', 'trainer.train']);
+  });
+});
+
+describe('the kustomize tree', () => {
+  test('the overlay names its kustomize configuration; the base is untouched', () => {
+    const t = tree(2, 8);
+    const overlay = t.files.find((f) => f.path === 'train/kustomization.yaml')!.documents[0];
+    expect(overlay.configurations).toEqual(['kustomizeconfig.yaml']);
+    expect(t.files.find((f) => f.path === 'base/kustomization.yaml')!.documents[0].configurations).toBeUndefined();
+    // a trainer of one node renders no configuration at all
+    expect(tree(1, 8).files.map((f) => f.path)).not.toContain('train/kustomizeconfig.yaml');
+  });
+
+  (hasKustomize ? test : test.skip).each([
+    ['JobSet', DistributedRuntime.JOBSET],
+    ['TrainJob', DistributedRuntime.KUBEFLOW_TRAINER],
+  ] as const)('kubectl kustomize builds the %s: namespace, hashed ConfigMap and Secret names, image tags', (kind, runtime) => {
+    const t = tree(2, 8, runtime);
+    // a deployment of the training overlay with its own image tag, as `kustomize edit set image` writes it
+    const deploy = path.join(t.dir, 'deploy');
+    fs.mkdirSync(deploy, { recursive: true });
+    fs.writeFileSync(path.join(deploy, 'kustomization.yaml'),
+      'resources: [../k8s/train]\nimages:\n- name: ghcr.io/acme/vision-trainer\n  newTag: "2.0.0"\n');
+    const built = kustomizeBuild(t, 'deploy');
+    const object = built.find((d) => d.kind === kind);
+    const configMap = built.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('backing-services-'));
+    const secret = built.find((d) => d.kind === 'Secret' && d.metadata.name.startsWith('stack-secrets-'));
+    expect(configMap.metadata.name).toMatch(/^backing-services-[a-z0-9]{10}$/);
+    expect(object.metadata.namespace).toBe('vision');
+    const pod = podSpecOf(object);
+    expect(pod.volumes.find((v: any) => v.name === 'secrets').secret.secretName).toBe(secret.metadata.name);
+    if (kind === 'JobSet') {
+      expect(pod.containers[0].envFrom[0].configMapRef.name).toBe(configMap.metadata.name);
+      expect(pod.containers[0].image).toBe('ghcr.io/acme/vision-trainer:2.0.0');
+    } else {
+      const refs = object.spec.trainer.env.filter((e: any) => e.valueFrom?.configMapKeyRef).map((e: any) => e.valueFrom.configMapKeyRef.name);
+      expect(new Set(refs)).toEqual(new Set([configMap.metadata.name]));
+      expect(object.spec.trainer.image).toBe('ghcr.io/acme/vision-trainer:2.0.0');
+    }
+    expect(restrictedViolations(object)).toEqual([]);
+  });
+});
