@@ -10,7 +10,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DistributedRuntime, NcclDebug } from '../src/core/distributed-spec';
+import { renderTemplate } from '../src/core/template';
 import { COMPLETION_INDEX_FIELD } from '../src/stack/distributed-workload';
+import { renderDistributedReadme } from '../src/stack/kubernetes-docs';
+import { checkRenderedNames } from '../src/stack/kubernetes-names';
 import { KubernetesEgress } from '../src/stack/kubernetes-props';
 import { DistributedTree, distributedTree, kustomizeBuild } from './support/distributed-tree';
 import { podSpecOf, restrictedViolations, schemaErrors } from './support/kube-checks';
@@ -220,6 +223,23 @@ describe('a TrainJob on the torch-distributed runtime', () => {
   });
 });
 
+describe('the name checks of the rendered tree', () => {
+  const owners = (kind: string, name: string) => `${kind} ${name}`;
+
+  test.each([['JobSet', DistributedRuntime.JOBSET], ['TrainJob', DistributedRuntime.KUBEFLOW_TRAINER]] as const)(
+    'accept the %s and reach into its pod', (kind, runtime) => {
+      const t = tree(2, 8, runtime);
+      expect(checkRenderedNames(t.files, owners)).toEqual([]);
+      const files = structuredClone(t.files);
+      const object: any = files.flatMap((f) => f.documents).find((d: any) => d.kind === kind);
+      const pod = podSpecOf(object);
+      pod.volumes.push({ ...pod.volumes[0] });
+      expect(checkRenderedNames(files, owners).map((p) => p.message)).toEqual([`two pod volumes of ${kind} trainer have the same name`]);
+      object.metadata.name = kind === 'TrainJob' ? '9trainer' : 'Trainer';
+      expect(checkRenderedNames(files, owners)[0].message).toBe(`the ${kind} name of ${kind} ${object.metadata.name} is not a valid kubernetes name`);
+    });
+});
+
 describe('the kustomize tree', () => {
   test('the overlay names its kustomize configuration; the base is untouched', () => {
     const t = tree(2, 8);
@@ -257,5 +277,52 @@ describe('the kustomize tree', () => {
       expect(object.spec.trainer.image).toBe('ghcr.io/acme/vision-trainer:2.0.0');
     }
     expect(restrictedViolations(object)).toEqual([]);
+  });
+});
+
+describe('the guides: the README section of the manifests and the section of docs/containers.md', () => {
+  test('the README section says how to run and watch a JobSet and what the cluster needs', () => {
+    const text = renderDistributedReadme(distributedTree({ nodes: 2, gpusPerNode: 8, kueueQueueName: 'team-a' }).model);
+    for (const line of [
+      '- **`trainer`** (`k8s/train/trainer.yaml`): a JobSet of 2 pods (nodes) with 8 GPUs each.',
+      'torchrun\'s rendezvous store listens on the first pod, `trainer-node-0-0.trainer:29500`',
+      'kubectl apply -k k8s/train/',
+      '`kubectl -n vision delete jobset trainer`',
+      '- **JobSet**: the JobSet controller, v0.5.0 or later',
+      '8 GPUs free on each node',
+      'every pod mounts the same claims, so they are ReadWriteMany:\n  `data` and `trainer-checkpoints`.',
+      '- **Kueue**: the LocalQueue `team-a` in `vision`',
+      'kubectl -n vision get jobset trainer',
+      'kubectl -n vision logs -f -l jobset.sigs.k8s.io/jobset-name=trainer --prefix --max-log-requests=2',
+      'NCCL uses TCP sockets (`NCCL_IB_DISABLE=1`)',
+    ]) expect(text).toContain(line);
+    expect(text).not.toContain('Kubeflow Trainer');
+    expect(text).not.toMatch(/undefined|\[object/);
+    expect(text.split('\n').filter((l) => l.length > 110 && !l.includes('https://'))).toEqual([]);
+  });
+
+  test('for a TrainJob: the Trainer and its version, what its runtime keeps', () => {
+    const text = renderDistributedReadme(tree(2, 8, DistributedRuntime.KUBEFLOW_TRAINER).model);
+    expect(text).toContain('- **Kubeflow Trainer**: v2.2.0 or later');
+    expect(text).toContain('kubectl -n vision get trainjob trainer');
+    expect(text).toContain('(`torch-distributed` has none: the\njob fails at the first failed pod)');
+    expect(text).not.toContain('- **JobSet**');
+    expect(text).not.toContain('- **Kueue**');
+  });
+
+  test('no section for a trainer of one node', () => {
+    expect(renderDistributedReadme(tree(1, 8).model)).toBe('');
+  });
+
+  test('the docs/containers.md section: one row per trainer, then how each engine runs it', () => {
+    const text = renderTemplate('containers-distributed.md.ejs', {
+      trainers: [
+        { id: 'trainer', nodes: 1, gpusPerNode: 8, command: 'torchrun --standalone --nnodes=1 --nproc_per_node=8 -m trainer.train', compose: 'runs', kubernetes: 'Job' },
+        { id: 'pretrain', nodes: 4, gpusPerNode: 8, command: 'torchrun --nnodes=4 --nproc_per_node=8 -m pretrain.main', compose: 'refused (nodes 4)', kubernetes: 'JobSet' },
+      ],
+    });
+    expect(text).toContain('| `pretrain` | 4 x 8 | `torchrun --nnodes=4 --nproc_per_node=8 -m pretrain.main` | refused (nodes 4) | JobSet |');
+    expect(text).toContain('ReadWriteMany');
+    expect(text.split('\n').filter((l) => l.length > 110 && !l.startsWith('|'))).toEqual([]);
   });
 });
