@@ -18,7 +18,10 @@ type Doc = Record<string, unknown>;
 
 export const JOBSET_API_VERSION = 'jobset.x-k8s.io/v1alpha2';
 export const TRAINJOB_API_VERSION = 'trainer.kubeflow.org/v1alpha1';
-/** The replicated Job of the pods (the name Kubeflow Trainer's runtimes use too: pods are `<name>-node-0-<index>`). */
+/**
+ * The replicated Job of the pods (the name Kubeflow Trainer's runtimes use too: pods are
+ * `<name>-node-0-<index>`).
+ */
 export const NODE_JOB = 'node';
 /** The ClusterTrainingRuntime a TrainJob refers to. */
 export const TORCH_RUNTIME = 'torch-distributed';
@@ -32,7 +35,8 @@ export const KUSTOMIZE_CONFIG_FILE = 'kustomizeconfig.yaml';
 /** The pod of a JobSet's replicated Job, as kustomize's field paths write it. */
 const JOBSET_POD = 'spec/replicatedJobs/template/spec/template/spec';
 /** The pod a TrainJob patches. */
-const TRAINJOB_POD = 'spec/runtimePatches/trainingRuntimeSpec/template/spec/replicatedJobs/template/spec/template/spec';
+const TRAINJOB_POD = 'spec/runtimePatches/trainingRuntimeSpec/template/spec/replicatedJobs/template/spec'
+  + '/template/spec';
 
 /** A JobSet: `nodes` pods of one Indexed Job, restarted together, done when every pod is. */
 export function jobSetDocument(model: KubeModel, w: KubeWorkload, metadata: Doc): Doc {

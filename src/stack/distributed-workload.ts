@@ -16,12 +16,14 @@ import {
 
 /** The Job's completion index, the node rank of each pod. */
 export const COMPLETION_INDEX_FIELD = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
-/** The sysctl that pins the pods' ephemeral ports (one of the "safe" sysctls the restricted profile allows). */
+/** The sysctl that pins the pods' ephemeral ports (a "safe" sysctl, which the restricted profile allows). */
 export const PORT_RANGE_SYSCTL = 'net.ipv4.ip_local_port_range';
 /** The floor of `/dev/shm` a distributed pod gets when its trainer sets none. */
 const NCCL_SHM = '1Gi';
 /** Torchrun's variables the Kubeflow Trainer sets itself and refuses in a TrainJob. */
-const TRAINER_RESERVED = ['PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT'];
+const TRAINER_RESERVED = [
+  'PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT',
+];
 /** Restarts of a JobSet when the trainer's Kubernetes settings give no `backoffLimit`. */
 const DEFAULT_MAX_RESTARTS = 2;
 
@@ -50,7 +52,8 @@ export function peerPortsOf(spec: DistributedSpec): KubePolicyPort[] {
  * returns it unchanged. The restart budget of a JobSet is the Job's `backoffLimit`.
  */
 export function distributedWorkload(w: KubeWorkload, spec: DistributedSpec): KubeWorkload {
-  if (!isDistributed(spec) && spec.runtime !== DistributedRuntime.KUBEFLOW_TRAINER && !spec.queueName) return w;
+  const trainJob = spec.runtime === DistributedRuntime.KUBEFLOW_TRAINER;
+  if (!isDistributed(spec) && !trainJob && !spec.queueName) return w;
   const kind = distributedKind(spec);
   const name = w.spec.name;
   const multiNode = spec.nodes > 1;

@@ -1,5 +1,7 @@
 import { BackingServiceKind } from './backing-service';
-import { DRIVER_ANNOTATION, KUEUE_QUEUE_LABEL, KubeModel, KubeNetwork, KubeWorkload } from './kubernetes-model';
+import {
+  DRIVER_ANNOTATION, KUEUE_QUEUE_LABEL, KubeModel, KubeNetwork, KubeWorkload,
+} from './kubernetes-model';
 import { KubernetesBackingMode } from './kubernetes-props';
 import { DEFAULT_DENY_POLICY, NETWORK_POLICIES_FILE } from './network-policy-render';
 import { renderSecretsScript } from './secrets-render';
@@ -132,11 +134,22 @@ function code(text: string): string {
   return `\`${text}\``;
 }
 
+/** `1 pod`, `2 pods`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** "a", "a and b", "a, b and c". */
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/** Kueue's name of the integration that queues each kind. */
+const KUEUE_INTEGRATIONS: Record<'JobSet' | 'TrainJob', string> = {
+  JobSet: 'jobset.x-k8s.io/jobset',
+  TrainJob: 'trainer.kubeflow.org/trainjob',
+};
 
 /**
  * The README's "Distributed training" section (templates/k8s-distributed.md.ejs): each JobSet
@@ -149,9 +162,26 @@ export function renderDistributedReadme(model: KubeModel): string {
   const kinds = [...new Set(jobs.map((w) => w.distributed!.kind))].sort();
   const claims = [...new Set(jobs.flatMap((w) => w.mounts.map((m) => m.claim)))].sort();
   const gpus = [...new Set(jobs.map((w) => w.distributed!.gpusPerNode))].sort((a, b) => a - b);
+  const queues = [...new Set(jobs.flatMap((w) => {
+    const queue = w.jobLabels?.[KUEUE_QUEUE_LABEL];
+    return queue ? [queue] : [];
+  }))].sort();
+  const ns = model.namespace;
   return renderTemplate('k8s-distributed.md.ejs', {
-    namespace: model.namespace,
+    namespace: ns,
     kinds,
+    deletes: list(jobs.map((w) => code(`kubectl -n ${ns} delete ${w.distributed!.kind.toLowerCase()} `
+      + `${w.spec.name}`))),
+    watch: jobs.flatMap((w) => {
+      const kind = w.distributed!.kind;
+      const pods = `-l jobset.sigs.k8s.io/jobset-name=${w.spec.name}`;
+      return [
+        `kubectl -n ${ns} get ${kind.toLowerCase()} ${w.spec.name}    # `
+          + `${kind === 'JobSet' ? 'terminal state, restarts, completed' : 'conditions'}`,
+        `kubectl -n ${ns} get pods ${pods} -o wide`,
+        `kubectl -n ${ns} logs -f ${pods} --prefix --max-log-requests=${w.distributed!.nodes}`,
+      ];
+    }),
     trainers: jobs.map((w) => {
       const d = w.distributed!;
       const overlay = w.overlays[0];
@@ -159,8 +189,8 @@ export function renderDistributedReadme(model: KubeModel): string {
         name: w.spec.name,
         kind: d.kind,
         nodes: d.nodes,
-        what: `${d.kind === 'JobSet' ? 'a JobSet' : 'a TrainJob on the `torch-distributed` runtime'} of ${d.nodes} `
-          + `pod${d.nodes === 1 ? '' : 's'} (nodes) with ${d.gpusPerNode} GPU${d.gpusPerNode === 1 ? '' : 's'} each`,
+        what: `${d.kind === 'JobSet' ? 'a JobSet' : 'a TrainJob on the `torch-distributed` runtime'} `
+          + `of ${plural(d.nodes, 'pod')} (nodes) with ${plural(d.gpusPerNode, 'GPU')} each`,
         file: `${overlay ?? BASE_DIR}/${w.spec.name}.yaml`,
         apply: overlay ? `k8s/${overlay}/` : 'k8s/',
         host: d.rendezvousHost,
@@ -169,7 +199,9 @@ export function renderDistributedReadme(model: KubeModel): string {
     }),
     gpus: `${list(gpus.map(String))} GPU${gpus.length === 1 && gpus[0] === 1 ? '' : 's'}`,
     claims: claims.length ? list(claims.map(code)) : 'none here',
-    queues: [...new Set(jobs.flatMap((w) => (w.jobLabels?.[KUEUE_QUEUE_LABEL] ? [w.jobLabels[KUEUE_QUEUE_LABEL]] : [])))].sort(),
+    queues: queues.length
+      ? `the LocalQueue${queues.length === 1 ? '' : 's'} ${list(queues.map(code))}` : undefined,
+    integrations: list(kinds.map((k) => code(KUEUE_INTEGRATIONS[k]))),
     rdma: jobs.some((w) => Object.keys(w.extendedResources ?? {}).length > 0),
   });
 }
@@ -197,7 +229,7 @@ export function renderKubernetesSecretsScript(marker: string, model: KubeModel, 
 function describe(model: KubeModel, w: KubeWorkload): string {
   const d = w.distributed;
   if (d) {
-    const pods = `${d.nodes} pod${d.nodes === 1 ? '' : 's'} of ${d.gpusPerNode} GPU${d.gpusPerNode === 1 ? '' : 's'}`;
+    const pods = `${plural(d.nodes, 'pod')} of ${plural(d.gpusPerNode, 'GPU')}`;
     const restarts = d.kind === 'JobSet' ? `, up to ${d.maxRestarts} restarts of the set` : '';
     return [`${d.kind} (${pods}${restarts})`, ...(model.network ? ['its NetworkPolicy'] : [])].join('; ');
   }

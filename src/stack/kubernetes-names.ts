@@ -195,11 +195,12 @@ export function checkRenderedNames(files: readonly NamedFile[],
   return problems;
 }
 
-/** The pod template of an object: a workload's own, a JobSet's replicated Job's, a TrainJob's runtime patch. */
+/** The pod template of an object: a workload's, a JobSet's replicated Job's, a TrainJob's runtime patch. */
 function podTemplateOf(doc: Record<string, any>): Record<string, any> | undefined {
   if (doc.kind === 'JobSet') return doc.spec?.replicatedJobs?.[0]?.template?.spec?.template;
   if (doc.kind === 'TrainJob') {
-    return doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0]?.template?.spec?.template;
+    const job = doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0];
+    return job?.template?.spec?.template;
   }
   return doc.spec?.template;
 }

@@ -31,7 +31,8 @@ function selector(model: KubeModel, w: KubeWorkload): Record<string, string> {
  * nodes, so those claims are ReadWriteMany (a ReadWriteOnce claim attaches to one node).
  */
 function sharedClaims(model: KubeModel): Set<string> {
-  return new Set(model.workloads.filter((w) => (w.distributed?.nodes ?? 1) > 1).flatMap((w) => w.mounts.map((m) => m.claim)));
+  const spanning = model.workloads.filter((w) => (w.distributed?.nodes ?? 1) > 1);
+  return new Set(spanning.flatMap((w) => w.mounts.map((m) => m.claim)));
 }
 
 function claimSpec(model: KubeModel, size: string, shared = false): Record<string, unknown> {
@@ -50,7 +51,8 @@ function workloadDocuments(model: KubeModel, w: KubeWorkload): Array<Record<stri
 }
 
 /** The object of a job: a Job of one pod, or a JobSet or TrainJob of a pod per node. */
-function jobObject(model: KubeModel, w: KubeWorkload, metadata: Record<string, unknown>): Record<string, unknown> {
+function jobObject(model: KubeModel, w: KubeWorkload,
+  metadata: Record<string, unknown>): Record<string, unknown> {
   const jobLabels = w.jobLabels ?? {};
   const withLabels = Object.keys(jobLabels).length
     ? { ...metadata, labels: { ...(metadata.labels as Record<string, string>), ...jobLabels } } : metadata;
@@ -121,7 +123,8 @@ function workloadObjects(model: KubeModel, w: KubeWorkload,
  */
 function crdConfigFiles(model: KubeModel, dir: string, kustomizationOf: Record<string, unknown>,
   inDir: (w: KubeWorkload) => boolean): KubeFile[] {
-  const kinds = new Set(model.workloads.filter(inDir).flatMap((w) => (w.distributed ? [w.distributed.kind] : [])));
+  const kinds = new Set(model.workloads.filter(inDir)
+    .flatMap((w) => (w.distributed ? [w.distributed.kind] : [])));
   if (kinds.size === 0) return [];
   kustomizationOf.configurations = [KUSTOMIZE_CONFIG_FILE];
   return [{ path: `${dir}/${KUSTOMIZE_CONFIG_FILE}`, documents: [crdKustomizeConfig(kinds)] }];
@@ -198,7 +201,10 @@ export function renderKubernetes(model: KubeModel): KubeFile[] {
   }
   files.push({ path: `${BASE_DIR}/kustomization.yaml`, documents: [kustomization(baseKustomization)] });
   for (const [overlay, resources] of [...overlays.entries()].sort(byCodeUnits(([name]) => name))) {
-    const overlayKustomization = { namespace: model.namespace, resources: [`../${BASE_DIR}`, ...resources.sort()] };
+    const overlayKustomization = {
+      namespace: model.namespace,
+      resources: [`../${BASE_DIR}`, ...resources.sort()],
+    };
     files.push(...crdConfigFiles(model, overlay, overlayKustomization, (w) => w.overlays.includes(overlay)));
     files.push({ path: `${overlay}/kustomization.yaml`, documents: [kustomization(overlayKustomization)] });
   }

@@ -47,13 +47,20 @@ function probes(w: KubeWorkload): Doc {
   // gives the same grace (start period plus `retries` intervals) before liveness takes over.
   if (h.startPeriod > 0) {
     const grace = h.startPeriod + h.interval * h.retries;
-    out.startupProbe = { ...handler, periodSeconds: 5, timeoutSeconds: h.timeout, failureThreshold: Math.ceil(grace / 5) };
+    out.startupProbe = {
+      ...handler, periodSeconds: 5, timeoutSeconds: h.timeout, failureThreshold: Math.ceil(grace / 5),
+    };
   }
-  out.livenessProbe = { ...handler, periodSeconds: h.interval, timeoutSeconds: h.timeout, failureThreshold: h.retries };
+  out.livenessProbe = {
+    ...handler, periodSeconds: h.interval, timeoutSeconds: h.timeout, failureThreshold: h.retries,
+  };
   // A Job has no traffic to gate: readiness only for servers.
   if (w.kind !== 'Job') {
     out.readinessProbe = {
-      ...handler, periodSeconds: Math.min(h.interval, 10), timeoutSeconds: h.timeout, failureThreshold: h.retries,
+      ...handler,
+      periodSeconds: Math.min(h.interval, 10),
+      timeoutSeconds: h.timeout,
+      failureThreshold: h.retries,
     };
   }
   return out;
@@ -102,9 +109,14 @@ export function volumeMounts(w: KubeWorkload): Doc[] {
   return [
     ...w.scratch.map((s) => ({ name: scratchVolumeName(s.path), mountPath: s.path })),
     ...(w.shmSizeLimit ? [{ name: SHM_VOLUME, mountPath: '/dev/shm' }] : []),
-    ...w.mounts.map((m) => ({ name: m.claim, mountPath: m.target, ...(m.readOnly ? { readOnly: true } : {}) })),
+    ...w.mounts.map((m) => ({ name: m.claim, mountPath: m.target, ...readOnlyFlag(m.readOnly) })),
     ...(w.secretKeys.length ? [{ name: SECRETS_VOLUME, mountPath: SECRETS_MOUNT, readOnly: true }] : []),
   ];
+}
+
+/** `readOnly: true` when it is, nothing otherwise. */
+function readOnlyFlag(readOnly: boolean): Doc {
+  return readOnly ? { readOnly: true } : {};
 }
 
 /** The container of a workload's pod. */
@@ -118,7 +130,9 @@ export function container(model: KubeModel, w: KubeWorkload): Doc {
   // compose `command` replaces the image's CMD and keeps its ENTRYPOINT (tini); on Kubernetes
   // that is `args` (`command` would replace the ENTRYPOINT).
   if (c.command) out.args = c.command.map(escapeExpansion);
-  if (w.ports.length) out.ports = w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }));
+  if (w.ports.length) {
+    out.ports = w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }));
+  }
   const env = containerEnv(w);
   if (env.length) out.env = env;
   if (w.backingEnv) out.envFrom = [{ configMapRef: { name: BACKING_CONFIG_MAP } }];
@@ -154,14 +168,16 @@ export function nodeSelectorOf(w: KubeWorkload): Record<string, string> | undefi
 
 /** GPU nodes are commonly tainted nvidia.com/gpu:NoSchedule so only GPU pods land there. */
 export function tolerationsOf(w: KubeWorkload): Doc[] | undefined {
-  return w.gpuCount !== undefined ? [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }] : undefined;
+  if (w.gpuCount === undefined) return undefined;
+  return [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }];
 }
 
 /** The pod's volumes: scratch and shared memory in memory, the claims, the secrets it reads. */
 export function podVolumes(w: KubeWorkload): Doc[] {
   const volumes: Doc[] = [
     ...w.scratch.map((s) => ({ name: scratchVolumeName(s.path), emptyDir: { sizeLimit: s.sizeLimit } })),
-    ...(w.shmSizeLimit ? [{ name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: w.shmSizeLimit } }] : []),
+    ...(w.shmSizeLimit
+      ? [{ name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: w.shmSizeLimit } }] : []),
   ];
   if (w.kind !== 'StatefulSet') {
     const seen = new Set<string>();
@@ -169,7 +185,8 @@ export function podVolumes(w: KubeWorkload): Doc[] {
       if (seen.has(m.claim)) continue;
       seen.add(m.claim);
       const readOnly = w.mounts.filter((x) => x.claim === m.claim).every((x) => x.readOnly);
-      volumes.push({ name: m.claim, persistentVolumeClaim: { claimName: m.claim, ...(readOnly ? { readOnly: true } : {}) } });
+      const claim = { claimName: m.claim, ...readOnlyFlag(readOnly) };
+      volumes.push({ name: m.claim, persistentVolumeClaim: claim });
     }
   }
   if (w.secretKeys.length) {

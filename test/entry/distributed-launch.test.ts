@@ -31,15 +31,18 @@ function messages(problems: Problems): string[] {
   }
 }
 
-const spec = (nodes: number, gpusPerNode: number): DistributedSpec => resolveDistributed(new Problems(PATH), { nodes, gpusPerNode });
+const spec = (nodes: number, gpusPerNode: number): DistributedSpec =>
+  resolveDistributed(new Problems(PATH), { nodes, gpusPerNode });
 
-const SIZES: Array<[number, number]> = [1, 2, 4].flatMap((nodes) => [1, 8].map((gpus): [number, number] => [nodes, gpus]));
+const SIZES: Array<[number, number]> = [1, 2, 4]
+  .flatMap((nodes) => [1, 8].map((gpus): [number, number] => [nodes, gpus]));
 
-describe('a python module or script is wrapped in torchrun for (nodes, gpusPerNode) in {1,2,4} x {1,8}', () => {
+describe('a python module or script is wrapped in torchrun for {1,2,4} nodes x {1,8} gpus', () => {
   /** What each size gives, written out: torchrun's size options, or no launcher for one process. */
   const expected = (nodes: number, gpus: number): string[] | undefined => {
     if (nodes * gpus === 1) return undefined;
-    return nodes === 1 ? ['--standalone', '--nnodes=1', `--nproc_per_node=${gpus}`] : [`--nnodes=${nodes}`, `--nproc_per_node=${gpus}`];
+    return nodes === 1 ? ['--standalone', '--nnodes=1', `--nproc_per_node=${gpus}`]
+      : [`--nnodes=${nodes}`, `--nproc_per_node=${gpus}`];
   };
 
   test.each(SIZES)('a module on %i node(s) of %i gpu(s)', (nodes, gpus) => {
@@ -47,7 +50,8 @@ describe('a python module or script is wrapped in torchrun for (nodes, gpusPerNo
     const result = plan(command, { nodes, gpusPerNode: gpus });
     const sizeArgs = expected(nodes, gpus);
     expect(result.problems).toEqual([]);
-    expect(result.command).toEqual(sizeArgs ? ['torchrun', ...sizeArgs, '-m', 'trainer.train', '--epochs', '3'] : command);
+    expect(result.command)
+      .toEqual(sizeArgs ? ['torchrun', ...sizeArgs, '-m', 'trainer.train', '--epochs', '3'] : command);
     expect(result.wrapped).toBe(sizeArgs !== undefined);
     expect(result.launcher).toBe(sizeArgs ? 'torchrun' : 'none');
     // the entry check still finds the same module, now behind the launcher
@@ -59,11 +63,12 @@ describe('a python module or script is wrapped in torchrun for (nodes, gpusPerNo
     const result = plan(command, { nodes, gpusPerNode: gpus });
     const sizeArgs = expected(nodes, gpus);
     expect(result.problems).toEqual([]);
-    expect(result.command).toEqual(sizeArgs ? ['torchrun', ...sizeArgs, 'scripts/base_train.py', '--depth=20'] : command);
+    expect(result.command)
+      .toEqual(sizeArgs ? ['torchrun', ...sizeArgs, 'scripts/base_train.py', '--depth=20'] : command);
     expect(parseEntry(result.command).target).toBe('scripts/base_train.py');
   });
 
-  test.each(SIZES)('the environment of %i node(s) of %i gpu(s): the sizes as torchrun and other code read them, and NCCL', (nodes, gpus) => {
+  test.each(SIZES)('the environment of %i node(s) of %i gpu(s): the sizes, and NCCL', (nodes, gpus) => {
     const env = launchEnvironment(spec(nodes, gpus));
     if (nodes * gpus === 1) {
       expect(env).toEqual({});
@@ -82,8 +87,10 @@ describe('a python module or script is wrapped in torchrun for (nodes, gpusPerNo
 
 describe('how the user\'s command is kept around torchrun', () => {
   test('wrappers stay in front: env, tini', () => {
-    expect(plan(['env', 'OMP_NUM_THREADS=4', 'python', '-m', 'trainer.train'], { nodes: 1, gpusPerNode: 2 }).command)
-      .toEqual(['env', 'OMP_NUM_THREADS=4', 'torchrun', '--standalone', '--nnodes=1', '--nproc_per_node=2', '-m', 'trainer.train']);
+    const withEnv = plan(['env', 'OMP_NUM_THREADS=4', 'python', '-m', 'trainer.train'],
+      { nodes: 1, gpusPerNode: 2 });
+    expect(withEnv.command).toEqual(['env', 'OMP_NUM_THREADS=4',
+      'torchrun', '--standalone', '--nnodes=1', '--nproc_per_node=2', '-m', 'trainer.train']);
     expect(plan(['tini', '--', 'python', 'train.py'], { nodes: 2, gpusPerNode: 8 }).command)
       .toEqual(['tini', '--', 'torchrun', '--nnodes=2', '--nproc_per_node=8', 'train.py']);
   });
@@ -99,7 +106,8 @@ describe('how the user\'s command is kept around torchrun', () => {
 
   test('other interpreter options keep the whole python command, which torchrun runs as a program', () => {
     expect(plan(['python', '-X', 'dev', '-O', '-m', 'trainer.train'], { nodes: 1, gpusPerNode: 8 }).command)
-      .toEqual(['torchrun', '--standalone', '--nnodes=1', '--nproc_per_node=8', '--no_python', 'python', '-X', 'dev', '-O', '-m', 'trainer.train']);
+      .toEqual(['torchrun', '--standalone', '--nnodes=1', '--nproc_per_node=8', '--no_python',
+        'python', '-X', 'dev', '-O', '-m', 'trainer.train']);
   });
 
   test('a job of one process keeps any command, even one torchrun could not start', () => {
@@ -109,27 +117,32 @@ describe('how the user\'s command is kept around torchrun', () => {
   });
 
   test('TrainerLauncher.AS_WRITTEN runs a script that starts its own processes as it is', () => {
-    expect(plan(['sh', 'scripts/run_multinode.sh'], { nodes: 4, gpusPerNode: 8 }, TrainerLauncher.AS_WRITTEN)).toEqual({
+    const size = { nodes: 4, gpusPerNode: 8 };
+    const asWritten = plan(['sh', 'scripts/run_multinode.sh'], size, TrainerLauncher.AS_WRITTEN);
+    expect(asWritten).toEqual({
       command: ['sh', 'scripts/run_multinode.sh'], launcher: 'none', wrapped: false, problems: [],
     });
   });
 
   test('a malformed command is left to the entry check, which refuses it', () => {
-    expect(plan(['python', '-m'], { nodes: 2, gpusPerNode: 8 })).toEqual({ command: ['python', '-m'], launcher: 'none', wrapped: false, problems: [] });
+    expect(plan(['python', '-m'], { nodes: 2, gpusPerNode: 8 }))
+      .toEqual({ command: ['python', '-m'], launcher: 'none', wrapped: false, problems: [] });
   });
 });
 
 describe('a command that already names its launcher is kept and checked', () => {
   test.each([
     // nanochat's documented run
-    [['torchrun', '--standalone', '--nproc_per_node=8', '-m', 'scripts.base_train', '--', '--depth=26'], 1, 8, 'torchrun'],
+    [['torchrun', '--standalone', '--nproc_per_node=8', '-m', 'scripts.base_train', '--', '--depth=26'], 1, 8,
+      'torchrun'],
     [['torchrun', '--nproc-per-node', 'gpu', 'train.py'], 1, 8, 'torchrun'],
     [['torchrun', '--nnodes=4', '--nproc_per_node=8', '-m', 'trainer.train'], 4, 8, 'torchrun'],
     // sizes left out: torchrun reads PET_NNODES and PET_NPROC_PER_NODE, which the containers get
     [['torchrun', '-m', 'trainer.train'], 2, 8, 'torchrun'],
     [['torchrun', '--nnodes=2:2', '--rdzv_backend=c10d', 'train.py'], 2, 8, 'torchrun'],
     [['python', '-m', 'torch.distributed.run', '--nproc_per_node=auto', 'train.py'], 1, 2, 'torchrun'],
-    [['accelerate', 'launch', '--multi_gpu', '--num_processes=8', '--num_machines', '1', 'train.py'], 1, 8, 'accelerate'],
+    [['accelerate', 'launch', '--multi_gpu', '--num_processes=8', '--num_machines', '1', 'train.py'], 1, 8,
+      'accelerate'],
     [['accelerate', 'launch', '--config_file', 'fsdp.yaml', '-m', 'trainer.train'], 1, 4, 'accelerate'],
     [['accelerate', 'launch', '--gpu_ids', 'all', 'train.py'], 1, 2, 'accelerate'],
     [['python', '-m', 'accelerate.commands.launch', '--num_processes', '2', 'train.py'], 1, 2, 'accelerate'],
@@ -142,8 +155,11 @@ describe('a command that already names its launcher is kept and checked', () => 
   });
 
   test('a launcher on a job of one process is checked too', () => {
-    expect(plan(['torchrun', '--nproc_per_node=8', 'train.py'], { nodes: 1, gpusPerNode: 1 }).problems).toEqual([
-      '[vision/trainer] command starts 8 processes per node (torchrun --nproc_per_node), gpusPerNode is 1: got "8"; '
+    const size = { nodes: 1, gpusPerNode: 1 };
+    const problems = plan(['torchrun', '--nproc_per_node=8', 'train.py'], size).problems;
+    expect(problems).toEqual([
+      '[vision/trainer] command starts 8 processes per node (torchrun --nproc_per_node), gpusPerNode is 1: '
+        + 'got "8"; '
         + 'expected --nproc_per_node 1, "gpu" or "auto" (one process per gpu), or gpusPerNode 8',
     ]);
   });
@@ -162,7 +178,8 @@ describe('refusals: one message naming both sides', () => {
   });
 
   test('every refusal reads as the catalogue wants: [path] lowercase what: got X; expected Y', () => {
-    for (const r of LAUNCH_REFUSALS) expect(r.message).toMatch(/^\[vision\/trainer\] [a-z0-9"]+[^\n]*: got [^\n]+; expected [^\n]+$/);
+    const shape = /^\[vision\/trainer\] [a-z0-9"]+[^\n]*: got [^\n]+; expected [^\n]+$/;
+    for (const r of LAUNCH_REFUSALS) expect(r.message).toMatch(shape);
   });
 
   test('compose refuses a trainer of several nodes, with the reason', () => {
@@ -171,8 +188,10 @@ describe('refusals: one message naming both sides', () => {
     expect(messages(problems)).toEqual([]);
     checkComposeNodes(problems, PATH, 2);
     expect(messages(problems)).toEqual([
-      '[vision/trainer] nodes is above 1 in a compose stack: got 2; expected 1: compose runs every container on one host; '
-        + 'run the job on kubernetes (KubernetesManifests renders a JobSet or a TrainJob), and leave this trainer out of '
+      '[vision/trainer] nodes is above 1 in a compose stack: got 2; expected 1: compose runs every container '
+        + 'on one host; '
+        + 'run the job on kubernetes (KubernetesManifests renders a JobSet or a TrainJob), and leave this '
+        + 'trainer out of '
         + 'the compose stack (ComposeStack services)',
     ]);
   });
@@ -185,7 +204,7 @@ describe('the distributed settings are checked into one spec', () => {
     return { resolved, problems: messages(problems) };
   };
 
-  test('defaults: one node, gpusPerNode from gpuCount or the device ids, a JobSet, NCCL warnings, Linux\'s port range', () => {
+  test('defaults: one node, gpusPerNode from gpuCount or device ids, a JobSet, NCCL warnings', () => {
     expect(check({}).resolved).toEqual({
       nodes: 1,
       gpusPerNode: 1,
@@ -202,51 +221,78 @@ describe('the distributed settings are checked into one spec', () => {
       gpusPerNode: 8,
       distributedRuntime: DistributedRuntime.KUBEFLOW_TRAINER,
       kueueQueueName: 'team-a',
-      nccl: { debug: NcclDebug.INFO, socketInterface: '^docker,lo', rdmaResource: 'rdma/rdma_shared_device_a', rdmaResourceCount: 2, portRange: '40000-49999' },
+      nccl: {
+        debug: NcclDebug.INFO,
+        socketInterface: '^docker,lo',
+        rdmaResource: 'rdma/rdma_shared_device_a',
+        rdmaResourceCount: 2,
+        portRange: '40000-49999',
+      },
     })).toEqual({
       resolved: {
         nodes: 4,
         gpusPerNode: 8,
         runtime: DistributedRuntime.KUBEFLOW_TRAINER,
         queueName: 'team-a',
-        nccl: { debug: NcclDebug.INFO, socketInterface: '^docker,lo', rdma: { resource: 'rdma/rdma_shared_device_a', count: 2 }, portRange: { first: 40000, last: 49999 } },
+        nccl: {
+          debug: NcclDebug.INFO,
+          socketInterface: '^docker,lo',
+          rdma: { resource: 'rdma/rdma_shared_device_a', count: 2 },
+          portRange: { first: 40000, last: 49999 },
+        },
       },
       problems: [],
     });
   });
 
   test('NCCL environment: the interface only when given; RDMA only when asked for', () => {
-    const rdma = check({ nodes: 2, gpusPerNode: 8, nccl: { socketInterface: 'eth0', rdmaResource: 'nvidia.com/hostdev' } }).resolved;
+    const nccl = { socketInterface: 'eth0', rdmaResource: 'nvidia.com/hostdev' };
+    const rdma = check({ nodes: 2, gpusPerNode: 8, nccl }).resolved;
     expect(launchEnvironment(rdma)).toEqual({
-      NNODES: '2', NPROC_PER_NODE: '8', PET_NNODES: '2', PET_NPROC_PER_NODE: '8', NCCL_DEBUG: 'WARN', NCCL_SOCKET_IFNAME: 'eth0',
+      NNODES: '2',
+      NPROC_PER_NODE: '8',
+      PET_NNODES: '2',
+      PET_NPROC_PER_NODE: '8',
+      NCCL_DEBUG: 'WARN',
+      NCCL_SOCKET_IFNAME: 'eth0',
     });
   });
 
   test.each([
     ['nodes of 0', { nodes: 0 }, '[vision/trainer] nodes: got 0; expected an integer from 1 to 1000'],
-    ['gpusPerNode of 1.5', { gpusPerNode: 1.5 }, '[vision/trainer] gpusPerNode: got 1.5; expected an integer from 1 to 64'],
+    ['gpusPerNode of 1.5', { gpusPerNode: 1.5 },
+      '[vision/trainer] gpusPerNode: got 1.5; expected an integer from 1 to 64'],
     ['gpusPerNode against gpuCount', { gpusPerNode: 8, gpuCount: 4 },
-      '[vision/trainer] gpusPerNode disagrees with the gpus of gpuCount: got {"gpusPerNode":8,"gpus":4}; expected one number: gpusPerNode alone (it is the gpu count of each node)'],
+      '[vision/trainer] gpusPerNode disagrees with the gpus of gpuCount: got {"gpusPerNode":8,"gpus":4}; '
+        + 'expected one number: gpusPerNode alone (it is the gpu count of each node)'],
     ['several nodes without a gpu count', { nodes: 2 },
-      '[vision/trainer] nodes is above 1 without a number of gpus per node: got 2; expected gpusPerNode (or gpuCount): a pod asks for a number of gpus, and torchrun starts one process per gpu'],
+      '[vision/trainer] nodes is above 1 without a number of gpus per node: got 2; expected gpusPerNode (or '
+        + 'gpuCount): a pod asks for a number of gpus, and torchrun starts one process per gpu'],
     ['an unknown runtime (plain JavaScript)', { distributedRuntime: 'mpi' as DistributedRuntime },
       '[vision/trainer] distributedRuntime: got "mpi"; expected one of: "jobset", "kubeflow-trainer"'],
     ['a queue name with an uppercase letter', { kueueQueueName: 'Team-A' },
-      '[vision/trainer] kueueQueueName: got "Team-A"; expected the name of a kueue LocalQueue: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters'],
+      '[vision/trainer] kueueQueueName: got "Team-A"; expected the name of a kueue LocalQueue: lowercase '
+        + 'letters, digits and "-", starting and ending with a letter or digit, at most 63 characters'],
     ['an unknown NCCL log level (plain JavaScript)', { nccl: { debug: 'LOUD' as NcclDebug } },
       '[vision/trainer] nccl.debug: got "LOUD"; expected one of: "VERSION", "WARN", "INFO", "TRACE"'],
     ['an interface name with a space', { nccl: { socketInterface: 'eth 0' } },
-      '[vision/trainer] nccl.socketInterface: got "eth 0"; expected interface names in nccl\'s syntax: "eth0", a prefix list "eth,en", "^docker,lo" to exclude or "=eth0" for an exact name'],
+      '[vision/trainer] nccl.socketInterface: got "eth 0"; expected interface names in nccl\'s syntax: '
+        + '"eth0", a prefix list "eth,en", "^docker,lo" to exclude or "=eth0" for an exact name'],
     ['the gpu resource as the RDMA resource', { nccl: { rdmaResource: 'nvidia.com/gpu' } },
-      '[vision/trainer] nccl.rdmaResource: got "nvidia.com/gpu"; expected the extended resource a device plugin advertises for rdma devices, e.g. "rdma/rdma_shared_device_a" or "nvidia.com/hostdev"'],
+      '[vision/trainer] nccl.rdmaResource: got "nvidia.com/gpu"; expected the extended resource a device '
+        + 'plugin advertises for rdma devices, e.g. "rdma/rdma_shared_device_a" or "nvidia.com/hostdev"'],
     ['an RDMA resource without a domain', { nccl: { rdmaResource: 'hca' } },
-      '[vision/trainer] nccl.rdmaResource: got "hca"; expected the extended resource a device plugin advertises for rdma devices, e.g. "rdma/rdma_shared_device_a" or "nvidia.com/hostdev"'],
+      '[vision/trainer] nccl.rdmaResource: got "hca"; expected the extended resource a device plugin '
+        + 'advertises for rdma devices, e.g. "rdma/rdma_shared_device_a" or "nvidia.com/hostdev"'],
     ['an RDMA count without a resource', { nccl: { rdmaResourceCount: 2 } },
-      '[vision/trainer] nccl.rdmaResourceCount is set without nccl.rdmaResource: got 2; expected an rdmaResource to count, or no rdmaResourceCount'],
+      '[vision/trainer] nccl.rdmaResourceCount is set without nccl.rdmaResource: got 2; expected an '
+        + 'rdmaResource to count, or no rdmaResourceCount'],
     ['a port range the wrong way round', { nccl: { portRange: '50000-40000' } },
-      '[vision/trainer] nccl.portRange: got "50000-40000"; expected two ports "FIRST-LAST", 1024 <= FIRST < LAST <= 65535, e.g. "32768-60999"'],
+      '[vision/trainer] nccl.portRange: got "50000-40000"; expected two ports "FIRST-LAST", 1024 <= FIRST < '
+        + 'LAST <= 65535, e.g. "32768-60999"'],
     ['a port range holding the rendezvous port', { nccl: { portRange: '20000-30000' } },
-      '[vision/trainer] nccl.portRange holds the rendezvous port: got "20000-30000"; expected a range without 29500, e.g. "32768-60999"'],
+      '[vision/trainer] nccl.portRange holds the rendezvous port: got "20000-30000"; expected a range '
+        + 'without 29500, e.g. "32768-60999"'],
   ])('%s', (_name, input, message) => {
     expect(check(input as Parameters<typeof resolveDistributed>[1]).problems).toEqual([message]);
   });
