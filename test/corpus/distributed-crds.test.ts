@@ -42,15 +42,18 @@ function jsonSchema(node: any): any {
   if (!node || typeof node !== 'object') return node;
   const out: any = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as any).map(([k, v]) => [k, jsonSchema(v)]));
-    else if (['items', 'additionalProperties', 'anyOf', 'allOf', 'oneOf', 'not'].includes(key)) out[key] = jsonSchema(value);
-    else if (!key.startsWith('x-kubernetes-') && key !== 'nullable') out[key] = value;
+    if (key === 'properties') {
+      out.properties = Object.fromEntries(Object.entries(value as any).map(([k, v]) => [k, jsonSchema(v)]));
+    } else if (['items', 'additionalProperties', 'anyOf', 'allOf', 'oneOf', 'not'].includes(key)) {
+      out[key] = jsonSchema(value);
+    } else if (!key.startsWith('x-kubernetes-') && key !== 'nullable') {out[key] = value;}
   }
   if (node['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf ??= [{ type: 'integer' }, { type: 'string' }];
   }
-  if (node.properties && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
+  const listsFields = node.properties && node.additionalProperties === undefined;
+  if (listsFields && !node['x-kubernetes-preserve-unknown-fields']) {
     out.additionalProperties = false;
   }
   if (node.nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
@@ -59,12 +62,15 @@ function jsonSchema(node: any): any {
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
-ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+ajv.addFormat('int32', {
+  type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,
+});
 ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
 
 const JOBSET = readCrd('jobset.x-k8s.io_jobsets.yaml', 'v1alpha2');
 const TRAINJOB = readCrd('trainer.kubeflow.org_trainjobs.yaml', 'v1alpha1');
-const validators = new Map([JOBSET, TRAINJOB].map((crd) => [crd.kind, { crd, validate: ajv.compile(jsonSchema(crd.schema)) }]));
+const validators = new Map([JOBSET, TRAINJOB]
+  .map((crd) => [crd.kind, { crd, validate: ajv.compile(jsonSchema(crd.schema)) }]));
 
 /** Schema errors of one object against its CRD (apiVersion and kind included). */
 function crdErrors(doc: any): string[] {
@@ -72,7 +78,10 @@ function crdErrors(doc: any): string[] {
   if (!v) return [`no CRD for ${doc.kind}`];
   const errors: string[] = [];
   if (doc.apiVersion !== `${v.crd.group}/${v.crd.version}`) errors.push(`apiVersion ${doc.apiVersion}`);
-  if (!v.validate(doc)) errors.push(...(v.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
+  if (!v.validate(doc)) {
+    const describe = (e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`;
+    errors.push(...(v.validate.errors ?? []).map(describe));
+  }
   return errors;
 }
 
@@ -86,20 +95,27 @@ function creationRules(schema: any, doc: unknown, path = ''): Array<{ path: stri
     .filter((r: any) => !String(r.rule).includes('oldSelf'))
     .map((r: any) => ({ path: path || '/', rule: String(r.rule) }));
   const nested: Array<{ path: string; rule: string }> = [];
-  if (Array.isArray(doc)) doc.forEach((item, i) => nested.push(...creationRules(schema.items, item, `${path}/${i}`)));
-  else if (doc && typeof doc === 'object') {
-    for (const [k, v] of Object.entries(doc)) nested.push(...creationRules(schema.properties?.[k], v, `${path}/${k}`));
+  if (Array.isArray(doc)) {
+    doc.forEach((item, i) => nested.push(...creationRules(schema.items, item, `${path}/${i}`)));
+  } else if (doc && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      nested.push(...creationRules(schema.properties?.[k], v, `${path}/${k}`));
+    }
   }
   return [...own, ...nested];
 }
 
+const STARTUP_RULE = '!(has(self.startupPolicy) && self.startupPolicy.startupPolicyOrder == \'InOrder\' '
+  + '&& self.replicatedJobs.exists(x, has(x.dependsOn)))';
+
 /** Each creation rule the generated objects reach, evaluated by hand on the value it applies to. */
 const RULES: Record<string, (self: any) => boolean> = {
-  'self.metadata.name.matches(\'^[a-z]([-a-z0-9]*[a-z0-9])?$\')': (self) => /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(self.metadata.name),
+  'self.metadata.name.matches(\'^[a-z]([-a-z0-9]*[a-z0-9])?$\')':
+    (self) => /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(self.metadata.name),
   'size(self.metadata.name) <= 63': (self) => self.metadata.name.length <= 63,
   'self >= 1': (self) => self >= 1,
-  '!(has(self.startupPolicy) && self.startupPolicy.startupPolicyOrder == \'InOrder\' && self.replicatedJobs.exists(x, has(x.dependsOn)))':
-    (self) => !(self.startupPolicy?.startupPolicyOrder === 'InOrder' && self.replicatedJobs.some((x: any) => x.dependsOn)),
+  [STARTUP_RULE]: (self) => !(self.startupPolicy?.startupPolicyOrder === 'InOrder'
+    && self.replicatedJobs.some((x: any) => x.dependsOn)),
 };
 
 function valueAt(doc: any, path: string): any {
@@ -108,14 +124,25 @@ function valueAt(doc: any, path: string): any {
 
 const VARIANTS: Array<[string, DistributedTreeOptions]> = [
   ['a JobSet of 2 nodes x 8 gpus', { nodes: 2, gpusPerNode: 8 }],
-  ['a JobSet of 4 nodes x 1 gpu, queued, with a restart budget', { nodes: 4, gpusPerNode: 1, kueueQueueName: 'team-a', backoffLimit: 5 }],
+  ['a JobSet of 4 nodes x 1 gpu, queued, with a restart budget',
+    { nodes: 4, gpusPerNode: 1, kueueQueueName: 'team-a', backoffLimit: 5 }],
   ['a JobSet with every NCCL option and RDMA', {
-    nodes: 2, gpusPerNode: 8, nccl: { debug: NcclDebug.INFO, socketInterface: '^docker,lo', rdmaResource: 'nvidia.com/hostdev', portRange: '40000-49999' },
+    nodes: 2,
+    gpusPerNode: 8,
+    nccl: {
+      debug: NcclDebug.INFO,
+      socketInterface: '^docker,lo',
+      rdmaResource: 'nvidia.com/hostdev',
+      portRange: '40000-49999',
+    },
   }],
-  ['a TrainJob of 2 nodes x 8 gpus', { nodes: 2, gpusPerNode: 8, runtime: DistributedRuntime.KUBEFLOW_TRAINER }],
-  ['a TrainJob of 1 node, queued', { nodes: 1, gpusPerNode: 4, runtime: DistributedRuntime.KUBEFLOW_TRAINER, kueueQueueName: 'team-a' }],
+  ['a TrainJob of 2 nodes x 8 gpus',
+    { nodes: 2, gpusPerNode: 8, runtime: DistributedRuntime.KUBEFLOW_TRAINER }],
+  ['a TrainJob of 1 node, queued',
+    { nodes: 1, gpusPerNode: 4, runtime: DistributedRuntime.KUBEFLOW_TRAINER, kueueQueueName: 'team-a' }],
 ];
-const trees = new Map<string, DistributedTree>(VARIANTS.map(([name, options]) => [name, distributedTree(options)]));
+const trees = new Map<string, DistributedTree>(VARIANTS
+  .map(([name, options]) => [name, distributedTree(options)]));
 
 describe.each(VARIANTS.map(([name]) => [name]))('%s', (name) => {
   const t = trees.get(name)!;
@@ -138,17 +165,21 @@ describe('the schema check itself', () => {
   const jobSet = trees.get('a JobSet of 2 nodes x 8 gpus')!.trainer;
 
   test('refuses a misspelled field, a wrong type and a value out of the CRD\'s enum', () => {
-    expect(crdErrors({ ...jobSet, spec: { ...jobSet.spec, sucessPolicy: {} } }).join('\n')).toContain('must NOT have additional properties');
-    expect(crdErrors({ ...jobSet, spec: { ...jobSet.spec, failurePolicy: { maxRestarts: 'two' } } }).join('\n')).toContain('must be integer');
-    expect(crdErrors({ ...jobSet, spec: { ...jobSet.spec, successPolicy: { operator: 'Most' } } }).join('\n')).toContain('allowed values');
-    expect(crdErrors({ ...jobSet, apiVersion: 'jobset.x-k8s.io/v1' })).toEqual(['apiVersion jobset.x-k8s.io/v1']);
+    const withSpec = (spec: object) => crdErrors({ ...jobSet, spec: { ...jobSet.spec, ...spec } }).join('\n');
+    expect(withSpec({ sucessPolicy: {} })).toContain('must NOT have additional properties');
+    expect(withSpec({ failurePolicy: { maxRestarts: 'two' } })).toContain('must be integer');
+    expect(withSpec({ successPolicy: { operator: 'Most' } })).toContain('allowed values');
+    expect(crdErrors({ ...jobSet, apiVersion: 'jobset.x-k8s.io/v1' }))
+      .toEqual(['apiVersion jobset.x-k8s.io/v1']);
   });
 
   test('reaches the CEL rules: a TrainJob named with a digit first breaks one', () => {
     const trainJob = trees.get('a TrainJob of 2 nodes x 8 gpus')!.trainer;
     const renamed = { ...trainJob, metadata: { ...trainJob.metadata, name: '1trainer' } };
-    const broken = creationRules(TRAINJOB.schema, renamed).filter(({ path, rule }) => !RULES[rule](valueAt(renamed, path)));
-    expect(broken.map((r) => r.rule)).toEqual(['self.metadata.name.matches(\'^[a-z]([-a-z0-9]*[a-z0-9])?$\')']);
+    const broken = creationRules(TRAINJOB.schema, renamed)
+      .filter(({ path, rule }) => !RULES[rule](valueAt(renamed, path)));
+    expect(broken.map((r) => r.rule))
+      .toEqual(['self.metadata.name.matches(\'^[a-z]([-a-z0-9]*[a-z0-9])?$\')']);
   });
 });
 
@@ -161,8 +192,9 @@ describe('the torch-distributed runtime a TrainJob refers to', () => {
   const patch = trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0];
 
   test('exists under the name, kind and group the TrainJob names, as a torch runtime', () => {
+    const ref = trainJob.spec.runtimeRef;
     expect([runtime.kind, runtime.metadata.name, runtime.apiVersion.split('/')[0]])
-      .toEqual([trainJob.spec.runtimeRef.kind, trainJob.spec.runtimeRef.name, trainJob.spec.runtimeRef.apiGroup]);
+      .toEqual([ref.kind, ref.name, ref.apiGroup]);
     expect(runtime.spec.mlPolicy.torch).toBeDefined();
     expect(ajv.compile(jsonSchema(runtimeSchema.schema))(runtime)).toBe(true);
   });
@@ -171,11 +203,13 @@ describe('the torch-distributed runtime a TrainJob refers to', () => {
     const job = runtime.spec.template.spec.replicatedJobs.find((j: any) => j.name === patch.name);
     expect(job).toBeDefined();
     const containers = job.template.spec.template.spec.containers.map((c: any) => c.name);
-    expect(patch.template.spec.template.spec.containers.map((c: any) => c.name).every((n: string) => containers.includes(n))).toBe(true);
+    const patched = patch.template.spec.template.spec.containers.map((c: any) => c.name);
+    expect(patched.every((n: string) => containers.includes(n))).toBe(true);
   });
 
-  test('the pod the Trainer merges (the runtime\'s, with the patch and the trainer\'s overrides) passes the restricted profile', () => {
-    const base = runtime.spec.template.spec.replicatedJobs.find((j: any) => j.name === patch.name).template.spec.template.spec;
+  test('the pod the Trainer merges (runtime, patch, overrides) passes the restricted profile', () => {
+    const job = runtime.spec.template.spec.replicatedJobs.find((j: any) => j.name === patch.name);
+    const base = job.template.spec.template.spec;
     const patched = patch.template.spec.template.spec;
     const merged = {
       ...base,
@@ -187,7 +221,7 @@ describe('the torch-distributed runtime a TrainJob refers to', () => {
         resources: trainJob.spec.trainer.resourcesPerNode,
       })),
     };
-    // the runtime's own pod alone runs as its image's user (root for pytorch/pytorch): the patch is what makes it pass
+    // the runtime's own pod runs as its image's user (root for pytorch/pytorch): the patch makes it pass
     expect(restrictedViolations({ kind: 'Pod', spec: base })).not.toEqual([]);
     expect(restrictedViolations({ kind: 'Pod', spec: merged })).toEqual([]);
     expect(podSpecOf(trainJob)).toBe(patched);

@@ -21,7 +21,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command starts 4 processes per node (torchrun --nproc_per_node), gpusPerNode is 8: got `
-      + `"4"; `
+      + '"4"; '
       + 'expected --nproc_per_node 8, "gpu" or "auto" (one process per gpu), or gpusPerNode 4',
   },
   {
@@ -30,7 +30,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 2,
     gpusPerNode: 8,
     message: `${PATH} command starts 2 processes per node (torchrun --nproc_per_node), gpusPerNode is 8: got `
-      + `"2"; `
+      + '"2"; '
       + 'expected --nproc_per_node 8, "gpu" or "auto" (one process per gpu), or gpusPerNode 2',
   },
   {
@@ -48,7 +48,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 4,
     gpusPerNode: 8,
     message: `${PATH} command runs on 2 nodes (torch.distributed.run --nnodes), nodes is 4: got "2"; `
-      + `expected --nnodes 4, or nodes 2`,
+      + 'expected --nnodes 4, or nodes 2',
   },
   {
     name: 'torchrun with an elastic range of nodes',
@@ -56,7 +56,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 4,
     gpusPerNode: 8,
     message: `${PATH} command's torchrun --nnodes is an elastic range, nodes is 4: got "1:4"; expected `
-      + `--nnodes 4: the job runs exactly nodes pods`,
+      + '--nnodes 4: the job runs exactly nodes pods',
   },
   {
     name: 'torchrun --standalone on several nodes',
@@ -74,7 +74,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 2,
     gpusPerNode: 8,
     message: `${PATH} command sets torchrun's rendezvous itself (torchrun --master_addr), nodes is 2: got `
-      + `"10.0.0.1"; `
+      + '"10.0.0.1"; '
       + 'expected no --master_addr: the manifests give every pod PET_NODE_RANK, PET_MASTER_ADDR and '
       + 'PET_MASTER_PORT, which torchrun reads',
   },
@@ -101,7 +101,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command starts 2 processes (accelerate launch --num_processes), gpusPerNode is 8: got `
-      + `"2"; `
+      + '"2"; '
       + 'expected --num_processes 8, or gpusPerNode 2',
   },
   {
@@ -110,7 +110,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command runs on 2 machines (accelerate launch --num_machines), nodes is 1: got "2"; `
-      + `expected --num_machines 1, or no --num_machines`,
+      + 'expected --num_machines 1, or no --num_machines',
   },
   {
     name: 'accelerate launch with fewer gpu ids than gpusPerNode',
@@ -118,7 +118,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 4,
     message: `${PATH} command uses 2 gpus (accelerate launch --gpu_ids), gpusPerNode is 4: got "0,1"; `
-      + `expected 4 gpu ids, "all", or gpusPerNode 2`,
+      + 'expected 4 gpu ids, "all", or gpusPerNode 2',
   },
   {
     name: 'accelerate launch on several nodes',
@@ -126,7 +126,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 2,
     gpusPerNode: 8,
     message: `${PATH} nodes is above 1 with accelerate launch: got 2; expected nodes 1, or a python module `
-      + `or script that torchrun `
+      + 'or script that torchrun '
       + 'starts (accelerate launch takes each node\'s --machine_rank and --main_process_ip as arguments, '
       + 'which one pod template '
       + 'cannot give every pod; accelerate\'s Accelerator runs under torchrun as it is)',
@@ -137,7 +137,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command starts 4 processes per node (deepspeed --num_gpus), gpusPerNode is 8: got "4"; `
-      + `expected --num_gpus 8, or gpusPerNode 4`,
+      + 'expected --num_gpus 8, or gpusPerNode 4',
   },
   {
     name: 'deepspeed on two nodes with nodes 1',
@@ -145,7 +145,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command runs on 2 nodes (deepspeed --num_nodes), nodes is 1: got "2"; expected `
-      + `--num_nodes 1, or no --num_nodes`,
+      + '--num_nodes 1, or no --num_nodes',
   },
   {
     name: 'deepspeed on several nodes',
@@ -153,7 +153,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 4,
     gpusPerNode: 8,
     message: `${PATH} nodes is above 1 with deepspeed: got 4; expected nodes 1, or a python module or script `
-      + `that torchrun starts `
+      + 'that torchrun starts '
       + '(deepspeed starts the other nodes over ssh from a hostfile, and the pods run no ssh; '
       + 'deepspeed.init_distributed reads '
       + 'torchrun\'s environment)',
@@ -164,7 +164,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 1,
     gpusPerNode: 8,
     message: `${PATH} command cannot be started once per gpu by torchrun (nodes 1, gpusPerNode 8): got `
-      + `["sh","-c","python -m trainer.train"]; `
+      + '["sh","-c","python -m trainer.train"]; '
       + 'expected a python module or script (python -m pkg.train, python train.py), which torchrun starts '
       + 'once per gpu; a command '
       + 'that names its launcher (torchrun, accelerate launch, deepspeed); or launcher: '
@@ -178,7 +178,7 @@ export const LAUNCH_REFUSALS: readonly LaunchRefusal[] = [
     nodes: 2,
     gpusPerNode: 1,
     message: `${PATH} command cannot be started once per gpu by torchrun (nodes 2, gpusPerNode 1): got `
-      + `["litgpt","finetune","microsoft/phi-2"]; `
+      + '["litgpt","finetune","microsoft/phi-2"]; '
       + 'expected a python module or script (python -m pkg.train, python train.py), which torchrun starts '
       + 'once per gpu; a command '
       + 'that names its launcher (torchrun, accelerate launch, deepspeed); or launcher: '

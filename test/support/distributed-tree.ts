@@ -67,9 +67,15 @@ export function distributedTree(options: DistributedTreeOptions): DistributedTre
     imageRegistry: 'ghcr.io/acme',
     imageTag: '1.0.0',
     ...(options.egress === KubernetesEgress.RESTRICTED
-      ? { egress: KubernetesEgress.RESTRICTED, egressCidrs: { postgres: '10.20.0.0/16', redis: '10.30.0.0/16' } } : {}),
+      ? {
+        egress: KubernetesEgress.RESTRICTED,
+        egressCidrs: { postgres: '10.20.0.0/16', redis: '10.30.0.0/16' },
+      }
+      : {}),
   });
-  if (options.backoffLimit !== undefined) k8s.configureService(trainer, { backoffLimit: options.backoffLimit });
+  if (options.backoffLimit !== undefined) {
+    k8s.configureService(trainer, { backoffLimit: options.backoffLimit });
+  }
   synth(project);
   // the manifests' own model, as their synth built it
   const base: KubeModel = (k8s as any).buildModel();
@@ -94,9 +100,11 @@ export function distributedTree(options: DistributedTreeOptions): DistributedTre
   for (const file of files) {
     const full = path.join(project.outdir, 'k8s', file.path);
     fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, file.documents.map((d) => toSafeYaml(d, { aliasDuplicateObjects: false })).join('---\n'));
+    const yaml = file.documents.map((d) => toSafeYaml(d, { aliasDuplicateObjects: false }));
+    fs.writeFileSync(full, yaml.join('---\n'));
   }
-  const docs = files.filter((f) => !/kustomiz(ation|econfig)\.yaml$/.test(f.path)).flatMap((f) => f.documents);
+  const docs = files.filter((f) => !/kustomiz(ation|econfig)\.yaml$/.test(f.path))
+    .flatMap((f) => f.documents);
   const object = docs.find((d: any) => d.metadata?.name === 'trainer' && d.kind !== 'NetworkPolicy');
   return { dir: project.outdir, spec, model, files, docs, trainer: object };
 }

@@ -50,7 +50,8 @@ export function podSpecOf(doc: any): any {
   if (doc.kind === 'Pod') return doc.spec;
   if (doc.kind === 'JobSet') return doc.spec?.replicatedJobs?.[0]?.template?.spec?.template?.spec;
   if (doc.kind === 'TrainJob') {
-    return doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0]?.template?.spec?.template?.spec;
+    const job = doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0];
+    return job?.template?.spec?.template?.spec;
   }
   if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet', 'ReplicaSet'].includes(doc.kind)) return doc.spec?.template?.spec;
   if (doc.kind === 'CronJob') return doc.spec?.jobTemplate?.spec?.template?.spec;

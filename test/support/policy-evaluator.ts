@@ -144,7 +144,10 @@ export function isolated(policies: readonly any[], pod: Pod, direction: 'Ingress
  */
 function podTemplateOf(d: any): any {
   if (d.kind === 'JobSet') return d.spec.replicatedJobs[0].template.spec.template;
-  if (d.kind === 'TrainJob') return d.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template;
+  if (d.kind === 'TrainJob') {
+    const job = d.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0];
+    return job.template.spec.template;
+  }
   return ['Deployment', 'StatefulSet', 'Job'].includes(d.kind) ? d.spec.template : undefined;
 }
 
