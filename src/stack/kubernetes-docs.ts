@@ -1,5 +1,7 @@
 import { BackingServiceKind } from './backing-service';
-import { DRIVER_ANNOTATION, KubeModel, KubeNetwork, KubeWorkload } from './kubernetes-model';
+import {
+  DRIVER_ANNOTATION, KUEUE_QUEUE_LABEL, KubeModel, KubeNetwork, KubeWorkload,
+} from './kubernetes-model';
 import { KubernetesBackingMode } from './kubernetes-props';
 import { DEFAULT_DENY_POLICY, NETWORK_POLICIES_FILE } from './network-policy-render';
 import { renderSecretsScript } from './secrets-render';
@@ -132,10 +134,76 @@ function code(text: string): string {
   return `\`${text}\``;
 }
 
+/** `1 pod`, `2 pods`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** "a", "a and b", "a, b and c". */
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Kueue's name of the integration that queues each kind. */
+const KUEUE_INTEGRATIONS: Record<'JobSet' | 'TrainJob', string> = {
+  JobSet: 'jobset.x-k8s.io/jobset',
+  TrainJob: 'trainer.kubeflow.org/trainjob',
+};
+
+/**
+ * The README's "Distributed training" section (templates/k8s-distributed.md.ejs): each JobSet
+ * or TrainJob, how to run and watch it, and what the cluster needs for it (the controller and
+ * its version, GPUs, ReadWriteMany storage, Kueue's queues). Empty without one.
+ */
+export function renderDistributedReadme(model: KubeModel): string {
+  const jobs = model.workloads.filter((w) => w.distributed);
+  if (jobs.length === 0) return '';
+  const kinds = [...new Set(jobs.map((w) => w.distributed!.kind))].sort();
+  const claims = [...new Set(jobs.flatMap((w) => w.mounts.map((m) => m.claim)))].sort();
+  const gpus = [...new Set(jobs.map((w) => w.distributed!.gpusPerNode))].sort((a, b) => a - b);
+  const queues = [...new Set(jobs.flatMap((w) => {
+    const queue = w.jobLabels?.[KUEUE_QUEUE_LABEL];
+    return queue ? [queue] : [];
+  }))].sort();
+  const ns = model.namespace;
+  return renderTemplate('k8s-distributed.md.ejs', {
+    namespace: ns,
+    kinds,
+    deletes: list(jobs.map((w) => code(`kubectl -n ${ns} delete ${w.distributed!.kind.toLowerCase()} `
+      + `${w.spec.name}`))),
+    watch: jobs.flatMap((w) => {
+      const kind = w.distributed!.kind;
+      const pods = `-l jobset.sigs.k8s.io/jobset-name=${w.spec.name}`;
+      return [
+        `kubectl -n ${ns} get ${kind.toLowerCase()} ${w.spec.name}    # `
+          + `${kind === 'JobSet' ? 'terminal state, restarts, completed' : 'conditions'}`,
+        `kubectl -n ${ns} get pods ${pods} -o wide`,
+        `kubectl -n ${ns} logs -f ${pods} --prefix --max-log-requests=${w.distributed!.nodes}`,
+      ];
+    }),
+    trainers: jobs.map((w) => {
+      const d = w.distributed!;
+      const overlay = w.overlays[0];
+      return {
+        name: w.spec.name,
+        kind: d.kind,
+        nodes: d.nodes,
+        what: `${d.kind === 'JobSet' ? 'a JobSet' : 'a TrainJob on the `torch-distributed` runtime'} `
+          + `of ${plural(d.nodes, 'pod')} (nodes) with ${plural(d.gpusPerNode, 'GPU')} each`,
+        file: `${overlay ?? BASE_DIR}/${w.spec.name}.yaml`,
+        apply: overlay ? `k8s/${overlay}/` : 'k8s/',
+        host: d.rendezvousHost,
+        port: d.rendezvousPort,
+      };
+    }),
+    gpus: `${list(gpus.map(String))} GPU${gpus.length === 1 && gpus[0] === 1 ? '' : 's'}`,
+    claims: claims.length ? list(claims.map(code)) : 'none here',
+    queues: queues.length
+      ? `the LocalQueue${queues.length === 1 ? '' : 's'} ${list(queues.map(code))}` : undefined,
+    integrations: list(kinds.map((k) => code(KUEUE_INTEGRATIONS[k]))),
+    rdma: jobs.some((w) => Object.keys(w.extendedResources ?? {}).length > 0),
+  });
 }
 
 /** `k8s/ensure-secrets.sh`: checks (external backing services) or creates (in-cluster ones) the files kustomize's secretGenerator reads. */
@@ -159,6 +227,12 @@ export function renderKubernetesSecretsScript(marker: string, model: KubeModel, 
 }
 
 function describe(model: KubeModel, w: KubeWorkload): string {
+  const d = w.distributed;
+  if (d) {
+    const pods = `${plural(d.nodes, 'pod')} of ${plural(d.gpusPerNode, 'GPU')}`;
+    const restarts = d.kind === 'JobSet' ? `, up to ${d.maxRestarts} restarts of the set` : '';
+    return [`${d.kind} (${pods}${restarts})`, ...(model.network ? ['its NetworkPolicy'] : [])].join('; ');
+  }
   const parts = [w.kind === 'Job' ? `Job (restartPolicy Never, backoffLimit ${w.backoffLimit})` : w.kind === 'StatefulSet' ? 'StatefulSet (1 replica, development only)' : `Deployment (${w.replicas} replica${w.replicas === 1 ? '' : 's'})`];
   if (w.ports.length && w.kind !== 'Job') parts.push(`Service on port ${w.ports.map((p) => p.port).join(', ')}`);
   if (w.gpuCount !== undefined) parts.push(`${w.gpuCount} GPU${w.gpuCount === 1 ? '' : 's'}${w.annotations[DRIVER_ANNOTATION] ? `, driver >= ${w.annotations[DRIVER_ANNOTATION]}` : ''}`);

@@ -108,6 +108,25 @@ export interface KubeClaim {
   readonly size: string;
 }
 
+/** The label that puts a workload into a Kueue LocalQueue (Kueue admits it when the queue has quota). */
+export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
+
+/**
+ * How a job's pods run as one distributed job: a JobSet, or a Kubeflow Trainer TrainJob on the
+ * `torch-distributed` runtime. Each pod is one node of the job (`nodes` pods of `gpusPerNode`
+ * GPUs); the first pod hosts torchrun's rendezvous store.
+ */
+export interface KubeDistributed {
+  readonly kind: 'JobSet' | 'TrainJob';
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  /** Restarts of the whole set after a pod fails (JobSet's `failurePolicy.maxRestarts`). */
+  readonly maxRestarts: number;
+  /** The first pod's stable DNS name (`<name>-node-0-0.<name>`), where the rendezvous store listens. */
+  readonly rendezvousHost: string;
+  readonly rendezvousPort: number;
+}
+
 /** One container with everything Kubernetes needs beyond the neutral model. */
 export interface KubeWorkload {
   /** The neutral model; its `environment` holds the container's own (inline) values only. */
@@ -145,6 +164,16 @@ export interface KubeWorkload {
    * and collective-communication (NCCL) ports of a distributed job's pods. None by default.
    */
   readonly peerPorts?: readonly KubePolicyPort[];
+  /** Variables read from the pod's own fields (name -> field path), e.g. a Job's completion index. */
+  readonly fieldEnvironment?: Readonly<Record<string, string>>;
+  /** Namespaced kernel settings of the pod (only ones the restricted profile allows). */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  /** Device plugin resources each pod requests besides its GPUs (an RDMA device), with their counts. */
+  readonly extendedResources?: Readonly<Record<string, number>>;
+  /** Labels of the workload object alone, not its pods (the Kueue queue name). */
+  readonly jobLabels?: Readonly<Record<string, string>>;
+  /** How the job's pods run as one distributed job; absent: a Job of one pod. */
+  readonly distributed?: KubeDistributed;
 }
 
 /** Everything the renderer needs. */

@@ -55,6 +55,10 @@ export const OBJECT_NAME_RULES: Readonly<Record<string, NameRule>> = {
   Deployment: 'dns1123-label',
   Job: 'dns1123-label',
   StatefulSet: 'dns1123-label',
+  // a JobSet's name starts its pods' host names and is the subdomain of its headless Service
+  JobSet: 'dns1123-label',
+  // Kubeflow Trainer refuses a TrainJob name that does not start with a letter
+  TrainJob: 'dns1035-label',
   PersistentVolumeClaim: 'dns1123-subdomain',
   ConfigMap: 'dns1123-subdomain',
   Secret: 'dns1123-subdomain',
@@ -191,8 +195,19 @@ export function checkRenderedNames(files: readonly NamedFile[],
   return problems;
 }
 
+/** The pod template of an object: a workload's, a JobSet's replicated Job's, a TrainJob's runtime patch. */
+function podTemplateOf(doc: Record<string, any>): Record<string, any> | undefined {
+  if (doc.kind === 'JobSet') return doc.spec?.replicatedJobs?.[0]?.template?.spec?.template;
+  if (doc.kind === 'TrainJob') {
+    const job = doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0];
+    return job?.template?.spec?.template;
+  }
+  return doc.spec?.template;
+}
+
 function podNameProblems(doc: Record<string, any>, owner: string): NameProblem[] {
-  const pod = doc.spec?.template?.spec;
+  const template = podTemplateOf(doc);
+  const pod = template?.spec;
   if (!pod) return [];
   const problems: NameProblem[] = [];
   const unique = (what: string, names: string[], rule: NameRule) => {
@@ -209,7 +224,7 @@ function podNameProblems(doc: Record<string, any>, owner: string): NameProblem[]
   ], 'dns1123-label');
   unique('container', (pod.containers ?? []).map((c: any) => c.name), 'dns1123-label');
   unique('port', (pod.containers ?? []).flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name)), 'iana-svc-name');
-  const label = doc.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'];
+  const label = template?.metadata?.labels?.['app.kubernetes.io/name'];
   if (label !== undefined && (String(label).length > 63 || !LABEL_VALUE.test(String(label)))) {
     problems.push({ message: `the app.kubernetes.io/name label of ${owner} is not a valid label value`, got: label, expected: 'at most 63 letters, digits, "-", "_" or "."' });
   }

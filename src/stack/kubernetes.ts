@@ -318,7 +318,8 @@ export class KubernetesManifests extends Component {
         return claim ? `volume "${claim.source}"` : `claim "${name}"`;
       }
       const app = apps.find((a) => a.serviceId === name);
-      if (app && ['Deployment', 'Service', 'Job', 'NetworkPolicy'].includes(kind)) return `service "${name}" (${app.path})`;
+      const ownKinds = ['Deployment', 'Service', 'Job', 'JobSet', 'TrainJob', 'NetworkPolicy'];
+      if (app && ownKinds.includes(kind)) return `service "${name}" (${app.path})`;
       if (model.workloads.some((w) => w.kind === 'StatefulSet' && w.spec.name === name)) return `backing service "${name}"`;
       return `the generated ${kind} "${name}"`;
     };

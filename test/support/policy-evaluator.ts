@@ -138,17 +138,31 @@ export function isolated(policies: readonly any[], pod: Pod, direction: 'Ingress
   return applicable(policies, pod, direction).length > 0;
 }
 
+/**
+ * The pod template of a workload object: a Deployment's, StatefulSet's or Job's own, a
+ * JobSet's (its first replicated Job's), or the pod a Kubeflow TrainJob's runtime patch writes.
+ */
+function podTemplateOf(d: any): any {
+  if (d.kind === 'JobSet') return d.spec.replicatedJobs[0].template.spec.template;
+  if (d.kind === 'TrainJob') {
+    const job = d.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0];
+    return job.template.spec.template;
+  }
+  return ['Deployment', 'StatefulSet', 'Job'].includes(d.kind) ? d.spec.template : undefined;
+}
+
 /** The pods of the workloads among Kubernetes objects (one pod per workload, named after it). */
 export function podsOf(docs: readonly any[], namespaceLabels: (namespace: string) => Record<string, string>,
   fallbackNamespace: string): Pod[] {
-  return docs.filter((d) => ['Deployment', 'StatefulSet', 'Job'].includes(d.kind)).map((d) => {
+  return docs.filter((d) => podTemplateOf(d) !== undefined).map((d) => {
     const namespace = d.metadata.namespace ?? fallbackNamespace;
+    const template = podTemplateOf(d);
     return {
       name: d.metadata.name,
       namespace,
       namespaceLabels: namespaceLabels(namespace),
-      labels: d.spec.template.metadata.labels,
-      ports: d.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []),
+      labels: template.metadata.labels,
+      ports: template.spec.containers.flatMap((c: any) => c.ports ?? []),
     };
   });
 }
