@@ -2,15 +2,19 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
- * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
+ *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> project
+ *   -> bin / index.ts
+ * (deps: dependency files and locks; entry: the project's file tree and the entry check; image: the
+ * image model, its resolver, the layers and the Dockerfile renderer.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
- * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
+ * neither does anything of `image/`, the GPU image additions (`gpu/gpu-image.ts`) or the
  * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
  * (`cache-report/cache-report.ts`) and its CLI (`bin/cache-report-cli.ts`) reach none either.
  * docs/architecture.md explains each room.
  */
-const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
+const ROOMS = [
+  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin',
+];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
   name: `${room}-imports-nothing-above-it`,
@@ -32,9 +36,11 @@ module.exports = {
     ...roomRules,
     {
       name: 'renderers-import-no-constructs',
-      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image model, resolved by pure functions; the Kubernetes model) are plain data: none reaches projen or constructs',
+      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image '
+        + 'model and everything of image/, resolved by pure functions; the Kubernetes model) are plain '
+        + 'data: none reaches projen or constructs',
       severity: 'error',
-      from: { path: '(-render|/service/image-model|/gpu/gpu-image|/stack/kubernetes-model)\\.ts$' },
+      from: { path: '(-render\\.ts|^src/image/|/gpu/gpu-image\\.ts|/stack/kubernetes-model\\.ts)' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
     },
     {

@@ -48,7 +48,8 @@ test('each kind of forbidden import is reported', () => {
   writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");
   writeFileSync(join(copy, 'src', 'stack', 'bad-render.ts'), "import { RenderedFile } from '../core/rendered-file';\nexport const F = RenderedFile;\n");
-  appendFileSync(join(copy, 'src', 'service', 'image-model.ts'), "import { Project } from 'projen';\nexport const P = Project;\n");
+  appendFileSync(join(copy, 'src', 'image', 'image-model.ts'),
+    "import { Project } from 'projen';\nexport const P = Project;\n");
   appendFileSync(join(copy, 'src', 'cache-report', 'promises.ts'), "import { Project } from 'projen';\nexport const Q = Project;\n");
   appendFileSync(join(copy, 'src', 'stack', 'kubernetes-model.ts'), "import type { Component } from 'projen';\nexport type C = Component;\n");
   writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
@@ -56,7 +57,7 @@ test('each kind of forbidden import is reported', () => {
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/bad-render.ts');
-  expect(names).toContain('renderers-import-no-constructs src/service/image-model.ts');
+  expect(names).toContain('renderers-import-no-constructs src/image/image-model.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/kubernetes-model.ts');
   expect(names).toContain('text-cache-report-imports-no-constructs src/bin/cache-report-cli.ts');
   expect(names).toContain('text-cache-report-imports-no-constructs src/cache-report/cache-report.ts');

@@ -1,8 +1,8 @@
 import { GpuBase } from '../src';
 import { CudaChoice } from '../src/gpu/cuda';
 import { extendGpuImage } from '../src/gpu/gpu-image';
-import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
-import { prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
+import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
+import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
 
 const CPU = resolveImageModel({
   serviceId: 'train',

@@ -4,9 +4,9 @@
  * target builds. test/cache-report-model.test.ts holds it to the parsed Dockerfiles.
  */
 import { CPU_IMAGE_INPUT } from './support/image-input';
-import { BuildStepStage } from '../src/service/build-hooks';
-import { ImageLayers, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
-import { resolveImageModel, stageOrder } from '../src/service/image-model';
+import { BuildStepStage } from '../src/image/build-hook-steps';
+import { ImageLayers, ImageStepRole, describeImageLayers } from '../src/image/image-layers';
+import { resolveImageModel, stageOrder } from '../src/image/image-model';
 import { TorchWheels } from '../src/service/torch';
 
 const INPUT = CPU_IMAGE_INPUT;

@@ -3,8 +3,8 @@ import { join } from 'path';
 import { GpuBase, GpuInference, GpuTrainer, PythonService, RequirementTier } from '../src';
 import { CPU_IMAGE_INPUT } from './support/image-input';
 import { newProject } from './util';
-import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
-import { prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
+import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
+import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
 
 const INPUT = CPU_IMAGE_INPUT;
 
@@ -31,7 +31,7 @@ describe('resolveImageModel (pure)', () => {
   test('torch is its own tier before the others, from its index, and constrains them', () => {
     const model = resolveImageModel({
       ...INPUT,
-      torch: { torch: '2.5.1+cpu', torchvision: '0.20.1+cpu', torchaudio: '2.5.1+cpu', indexUrl: 'https://torch.example/cpu', pythons: ['3.11'] },
+      torch: { indexUrl: 'https://torch.example/cpu' },
     });
     expect(model.torch).toEqual({ indexUrl: 'https://torch.example/cpu', cuda: undefined, file: 'docker/api/requirements-torch.txt' });
     expect(model.tiers[0].constraints).toEqual(['docker/api/requirements-torch.txt']);

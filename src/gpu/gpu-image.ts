@@ -3,8 +3,8 @@ import { defaultArchList } from './cuda-arch';
 import { debian12ToolkitModel } from './cuda-debian12';
 import { loadData } from '../core/data';
 import { dockerQuote } from '../core/names';
-import { ImageModel, addRuntime } from '../service/image-model';
-import { RUNTIME_PACKAGE } from '../service/image-paths';
+import { ImageModel, addRuntime } from '../image/image-model';
+import { RUNTIME_PACKAGE } from '../image/image-paths';
 import { TorchWheels } from '../service/torch';
 
 /** What a GPU service resolved, the input of `extendGpuImage`. */

@@ -6,7 +6,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems, Schema } from '../core/problems';
 import { gib } from '../core/sizes';
-import { ImageModel, addRuntime } from '../service/image-model';
+import { ImageModel, addRuntime } from '../image/image-model';
 import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec } from '../service/service';

@@ -4,7 +4,7 @@ import { CudaChoice, GpuBase, GpuPlatform } from './cuda';
 import { extendGpuImage, nvidiaEnvironment } from './gpu-image';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { Schema } from '../core/problems';
-import { ImageModel } from '../service/image-model';
+import { ImageModel } from '../image/image-model';
 import { GpuSummary, MlService } from '../service/service';
 import { ServiceOptions } from '../service/service-options';
 import { TorchPackage } from '../service/torch-packages';

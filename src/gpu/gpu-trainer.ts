@@ -6,7 +6,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Problems, Schema } from '../core/problems';
 import { MIN_MEMORY_BYTES, Size, checkSize, composeSize, gib, parseSize, sizeBytes } from '../core/sizes';
-import { ImageModel, addRuntime } from '../service/image-model';
+import { ImageModel, addRuntime } from '../image/image-model';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec, checkRelativeDir } from '../service/service';

@@ -1,6 +1,6 @@
 import { markdownCell } from './markdown';
 import { renderTemplate } from '../core/template';
-import { BuildHooks, BuildStepStage } from '../service/build-hooks';
+import { BuildHooks, BuildStepStage } from '../image/build-hook-steps';
 
 /** One service's hooks, for the docs. */
 export interface ServiceHooks {

@@ -1,6 +1,4 @@
 import ignore from '@balena/dockerignore';
-import { RUNTIME_PACKAGE } from './image-paths';
-import { SourceCopy } from './sources';
 import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
 import { execForm } from '../core/names';
 import { Problems } from '../core/problems';
@@ -9,6 +7,8 @@ import {
   EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
   imageFileMap, isPythonSource, projectPathOf, readProjectTree,
 } from '../entry';
+import { SourceCopy } from '../image/image-model';
+import { RUNTIME_PACKAGE } from '../image/image-paths';
 
 /** What the synth-time entry check reads of a service. */
 export interface ServiceEntryFacts {

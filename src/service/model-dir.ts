@@ -1,10 +1,10 @@
-import type { RuntimeStep } from './image-model';
-import { SHARED_CODE_DIR } from './image-paths';
 import { checkRelativeDir } from './sources';
 import { VolumeSpec } from '../core/container-spec';
 import { WEIGHT_EXTENSIONS, alwaysExcludedPattern, secretPlacePattern } from '../core/dockerignore';
 import { GENERATED_SECRET_DIRS } from '../core/layout';
 import { Problems } from '../core/problems';
+import type { RuntimeStep } from '../image/image-model';
+import { SHARED_CODE_DIR } from '../image/image-paths';
 
 /**
  * A service's model folder and caches, shared by `GpuInference` and CPU `PythonService`s: the

@@ -1,6 +1,5 @@
 import { Project } from 'projen';
 import * as z from 'zod/mini';
-import { ImageModel, addRuntime } from './image-model';
 import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, cacheDirStep, checkModelDir, modelVolume } from './model-dir';
 import { MlService, ServiceKindSpec } from './service';
 import { ServiceOptions } from './service-options';
@@ -9,6 +8,7 @@ import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Platform, checkPlatforms } from '../core/platform';
 import { Problems, Schema } from '../core/problems';
+import { ImageModel, addRuntime } from '../image/image-model';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {

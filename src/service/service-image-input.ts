@@ -1,14 +1,14 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { ServiceEntryFacts } from './entry-check';
-import { ImageInput, ImageModel, ServiceHealthCheck } from './image-model';
-import { APP_DIR } from './image-paths';
 import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
 import { RequirementTier } from '../core/requirements';
+import { ImageInput, ImageModel, ServiceHealthCheck } from '../image/image-model';
+import { APP_DIR } from '../image/image-paths';
 
 /** What the image model reads from a resolved service besides its props. */
 export interface ImageInputContext {

@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { BuildHooks, resolveBuildHooks } from './build-hooks';
+import { resolveBuildHooks } from './build-hooks';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
@@ -14,6 +14,7 @@ import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { BuildHooks } from '../image/build-hook-steps';
 
 /** The props every service shares, checked and resolved with its kind: what the construct keeps. */
 export interface ResolvedService {

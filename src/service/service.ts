@@ -1,13 +1,7 @@
 import { Component, Project } from 'projen';
 import * as z from 'zod/mini';
-import { BuildHooks } from './build-hooks';
-import { renderDockerfile } from './dockerfile-render';
 import { checkServiceImage } from './entry-check';
 import { FileDependencyReport } from './file-tiers';
-import {
-  ImageModel, ServiceHealthCheck, resolveHealthCheck, resolveImageModel,
-} from './image-model';
-import { APP_UID } from './image-paths';
 import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
@@ -17,7 +11,6 @@ import { entryFactsOf, imageInputOf } from './service-image-input';
 import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
 import { ResolvedService, resolveService } from './service-resolve';
-import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
 import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
@@ -29,6 +22,12 @@ import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
 import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
+import { BuildHooks } from '../image/build-hook-steps';
+import { renderDockerfile } from '../image/dockerfile-render';
+import {
+  ImageModel, ServiceHealthCheck, SourceCopy, resolveHealthCheck, resolveImageModel,
+} from '../image/image-model';
+import { APP_UID } from '../image/image-paths';
 
 export { checkRelativeDir } from './sources';
 export { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';

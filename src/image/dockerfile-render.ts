@@ -1,4 +1,4 @@
-import { BuildStepStage, copyImageArgs, renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps } from './build-hooks';
+import { BuildStepStage, copyImageArgs, renderBuilderSetup, renderCopyStages, renderRuntimeHooks, renderSteps } from './build-hook-steps';
 import { ImageModel, prodVenvSource } from './image-model';
 import { dockerQuote, execForm } from '../core/names';
 import { renderTemplate } from '../core/template';

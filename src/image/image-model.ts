@@ -1,9 +1,5 @@
-import type { BuildHooks } from './build-hooks';
-import { BuildStepStage } from './build-hooks';
+import { BuildHooks, BuildStepStage } from './build-hook-steps';
 import { APP_DIR, APP_UID, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
-import type { ProjectInstall } from './project-install';
-import type { SourceCopy } from './sources';
-import type { TorchWheels } from './torch';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER, tierFileName } from '../core/tier-files';
 
@@ -47,7 +43,7 @@ export interface ImageModel {
   /** Root steps of the runtime block before the code is copied (volume folders, a baked model). */
   readonly runtimeSteps: readonly RuntimeStep[];
   /** The project's own wheel (installProject). */
-  readonly projectInstall?: ProjectInstall;
+  readonly projectInstall?: ProjectWheel;
   /** Where the shared files every image copies come from. */
   readonly paths: SharedPaths;
   /** The `COPY`s of the service's code. */
@@ -69,6 +65,26 @@ export interface ImageModel {
   readonly labels: ReadonlyArray<readonly [string, string]>;
   /** Paths (relative to the project root) the Dockerfile reads from the build context. */
   readonly contextPaths: readonly string[];
+}
+
+/** One `COPY` of a service's code: a project path (folder or file) and where it lands. */
+export interface SourceCopy {
+  /** Relative to the project root, `/`-separated. */
+  readonly from: string;
+  /** Absolute image path. */
+  readonly to: string;
+}
+
+/** The project's own package, built as a wheel in its own stage (installProject). */
+export interface ProjectWheel {
+  /** `[project] name`. */
+  readonly name: string;
+  /** Its build backend's distribution, pinned in a tier the builder installs. */
+  readonly backendRequirement: string;
+  /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
+  readonly files: readonly string[];
+  /** The service's code copies, the package sources of the wheel. */
+  readonly sources: readonly SourceCopy[];
 }
 
 export interface ImageHeader {
@@ -119,7 +135,7 @@ export interface GpuNotes {
   readonly driverCheck: boolean;
 }
 
-/** The model of `templates/cuda/debian12-toolkit.ejs`. */
+/** The model of `templates/dockerfile/cuda-toolkit.ejs`. */
 export interface CudaToolkit {
   readonly cuda: string;
   readonly glibc: string;
@@ -199,7 +215,8 @@ export interface ImageInput {
   readonly syntax?: string;
   readonly python: ImagePython;
   readonly aptPackages: readonly string[];
-  readonly torch?: TorchWheels;
+  /** The torch wheels: their index and CUDA variant. */
+  readonly torch?: { readonly indexUrl: string; readonly cuda?: string };
   /** The requirement lines per tier that the image installs (typed and from dependency files). */
   readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
   /** The dependency files are a lock (hash-pinned tiers), named `source`. */
@@ -210,7 +227,7 @@ export interface ImageInput {
   readonly copies: readonly SourceCopy[];
   readonly workdir: string;
   readonly moduleName: string;
-  readonly projectInstall?: ProjectInstall;
+  readonly projectInstall?: ProjectWheel;
   readonly command: readonly string[];
   readonly testCommand?: readonly string[];
   readonly healthCheck?: ServiceHealthCheck;
