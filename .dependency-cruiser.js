@@ -10,6 +10,7 @@
  * neither does anything of `image/`, the GPU image additions (`gpu/gpu-image.ts`) or the
  * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
  * (`cache-report/cache-report.ts`) and its CLI (`bin/cache-report-cli.ts`) reach none either.
+ * Only `image/` writes Dockerfile text: other rooms hand it a model and take `renderDockerfile`'s text.
  * docs/architecture.md explains each room.
  */
 const ROOMS = [
@@ -42,6 +43,14 @@ module.exports = {
       severity: 'error',
       from: { path: '(-render\\.ts|^src/image/|/gpu/gpu-image\\.ts|/stack/kubernetes-model\\.ts)' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'only-image-writes-dockerfile-text',
+      comment: 'Dockerfile text is written in src/image/ alone (its templates, quoting and exec forms): '
+        + 'other rooms hand the image room a model and take the text renderDockerfile returns',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/image/' },
+      to: { path: '^src/image/dockerfile-syntax\\.ts$' },
     },
     {
       name: 'text-cache-report-imports-no-constructs',

@@ -62,7 +62,8 @@ describe('describeImageLayers (pure)', () => {
   test('the torch tier goes first, alone; a lock mounts only its own file; the entry check closes prod', () => {
     const torch: TorchWheels = { torch: '2.5.1+cpu', torchvision: '0.20.1+cpu', torchaudio: '2.5.1+cpu', indexUrl: 'https://download.pytorch.org/whl/cpu', pythons: ['3.11'] };
     const model = resolveImageModel({ ...INPUT, torch, lock: { source: 'uv.lock' } });
-    const layers = describeImageLayers({ ...model, entryCheck: { subjects: ['api.main'], run: '["python"]' } });
+    const entryCheck = { subjects: ['api.main'], args: ['python'] };
+    const layers = describeImageLayers({ ...model, entryCheck });
     const text = lines(layers);
     expect(text.filter((l) => l.startsWith('deps-ml'))).toEqual([
       'deps-ml: RUN dependencies',

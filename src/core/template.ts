@@ -5,7 +5,7 @@ const compiled = new Map<string, ejs.TemplateFunction>();
 
 /**
  * Renders `templates/<name>` with the model as `m`. Each template is compiled once per process.
- * A template includes a partial by its path under `templates/` (`include('dockerfile/x.ejs', model)`),
+ * A template includes a partial by its path under `templates/` (`include('<folder>/<name>.ejs', model)`),
  * the partial's model again being `m`.
  */
 export function renderTemplate(name: string, model: object): string {

@@ -2,7 +2,6 @@ import { CUDA_IMAGE_OS, CudaChoice, GpuBase } from './cuda';
 import { defaultArchList } from './cuda-arch';
 import { debian12ToolkitModel } from './cuda-debian12';
 import { loadData } from '../core/data';
-import { dockerQuote } from '../core/names';
 import { ImageModel, addRuntime } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
 import { TorchWheels } from '../service/torch';
@@ -49,7 +48,10 @@ export function extendGpuImage(model: ImageModel, gpu: GpuImageFacts): ImageMode
     },
     entrypoint: gpu.driverCheck ? [...model.entrypoint, 'python', '-m', `${RUNTIME_PACKAGE}.driver_check`] : model.entrypoint,
     cudaExtensions: dirs.length === 0 ? undefined : {
-      compiler: slim ? 'debian12' : 'devel', cuda: choice.cuda, archList: dockerQuote(defaultArchList(choice.cuda) ?? ''), dirs,
+      compiler: slim ? 'debian12' : 'devel',
+      cuda: choice.cuda,
+      archList: defaultArchList(choice.cuda) ?? '',
+      dirs,
     },
     ...slim ? {
       cudaToolkit: dirs.length > 0 ? debian12ToolkitModel(choice.cuda, gpu.keyringSha256) : undefined,

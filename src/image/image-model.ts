@@ -151,7 +151,7 @@ export interface CudaExtensions {
   /** Which nvcc compiles them. */
   readonly compiler: 'debian12' | 'devel';
   readonly cuda: string;
-  /** The `TORCH_CUDA_ARCH_LIST` default, quoted for the Dockerfile. */
+  /** The `TORCH_CUDA_ARCH_LIST` default. */
   readonly archList: string;
   readonly dirs: readonly string[];
 }
@@ -185,9 +185,11 @@ export interface SharedPaths {
   readonly sharedCode: string;
 }
 
+/** The prod stage's build-time entry check: what it looks for, and the runtime helper's arguments. */
 export interface EntryCheckStep {
   readonly subjects: readonly string[];
-  readonly run: string;
+  /** The `RUN` in exec form (`python -m mldocker_runtime.entry_check ...`). */
+  readonly args: readonly string[];
 }
 
 /** A service's health check, as the image and the compose file see it. */

@@ -1,13 +1,11 @@
 import ignore from '@balena/dockerignore';
 import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
-import { execForm } from '../core/names';
 import { Problems } from '../core/problems';
-import { renderTemplate } from '../core/template';
 import {
   EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
   imageFileMap, isPythonSource, projectPathOf, readProjectTree,
 } from '../entry';
-import { SourceCopy } from '../image/image-model';
+import { EntryCheckStep, SourceCopy } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
 
 /** What the synth-time entry check reads of a service. */
@@ -40,10 +38,8 @@ export interface ServiceEntryFacts {
 
 /** What the synth-time checks found. */
 export interface ServiceImageCheck {
-  /** The prod stage's build-time entry check, when the command was checked. */
-  readonly buildStep?: string;
-  /** The same check as the model of its template (the image model holds it). */
-  readonly buildCheck?: { readonly subjects: string[]; readonly run: string };
+  /** The prod stage's build-time entry check, when the command was checked (the image model holds it). */
+  readonly buildCheck?: EntryCheckStep;
   /** Artefacts (weights, data) under copied paths that the ignore file keeps out: for the report. */
   readonly excludedArtefacts: readonly string[];
 }
@@ -56,7 +52,7 @@ export interface ServiceImageCheck {
  * view when there is a repository, data and weights beside the code included), maps it into the
  * image through the service's ignore file, and checks the command's entry against it. A miss or
  * an entry that cannot be seen is added to `problems` with the nearest match; on success the
- * prod stage's build-time check (a `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
+ * prod stage's build-time check (the `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
  */
 export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts): ServiceImageCheck {
   const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
@@ -118,6 +114,5 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
   }
   if (!runnable) return report;
   const plan = result.buildCheck;
-  const buildCheck = { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) };
-  return { ...report, buildCheck, buildStep: renderTemplate('dockerfile/entry-check.ejs', buildCheck) };
+  return { ...report, buildCheck: { subjects: buildCheckSubjects(plan), args: buildCheckArgs(plan) } };
 }
