@@ -11,12 +11,13 @@ export { BuildHookOptions, BuildStep, CopyFromImage } from './service/build-hook
 export { BuildStepStage } from './image/build-hook-steps';
 export { TorchPackage } from './service/torch-packages';
 export { GpuBase, GpuPlatform } from './gpu/cuda';
-export { GpuService, GpuServiceOptions } from './gpu/gpu-service';
+export { GpuService } from './gpu/gpu-service';
+export { GpuServiceOptions } from './gpu/gpu-service-options';
 export { GpuTrainer, GpuTrainerProps } from './gpu/gpu-trainer';
 export { GpuInference, GpuInferenceProps } from './gpu/gpu-inference';
 export { MlDockerProject } from './project/project';
 export { MlDockerProjectOptions, ProjenrcRunner } from './project/project-options';
-export { SampleKind } from './service/samples';
+export { SampleKind } from './service/sample-kind';
 export { BackingService, BackingServiceKind, PostgresOptions, RedisOptions, MlflowOptions } from './stack/backing-service';
 export { ComposeStack, ComposeStackProps } from './stack/compose-stack';
 export { KubernetesManifests } from './stack/kubernetes';

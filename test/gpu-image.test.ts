@@ -1,6 +1,6 @@
 import { GpuBase } from '../src';
 import { CudaChoice } from '../src/gpu/cuda';
-import { extendGpuImage } from '../src/gpu/gpu-image';
+import { gpuImage } from '../src/gpu/gpu-kind';
 import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
 import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
 
@@ -22,9 +22,11 @@ const CPU = resolveImageModel({
 
 const CHOICE: CudaChoice = { cuda: '12.4', driver: { minimum: '550.54.14', rule: 'a rule' } };
 
-describe('extendGpuImage', () => {
+describe('gpuImage', () => {
   test('python-slim without extensions: notes, driver check, GPU env after the CPU env, labels; no toolkit', () => {
-    const model = extendGpuImage(CPU, { base: GpuBase.PYTHON_SLIM, choice: CHOICE, driverCheck: true, extensionDirs: [] });
+    const model = gpuImage(CPU, {
+      base: GpuBase.PYTHON_SLIM, choice: CHOICE, driverCheck: true, extensionDirs: [],
+    });
     expect(model.gpu).toEqual(expect.objectContaining({ cuda: '12.4', pythonSlim: true, minDriver: '550.54.14', driverCheck: true }));
     expect(model.entrypoint).toEqual(['/usr/bin/tini', '--', 'python', '-m', 'mldocker_runtime.driver_check']);
     expect(model.env.slice(0, CPU.env.length)).toEqual(CPU.env);
@@ -38,7 +40,13 @@ describe('extendGpuImage', () => {
   });
 
   test('python-slim with extensions: the Debian 12 toolkit in deps-ml, extensions compiled by its nvcc, prod copies builder', () => {
-    const model = extendGpuImage(CPU, { base: GpuBase.PYTHON_SLIM, choice: CHOICE, driverCheck: false, extensionDirs: ['ext/a', 'ext/b'], keyringSha256: 'f'.repeat(64) });
+    const model = gpuImage(CPU, {
+      base: GpuBase.PYTHON_SLIM,
+      choice: CHOICE,
+      driverCheck: false,
+      extensionDirs: ['ext/a', 'ext/b'],
+      keyringSha256: 'f'.repeat(64),
+    });
     expect(model.cudaToolkit).toEqual(expect.objectContaining({ cuda: '12.4', sha256: 'f'.repeat(64) }));
     expect(model.cudaExtensions).toEqual(expect.objectContaining({ compiler: 'debian12', dirs: ['ext/a', 'ext/b'] }));
     // the arch list is data: the renderer quotes it for the Dockerfile
@@ -50,7 +58,9 @@ describe('extendGpuImage', () => {
 
   test('an nvidia/cuda base: the CUDA images as build args, Python copied in, a devel deps-ml for extensions', () => {
     const choice: CudaChoice = { ...CHOICE, runtimeImage: 'nvidia/cuda:12.4.1-runtime-ubuntu24.04', develImage: 'nvidia/cuda:12.4.1-devel-ubuntu24.04' };
-    const model = extendGpuImage(CPU, { base: GpuBase.CUDA_RUNTIME, choice, driverCheck: true, extensionDirs: ['ext'] });
+    const model = gpuImage(CPU, {
+      base: GpuBase.CUDA_RUNTIME, choice, driverCheck: true, extensionDirs: ['ext'],
+    });
     expect(model.bases.map((b) => b.arg)).toEqual(['PYTHON_IMAGE', 'CUDA_IMAGE', 'CUDA_DEVEL_IMAGE']);
     expect(model.runtimeBase).toEqual({ arg: 'CUDA_IMAGE', image: 'nvidia/cuda:12.4.1-runtime-ubuntu24.04' });
     expect(model.devel).toEqual({ arg: 'CUDA_DEVEL_IMAGE', packages: ['g++'] });

@@ -8,7 +8,7 @@ import { TORCH_TIER, tierFileName } from '../core/tier-files';
  * decided once (base images, stages, tiers and their install steps, torch/CUDA, environment,
  * labels, user, working directory, entrypoint and commands, context paths, health check, build
  * steps, entry check). `renderDockerfile` turns it into text; GPU services extend it with
- * `extendGpuImage` (src/gpu/gpu-image.ts). Nothing here reaches projen or constructs.
+ * `gpuImage` (src/gpu/gpu-kind.ts). Nothing here reaches projen or constructs.
  */
 export interface ImageModel {
   readonly header: ImageHeader;

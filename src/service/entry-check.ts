@@ -2,8 +2,9 @@ import ignore from '@balena/dockerignore';
 import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 import {
-  EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
-  imageFileMap, isPythonSource, projectPathOf, readProjectTree,
+  EntryOrigin, EntryStatus, ProjectTree, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry,
+  executableFacts, executableProblem, findShadowedModules, imageFileMap, isPythonSource, projectPathOf,
+  readProjectTree,
 } from '../entry';
 import { EntryCheckStep, SourceCopy } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
@@ -45,17 +46,27 @@ export interface ServiceImageCheck {
 }
 
 /**
+ * The project tree the image checks read: what the build context may hold under the paths the
+ * Dockerfile reads (git's view when there is a repository, data and weights beside the code
+ * included).
+ */
+export function readImageTree(root: string, contextPaths: readonly string[]): ProjectTree {
+  return readProjectTree(root, { paths: [...contextPaths], includeIgnored: true });
+}
+
+/**
  * The synth-time checks of an image. Proves the ignore file against the project tree (every
  * code or configuration file under a copied path reaches the build context, no weights or data
- * do); refuses top-level modules of the code that hide the
- * standard library, the runtime helpers or a declared requirement; then reads the project tree under the copied paths (git's
- * view when there is a repository, data and weights beside the code included), maps it into the
- * image through the service's ignore file, and checks the command's entry against it. A miss or
- * an entry that cannot be seen is added to `problems` with the nearest match; on success the
+ * do); refuses top-level modules of the code that hide the standard library, the runtime helpers
+ * or a declared requirement; then maps the project tree under the copied paths (`tree`, read with
+ * `readImageTree`) into the image through the service's ignore file, and checks the command's
+ * entry against it. A miss or an entry that cannot be seen is added to `problems` with the
+ * nearest match; on success the
  * prod stage's build-time check (the `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
  */
-export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts): ServiceImageCheck {
-  const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
+export function checkServiceImage(
+  problems: Problems, facts: ServiceEntryFacts, tree: ProjectTree,
+): ServiceImageCheck {
   const files = [...new Set([...tree.files, ...facts.plannedFiles])];
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;

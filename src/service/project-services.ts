@@ -24,6 +24,8 @@ export class ProjectServices extends Component {
   }
 
   private readonly members: ServiceMember[] = [];
+  /** The synth under way (an object of its own for each synth); undefined between synths. */
+  private current?: object;
 
   private constructor(project: Project) {
     super(project);
@@ -33,5 +35,25 @@ export class ProjectServices extends Component {
   /** A copy of the list of services. */
   public get services(): ServiceMember[] {
     return [...this.members];
+  }
+
+  /**
+   * Marks the start of a synth: called by the first service's `preSynthesize()`, which precedes
+   * every other service and the shared files among the project's components.
+   */
+  public beginSynth(): void {
+    this.current = {};
+  }
+
+  /**
+   * The synth under way: what the services compute once per synth (each one's image) is kept with
+   * it and dropped when the next synth begins. Undefined between synths (nothing is kept then).
+   */
+  public get synth(): object | undefined {
+    return this.current;
+  }
+
+  public postSynthesize(): void {
+    this.current = undefined;
   }
 }

@@ -5,7 +5,6 @@ import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
-import { ignoreFileLines } from '../core/dockerignore';
 import { RequirementTier } from '../core/requirements';
 import { ImageInput, ImageModel, ServiceHealthCheck } from '../image/image-model';
 import { APP_DIR } from '../image/image-paths';
@@ -51,8 +50,8 @@ export interface EntryFactsContext {
   readonly torchPackages: readonly TorchPackage[];
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactFolders: readonly string[];
-  /** Lines the service type appends to its ignore file. */
-  readonly ignoreExtraLines: readonly string[];
+  /** The service's ignore file, as it is written (without its marker). */
+  readonly ignoreLines: readonly string[];
 }
 
 /** The facts the synth-time image checks read: the resolved service, its image model and its requirement files. */
@@ -75,7 +74,7 @@ export function entryFactsOf(r: ResolvedService, model: ImageModel, files: Requi
     contextPaths: [...model.contextPaths],
     artefactsAllowedUnder: [...ctx.artefactFolders],
     pythonPath: [APP_DIR, '/opt/mldocker'],
-    ignoreText: [...ignoreFileLines([...model.contextPaths]), ...ctx.ignoreExtraLines].join('\n'),
+    ignoreText: ctx.ignoreLines.join('\n'),
     requirements: [...(torch ? ctx.torchPackages.map((pkg) => `${pkg}==${torch[pkg]}`) : []),
       ...r.requirements.lines(RequirementTier.ML), ...r.requirements.lines(RequirementTier.CORE),
       ...files.fileRequirements(RequirementTier.ML), ...files.fileRequirements(RequirementTier.CORE)],

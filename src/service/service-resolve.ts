@@ -3,7 +3,7 @@ import { resolveBuildHooks } from './build-hooks';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
-import { KindResolution, ServiceKindSpec } from './service-kind';
+import { AnyServiceKind, KindContext, KindResolution } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { TorchWheels } from './torch';
 import { commandSecrets, textSecret } from '../core/command-secrets';
@@ -29,8 +29,10 @@ export interface ResolvedService {
   readonly python: PythonImage;
   /** The Python base image reference, with the kind's mirror and the digest when given. */
   readonly pythonImage: string;
-  /** The kind's torch resolution (undefined without a valid Python or without torch). */
-  readonly torchResolution?: KindResolution;
+  /** What the kind resolved from its props. */
+  readonly kind: KindResolution;
+  /** What the kind's functions know of the service besides its props. */
+  readonly kindContext: KindContext;
   readonly torch?: TorchWheels;
   /** The typed requirement lines, by tier. */
   readonly requirements: RequirementSet;
@@ -52,7 +54,9 @@ export interface ResolvedService {
  * problem in that order), and resolves them with its kind. Every value is usable even when a
  * problem was found; the caller throws before wiring anything.
  */
-export function resolveService(problems: Problems, project: Project, id: string, props: ServiceOptions, spec: ServiceKindSpec): ResolvedService {
+export function resolveService(
+  problems: Problems, project: Project, id: string, props: ServiceOptions, kind: AnyServiceKind,
+): ResolvedService {
   const settings = ProjectSettings.of(project);
   checkCommand(problems, 'command', props.command);
   if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
@@ -67,8 +71,18 @@ export function resolveService(problems: Problems, project: Project, id: string,
 
   const checkedPython = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
   const python = checkedPython ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
-  const pythonImage = withDigest(problems, 'baseImageDigest', (checkedPython && spec.pythonImage?.(problems, checkedPython)) ?? python.image, props.baseImageDigest);
-  const torchResolution = checkedPython && spec.resolveTorch ? spec.resolveTorch(problems, checkedPython) : undefined;
+  const mirror = checkedPython && kind.pythonImage?.(problems, props, checkedPython);
+  const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
+  const kindContext: KindContext = {
+    id,
+    sourceDir: code.sourceDir,
+    code: props.sources !== undefined
+      ? props.sources.map((p) => ['sources', p] as const) : [['sourceDir', code.sourceDir]],
+    python: checkedPython,
+    pythonImage,
+    hostDriverVersion: settings.hostDriverVersion,
+  };
+  const resolvedKind = kind.resolve(problems, props, kindContext);
 
   const requirements = new RequirementSet();
   for (const tier of TIER_ORDER) {
@@ -79,13 +93,13 @@ export function resolveService(problems: Problems, project: Project, id: string,
     ? resolveProjectInstall(problems, project.outdir, code.copies,
       [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
     : undefined;
-  const description = props.description ?? spec.kindTitle;
+  const description = props.description ?? kind.title;
   const descriptionSecret = textSecret(description, 'description');
   if (descriptionSecret) problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
   else if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
-  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, spec.gpu === true);
+  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, kind.gpu);
   const hooks = resolveBuildHooks(problems, props);
-  const limits = resolveLimitProps(problems, props, spec.defaults);
+  const limits = resolveLimitProps(problems, props, kind.defaults);
 
   return {
     moduleName: moduleName(id),
@@ -96,14 +110,15 @@ export function resolveService(problems: Problems, project: Project, id: string,
     code,
     python,
     pythonImage,
-    torchResolution,
-    torch: torchResolution?.torch,
+    kind: resolvedKind,
+    kindContext,
+    torch: resolvedKind.torch,
     requirements,
     fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies' } : undefined,
     projectInstall,
     description,
     dockerfilePath: `docker/${id}/Dockerfile`,
-    workload: spec.workload ?? 'server',
+    workload: kind.workload,
     environment,
     hooks,
     limits,

@@ -31,5 +31,10 @@ export function resolveTorchPackages(problems: Problems, field: string, value: r
   });
   const dup = list.find((p, i) => list.indexOf(p) !== i);
   if (dup) problems.add(`${field} lists a package twice`, dup, 'each package once');
-  return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || list.includes(p));
+  return torchPackagesOf(value);
+}
+
+/** What the torch tier installs for a `torchPackages` list, in file order (refusals: see above). */
+export function torchPackagesOf(value: readonly string[] | undefined): TorchPackage[] {
+  return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || (value ?? []).includes(p));
 }
