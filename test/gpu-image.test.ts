@@ -2,7 +2,7 @@ import { GpuBase } from '../src';
 import { CudaChoice } from '../src/gpu/cuda';
 import { gpuImage } from '../src/gpu/gpu-kind';
 import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
-import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
+import { addToImage, prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
 
 const CPU = resolveImageModel({
   serviceId: 'train',
@@ -20,11 +20,14 @@ const CPU = resolveImageModel({
   command: ['python', '-m', 'train'],
 });
 
+/** The CPU image with what a GPU service adds (`gpuImage`), as the image model's resolver applies it. */
+const withGpu = (gpu: Parameters<typeof gpuImage>[0]) => addToImage(CPU, gpuImage(gpu));
+
 const CHOICE: CudaChoice = { cuda: '12.4', driver: { minimum: '550.54.14', rule: 'a rule' } };
 
 describe('gpuImage', () => {
   test('python-slim without extensions: notes, driver check, GPU env after the CPU env, labels; no toolkit', () => {
-    const model = gpuImage(CPU, {
+    const model = withGpu({
       base: GpuBase.PYTHON_SLIM, choice: CHOICE, driverCheck: true, extensionDirs: [],
     });
     expect(model.gpu).toEqual(expect.objectContaining({ cuda: '12.4', pythonSlim: true, minDriver: '550.54.14', driverCheck: true }));
@@ -40,7 +43,7 @@ describe('gpuImage', () => {
   });
 
   test('python-slim with extensions: the Debian 12 toolkit in deps-ml, extensions compiled by its nvcc, prod copies builder', () => {
-    const model = gpuImage(CPU, {
+    const model = withGpu({
       base: GpuBase.PYTHON_SLIM,
       choice: CHOICE,
       driverCheck: false,
@@ -58,7 +61,7 @@ describe('gpuImage', () => {
 
   test('an nvidia/cuda base: the CUDA images as build args, Python copied in, a devel deps-ml for extensions', () => {
     const choice: CudaChoice = { ...CHOICE, runtimeImage: 'nvidia/cuda:12.4.1-runtime-ubuntu24.04', develImage: 'nvidia/cuda:12.4.1-devel-ubuntu24.04' };
-    const model = gpuImage(CPU, {
+    const model = withGpu({
       base: GpuBase.CUDA_RUNTIME, choice, driverCheck: true, extensionDirs: ['ext'],
     });
     expect(model.bases.map((b) => b.arg)).toEqual(['PYTHON_IMAGE', 'CUDA_IMAGE', 'CUDA_DEVEL_IMAGE']);

@@ -7,7 +7,7 @@ import { Schema } from '../core/problems';
 import { gib } from '../core/sizes';
 import { MODEL_DIR, checkModelDir } from '../service/model-dir';
 import { SampleKind } from '../service/sample-kind';
-import { withKind } from '../service/service-kind';
+import { ofKind } from '../service/service-kind';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {
@@ -77,7 +77,7 @@ export class GpuInference extends GpuService {
   public readonly bakeModel: boolean;
 
   constructor(project: Project, id: string, props: GpuInferenceProps) {
-    super(project, id, withKind(GPU_INFERENCE, props));
+    super(project, id, { ...props, ...ofKind(GPU_INFERENCE) });
     const models = this._resolvedBy(GPU_INFERENCE).models!;
     this.modelDir = models.dir!;
     this.bakeModel = models.bake;

@@ -10,7 +10,7 @@ import { loadData } from '../core/data';
 import { Problems, Schema, oneOf } from '../core/problems';
 import { TIER_ORDER } from '../core/requirements';
 import { Size, gib } from '../core/sizes';
-import { ImageModel, RuntimeAdditions } from '../image/image-model';
+import { ImageAdditions, RuntimeAdditions } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
 import type { ModelFolder } from '../service/model-dir';
 import { PythonImage } from '../service/python-image';
@@ -122,7 +122,7 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
       checkGpuProps(problems, props, r.settings, ctx);
       part.check(problems, props, ctx);
     },
-    image: (model, r) => gpuImage(model, r.settings, part.image(r.part)),
+    image: (r) => gpuImage(r.settings, part.image(r.part)),
     container: (spec, r) => part.container(gpuContainer(spec, r.settings), r.part),
   };
 }
@@ -191,34 +191,19 @@ export function nvidiaEnvironment(): Array<[string, string]> {
 }
 
 /**
- * A CPU image model made a GPU one, with its part's runtime additions after the GPU machinery's:
- * the header's GPU notes, the driver minimum (environment, labels, the entrypoint's check),
- * caches on /tmp, the CUDA extensions and their compiler (a Debian 12 toolkit on python-slim,
- * the devel image on nvidia/cuda), and on nvidia/cuda bases the official Python copied in.
+ * What a GPU service adds to the CPU image, with its part's runtime additions after the GPU
+ * machinery's: the header's GPU notes, the driver minimum (environment, labels, the entrypoint's
+ * check), caches on /tmp, the CUDA extensions and their compiler (a Debian 12 toolkit on
+ * python-slim, the devel image on nvidia/cuda), and on nvidia/cuda bases the official Python
+ * copied in.
  */
-export function gpuImage(model: ImageModel, gpu: GpuImageSettings, part: RuntimeAdditions = {}): ImageModel {
+export function gpuImage(gpu: GpuImageSettings, part: RuntimeAdditions = {}): ImageAdditions {
   const choice = gpu.choice!;
   const torch = choice.wheels;
   const slim = gpu.base === GpuBase.PYTHON_SLIM;
   const dirs = gpu.extensionDirs;
-  const env: Array<readonly [string, string]> = [
-    ...nvidiaEnvironment(),
-    // Caches on the writable /tmp tmpfs (the root filesystem is read-only).
-    ['HF_HOME', '/tmp/.cache/huggingface'],
-    ['TORCH_HOME', '/tmp/.cache/torch'],
-    ['TRITON_CACHE_DIR', '/tmp/.cache/triton'],
-    ['MLDOCKER_MIN_DRIVER', choice.driver.minimum],
-    ['MLDOCKER_DRIVER_RULE', choice.driver.rule],
-  ];
-  const labels: Array<readonly [string, string]> = [
-    ['dev.projen-ml-docker.min-driver', choice.driver.minimum],
-    ['dev.projen-ml-docker.driver-rule', choice.driver.rule],
-    ['dev.projen-ml-docker.gpu-base', gpu.base!],
-    ...torch ? [['dev.projen-ml-docker.torch', torch.torch] as const] : [],
-    ['dev.projen-ml-docker.cuda', choice.cuda],
-  ];
+  const runtime = { arg: 'CUDA_IMAGE', image: choice.runtimeImage! };
   return {
-    ...model,
     gpu: {
       base: gpu.base!,
       cuda: choice.cuda,
@@ -229,8 +214,7 @@ export function gpuImage(model: ImageModel, gpu: GpuImageSettings, part: Runtime
       driverRule: choice.driver.rule,
       driverCheck: gpu.driverCheck,
     },
-    entrypoint: gpu.driverCheck
-      ? [...model.entrypoint, 'python', '-m', `${RUNTIME_PACKAGE}.driver_check`] : model.entrypoint,
+    entrypoint: gpu.driverCheck ? ['python', '-m', `${RUNTIME_PACKAGE}.driver_check`] : [],
     cudaExtensions: dirs.length === 0 ? undefined : {
       compiler: slim ? 'debian12' : 'devel',
       cuda: choice.cuda,
@@ -240,9 +224,8 @@ export function gpuImage(model: ImageModel, gpu: GpuImageSettings, part: Runtime
     ...slim ? {
       cudaToolkit: dirs.length > 0 ? debian12ToolkitModel(choice.cuda, gpu.keyringSha256) : undefined,
     } : {
-      bases: [...model.bases, { arg: 'CUDA_IMAGE', image: choice.runtimeImage! },
-        ...choice.develImage ? [{ arg: 'CUDA_DEVEL_IMAGE', image: choice.develImage }] : []],
-      runtimeBase: { arg: 'CUDA_IMAGE', image: choice.runtimeImage! },
+      bases: [runtime, ...choice.develImage ? [{ arg: 'CUDA_DEVEL_IMAGE', image: choice.develImage }] : []],
+      runtimeBase: runtime,
       copyPython: {
         os: CUDA_IMAGE_OS,
         packages: loadData<{ packages: string[] }>('ubuntu-python-runtime.json').packages,
@@ -250,10 +233,26 @@ export function gpuImage(model: ImageModel, gpu: GpuImageSettings, part: Runtime
       // nvcc needs a host C++ compiler; installed only if the devel image lacks it.
       devel: choice.develImage ? { arg: 'CUDA_DEVEL_IMAGE', packages: ['g++'] } : undefined,
     },
-    env: [...model.env, ...env, ...part.env ?? []],
-    runtimeSteps: [...model.runtimeSteps, ...part.steps ?? []],
-    labels: [...model.labels, ...labels, ...part.labels ?? []],
-    contextPaths: [...model.contextPaths, ...dirs, ...part.contextPaths ?? []],
+    env: [
+      ...nvidiaEnvironment(),
+      // Caches on the writable /tmp tmpfs (the root filesystem is read-only).
+      ['HF_HOME', '/tmp/.cache/huggingface'],
+      ['TORCH_HOME', '/tmp/.cache/torch'],
+      ['TRITON_CACHE_DIR', '/tmp/.cache/triton'],
+      ['MLDOCKER_MIN_DRIVER', choice.driver.minimum],
+      ['MLDOCKER_DRIVER_RULE', choice.driver.rule],
+      ...part.env ?? [],
+    ],
+    steps: part.steps,
+    labels: [
+      ['dev.projen-ml-docker.min-driver', choice.driver.minimum],
+      ['dev.projen-ml-docker.driver-rule', choice.driver.rule],
+      ['dev.projen-ml-docker.gpu-base', gpu.base!],
+      ...torch ? [['dev.projen-ml-docker.torch', torch.torch] as const] : [],
+      ['dev.projen-ml-docker.cuda', choice.cuda],
+      ...part.labels ?? [],
+    ],
+    contextPaths: [...dirs, ...part.contextPaths ?? []],
   };
 }
 

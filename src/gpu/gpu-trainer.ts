@@ -8,7 +8,7 @@ import { MIN_MEMORY_BYTES, Size, checkSize, composeSize, gib, parseSize, sizeByt
 import { SHARED_CODE_DIR } from '../image/image-paths';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
 import { SampleKind } from '../service/sample-kind';
-import { KindContext, withKind } from '../service/service-kind';
+import { KindContext, ofKind } from '../service/service-kind';
 import { checkRelativeDir } from '../service/sources';
 
 /** Props of a `GpuTrainer`. */
@@ -133,7 +133,7 @@ export class GpuTrainer extends GpuService {
   public readonly checkpointVolume: string;
 
   constructor(project: Project, id: string, props: GpuTrainerProps) {
-    super(project, id, withKind(GPU_TRAINER, props));
+    super(project, id, { ...props, ...ofKind(GPU_TRAINER) });
     const trainer = this._resolvedBy(GPU_TRAINER).part;
     this.dataDir = trainer.dataDir;
     this.shmSize = composeSize(trainer.shm);

@@ -233,6 +233,8 @@ export interface ImageInput {
   readonly command: readonly string[];
   readonly testCommand?: readonly string[];
   readonly healthCheck?: ServiceHealthCheck;
+  /** What the service's kind adds to the image of its shared props, then its model folder; in order. */
+  readonly additions?: readonly ImageAdditions[];
 }
 
 /** tini as PID 1, in exec form. */
@@ -254,8 +256,16 @@ export function constraintsFilePath(serviceId: string): string {
   return `docker/${serviceId}/constraints.txt`;
 }
 
-/** Resolves a service's image (the CPU image; GPU services extend it). Pure. */
+/**
+ * Resolves a service's image: the image of its shared props (the CPU image), then what its kind
+ * and its model folder add (`input.additions`). Pure.
+ */
 export function resolveImageModel(input: ImageInput): ImageModel {
+  return (input.additions ?? []).reduce(addToImage, sharedImage(input));
+}
+
+/** The image of a service's shared props: the CPU image every kind starts from. */
+function sharedImage(input: ImageInput): ImageModel {
   const id = input.serviceId;
   const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER) };
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
@@ -319,10 +329,34 @@ export interface RuntimeAdditions {
   readonly labels?: ReadonlyArray<readonly [string, string]>;
 }
 
-/** The model with a kind's runtime additions appended. Pure. */
-export function addRuntime(model: ImageModel, add: RuntimeAdditions): ImageModel {
+/**
+ * What a service kind adds to the image of its shared props: the runtime additions (appended),
+ * base images (appended), the prod entrypoint's next program (appended after tini), and the
+ * GPU parts of the model (set).
+ */
+export interface ImageAdditions extends RuntimeAdditions {
+  readonly bases?: readonly BaseImage[];
+  readonly runtimeBase?: BaseImage;
+  readonly copyPython?: CopyPython;
+  readonly devel?: DevelBase;
+  readonly gpu?: GpuNotes;
+  readonly cudaToolkit?: CudaToolkit;
+  readonly cudaExtensions?: CudaExtensions;
+  readonly entrypoint?: readonly string[];
+}
+
+/** The model with additions: lists appended, the parts given set. Pure. */
+export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
   return {
     ...model,
+    bases: [...model.bases, ...add.bases ?? []],
+    runtimeBase: add.runtimeBase ?? model.runtimeBase,
+    copyPython: add.copyPython ?? model.copyPython,
+    devel: add.devel ?? model.devel,
+    gpu: add.gpu ?? model.gpu,
+    cudaToolkit: add.cudaToolkit ?? model.cudaToolkit,
+    cudaExtensions: add.cudaExtensions ?? model.cudaExtensions,
+    entrypoint: [...model.entrypoint, ...add.entrypoint ?? []],
     env: [...model.env, ...add.env ?? []],
     runtimeSteps: [...model.runtimeSteps, ...add.steps ?? []],
     contextPaths: [...model.contextPaths, ...add.contextPaths ?? []],

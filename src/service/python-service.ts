@@ -2,7 +2,7 @@ import { Project } from 'projen';
 import * as z from 'zod/mini';
 import { checkModelDir } from './model-dir';
 import { MlService } from './service';
-import { KindContext, KindResolution, ServiceKind, withKind } from './service-kind';
+import { KindContext, KindResolution, ServiceKind, ofKind } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
 import { ALL_TORCH_PACKAGES } from './torch-packages';
@@ -111,7 +111,7 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
         'a modelDir to copy into the image, e.g. "models/classifier"');
     }
   },
-  image: (model) => model,
+  image: () => ({}),
   container: (spec, r) => (r.chosenPlatforms.length === 0 ? spec
     : { ...spec, platform: r.chosenPlatforms[0], platforms: [...r.chosenPlatforms] }),
 };
@@ -137,7 +137,7 @@ export class PythonService extends MlService {
   public readonly platforms: Platform[];
 
   constructor(project: Project, id: string, props: PythonServiceProps) {
-    super(project, id, withKind(PYTHON_SERVICE, props));
+    super(project, id, { ...props, ...ofKind(PYTHON_SERVICE) });
     const resolved = this._resolvedBy(PYTHON_SERVICE);
     this.platforms = [...resolved.chosenPlatforms];
     this.modelDir = resolved.models?.dir;

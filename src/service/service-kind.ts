@@ -7,7 +7,7 @@ import type { TorchPackage } from './torch-packages';
 import type { ContainerSpec } from '../core/container-spec';
 import type { Problems, Schema } from '../core/problems';
 import type { Size } from '../core/sizes';
-import type { ImageModel } from '../image/image-model';
+import type { ImageAdditions } from '../image/image-model';
 
 /**
  * What makes a service class what it is: one typed kind object per class (`PYTHON_SERVICE` in
@@ -45,7 +45,7 @@ export interface ServiceKind<P extends ServiceOptions, R extends KindResolution>
   /** The kind's own refusals, reported after the shared props' (they read their results). */
   check(problems: Problems, props: P, resolved: R, ctx: KindContext): void;
   /** What the kind adds to the image of the shared props (the CPU image). Pure. */
-  image(model: ImageModel, resolved: R): ImageModel;
+  image(resolved: R): ImageAdditions;
   /** What the kind adds to the container of the shared props. Pure. */
   container(spec: ContainerSpec, resolved: R): ContainerSpec;
 }
@@ -109,12 +109,17 @@ export type AnyServiceKind = ServiceKind<any, KindResolution>;
  */
 const KIND = Symbol('service kind');
 
-/** The props a concrete class hands to its base constructor, with its kind. Internal. */
-export function withKind<P extends ServiceOptions>(kind: ServiceKind<P, KindResolution>, props: P): P {
-  return { ...props, [KIND]: kind };
+/** The tag of a kind, spread into the props a concrete class hands to its base constructor. Internal. */
+export interface KindTag {
+  readonly [KIND]: AnyServiceKind;
+}
+
+/** The kind's tag: `super(project, id, { ...props, ...ofKind(PYTHON_SERVICE) })`. Internal. */
+export function ofKind<P extends ServiceOptions>(kind: ServiceKind<P, KindResolution>): KindTag {
+  return { [KIND]: kind };
 }
 
 /** The kind the props were handed with (undefined: props a user passed to the base class). Internal. */
 export function kindOf(props: ServiceOptions | undefined): AnyServiceKind | undefined {
-  return (props as { readonly [KIND]?: AnyServiceKind } | undefined)?.[KIND];
+  return (props as Partial<KindTag> | undefined)?.[KIND];
 }

@@ -1,54 +1,29 @@
 import { Component, Project } from 'projen';
 import * as z from 'zod/mini';
-import { checkServiceImage, readImageTree } from './entry-check';
 import { FileDependencyReport } from './file-tiers';
-import {
-  modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage, modelFolderVolumes,
-} from './model-dir';
+import { modelFolderVolumes } from './model-dir';
 import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
 import { SampleKind } from './sample-kind';
 import { addServiceSamples } from './samples';
 import { checkServiceId, healthSpec } from './service-checks';
-import { entryFactsOf, imageInputOf } from './service-image-input';
+import { ServiceImage } from './service-image';
 import { AnyServiceKind, GpuSummary, KindResolution, ServiceKind, kindOf } from './service-kind';
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
 import { ResolvedService, resolveService } from './service-resolve';
 import { TorchWheels } from './torch';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
-import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
-import { ProjectSettings } from '../core/project-settings';
-import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
 import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
 import { BuildHooks } from '../image/build-hook-steps';
-import { renderDockerfile } from '../image/dockerfile-render';
-import {
-  ImageModel, ServiceHealthCheck, SourceCopy, addRuntime, resolveHealthCheck, resolveImageModel,
-} from '../image/image-model';
+import { ImageModel, ServiceHealthCheck, SourceCopy, resolveHealthCheck } from '../image/image-model';
 import { APP_UID } from '../image/image-paths';
 
 export { APP_UID };
-
-/** A service's image for one synth: its model and its ignore file, resolved once. */
-interface ServiceImage {
-  /** The model, without the marker line and the entry check. */
-  readonly model: ImageModel;
-  /** The ignore file's lines after its marker: the allow-list, then the kind's own lines. */
-  readonly ignoreLines: readonly string[];
-}
-
-/** The image after its synth-time checks. */
-interface CheckedImage {
-  /** The model with the prod stage's build-time entry check (none when the check is off). */
-  readonly model: ImageModel;
-  /** Data or weights files under the copied code that stay out of the image. */
-  readonly excludedArtefacts: readonly string[];
-}
 
 /**
  * The machinery every service type shares: validation, requirement tiers, the
@@ -111,8 +86,8 @@ export abstract class MlService extends Component implements IMlService {
   private readonly dependencies: MlService[] = [];
   /** Set once the checks passed (`wire()`). */
   private requirementFiles!: RequirementFiles;
-  /** This synth's image, kept with the synth it belongs to (`ProjectServices.synth`). */
-  private synthImage?: { readonly synth: object; readonly image: ServiceImage; checked?: CheckedImage };
+  /** The Dockerfile and its ignore file, from the image model (set once the checks passed). */
+  private image!: ServiceImage;
 
   protected constructor(project: Project, id: string, props: ServiceOptions) {
     super(project, checkServiceId(project, id));
@@ -172,9 +147,16 @@ export abstract class MlService extends Component implements IMlService {
   private wire(sample: SampleKind | undefined, samples: boolean): void {
     const id = this.serviceId;
     ProjectServices.register(this);
-    new RenderedFile(this, this.dockerfilePath, (file) => this.dockerfileText(file.marker ?? ''));
-    new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
-      [`# ${file.marker}`, ...this.image().ignoreLines].join('\n') + '\n');
+    this.image = new ServiceImage({
+      scope: this,
+      serviceId: id,
+      path: this.path,
+      dockerfilePath: this.dockerfilePath,
+      resolved: this.resolved,
+      kind: this.kind,
+      healthCheck: this.healthCheck,
+      files: () => this.requirementFiles,
+    });
     this.requirementFiles = new RequirementFiles({
       scope: this,
       serviceId: id,
@@ -212,7 +194,6 @@ export abstract class MlService extends Component implements IMlService {
     const checked = checkTier(problems, tier);
     problems.throwIfAny();
     this.requirementFiles.add(problems, checked!, spec, `addRequirement(${checked})`);
-    this.synthImage = undefined;
   }
 
   /**
@@ -326,7 +307,7 @@ export abstract class MlService extends Component implements IMlService {
    * the allow-list of its ignore file.
    */
   public contextPaths(): string[] {
-    return [...this.image().model.contextPaths];
+    return [...this.image.model().contextPaths];
   }
 
   /**
@@ -335,7 +316,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _ignoreExtraLines(): string[] {
-    return modelFolderIgnoreLines(this.serviceId, this.resolved.kind.models);
+    return this.image.ignoreExtraLines();
   }
 
   /**
@@ -360,7 +341,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _imageModel(): ImageModel {
-    return this.image().model;
+    return this.image.model();
   }
 
   /**
@@ -369,89 +350,8 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _renderedImageModel(marker = ''): ImageModel {
-    return withMarker(this.checkedImage().model, marker);
+    return this.image.checkedModel(marker);
   }
-
-  /**
-   * Folders whose weights belong in the image (a baked model).
-   * @internal
-   */
-  public _artefactFolders(): string[] {
-    return modelFolderArtefacts(this.resolved.kind.models);
-  }
-
-  /** The Dockerfile: the rendered image model (the excluded weights are named once, here). */
-  private dockerfileText(marker: string): string {
-    const { model, excludedArtefacts } = this.checkedImage();
-    if (excludedArtefacts.length > 0) {
-      this.project.logger.info(`${this.path}: ${excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${excludedArtefacts[0]})`);
-    }
-    return renderDockerfile(withMarker(model, marker));
-  }
-
-  /**
-   * This synth's image: resolved once per synth (the Dockerfile, the ignore files and the
-   * context paths read the same one); outside a synth, resolved on every call.
-   */
-  private image(): ServiceImage {
-    const synth = ProjectServices.of(this.project)?.synth;
-    if (synth !== undefined && this.synthImage?.synth === synth) return this.synthImage.image;
-    const image = this.resolveImage();
-    if (synth !== undefined) this.synthImage = { synth, image };
-    return image;
-  }
-
-  /**
-   * The image of the shared props (the CPU image), what the kind adds, then the model folder;
-   * and its ignore file: the allow-list of the context paths, then the folder's own lines.
-   */
-  private resolveImage(): ServiceImage {
-    const settings = ProjectSettings.of(this.project);
-    const input = imageInputOf(this.resolved, this.requirementFiles, {
-      serviceId: this.serviceId,
-      imageName: serviceImageName(this.project.name, this.serviceId),
-      marker: '',
-      syntax: settings.dockerfileSyntax ? settings.dockerfileFrontend : undefined,
-      healthCheck: this.healthCheck,
-    });
-    const { kind: resolved } = this.resolved;
-    const model = addRuntime(this.kind.image(resolveImageModel(input), resolved),
-      modelFolderImage(resolved.models));
-    return { model, ignoreLines: [...ignoreFileLines([...model.contextPaths]), ...this._ignoreExtraLines()] };
-  }
-
-  /**
-   * The image after the synth-time checks of the image (the ignore proof, shadowing, the
-   * entry), with the prod stage's build-time entry check (none when the check is off), and the
-   * data or weights files under the copied code that stay out of the image. Once per synth.
-   */
-  private checkedImage(): CheckedImage {
-    const image = this.image();
-    const memo = this.synthImage?.image === image ? this.synthImage : undefined;
-    if (memo?.checked) return memo.checked;
-    const problems = new Problems(this.path);
-    const root = this.project.outdir;
-    const facts = entryFactsOf(this.resolved, image.model, this.requirementFiles, {
-      root,
-      torchPackages: this.resolved.kind.torchPackages,
-      artefactFolders: this._artefactFolders(),
-      ignoreLines: image.ignoreLines,
-    });
-    // the one place the image checks read the project tree
-    const check = checkServiceImage(problems, facts, readImageTree(root, facts.contextPaths));
-    problems.throwIfAny();
-    const checked = {
-      model: { ...image.model, entryCheck: check.buildCheck },
-      excludedArtefacts: check.excludedArtefacts,
-    };
-    if (memo) memo.checked = checked;
-    return checked;
-  }
-}
-
-/** The model with the generated-file marker of the Dockerfile's header. */
-function withMarker(model: ImageModel, marker: string): ImageModel {
-  return { ...model, header: { ...model.header, marker } };
 }
 
 /** Where services without a port write their heartbeat (inside the /tmp tmpfs). */
