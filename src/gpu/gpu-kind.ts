@@ -66,10 +66,6 @@ export interface GpuSettings {
   readonly keyringSha256?: string;
 }
 
-/** The settings the image reads. */
-export type GpuImageSettings =
-  Pick<GpuSettings, 'base' | 'choice' | 'driverCheck' | 'extensionDirs' | 'keyringSha256'>;
-
 /** What a GPU kind resolved: the GPU machinery's settings and its part's. */
 export interface GpuResolution<T> extends KindResolution {
   readonly settings: GpuSettings;
@@ -197,7 +193,10 @@ export function nvidiaEnvironment(): Array<[string, string]> {
  * python-slim, the devel image on nvidia/cuda), and on nvidia/cuda bases the official Python
  * copied in.
  */
-export function gpuImage(gpu: GpuImageSettings, part: RuntimeAdditions = {}): ImageAdditions {
+export function gpuImage(
+  gpu: Pick<GpuSettings, 'base' | 'choice' | 'driverCheck' | 'extensionDirs' | 'keyringSha256'>,
+  part: RuntimeAdditions = {},
+): ImageAdditions {
   const choice = gpu.choice!;
   const torch = choice.wheels;
   const slim = gpu.base === GpuBase.PYTHON_SLIM;
@@ -304,9 +303,8 @@ function checkPythonImage(
 }
 
 /**
- * `platforms` (several CPU platforms) is a prop of CPU services: a GPU image is built for the
- * one platform whose CUDA wheels and driver tables it was checked against (`platform`).
- * Refused by name, before the generic unknown-property check, so the message says what to use.
+ * `platforms` (several CPU platforms) is a prop of CPU services: a GPU image is built for the one
+ * platform whose CUDA wheels and driver tables it was checked against (`platform`), so it is refused.
  */
 function refuseCpuPlatforms(problems: Problems, props: GpuServiceOptions): void {
   const given = (props as { platforms?: unknown } | undefined)?.platforms;
