@@ -90,7 +90,7 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
     sample: (props) => (props.torchVersion === undefined ? undefined : part.sample),
     pythonImage: (problems, props, python) => checkPythonImage(problems, props.pythonImage, python),
     resolve(problems, props, ctx) {
-      const settings = resolveGpu(ctx.python ? problems : undefined, props, ctx, part.defaultGpuCount);
+      const settings = resolveGpu(problems, props, ctx, part.defaultGpuCount);
       const choice = settings.choice;
       const cudaImages = [choice?.runtimeImage, choice?.develImage]
         .filter((i): i is string => i !== undefined);
@@ -113,8 +113,6 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
       };
     },
     check(problems, props, r, ctx) {
-      // with a Python of its own problem, nothing was resolved: the settings are reported here
-      if (!ctx.python) resolveGpu(problems, props, ctx, part.defaultGpuCount);
       checkGpuProps(problems, props, r.settings, ctx);
       part.check(problems, props, ctx);
     },
@@ -130,12 +128,11 @@ export function gpuKindOf(kind: AnyServiceKind | undefined): GpuKind<GpuServiceO
 }
 
 /**
- * The GPU settings of the props and the CUDA choice (with a valid Python): the base, the host
- * driver, the CUDA variant (from the wheel matrix with torch, from the base or NVIDIA's wheels
- * without). Problems go to `problems`; without it (a Python of its own problem) nothing is
- * chosen and the kind's check reports the settings.
+ * The GPU settings of the props and the CUDA choice: the base, the host driver, the CUDA variant
+ * (from the wheel matrix with torch, from the base or NVIDIA's wheels without; none without a
+ * valid Python).
  */
-function resolveGpu(problems: Problems | undefined, props: GpuServiceOptions, ctx: KindContext,
+function resolveGpu(problems: Problems, props: GpuServiceOptions, ctx: KindContext,
   defaultGpuCount: number | 'all'): GpuSettings {
   const fixed = {
     platform: props.platform ?? GpuPlatform.LINUX_AMD64,
@@ -145,7 +142,6 @@ function resolveGpu(problems: Problems | undefined, props: GpuServiceOptions, ct
     extensionDirs: [...props.cudaExtensions ?? []],
     keyringSha256: props.cudaKeyringSha256,
   };
-  if (!problems) return fixed;
   let base: GpuBase | undefined;
   if (props.gpuBase === undefined) {
     base = GpuBase.PYTHON_SLIM;

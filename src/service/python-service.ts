@@ -2,7 +2,7 @@ import { Project } from 'projen';
 import * as z from 'zod/mini';
 import { checkModelDir } from './model-dir';
 import { MlService } from './service';
-import { KindContext, KindResolution, ServiceKind, ofKind } from './service-kind';
+import { KindResolution, ServiceKind, ofKind } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
 import { ALL_TORCH_PACKAGES } from './torch-packages';
@@ -80,12 +80,11 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
   shape: PYTHON_SERVICE_SHAPE,
   sample: () => undefined,
   resolve(problems, props, ctx) {
-    // With torch the platforms are checked first: its wheels must exist for each of them.
-    const withTorch = checkedWithTorch(props, ctx);
-    const chosen = props.platforms === undefined ? []
-      : withTorch ? checkPlatforms(problems, 'platforms', props.platforms) ?? [] : [...props.platforms];
-    const torch = withTorch
-      ? resolveCpuTorch(problems, props.torchVersion, ctx.python!.minor,
+    // The platforms first: torch's wheels must exist for each of them.
+    const chosen = props.platforms === undefined
+      ? [] : checkPlatforms(problems, 'platforms', props.platforms) ?? [];
+    const torch = props.torchVersion !== undefined && ctx.python
+      ? resolveCpuTorch(problems, props.torchVersion, ctx.python.minor,
         props.platforms === undefined ? [Platform.LINUX_AMD64] : chosen)
       : undefined;
     return {
@@ -101,9 +100,6 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
     };
   },
   check(problems, props, _resolved, ctx) {
-    if (!checkedWithTorch(props, ctx) && props.platforms !== undefined) {
-      checkPlatforms(problems, 'platforms', props.platforms);
-    }
     if (props.modelDir !== undefined) {
       checkModelDir(problems, props.modelDir, props.bakeModel ?? false, ctx.code);
     } else if (props.bakeModel) {
@@ -115,11 +111,6 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
   container: (spec, r) => (r.chosenPlatforms.length === 0 ? spec
     : { ...spec, platform: r.chosenPlatforms[0], platforms: [...r.chosenPlatforms] }),
 };
-
-/** Whether the platforms are checked with the torch wheels (torch asked for, with a valid Python). */
-function checkedWithTorch(props: PythonServiceProps, ctx: KindContext): boolean {
-  return props.torchVersion !== undefined && ctx.python !== undefined;
-}
 
 /**
  * A CPU Python service: an API or a worker, built from a multi-stage Dockerfile with

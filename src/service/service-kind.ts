@@ -39,10 +39,10 @@ export interface ServiceKind<P extends ServiceOptions, R extends KindResolution>
   pythonImage?(problems: Problems, props: P, python: PythonImage): string | undefined;
   /**
    * What the kind decides from its props (torch wheels, CUDA, platforms, folders), with the
-   * problems it finds while deciding; called in prop order among the shared props.
+   * problems it finds while deciding; called once the shared props are checked.
    */
   resolve(problems: Problems, props: P, ctx: KindContext): R;
-  /** The kind's own refusals, reported after the shared props' (they read their results). */
+  /** The kind's other refusals, reported after `resolve`'s. */
   check(problems: Problems, props: P, resolved: R, ctx: KindContext): void;
   /** What the kind adds to the image of the shared props (the CPU image). Pure. */
   image(resolved: R): ImageAdditions;

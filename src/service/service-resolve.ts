@@ -16,8 +16,16 @@ import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { BuildHooks } from '../image/build-hook-steps';
 
-/** The props every service shares, checked and resolved with its kind: what the construct keeps. */
-export interface ResolvedService {
+/** The props every service shares, checked and resolved, and what its kind resolved: what a service keeps. */
+export interface ResolvedService extends SharedProps {
+  /** What the kind resolved from its props. */
+  readonly kind: KindResolution;
+  /** The torch wheels the image installs (the kind's), if any. */
+  readonly torch?: TorchWheels;
+}
+
+/** The props every service shares, checked and resolved. */
+export interface SharedProps {
   readonly moduleName: string;
   readonly command: string[];
   /** The test stage's command when `testCommand` is given (else the image model picks one). */
@@ -29,11 +37,8 @@ export interface ResolvedService {
   readonly python: PythonImage;
   /** The Python base image reference, with the kind's mirror and the digest when given. */
   readonly pythonImage: string;
-  /** What the kind resolved from its props. */
-  readonly kind: KindResolution;
   /** What the kind's functions know of the service besides its props. */
   readonly kindContext: KindContext;
-  readonly torch?: TorchWheels;
   /** The typed requirement lines, by tier. */
   readonly requirements: RequirementSet;
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
@@ -51,12 +56,13 @@ export interface ResolvedService {
 
 /**
  * Checks a service's shared props into `problems`, in prop order (so one error lists every
- * problem in that order), and resolves them with its kind. Every value is usable even when a
- * problem was found; the caller throws before wiring anything.
+ * problem in that order), and resolves them with its kind's description (title, defaults, a
+ * mirror of the Python image); the kind's own props come next (`MlService`). Every value is
+ * usable even when a problem was found; the caller throws before wiring anything.
  */
 export function resolveService(
   problems: Problems, project: Project, id: string, props: ServiceOptions, kind: AnyServiceKind,
-): ResolvedService {
+): SharedProps {
   const settings = ProjectSettings.of(project);
   checkCommand(problems, 'command', props.command);
   if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
@@ -82,7 +88,6 @@ export function resolveService(
     pythonImage,
     hostDriverVersion: settings.hostDriverVersion,
   };
-  const resolvedKind = kind.resolve(problems, props, kindContext);
 
   const requirements = new RequirementSet();
   for (const tier of TIER_ORDER) {
@@ -110,9 +115,7 @@ export function resolveService(
     code,
     python,
     pythonImage,
-    kind: resolvedKind,
     kindContext,
-    torch: resolvedKind.torch,
     requirements,
     fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies' } : undefined,
     projectInstall,

@@ -111,14 +111,17 @@ export abstract class MlService extends Component implements IMlService {
     if (!checkShape(problems, shape, props ?? {})) {
       problems.throwIfAny();
     }
-    const r = resolveService(problems, project, id, props, this.kind);
+    const shared = resolveService(problems, project, id, props, this.kind);
     (props.dependsOn ?? []).forEach((dep, i) => {
       if (dep instanceof MlService) this.dependencies.push(dep);
       else problems.add(`dependsOn[${i}]`, dep, 'a service construct of this project (PythonService, GpuTrainer or GpuInference)');
     });
-    this.kind.check(problems, props, r.kind, r.kindContext);
+    //    Then the props the kind adds, after the shared ones (its props come after them too).
+    const resolvedKind = this.kind.resolve(problems, props, shared.kindContext);
+    this.kind.check(problems, props, resolvedKind, shared.kindContext);
     problems.throwIfAny();
 
+    const r: ResolvedService = { ...shared, kind: resolvedKind, torch: resolvedKind.torch };
     this.resolved = r;
     this.moduleName = r.moduleName;
     this.command = r.command;
