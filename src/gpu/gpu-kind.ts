@@ -94,12 +94,15 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
       const choice = settings.choice;
       const cudaImages = [choice?.runtimeImage, choice?.develImage]
         .filter((i): i is string => i !== undefined);
+      const own = part.resolve(props, ctx);
       return {
         settings,
-        part: part.resolve(props, ctx),
+        part: own,
         torch: choice?.wheels,
         torchPackages: torchPackagesOf(props.torchPackages),
         platforms: [settings.platform],
+        // once the choice is made (else the service has a problem and no image)
+        image: choice && gpuImage(settings, part.image(own)),
         models: part.models?.(props),
         gpuSummary: choice && {
           base: settings.base!,
@@ -116,7 +119,6 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
       checkGpuProps(problems, props, r.settings, ctx);
       part.check(problems, props, ctx);
     },
-    image: (r) => gpuImage(r.settings, part.image(r.part)),
     container: (spec, r) => part.container(gpuContainer(spec, r.settings), r.part),
   };
 }

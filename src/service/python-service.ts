@@ -107,7 +107,6 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
         'a modelDir to copy into the image, e.g. "models/classifier"');
     }
   },
-  image: () => ({}),
   container: (spec, r) => (r.chosenPlatforms.length === 0 ? spec
     : { ...spec, platform: r.chosenPlatforms[0], platforms: [...r.chosenPlatforms] }),
 };

@@ -6,7 +6,6 @@ import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from '
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
-import { AnyServiceKind } from './service-kind';
 import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
@@ -27,9 +26,8 @@ export interface ServiceImageOwner {
   /** The construct path used in messages. */
   readonly path: string;
   readonly dockerfilePath: string;
-  /** The service's checked props, resolved with its kind. */
+  /** The service's checked props, and what its kind resolved (what it adds to the image among it). */
   readonly resolved: ResolvedService;
-  readonly kind: AnyServiceKind;
   readonly healthCheck?: ServiceHealthCheck;
   /** The service's requirement files (created after its image files). */
   files(): RequirementFiles;
@@ -93,7 +91,7 @@ export class ServiceImage {
   private image(): SynthImage {
     const synth = ProjectServices.of(this.owner.scope.project)?.synth;
     if (synth !== undefined && this.memo?.synth === synth) return this.memo;
-    const { scope, serviceId, resolved, kind } = this.owner;
+    const { scope, serviceId, resolved } = this.owner;
     const settings = ProjectSettings.of(scope.project);
     const input = imageInputOf(resolved, this.owner.files(), {
       serviceId,
@@ -103,7 +101,7 @@ export class ServiceImage {
       healthCheck: this.owner.healthCheck,
     });
     const model = resolveImageModel({
-      ...input, additions: [kind.image(resolved.kind), modelFolderImage(resolved.kind.models)],
+      ...input, additions: [resolved.kind.image ?? {}, modelFolderImage(resolved.kind.models)],
     });
     const ignoreLines = [...ignoreFileLines([...model.contextPaths]), ...this.ignoreExtraLines()];
     const image = { synth: synth ?? {}, model, ignoreLines };

@@ -44,8 +44,6 @@ export interface ServiceKind<P extends ServiceOptions, R extends KindResolution>
   resolve(problems: Problems, props: P, ctx: KindContext): R;
   /** The kind's other refusals, reported after `resolve`'s. */
   check(problems: Problems, props: P, resolved: R, ctx: KindContext): void;
-  /** What the kind adds to the image of the shared props (the CPU image). Pure. */
-  image(resolved: R): ImageAdditions;
   /** What the kind adds to the container of the shared props. Pure. */
   container(spec: ContainerSpec, resolved: R): ContainerSpec;
 }
@@ -58,6 +56,8 @@ export interface KindResolution {
   readonly torchPackages: readonly TorchPackage[];
   /** Every platform the image is built for; the first is the one compose builds and runs. */
   readonly platforms: ReadonlyArray<'linux/amd64' | 'linux/arm64'>;
+  /** What the kind adds to the image of the shared props (the CPU image); none: that image as it is. */
+  readonly image?: ImageAdditions;
   /** The model folder and the model hubs' cache: wired the same way for every kind. */
   readonly models?: ModelFolder;
   /** What the docs say about a GPU service. */

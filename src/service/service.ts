@@ -156,7 +156,6 @@ export abstract class MlService extends Component implements IMlService {
       path: this.path,
       dockerfilePath: this.dockerfilePath,
       resolved: this.resolved,
-      kind: this.kind,
       healthCheck: this.healthCheck,
       files: () => this.requirementFiles,
     });
