@@ -7,8 +7,9 @@ import { TORCH_TIER, tierFileName } from '../core/tier-files';
  * The resolved, immutable description of one service's image: everything its Dockerfile says,
  * decided once (base images, stages, tiers and their install steps, torch/CUDA, environment,
  * labels, user, working directory, entrypoint and commands, context paths, health check, build
- * steps, entry check). `renderDockerfile` turns it into text; GPU services extend it with
- * `gpuImage` (src/gpu/gpu-kind.ts). Nothing here reaches projen or constructs.
+ * steps, entry check). `resolveImageModel` makes it from the shared props and what the
+ * service's kind adds (`ImageAdditions`: a GPU kind's from `gpuImage` in src/gpu/gpu-kind.ts);
+ * `renderDockerfile` turns it into text. Nothing here reaches projen or constructs.
  */
 export interface ImageModel {
   readonly header: ImageHeader;
