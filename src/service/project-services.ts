@@ -24,7 +24,7 @@ export class ProjectServices extends Component {
   }
 
   private readonly members: ServiceMember[] = [];
-  /** The synth under way (an object of its own for each synth); undefined between synths. */
+  /** The synth under way (an object of its own for each synth). */
   private current?: object;
 
   private constructor(project: Project) {
@@ -47,7 +47,8 @@ export class ProjectServices extends Component {
 
   /**
    * The synth under way: what the services compute once per synth (each one's image) is kept with
-   * it and dropped when the next synth begins. Undefined between synths (nothing is kept then).
+   * it and dropped when the next synth begins. Undefined before the first synth and after one
+   * that ran its post-synthesis steps: nothing is kept then.
    */
   public get synth(): object | undefined {
     return this.current;
