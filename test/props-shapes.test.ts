@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { CI_WORKFLOW_PROPS_SHAPE } from '../src/ci/ci-workflow';
 import { Schema } from '../src/core/problems';
 import { GPU_INFERENCE_SHAPE } from '../src/gpu/gpu-inference';
-import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
+import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service-options';
 import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
 import { BUILD_HOOKS_SHAPE, BUILD_STEP_SHAPE, COPY_FROM_IMAGE_SHAPE } from '../src/service/build-hooks';
 import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
@@ -29,7 +29,7 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['service/build-hooks.ts', 'BuildStep', BUILD_STEP_SHAPE],
   ['service/build-hooks.ts', 'CopyFromImage', COPY_FROM_IMAGE_SHAPE],
   ['service/python-service.ts', 'PythonServiceProps', { ...SERVICE_OPTIONS_SHAPE, ...PYTHON_SERVICE_SHAPE }],
-  ['gpu/gpu-service.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
+  ['gpu/gpu-service-options.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
   ['gpu/gpu-trainer.ts', 'GpuTrainerProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_TRAINER_SHAPE }],
   ['gpu/gpu-inference.ts', 'GpuInferenceProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_INFERENCE_SHAPE }],
   ['stack/backing-service.ts', 'PostgresOptions', POSTGRES_OPTIONS_SHAPE],

@@ -6,7 +6,7 @@ const compiled = new Map<string, ejs.TemplateFunction>();
 
 /**
  * Renders `templates/<name>` with the model as `m`. Each template is compiled once per process.
- * A template includes a partial by its path under `templates/` (`include('dockerfile/x.ejs', model)`),
+ * A template includes a partial by its path under `templates/` (`include('<folder>/<name>.ejs', model)`),
  * the partial's model again being `m`. Every template, partials included, reaches the markdown
  * escapers as `this.cell(text)` and `this.code(text)` (core/markdown.ts): each cell of a table we
  * generate goes through one of them.

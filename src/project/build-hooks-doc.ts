@@ -1,5 +1,5 @@
 import { renderTemplate } from '../core/template';
-import { BuildHooks, BuildStepStage } from '../service/build-hooks';
+import { BuildHooks, BuildStepStage } from '../image/build-hook-steps';
 
 /** One service's hooks, for the docs. */
 export interface ServiceHooks {

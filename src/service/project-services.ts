@@ -25,10 +25,10 @@ export class ProjectServices extends Component {
   }
 
   private readonly members: ServiceMember[] = [];
-  /** The project tree under every service's copied paths, read once per synth (see `treeFor`). */
-  private tree?: ProjectTree;
-  /** Between the first service's preSynthesize and the synthesize phase, when the files render. */
-  private rendering = false;
+  /** The synth under way (an object of its own for each synth). */
+  private current?: object;
+  /** The project tree of each synth under every service's context paths (see `treeFor`). */
+  private readonly trees = new WeakMap<object, ProjectTree>();
 
   private constructor(project: Project) {
     super(project);
@@ -41,34 +41,41 @@ export class ProjectServices extends Component {
   }
 
   /**
-   * Starts a synth: the first service calls it in its `preSynthesize()`, which runs before any
-   * service renders its files, so every synth reads the project tree afresh.
+   * Marks the start of a synth: called by the first service's `preSynthesize()`, which precedes
+   * every other service and the shared files among the project's components.
    */
-  public startSynth(service: ServiceMember): void {
-    if (service !== this.members[0]) return;
-    this.tree = undefined;
-    this.rendering = true;
+  public beginSynth(): void {
+    this.current = {};
   }
 
   /**
-   * Every file is rendered (in preSynthesize) before any is written: the synth now writes them
-   * (starter code among them), so a later read (the cache report of the project) reads afresh.
+   * The synth under way: what the services compute once per synth (each one's image) is kept with
+   * it and dropped when the next synth begins. Undefined before the first synth and after one
+   * that ran its post-synthesis steps: nothing is kept then.
    */
-  public synthesize(): void {
-    this.tree = undefined;
-    this.rendering = false;
+  public get synth(): object | undefined {
+    return this.current;
   }
 
   /**
-   * The project tree (git's view, ignored files included) under `paths`. While a synth renders
-   * its files it is read once, for the copied paths of every service, then cut to each one's
-   * (git runs three times per synth, not three times per service); outside a synth, every call
-   * reads it.
+   * The project tree (git's view, ignored files included) under `paths`. During a synth it is
+   * read once, under the context paths of every service, and cut to each one's (git runs three
+   * times per synth, not three times per service); outside a synth, every call reads it.
    */
   public treeFor(paths: readonly string[]): ProjectTree {
     const root = this.project.outdir;
-    if (!this.rendering) return readProjectTree(root, { paths, includeIgnored: true });
-    this.tree ??= readProjectTree(root, { paths: [...new Set(this.members.flatMap((m) => m.contextPaths()))], includeIgnored: true });
-    return projectSubtree(root, this.tree, paths);
+    const synth = this.current;
+    if (synth === undefined) return readProjectTree(root, { paths: [...paths], includeIgnored: true });
+    let tree = this.trees.get(synth);
+    if (tree === undefined) {
+      const all = [...new Set(this.members.flatMap((m) => m.contextPaths()))];
+      tree = readProjectTree(root, { paths: all, includeIgnored: true });
+      this.trees.set(synth, tree);
+    }
+    return projectSubtree(root, tree, paths);
+  }
+
+  public postSynthesize(): void {
+    this.current = undefined;
   }
 }

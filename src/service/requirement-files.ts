@@ -1,7 +1,6 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
-import { TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
 import { checkTorchCudaMajor } from '../core/cuda-wheels';
@@ -11,6 +10,7 @@ import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER } from '../core/tier-files';
 import { Dependencies, resolveWithCache } from '../deps';
+import { TIER_TITLES, constraintsFilePath, tierFilePath } from '../image/image-model';
 
 /** The dependency files resolved for an image and merged with the typed lists. */
 export interface ResolvedTiers {

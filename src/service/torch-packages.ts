@@ -44,7 +44,7 @@ export function resolveTorchPackages(
   });
   const dup = list.find((p, i) => list.indexOf(p) !== i);
   if (dup) problems.add(`${field} lists a package twice`, dup, 'each package once');
-  const wanted = FILE_ORDER.filter((p) => p === TorchPackage.TORCH || list.includes(p));
+  const wanted = torchPackagesOf(value);
   const paired = packagesWithWheels(wanted, wheels);
   for (const p of wanted.filter((w) => !paired.includes(w))) {
     const others = paired.filter((q) => q !== TorchPackage.TORCH);
@@ -55,8 +55,14 @@ export function resolveTorchPackages(
   return paired;
 }
 
+/** What the torch tier installs for a `torchPackages` list, in file order (refusals: see above). */
+export function torchPackagesOf(value: readonly string[] | undefined): TorchPackage[] {
+  return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || (value ?? []).includes(p));
+}
+
 /** The newest torch version whose matrix rows pair a companion package. */
 function newestWith(pkg: TorchPackage): string {
-  const versions = new Set(torchMatrix().filter((r) => r[pkg as 'torchvision' | 'torchaudio'] !== undefined).map((r) => publicVersion(r.torch)));
+  const versions = new Set(torchMatrix()
+    .filter((r) => r[pkg as 'torchvision' | 'torchaudio'] !== undefined).map((r) => publicVersion(r.torch)));
   return knownTorchVersions().filter((v) => versions.has(v)).slice(-1)[0];
 }
