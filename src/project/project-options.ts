@@ -116,6 +116,14 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default false
    */
   readonly strictPins?: boolean;
+
+  /**
+   * Where the generated guide to the project's containers goes, relative to the project root.
+   * Set it where a repository already has a file of that name (which is never overwritten) or
+   * a documentation folder it would not belong in.
+   * @default "docs/containers.md"
+   */
+  readonly containersDoc?: string;
 }
 
 export const OPTIONS_SHAPE = {
@@ -132,6 +140,7 @@ export const OPTIONS_SHAPE = {
   // the services check it when they resolve it (at synth)
   dependencies: z.object({}).optional(),
   strictPins: z.boolean().optional(),
+  containersDoc: z.string().optional(),
 };
 
 /**

@@ -1,13 +1,16 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
-import { ContainersDoc } from './docs';
+import { ContainersDoc, DEFAULT_CONTAINERS_DOC } from './docs';
 import { FIXED_OPTIONS, INHERITED_OPTIONS, MlDockerProjectOptions, OPTIONS_SHAPE, ProjenrcRunner } from './project-options';
 import { ScaffoldProjenrc } from './scaffold';
+import { UserFilesGuard } from './user-files-guard';
+import { KeepUserLines } from './user-lines';
 import { CiWorkflow } from '../ci/ci-workflow';
 import { PACKAGE_ROOT } from '../core/data';
 import { gitignoredArtefacts } from '../core/dockerignore';
 import { checkDockerfileFrontend } from '../core/frontend';
+import { checkGeneratedPath } from '../core/generated-path';
 import { imageRepository } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
@@ -22,6 +25,9 @@ import { ComposeStack } from '../stack/compose-stack';
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
 const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
+
+/** projen's whole-file components whose lines outside projen's block are the user's. */
+const USER_LINE_FILES = ['.gitignore', '.gitattributes'];
 
 /** npm's limit on the length of a package name. */
 const NPM_NAME_MAX = 214;
@@ -42,6 +48,7 @@ export class MlDockerProject extends javascript.NodeProject {
   /** The CI workflow, unless `ciWorkflow: false`. */
   public readonly ciWorkflow?: CiWorkflow;
   private buildScriptCreated = false;
+  private guardCreated = false;
 
   constructor(options: MlDockerProjectOptions) {
     const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
@@ -54,7 +61,7 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const {
       pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
-      ciWorkflow, ciWorkflowOptions, dependencies, strictPins, ...projectOptions
+      ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
     const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
@@ -69,6 +76,7 @@ export class MlDockerProject extends javascript.NodeProject {
     if (dependencies !== undefined && typeof dependencies === 'object' && !(dependencies instanceof Dependencies)) {
       problems.add('dependencies has the wrong type', dependencies, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
     }
+    if (containersDoc !== undefined) checkGeneratedPath(problems, 'containersDoc', containersDoc, 'docs/mldocker-containers.md', /\.md$/, 'ending in .md');
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
@@ -96,7 +104,7 @@ export class MlDockerProject extends javascript.NodeProject {
       pullRequestTemplate: false,
       entrypoint: '',
       licensed: false,
-      readme: { contents: renderTemplate('project-README.md.ejs', { name: options.name, ci: ciWorkflow ?? true, typeCheckOnSynth: typeCheckOnSynth ?? false }) },
+      readme: { contents: renderTemplate('project-README.md.ejs', { name: options.name, ci: ciWorkflow ?? true, typeCheckOnSynth: typeCheckOnSynth ?? false, containersDoc: containersDoc ?? DEFAULT_CONTAINERS_DOC }) },
       gitIgnoreOptions: projectOptions.gitIgnoreOptions,
     });
 
@@ -130,8 +138,15 @@ export class MlDockerProject extends javascript.NodeProject {
     // Data and weights by extension, never whole folders: a tracked code package named data/ or
     // models/ (yolov5, detectron2) must stay visible to git.
     this.gitignore.exclude('/secrets/', ...gitignoredArtefacts(), '.env', '__pycache__/', '.venv/');
+    // Both files keep every line a repository already has: ours go in one marked block.
+    // They are the user's files too, so they are not marked as generated for diffs.
+    for (const path of USER_LINE_FILES) this.gitattributes.removeAttributes(`/${path}`, 'linguist-generated');
+    // Our ignore rules come before the user's (theirs win: a `!keep.log` stays in); the rules
+    // that keep generated files visible (`!/docs/containers.md`) come after them.
+    new KeepUserLines(this, this.gitignore, (line) => !line.startsWith('!'));
+    new KeepUserLines(this, this.gitattributes);
     this.addDockerTasks();
-    new ContainersDoc(this);
+    new ContainersDoc(this, containersDoc);
     if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
   }
 
@@ -170,16 +185,27 @@ export class MlDockerProject extends javascript.NodeProject {
    * `docker:build`: the type check, then every image. With a compose stack, `docker compose
    * build` with every profile (`--profile '*'`: trainers and GPU services too); without one,
    * a `docker build` of each service's `prod` target. Extra arguments (`-- --build-arg ...`)
-   * go to each build.
+   * go to each build. Then the check that no file of the user's is overwritten or deleted
+   * (`UserFilesGuard`), after every file is rendered and before projen writes any.
    */
   public preSynthesize(): void {
     super.preSynthesize();
+    this.configureBuildTask();
+    // last: its preSynthesize runs after every other component rendered its files
+    if (!this.guardCreated) {
+      this.guardCreated = true;
+      new UserFilesGuard(this, new Set(USER_LINE_FILES));
+    }
+  }
+
+  private configureBuildTask(): void {
     const build = this.tasks.tryFind('docker:build');
     if (!build) return;
     build.reset();
     build.spawn(this.tasks.tryFind('typecheck')!);
     const services = servicesOf(this);
-    const stack = ComposeStack.of(this) !== undefined;
+    const composeStack = ComposeStack.of(this);
+    const stack = composeStack !== undefined;
     if (!stack && services.length === 0) {
       build.exec('echo "docker:build: no services in .projenrc.ts yet"');
       return;
@@ -190,6 +216,7 @@ export class MlDockerProject extends javascript.NodeProject {
     new RenderedFile(this, 'docker/build.sh', (file) => renderTemplate('docker-build.sh.ejs', {
       marker: file.marker ?? '',
       compose: stack,
+      composeFile: composeStack?.composeFile,
       builds: services.map((s) => {
         // the platforms compose gets (`platform`, `build.platforms`): a GPU service's one platform,
         // a CPU service's chosen ones; none for a CPU service left at the default

@@ -98,6 +98,14 @@ export interface KubernetesManifestsProps {
    * @default {}
    */
   readonly volumeSizes?: { [claim: string]: string };
+
+  /**
+   * The folder the manifests, their README and the secrets script go to, relative to the
+   * project root. Set it where a repository already has a `k8s/` of its own (whose files are
+   * never overwritten): the `k8s:*` tasks follow it.
+   * @default "k8s"
+   */
+  readonly directory?: string;
 }
 
 /** Kubernetes-only settings of one service (`KubernetesManifests.configureService`). */
@@ -153,6 +161,7 @@ export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
   storageClassName: z.string().optional(),
   volumeSize: z.string().optional(),
   volumeSizes: z.record(z.string(), z.string()).optional(),
+  directory: z.string().optional(),
 };
 
 /** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
