@@ -87,13 +87,12 @@ export class GpuInference extends GpuService {
 
   /** @internal */
   public _artefactFolders(): string[] {
-    return this.bakeModel ? [this.modelDir] : [];
+    return [...super._artefactFolders(), ...this.bakeModel ? [this.modelDir] : []];
   }
 
   /** @internal */
   public _ignoreExtraLines(): string[] {
-    if (!this.bakeModel) return [];
-    return bakedModelIgnoreLines(this.serviceId, this.modelDir);
+    return [...super._ignoreExtraLines(), ...this.bakeModel ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : []];
   }
 
   /** @internal */

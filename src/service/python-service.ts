@@ -137,12 +137,13 @@ export class PythonService extends MlService {
 
   /** @internal */
   public _artefactFolders(): string[] {
-    return this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : [];
+    return [...super._artefactFolders(), ...this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : []];
   }
 
   /** @internal */
   public _ignoreExtraLines(): string[] {
-    return this.bakeModel && this.modelDir !== undefined ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
+    const baked = this.bakeModel && this.modelDir !== undefined ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
+    return [...super._ignoreExtraLines(), ...baked];
   }
 
   /** @internal */

@@ -99,6 +99,16 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly sources?: string[];
 
   /**
+   * Files inside the service's code that the ignore files leave out by their extension (weights,
+   * arrays, tables) but the code itself loads, relative to the project root: a default model
+   * shipped in the package (`whisperx/assets/pytorch_model.bin`), a filter bank
+   * (`wis/assets/mel_filters.npz`). Each is let back into the build context by name; data and
+   * weights elsewhere stay out. Credentials and environments are never let in.
+   * @default []
+   */
+  readonly packageData?: string[];
+
+  /**
    * The container's working directory: `/app` or a folder under it (e.g. `/app/src`).
    * @default "/app"
    */
@@ -234,6 +244,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   aptPackages: stringList.optional(),
   sourceDir: z.string().optional(),
   sources: stringList.optional(),
+  packageData: stringList.optional(),
   workdir: z.string().optional(),
   entryCheck: z.boolean().optional(),
   installProject: z.boolean().optional(),

@@ -11,7 +11,7 @@ import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
 import { SampleKind, addServiceSamples } from './samples';
-import { checkServiceId, healthSpec } from './service-checks';
+import { checkServiceId, healthSpec, packageDataIgnoreLines } from './service-checks';
 import { entryFactsOf, imageInputOf } from './service-image-input';
 import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
@@ -310,7 +310,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _ignoreExtraLines(): string[] {
-    return [];
+    return packageDataIgnoreLines(this.serviceId, this.resolved.code.packageData);
   }
 
   /**
@@ -404,7 +404,8 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _artefactFolders(): string[] {
-    return [];
+    // package data the code loads: weights and arrays let in by name
+    return [...this.resolved.code.packageData];
   }
 }
 

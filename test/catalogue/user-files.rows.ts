@@ -6,7 +6,6 @@
 import { Row, any, cmdFor, stack, svc } from './support';
 import { KubernetesManifests, PythonService } from '../../src';
 
-const OWN = 'written by hand\n';
 
 /** The message parts of a file of the user's at `path`. */
 const held = (path: string) => `a file of yours (it has no projen marker) is where the definition writes a file (never over yours): got "${path}"`;
