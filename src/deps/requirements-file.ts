@@ -112,6 +112,19 @@ export class RequirementFileReader {
     return content;
   }
 
+  /**
+   * Reads lines that stand in another file (a cog.yaml's `python_packages`), each one logical
+   * line of `file` at its own line number; includes are relative to `file`.
+   */
+  public readLines(file: string, lines: ReadonlyArray<{ readonly line: number; readonly text: string }>): RequirementFileContent {
+    const content: RequirementFileContent = { requirements: [], constraints: [] };
+    for (const { line, text } of lines) {
+      const stripped = text.replace(COMMENT, '').trim();
+      if (stripped !== '') this.readLine(file, line, stripped, false, content);
+    }
+    return content;
+  }
+
   private readFile(field: string, rel: string, asConstraint: boolean, content: RequirementFileContent): void {
     if (this.visiting.includes(rel)) {
       this.problems.add(`${field} includes itself`, [...this.visiting, rel].join(' -> '), 'requirement files that do not include each other in a cycle');

@@ -20,10 +20,23 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
   for (const tier of TIER_NAMES) {
     (options[tier] ?? []).forEach((path, i) => {
       const content = reader.read(`${run.field}.${tier}[${i}]`, path);
-      byTier[tier].push(...content.requirements.filter((r) => fileLineApplies(run, r)));
-      constraints.push(...content.constraints.filter((r) => fileLineApplies(run, r)));
+      byTier[tier].push(...content.requirements);
+      constraints.push(...content.constraints);
     });
   }
+  placeFileRequirements(run, byTier, constraints, options.strictPins === true);
+}
+
+/**
+ * Places requirement-file lines into their tiers, as pip installs them: the lines whose markers
+ * apply to the image, hash-checked as a whole once one line has a hash, one version of a
+ * package; constraints checked against a lock's pins or kept for a constraints file.
+ */
+export function placeFileRequirements(run: ResolveRun, lines: Record<TierName, FileRequirement[]>, allConstraints: FileRequirement[],
+  strictPins: boolean): void {
+  const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
+  for (const tier of TIER_NAMES) byTier[tier] = lines[tier].filter((r) => fileLineApplies(run, r));
+  const constraints = allConstraints.filter((r) => fileLineApplies(run, r));
   const all = TIER_NAMES.flatMap((t) => byTier[t]);
   const hashed = all.filter((r) => r.hashes.length > 0);
   run.locked = hashed.length > 0;
@@ -36,7 +49,7 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
   }
   const seen: SeenPackages = new Map();
   for (const tier of TIER_NAMES) {
-    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, options.strictPins === true || run.ctx.strictPins === true);
+    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, strictPins || run.ctx.strictPins === true);
   }
   for (const c of constraints) {
     const there = seen.get(c.req.key);

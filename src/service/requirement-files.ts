@@ -26,8 +26,8 @@ export interface RequirementFilesOwner {
   readonly path: string;
   readonly pythonVersion: string;
   readonly torch?: TorchWheels;
-  /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
-  readonly fileDeps?: { readonly deps: unknown; readonly field: string };
+  /** The dependency files given (the prop, else the project's default), the prop's name for messages, notes on them. */
+  readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
   /** Every platform the image is built for, the first being the one compose builds. */
@@ -92,7 +92,15 @@ export class RequirementFiles {
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
       problems.throwIfAny();
-      this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
+      this.merged = {
+        tiers,
+        report: {
+          inputs: resolved.inputs,
+          lockFile: resolved.lockFile,
+          locked: resolved.locked,
+          warnings: [...resolved.warnings, ...fileDeps.notes ?? []],
+        },
+      };
       this.storeResolution = store;
     }
     return this.merged;
