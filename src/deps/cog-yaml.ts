@@ -1,5 +1,6 @@
 import { ProjectFiles } from './files';
 import { Problems, oneOf } from '../core/problems';
+import { LINE_BREAK } from '../core/requirement-grammar';
 import { secretValueKind } from '../core/secrets';
 import { YAML } from '../core/yaml';
 
@@ -49,8 +50,6 @@ const BUILD_KEYS = [
 const TRUE_WORDS = ['true', 'True', 'TRUE', 'y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON'];
 const FALSE_WORDS = ['false', 'False', 'FALSE', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF'];
 
-/** Every line break of Unicode (and of Python's `str.splitlines`, which pip reads files with). */
-export const LINE_BREAK = /[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
 
 type Node = { range?: [number, number, number]; items?: unknown[]; value?: unknown; key?: unknown };
 

@@ -44,5 +44,6 @@ export { COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPR
 export type { CogYamlOptions, DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
 export { cogImageFacts } from './resolve-cog';
 export type { CogImageFacts } from './resolve-cog';
-export { packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
+export { packageEntry, packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
+export { UNREADABLE_EXPECTED } from './resolve-run';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';

@@ -1,8 +1,8 @@
 import { isAbsolute } from 'path';
 import { CompiledBy, compiledFor, fitsPython } from './compiled-header';
 import { joinRelative, ProjectFiles } from './files';
-import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
 import { Problems } from '../core/problems';
+import { parseRequirementText, Requirement, RequirementSyntaxError } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** One requirement read from a pip requirement file. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'fs';
-import { CogStep, CogValue, LINE_BREAK, readCogYaml } from './cog-yaml';
+import { CogStep, CogValue, readCogYaml } from './cog-yaml';
 import { CogYamlOptions, Dependencies } from './dependencies';
 import { joinRelative, ProjectFiles } from './files';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
@@ -9,6 +9,7 @@ import { TierName } from './resolved';
 import { textSecret } from '../core/command-secrets';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
+import { LINE_BREAK } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /**

@@ -1,10 +1,8 @@
-import * as pep440 from '@renovatebot/pep440';
 import { LockFileKind, RequirementsFilesOptions } from './dependencies';
-import { exactPin, extrasKey, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
-import { markerLint } from '../core/pep508-marker';
+import { exactPin, extrasKey, markerLint, Requirement, requirementLine, sameRequirement, sameVersion, satisfiesClauses } from '../core/requirement-grammar';
 
 /**
  * Requirement files (pip's grammar) resolved into tiers: each line that applies to the image,
@@ -94,7 +92,7 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
   const there = seen.get(r.req.key);
   if (there) {
     // pip takes a repeat of the same requirement, in any spelling of the name, as one
-    const samePin = pin !== undefined && there.pkg.version !== undefined && pep440.eq(pin, there.pkg.version);
+    const samePin = pin !== undefined && there.pkg.version !== undefined && sameVersion(pin, there.pkg.version);
     if (run.locked ? samePin : there.req !== undefined && sameRequirement(there.req, r.req)) return;
     const where = `${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
     if (!run.locked && samePin && there.req !== undefined && extrasKey(there.req) !== extrasKey(r.req)) {
