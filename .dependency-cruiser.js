@@ -8,6 +8,8 @@
  * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
  * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
  * (`cache-report/cache-report.ts`) and its CLI (`bin/cache-report-cli.ts`) reach none either.
+ * Only `core/` parses requirement lines: the PEP 440 library and the PEP 508 marker parser are
+ * reached through `core/requirement-grammar.ts` alone.
  * docs/architecture.md explains each room.
  */
 const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
@@ -43,6 +45,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(bin/cache-report-cli|cache-report/cache-report)\\.ts$' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'only-core-parses-requirement-lines',
+      comment: 'one requirement grammar (names, extras, PEP 440 versions, PEP 508 markers, hashes, pip\'s line rules) in core/requirement-grammar.ts: no other module imports the PEP 440 library or the marker parser, so no room grows a parser of its own',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/core/(requirement-grammar|pep508-marker)\\.ts$' },
+      to: { path: '(node_modules/@renovatebot/pep440/|^src/core/pep508-marker\\.ts$)' },
     },
     {
       name: 'only-index-and-entry-points-at-the-top',

@@ -2,8 +2,8 @@
  * The dependency rules of src/ (.dependency-cruiser.js), checked with dependency-cruiser:
  * no import cycles (type-only imports count), each room imports only the rooms below it
  * (core imports nothing above it), renderers reach no construct, nor does the cache-report
- * CLI. The rules are also shown to fire: a copy of src/ with one forbidden import of each kind
- * fails them.
+ * CLI, and only core's requirement grammar parses versions and markers. The rules are also
+ * shown to fire: a copy of src/ with one forbidden import of each kind fails them.
  */
 import { spawnSync } from 'child_process';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
@@ -52,6 +52,9 @@ test('each kind of forbidden import is reported', () => {
   appendFileSync(join(copy, 'src', 'cache-report', 'promises.ts'), "import { Project } from 'projen';\nexport const Q = Project;\n");
   appendFileSync(join(copy, 'src', 'stack', 'kubernetes-model.ts'), "import type { Component } from 'projen';\nexport type C = Component;\n");
   writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
+  // a room that parses versions or markers itself instead of through core's requirement grammar
+  appendFileSync(join(copy, 'src', 'entry', 'nearest.ts'), "import * as pep440 from '@renovatebot/pep440';\nexport const V = pep440.valid;\n");
+  appendFileSync(join(copy, 'src', 'core', 'tier-files.ts'), "import { parseMarker } from './pep508-marker';\nexport const M = parseMarker;\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
@@ -61,4 +64,6 @@ test('each kind of forbidden import is reported', () => {
   expect(names).toContain('text-cache-report-imports-no-constructs src/bin/cache-report-cli.ts');
   expect(names).toContain('text-cache-report-imports-no-constructs src/cache-report/cache-report.ts');
   expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
+  expect(names).toContain('only-core-parses-requirement-lines src/entry/nearest.ts');
+  expect(names).toContain('only-core-parses-requirement-lines src/core/tier-files.ts');
 });

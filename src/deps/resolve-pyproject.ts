@@ -1,7 +1,6 @@
 import { LockFileKind, PyprojectDependenciesOptions } from './dependencies';
 import { readPoetryLock, readPylock, readUvLock } from './locks';
 import { PyprojectContent, PyprojectReader, RootDependency } from './pyproject';
-import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { fromCompiledLock } from './resolve-compiled-lock';
 import { fromGraph } from './resolve-lock-graph';
 import { addDirect } from './resolve-requirement-files';
@@ -11,6 +10,7 @@ import { expandSelfExtras } from './self-extras';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
+import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /**

@@ -9,8 +9,8 @@ import {
   cudaVersionsWithTag, develFlavor, newestTag, tagOf,
 } from './cuda';
 import { loadData } from '../core/data';
-import { normalizePackageName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
+import { requirementName } from '../core/requirement-grammar';
 
 interface DriverTable {
   readonly minorVersionCompatibility: Record<string, { readonly minExact: string | null }>;
@@ -30,7 +30,6 @@ export interface CudaRuntimeRequest {
 }
 
 const CUDA = /^[0-9]+\.[0-9]+$/;
-const REQUIREMENT = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/;
 
 /** CUDA major.minor releases of the driver table (their GA rows). */
 export function knownCudaReleases(): string[] {
@@ -46,11 +45,10 @@ export function knownCudaReleases(): string[] {
  */
 export function cudaWheelRequirement(requirements: readonly string[], major: string): string | undefined {
   return requirements.find((line) => {
-    const m = REQUIREMENT.exec(line);
-    if (!m) return false;
-    const name = normalizePackageName(m[1]);
-    if (new RegExp(`^nvidia-[a-z0-9-]+-cu${major}$`).test(name)) return true;
-    return (m[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).some((e) => new RegExp(`^cuda${major}(-|$)`).test(e));
+    const req = requirementName(line);
+    if (!req) return false;
+    if (new RegExp(`^nvidia-[a-z0-9-]+-cu${major}$`).test(req.name)) return true;
+    return req.extras.some((e) => new RegExp(`^cuda${major}(-|$)`).test(e));
   });
 }
 

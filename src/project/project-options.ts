@@ -31,7 +31,7 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   /**
    * The Python version of every service unless a service sets its own: `3.11` (the
    * newest patch in the reference data) or an exact `3.11.16`.
-   * @default "3.11"
+   * @default - "3.11", or for a service whose dependencies come from a cog.yaml, its `python_version`
    */
   readonly pythonVersion?: string;
 
@@ -104,7 +104,8 @@ export interface MlDockerProjectOptions extends ProjectOptions {
 
   /**
    * The dependency files of every service that does not set its own `dependencies`
-   * (`Dependencies.fromRequirementsFiles(...)` or `Dependencies.fromPyproject(...)`), resolved
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)` or
+   * `Dependencies.fromCogYaml(...)`), resolved
    * per service for its exact Python and platform.
    * @default - none: services take only their typed `requirements`
    */

@@ -17,7 +17,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { z } from '../core/shape';
 import { renderTemplate } from '../core/template';
-import { Dependencies } from '../deps';
+import { DEPENDENCIES_EXPECTED, Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
 import { resolvePythonImage } from '../service/python-image';
 import { servicesOf } from '../service/service';
@@ -74,7 +74,7 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     if (typeof dockerfileFrontend === 'string') checkDockerfileFrontend(problems, dockerfileFrontend, dockerfileSyntax ?? true);
     if (dependencies !== undefined && typeof dependencies === 'object' && !(dependencies instanceof Dependencies)) {
-      problems.add('dependencies has the wrong type', dependencies, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
+      problems.add('dependencies has the wrong type', dependencies, DEPENDENCIES_EXPECTED);
     }
     if (containersDoc !== undefined) checkGeneratedPath(problems, 'containersDoc', containersDoc, 'docs/mldocker-containers.md', /\.md$/, 'ending in .md');
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
@@ -111,6 +111,7 @@ export class MlDockerProject extends javascript.NodeProject {
     this.pythonVersion = python!.minor;
     const settings = ProjectSettings.of(this);
     settings.pythonVersion = pythonVersion ?? settings.pythonVersion;
+    settings.pythonVersionGiven = pythonVersion !== undefined;
     settings.dockerfileSyntax = dockerfileSyntax ?? settings.dockerfileSyntax;
     settings.dockerfileFrontend = dockerfileFrontend ?? settings.dockerfileFrontend;
     settings.hostDriverVersion = hostDriverVersion ?? settings.hostDriverVersion;

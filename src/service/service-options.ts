@@ -65,7 +65,9 @@ export interface ServiceOptions extends BuildHookOptions {
   /**
    * Dependencies taken from the files the project already has: pip requirement files per
    * tier, or a pyproject.toml with its uv.lock, poetry.lock, pylock.toml or pip-compile lock
-   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`). Read at
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`), or a Cog
+   * model's cog.yaml (`Dependencies.fromCogYaml(...)`, which also gives the service its Python
+   * and Debian packages). Read at
    * synth for the service's exact Python and platform; a lock gives hash-pinned tiers
    * installed with `pip install --require-hashes --no-deps`. `requirements` still add to
    * the tiers (the same package in both only at the same version).
@@ -139,7 +141,8 @@ export interface ServiceOptions extends BuildHookOptions {
 
   /**
    * Python version for this service (`3.11` or the exact `3.11.16`).
-   * @default - the project's `pythonVersion`
+   * @default - the project's `pythonVersion`; when the project sets none and the dependencies
+   *   come from a cog.yaml, its `build.python_version`
    */
   readonly pythonVersion?: string;
 
