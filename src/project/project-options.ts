@@ -125,6 +125,21 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default "docs/containers.md"
    */
   readonly containersDoc?: string;
+
+  /**
+   * Only for `projen new` (`--example`): write the example stack (a CPU API, a GPU trainer, a GPU
+   * inference server) even where the folder already holds a Python project, which `projen new`
+   * otherwise adopts. An empty folder gets the example either way.
+   * @default false
+   */
+  readonly example?: boolean;
+
+  /**
+   * A one-line description of the project (package.json). `projen new` puts the folder's name
+   * here when the project name had to be made valid from it (`MyRepo` -> `myrepo`).
+   * @default - none
+   */
+  readonly description?: string;
 }
 
 export const OPTIONS_SHAPE = {
@@ -142,6 +157,8 @@ export const OPTIONS_SHAPE = {
   dependencies: z.object({}).optional(),
   strictPins: z.boolean().optional(),
   containersDoc: z.string().optional(),
+  example: z.boolean().optional(),
+  description: z.string().optional(),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
+import { Adoption, adoptRepository, holdsPythonProject, uncommittedChanges } from './adoption';
 import { ContainersDoc, DEFAULT_CONTAINERS_DOC } from './docs';
 import { FIXED_OPTIONS, INHERITED_OPTIONS, MlDockerProjectOptions, OPTIONS_SHAPE, ProjenrcRunner } from './project-options';
 import { ScaffoldProjenrc } from './scaffold';
@@ -11,6 +12,7 @@ import { PACKAGE_ROOT } from '../core/data';
 import { gitignoredArtefacts } from '../core/dockerignore';
 import { checkDockerfileFrontend } from '../core/frontend';
 import { checkGeneratedPath } from '../core/generated-path';
+import { projectNameFromFolder } from '../core/project-name';
 import { imageRepository } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
@@ -25,6 +27,31 @@ import { ComposeStack } from '../stack/compose-stack';
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
 const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
+
+/** Whether `projen new` is creating the project (it passes `__new__`). */
+function isCreation(options: MlDockerProjectOptions): boolean {
+  return typeof (options as unknown as { __new__?: unknown } | undefined)?.__new__ === 'object';
+}
+
+/** The options with the name `projen new` took from the folder made valid (`MyRepo` -> `myrepo`). */
+function withValidName(options: MlDockerProjectOptions): MlDockerProjectOptions {
+  const raw = typeof options.name === 'string' ? options.name : '';
+  const name = /^[a-z0-9][a-z0-9-._~]*$/.test(raw) && raw.length <= 50 && imageRepository(raw) !== undefined ? raw : projectNameFromFolder(raw);
+  return { ...options, name };
+}
+
+/**
+ * Runs `fn`; an error it throws reaches `projen new` without a stack trace (projen's command
+ * line prints an error's stack): the message is what the user needs.
+ */
+function throwForCommandLine<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error) e.stack = e.message;
+    throw e;
+  }
+}
 
 /** projen's whole-file components whose lines outside projen's block are the user's. */
 const USER_LINE_FILES = ['.gitignore', '.gitattributes'];
@@ -51,6 +78,10 @@ export class MlDockerProject extends javascript.NodeProject {
   private guardCreated = false;
 
   constructor(options: MlDockerProjectOptions) {
+    // `projen new` takes the name from the folder (`MyRepo`): made valid here, never a stack trace
+    const creating = isCreation(options);
+    const folder = creating && typeof options.name === 'string' ? options.name : undefined;
+    if (creating) options = withValidName(options);
     const problems = new Problems(typeof options?.name === 'string' && options.name.trim() ? options.name : 'project');
     if (typeof options?.name !== 'string' || !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(options.name)) {
       problems.add('name', options?.name, 'a lowercase npm-style package name, e.g. "vision"');
@@ -61,8 +92,11 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const {
       pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
-      ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, ...projectOptions
+      ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, example, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
+    if (example !== undefined && !creating) {
+      problems.add('example is only read by projen new (it writes the example stack instead of adopting the folder)', example, 'no example in .projenrc.ts');
+    }
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
     const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
     checkShape(problems, z.strictObject({ ...OPTIONS_SHAPE, ...inherited }), options ?? {});
@@ -82,7 +116,8 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
     if (problems.count === 0 && hostDriverVersion !== undefined) checkDriverVersion(problems, 'hostDriverVersion', hostDriverVersion);
-    problems.throwIfAny();
+    if (creating) throwForCommandLine(() => problems.throwIfAny());
+    else problems.throwIfAny();
 
     super({
       defaultReleaseBranch: 'main',
@@ -104,6 +139,7 @@ export class MlDockerProject extends javascript.NodeProject {
       pullRequestTemplate: false,
       entrypoint: '',
       licensed: false,
+      description: projectOptions.description ?? (folder !== undefined && folder !== options.name ? folder : undefined),
       readme: { contents: renderTemplate('project-README.md.ejs', { name: options.name, ci: ciWorkflow ?? true, typeCheckOnSynth: typeCheckOnSynth ?? false, containersDoc: containersDoc ?? DEFAULT_CONTAINERS_DOC }) },
       gitIgnoreOptions: projectOptions.gitIgnoreOptions,
     });
@@ -118,7 +154,12 @@ export class MlDockerProject extends javascript.NodeProject {
     settings.dependencies = dependencies;
     settings.strictPins = strictPins ?? false;
 
+    // projen new in a folder that already holds a Python project: adopt it (the example only with --example)
+    const adoption = creating && example !== true && holdsPythonProject(this.outdir)
+      ? throwForCommandLine(() => this.adopt(folder ?? this.name, (options.devDeps ?? []).filter((d): d is string => typeof d === 'string')))
+      : undefined;
     const projenrc = new ScaffoldProjenrc(this, {
+      adoption,
       runner: typeCheckOnSynth
         ? typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json', typeCheck: true })
         : typescript.TypeScriptRunner.tsx({ tsconfig: 'tsconfig.projen.json' }),
@@ -149,6 +190,27 @@ export class MlDockerProject extends javascript.NodeProject {
     this.addDockerTasks();
     new ContainersDoc(this, containersDoc);
     if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
+  }
+
+  /**
+   * Reads the folder and writes its definition (`adoptRepository`). `projen new` commits the
+   * folder afterwards: with changes that are not committed, it would commit them too, so it
+   * stops first unless `--no-git` was given.
+   */
+  private adopt(folder: string, devDeps: string[]): Adoption {
+    const changes = process.argv.includes('--no-git') || process.argv.includes('--git=false') ? [] : uncommittedChanges(this.outdir) ?? [];
+    if (changes.length > 0) {
+      throw new Error([
+        `projen-ml-docker: ${this.outdir} has changes git has not committed; projen new commits the folder after adopting it, so it would commit them too:`,
+        ...changes.slice(0, 20).map((c) => `  ${c}`),
+        ...changes.length > 20 ? [`  ... and ${changes.length - 20} more`] : [],
+        'Commit or stash them first (git stash --include-untracked), then run projen new again; or run it with --no-git and commit what you choose.',
+        'projen new has already installed its own package.json and node_modules/ here (not committed): keep them for the next run, or remove them.',
+      ].join('\n'));
+    }
+    return adoptRepository(this.outdir, {
+      name: this.name, folder, devDeps, newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
+    });
   }
 
   /**
