@@ -2,8 +2,9 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
- * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
+ *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> adopt -> project -> bin / index.ts
+ * (deps: dependency files and locks; entry: the project's file tree and the entry check; adopt: reading an
+ * existing repository into a definition.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
  * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
  * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
@@ -12,7 +13,7 @@
  * reached through `core/requirement-grammar.ts` alone.
  * docs/architecture.md explains each room.
  */
-const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
+const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'adopt', 'project', 'bin'];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
   name: `${room}-imports-nothing-above-it`,

@@ -7,8 +7,9 @@
 /* eslint-disable no-bitwise */ // the compiler's type and symbol flags are bit sets
 import { join } from 'path';
 import * as ts from 'typescript';
+import * as z from 'zod/mini';
 import { CI_WORKFLOW_PROPS_SHAPE } from '../src/ci/ci-workflow';
-import { Schema } from '../src/core/shape';
+import { Schema } from '../src/core/problems';
 import { GPU_INFERENCE_SHAPE } from '../src/gpu/gpu-inference';
 import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
 import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
@@ -70,10 +71,10 @@ function kindOfType(type: ts.Type): string {
 
 /** The same words for a shape's schema; a string checked against an enum by hand counts as an enum. */
 function kindOfSchema(schema: Schema): string {
-  const def = schema.def;
+  const def = schema._zod.def;
   switch (def.type) {
-    case 'optional': return kindOfSchema(def.innerType);
-    case 'array': return `array of ${kindOfSchema(def.element)}`;
+    case 'optional': return kindOfSchema((def as z.core.$ZodOptionalDef).innerType as Schema);
+    case 'array': return `array of ${kindOfSchema((def as z.core.$ZodArrayDef).element as Schema)}`;
     default: return def.type;
   }
 }
@@ -100,7 +101,7 @@ function shapeProperties(shape: Record<string, Schema>, props: Properties): Prop
     const kind = kindOfSchema(schema);
     // gpuBase, platform and platforms hold strings checked against their enum by hand, for a better message
     const byHand = (props[key]?.kind === 'enum' && kind === 'string') || (props[key]?.kind === 'array of enum' && kind === 'array of string');
-    return [key, { optional: schema.def.type === 'optional', kind: byHand ? props[key].kind : kind }];
+    return [key, { optional: schema._zod.def.type === 'optional', kind: byHand ? props[key].kind : kind }];
   }));
 }
 
@@ -118,6 +119,6 @@ test('a drift is caught: a key only one side has, another optionality, another k
   const { port: _port, ...withoutPort } = SERVICE_OPTIONS_SHAPE;
   expect(shapeProperties(withoutPort, props)).not.toEqual(props);
   expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, extra: SERVICE_OPTIONS_SHAPE.port }, props)).not.toEqual(props);
-  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: SERVICE_OPTIONS_SHAPE.command.optional() }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: z.optional(SERVICE_OPTIONS_SHAPE.command) }, props)).not.toEqual(props);
   expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, port: SERVICE_OPTIONS_SHAPE.description }, props)).not.toEqual(props);
 });

@@ -1,9 +1,9 @@
-import { satisfies } from '@renovatebot/pep440';
 import { DependenciesPlan } from './plan';
 import { placeText } from './repo';
 import { RepoFacts } from './repo-facts';
 import { loadData } from '../core/data';
 import { normalizePackageName } from '../core/names';
+import { satisfiesRange } from '../core/requirement-grammar';
 
 /**
  * The environment of an adopted project: its Python, its dependency files and its torch, each
@@ -64,7 +64,7 @@ function pep440Range(text: string): string {
 function admits(range: string | undefined, minor: string): boolean {
   if (range === undefined) return true;
   try {
-    return satisfies(`${minor}.0`, pep440Range(range)) || satisfies(`${minor}.99`, pep440Range(range));
+    return satisfiesRange(`${minor}.0`, pep440Range(range)) || satisfiesRange(`${minor}.99`, pep440Range(range));
   } catch {
     return true;
   }

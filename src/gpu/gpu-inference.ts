@@ -1,10 +1,10 @@
 import { Project } from 'projen';
+import * as z from 'zod/mini';
 import { gpuKindSpec } from './gpu-kind';
 import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
-import { Problems } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, Schema } from '../core/problems';
 import { gib } from '../core/sizes';
 import { ImageModel, addRuntime } from '../service/image-model';
 import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
@@ -31,7 +31,7 @@ export interface GpuInferenceProps extends GpuServiceOptions {
 export { MODEL_DIR };
 
 /** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
+export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.optional(z.string()), bakeModel: z.optional(z.boolean()) };
 
 /**
  * A GPU inference server: a runtime-only image with PyTorch's CUDA wheels (or an nvidia/cuda

@@ -4,11 +4,11 @@ import { checkArchList } from './cuda-arch';
 import { checkDebian12Toolkit } from './cuda-debian12';
 import { resolveCudaWithoutTorch } from './cuda-without-torch';
 import { GPU_SERVICE_SHAPE, GpuFacts, GpuServiceOptions } from './gpu-service';
+import { checkTorchCudaMajor } from '../core/cuda-wheels';
 import { moduleName } from '../core/names';
-import { Problems, oneOf } from '../core/problems';
+import { Problems, oneOf, Schema } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { TIER_ORDER } from '../core/requirements';
-import { Schema } from '../core/shape';
 import { Size, gib } from '../core/sizes';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
@@ -73,7 +73,11 @@ export function gpuKindSpec(project: Project, id: string, props: GpuServiceOptio
     },
     check: (problems, resolved) => {
       const facts = resolved?.facts as GpuFacts | undefined ?? settings(problems);
-      const torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages);
+      const torchPackages = resolveTorchPackages(problems, 'torchPackages', props.torchPackages, resolved?.torch);
+      if (resolved?.torch) {
+        checkTorchCudaMajor(problems, 'requirements', TIER_ORDER.flatMap((t) =>
+          (props.requirements?.[t] ?? []).map((text, i) => ({ text, from: `requirements.${t}[${i}]` }))), resolved.torch);
+      }
       if (props.torchVersion === undefined && props.torchPackages !== undefined) {
         problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
       }

@@ -1,8 +1,9 @@
 import { Project } from 'projen';
+import * as z from 'zod/mini';
 import { CudaChoice, GpuBase, GpuPlatform } from './cuda';
 import { extendGpuImage, nvidiaEnvironment } from './gpu-image';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
-import { Schema, z } from '../core/shape';
+import { Schema } from '../core/problems';
 import { ImageModel } from '../service/image-model';
 import { GpuSummary, MlService } from '../service/service';
 import { ServiceOptions } from '../service/service-options';
@@ -23,7 +24,8 @@ export interface GpuServiceOptions extends ServiceOptions {
   /**
    * Which packages of the PyTorch release the torch tier installs: torch always, plus
    * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
-   * `torchVersion` (they cannot go in `requirements`).
+   * `torchVersion` (they cannot go in `requirements`). The matrix pairs no torchaudio with
+   * torch 2.12 and later, so listing it there is refused.
    * @default [TorchPackage.TORCH]
    */
   readonly torchPackages?: TorchPackage[];
@@ -134,20 +136,20 @@ export interface GpuFacts {
 
 /** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string().optional(),
-  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
-  cudaVersion: z.string().optional(),
-  gpuBase: z.string().optional(),
-  cudaImageTag: z.string().optional(),
-  hostDriverVersion: z.string().optional(),
-  cudaExtensions: z.array(z.string()).optional(),
-  cudaKeyringSha256: z.string().optional(),
-  skipDriverCheck: z.boolean().optional(),
-  gpuCount: z.number().optional(),
-  gpuDeviceIds: z.array(z.string()).optional(),
-  platform: z.string().optional(),
-  allowArm64: z.boolean().optional(),
-  pythonImage: z.string().optional(),
+  torchVersion: z.optional(z.string()),
+  torchPackages: z.optional(z.array(z.enum(Object.values(TorchPackage)))),
+  cudaVersion: z.optional(z.string()),
+  gpuBase: z.optional(z.string()),
+  cudaImageTag: z.optional(z.string()),
+  hostDriverVersion: z.optional(z.string()),
+  cudaExtensions: z.optional(z.array(z.string())),
+  cudaKeyringSha256: z.optional(z.string()),
+  skipDriverCheck: z.optional(z.boolean()),
+  gpuCount: z.optional(z.number()),
+  gpuDeviceIds: z.optional(z.array(z.string())),
+  platform: z.optional(z.string()),
+  allowArm64: z.optional(z.boolean()),
+  pythonImage: z.optional(z.string()),
 };
 
 /**

@@ -1,10 +1,10 @@
 import { Project } from 'projen';
+import * as z from 'zod/mini';
 import { gpuKindSpec } from './gpu-kind';
 import { GpuService, GpuServiceOptions } from './gpu-service';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
-import { Problems } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, Schema } from '../core/problems';
 import { MIN_MEMORY_BYTES, Size, checkSize, composeSize, gib, parseSize, sizeBytes } from '../core/sizes';
 import { ImageModel, addRuntime } from '../service/image-model';
 import { checkMountSecrets, checkNoOverlap } from '../service/model-dir';
@@ -43,7 +43,7 @@ const MAX_SHM_BYTES = 1024 ** 4;
 const TRAINER_DEFAULTS = { memory: gib(16), cpus: 8, pids: 8192 };
 
 /** The runtime shape of what `GpuTrainerProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.string().optional(), shmSize: z.string().optional() };
+export const GPU_TRAINER_SHAPE: Record<string, Schema> = { dataDir: z.optional(z.string()), shmSize: z.optional(z.string()) };
 
 /**
  * A GPU training job: PyTorch's CUDA wheels (or an nvidia/cuda base), the minimum host driver

@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import { buildHooksSection } from './build-hooks-doc';
 import { codeCell, markdownCell } from './markdown';
+import { loadData } from '../core/data';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { renderTemplate } from '../core/template';
@@ -65,6 +66,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
     tierFile: tierFileName('<tier>'),
     tiers: INSTALL_ORDER,
     tasks: project.tasks.all.filter((t) => t.name.startsWith('docker:')).map((t) => ({ name: t.name, description: markdownCell(t.description ?? '') })),
+    dataChecked: loadData<{ checked: string }>('reference-data.json').checked,
   });
 }
 

@@ -4,13 +4,13 @@
  * or the runtime stages as root), and files copied from other images pinned by full tag. Pure:
  * props in, a checked model and Dockerfile text (from `templates/build-hooks/`) out.
  */
+import * as z from 'zod/mini';
 import { checkDebianPackages } from '../core/debian';
 import { IMAGE_ENV, RUNTIME_ENV_PREFIX } from '../core/environment';
 import { checkPinnedImage } from '../core/image-name';
 import { dockerQuote } from '../core/names';
-import { Problems, oneOf } from '../core/problems';
+import { Problems, oneOf, Schema } from '../core/problems';
 import { secretProblem, secretValueKind } from '../core/secrets';
-import { Schema, z } from '../core/shape';
 import { renderTemplate } from '../core/template';
 
 /** Where a build step runs. */
@@ -132,26 +132,26 @@ const stringList = z.array(z.string());
 export const BUILD_STEP_SHAPE: Record<string, Schema> = {
   name: z.string(),
   run: z.string(),
-  stage: z.string().optional(),
-  cacheMounts: stringList.optional(),
-  secrets: stringList.optional(),
+  stage: z.optional(z.string()),
+  cacheMounts: z.optional(stringList),
+  secrets: z.optional(stringList),
 };
 
 /** The runtime shape of `CopyFromImage`. */
 export const COPY_FROM_IMAGE_SHAPE: Record<string, Schema> = {
   name: z.string(),
   image: z.string(),
-  digest: z.string().optional(),
+  digest: z.optional(z.string()),
   source: z.string(),
   target: z.string(),
 };
 
 /** The runtime shape of `BuildHookOptions` (part of every service's shape). */
 export const BUILD_HOOKS_SHAPE: Record<string, Schema> = {
-  buildPackages: stringList.optional(),
-  buildEnv: z.record(z.string(), z.string()).optional(),
-  buildSteps: z.array(z.strictObject(BUILD_STEP_SHAPE)).optional(),
-  copyFromImages: z.array(z.strictObject(COPY_FROM_IMAGE_SHAPE)).optional(),
+  buildPackages: z.optional(stringList),
+  buildEnv: z.optional(z.record(z.string(), z.string())),
+  buildSteps: z.optional(z.array(z.strictObject(BUILD_STEP_SHAPE))),
+  copyFromImages: z.optional(z.array(z.strictObject(COPY_FROM_IMAGE_SHAPE))),
 };
 
 /** A checked build step. */

@@ -7,13 +7,15 @@ import { Problems } from '../core/problems';
 import { renderTemplate } from '../core/template';
 import {
   EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
-  imageFileMap, isPythonSource, projectPathOf, readProjectTree,
+  imageFileMap, isPythonSource, projectPathOf, ProjectTree,
 } from '../entry';
 
 /** What the synth-time entry check reads of a service. */
 export interface ServiceEntryFacts {
   /** The project root on disk. */
   readonly root: string;
+  /** The project tree under `contextPaths` (git's view, ignored files included). */
+  readonly tree: ProjectTree;
   /** The service's command. */
   readonly command: readonly string[];
   /** The `COPY`s of the service's code. */
@@ -52,14 +54,14 @@ export interface ServiceImageCheck {
  * The synth-time checks of an image. Proves the ignore file against the project tree (every
  * code or configuration file under a copied path reaches the build context, no weights or data
  * do); refuses top-level modules of the code that hide the
- * standard library, the runtime helpers or a declared requirement; then reads the project tree under the copied paths (git's
+ * standard library, the runtime helpers or a declared requirement; then takes the project tree under the copied paths (git's
  * view when there is a repository, data and weights beside the code included), maps it into the
  * image through the service's ignore file, and checks the command's entry against it. A miss or
  * an entry that cannot be seen is added to `problems` with the nearest match; on success the
  * prod stage's build-time check (a `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
  */
 export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts): ServiceImageCheck {
-  const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
+  const tree = facts.tree;
   const files = [...new Set([...tree.files, ...facts.plannedFiles])];
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;

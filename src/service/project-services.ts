@@ -1,5 +1,6 @@
 import { Component, Project } from 'projen';
 import { ServiceFiles, createSharedFiles } from './shared-files';
+import { ProjectTree, projectSubtree, readProjectTree } from '../entry';
 
 /** What the project's list holds of a service: its project and what the shared files read. */
 export interface ServiceMember extends ServiceFiles {
@@ -24,6 +25,8 @@ export class ProjectServices extends Component {
   }
 
   private readonly members: ServiceMember[] = [];
+  /** The project tree under every service's copied paths, read once per synth (see `treeFor`). */
+  private tree?: ProjectTree;
 
   private constructor(project: Project) {
     super(project);
@@ -33,5 +36,24 @@ export class ProjectServices extends Component {
   /** A copy of the list of services. */
   public get services(): ServiceMember[] {
     return [...this.members];
+  }
+
+  /**
+   * Starts a synth: the first service calls it in its `preSynthesize()`, which runs before any
+   * service renders its files, so every synth reads the project tree afresh.
+   */
+  public startSynth(service: ServiceMember): void {
+    if (service === this.members[0]) this.tree = undefined;
+  }
+
+  /**
+   * The project tree (git's view, ignored files included) under `paths`: read once per synth
+   * for the copied paths of every service, then cut to each one's (git runs three times per
+   * synth, not three times per service).
+   */
+  public treeFor(paths: readonly string[]): ProjectTree {
+    const root = this.project.outdir;
+    this.tree ??= readProjectTree(root, { paths: [...new Set(this.members.flatMap((m) => m.contextPaths()))], includeIgnored: true });
+    return projectSubtree(root, this.tree, paths);
   }
 }

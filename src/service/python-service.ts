@@ -1,4 +1,5 @@
 import { Project } from 'projen';
+import * as z from 'zod/mini';
 import { ImageModel, addRuntime } from './image-model';
 import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, cacheDirStep, checkModelDir, modelVolume } from './model-dir';
 import { MlService, ServiceKindSpec } from './service';
@@ -7,15 +8,15 @@ import { resolveCpuTorch } from './torch';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Platform, checkPlatforms } from '../core/platform';
-import { Problems } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, Schema } from '../core/problems';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {
   /**
    * Install CPU-only torch, torchvision and torchaudio at this version from PyTorch's CPU
-   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only). Without it,
-   * torch must not appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
+   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only); torchaudio only
+   * where the wheel matrix pairs one (torch 2.11 and older). Without it, torch must not
+   * appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;
@@ -56,11 +57,11 @@ export interface PythonServiceProps extends ServiceOptions {
 
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string().optional(),
-  modelDir: z.string().optional(),
-  bakeModel: z.boolean().optional(),
-  cacheVolume: z.boolean().optional(),
-  platforms: z.array(z.string()).optional(),
+  torchVersion: z.optional(z.string()),
+  modelDir: z.optional(z.string()),
+  bakeModel: z.optional(z.boolean()),
+  cacheVolume: z.optional(z.boolean()),
+  platforms: z.optional(z.array(z.string())),
 };
 
 /** What a CPU service's kind resolved: the platforms chosen (undefined when unset or refused). */

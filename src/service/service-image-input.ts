@@ -9,6 +9,7 @@ import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
 import { RequirementTier } from '../core/requirements';
+import { ProjectTree } from '../entry';
 
 /** What the image model reads from a resolved service besides its props. */
 export interface ImageInputContext {
@@ -48,6 +49,8 @@ export function imageInputOf(r: ResolvedService, files: RequirementFiles, ctx: I
 export interface EntryFactsContext {
   /** The project root on disk. */
   readonly root: string;
+  /** The project tree under the image's context paths (git's view, ignored files included). */
+  readonly tree: (contextPaths: readonly string[]) => ProjectTree;
   readonly torchPackages: readonly TorchPackage[];
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactFolders: readonly string[];
@@ -63,6 +66,7 @@ export function entryFactsOf(r: ResolvedService, model: ImageModel, files: Requi
   const torch = r.torch;
   return {
     root: ctx.root,
+    tree: ctx.tree(model.contextPaths),
     command: r.command,
     copies,
     plannedFiles: samplesPlanned ? ['__init__.py', entryFileName(r.command, r.moduleName), 'test_main.py'].map((f) => `${sourceDir}/${f}`) : [],

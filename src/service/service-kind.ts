@@ -1,8 +1,7 @@
 import { PythonImage } from './python-image';
 import { SampleKind } from './samples';
 import { TorchWheels } from './torch';
-import { Problems } from '../core/problems';
-import { Schema } from '../core/shape';
+import { Problems, Schema } from '../core/problems';
 import { Size } from '../core/sizes';
 
 /** What the kind's resolution found: the torch wheels it installs and its own facts (e.g. a GPU service's CUDA choice). Internal. */

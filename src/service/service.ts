@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BuildHooks } from './build-hooks';
 import { renderDockerfile } from './dockerfile-render';
 import { checkServiceImage } from './entry-check';
@@ -18,7 +19,7 @@ import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-opt
 import { ResolvedService, resolveService } from './service-resolve';
 import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
-import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
+import { ALL_TORCH_PACKAGES, TorchPackage, packagesWithWheels } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
@@ -26,7 +27,6 @@ import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
-import { z } from '../core/shape';
 import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
 
@@ -194,7 +194,9 @@ export abstract class MlService extends Component implements IMlService {
    */
   public preSynthesize(): void {
     // a service its checks refused stays among the project's components, without files
-    this.requirementFiles?.preSynthesize();
+    if (!this.requirementFiles) return;
+    ProjectServices.of(this.project)!.startSynth(this);
+    this.requirementFiles.preSynthesize();
   }
 
   /** Every file passed its checks: the resolution is cached for the next synth. */
@@ -334,7 +336,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   protected _torchPackages(): TorchPackage[] {
-    return [...ALL_TORCH_PACKAGES];
+    return packagesWithWheels(ALL_TORCH_PACKAGES, this.torch);
   }
 
   /**
@@ -391,6 +393,8 @@ export abstract class MlService extends Component implements IMlService {
     const problems = new Problems(this.path);
     const check = checkServiceImage(problems, entryFactsOf(this.resolved, model, this.requirementFiles, {
       root: this.project.outdir,
+      // registered: only a service that passed its checks renders files
+      tree: (paths) => ProjectServices.of(this.project)!.treeFor(paths),
       torchPackages: this._torchPackages(),
       artefactFolders: this._artefactFolders(),
       ignoreExtraLines: this._ignoreExtraLines(),

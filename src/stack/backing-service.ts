@@ -1,9 +1,9 @@
+import * as z from 'zod/mini';
 import { ContainerSpec, TmpfsSpec, hardenedSecurity } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
-import { Problems, checkShape, oneOf } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, checkShape, oneOf, Schema } from '../core/problems';
 import { Size, gib, mib } from '../core/sizes';
 
 /** Options of the postgres preset. */
@@ -98,11 +98,11 @@ interface BackingData {
 
 /** The runtime shapes of `PostgresOptions`, `RedisOptions` and `MlflowOptions` (test/props-shapes.test.ts holds them to the interfaces). */
 export const POSTGRES_OPTIONS_SHAPE: Record<string, Schema> = {
-  version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional(),
+  version: z.optional(z.string()), database: z.optional(z.string()), user: z.optional(z.string()), digest: z.optional(z.string()),
 };
-export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.string().optional(), digest: z.string().optional() };
+export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.optional(z.string()), digest: z.optional(z.string()) };
 export const MLFLOW_OPTIONS_SHAPE: Record<string, Schema> = {
-  version: z.string().optional(), hostPort: z.number().optional(), digest: z.string().optional(),
+  version: z.optional(z.string()), hostPort: z.optional(z.number()), digest: z.optional(z.string()),
 };
 
 /**

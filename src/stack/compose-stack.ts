@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BackingService } from './backing-service';
 import { checkComposeDocument } from './compose-check';
 import { WaitFacts, checkDocumentWaits, checkTypedWaits, waitCondition, waitLabel } from './compose-dependencies';
@@ -11,9 +12,8 @@ import { ContainerSpec, userText } from '../core/container-spec';
 import { checkGeneratedPath } from '../core/generated-path';
 import { checkImageNameLength } from '../core/image-name';
 import { COMPOSE_SECRETS_DIR } from '../core/layout';
-import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { Problems, checkShape, oneOf, show, Schema } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { Schema, z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
@@ -74,11 +74,11 @@ export interface StackOverview {
 
 /** The runtime shape of `ComposeStackProps` (test/props-shapes.test.ts holds it to the interface). */
 export const COMPOSE_STACK_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  backingServices: z.array(z.any()).optional(),
-  imageRegistry: z.string().optional(),
-  imageTag: z.string().optional(),
-  composeFile: z.string().optional(),
+  services: z.optional(z.array(z.any())),
+  backingServices: z.optional(z.array(z.any())),
+  imageRegistry: z.optional(z.string()),
+  imageTag: z.optional(z.string()),
+  composeFile: z.optional(z.string()),
 };
 
 /** Where the stack is written unless `composeFile` says otherwise. */

@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
 import { BackingService } from './backing-service';
-import { Schema, z } from '../core/shape';
+import { Schema } from '../core/problems';
 import type { MlService } from '../service/service';
 
 // The public props of KubernetesManifests and their runtime shapes (test/props-shapes.test.ts
@@ -149,27 +150,27 @@ export interface KubernetesServiceOptions {
 
 /** The runtime shape of `KubernetesManifestsProps` (test/props-shapes.test.ts holds it to the interface). */
 export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  backingServices: z.array(z.any()).optional(),
-  backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
-  backingServiceHosts: z.record(z.string(), z.string()).optional(),
-  namespace: z.string().optional(),
-  createNamespace: z.boolean().optional(),
-  imageRegistry: z.string().optional(),
-  imageTag: z.string().optional(),
-  gpuNodeSelector: z.record(z.string(), z.string()).optional(),
-  storageClassName: z.string().optional(),
-  volumeSize: z.string().optional(),
-  volumeSizes: z.record(z.string(), z.string()).optional(),
-  directory: z.string().optional(),
+  services: z.optional(z.array(z.any())),
+  backingServices: z.optional(z.array(z.any())),
+  backingServiceMode: z.optional(z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]])),
+  backingServiceHosts: z.optional(z.record(z.string(), z.string())),
+  namespace: z.optional(z.string()),
+  createNamespace: z.optional(z.boolean()),
+  imageRegistry: z.optional(z.string()),
+  imageTag: z.optional(z.string()),
+  gpuNodeSelector: z.optional(z.record(z.string(), z.string())),
+  storageClassName: z.optional(z.string()),
+  volumeSize: z.optional(z.string()),
+  volumeSizes: z.optional(z.record(z.string(), z.string())),
+  directory: z.optional(z.string()),
 };
 
 /** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const KUBERNETES_SERVICE_OPTIONS_SHAPE: Record<string, Schema> = {
-  replicas: z.number().optional(),
-  cpuRequest: z.string().optional(),
-  memoryRequest: z.string().optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  gpuCount: z.number().optional(),
-  backoffLimit: z.number().optional(),
+  replicas: z.optional(z.number()),
+  cpuRequest: z.optional(z.string()),
+  memoryRequest: z.optional(z.string()),
+  nodeSelector: z.optional(z.record(z.string(), z.string())),
+  gpuCount: z.optional(z.number()),
+  backoffLimit: z.optional(z.number()),
 };

@@ -1,4 +1,5 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BackingService, BackingServiceKind } from './backing-service';
 import { renderKubernetesReadme, renderKubernetesSecretsScript } from './kubernetes-docs';
 import { KubeClaim, KubeModel, KubeWorkload } from './kubernetes-model';
@@ -18,7 +19,6 @@ import { checkImageNameLength } from '../core/image-name';
 import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOfOrNone, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
 import { toSafeYaml } from '../core/yaml';
 import { MlService, servicesOf } from '../service/service';
 

@@ -12,6 +12,7 @@ import ignore from '@balena/dockerignore';
 import { GpuInference, MlDockerValidationError, PythonService } from '../../src';
 import { ignoreFileLines } from '../../src/core/dockerignore';
 import { Problems } from '../../src/core/problems';
+import { readProjectTree } from '../../src/entry';
 import { checkServiceImage } from '../../src/service/entry-check';
 import { newProject, synth } from '../util';
 
@@ -82,8 +83,10 @@ describe('code packages named like data folders', () => {
 
 describe('the synth-time proof', () => {
   const files = Object.keys(WORKER);
+  const root = layout(WORKER);
   const facts = (ignoreText: string) => ({
-    root: layout(WORKER),
+    root,
+    tree: readProjectTree(root, { paths: ['services/worker'], includeIgnored: true }),
     command: ['python', '-m', 'worker.main'],
     copies: [{ from: 'services/worker', to: '/app/worker' }],
     plannedFiles: [],
