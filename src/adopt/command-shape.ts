@@ -70,7 +70,10 @@ function pythonTarget(facts: RepoFacts, words: readonly string[], under: string)
 
 /** The shape of a command run from `under` (the repository folder of the working directory). */
 export function commandShape(facts: RepoFacts, input: readonly string[], under = ''): CommandShape {
-  const words = [...input];
+  // a development server's reloader watches files a container never changes, with a second process
+  const reload = input.findIndex((w) => w === '--reload' || w === '--debug' && /flask/.test(input[0] ?? ''));
+  const words = reload > 0 ? [...input.slice(0, reload), ...input.slice(reload + 1)] : [...input];
+  const dropped = reload > 0 ? `${input[reload]} dropped (a development server's reloader: the image's code never changes)` : undefined;
   const program = (words[0] ?? '').replace(/^.*\//, '');
   const distributed = ['torchrun', 'accelerate', 'deepspeed'].includes(program)
     || (words.includes('-m') && /^torch\.distributed\.(launch|run)$/.test(words[words.indexOf('-m') + 1] ?? ''));
@@ -105,7 +108,7 @@ export function commandShape(facts: RepoFacts, input: readonly string[], under =
         changed = `--bind ${bind.value} changed to 0.0.0.0:${m[2]} (unreachable from outside the container)`;
       }
     }
-    return { server: true, entryFile, port, portWhy, words, changed, distributed: false };
+    return { server: true, entryFile, port, portWhy, words, changed: [dropped, changed].filter(Boolean).join('; ') || undefined, distributed: false };
   }
   if (program === 'streamlit') {
     const port = optionValue(words, ['--server.port']);
@@ -142,5 +145,5 @@ export function commandShape(facts: RepoFacts, input: readonly string[], under =
       changed = `--host ${host.value} changed to 0.0.0.0 (unreachable from outside the container)`;
     }
   }
-  return { server, entryFile, script, port, portWhy, words, changed, distributed };
+  return { server, entryFile, script, port, portWhy, words, changed: [dropped, changed].filter(Boolean).join('; ') || undefined, distributed };
 }

@@ -263,8 +263,7 @@ export function decideTorch(facts: RepoFacts, python: string, names: readonly st
     const local = /\+cu(\d+)(\d)$/.exec(lock.version);
     version = { value: lock.version.replace(/\+.*$/, ''), from: `${lock.at} torch ${lock.version}` };
     const runtime = lockVersion(facts, 'nvidia-cuda-runtime-cu12') ?? lockVersion(facts, 'nvidia-cuda-runtime');
-    if (local) cuda = { value: `${local[1]}.${local[2]}`, from: `${lock.at}: the lock's build is torch ${lock.version} (CUDA ${local[1]}.${local[2]})` };
-    else if (runtime && cudaFromRuntime(runtime.version)) {
+    if (local) {cuda = { value: `${local[1]}.${local[2]}`, from: `${lock.at}: the lock's build is torch ${lock.version} (CUDA ${local[1]}.${local[2]})` };} else if (runtime && cudaFromRuntime(runtime.version)) {
       cuda = { value: cudaFromRuntime(runtime.version)!, from: `${runtime.at}: the lock pins torch's CUDA runtime nvidia-cuda-runtime-cu12 ${runtime.version}` };
     }
     for (const c of ['torchvision', 'torchaudio']) if (facts.lock?.versions.has(c) && wanted.includes(c)) companions.add(c);

@@ -1,3 +1,4 @@
+import ignore from '@balena/dockerignore';
 import { CommandShape, commandShape } from './command-shape';
 import { adoptionData, buildOnlyPackage } from './decide-environment';
 import { Launch, dockerfileLaunch, followLaunch } from './launch';
@@ -6,7 +7,6 @@ import { Place, placeText } from './repo';
 import { RepoFacts, appIn } from './repo-facts';
 import { shellWords } from './shell-words';
 import { reExclusionOf, DELIBERATE_EXCLUSIONS } from '../core/dockerignore';
-import ignore from '@balena/dockerignore';
 
 /**
  * The services of a repository: what runs (compose services built from its Dockerfiles, its
@@ -302,8 +302,15 @@ export function findServices(facts: RepoFacts, repoGpu: readonly string[]): Foun
       if (!shape.entryFile && !shape.script) continue;
       const gpu = [...baseImageGpu(d.from?.image) ? [`${placeText(d.from!.at)} FROM ${d.from!.image}`] : [], ...repoGpu];
       services.push(foundFrom(facts, {
-        id: serviceId(shape.server ? 'api' : 'job', 'app'), where: `${d.file}`, launch: l, shape, dir, dockerfile: d,
-        environment: envFromDockerfile(d, new Set(l.expanded.map((e) => e.name))), gpu, todos: l.stuck ? [l.stuck] : [],
+        id: serviceId(shape.server ? 'api' : 'job', 'app'),
+        where: `${d.file}`,
+        launch: l,
+        shape,
+        dir,
+        dockerfile: d,
+        environment: envFromDockerfile(d, new Set(l.expanded.map((e) => e.name))),
+        gpu,
+        todos: l.stuck ? [l.stuck] : [],
       }));
       used.add(d.file);
       break;
@@ -315,8 +322,12 @@ export function findServices(facts: RepoFacts, repoGpu: readonly string[]): Foun
   if (services.length === 0 && facts.cog?.predict) {
     services.push(cogService(facts, repoGpu));
   }
+  if (services.length === 0 && facts.repo.has('Procfile')) {
+    const procfile = procfileService(facts, repoGpu, others);
+    if (procfile) services.push(procfile);
+  }
   if (services.length === 0) {
-    const candidates = docCandidates(facts);
+    const candidates = [...docCandidates(facts), ...codeCandidates(facts)];
     const servers = candidates.filter((c) => c.shape.server);
     const jobs = candidates.filter((c) => !c.shape.server);
     const pick = servers[0] ?? jobs.find((c) => /train/.test(c.shape.entryFile ?? c.command.join(' ')) && !c.shape.distributed) ?? jobs.find((c) => !c.shape.distributed) ?? jobs[0];
@@ -328,7 +339,7 @@ export function findServices(facts: RepoFacts, repoGpu: readonly string[]): Foun
       const found = foundFrom(facts, { id, where: placeText(pick.from), launch, shape, gpu, todos: [], environment: [] });
       // packages the same document installs by hand just before this command
       services.push({ ...found, extraSources: found.extraSources });
-      for (const c of candidates.filter((x) => x !== pick)) {
+      for (const c of candidates.filter((x) => x !== pick && x.block >= 0)) {
         others.push(`${placeText(c.from)}: ${c.command.join(' ')}${c.shape.server ? ' (a server)' : ''}`);
       }
     }
@@ -336,13 +347,72 @@ export function findServices(facts: RepoFacts, repoGpu: readonly string[]): Foun
   return { services, notAdopted, others: [...new Set(others)].slice(0, 12) };
 }
 
+/**
+ * The Procfile's `web` process (Heroku's convention: the one that gets traffic), else its first;
+ * the other processes are listed.
+ */
+function procfileService(facts: RepoFacts, repoGpu: readonly string[], others: string[]): FoundService | undefined {
+  const lines = (facts.repo.text('Procfile') ?? '').split(/\r?\n/).map((text, i) => ({ text, line: i + 1 }))
+    .map((l) => ({ ...l, m: /^([A-Za-z0-9_-]+):\s*(.+)$/.exec(l.text) })).filter((l) => l.m);
+  const pick = lines.find((l) => l.m![1] === 'web') ?? lines[0];
+  if (!pick) return undefined;
+  for (const l of lines.filter((x) => x !== pick)) others.push(`Procfile:${l.line}: ${l.m![1]}: ${l.m![2]}`);
+  const parsed = shellWords(pick.m![2], { PORT: '8000' });
+  if ('unreadable' in parsed) return undefined;
+  const at = { file: 'Procfile', line: pick.line };
+  const launch: Launch = { words: parsed.words, from: [at], expanded: /\$\{?PORT\b/.test(pick.m![2]) ? [{ name: 'PORT', value: '8000' }] : [] };
+  const shape = commandShape(facts, parsed.words);
+  if (!shape.entryFile && !shape.script) return undefined;
+  return foundFrom(facts, {
+    id: serviceId(pick.m![1] === 'web' ? 'api' : pick.m![1], 'app'),
+    where: `Procfile:${pick.line} ${pick.m![1]}`,
+    launch,
+    shape: pick.m![1] === 'web' ? { ...shape, server: true, port: shape.port ?? 8000, portWhy: shape.portWhy ?? 'the PORT a Procfile\'s web process is given (8000 here)' } : shape,
+    gpu: repoGpu,
+    todos: [],
+    environment: [],
+  });
+}
+
+/**
+ * Commands the code itself implies when no document runs one: a web app object served by
+ * uvicorn (ASGI) or gunicorn (WSGI), a console script, a package's `__main__`.
+ */
+function codeCandidates(facts: RepoFacts): Candidate[] {
+  const out: Candidate[] = [];
+  for (const app of facts.code.apps) {
+    const module = app.file.replace(/\.py$/, '').replace(/\/__init__$/, '').replace(/\//g, '.');
+    const spec = `${module}:${app.variable}`;
+    const words = ['FastAPI', 'Starlette', 'Quart'].includes(app.framework)
+      ? ['uvicorn', spec, '--host', '0.0.0.0', '--port', '8000']
+      : ['gunicorn', '--bind', '0.0.0.0:8000', spec];
+    out.push({ command: words, from: { file: app.file, line: app.line }, shape: commandShape(facts, words), block: -1 });
+  }
+  for (const [name, script] of Object.entries(facts.pyproject?.scripts ?? {})) {
+    out.push({ command: [name], from: script.at, shape: commandShape(facts, [name]), block: -1 });
+  }
+  for (const file of [...facts.code.mainGuards].filter((f) => f.endsWith('/__main__.py') && f.split('/').length === 2)) {
+    const words = ['python', '-m', file.split('/')[0]];
+    out.push({ command: words, from: { file }, shape: commandShape(facts, words), block: -1 });
+  }
+  return out;
+}
+
 function envValues(svc: ComposeServiceFacts): Record<string, string> {
   return Object.fromEntries(svc.environment.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 }
 
 function foundFrom(facts: RepoFacts, f: {
-  id: string; where: string; launch: Launch; shape: CommandShape; dir?: { dir: string; from: string }; dockerfile?: DockerfileFacts;
-  svc?: ComposeServiceFacts; environment: Array<{ name: string; value: string; from: string }>; gpu: readonly string[]; todos: string[];
+  id: string;
+  where: string;
+  launch: Launch;
+  shape: CommandShape;
+  dir?: { dir: string; from: string };
+  dockerfile?: DockerfileFacts;
+  svc?: ComposeServiceFacts;
+  environment: Array<{ name: string; value: string; from: string }>;
+  gpu: readonly string[];
+  todos: string[];
 }): FoundService {
   const { port, hostPort } = portsOf(f.svc, f.dockerfile, f.shape);
   const notes: string[] = [];

@@ -36,7 +36,8 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
     { key: 'pythonVersion', value: python.value, from: python.from },
     ...deps.plan ? [{ key: 'dependencies', value: deps.plan, from: deps.from }] : [],
     {
-      key: 'ciWorkflow', value: false,
+      key: 'ciWorkflow',
+      value: false,
       from: 'no CI workflow is added to an adopted repository unasked: true writes .github/workflows/containers.yml (build, scan and push of every image)',
     },
   ];
@@ -70,7 +71,8 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
   const compose = mainCompose(facts);
   const stack: PlannedProp[] = compose || facts.repo.has('compose.yaml')
     ? [{
-      key: 'composeFile', value: ADOPTED_COMPOSE_FILE,
+      key: 'composeFile',
+      value: ADOPTED_COMPOSE_FILE,
       from: `${compose?.file ?? 'compose.yaml'} is the repository's own: a generated compose.yaml beside it would change what a plain \`docker compose up\` runs (Compose reads compose.yaml first); the docker:* tasks pass -f ${ADOPTED_COMPOSE_FILE}`,
     }] : [];
   return {
@@ -103,8 +105,7 @@ function servicePlan(facts: RepoFacts, s: FoundService, torch: ReturnType<typeof
   if (s.port) add('port', s.port.value, s.port.from);
   if (s.hostPort) add('hostPort', s.hostPort.value, s.hostPort.from);
   if (s.server && s.port) {
-    if (s.healthPath) add('healthCheckPath', s.healthPath.value, s.healthPath.from);
-    else {
+    if (s.healthPath) {add('healthCheckPath', s.healthPath.value, s.healthPath.from);} else {
       add('disableHealthCheck', true, 'the app declares no route a health check can probe');
       todos.push('no health route found on the app: add one (GET /health answering 200) and set healthCheckPath, then drop disableHealthCheck');
     }
@@ -151,9 +152,7 @@ function servicePlan(facts: RepoFacts, s: FoundService, torch: ReturnType<typeof
       : `${torch.version.from}; the files fix no CUDA variant: the wheel matrix picks the highest one for this torch and Python that hostDriverVersion runs`);
     if (torch.version.todo) todos.push(torch.version.todo);
     if (torch.packages.length > 0) add('torchPackages', ['torch', ...torch.packages], `${torch.packagesFrom ?? 'the dependency files'} install${torch.packagesFrom ? 's' : ''} ${torch.packages.join(' and ')} with torch`);
-    if (torch.cuda && !torch.cuda.todo) add('cudaVersion', torch.cuda.value, torch.cuda.from);
-    else if (torch.cuda?.todo) todos.push(torch.cuda.todo);
-    else if (!facts.cog || true) {
+    if (torch.cuda && !torch.cuda.todo) {add('cudaVersion', torch.cuda.value, torch.cuda.from);} else if (torch.cuda?.todo) {todos.push(torch.cuda.todo);} else if (!facts.cog || true) {
       // the files fix no CUDA variant: the matrix picks the highest the host driver runs
     }
   } else if (kind !== 'PythonService') {

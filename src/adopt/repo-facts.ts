@@ -2,9 +2,9 @@ import { AppObject, CodeFacts, DocCommand, docCommands, docFiles, readCode, work
 import { ComposeFacts, DockerfileFacts, readCompose, readDockerfile } from './read-docker';
 import { Place, Repo } from './repo';
 import { normalizePackageName } from '../core/names';
+import { Problems } from '../core/problems';
 import { YAML } from '../core/yaml';
 import { Table, isTable, parseToml, tableAt } from '../deps/toml';
-import { Problems } from '../core/problems';
 
 /**
  * Everything adoption reads of a repository, gathered once: its Dockerfiles and compose files,
