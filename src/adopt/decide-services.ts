@@ -7,6 +7,7 @@ import { Place, placeText } from './repo';
 import { RepoFacts, appIn } from './repo-facts';
 import { shellWords } from './shell-words';
 import { reExclusionOf, DELIBERATE_EXCLUSIONS } from '../core/dockerignore';
+import { isSecretName, secretValueKind } from '../core/secrets';
 
 /**
  * The services of a repository: what runs (compose services built from its Dockerfiles, its
@@ -353,7 +354,7 @@ export function findServices(facts: RepoFacts, repoGpu: readonly string[]): Foun
  */
 function procfileService(facts: RepoFacts, repoGpu: readonly string[], others: string[]): FoundService | undefined {
   const lines = (facts.repo.text('Procfile') ?? '').split(/\r?\n/).map((text, i) => ({ text, line: i + 1 }))
-    .map((l) => ({ ...l, m: /^([A-Za-z0-9_-]+):\s*(.+)$/.exec(l.text) })).filter((l) => l.m);
+    .map((l) => ({ ...l, m: /^([A-Za-z0-9_-]+):[ \t]*(.+)$/s.exec(l.text) })).filter((l) => l.m);
   const pick = lines.find((l) => l.m![1] === 'web') ?? lines[0];
   if (!pick) return undefined;
   for (const l of lines.filter((x) => x !== pick)) others.push(`Procfile:${l.line}: ${l.m![1]}: ${l.m![2]}`);
@@ -434,7 +435,10 @@ function foundFrom(facts: RepoFacts, f: {
     .filter((p) => p.startsWith('/') && p !== '/');
   const environment: Array<{ name: string; value: string; from: string }> = [];
   for (const e of f.environment) {
-    if (e.value.startsWith('/') && layout.some((p) => p === e.value || p.startsWith(`${e.value}/`))) {
+    if (isSecretName(e.name) || secretValueKind(e.value) !== undefined) {
+      todos.push(`${e.from.replace(/ (ENV|environment)$/, '')}: ${e.name} holds a secret: not copied (never into environment); `
+        + `pass it as a secret file the program reads (${e.name}_FILE), or through the stack's secrets`);
+    } else if (e.value.startsWith('/') && layout.some((p) => p === e.value || p.startsWith(`${e.value}/`))) {
       todos.push(`${e.from.replace(/ (ENV|environment)$/, '')}: ${e.name}=${e.value} names a folder of the repository's own image layout, not of this image `
         + '(code under /app, a model folder at /models): set it to where the code finds what it reads there');
     } else {

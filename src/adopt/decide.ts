@@ -182,6 +182,15 @@ function servicePlan(facts: RepoFacts, s: FoundService, torch: ReturnType<typeof
         + `the standard library's ${shadows.join(', ')}: run it as a module (python -m ${(s.shape.entryFile ?? '').replace(/\.py$/, '').replace(/\//g, '.')}) once the package imports cleanly`);
     }
   }
+  if (kind === 'GpuTrainer') {
+    const ignored = (facts.repo.text('.gitignore') ?? '').split(/\r?\n/).map((l) => l.trim().replace(/^\/|\/?\*?$/g, ''))
+      .filter((l) => /^(data|datasets)$/.test(l));
+    const configs = s.command.filter((w) => /\.(ya?ml|json|toml)$/.test(w));
+    if (ignored.length > 0) {
+      todos.push(`.gitignore leaves out ${ignored.map((d) => `${d}/`).join(', ')}: the job's data is mounted read-only at /data (dataDir)${configs.length ? `, so paths in ${configs.join(', ')} that read ${ignored[0]}/... must point there` : ''}; `
+        + 'outputs (checkpoints, logs, results) go to a writable volume, not next to the code');
+    }
+  }
   if (kind === 'GpuInference') {
     for (const ignoreFile of ['.dockerignore', '.gitignore']) {
       const dirs = (facts.repo.text(ignoreFile) ?? '').split(/\r?\n/).map((l) => l.trim().replace(/^\/|\/$/g, '').replace(/\/\*+$/, ''))

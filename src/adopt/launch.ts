@@ -70,7 +70,7 @@ export function followLaunch(facts: RepoFacts, first: { words: string[]; from: P
     const line = launchLine(text);
     if (!line) return { words, from, expanded, prepared, stuck: `${script} has no line that starts a program` };
     for (const l of logicalLines(text)) {
-      const m = /^\s*mkdir\s+(?:-p\s+)?(.+)$/.exec(l.text);
+      const m = /^[ \t]*mkdir[ \t]+(?:-p[ \t]+)?(.+)$/s.exec(l.text);
       if (m && l.line < line.line) {
         for (const path of m[1].split(/\s+/).filter((w) => !w.startsWith('-') && !w.includes('$'))) prepared.push({ path, at: { file: script, line: l.line } });
       }

@@ -1,5 +1,6 @@
 import { AdoptionPlan, DependenciesPlan, PlannedProp, ServicePlan } from './plan';
 import { commentLines, commentText, tsKey, tsString } from './ts-text';
+import { textSecret } from '../core/command-secrets';
 
 /**
  * The adopted `.projenrc.ts`: the plan written as code, each value under a comment naming the
@@ -138,5 +139,18 @@ export function renderAdoptedProjenrc(plan: AdoptionPlan, devDeps: readonly stri
     lines.push('');
   }
   lines.push('project.synth();', '');
-  return lines.join('\n');
+  return lines.map(withoutCredentials).join('\n');
+}
+
+/** What stands where a line read from the repository held a credential. */
+export const CREDENTIAL_LINE = '// (a value read from the repository holds a credential: not copied here; pass it as a secret)';
+
+/**
+ * The last guard of the writer: a line holding a credential's shape (a token, a key, a URL with
+ * a password) is never written, in code or in a comment, whatever brought it there.
+ */
+function withoutCredentials(line: string): string {
+  if (textSecret(line, 'line') === undefined) return line;
+  const indent = /^\s*/.exec(line)![0];
+  return `${indent}${CREDENTIAL_LINE}`;
 }

@@ -58,7 +58,7 @@ function instructions(text: string): Instruction[] {
       if (/^\s*#/.test(lines[i])) continue;
       joined = `${joined.replace(/\\\s*$/, '')} ${lines[i].trim()}`;
     }
-    const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(joined);
+    const m = /^[ \t]*([A-Za-z]+)[ \t]*(.*)$/s.exec(joined);
     if (m) out.push({ keyword: m[1].toUpperCase(), args: m[2].trim(), line: start + 1 });
   }
   return out;
@@ -74,14 +74,14 @@ function expandVars(value: string, vars: Readonly<Record<string, string>>): stri
 }
 
 function unquote(value: string): string {
-  const m = /^"(.*)"$|^'(.*)'$/.exec(value);
+  const m = /^"(.*)"$|^'(.*)'$/s.exec(value);
   return m ? (m[1] ?? m[2]).replace(/\\"/g, '"') : value;
 }
 
 /** `ENV A=1 B="two words"` or the old `ENV A 1`. */
 function envPairs(args: string): Array<[string, string]> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(args)) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$/.exec(args);
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]+(.*)$/s.exec(args);
     return m ? [[m[1], unquote(m[2].trim())]] : [];
   }
   const out: Array<[string, string]> = [];
@@ -121,7 +121,7 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
     const at = { file, line: ins.line };
     switch (ins.keyword) {
       case 'ARG': {
-        const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(ins.args);
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(ins.args);
         if (m && m[2] !== undefined && vars[m[1]] === undefined) vars[m[1]] = unquote(m[2].trim());
         break;
       }
