@@ -42,7 +42,20 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
     },
   ];
   // run-time Debian packages follow the dependency files read, not names a setup.py only mentions
-  const services = found.services.map((s) => servicePlan(facts, s, torch, deps.plan ? deps.names : []));
+  let services = found.services.map((s) => servicePlan(facts, s, torch, deps.plan ? deps.names : []));
+  // the serving stack a document installs by hand: from the lock's group into the core tier
+  if (deps.plan?.factory === 'fromPyproject' && facts.lock) {
+    const wanted = found.services.flatMap((s) => servingPinsMissing(facts, s, deps.names));
+    if (wanted.length > 0) {
+      const names = [...new Set(wanted.map((w) => w.name))].sort();
+      project[1] = {
+        key: 'dependencies',
+        value: { ...deps.plan, options: { ...deps.plan.options, corePackages: names } },
+        from: `${deps.from}; ${wanted.map((w) => w.from).join('; ')}: corePackages installs them in the core tier with what they need`,
+      };
+      services = services.map((s) => ({ ...s, props: s.props.filter((p) => p.key !== 'requirements') }));
+    }
+  }
   for (const missing of facts.code.missingRelative) {
     todos.push(`${missing.file}:${missing.line} imports ${missing.module}, which is not in the repository (a build step writes it${facts.setupPy ? ', e.g. setup.py' : ''}): `
       + 'the image imports the package without it and fails; build and install the package in the image (installProject) or commit the file');
@@ -143,9 +156,9 @@ function servicePlan(facts: RepoFacts, s: FoundService, torch: ReturnType<typeof
     add('installProject', true, `the console script ${s.script} exists only once the project is installed (${facts.pyproject?.scripts[s.script!]?.at ? placeText(facts.pyproject.scripts[s.script!].at) : 'pyproject.toml'})`);
   }
   // typed pins for the serving layer the dependency files keep out of the main group
-  const missing = servingPinsMissing(facts, s, names);
-  if (missing.length > 0) {
-    add('requirements', { core: missing.map((m) => m.pin) }, missing.map((m) => m.from).join('; '));
+  const missing = servingPinsMissing(facts, s, names).filter((m) => m.pin !== undefined);
+  if (missing.length > 0 && !facts.lock) {
+    add('requirements', { core: missing.map((m) => m.pin!) }, missing.map((m) => m.from).join('; '));
   }
   if (kind !== 'PythonService' && torch.version) {
     add('torchVersion', torch.version.value, torch.cuda ? torch.version.from
@@ -211,9 +224,9 @@ function servicePlan(facts: RepoFacts, s: FoundService, torch: ReturnType<typeof
  * do not hold: pinned to the lock's version when the lock has them (another group), so the
  * image stays the lock's.
  */
-function servingPinsMissing(facts: RepoFacts, s: FoundService, names: readonly string[]): Array<{ pin: string; from: string }> {
+function servingPinsMissing(facts: RepoFacts, s: FoundService, names: readonly string[]): Array<{ name: string; pin?: string; from: string }> {
   const declared = new Set(names.map(normalizePackageName));
-  const out: Array<{ pin: string; from: string }> = [];
+  const out: Array<{ name: string; pin?: string; from: string }> = [];
   for (const block of facts.docBlocks) {
     const idx = block.findIndex((c) => c.text.split(/\s+/).some((w, i) => i === 0 && (w === s.command[0] || w === s.script)));
     if (idx < 0) continue;
@@ -224,10 +237,10 @@ function servingPinsMissing(facts: RepoFacts, s: FoundService, names: readonly s
         const pkg = normalizePackageName(w.replace(/[<>=!~[].*$/, ''));
         if (!isServingPackage(pkg) || declared.has(pkg)) continue;
         const locked = facts.lock?.versions.get(pkg)?.[0];
-        if (locked) out.push({ pin: `${pkg}==${locked.version}`, from: `${placeText(c.at)} installs ${pkg} by hand before the command; ${placeText(locked.at)} locks ${locked.version} (not in the main dependencies)` });
+        if (locked) out.push({ name: pkg, pin: `${pkg}==${locked.version}`, from: `${placeText(c.at)} installs ${pkg} by hand before the command; ${placeText(locked.at)} locks ${locked.version} (not in the main dependencies)` });
       }
     }
     break;
   }
-  return out.filter((x, i, all) => all.findIndex((y) => y.pin === x.pin) === i).sort((a, b) => (a.pin < b.pin ? -1 : 1));
+  return out.filter((x, i, all) => all.findIndex((y) => y.name === x.name) === i).sort((a, b) => (a.name < b.name ? -1 : 1));
 }

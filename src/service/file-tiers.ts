@@ -63,6 +63,14 @@ export function mergeTiers(
       const pin = exactPin(req);
       const there = fileOf.get(req.key);
       if (there) {
+        // installed once where the files put it: never in a tier the prod image lacks while the typed list wants it there
+        if (TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier)) {
+          problems.add(`${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} only in the ${there.tier} tier (${there.pkg.from})`, line,
+            there.tier === 'dev'
+              ? `${req.name} with what it needs in the ${tier} tier: corePackages (or mlPackages) of Dependencies.fromPyproject, or the dependency in the project's main dependencies; the prod image has no dev tier`
+              : `${req.name} in the ${there.tier} tier only, or moved to the ${tier} tier in the dependency files`);
+          return;
+        }
         if (pin !== undefined && there.pkg.version === pin && (resolved.locked || there.pkg.requirement === `${req.name}==${pin}` || there.pkg.requirement === line)) return;
         problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
           `one version of a package in the image: "${there.pkg.requirement}" as ${there.pkg.from} has it, or ${req.name} in only one of the two`);

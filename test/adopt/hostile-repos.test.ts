@@ -35,7 +35,7 @@ function parses(text: string): boolean {
 
 test('a Dockerfile CMD with code in its arguments: written as the literal words it held, and nothing runs', () => {
   const cmd = ['uvicorn', 'app:app', '--host', '0.0.0.0', '--port', '8000', '--root-path', ...INJECTIONS];
-  const dir = repoOf({ ...APP, 'Dockerfile': `FROM python:3.11-slim\nCOPY . /app\nWORKDIR /app\nCMD ${JSON.stringify(cmd)}\n` });
+  const dir = repoOf({ ...APP, Dockerfile: `FROM python:3.11-slim\nCOPY . /app\nWORKDIR /app\nCMD ${JSON.stringify(cmd)}\n` });
   const adoption = adopt(dir);
   expect(adoption.refused).toEqual([]);
   expect(parses(adoption.text)).toBe(true);
@@ -79,7 +79,7 @@ test('a command or a variable holding a credential is never copied, not even int
     'services:',
     '  web:',
     '    build: .',
-    `    command: ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]`,
+    '    command: ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]',
     '    environment:',
     `      HF_TOKEN: ${token}`,
     '      DATABASE_URL: postgres://admin:hunter2@db:5432/app',
@@ -115,7 +115,7 @@ test('README lines the shell would not run as plain words (substitutions, pipes)
 });
 
 test('a command the service checks refuse (a newline in an argument) becomes a commented TODO, never code', () => {
-  const dir = repoOf({ ...APP, 'Dockerfile': `FROM python:3.11-slim\nCOPY . /app\nCMD ${JSON.stringify(['uvicorn', 'app:app', '--host', '0.0.0.0', '--port', '8000', 'a\nrequire("fs").writeFileSync("PWNED", "")'])}\n` });
+  const dir = repoOf({ ...APP, Dockerfile: `FROM python:3.11-slim\nCOPY . /app\nCMD ${JSON.stringify(['uvicorn', 'app:app', '--host', '0.0.0.0', '--port', '8000', 'a\nrequire("fs").writeFileSync("PWNED", "")'])}\n` });
   const adoption = adopt(dir);
   expect(adoption.plan.services).toEqual([]);
   expect(adoption.refused.map((r) => r.plan.id)).toEqual(['api']);

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import ignore from '@balena/dockerignore';
 import { prose, read } from '../adopt/support';
 import { adoptTree, changedFiles, planned, projectProp } from './support/adopt-tree';
-import ignore from '@balena/dockerignore';
 
 jest.setTimeout(5 * 60_000);
 const tree = adoptTree('cog-whisper');
