@@ -29,6 +29,7 @@ interface AdoptionData {
   readonly buildOnlySystemPackages: { readonly names: string[]; readonly suffixes: string[]; readonly source: string };
   readonly servers: ReadonlyArray<{ readonly module: string; readonly port: number; readonly healthPath: string; readonly source: string }>;
   readonly cudaBuildPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
+  readonly hubTokenPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
 }
 
 export function adoptionData(): AdoptionData {

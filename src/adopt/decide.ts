@@ -66,10 +66,11 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
     todos.push(`${deps.from} lists ${row.name}, which compiles against the CUDA toolkit (${row.source}): on the python-slim base (no toolkit) its build fails; `
       + `${imported ? 'build it in a CUDA devel builder (cudaExtensions), or' : 'no .py file of the repository imports it:'} drop it from the file if nothing needs it`);
   }
-  if (facts.docs.some((d) => /--hf[_-]token|\bHF_TOKEN\b|use_auth_token/.test(d.text))) {
-    const d = facts.docs.find((x) => /--hf[_-]token|\bHF_TOKEN\b|use_auth_token/.test(x.text))!;
-    todos.push(`${placeText(d.at)} passes a Hugging Face token: never in a command or the environment of this file; give it to the container as a secret file (HF_TOKEN_PATH) `
-      + 'and keep the token out of the repository');
+  const tokenDoc = facts.docs.find((x) => /--hf[_-]token|\bHF_TOKEN\b|use_auth_token/.test(x.text));
+  const tokenPackage = adoptionData().hubTokenPackages.find((row) => deps.names.map(normalizePackageName).includes(row.name));
+  if (tokenDoc || tokenPackage) {
+    todos.push(`${tokenDoc ? `${placeText(tokenDoc.at)} passes a Hugging Face token` : `${tokenPackage!.name} needs a Hugging Face token (${tokenPackage!.source})`}: `
+      + 'never in a command or the environment of this file; give it to the container as a secret file (HF_TOKEN_PATH) and keep the token out of the repository');
   }
   if (facts.setupPy?.extensions) {
     todos.push('setup.py builds C++/CUDA extensions: they are not built unless asked (cudaExtensions: [\'.\'] on a GPU service builds the repository root in a CUDA devel builder)');
@@ -78,6 +79,12 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
     todos.push('docs/ holds the documentation sources of the repository: docs/containers.md is written among them; set containersDoc to put it elsewhere');
   }
   const notAdopted = [...found.notAdopted];
+  const rootDockerfiles = facts.dockerfiles.filter((d) => !d.file.includes('/')).map((d) => d.file);
+  if (!facts.repo.has('.dockerignore') && rootDockerfiles.length > 0) {
+    notAdopted.push(`${rootDockerfiles.join(', ')} build${rootDockerfiles.length === 1 ? 's' : ''} `
+      + 'with the repository\'s root as context and no .dockerignore: no root .dockerignore is generated (an allow-list of these services\' files '
+      + 'would filter that build); the generated images read their own docker/<id>/Dockerfile.dockerignore');
+  }
   if (found.others.length > 0) {
     notAdopted.push(`other commands the documents run, not adopted (add a service for any you want in the image): ${found.others.join('; ')}`);
   }

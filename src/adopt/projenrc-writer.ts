@@ -124,6 +124,7 @@ export function renderAdoptedProjenrc(plan: AdoptionPlan, devDeps: readonly stri
   for (const r of refused) {
     lines.push(...commentLines(`TODO: a service found at ${r.plan.why[0]?.replace(/^found at /, '') ?? '?'} is not adopted: its definition, as read, `
       + `does not synthesize (${r.problems.join('; ')}). Fix what the message names, then uncomment it:`, ''));
+    lines.push(...r.plan.why.slice(1).flatMap((w) => commentLines(w, '')));
     lines.push(...todoLines(r.plan.todos, ''));
     lines.push(...serviceLines(r.plan, true), '');
   }
