@@ -17,21 +17,42 @@ export interface Launch {
   readonly expanded: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** Why the command could not be followed further (it stays as the script), if it could not. */
   readonly stuck?: string;
-  /** Folders a script creates before it starts the program (`mkdir -p nginx/static/audio`): the program writes there. */
+  /**
+   * Folders a script creates before it starts the program (`mkdir -p nginx/static/audio`): the program
+   * writes there.
+   */
   readonly prepared?: ReadonlyArray<{ readonly path: string; readonly at: Place }>;
 }
 
 /** Programs a launch line of a script starts with (what is not setup: mkdir, echo, cd...). */
-const LAUNCHERS = /^(python[0-9.]*|gunicorn|uvicorn|hypercorn|celery|streamlit|torchrun|accelerate|deepspeed|flask|waitress-serve|daphne|granian|fastapi|cog|huggingface-cli|\.\/.*|\/.*\.sh|.*\.sh)$/;
-const SETUP = /^(mkdir|echo|cd|export|set|source|\.|if|then|else|fi|for|do|done|while|trap|sleep|test|\[|rm|cp|mv|chmod|chown|touch|ln|cat|printf|true|false|exit|wait|ulimit|umask|nvidia-smi|local|declare|shift|case|esac|unset|readonly|return)$/;
+const LAUNCHERS = new RegExp(`^(${[
+  'python[0-9.]*', 'gunicorn', 'uvicorn', 'hypercorn', 'celery', 'streamlit', 'torchrun', 'accelerate',
+  'deepspeed', 'flask', 'waitress-serve', 'daphne', 'granian', 'fastapi', 'cog', 'huggingface-cli',
+  '\\./.*', '/.*\\.sh', '.*\\.sh',
+].join('|')})$`);
+/** Shell builtins and setup programs of a script (never its launch line). */
+const SETUP = new Set([
+  'mkdir', 'echo', 'cd', 'export', 'set', 'source', '.', 'if', 'then', 'else', 'fi', 'for', 'do', 'done',
+  'while', 'trap', 'sleep', 'test', '[', 'rm', 'cp', 'mv', 'chmod', 'chown', 'touch', 'ln', 'cat',
+  'printf', 'true', 'false', 'exit', 'wait', 'ulimit', 'umask', 'nvidia-smi', 'local', 'declare', 'shift',
+  'case', 'esac', 'unset', 'readonly', 'return',
+]);
 
-/** The repository path of a script the command names, from the working directory (`/app/x.sh` with WORKDIR /app). */
+/**
+ * The repository path of a script the command names, from the working directory (`/app/x.sh` with WORKDIR
+ * /app).
+ */
 function scriptPath(facts: RepoFacts, word: string, workdir: string | undefined): string | undefined {
   const candidates = [word.replace(/^\.\//, '')];
   if (workdir && word.startsWith(`${workdir}/`)) candidates.push(word.slice(workdir.length + 1));
   if (word.startsWith('/app/')) candidates.push(word.slice(5));
-  return candidates.find((c) => !c.startsWith('/') && facts.repo.has(c) && /(\.sh|^[^.]+)$/.test(c)
-    && /^#!.*\b(ba|da|z)?sh\b/.test(facts.repo.text(c)?.split('\n')[0] ?? ''));
+  return candidates.find(
+    (c) =>
+      !c.startsWith('/') &&
+      facts.repo.has(c) &&
+      /(\.sh|^[^.]+)$/.test(c) &&
+      /^#!.*\b(ba|da|z)?sh\b/.test(facts.repo.text(c)?.split('\n')[0] ?? ''),
+  );
 }
 
 /** The launch line of a script: its last command that runs a program (not a setup step). */
@@ -41,7 +62,7 @@ function launchLine(text: string): { readonly line: number; readonly text: strin
     const t = l.text.trim();
     if (t === '' || t.startsWith('#')) continue;
     const first = t.split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) && w !== 'exec');
-    if (!first || SETUP.test(first)) continue;
+    if (!first || SETUP.has(first)) continue;
     if (LAUNCHERS.test(first) || /^[a-z][a-z0-9_-]*$/.test(first)) found = l;
   }
   return found;
@@ -51,16 +72,33 @@ function launchLine(text: string): { readonly line: number; readonly text: strin
  * Follows a command: a script of the repository to its launch line (twice at most), `sh -c`
  * to its text. `vars` are the variables the Dockerfile or compose file gives.
  */
-export function followLaunch(facts: RepoFacts, first: { words: string[]; from: Place }, vars: Readonly<Record<string, string>>,
-  workdir: string | undefined): Launch {
+export function followLaunch(
+  facts: RepoFacts,
+  first: { words: string[]; from: Place },
+  vars: Readonly<Record<string, string>>,
+  workdir: string | undefined,
+): Launch {
   let words = first.words;
   const from = [first.from];
   const expanded: Array<{ name: string; value: string }> = [];
   const prepared: Array<{ path: string; at: Place }> = [];
   for (let depth = 0; depth < 3; depth++) {
-    if ((words[0] === 'sh' || words[0] === 'bash' || words[0] === '/bin/sh' || words[0] === '/bin/bash') && words[1] === '-c' && words[2] !== undefined) {
+    if (
+      (words[0] === 'sh' || words[0] === 'bash' || words[0] === '/bin/sh' || words[0] === '/bin/bash') &&
+      words[1] === '-c' &&
+      words[2] !== undefined
+    ) {
       const inner = shellWords(words[2], vars);
-      if ('unreadable' in inner) return { words, from, expanded, prepared, stuck: `its sh -c text has ${inner.unreadable}` };
+      if ('unreadable' in inner) {
+        return {
+          words,
+          from,
+          expanded,
+          prepared,
+          stuck: 'its sh -c text has '
+        + `${inner.unreadable}`,
+        };
+      }
       words = inner.words;
       continue;
     }
@@ -68,18 +106,39 @@ export function followLaunch(facts: RepoFacts, first: { words: string[]; from: P
     if (!script) break;
     const text = facts.repo.text(script) ?? '';
     const line = launchLine(text);
-    if (!line) return { words, from, expanded, prepared, stuck: `${script} has no line that starts a program` };
+    if (!line) {
+      return {
+        words,
+        from,
+        expanded,
+        prepared,
+        stuck: `${script} has no line that starts a `
+      + 'program',
+      };
+    }
     for (const l of logicalLines(text)) {
       const m = /^[ \t]*mkdir[ \t]+(?:-p[ \t]+)?(.+)$/s.exec(l.text);
       if (m && l.line < line.line) {
-        for (const path of m[1].split(/\s+/).filter((w) => !w.startsWith('-') && !w.includes('$'))) prepared.push({ path, at: { file: script, line: l.line } });
+        for (const path of m[1].split(/\s+/).filter((w) => !w.startsWith('-') && !w.includes('$'))) {
+          prepared.push({ path, at: { file: script, line: l.line } });
+        }
       }
     }
-    const defaults = scriptDefaults(text.split(/\r?\n/).slice(0, line.line - 1).join('\n'), vars);
+    const defaults = scriptDefaults(
+      text
+        .split(/\r?\n/)
+        .slice(0, line.line - 1)
+        .join('\n'),
+      vars,
+    );
     const parsed = shellWords(line.text, defaults);
-    if ('unreadable' in parsed) return { words, from, expanded, prepared, stuck: `${script}:${line.line} has ${parsed.unreadable}` };
+    if ('unreadable' in parsed) {
+      return { words, from, expanded, prepared, stuck: `${script}:${line.line} has ${parsed.unreadable}` };
+    }
     for (const [name, value] of Object.entries(defaults)) {
-      if (!(name in vars) && new RegExp(`\\$\\{?${name}\\b`).test(line.text)) expanded.push({ name, value });
+      if (!(name in vars) && new RegExp(`\\$\\{?${name}\\b`).test(line.text)) {
+        expanded.push({ name, value });
+      }
     }
     if (words.length > 1) parsed.words.push(...words.slice(1).filter(() => /"\$@"|\$@/.test(line.text)));
     from.push({ file: script, line: line.line });
@@ -89,8 +148,13 @@ export function followLaunch(facts: RepoFacts, first: { words: string[]; from: P
 }
 
 /** A Dockerfile's command: ENTRYPOINT and CMD together, as the engine runs them. */
-export function dockerfileLaunch(facts: RepoFacts, dockerfile: DockerfileFacts): Launch | { readonly stuck: string; readonly from: Place[] } | undefined {
-  const parts: FileCommand[] = [dockerfile.entrypoint, dockerfile.cmd].filter((c): c is FileCommand => c !== undefined);
+export function dockerfileLaunch(
+  facts: RepoFacts,
+  dockerfile: DockerfileFacts,
+): Launch | { readonly stuck: string; readonly from: Place[] } | undefined {
+  const parts: FileCommand[] = [dockerfile.entrypoint, dockerfile.cmd].filter(
+    (c): c is FileCommand => c !== undefined,
+  );
   if (parts.length === 0) return undefined;
   const words: string[] = [];
   for (const part of parts) {
@@ -101,8 +165,15 @@ export function dockerfileLaunch(facts: RepoFacts, dockerfile: DockerfileFacts):
     if (part === dockerfile.entrypoint && part.shell !== undefined) break;
   }
   const expanded = Object.entries(dockerfile.vars)
-    .filter(([name]) => parts.some((p) => p.shell !== undefined && new RegExp(`\\$\\{?${name}\\b`).test(p.shell)))
+    .filter(([name]) =>
+      parts.some((p) => p.shell !== undefined && new RegExp(`\\$\\{?${name}\\b`).test(p.shell)),
+    )
     .map(([name, value]) => ({ name, value }));
-  const followed = followLaunch(facts, { words, from: parts[parts.length - 1].at }, dockerfile.vars, dockerfile.workdir?.path);
+  const followed = followLaunch(
+    facts,
+    { words, from: parts[parts.length - 1].at },
+    dockerfile.vars,
+    dockerfile.workdir?.path,
+  );
   return { ...followed, expanded: [...expanded, ...followed.expanded] };
 }

@@ -56,7 +56,12 @@ export function propOf(props: readonly PlannedProp[], key: string): PlannedProp 
 }
 
 /** A copy of props with one replaced, added or (value undefined) removed. */
-export function withProp(props: readonly PlannedProp[], key: string, value: unknown, from = ''): PlannedProp[] {
+export function withProp(
+  props: readonly PlannedProp[],
+  key: string,
+  value: unknown,
+  from = '',
+): PlannedProp[] {
   const rest = props.filter((p) => p.key !== key);
   return value === undefined ? rest : [...rest, { key, value, from }];
 }

@@ -50,8 +50,12 @@ function tsValue(value: unknown, indent: string): string {
 }
 
 function isDependencies(value: unknown): value is DependenciesPlan {
-  return typeof value === 'object' && value !== null && typeof (value as DependenciesPlan).factory === 'string'
-    && typeof (value as DependenciesPlan).options === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as DependenciesPlan).factory === 'string' &&
+    typeof (value as DependenciesPlan).options === 'object'
+  );
 }
 
 function dependenciesCode(plan: DependenciesPlan, indent: string): string {
@@ -68,7 +72,7 @@ function torchPackagesCode(value: unknown): string | undefined {
 function propLines(prop: PlannedProp, indent: string): string[] {
   const code = prop.key === 'torchPackages' ? torchPackagesCode(prop.value) : undefined;
   return [
-    ...prop.from ? commentLines(prop.from, indent) : [],
+    ...(prop.from ? commentLines(prop.from, indent) : []),
     `${indent}${tsKey(prop.key)}: ${code ?? tsValue(prop.value, indent)},`,
   ];
 }
@@ -97,19 +101,32 @@ function imports(plan: AdoptionPlan, services: readonly ServicePlan[]): string[]
   return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function renderAdoptedProjenrc(plan: AdoptionPlan, devDeps: readonly string[], refused: readonly RefusedService[] = []): string {
+export function renderAdoptedProjenrc(
+  plan: AdoptionPlan,
+  devDeps: readonly string[],
+  refused: readonly RefusedService[] = [],
+): string {
   const services = plan.services;
   const lines: string[] = [
-    ...commentLines('Adopted by `projen new --from projen-ml-docker` from the files of this repository (not the example stack: run '
-      + '`projen new --from projen-ml-docker --example` in an empty folder for that). Each value says where it was read; `TODO:` lines are '
-      + 'what the files leave open. This file is yours: edit it, then run `npx projen`.'),
+    ...commentLines(
+      'Adopted by `projen new --from projen-ml-docker` from the files of this repository (not the '
+        + 'example stack: run ' +
+        '`projen new --from projen-ml-docker --example` in an empty folder for that). Each value says '
+          + 'where it was read; `TODO:` lines are ' +
+        'what the files leave open. This file is yours: edit it, then run `npx projen`.',
+    ),
     `import { ${imports(plan, services).join(', ')} } from 'projen-ml-docker';`,
     '',
     'const project = new MlDockerProject({',
     `${INDENT}name: ${tsString(plan.name)},`,
   ];
   if (plan.folder !== undefined) {
-    lines.push(...commentLines('the folder\'s own name (the project name above is it made valid for npm, images and Kubernetes)', INDENT));
+    lines.push(
+      ...commentLines(
+        "the folder's own name (the project name above is it made valid for npm, images and Kubernetes)",
+        INDENT,
+      ),
+    );
     lines.push(`${INDENT}description: ${tsString(plan.folder)},`);
   }
   if (devDeps.length > 0) lines.push(`${INDENT}devDeps: [${devDeps.map(tsString).join(', ')}],`);
@@ -122,16 +139,27 @@ export function renderAdoptedProjenrc(plan: AdoptionPlan, devDeps: readonly stri
     lines.push(...serviceLines(s, false), '');
   }
   for (const r of refused) {
-    lines.push(...commentLines(`TODO: a service found at ${r.plan.why[0]?.replace(/^found at /, '') ?? '?'} is not adopted: its definition, as read, `
-      + `does not synthesize (${r.problems.join('; ')}). Fix what the message names, then uncomment it:`, ''));
+    lines.push(
+      ...commentLines(
+        `TODO: a service found at ${r.plan.why[0]?.replace(/^found at /, '') ?? '?'} is not adopted: its `
+          + 'definition, as read, ' +
+          `does not synthesize (${r.problems.join('; ')}). Fix what the message names, then uncomment it:`,
+        '',
+      ),
+    );
     lines.push(...r.plan.why.slice(1).flatMap((w) => commentLines(w, '')));
     lines.push(...todoLines(r.plan.todos, ''));
     lines.push(...serviceLines(r.plan, true), '');
   }
   if (plan.stack) {
     const props = plan.stack;
-    if (props.length === 0) lines.push('new ComposeStack(project, \'stack\');');
-    else lines.push('new ComposeStack(project, \'stack\', {', ...props.flatMap((p) => propLines(p, INDENT)), '});');
+    if (props.length === 0) {lines.push("new ComposeStack(project, 'stack');");} else {
+      lines.push(
+        "new ComposeStack(project, 'stack', {",
+        ...props.flatMap((p) => propLines(p, INDENT)),
+        '});',
+      );
+    }
     lines.push('');
   }
   if (plan.notAdopted.length > 0) {
@@ -144,7 +172,8 @@ export function renderAdoptedProjenrc(plan: AdoptionPlan, devDeps: readonly stri
 }
 
 /** What stands where a line read from the repository held a credential. */
-export const CREDENTIAL_LINE = '// (a value read from the repository holds a credential: not copied here; pass it as a secret)';
+export const CREDENTIAL_LINE =
+  '// (a value read from the repository holds a credential: not copied here; pass it as a secret)';
 
 /**
  * The last guard of the writer: a line holding a credential's shape (a token, a key, a URL with

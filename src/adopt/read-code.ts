@@ -35,8 +35,15 @@ export interface CodeFacts {
   readonly imports: ReadonlyMap<string, ReadonlySet<string>>;
   /** `@click.option('--port', default=8000)` and the like, per file. */
   readonly optionDefaults: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  /** Relative imports of a module the tree does not have (`from .version import ...`, a file a build step writes). */
-  readonly missingRelative: ReadonlyArray<{ readonly file: string; readonly module: string; readonly line: number }>;
+  /**
+   * Relative imports of a module the tree does not have (`from .version import ...`, a file a build step
+   * writes).
+   */
+  readonly missingRelative: ReadonlyArray<{
+    readonly file: string;
+    readonly module: string;
+    readonly line: number;
+  }>;
 }
 
 /** Python files that are not the application's (tests, docs, notebooks' exports, vendored tools). */
@@ -44,10 +51,14 @@ const NOT_APP = /(^|\/)(tests?|testing|docs?|examples?|benchmarks?|notebooks?|sc
 /** How many Python files are read for app objects and imports. */
 const MAX_PY = 3000;
 
-const APP = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?(FastAPI|Flask|Starlette|Quart|Sanic)\(/;
-const ROUTE = /^@([A-Za-z_][A-Za-z0-9_]*)\.(get|post|put|delete|patch|head|route|api_route)\(\s*(?:path\s*=\s*)?(['"])([^'"\n]*)\3/;
+const APP = new RegExp(String.raw`^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*`
+  + String.raw`(?:[A-Za-z_][A-Za-z0-9_]*\.)?(FastAPI|Flask|Starlette|Quart|Sanic)\(`);
+const ROUTE = new RegExp(String.raw`^@([A-Za-z_][A-Za-z0-9_]*)\.`
+  + String.raw`(get|post|put|delete|patch|head|route|api_route)\(`
+  + String.raw`\s*(?:path\s*=\s*)?(['"])([^'"\n]*)\3`);
 const MAIN = /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/;
-const IMPORT = /^\s*(?:from\s+([A-Za-z_][A-Za-z0-9_.]*)\s+import\b|import\s+([A-Za-z_][A-Za-z0-9_.]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*))/;
+const IMPORT = new RegExp(String.raw`^\s*(?:from\s+([A-Za-z_][A-Za-z0-9_.]*)\s+import\b`
+  + String.raw`|import\s+([A-Za-z_][A-Za-z0-9_.]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*))`);
 const OPTION = /^@click\.option\(\s*['"](--[a-z0-9-]+)['"][^)]*?\bdefault\s*=\s*(['"]?)([^,'")\s]+)\2/;
 
 export function readCode(repo: Repo): CodeFacts {
@@ -65,7 +76,9 @@ export function readCode(repo: Repo): CodeFacts {
     const options: Record<string, string> = {};
     text.split(/\r?\n/).forEach((line, i) => {
       const app = APP.exec(line);
-      if (app && !NOT_APP.test(file)) apps.push({ file, variable: app[1], framework: app[2] as AppObject['framework'], line: i + 1 });
+      if (app && !NOT_APP.test(file)) {
+        apps.push({ file, variable: app[1], framework: app[2] as AppObject['framework'], line: i + 1 });
+      }
       const route = ROUTE.exec(line);
       if (route) routes.push({ file, variable: route[1], method: route[2], path: route[4], line: i + 1 });
       if (MAIN.test(line)) mainGuards.add(file);
@@ -78,7 +91,9 @@ export function readCode(repo: Repo): CodeFacts {
       if (relative) {
         const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
         const base = `${dir ? `${dir}/` : ''}${relative[1]}`;
-        if (!repo.has(`${base}.py`) && !repo.isFolder(base)) missingRelative.push({ file, module: `.${relative[1]}`, line: i + 1 });
+        if (!repo.has(`${base}.py`) && !repo.isFolder(base)) {
+          missingRelative.push({ file, module: `.${relative[1]}`, line: i + 1 });
+        }
       }
       const option = OPTION.exec(line);
       if (option) options[option[1]] = option[3];
@@ -89,7 +104,8 @@ export function readCode(repo: Repo): CodeFacts {
   return { apps, routes, mainGuards, imports, optionDefaults, missingRelative };
 }
 
-/** A module's file (`wis.audio` -> `wis/audio.py` or `wis/audio/__init__.py`) under a folder of the repository. */
+/** A module's file (`wis.audio` -> `wis/audio.py` or `wis/audio/__init__.py`) under a folder of the '
+  + 'repository. */
 export function moduleFile(repo: Repo, module: string, under = ''): string | undefined {
   const base = `${under ? `${under}/` : ''}${module.replace(/\./g, '/')}`;
   return [`${base}.py`, `${base}/__init__.py`].find((f) => repo.has(f));
@@ -103,11 +119,26 @@ export interface DocCommand {
 
 /** READMEs and the documents they usually link for installing and running. */
 export function docFiles(repo: Repo): string[] {
-  return repo.files.filter((f) => /^(README|INSTALL|USAGE|GETTING_STARTED)[^/]*\.(md|rst|txt)$/i.test(f)
-    || /^docs?\/[^/]*\.md$/i.test(f) || /^[^/]+\/README\.md$/i.test(f));
+  return repo.files.filter(
+    (f) =>
+      /^(README|INSTALL|USAGE|GETTING_STARTED)[^/]*\.(md|rst|txt)$/i.test(f) ||
+      /^docs?\/[^/]*\.md$/i.test(f) ||
+      /^[^/]+\/README\.md$/i.test(f),
+  );
 }
 
-const SHELL_FENCES = ['', 'bash', 'sh', 'shell', 'console', 'zsh', 'shell-session', 'sh-session', 'text', 'python'];
+const SHELL_FENCES = [
+  '',
+  'bash',
+  'sh',
+  'shell',
+  'console',
+  'zsh',
+  'shell-session',
+  'sh-session',
+  'text',
+  'python',
+];
 
 /**
  * The command lines of a Markdown document: fenced blocks of shell (and untagged ones),
@@ -129,7 +160,9 @@ export function docCommands(file: string, text: string): DocCommand[] {
     if (fence) {
       const block: Array<{ line: number; text: string }> = [];
       let j = i + 1;
-      for (; j < lines.length && !lines[j].trim().startsWith(fence[1]); j++) block.push({ line: j + 1, text: lines[j] });
+      for (; j < lines.length && !lines[j].trim().startsWith(fence[1]); j++) {
+        block.push({ line: j + 1, text: lines[j] });
+      }
       if (SHELL_FENCES.includes(fence[2].toLowerCase())) push(block);
       i = j;
       continue;
@@ -147,7 +180,9 @@ export function docCommands(file: string, text: string): DocCommand[] {
     if (/^>\s?\S/.test(lines[i])) {
       const block: Array<{ line: number; text: string }> = [];
       let j = i;
-      for (; j < lines.length && /^>/.test(lines[j]); j++) block.push({ line: j + 1, text: lines[j].replace(/^>\s?/, '').replace(/\\+$/, '\\') });
+      for (; j < lines.length && /^>/.test(lines[j]); j++) {
+        block.push({ line: j + 1, text: lines[j].replace(/^>\s?/, '').replace(/\\+$/, '\\') });
+      }
       push(block);
       i = j - 1;
     }
@@ -156,12 +191,17 @@ export function docCommands(file: string, text: string): DocCommand[] {
 }
 
 /** Python versions a CI workflow sets up (`python-version: "3.11"`, or a matrix list). */
-export function workflowPythons(file: string, text: string): Array<{ readonly version: string; readonly at: Place }> {
+export function workflowPythons(
+  file: string,
+  text: string,
+): Array<{ readonly version: string; readonly at: Place }> {
   const out: Array<{ version: string; at: Place }> = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const m = /python-version\s*:\s*(.*)$/.exec(line);
     if (!m) return;
-    for (const v of m[1].matchAll(/(?<![\d.])(3\.\d{1,2})(?![\d.])/g)) out.push({ version: v[1], at: { file, line: i + 1 } });
+    for (const v of m[1].matchAll(/(?<![\d.])(3\.\d{1,2})(?![\d.])/g)) {
+      out.push({ version: v[1], at: { file, line: i + 1 } });
+    }
   });
   return out;
 }

@@ -66,11 +66,14 @@ function instructions(text: string): Instruction[] {
 
 /** `${X}`, `$X`, `${X:-d}` of a Dockerfile value, from its variables; unknown ones are kept as written. */
 function expandVars(value: string, vars: Readonly<Record<string, string>>): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, a, d, b) => {
-    const name = a ?? b;
-    if (Object.prototype.hasOwnProperty.call(vars, name) && vars[name] !== '') return vars[name];
-    return d !== undefined ? d : all;
-  });
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, a, d, b) => {
+      const name = a ?? b;
+      if (Object.prototype.hasOwnProperty.call(vars, name) && vars[name] !== '') return vars[name];
+      return d !== undefined ? d : all;
+    },
+  );
 }
 
 function unquote(value: string): string {
@@ -165,7 +168,11 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
       case 'COPY': {
         const words = ins.args.split(/\s+/).filter((w) => !FLAG.test(w));
         if (words.length >= 2 && !ins.args.includes('--from')) {
-          copies.push({ from: words.slice(0, -1).map((w) => expandVars(w, vars)), to: expandVars(words[words.length - 1], vars), at });
+          copies.push({
+            from: words.slice(0, -1).map((w) => expandVars(w, vars)),
+            to: expandVars(words[words.length - 1], vars),
+            at,
+          });
         }
         break;
       }
@@ -174,10 +181,21 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
         if (/\b(pip3?|poetry|uv|conda|mamba)\b/.test(body)) installsPython = true;
         for (const part of body.split(/&&|;|\|\|/)) {
           const words = part.trim().split(/\s+/);
-          const install = words.findIndex((w, i) => w === 'install' && i > 0 && /^pip3?$/.test(words[i - 1]));
+          const install = words.findIndex(
+            (w, i) => w === 'install' && i > 0 && /^pip3?$/.test(words[i - 1]),
+          );
           if (install > 0) {
             const rest = words.slice(install + 1);
-            if (!rest.some((w) => w === '-r' || w === '-e' || w.startsWith('--requirement') || w.startsWith('--editable') || w.startsWith('.'))) {
+            if (
+              !rest.some(
+                (w) =>
+                  w === '-r' ||
+                  w === '-e' ||
+                  w.startsWith('--requirement') ||
+                  w.startsWith('--editable') ||
+                  w.startsWith('.'),
+              )
+            ) {
               const packages = rest.filter((w) => !w.startsWith('-')).map((w) => unquote(w));
               if (packages.length > 0) pipInstalls.push({ packages, at });
             }
@@ -195,11 +213,27 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
         break;
     }
   }
-  return { file, from, vars, env, workdir, cmd, entrypoint, expose, pipInstalls, aptPackages, copies, installsPython };
+  return {
+    file,
+    from,
+    vars,
+    env,
+    workdir,
+    cmd,
+    entrypoint,
+    expose,
+    pipInstalls,
+    aptPackages,
+    copies,
+    installsPython,
+  };
 }
 
 /** A command of a Dockerfile as one shell line or exec words, variables from its `ENV`/`ARG`. */
-export function commandWords(cmd: FileCommand, vars: Readonly<Record<string, string>>): ShellLine | ShellUnreadable {
+export function commandWords(
+  cmd: FileCommand,
+  vars: Readonly<Record<string, string>>,
+): ShellLine | ShellUnreadable {
   if (cmd.exec) return { env: {}, words: [...cmd.exec] };
   return shellWords(cmd.shell ?? '', vars);
 }
@@ -213,10 +247,22 @@ export interface ComposeServiceFacts {
   readonly command?: FileCommand;
   readonly entrypoint?: FileCommand;
   /** `host:container` ports, as written (variables kept). */
-  readonly ports: ReadonlyArray<{ readonly text: string; readonly host?: number; readonly container?: number; readonly at: Place }>;
-  readonly environment: ReadonlyArray<{ readonly name: string; readonly value?: string; readonly at: Place }>;
+  readonly ports: ReadonlyArray<{
+    readonly text: string;
+    readonly host?: number;
+    readonly container?: number;
+    readonly at: Place;
+  }>;
+  readonly environment: ReadonlyArray<{
+    readonly name: string;
+    readonly value?: string;
+    readonly at: Place;
+  }>;
   readonly gpu: boolean;
-  /** Keys a hardened stack does not carry over (env_file, ipc, bind mounts, privileged...), with their lines. */
+  /**
+   * Keys a hardened stack does not carry over (env_file, ipc, bind mounts, privileged...), with their
+   * lines.
+   */
   readonly notCarried: ReadonlyArray<{ readonly what: string; readonly at: Place }>;
   readonly volumes: readonly string[];
 }
@@ -254,14 +300,18 @@ export function readCompose(file: string, text: string): ComposeFacts {
     const get = (key: string) => node.get(key, true) as unknown;
     const json = (key: string): unknown => {
       const n = get(key) as { toJSON?: () => unknown } | undefined;
-      return n?.toJSON ? n.toJSON() : (n as { value?: unknown } | undefined)?.value ?? n;
+      return n?.toJSON ? n.toJSON() : ((n as { value?: unknown } | undefined)?.value ?? n);
     };
     const build = json('build');
-    const buildFacts = typeof build === 'string' ? { context: build, dockerfile: 'Dockerfile' }
-      : build && typeof build === 'object' ? {
-        context: String((build as Record<string, unknown>).context ?? '.'),
-        dockerfile: String((build as Record<string, unknown>).dockerfile ?? 'Dockerfile'),
-      } : undefined;
+    const buildFacts =
+      typeof build === 'string'
+        ? { context: build, dockerfile: 'Dockerfile' }
+        : build && typeof build === 'object'
+          ? {
+            context: String((build as Record<string, unknown>).context ?? '.'),
+            dockerfile: String((build as Record<string, unknown>).dockerfile ?? 'Dockerfile'),
+          }
+          : undefined;
     const asCommand = (key: string): FileCommand | undefined => {
       const value = json(key);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
@@ -273,11 +323,20 @@ export function readCompose(file: string, text: string): ComposeFacts {
     const ports: Array<{ text: string; host?: number; container?: number; at: Place }> = [];
     if (YAML.isSeq(portsNode)) {
       for (const item of portsNode.items) {
-        const value = (item as { toJSON?: () => unknown }).toJSON?.() ?? (item as { value?: unknown }).value;
-        const textValue = typeof value === 'object' && value !== null
-          ? `${(value as Record<string, unknown>).published ?? ''}:${(value as Record<string, unknown>).target ?? ''}` : String(value);
+        const value =
+          (item as { toJSON?: () => unknown }).toJSON?.() ?? (item as { value?: unknown }).value;
+        const textValue =
+          typeof value === 'object' && value !== null
+            ? `${(value as Record<string, unknown>).published ?? ''}:`
+              + `${(value as Record<string, unknown>).target ?? ''}`
+            : String(value);
         const m = /^(?:[^:]*:)?(\d+):(\d+)(\/tcp)?$/.exec(textValue) ?? /^()(\d+)$/.exec(textValue);
-        ports.push({ text: textValue, host: m?.[1] ? Number(m[1]) : undefined, container: m ? Number(m[2]) : undefined, at: at(item) });
+        ports.push({
+          text: textValue,
+          host: m?.[1] ? Number(m[1]) : undefined,
+          container: m ? Number(m[2]) : undefined,
+          at: at(item),
+        });
       }
     }
     const environment: Array<{ name: string; value?: string; at: Place }> = [];
@@ -286,25 +345,44 @@ export function readCompose(file: string, text: string): ComposeFacts {
       for (const item of envNode.items) {
         const entry = String((item as { value?: unknown }).value ?? '');
         const eq = entry.indexOf('=');
-        environment.push({ name: eq < 0 ? entry : entry.slice(0, eq), value: eq < 0 ? undefined : entry.slice(eq + 1), at: at(item) });
+        environment.push({
+          name: eq < 0 ? entry : entry.slice(0, eq),
+          value: eq < 0 ? undefined : entry.slice(eq + 1),
+          at: at(item),
+        });
       }
     } else if (YAML.isMap(envNode)) {
       for (const item of envNode.items) {
         const value = (item.value as { value?: unknown } | null)?.value;
-        environment.push({ name: String((item.key as { value?: unknown }).value), value: value === null || value === undefined ? undefined : String(value), at: at(item.key) });
+        environment.push({
+          name: String((item.key as { value?: unknown }).value),
+          value: value === null || value === undefined ? undefined : String(value),
+          at: at(item.key),
+        });
       }
     }
     const deploy = json('deploy') as Record<string, any> | undefined;
     const devices = deploy?.resources?.reservations?.devices;
-    const gpu = Array.isArray(devices) && devices.some((d: any) => d?.driver === 'nvidia' || (Array.isArray(d?.capabilities) && d.capabilities.includes('gpu')))
-      || json('runtime') === 'nvidia';
-    const volumes = (Array.isArray(json('volumes')) ? json('volumes') as unknown[] : []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+    const gpu =
+      (Array.isArray(devices) &&
+        devices.some(
+          (d: any) =>
+            d?.driver === 'nvidia' || (Array.isArray(d?.capabilities) && d.capabilities.includes('gpu')),
+        )) ||
+      json('runtime') === 'nvidia';
+    const volumes = (Array.isArray(json('volumes')) ? (json('volumes') as unknown[]) : []).map((v) =>
+      typeof v === 'string' ? v : JSON.stringify(v),
+    );
     const notCarried: Array<{ what: string; at: Place }> = [];
     for (const key of ['env_file', 'ipc', 'pid', 'network_mode', 'privileged', 'cap_add', 'devices']) {
-      if (get(key) !== undefined) notCarried.push({ what: `${key}: ${JSON.stringify(json(key))}`, at: at(get(key)) });
+      if (get(key) !== undefined) {
+        notCarried.push({ what: `${key}: ${JSON.stringify(json(key))}`, at: at(get(key)) });
+      }
     }
     for (const v of volumes) {
-      if (/^\.{0,2}\//.test(v) || v.startsWith('~')) notCarried.push({ what: `a bind mount of the host folder (${v})`, at: at(get('volumes')) });
+      if (/^\.{0,2}\//.test(v) || v.startsWith('~')) {
+        notCarried.push({ what: `a bind mount of the host folder (${v})`, at: at(get('volumes')) });
+      }
     }
     out.push({
       name,

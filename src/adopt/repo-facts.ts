@@ -1,4 +1,12 @@
-import { AppObject, CodeFacts, DocCommand, docCommands, docFiles, readCode, workflowPythons } from './read-code';
+import {
+  AppObject,
+  CodeFacts,
+  DocCommand,
+  docCommands,
+  docFiles,
+  readCode,
+  workflowPythons,
+} from './read-code';
 import { ComposeFacts, DockerfileFacts, readCompose, readDockerfile } from './read-docker';
 import { Place, Repo } from './repo';
 import { normalizePackageName } from '../core/names';
@@ -73,13 +81,19 @@ export interface RepoFacts {
   readonly pyproject?: PyprojectFacts;
   readonly lock?: LockFacts;
   /** Requirement files at the root or in `requirements/`, by role. */
-  readonly requirementFiles: ReadonlyArray<{ readonly file: string; readonly role: 'main' | 'dev' | 'other' }>;
+  readonly requirementFiles: ReadonlyArray<{
+    readonly file: string;
+    readonly role: 'main' | 'dev' | 'other';
+  }>;
   readonly setupPy?: SetupPyFacts;
   readonly pythonVersionFile?: { readonly value: string; readonly at: Place };
   readonly workflowPythons: ReadonlyArray<{ readonly version: string; readonly at: Place }>;
   readonly code: CodeFacts;
   readonly docs: readonly DocCommand[];
-  /** The command lines of the docs grouped by block: the lines written together (an install line before a run line). */
+  /**
+   * The command lines of the docs grouped by block: the lines written together (an install line before a
+   * run line).
+   */
   readonly docBlocks: ReadonlyArray<readonly DocCommand[]>;
 }
 
@@ -88,7 +102,9 @@ const COMPOSE = /^(docker-)?compose(\.[^/]+)?\.ya?ml$/;
 
 export function gatherFacts(root: string, folder: string): RepoFacts {
   const repo = new Repo(root);
-  const dockerfiles = repo.find(DOCKERFILE).filter((f) => !f.startsWith('docker/') || !isGenerated(repo, f))
+  const dockerfiles = repo
+    .find(DOCKERFILE)
+    .filter((f) => !f.startsWith('docker/') || !isGenerated(repo, f))
     .map((f) => readDockerfile(f, repo.text(f) ?? ''));
   const composes = repo.files.filter((f) => COMPOSE.test(f)).map((f) => readCompose(f, repo.text(f) ?? ''));
   const docsByFile = docFiles(repo).map((f) => docCommands(f, repo.text(f) ?? ''));
@@ -113,15 +129,32 @@ export function gatherFacts(root: string, folder: string): RepoFacts {
     dockerfiles,
     composes,
     cog: repo.has('cog.yaml') ? readCog(repo.text('cog.yaml') ?? '') : undefined,
-    pyproject: repo.has('pyproject.toml') ? readPyprojectFacts(repo.text('pyproject.toml') ?? '') : undefined,
+    pyproject: repo.has('pyproject.toml')
+      ? readPyprojectFacts(repo.text('pyproject.toml') ?? '')
+      : undefined,
     lock: readLock(repo),
-    requirementFiles: repo.files.filter((f) => /^(requirements[^/]*\.txt|requirements\/[^/]+\.txt)$/.test(f)).map((f) => ({
-      file: f,
-      role: /(dev|test|lint|doc)/i.test(f) ? (/doc/i.test(f) ? 'other' as const : 'dev' as const) : /(^|[-_/])(requirements|main|base|prod|core)([-_.]|\.txt$)/.test(f) ? 'main' as const : 'other' as const,
-    })),
+    requirementFiles: repo.files
+      .filter((f) => /^(requirements[^/]*\.txt|requirements\/[^/]+\.txt)$/.test(f))
+      .map((f) => ({
+        file: f,
+        role: /(dev|test|lint|doc)/i.test(f)
+          ? /doc/i.test(f)
+            ? ('other' as const)
+            : ('dev' as const)
+          : /(^|[-_/])(requirements|main|base|prod|core)([-_.]|\.txt$)/.test(f)
+            ? ('main' as const)
+            : ('other' as const),
+      })),
     setupPy: repo.has('setup.py') ? readSetupPy(repo.text('setup.py') ?? '') : undefined,
-    pythonVersionFile: pyVersion ? { value: pyVersion[1], at: { file: '.python-version', line: lineNumber(pythonVersionText!, pyVersion.index) } } : undefined,
-    workflowPythons: repo.find(/^\.github\/workflows\/[^/]+\.ya?ml$/).flatMap((f) => workflowPythons(f, repo.text(f) ?? '')),
+    pythonVersionFile: pyVersion
+      ? {
+        value: pyVersion[1],
+        at: { file: '.python-version', line: lineNumber(pythonVersionText!, pyVersion.index) },
+      }
+      : undefined,
+    workflowPythons: repo
+      .find(/^\.github\/workflows\/[^/]+\.ya?ml$/)
+      .flatMap((f) => workflowPythons(f, repo.text(f) ?? '')),
     code: readCode(repo),
     docs: docsByFile.flat(),
     docBlocks,
@@ -163,10 +196,15 @@ function readCog(text: string): CogFacts {
   return {
     file,
     gpu: typeof build.gpu === 'boolean' ? { value: build.gpu, at: at(['build', 'gpu']) } : undefined,
-    pythonVersion: str(build.python_version) ? { value: str(build.python_version)!, at: at(['build', 'python_version']) } : undefined,
+    pythonVersion: str(build.python_version)
+      ? { value: str(build.python_version)!, at: at(['build', 'python_version']) }
+      : undefined,
     predict: str(json.predict) ? { value: str(json.predict)!, at: at(['predict']) } : undefined,
     train: str(json.train) ? { value: str(json.train)!, at: at(['train']) } : undefined,
-    packages: list(build.python_packages).map((p: unknown, i: number) => ({ text: String(p), at: at(['build', 'python_packages', i]) })),
+    packages: list(build.python_packages).map((p: unknown, i: number) => ({
+      text: String(p),
+      at: at(['build', 'python_packages', i]),
+    })),
     steps: list(build.run).map((s: unknown, i: number) => ({
       command: typeof s === 'string' ? s : String((s as { command?: unknown })?.command ?? ''),
       at: at(['build', 'run', i]),
@@ -188,15 +226,26 @@ function readPyprojectFacts(text: string): PyprojectFacts {
   const scriptTable = tableAt(doc, 'project', 'scripts') ?? tableAt(doc, 'tool', 'poetry', 'scripts') ?? {};
   for (const [name, target] of Object.entries(scriptTable)) {
     if (typeof target === 'string') {
-      scripts[name] = { target, at: { file, line: lineOfText(text, new RegExp(`^\\s*["']?${escapeRe(name)}["']?\\s*=`, 'm')) } };
+      scripts[name] = {
+        target,
+        at: { file, line: lineOfText(text, new RegExp(`^\\s*["']?${escapeRe(name)}["']?\\s*=`, 'm')) },
+      };
     }
   }
   const dependencies: DeclaredDependency[] = [];
   const add = (spec: string, key?: string) => {
     const name = requirementName(key ?? spec);
-    if (name) dependencies.push({ name, text: key ? `${key} ${spec}` : spec, at: { file, line: lineOfText(text, new RegExp(`^\\s*["']?${escapeRe(key ?? spec)}`, 'm')) } });
+    if (name) {
+      dependencies.push({
+        name,
+        text: key ? `${key} ${spec}` : spec,
+        at: { file, line: lineOfText(text, new RegExp(`^\\s*["']?${escapeRe(key ?? spec)}`, 'm')) },
+      });
+    }
   };
-  if (Array.isArray(project.dependencies)) project.dependencies.forEach((d: unknown) => typeof d === 'string' && add(d));
+  if (Array.isArray(project.dependencies)) {
+    project.dependencies.forEach((d: unknown) => typeof d === 'string' && add(d));
+  }
   const poetryDeps = tableAt(doc, 'tool', 'poetry', 'dependencies');
   if (poetryDeps) {
     for (const [key, value] of Object.entries(poetryDeps)) {
@@ -204,27 +253,46 @@ function readPyprojectFacts(text: string): PyprojectFacts {
       add(typeof value === 'string' ? value : JSON.stringify(value), key);
     }
   }
-  const extras = Object.keys(tableAt(doc, 'project', 'optional-dependencies') ?? tableAt(doc, 'tool', 'poetry', 'extras') ?? {});
+  const extras = Object.keys(
+    tableAt(doc, 'project', 'optional-dependencies') ?? tableAt(doc, 'tool', 'poetry', 'extras') ?? {},
+  );
   const groups = [
     ...Object.keys(tableAt(doc, 'dependency-groups') ?? {}),
     ...Object.keys(tableAt(doc, 'tool', 'poetry', 'group') ?? {}),
     ...(Array.isArray(tableAt(doc, 'tool', 'uv')?.['dev-dependencies']) ? ['dev'] : []),
   ];
-  const requiresPython = typeof project['requires-python'] === 'string' ? project['requires-python'] as string
-    : typeof poetryDeps?.python === 'string' ? poetryDeps.python as string : undefined;
+  const requiresPython =
+    typeof project['requires-python'] === 'string'
+      ? (project['requires-python'] as string)
+      : typeof poetryDeps?.python === 'string'
+        ? (poetryDeps.python as string)
+        : undefined;
   const build = tableAt(doc, 'build-system') ?? {};
   return {
     file,
-    name: typeof project.name === 'string' ? project.name : typeof poetry?.name === 'string' ? poetry.name as string : undefined,
+    name:
+      typeof project.name === 'string'
+        ? project.name
+        : typeof poetry?.name === 'string'
+          ? (poetry.name as string)
+          : undefined,
     poetry: poetry !== undefined,
-    requiresPython: requiresPython !== undefined
-      ? { text: requiresPython, at: { file, line: lineOfText(text, /^\s*(requires-python|python)\s*=/m) } } : undefined,
+    requiresPython:
+      requiresPython !== undefined
+        ? {
+          text: requiresPython,
+          at: { file, line: lineOfText(text, /^\s*(requires-python|python)\s*=/m) },
+        }
+        : undefined,
     scripts,
     dependencies,
     extras,
     groups: [...new Set(groups)],
-    buildBackend: typeof build['build-backend'] === 'string' ? build['build-backend'] as string : undefined,
-    buildRequires: Array.isArray(build.requires) ? build.requires.filter((r): r is string => typeof r === 'string') : [],
+    buildBackend:
+      typeof build['build-backend'] === 'string' ? (build['build-backend'] as string) : undefined,
+    buildRequires: Array.isArray(build.requires)
+      ? build.requires.filter((r): r is string => typeof r === 'string')
+      : [],
   };
 }
 
@@ -240,7 +308,7 @@ function readLock(repo: Repo): LockFacts | undefined {
   const text = repo.text(file);
   if (text === undefined) return undefined;
   const doc = parseToml(new Problems(file), file, text);
-  const packages = Array.isArray(doc?.package) ? doc!.package as Table[] : [];
+  const packages = Array.isArray(doc?.package) ? (doc!.package as Table[]) : [];
   const versions = new Map<string, Array<{ version: string; at: Place }>>();
   const starts: number[] = [];
   for (const m of text.matchAll(/^\[\[package\]\]\s*$/gm)) starts.push(lineNumber(text, m.index!));
@@ -248,7 +316,10 @@ function readLock(repo: Repo): LockFacts | undefined {
     if (typeof p.name !== 'string' || typeof p.version !== 'string') return;
     const name = normalizePackageName(p.name);
     const list = versions.get(name) ?? [];
-    list.push({ version: p.version, at: { file, line: starts[i] !== undefined ? starts[i] + 2 : undefined } });
+    list.push({
+      version: p.version,
+      at: { file, line: starts[i] !== undefined ? starts[i] + 2 : undefined },
+    });
     versions.set(name, list);
   });
   return { file, kind, versions };
@@ -256,16 +327,22 @@ function readLock(repo: Repo): LockFacts | undefined {
 
 function readSetupPy(text: string): SetupPyFacts {
   const file = 'setup.py';
-  const reads = /open\(\s*['"]([^'"]*requirements[^'"]*\.txt)['"]/.exec(text) ?? /['"]([^'"]*requirements[^'"]*\.txt)['"]/.exec(text);
+  const reads =
+    /open\(\s*['"]([^'"]*requirements[^'"]*\.txt)['"]/.exec(text) ??
+    /['"]([^'"]*requirements[^'"]*\.txt)['"]/.exec(text);
   const literals: Array<{ text: string; at: Place }> = [];
-  for (const m of text.matchAll(/['"]([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*(?:[<>=!~]=?|===)\s*[0-9][^'"]*)['"]/g)) {
+  for (const m of text.matchAll(
+    /['"]([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*(?:[<>=!~]=?|===)\s*[0-9][^'"]*)['"]/g,
+  )) {
     literals.push({ text: m[1], at: { file, line: lineNumber(text, m.index!) } });
   }
   const pyReq = /python_requires\s*=\s*['"]([^'"]+)['"]/.exec(text);
   return {
     file,
     readsRequirements: reads?.[1],
-    pythonRequires: pyReq ? { text: pyReq[1], at: { file, line: lineNumber(text, pyReq.index) } } : undefined,
+    pythonRequires: pyReq
+      ? { text: pyReq[1], at: { file, line: lineNumber(text, pyReq.index) } }
+      : undefined,
     extensions: /\b(ext_modules|CUDAExtension|CppExtension|BuildExtension)\b/.test(text),
     literals,
   };

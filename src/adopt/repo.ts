@@ -9,7 +9,16 @@ import { join } from 'path';
  */
 
 /** Folders never read: installed packages, environments, VCS metadata, caches. */
-const SKIPPED = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', '.mypy_cache', '.pytest_cache', '.tox']);
+const SKIPPED = new Set([
+  'node_modules',
+  '.git',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.tox',
+]);
 /** Files larger than this are not read as text (a lock of several MB still is). */
 const MAX_TEXT = 8 * 1024 * 1024;
 /** At most this many files are listed (a walk of a folder that is not a repository). */
@@ -37,7 +46,9 @@ export class Repo {
 
   constructor(public readonly root: string) {
     const listed = gitFiles(root);
-    this.files = (listed?.files ?? walk(root)).filter((f) => !f.split('/').some((p) => SKIPPED.has(p))).sort(byCodeUnit);
+    this.files = (listed?.files ?? walk(root))
+      .filter((f) => !f.split('/').some((p) => SKIPPED.has(p)))
+      .sort(byCodeUnit);
     this.tracked = new Set(listed?.tracked ?? []);
     this.executable = new Set(listed?.executable ?? []);
   }
@@ -89,7 +100,9 @@ function byCodeUnit(a: string, b: string): number {
 
 function git(root: string, args: string[]): string[] | undefined {
   const result = spawnSync('git', ['-C', root, '-c', 'core.quotePath=false', ...args], {
-    encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf-8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   if (result.error || result.status !== 0) return undefined;
   return result.stdout.split('\0').filter((l) => l !== '');
@@ -103,7 +116,10 @@ function gitFiles(root: string): { files: string[]; tracked: string[]; executabl
   const deleted = new Set(git(root, ['ls-files', '-z', '--deleted']) ?? []);
   if (!staged || !others) return undefined;
   const pathOf = (entry: string) => entry.slice(entry.indexOf('\t') + 1);
-  const tracked = staged.filter((e) => !e.startsWith('160000 ')).map(pathOf).filter((f) => !deleted.has(f));
+  const tracked = staged
+    .filter((e) => !e.startsWith('160000 '))
+    .map(pathOf)
+    .filter((f) => !deleted.has(f));
   const executable = staged.filter((e) => e.startsWith('100755 ')).map(pathOf);
   return { files: [...new Set([...tracked, ...others])], tracked, executable };
 }

@@ -25,7 +25,10 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
  * Splits one command line. `vars` gives the values of variables (the defaults of the script or
  * the Dockerfile's `ENV`/`ARG`); a variable without one makes the line unreadable.
  */
-export function shellWords(line: string, vars: Readonly<Record<string, string>> = {}): ShellLine | ShellUnreadable {
+export function shellWords(
+  line: string,
+  vars: Readonly<Record<string, string>> = {},
+): ShellLine | ShellUnreadable {
   const words: string[] = [];
   let word = '';
   let inWord = false;
@@ -37,7 +40,12 @@ export function shellWords(line: string, vars: Readonly<Record<string, string>> 
     const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
     const m = braced ?? plain;
     if (!m) {
-      if (text[i + 1] === '(' || text[i + 1] === '{') return { unreadable: 'a command or parameter substitution' };
+      if (text[i + 1] === '(' || text[i + 1] === '{') {
+        return {
+          unreadable: 'a command or parameter '
+        + 'substitution',
+        };
+      }
       i++;
       return '$';
     }
@@ -66,8 +74,8 @@ export function shellWords(line: string, vars: Readonly<Record<string, string>> 
       word = '';
       inWord = false;
       i++;
-    } else if (c === '\'') {
-      const end = text.indexOf('\'', i + 1);
+    } else if (c === "'") {
+      const end = text.indexOf("'", i + 1);
       if (end < 0) return { unreadable: 'an unclosed quote' };
       word += text.slice(i + 1, end);
       inWord = true;
@@ -152,7 +160,10 @@ export function logicalLines(text: string): Array<{ readonly line: number; reado
  * The defaults a script gives its variables before its command: `X=${X:-v}`, `X=v`,
  * `export X=v`, `: "${X:=v}"`. Later lines win, as in the shell.
  */
-export function scriptDefaults(text: string, vars: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function scriptDefaults(
+  text: string,
+  vars: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const out: Record<string, string> = { ...vars };
   for (const { text: line } of logicalLines(text)) {
     const trimmed = line.trim().replace(/^export\s+/, '');

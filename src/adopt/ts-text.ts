@@ -9,18 +9,32 @@
  */
 
 /** Characters written as escapes in a literal and replaced in a comment: they break lines or hide text. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE = new RegExp([
+  // C0 and C1 controls, soft hyphen, Arabic letter mark, Mongolian vowel separator, zero widths, marks
+  '[\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f',
+  // line and paragraph separators, bidirectional embeddings and isolates, invisible operators, BOM, specials
+  '\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]',
+  // lone surrogates
+  '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]',
+].join(''), 'g');
 
 /** A TypeScript string literal (single-quoted) whose value is exactly `text`. */
 export function tsString(text: string): string {
-  const body = text.replace(/\\/g, '\\\\').replace(/'/g, '\\\'').replace(UNSAFE, (c) => {
-    switch (c) {
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\t': return '\\t';
-      default: return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    }
-  });
+  const body = text
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(UNSAFE, (c) => {
+      switch (c) {
+        case '\n':
+          return '\\n';
+        case '\r':
+          return '\\r';
+        case '\t':
+          return '\\t';
+        default:
+          return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      }
+    });
   return `'${body}'`;
 }
 
@@ -43,14 +57,17 @@ const COMMENT_VALUE_MAX = 160;
  * bidirectional characters shown as `\uXXXX`, cut at a readable length.
  */
 export function commentText(text: string, max = COMMENT_VALUE_MAX): string {
-  const one = text.replace(/\r\n|[\n\r\u0085\u2028\u2029\u000b\u000c]/g, ' ').replace(UNSAFE, (c) =>
-    (c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const one = text
+    .replace(/\r\n|[\n\r\u0085\u2028\u2029\u000b\u000c]/g, ' ')
+    .replace(UNSAFE, (c) => (c === '\t' ? ' ' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
 
 /** Comment lines (`// ...`) wrapped at a width, each made safe. */
 export function commentLines(text: string, indent = '', width = 104): string[] {
-  const words = commentText(text, 4000).split(' ').filter((w) => w !== '');
+  const words = commentText(text, 4000)
+    .split(' ')
+    .filter((w) => w !== '');
   const lines: string[] = [];
   let line = '';
   for (const word of words) {

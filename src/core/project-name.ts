@@ -12,7 +12,10 @@ export const FALLBACK_PROJECT_NAME = 'project';
 
 /** The folder name made valid; `FALLBACK_PROJECT_NAME` when nothing of it is left. */
 export function projectNameFromFolder(folder: string): string {
-  const ascii = String(folder).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const ascii = String(folder)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
   let name = ascii.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   if (name.length > MAX) name = name.slice(0, MAX).replace(/-+$/, '');
   return name === '' ? FALLBACK_PROJECT_NAME : name;

@@ -21,11 +21,16 @@ import { ComposeStack } from '../stack/compose-stack';
  */
 
 /** Files that make a folder a Python project. */
-const PYTHON_PROJECT = /^(pyproject\.toml|setup\.py|setup\.cfg|Pipfile|cog\.yaml|environment\.ya?ml|requirements[^/]*\.txt|requirements\/[^/]+\.txt)$|\.py$/;
+const PYTHON_PROJECT =
+  new RegExp(String.raw`^(pyproject\.toml|setup\.py|setup\.cfg|Pipfile|cog\.yaml|environment\.ya?ml`
+    + String.raw`|requirements[^/]*\.txt|requirements/[^/]+\.txt)$|\.py$`);
 /** Folders looked into for Python files (a repository's code is rarely deeper). */
 const MAX_DEPTH = 4;
 
-/** Whether a folder holds a Python project: a dependency file or Python code, not only what `projen new` put there. */
+/**
+ * Whether a folder holds a Python project: a dependency file or Python code, not only what `projen new`
+ * put there.
+ */
 export function holdsPythonProject(root: string): boolean {
   const facts = gatherFacts(root, '');
   return facts.repo.files.some((f) => f.split('/').length <= MAX_DEPTH && PYTHON_PROJECT.test(f));
@@ -40,7 +45,9 @@ const CREATED_BY_PROJEN_NEW = /^(package\.json|package-lock\.json|node_modules(\
  */
 export function uncommittedChanges(root: string): string[] | undefined {
   const result = spawnSync('git', ['-C', root, 'status', '--porcelain=v1', '-z', '--untracked-files=all'], {
-    encoding: 'utf-8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf-8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error || result.status !== 0) return undefined;
   const entries = result.stdout.split('\0').filter((e) => e !== '');
@@ -64,7 +71,8 @@ export interface Adoption {
   readonly refused: readonly RefusedService[];
 }
 
-/** Builds a project of this library (the dry run's; passed in, so this module does not import the project's). */
+/** Builds a project of this library (the dry run's; passed in, so this module does not import the '
+  + 'project's). */
 export type ProjectFactory = (options: Record<string, unknown>) => Project;
 
 export interface AdoptOptions {
@@ -105,7 +113,15 @@ export function adoptRepository(root: string, options: AdoptOptions): Adoption {
   const together = dryRun(options.newProject, root, plan);
   if (together.length > 0 && plan.stack) {
     // the services pass alone but not in one stack (a port twice, a name clash): no stack
-    plan = { ...plan, stack: undefined, todos: [...plan.todos, `the services do not fit in one compose stack (${together.join('; ')}): add a ComposeStack once that is fixed`] };
+    plan = {
+      ...plan,
+      stack: undefined,
+      todos: [
+        ...plan.todos,
+        `the services do not fit in one compose stack (${together.join('; ')}): add a ComposeStack once `
+          + 'that is fixed',
+      ],
+    };
   }
   return { text: renderAdoptedProjenrc(plan, options.devDeps, refused), plan, refused };
 }
@@ -124,8 +140,14 @@ function withoutInstall(facts: RepoFacts, service: ServicePlan): ServicePlan | u
   if (!target) return undefined;
   const module = target.split(':')[0];
   const file = moduleFile(facts.repo, module);
-  const wrapper = facts.repo.files.find((f) => !f.includes('/') && f.endsWith('.py') && facts.code.mainGuards.has(f)
-    && [...facts.code.imports.get(f) ?? []].includes(module.split('.')[0]) && (facts.repo.text(f) ?? '').includes(`from ${module} import ${target.split(':')[1]}`));
+  const wrapper = facts.repo.files.find(
+    (f) =>
+      !f.includes('/') &&
+      f.endsWith('.py') &&
+      facts.code.mainGuards.has(f) &&
+      [...(facts.code.imports.get(f) ?? [])].includes(module.split('.')[0]) &&
+      (facts.repo.text(f) ?? '').includes(`from ${module} import ${target.split(':')[1]}`),
+  );
   let words: string[];
   let why: string;
   const sources = (propOf(service.props, 'sources')?.value as string[] | undefined) ?? [];
@@ -142,21 +164,37 @@ function withoutInstall(facts: RepoFacts, service: ServicePlan): ServicePlan | u
   }
   const previous = propOf(service.props, 'command')!;
   let props = withProp(service.props, 'installProject', undefined);
-  props = props.map((p) => (p.key === 'command' ? { ...p, value: words, from: `${previous.from}; ${why}` } : p));
+  props = props.map((p) =>
+    p.key === 'command' ? { ...p, value: words, from: `${previous.from}; ${why}` } : p,
+  );
   props = props.map((p) => (p.key === 'sources' ? { ...p, value: newSources } : p));
   return {
     ...service,
     props,
-    todos: [...service.todos, `the console script ${script} needs installProject, which this project cannot build yet (its build backend is not pinned by a lock, or its metadata is Poetry 1.x): ${why}`],
+    todos: [
+      ...service.todos,
+      `the console script ${script} needs installProject, which this project cannot build yet (its build `
+        + `backend is not pinned by a lock, or its metadata is Poetry 1.x): ${why}`,
+    ],
   };
 }
 
-/** The constructs a plan describes, built on a project in `root` and rendered in memory; its problems, or none. */
+/**
+ * The constructs a plan describes, built on a project in `root` and rendered in memory; its problems, or
+ * none.
+ */
 export function dryRun(newProject: ProjectFactory, root: string, plan: AdoptionPlan): string[] {
-  const props = (list: AdoptionPlan['project']) => Object.fromEntries(list.map((p) => [p.key, p.key === 'dependencies' ? dependencies(p.value) : p.value]));
+  const props = (list: AdoptionPlan['project']) =>
+    Object.fromEntries(
+      list.map((p) => [p.key, p.key === 'dependencies' ? dependencies(p.value) : p.value]),
+    );
   try {
     const project = newProject({
-      name: plan.name, outdir: root, logging: { level: LogLevel.OFF }, ...(plan.folder ? { description: plan.folder } : {}), ...props(plan.project),
+      name: plan.name,
+      outdir: root,
+      logging: { level: LogLevel.OFF },
+      ...(plan.folder ? { description: plan.folder } : {}),
+      ...props(plan.project),
     });
     for (const s of plan.services) {
       const serviceProps = props(s.props) as never;
@@ -175,7 +213,10 @@ export function dryRun(newProject: ProjectFactory, root: string, plan: AdoptionP
 }
 
 function dependencies(value: unknown): Dependencies {
-  const plan = value as { factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml'; options: never };
+  const plan = value as {
+    factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml';
+    options: never;
+  };
   return Dependencies[plan.factory](plan.options);
 }
 

@@ -30,7 +30,10 @@ export class UserFilesGuard extends Component {
    * @param ownLines files whose lines outside projen's block are the user's (`.gitignore`,
    *   `.gitattributes`): never a conflict.
    */
-  constructor(project: Project, private readonly ownLines: ReadonlySet<string>) {
+  constructor(
+    project: Project,
+    private readonly ownLines: ReadonlySet<string>,
+  ) {
     super(project, 'UserFilesGuard');
   }
 
@@ -46,16 +49,24 @@ export class UserFilesGuard extends Component {
       if (held === undefined) continue;
       // a file projen writes without its marker, written by projen at the last synth
       if (held === 'no-marker' && file.marker === undefined && previous.includes(file.path)) continue;
-      if (file.path === 'package.json' && held === 'no-marker' && npmCreated(join(outdir, file.path))) continue;
+      if (file.path === 'package.json' && held === 'no-marker' && npmCreated(join(outdir, file.path))) {
+        continue;
+      }
       reportConflict(problems, file, held);
     }
     problems.throwIfAny();
     // files of the last synth that are the user's now: projen's cleanup would delete them
     const kept = previous.filter((path) => !generated.has(path) && userHeld(outdir, path) !== undefined);
     if (kept.length > 0) {
-      writeManifest(outdir, previous.filter((path) => !kept.includes(path)));
+      writeManifest(
+        outdir,
+        previous.filter((path) => !kept.includes(path)),
+      );
       for (const path of kept) {
-        this.project.logger.info(`${path}: kept (it no longer carries projen's marker, so it is yours; the definition no longer generates it)`);
+        this.project.logger.info(
+          `${path}: kept (it no longer carries projen's marker, so it is yours; the definition no longer `
+            + 'generates it)',
+        );
       }
     }
   }
@@ -93,8 +104,12 @@ function userHeld(outdir: string, path: string): 'no-marker' | 'folder' | 'link'
 function npmCreated(file: string): boolean {
   try {
     const json = JSON.parse(readFileSync(file, 'utf-8'));
-    return typeof json === 'object' && json !== null && !Array.isArray(json)
-      && Object.keys(json).every((k) => k === 'dependencies' || k === 'devDependencies');
+    return (
+      typeof json === 'object' &&
+      json !== null &&
+      !Array.isArray(json) &&
+      Object.keys(json).every((k) => k === 'dependencies' || k === 'devDependencies')
+    );
   } catch {
     return false;
   }
@@ -104,12 +119,20 @@ function reportConflict(problems: Problems, file: FileBase, held: 'no-marker' | 
   const owner = file.node.scope as { path?: unknown } | undefined;
   // services and stacks name themselves `project/id` in every message
   const ownerPath = typeof owner?.path === 'string' ? owner.path : file.project.name;
-  const what = held === 'folder' ? 'a folder of yours' : held === 'link' ? 'a link of yours' : 'a file of yours (it has no projen marker)';
+  const what =
+    held === 'folder'
+      ? 'a folder of yours'
+      : held === 'link'
+        ? 'a link of yours'
+        : 'a file of yours (it has no projen marker)';
   const elsewhere = elsewhereOption(file);
-  problems.addAt(ownerPath,
+  problems.addAt(
+    ownerPath,
     `${what} is where the definition writes a file (never over yours)`,
     file.path,
-    `yours moved away first (git mv ${shellWord(file.path)} <another path>)${elsewhere ? `, or ${elsewhere}` : ''}`);
+    `yours moved away first (git mv ${shellWord(file.path)} <another `
+      + `path>)${elsewhere ? `, or ${elsewhere}` : ''}`,
+  );
 }
 
 /** The option that puts the generated file somewhere else, where there is one. */
@@ -117,11 +140,13 @@ function elsewhereOption(file: FileBase): string | undefined {
   const owner = file.node.scope;
   if (owner instanceof ComposeStack) {
     return file.path === owner.composeFile
-      ? 'composeFile set to another name on the ComposeStack (e.g. composeFile: "compose.mldocker.yaml"; Compose reads it with -f, and the docker:* tasks do)'
+      ? 'composeFile set to another name on the ComposeStack (e.g. composeFile: "compose.mldocker.yaml"; '
+        + 'Compose reads it with -f, and the docker:* tasks do)'
       : undefined;
   }
   if (owner instanceof KubernetesManifests) {
-    return `directory set to another folder on the KubernetesManifests (e.g. directory: "deploy/mldocker"; now "${owner.directory}")`;
+    return 'directory set to another folder on the KubernetesManifests (e.g. directory: '
+      + `"deploy/mldocker"; now "${owner.directory}")`;
   }
   if (owner instanceof MlService) {
     return `another id for the service (its files go to docker/<id>/; now "${owner.serviceId}")`;
@@ -129,13 +154,19 @@ function elsewhereOption(file: FileBase): string | undefined {
   if (owner instanceof CiWorkflow || file.path.startsWith('.github/workflows/')) {
     return 'ciWorkflow: false on the project (no generated workflow)';
   }
-  if (owner instanceof ContainersDoc || file.node.scope === file.project && file.path === ContainersDoc.of(file.project)?.path) return 'containersDoc set to another path on the project (e.g. containersDoc: "docs/mldocker-containers.md")';
+  if (
+    owner instanceof ContainersDoc ||
+    (file.node.scope === file.project && file.path === ContainersDoc.of(file.project)?.path)
+  ) {
+    return 'containersDoc set to another path on the project (e.g. containersDoc: '
+    + '"docs/mldocker-containers.md")';
+  }
   return undefined;
 }
 
 /** A path as one shell word (quoted when it holds anything but plain path characters). */
 function shellWord(path: string): string {
-  return /^[A-Za-z0-9._/@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, '\'\\\'\'')}'`;
+  return /^[A-Za-z0-9._/@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 }
 
 function readManifest(outdir: string): string[] {
