@@ -28,7 +28,7 @@ export function gitignoredArtefacts(): string[] {
 
 const DATA_MEDIA: readonly string[] = ['data', 'datasets'].flatMap((dir) => MEDIA_EXTENSIONS.map((ext) => `**/${dir}/**/*${ext}`));
 
-/** One credential pattern of `data/credential-files.json`, with what it holds and where that is documented. */
+/** One credential pattern of `data/credential-files.json`: what it holds, and where that is documented. */
 export interface CredentialPattern {
   readonly pattern: string;
   readonly what: string;
@@ -43,8 +43,8 @@ export interface CredentialPattern {
  * to a build context, and no container mounts one. The table, with the documentation of each
  * tool, is `data/credential-files.json`.
  */
-export const CREDENTIAL_PATTERNS: readonly string[] = loadData<{ patterns: CredentialPattern[] }>('credential-files.json')
-  .patterns.map((p) => p.pattern);
+export const CREDENTIAL_PATTERNS: readonly string[] =
+  loadData<{ patterns: CredentialPattern[] }>('credential-files.json').patterns.map((p) => p.pattern);
 
 /** VCS metadata, environments, caches and tracker runs: left out on purpose, code or not (a venv's packages). */
 export const TOOLING_EXCLUDED: readonly string[] = [

@@ -92,7 +92,8 @@ export class GpuInference extends GpuService {
 
   /** @internal */
   public _ignoreExtraLines(): string[] {
-    return [...super._ignoreExtraLines(), ...this.bakeModel ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : []];
+    const baked = this.bakeModel ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
+    return [...super._ignoreExtraLines(), ...baked];
   }
 
   /** @internal */

@@ -36,7 +36,8 @@ function isCreation(options: MlDockerProjectOptions): boolean {
 /** The options with the name `projen new` took from the folder made valid (`MyRepo` -> `myrepo`). */
 function withValidName(options: MlDockerProjectOptions): MlDockerProjectOptions {
   const raw = typeof options.name === 'string' ? options.name : '';
-  const name = /^[a-z0-9][a-z0-9-._~]*$/.test(raw) && raw.length <= 50 && imageRepository(raw) !== undefined ? raw : projectNameFromFolder(raw);
+  const valid = /^[a-z0-9][a-z0-9-._~]*$/.test(raw) && raw.length <= 50 && imageRepository(raw) !== undefined;
+  const name = valid ? raw : projectNameFromFolder(raw);
   return { ...options, name };
 }
 
@@ -95,7 +96,9 @@ export class MlDockerProject extends javascript.NodeProject {
       ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, example, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     if (example !== undefined && !creating) {
-      problems.add('example is only read by projen new (it writes the example stack instead of adopting the folder)', example, 'no example in .projenrc.ts');
+      const what = 'example is only read by projen new (it writes the example stack instead of adopting the folder)';
+      problems.add(what, example,
+        'no example in .projenrc.ts');
     }
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
     const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.optional(z.any())]));
@@ -110,7 +113,10 @@ export class MlDockerProject extends javascript.NodeProject {
     if (dependencies !== undefined && typeof dependencies === 'object' && !(dependencies instanceof Dependencies)) {
       problems.add('dependencies has the wrong type', dependencies, DEPENDENCIES_EXPECTED);
     }
-    if (containersDoc !== undefined) checkGeneratedPath(problems, 'containersDoc', containersDoc, 'docs/mldocker-containers.md', /\.md$/, 'ending in .md');
+    if (containersDoc !== undefined) {
+      checkGeneratedPath(problems, 'containersDoc', containersDoc, 'docs/mldocker-containers.md', /\.md$/,
+        'ending in .md');
+    }
     if (ciWorkflow === false && ciWorkflowOptions !== undefined) {
       problems.add('ciWorkflowOptions is set with ciWorkflow: false', ciWorkflowOptions, 'no ciWorkflowOptions, or ciWorkflow: true');
     }
@@ -139,8 +145,16 @@ export class MlDockerProject extends javascript.NodeProject {
       pullRequestTemplate: false,
       entrypoint: '',
       licensed: false,
-      description: projectOptions.description ?? (folder !== undefined && folder !== options.name ? folder : undefined),
-      readme: { contents: renderTemplate('project-README.md.ejs', { name: options.name, ci: ciWorkflow ?? true, typeCheckOnSynth: typeCheckOnSynth ?? false, containersDoc: containersDoc ?? DEFAULT_CONTAINERS_DOC }) },
+      // the folder's own name, when projen new had to make the project name valid from it
+      description: projectOptions.description ?? (folder !== options.name ? folder : undefined),
+      readme: {
+        contents: renderTemplate('project-README.md.ejs', {
+          name: options.name,
+          ci: ciWorkflow ?? true,
+          typeCheckOnSynth: typeCheckOnSynth ?? false,
+          containersDoc: containersDoc ?? DEFAULT_CONTAINERS_DOC,
+        }),
+      },
       gitIgnoreOptions: projectOptions.gitIgnoreOptions,
     });
 
@@ -155,8 +169,9 @@ export class MlDockerProject extends javascript.NodeProject {
     settings.strictPins = strictPins ?? false;
 
     // projen new in a folder that already holds a Python project: adopt it (the example only with --example)
+    const scaffoldDevDeps = (options.devDeps ?? []).filter((d) => typeof d === 'string');
     const adoption = creating && example !== true && holdsPythonProject(this.outdir)
-      ? throwForCommandLine(() => this.adopt(folder ?? this.name, (options.devDeps ?? []).filter((d): d is string => typeof d === 'string')))
+      ? throwForCommandLine(() => this.adopt(folder ?? this.name, scaffoldDevDeps))
       : undefined;
     const projenrc = new ScaffoldProjenrc(this, {
       adoption,
@@ -198,18 +213,25 @@ export class MlDockerProject extends javascript.NodeProject {
    * stops first unless `--no-git` was given.
    */
   private adopt(folder: string, devDeps: string[]): Adoption {
-    const changes = process.argv.includes('--no-git') || process.argv.includes('--git=false') ? [] : uncommittedChanges(this.outdir) ?? [];
+    const noGit = process.argv.includes('--no-git') || process.argv.includes('--git=false');
+    const changes = noGit ? [] : uncommittedChanges(this.outdir) ?? [];
     if (changes.length > 0) {
       throw new Error([
-        `projen-ml-docker: ${this.outdir} has changes git has not committed; projen new commits the folder after adopting it, so it would commit them too:`,
+        `projen-ml-docker: ${this.outdir} has changes git has not committed; `
+          + 'projen new commits the folder after adopting it, so it would commit them too:',
         ...changes.slice(0, 20).map((c) => `  ${c}`),
         ...changes.length > 20 ? [`  ... and ${changes.length - 20} more`] : [],
-        'Commit or stash them first (git stash --include-untracked), then run projen new again; or run it with --no-git and commit what you choose.',
-        'projen new has already installed its own package.json and node_modules/ here (not committed): keep them for the next run, or remove them.',
+        'Commit or stash them first (git stash --include-untracked), then run projen new again; '
+          + 'or run it with --no-git and commit what you choose.',
+        'projen new has already installed its own package.json and node_modules/ here (not committed): '
+          + 'keep them for the next run, or remove them.',
       ].join('\n'));
     }
     return adoptRepository(this.outdir, {
-      name: this.name, folder, devDeps, newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
+      name: this.name,
+      folder,
+      devDeps,
+      newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
     });
   }
 

@@ -28,7 +28,7 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
   private wroteDefinition = false;
   private readonly adoption?: Adoption;
 
-  constructor(project: Project, options: typescript.ProjenrcTsOptions & { readonly adoption?: Adoption } = {}) {
+  constructor(project: Project, options: typescript.ProjenrcTsOptions & { readonly adoption?: Adoption }) {
     const { adoption, ...rest } = options;
     super(project, rest);
     this.adoption = adoption;
@@ -70,7 +70,8 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
 function adoptedSummary(name: string, adoption: Adoption): string {
   const todos = (adoption.text.match(/\/\/ TODO:/g) ?? []).length;
   return [
-    `projen-ml-docker: adopted ${name}: .projenrc.ts describes what the repository's files say, every value with where it was read.`,
+    `projen-ml-docker: adopted ${name}: .projenrc.ts describes what the repository's files say, `
+      + 'every value with where it was read.',
     ...adoption.plan.services.map((s) => `  ${s.kind} ${s.id}`),
     ...adoption.refused.map((r) => `  not adopted (see its TODO): ${r.plan.kind} ${r.plan.id}`),
     `${todos} TODO line${todos === 1 ? '' : 's'} in .projenrc.ts: what the files leave open. Then:`,

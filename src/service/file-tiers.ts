@@ -63,12 +63,17 @@ export function mergeTiers(
       const pin = exactPin(req);
       const there = fileOf.get(req.key);
       if (there) {
-        // installed once where the files put it: never in a tier the prod image lacks while the typed list wants it there
+        // installed once where the files put it: never in a later tier than the typed list wants it
+        // (a package typed in core but locked in dev would be missing from the prod image)
         if (TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier)) {
-          problems.add(`${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} only in the ${there.tier} tier (${there.pkg.from})`, line,
-            there.tier === 'dev'
-              ? `${req.name} with what it needs in the ${tier} tier: corePackages (or mlPackages) of Dependencies.fromPyproject, or the dependency in the project's main dependencies; the prod image has no dev tier`
-              : `${req.name} in the ${there.tier} tier only, or moved to the ${tier} tier in the dependency files`);
+          const what = `${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} `
+            + `only in the ${there.tier} tier (${there.pkg.from})`;
+          problems.add(what, line, there.tier === 'dev'
+            ? `${req.name} with what it needs in the ${tier} tier: corePackages (or mlPackages) of `
+              + 'Dependencies.fromPyproject, or the dependency in the project\'s main dependencies; '
+              + 'the prod image has no dev tier'
+            : `${req.name} in the ${there.tier} tier only, or moved to the ${tier} tier in the dependency `
+              + 'files');
           return;
         }
         if (pin !== undefined && there.pkg.version === pin && (resolved.locked || there.pkg.requirement === `${req.name}==${pin}` || there.pkg.requirement === line)) return;

@@ -138,12 +138,14 @@ export class PythonService extends MlService {
 
   /** @internal */
   public _artefactFolders(): string[] {
-    return [...super._artefactFolders(), ...this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : []];
+    const baked = this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : [];
+    return [...super._artefactFolders(), ...baked];
   }
 
   /** @internal */
   public _ignoreExtraLines(): string[] {
-    const baked = this.bakeModel && this.modelDir !== undefined ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
+    const baked = this.bakeModel && this.modelDir !== undefined
+      ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
     return [...super._ignoreExtraLines(), ...baked];
   }
 

@@ -129,8 +129,11 @@ export function resolveCodeProps(problems: Problems, outdir: string, id: string,
     problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,
       props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
   }
-  const packageData = props.packageData === undefined ? [] : checkPackageData(problems, outdir, copies, props.packageData);
-  return { sourceDir, copies, workdir: props.workdir ?? APP_DIR, entryCheck: props.entryCheck ?? true, packageData };
+  const packageData = props.packageData === undefined ? []
+    : checkPackageData(problems, outdir, copies, props.packageData);
+  return {
+    sourceDir, copies, workdir: props.workdir ?? APP_DIR, entryCheck: props.entryCheck ?? true, packageData,
+  };
 }
 
 /**
@@ -138,7 +141,9 @@ export function resolveCodeProps(problems: Problems, outdir: string, id: string,
  * that the code itself loads, inside the copied code; each is let back in by name. Credentials,
  * environments and VCS metadata are never let in, whatever their name.
  */
-function checkPackageData(problems: Problems, outdir: string, copies: readonly SourceCopy[], files: readonly string[]): string[] {
+function checkPackageData(
+  problems: Problems, outdir: string, copies: readonly SourceCopy[], files: readonly string[],
+): string[] {
   const ok: string[] = [];
   files.forEach((file, i) => {
     const field = `packageData[${i}]`;
@@ -150,7 +155,8 @@ function checkPackageData(problems: Problems, outdir: string, copies: readonly S
       return;
     }
     if (!copies.some((c) => file.startsWith(`${c.from}/`))) {
-      problems.add(`${field} is not inside the service's code`, file, `a file under one of: ${oneOf(copies.map((c) => c.from))}`);
+      problems.add(`${field} is not inside the service's code`, file,
+        `a file under one of: ${oneOf(copies.map((c) => c.from))}`);
       return;
     }
     let isFile = false;
@@ -161,16 +167,20 @@ function checkPackageData(problems: Problems, outdir: string, copies: readonly S
       return;
     }
     if (!isFile) {
-      problems.add(`${field} is not a file`, file, 'one file per entry (package data is let in by name, never a whole folder)');
+      problems.add(`${field} is not a file`, file,
+        'one file per entry (package data is let in by name, never a whole folder)');
       return;
     }
     const deliberate = DELIBERATE_EXCLUSIONS.find((p) => ignore().add([p]).ignores(file));
     const excluded = reExclusionOf(file);
     if (deliberate) {
-      problems.add(`${field} is a credential, environment or VCS file the ignore files always leave out (${deliberate})`, file,
-        'package data (weights, arrays, tables the code loads): credentials are passed as secrets, never copied into an image');
+      problems.add(`${field} is a credential, environment or VCS file the ignore files always leave out `
+        + `(${deliberate})`, file, 'package data (weights, arrays, tables the code loads): credentials are passed as secrets, '
+          + 'never copied into an image');
     } else if (!excluded) {
-      problems.add(`${field} is not left out by the ignore files`, file, 'a file the ignore files leave out by its extension (e.g. "pkg/assets/mel_filters.npz"), or no packageData entry');
+      problems.add(`${field} is not left out by the ignore files`, file,
+        'a file the ignore files leave out by its extension (e.g. "pkg/assets/mel_filters.npz"), '
+          + 'or no packageData entry');
     } else {
       ok.push(file);
     }
@@ -181,7 +191,8 @@ function checkPackageData(problems: Problems, outdir: string, copies: readonly S
 /** The ignore-file lines that let a service's package data back in, after the re-exclusions. */
 export function packageDataIgnoreLines(serviceId: string, files: readonly string[]): string[] {
   if (files.length === 0) return [];
-  return [`# Package data ${serviceId}'s code loads, let back in by name (packageData).`, ...files.map((f) => `!${f}`)];
+  const title = `# Package data ${serviceId}'s code loads, let back in by name (packageData).`;
+  return [title, ...files.map((f) => `!${f}`)];
 }
 
 /** The container's limits and exposure, checked, with the kind's defaults. */

@@ -70,10 +70,12 @@ const DOCKERFILE_NAME = /^(dockerfile(\.[^/]+)?|[^/]+\.dockerfile)$/i;
 
 /** Dockerfiles of the user's (without projen's marker) in the project, as git sees it when it can. */
 function userDockerfiles(root: string): string[] {
-  const listed = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+  const args = ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'];
+  const listed = spawnSync('git', args, {
     encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const files = !listed.error && listed.status === 0 ? listed.stdout.split('\0').filter((f) => f !== '') : walkNames(root, '', 4);
+  const files = !listed.error && listed.status === 0
+    ? listed.stdout.split('\0').filter((f) => f !== '') : walkNames(root, '', 4);
   return files
     .filter((f) => DOCKERFILE_NAME.test(f.slice(f.lastIndexOf('/') + 1)) && !/\.dockerignore$/i.test(f))
     .filter((f) => !f.split('/').includes('node_modules') && heldByUser(join(root, f)))
@@ -91,7 +93,8 @@ function walkNames(root: string, dir: string, depth: number): string[] {
   return entries.flatMap((e) => {
     const rel = dir ? `${dir}/${e.name}` : e.name;
     if (e.isDirectory()) {
-      return depth > 1 && !['node_modules', '.git', '.venv', 'venv', '__pycache__'].includes(e.name) ? walkNames(root, rel, depth - 1) : [];
+      const skip = ['node_modules', '.git', '.venv', 'venv', '__pycache__'].includes(e.name);
+      return depth > 1 && !skip ? walkNames(root, rel, depth - 1) : [];
     }
     return [rel];
   });

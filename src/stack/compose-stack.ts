@@ -123,7 +123,8 @@ export class ComposeStack extends Component {
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     checkImageTarget(problems, props.imageRegistry, props.imageTag);
     if (props.composeFile !== undefined) {
-      checkGeneratedPath(problems, 'composeFile', props.composeFile, 'compose.mldocker.yaml', /\.ya?ml$/, 'ending in .yaml or .yml');
+      checkGeneratedPath(problems, 'composeFile', props.composeFile, 'compose.mldocker.yaml', /\.ya?ml$/,
+        'ending in .yaml or .yml');
     }
     problems.throwIfAny();
     super(project, id);

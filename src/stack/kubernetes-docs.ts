@@ -51,7 +51,9 @@ export function renderKubernetesReadme(marker: string, model: KubeModel, mode: K
 }
 
 /** `k8s/ensure-secrets.sh`: checks (external backing services) or creates (in-cluster ones) the files kustomize's secretGenerator reads. */
-export function renderKubernetesSecretsScript(marker: string, model: KubeModel, mode: KubernetesBackingMode, dir: string = K8S_DIR): string {
+export function renderKubernetesSecretsScript(
+  marker: string, model: KubeModel, mode: KubernetesBackingMode, dir: string = K8S_DIR,
+): string {
   const create = mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS;
   return renderSecretsScript({
     marker,

@@ -133,23 +133,28 @@ export class KubernetesManifests extends Component {
     this.volumeSizes = { ...(props.volumeSizes ?? {}) };
     for (const [name, size] of Object.entries(this.volumeSizes)) checkStorage(problems, `volumeSizes.${name}`, size);
     this.directory = props.directory ?? K8S_DIR;
-    if (props.directory !== undefined) checkGeneratedPath(problems, 'directory', props.directory, 'deploy/k8s');
+    if (props.directory !== undefined) {
+      checkGeneratedPath(problems, 'directory', props.directory, 'deploy/k8s');
+    }
     problems.throwIfAny();
     const dir = this.directory;
 
     new RenderedFile(this, `${dir}/README.md`, (file) => this.renderReadme(file.marker ?? ''));
-    new RenderedFile(this, `${dir}/ensure-secrets.sh`, (file) => this.renderSecretsScript(file.marker ?? ''), true);
+    const secretsScript = (file: RenderedFile) => this.renderSecretsScript(file.marker ?? '');
+    new RenderedFile(this, `${dir}/ensure-secrets.sh`, secretsScript, true);
     // The files behind the secretGenerator hold credentials: never committed.
     project.gitignore.exclude(`/${dir}/${BASE_DIR}/${SECRETS_DIR}/`);
     project.addTask('k8s:secrets', {
-      description: `Check (or, for in-cluster backing services, create) the secret files under ${dir}/${BASE_DIR}/${SECRETS_DIR}/`,
+      description: 'Check (or, for in-cluster backing services, create) the secret files under '
+        + `${dir}/${BASE_DIR}/${SECRETS_DIR}/`,
       exec: `sh ${dir}/ensure-secrets.sh`,
     });
     // kustomize's secretGenerator needs the secret files: on a fresh checkout the script
     // creates them (in-cluster backing services) or names the missing ones, instead of
     // kustomize's "evalsymlink failure". It keeps existing files and writes only to stderr.
     project.addTask('k8s:render', {
-      description: `Print the manifests kustomize builds from ${dir}/ (k8s:secrets first, then kubectl kustomize ${dir}/)`,
+      description: `Print the manifests kustomize builds from ${dir}/ `
+        + `(k8s:secrets first, then kubectl kustomize ${dir}/)`,
       steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl kustomize ${dir}/` }],
     });
     project.addTask('k8s:apply', {
@@ -297,7 +302,8 @@ export class KubernetesManifests extends Component {
 
   /** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
   private renderReadme(marker: string): string {
-    return renderKubernetesReadme(marker, this.currentModel(), this.mode, this.backing.map((b) => b.kind), this.hosts, this.directory);
+    const kinds = this.backing.map((b) => b.kind);
+    return renderKubernetesReadme(marker, this.currentModel(), this.mode, kinds, this.hosts, this.directory);
   }
 
   private renderSecretsScript(marker: string): string {

@@ -11,29 +11,43 @@ import { holdsPythonProject } from '../../src/project/adoption';
 describe('a FastAPI service with requirements.txt and a README command', () => {
   const dir = repoOf({
     'app/__init__.py': '',
-    'app/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/healthz")\ndef health(): ...\n',
+    'app/main.py':
+      'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/healthz")\ndef health(): ...\n',
     'requirements.txt': 'fastapi==0.115.6\nuvicorn==0.32.1\n',
-    'README.md': '# Service\n\n```bash\npip install -r requirements.txt\nuvicorn app.main:app --reload --port 8080\n```\n',
+    'README.md':
+      '# Service\n\n```bash\npip install -r requirements.txt\nuvicorn app.main:app --reload ' +
+      '--port 8080\n```\n',
     '.gitignore': '.venv/\n*.sqlite\n',
   });
   const adoption = adopt(dir);
 
-  test('a CPU server: the README\'s uvicorn line bound to every interface, its port, the app\'s health route', () => {
-    expect(adoption.plan.services.map((s) => [s.kind, s.id])).toEqual([['PythonService', 'api']]);
-    expect(serviceProps(adoption)).toMatchObject({
-      command: ['uvicorn', 'app.main:app', '--port', '8080', '--host', '0.0.0.0'],
-      port: 8080,
-      healthCheckPath: '/healthz',
-      sources: ['app'],
-    });
-    expect(prose(adoption.text)).toContain('// README.md:5; --reload dropped (a development server\'s reloader: the image\'s code never changes); added --host 0.0.0.0');
-    expect(adoption.text).toContain('// app/main.py:3 @app.get("/healthz")');
-    expect(adoption.text).toContain("dependencies: Dependencies.fromRequirementsFiles({ ml: ['requirements.txt'] }),");
-  });
+  test(
+    "a CPU server: the README's uvicorn line bound to every interface, its port, the app's health " +
+      'route',
+    () => {
+      expect(adoption.plan.services.map((s) => [s.kind, s.id])).toEqual([['PythonService', 'api']]);
+      expect(serviceProps(adoption)).toMatchObject({
+        command: ['uvicorn', 'app.main:app', '--port', '8080', '--host', '0.0.0.0'],
+        port: 8080,
+        healthCheckPath: '/healthz',
+        sources: ['app'],
+      });
+      expect(prose(adoption.text)).toContain(
+        "// README.md:5; --reload dropped (a development server's " +
+          "reloader: the image's code never changes); added --host 0.0.0.0",
+      );
+      expect(adoption.text).toContain('// app/main.py:3 @app.get("/healthz")');
+      expect(adoption.text).toContain(
+        'dependencies: Dependencies.fromRequirementsFiles({ ml: ' + "['requirements.txt'] }),",
+      );
+    },
+  );
 
-  test('it synthesizes, and the repository\'s .gitignore keeps its lines', () => {
+  test("it synthesizes, and the repository's .gitignore keeps its lines", () => {
     synthAdopted(dir, adoption.text);
-    expect(read(dir, 'docker/api/Dockerfile')).toContain('CMD ["uvicorn", "app.main:app", "--port", "8080", "--host", "0.0.0.0"]');
+    expect(read(dir, 'docker/api/Dockerfile')).toContain(
+      'CMD ["uvicorn", "app.main:app", "--port", ' + '"8080", "--host", "0.0.0.0"]',
+    );
     expect(read(dir, '.gitignore')).toContain('\n.venv/\n*.sqlite\n');
     expect(read(dir, 'compose.yaml')).toContain('127.0.0.1:8080:8080');
   });
@@ -100,6 +114,10 @@ describe('what is a python project', () => {
     expect(holdsPythonProject(repoOf({ 'cog.yaml': 'build: {}\n' }))).toBe(true);
     expect(holdsPythonProject(repoOf({ 'requirements/base.txt': 'numpy==2.1.3\n' }))).toBe(true);
     expect(holdsPythonProject(repoOf({}, { commit: false }))).toBe(false);
-    expect(holdsPythonProject(repoOf({ 'package.json': '{"devDependencies":{}}', 'README.md': '# notes\n' }, { commit: false }))).toBe(false);
+    expect(
+      holdsPythonProject(
+        repoOf({ 'package.json': '{"devDependencies":{}}', 'README.md': '# notes\n' }, { commit: false }),
+      ),
+    ).toBe(false);
   });
 });

@@ -11,10 +11,16 @@ import { MlDockerProject, MlDockerProjectOptions } from '../../src';
 import { projectNameFromFolder } from '../../src/core/project-name';
 import { tree, validationError, withoutPostSynth } from '../util';
 
-/** The options `projen new` gives the constructor: the CLI's, plus `__new__` (a type projen's own inventory resolves without a compiled .jsii of this package). */
+/**
+ * The options `projen new` gives the constructor: the CLI's, plus `__new__` (a type projen's own
+ * inventory resolves without a compiled .jsii of this package).
+ */
 function created(outdir: string, name: string, extra: Record<string, unknown> = {}): MlDockerProject {
   const args = { name, outdir, devDeps: ['projen-ml-docker@file:/tmp/x.tgz'], ...extra };
-  return new MlDockerProject({ ...args, __new__: { fqn: 'projen.javascript.NodeProject', args, comments: 'none', synth: true, post: false } } as unknown as MlDockerProjectOptions);
+  return new MlDockerProject({
+    ...args,
+    __new__: { fqn: 'projen.javascript.NodeProject', args, comments: 'none', synth: true, post: false },
+  } as unknown as MlDockerProjectOptions);
 }
 
 function createIn(outdir: string, name: string, extra: Record<string, unknown> = {}): string {
@@ -22,7 +28,10 @@ function createIn(outdir: string, name: string, extra: Record<string, unknown> =
   return readFileSync(join(outdir, '.projenrc.ts'), 'utf-8');
 }
 
-const APP = { 'app.py': 'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/health")\ndef h(): ...\n', 'requirements.txt': 'fastapi==0.115.6\nuvicorn==0.32.1\n' };
+const APP = {
+  'app.py': 'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/health")\ndef h(): ' + '...\n',
+  'requirements.txt': 'fastapi==0.115.6\nuvicorn==0.32.1\n',
+};
 
 describe('the project name comes from the folder, made valid', () => {
   test.each([
@@ -38,7 +47,7 @@ describe('the project name comes from the folder, made valid', () => {
     ['!!!@@@###', 'project'],
     ['a'.repeat(300), 'a'.repeat(50)],
     ['line\nbreak\u2028and\ttab', 'line-break-and-tab'],
-    ['\'; process.exit(1); //', 'process-exit-1'],
+    ["'; process.exit(1); //", 'process-exit-1'],
   ])('%j -> %s', (folder, name) => {
     expect(projectNameFromFolder(folder)).toBe(name);
     const dir = repoOf({}, { commit: false });
@@ -46,18 +55,29 @@ describe('the project name comes from the folder, made valid', () => {
     expect(project.name).toBe(name);
   });
 
-  test('the folder\'s own name is the description when it had to change, in package.json and the adopted definition', () => {
-    const dir = repoOf(APP, { folder: 'MyRepo' });
-    const text = createIn(dir, 'MyRepo');
-    expect(text).toContain("  name: 'myrepo',\n");
-    expect(text).toContain("  description: 'MyRepo',\n");
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf-8')).description).toBe('MyRepo');
-  });
+  test(
+    "the folder's own name is the description when it had to change, in package.json and the adopted " +
+      'definition',
+    () => {
+      const dir = repoOf(APP, { folder: 'MyRepo' });
+      const text = createIn(dir, 'MyRepo');
+      expect(text).toContain("  name: 'myrepo',\n");
+      expect(text).toContain("  description: 'MyRepo',\n");
+      expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf-8')).description).toBe('MyRepo');
+    },
+  );
 
-  test('a name typed in .projenrc.ts is still checked as it is (only projen new makes a folder name valid)', () => {
-    expect(validationError(() => new MlDockerProject({ name: 'MyRepo', outdir: repoOf({}, { commit: false }) })).message)
-      .toContain('[MyRepo] name: got "MyRepo"; expected a lowercase npm-style package name');
-  });
+  test(
+    'a name typed in .projenrc.ts is still checked as it is (only projen new makes a folder name ' +
+      'valid)',
+    () => {
+      expect(
+        validationError(
+          () => new MlDockerProject({ name: 'MyRepo', outdir: repoOf({}, { commit: false }) }),
+        ).message,
+      ).toContain('[MyRepo] name: got "MyRepo"; expected a lowercase npm-style package name');
+    },
+  );
 });
 
 describe('adopt, or the example', () => {
@@ -81,8 +101,14 @@ describe('adopt, or the example', () => {
   });
 
   test('example in .projenrc.ts is refused: it only chooses what projen new writes', () => {
-    expect(validationError(() => new MlDockerProject({ name: 'vision', outdir: repoOf({}, { commit: false }), example: true })).problems)
-      .toEqual(['[vision] example is only read by projen new (it writes the example stack instead of adopting the folder): got true; expected no example in .projenrc.ts']);
+    expect(
+      validationError(
+        () => new MlDockerProject({ name: 'vision', outdir: repoOf({}, { commit: false }), example: true }),
+      ).problems,
+    ).toEqual([
+      '[vision] example is only read by projen new (it writes the example stack instead of ' +
+        'adopting the folder): got true; expected no example in .projenrc.ts',
+    ]);
   });
 });
 
@@ -101,7 +127,8 @@ describe('uncommitted changes stop the adoption before anything is written', () 
       error = e as Error;
     }
     expect(error?.message.split('\n').slice(0, 3)).toEqual([
-      `projen-ml-docker: ${dir} has changes git has not committed; projen new commits the folder after adopting it, so it would commit them too:`,
+      `projen-ml-docker: ${dir} has changes git has not committed; projen new commits the folder after ` +
+        'adopting it, so it would commit them too:',
       '   M app.py',
       '  ?? notes.txt',
     ]);
@@ -117,6 +144,10 @@ describe('uncommitted changes stop the adoption before anything is written', () 
     const staged = git(dir, 'diff', '--cached', '--name-status').trim().split('\n');
     expect(staged.filter((l) => !l.startsWith('A\t'))).toEqual(['M\t.gitignore']);
     expect(staged).toContain('A\t.projenrc.ts');
-    expect(git(dir, 'diff', '--cached', '.gitignore').split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+    expect(
+      git(dir, 'diff', '--cached', '.gitignore')
+        .split('\n')
+        .filter((l) => l.startsWith('-') && !l.startsWith('---')),
+    ).toEqual([]);
   });
 });

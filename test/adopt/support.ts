@@ -15,11 +15,18 @@ export type RepoFile = string | { readonly text: string; readonly mode: number }
 
 /** Runs git in a folder with a fixed identity (machines without a git config). */
 export function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', dir, '-c', 'user.name=adoption-test', '-c', 'user.email=adoption@localhost', ...args], { encoding: 'utf-8' });
+  return execFileSync(
+    'git',
+    ['-C', dir, '-c', 'user.name=adoption-test', '-c', 'user.email=adoption@localhost', ...args],
+    { encoding: 'utf-8' },
+  );
 }
 
 /** A repository in a temp folder, committed (git's view exists), unless `commit` is false. */
-export function repoOf(files: Record<string, RepoFile>, options: { readonly commit?: boolean; readonly folder?: string } = {}): string {
+export function repoOf(
+  files: Record<string, RepoFile>,
+  options: { readonly commit?: boolean; readonly folder?: string } = {},
+): string {
   const parent = mkdtempSync(join(tmpdir(), 'mld-adopt-'));
   const dir = join(parent, options.folder ?? 'repo');
   mkdirSync(dir, { recursive: true });
@@ -39,7 +46,10 @@ export function repoOf(files: Record<string, RepoFile>, options: { readonly comm
 /** Adopts a folder in process (what `projen new` does in its project's constructor). */
 export function adopt(dir: string, folder = 'repo', name = folder): Adoption {
   return adoptRepository(dir, {
-    name, folder, devDeps: [], newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
+    name,
+    folder,
+    devDeps: [],
+    newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
   });
 }
 

@@ -9,7 +9,9 @@ import { commentLines, commentText, tsString, tsStringList } from '../../src/ado
 
 /** Evaluates a TypeScript expression (transpiled, as `npx projen` runs .projenrc.ts). */
 function evaluate(expression: string): unknown {
-  const js = ts.transpileModule(`module.exports = ${expression};`, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+  const js = ts.transpileModule(`module.exports = ${expression};`, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS },
+  }).outputText;
   const module = { exports: undefined as unknown };
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   new Function('module', js)(module);
@@ -49,10 +51,13 @@ describe('string literals', () => {
   });
 
   test('any string reads back as itself (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
-      const literal = tsString(text);
-      return !/[\n\r\u2028\u2029]/.test(literal) && evaluate(literal) === text;
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const literal = tsString(text);
+        return !/[\n\r\u2028\u2029]/.test(literal) && evaluate(literal) === text;
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -60,15 +65,23 @@ describe('comments', () => {
   test.each(HOSTILE.map((h) => [JSON.stringify(h), h]))('%s stays inside its comment', (_name, text) => {
     const lines = commentLines(`read from Dockerfile:3 ${text}`);
     const program = `${lines.join('\n')}\nmodule.exports = 42;`;
-    expect(program.split('\n').slice(0, -1).every((l) => l.startsWith('// '))).toBe(true);
+    expect(
+      program
+        .split('\n')
+        .slice(0, -1)
+        .every((l) => l.startsWith('// ')),
+    ).toBe(true);
     expect(evaluate(`(() => {\n${lines.join('\n')}\nreturn 42; })()`)).toBe(42);
     expect(commentText(text)).not.toMatch(/[\n\r\u2028\u2029\u0085\u000b\u000c\u202e]/);
   });
 
   test('any text stays inside its comment (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
-      const lines = commentLines(text);
-      return evaluate(`(() => {\n${lines.join('\n')}\nreturn 42; })()`) === 42;
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const lines = commentLines(text);
+        return evaluate(`(() => {\n${lines.join('\n')}\nreturn 42; })()`) === 42;
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -5,8 +5,15 @@
  */
 import { Row, svc } from './support';
 
-const FILES = { 'pd/__init__.py': '', 'pd/main.py': '', 'pd/assets/filters.npz': '', 'pd/.secrets.toml': 'k = 1\n', 'pd/schema.yaml': 'a: 1\n' };
-const pd = (packageData: string[]) => svc({ command: ['python', '-m', 'pd.main'], sources: ['pd'], packageData });
+const FILES = {
+  'pd/__init__.py': '',
+  'pd/main.py': '',
+  'pd/assets/filters.npz': '',
+  'pd/.secrets.toml': 'k = 1\n',
+  'pd/schema.yaml': 'a: 1\n',
+};
+const pd = (packageData: string[]) =>
+  svc({ command: ['python', '-m', 'pd.main'], sources: ['pd'], packageData });
 
 export const rows: Row[] = [
   {
@@ -14,7 +21,9 @@ export const rows: Row[] = [
     files: FILES,
     build: pd(['pd/.secrets.toml']),
     path: 'vision/api',
-    got: 'packageData[0] is a credential, environment or VCS file the ignore files always leave out (**/.secrets.*): got "pd/.secrets.toml"',
+    got:
+      'packageData[0] is a credential, environment or VCS file the ignore files always leave out ' +
+      '(**/.secrets.*): got "pd/.secrets.toml"',
     expected: 'credentials are passed as secrets, never copied into an image',
   },
   {
@@ -23,7 +32,9 @@ export const rows: Row[] = [
     build: pd(['pd/schema.yaml']),
     path: 'vision/api',
     got: 'packageData[0] is not left out by the ignore files: got "pd/schema.yaml"',
-    expected: 'a file the ignore files leave out by its extension (e.g. "pkg/assets/mel_filters.npz"), or no packageData entry',
+    expected:
+      'a file the ignore files leave out by its extension (e.g. "pkg/assets/mel_filters.npz"), ' +
+      'or no packageData entry',
   },
   {
     name: 'package data: a file outside the copied code',

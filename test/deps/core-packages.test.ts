@@ -23,13 +23,23 @@ test('a package of the dev group goes to core with what it needs; the dev tier k
   const without = resolveIn(root, Dependencies.fromPyproject());
   expect(names(without.tiers.dev)).toEqual(['iniconfig==2.0.0', 'pluggy==1.5.0', 'pytest==8.3.4']);
   const r = resolveIn(root, Dependencies.fromPyproject({ corePackages: ['pytest'] }));
-  expect(names(r.tiers.core)).toEqual(['fastapi==0.115.6', 'iniconfig==2.0.0', 'numpy==2.1.3', 'pluggy==1.5.0', 'pytest==8.3.4', 'starlette==0.41.3']);
+  expect(names(r.tiers.core)).toEqual([
+    'fastapi==0.115.6',
+    'iniconfig==2.0.0',
+    'numpy==2.1.3',
+    'pluggy==1.5.0',
+    'pytest==8.3.4',
+    'starlette==0.41.3',
+  ]);
   expect(names(r.tiers.dev)).toEqual([]);
 });
 
 test('a name the pyproject.toml does not declare is refused', () => {
   const root = projectWith({ 'pyproject.toml': PYPROJECT, 'uv.lock': LOCK });
-  expect(problemsOf(() => resolveIn(root, Dependencies.fromPyproject({ corePackages: ['uvicorn'] })))).toEqual([
-    '[vision/api] dependencies.corePackages names a package the pyproject.toml does not declare: got "uvicorn"; expected a package of the project\'s dependencies, dependency groups or extras',
+  expect(
+    problemsOf(() => resolveIn(root, Dependencies.fromPyproject({ corePackages: ['uvicorn'] }))),
+  ).toEqual([
+    '[vision/api] dependencies.corePackages names a package the pyproject.toml does not declare: got ' +
+      '"uvicorn"; expected a package of the project\'s dependencies, dependency groups or extras',
   ]);
 });

@@ -34,9 +34,15 @@ function snapshot(dir: string): Map<string, string> {
       const full = join(d, e.name);
       const rel = relative(dir, full);
       if (rel === '.git' || rel.startsWith('.git/')) continue;
-      if (e.isSymbolicLink()) out.set(rel, `link:${readlinkSync(full)}`);
-      else if (e.isDirectory()) walk(full);
-      else out.set(rel, `${(lstatSync(full).mode & 0o111) !== 0 ? 'x' : '-'}:${readFileSync(full).toString('base64')}`);
+      if (e.isSymbolicLink()) {
+        out.set(rel, `link:${readlinkSync(full)}`);
+      } else if (e.isDirectory()) {
+        walk(full);
+      } else {
+        // eslint-disable-next-line no-bitwise
+        const executable = (lstatSync(full).mode & 0o111) !== 0;
+        out.set(rel, `${executable ? 'x' : '-'}:${readFileSync(full).toString('base64')}`);
+      }
     }
   };
   walk(dir);
@@ -53,9 +59,18 @@ export function adoptTree(name: string): AdoptedTree {
   const before = snapshot(dir);
   const adoption = adopt(dir, name);
   synthAdopted(dir, adoption.text);
-  const status = execFileSync('git', ['-C', dir, 'status', '--porcelain=v1', '--untracked-files=all'], { encoding: 'utf-8' })
-    .split('\n').filter((l) => l !== '');
-  return { dir, adoption, before, status, expected: readFileSync(join(SHARED_DATA, 'realworld', 'adopt', name, 'expected.md'), 'utf-8') };
+  const status = execFileSync('git', ['-C', dir, 'status', '--porcelain=v1', '--untracked-files=all'], {
+    encoding: 'utf-8',
+  })
+    .split('\n')
+    .filter((l) => l !== '');
+  return {
+    dir,
+    adoption,
+    before,
+    status,
+    expected: readFileSync(join(SHARED_DATA, 'realworld', 'adopt', name, 'expected.md'), 'utf-8'),
+  };
 }
 
 /** The files of the tree whose bytes, mode or link changed since before adoption. */
@@ -65,12 +80,21 @@ export function changedFiles(tree: AdoptedTree): string[] {
 }
 
 /** A service of the plan or of the refused ones, by id: its props as values. */
-export function planned(tree: AdoptedTree, id: string): { kind: string; props: Record<string, unknown>; adopted: boolean; todos: readonly string[] } | undefined {
+export function planned(
+  tree: AdoptedTree,
+  id: string,
+):
+  { kind: string; props: Record<string, unknown>; adopted: boolean; todos: readonly string[] } | undefined {
   const adopted = tree.adoption.plan.services.find((s) => s.id === id);
   const refused = tree.adoption.refused.find((r) => r.plan.id === id)?.plan;
   const s = adopted ?? refused;
   if (!s) return undefined;
-  return { kind: s.kind, props: Object.fromEntries(s.props.map((p) => [p.key, p.value])), adopted: adopted !== undefined, todos: s.todos };
+  return {
+    kind: s.kind,
+    props: Object.fromEntries(s.props.map((p) => [p.key, p.value])),
+    adopted: adopted !== undefined,
+    todos: s.todos,
+  };
 }
 
 /** A project prop's value. */
