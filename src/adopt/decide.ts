@@ -16,6 +16,7 @@ import {
 import { AdoptionPlan, PlannedProp, ServiceKind, ServicePlan } from './plan';
 import { placeText } from './repo';
 import { RepoFacts } from './repo-facts';
+import ignore from '@balena/dockerignore';
 import { loadData } from '../core/data';
 import { normalizePackageName } from '../core/names';
 
@@ -128,6 +129,15 @@ export function decide(facts: RepoFacts, name: string): AdoptionPlan {
   }
   const notAdopted = [...found.notAdopted];
   const rootDockerfiles = facts.dockerfiles.filter((d) => !d.file.includes('/')).map((d) => d.file);
+  const copiesAll = facts.dockerfiles
+    .filter((d) => !d.file.includes('/') && d.copies.some((c) => c.from.includes('.')));
+  const ownIgnore = ignore().add((facts.repo.text('.dockerignore') ?? '').split(/\r?\n/));
+  if (copiesAll.length > 0 && !ownIgnore.ignores('node_modules/projen/package.json')) {
+    notAdopted.push(`${copiesAll.map((d) => d.file).join(', ')} copies the whole folder (COPY . ...): `
+      + 'its build context now also holds node_modules/ (the toolchain of .projenrc.ts) and the generated '
+      + 'files; '
+      + 'add node_modules to .dockerignore to keep that image as it was');
+  }
   if (!facts.repo.has('.dockerignore') && rootDockerfiles.length > 0) {
     notAdopted.push(
       `${rootDockerfiles.join(', ')} build${rootDockerfiles.length === 1 ? 's' : ''} ` +

@@ -6,7 +6,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import { prose, read } from '../adopt/support';
-import { adoptTree, changedFiles, planned, projectProp } from './support/adopt-tree';
+import { adoptTree, changedFiles, ownBuildContext, planned, projectProp } from './support/adopt-tree';
 
 jest.setTimeout(5 * 60_000);
 const tree = adoptTree('cog-whisper');
@@ -129,3 +129,10 @@ test(
     expect(tree.status.filter((l) => !l.startsWith('?? ')).sort()).toEqual([' M .gitignore']);
   },
 );
+
+test('Cog\'s own build context is what it was: .dockerignore kept, every file it sent before it sends now', () => {
+  expect(tree.expected).toContain('`.dockerignore` (Cog\'s own build context still uses it)');
+  const { before, after } = ownBuildContext(tree, 'Dockerfile');
+  expect(after).toEqual(before);
+  expect(before).toEqual(expect.arrayContaining(['cog.yaml', 'predict.py']));
+});

@@ -7,7 +7,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { prose, read } from '../adopt/support';
-import { adoptTree, changedFiles, planned, projectProp } from './support/adopt-tree';
+import { adoptTree, changedFiles, ownBuildContext, planned, projectProp } from './support/adopt-tree';
 
 jest.setTimeout(5 * 60_000);
 const tree = adoptTree('sam2');
@@ -174,3 +174,10 @@ test(
     }
   },
 );
+
+test('backend.Dockerfile keeps its build context (no root .dockerignore appears): setup.py, README.md, the server, sam2', () => {
+  expect(tree.expected).toContain('so a generated root `.dockerignore` would start filtering the repo\'s own backend');
+  const { before, after } = ownBuildContext(tree, 'backend.Dockerfile');
+  expect(after).toEqual(before);
+  expect(after).toEqual(expect.arrayContaining(['setup.py', 'README.md', 'demo/backend/server/app.py', 'sam2/__init__.py']));
+});

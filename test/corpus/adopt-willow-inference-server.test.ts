@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import { prose, read } from '../adopt/support';
-import { adoptTree, changedFiles, planned, projectProp } from './support/adopt-tree';
+import { adoptTree, changedFiles, ownBuildContext, planned, projectProp } from './support/adopt-tree';
 
 jest.setTimeout(5 * 60_000);
 const tree = adoptTree('willow-inference-server');
@@ -246,3 +246,12 @@ test(
     expect(read(tree.dir, 'compose.mldocker.yaml')).toContain('wis:');
   },
 );
+
+test('its own Dockerfile keeps its build context: every file of the repository it sent before, it sends now', () => {
+  expect(tree.expected).toContain('its own `Dockerfile` builds with context `.` and relies on it');
+  const { before, after } = ownBuildContext(tree, 'Dockerfile');
+  expect(after).toEqual(before);
+  expect(before).toEqual(expect.arrayContaining(['main.py', 'requirements.txt', 'entrypoint.sh', 'wis/assets/mel_filters.npz']));
+  // COPY . . now also sends projen's toolchain: said, for the user to add to their own .dockerignore
+  expect(text).toContain('- Dockerfile copies the whole folder (COPY . ...): its build context now also holds node_modules/');
+});

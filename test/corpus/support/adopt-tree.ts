@@ -5,7 +5,8 @@
  * Nothing of the corpus is copied into this repository.
  */
 import { execFileSync } from 'child_process';
-import { cpSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync } from 'fs';
+import ignore from '@balena/dockerignore';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { Adoption } from '../../../src/project/adoption';
@@ -100,4 +101,19 @@ export function planned(
 /** A project prop's value. */
 export function projectProp(tree: AdoptedTree, key: string): unknown {
   return tree.adoption.plan.project.find((p) => p.key === key)?.value;
+}
+
+/**
+ * The files of the tree as it was that a Dockerfile of the repository sends to its build (the
+ * root as context, read through its ignore file), before adoption and now: adoption must not
+ * change which of them its own builds see.
+ */
+export function ownBuildContext(tree: AdoptedTree, dockerfile: string): { before: string[]; after: string[] } {
+  const ignoreText = (bytes: string | undefined) => (bytes ? Buffer.from(bytes.slice(2), 'base64').toString('utf-8') : '');
+  const ownIgnore = [`${dockerfile}.dockerignore`, '.dockerignore'].find((f) => tree.before.has(f));
+  const before = ignore().add(ignoreText(ownIgnore ? tree.before.get(ownIgnore) : undefined).split('\n'));
+  const nowIgnore = [`${dockerfile}.dockerignore`, '.dockerignore'].find((f) => existsSync(join(tree.dir, f)));
+  const after = ignore().add(nowIgnore ? readFileSync(join(tree.dir, nowIgnore), 'utf-8').split('\n') : []);
+  const files = [...tree.before.keys()].filter((f) => !f.startsWith('.git/'));
+  return { before: files.filter((f) => !before.ignores(f)), after: files.filter((f) => !after.ignores(f)) };
 }
