@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
@@ -27,6 +28,50 @@ import { ComposeStack } from '../stack/compose-stack';
 
 /** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
 const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
+
+/**
+ * Reads the folder and writes its definition (`adoptRepository`). `projen new` commits the
+ * folder afterwards: with changes that are not committed, it would commit them too, so it stops
+ * first unless `--no-git` was given. A `package.json` of the repository's own (tracked) cannot
+ * be adopted in place: the project keeps its `.projenrc.ts` toolchain in it.
+ */
+function adoptFolder(outdir: string, name: string, folder: string, devDeps: string[]): Adoption {
+  if (tracksPackageJson(outdir)) {
+    throw new Error([
+      `projen-ml-docker: ${outdir}/package.json is the repository's own (git tracks it), and the project `
+        + 'keeps the toolchain of .projenrc.ts in package.json: it cannot adopt this folder in place.',
+      'projen new\'s npm install has already added its dependencies to it: '
+        + 'git checkout package.json undoes that.',
+    ].join('\n'));
+  }
+  const noGit = process.argv.includes('--no-git') || process.argv.includes('--git=false');
+  const changes = noGit ? [] : uncommittedChanges(outdir) ?? [];
+  if (changes.length > 0) {
+    throw new Error([
+      `projen-ml-docker: ${outdir} has changes git has not committed; `
+        + 'projen new commits the folder after adopting it, so it would commit them too:',
+      ...changes.slice(0, 20).map((c) => `  ${c}`),
+      ...changes.length > 20 ? [`  ... and ${changes.length - 20} more`] : [],
+      'Commit or stash them first (git stash --include-untracked), then run projen new again; '
+        + 'or run it with --no-git and commit what you choose.',
+      'projen new has already installed its own package.json and node_modules/ here (not committed): '
+        + 'keep them for the next run, or remove them.',
+    ].join('\n'));
+  }
+  return adoptRepository(outdir, {
+    name,
+    folder,
+    devDeps,
+    newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
+  });
+}
+
+/** Whether git tracks a package.json at the folder's root. */
+function tracksPackageJson(outdir: string): boolean {
+  const args = ['-C', outdir, 'ls-files', '--error-unmatch', 'package.json'];
+  const res = spawnSync('git', args, { stdio: 'ignore' });
+  return !res.error && res.status === 0;
+}
 
 /** Whether `projen new` is creating the project (it passes `__new__`). */
 function isCreation(options: MlDockerProjectOptions): boolean {
@@ -96,7 +141,8 @@ export class MlDockerProject extends javascript.NodeProject {
       ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, example, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     if (example !== undefined && !creating) {
-      const what = 'example is only read by projen new (it writes the example stack instead of adopting the folder)';
+      const what = 'example is only read by projen new '
+        + '(it writes the example stack instead of adopting the folder)';
       problems.add(what, example,
         'no example in .projenrc.ts');
     }
@@ -125,6 +171,18 @@ export class MlDockerProject extends javascript.NodeProject {
     if (creating) throwForCommandLine(() => problems.throwIfAny());
     else problems.throwIfAny();
 
+    // projen new in a folder that already holds a Python project: adopt it (the example only with
+    // --example). Decided before the project exists, so projen new's own first synth writes only
+    // what the adopted definition writes too (no CI workflow, the containers guide where it fits).
+    const outdir = projectOptions.outdir ?? process.cwd();
+    const adoption = creating && example !== true && holdsPythonProject(outdir)
+      ? throwForCommandLine(() => adoptFolder(outdir, options.name, folder ?? options.name,
+        (devDeps ?? []).filter((d) => typeof d === 'string')))
+      : undefined;
+    const adopted = (key: string) => adoption?.plan.project.find((p) => p.key === key)?.value;
+    const ciWorkflowOn = (adopted('ciWorkflow') as boolean | undefined) ?? ciWorkflow ?? true;
+    const guide = (adopted('containersDoc') as string | undefined) ?? containersDoc;
+
     super({
       defaultReleaseBranch: 'main',
       packageManager: javascript.NodePackageManager.NPM,
@@ -138,7 +196,7 @@ export class MlDockerProject extends javascript.NodeProject {
       release: false,
       package: false,
       // Only for the CI workflow: no mergify, no pull request lint, no build or release workflows.
-      github: ciWorkflow ?? true,
+      github: ciWorkflowOn,
       githubOptions: { mergify: false, pullRequestLint: false },
       buildWorkflow: false,
       depsUpgrade: false,
@@ -150,9 +208,9 @@ export class MlDockerProject extends javascript.NodeProject {
       readme: {
         contents: renderTemplate('project-README.md.ejs', {
           name: options.name,
-          ci: ciWorkflow ?? true,
+          ci: ciWorkflowOn,
           typeCheckOnSynth: typeCheckOnSynth ?? false,
-          containersDoc: containersDoc ?? DEFAULT_CONTAINERS_DOC,
+          containersDoc: guide ?? DEFAULT_CONTAINERS_DOC,
         }),
       },
       gitIgnoreOptions: projectOptions.gitIgnoreOptions,
@@ -168,11 +226,6 @@ export class MlDockerProject extends javascript.NodeProject {
     settings.dependencies = dependencies;
     settings.strictPins = strictPins ?? false;
 
-    // projen new in a folder that already holds a Python project: adopt it (the example only with --example)
-    const scaffoldDevDeps = (options.devDeps ?? []).filter((d) => typeof d === 'string');
-    const adoption = creating && example !== true && holdsPythonProject(this.outdir)
-      ? throwForCommandLine(() => this.adopt(folder ?? this.name, scaffoldDevDeps))
-      : undefined;
     const projenrc = new ScaffoldProjenrc(this, {
       adoption,
       runner: typeCheckOnSynth
@@ -203,36 +256,8 @@ export class MlDockerProject extends javascript.NodeProject {
     new KeepUserLines(this, this.gitignore, (line) => !line.startsWith('!'));
     new KeepUserLines(this, this.gitattributes);
     this.addDockerTasks();
-    new ContainersDoc(this, containersDoc);
-    if (ciWorkflow ?? true) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
-  }
-
-  /**
-   * Reads the folder and writes its definition (`adoptRepository`). `projen new` commits the
-   * folder afterwards: with changes that are not committed, it would commit them too, so it
-   * stops first unless `--no-git` was given.
-   */
-  private adopt(folder: string, devDeps: string[]): Adoption {
-    const noGit = process.argv.includes('--no-git') || process.argv.includes('--git=false');
-    const changes = noGit ? [] : uncommittedChanges(this.outdir) ?? [];
-    if (changes.length > 0) {
-      throw new Error([
-        `projen-ml-docker: ${this.outdir} has changes git has not committed; `
-          + 'projen new commits the folder after adopting it, so it would commit them too:',
-        ...changes.slice(0, 20).map((c) => `  ${c}`),
-        ...changes.length > 20 ? [`  ... and ${changes.length - 20} more`] : [],
-        'Commit or stash them first (git stash --include-untracked), then run projen new again; '
-          + 'or run it with --no-git and commit what you choose.',
-        'projen new has already installed its own package.json and node_modules/ here (not committed): '
-          + 'keep them for the next run, or remove them.',
-      ].join('\n'));
-    }
-    return adoptRepository(this.outdir, {
-      name: this.name,
-      folder,
-      devDeps,
-      newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
-    });
+    new ContainersDoc(this, guide);
+    if (ciWorkflowOn) this.ciWorkflow = new CiWorkflow(this, ciWorkflowOptions ?? {});
   }
 
   /**

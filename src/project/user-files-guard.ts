@@ -54,7 +54,13 @@ export class UserFilesGuard extends Component {
       }
       reportConflict(problems, file, held);
     }
-    problems.throwIfAny();
+    try {
+      problems.throwIfAny();
+    } catch (e) {
+      // projen new prints an error's stack: the message is what the user needs
+      if (this.project.initProject !== undefined && e instanceof Error) e.stack = e.message;
+      throw e;
+    }
     // files of the last synth that are the user's now: projen's cleanup would delete them
     const kept = previous.filter((path) => !generated.has(path) && userHeld(outdir, path) !== undefined);
     if (kept.length > 0) {
