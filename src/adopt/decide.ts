@@ -1,3 +1,4 @@
+import ignore from '@balena/dockerignore';
 import {
   adoptionData,
   decideDependencies,
@@ -16,7 +17,6 @@ import {
 import { AdoptionPlan, PlannedProp, ServiceKind, ServicePlan } from './plan';
 import { placeText } from './repo';
 import { RepoFacts } from './repo-facts';
-import ignore from '@balena/dockerignore';
 import { loadData } from '../core/data';
 import { normalizePackageName } from '../core/names';
 

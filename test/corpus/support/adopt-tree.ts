@@ -5,10 +5,10 @@
  * Nothing of the corpus is copied into this repository.
  */
 import { execFileSync } from 'child_process';
-import ignore from '@balena/dockerignore';
 import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
+import ignore from '@balena/dockerignore';
 import { Adoption } from '../../../src/project/adoption';
 import { adopt, git, synthAdopted } from '../../adopt/support';
 import { SHARED_DATA } from '../../support/shared-data';
