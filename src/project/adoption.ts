@@ -4,6 +4,7 @@ import { ADOPTED_COMPOSE_FILE, decide } from '../adopt/decide';
 import { AdoptionPlan, ServicePlan, propOf, withProp } from '../adopt/plan';
 import { RefusedService, renderAdoptedProjenrc } from '../adopt/projenrc-writer';
 import { moduleFile } from '../adopt/read-code';
+import { Repo } from '../adopt/repo';
 import { gatherFacts, RepoFacts } from '../adopt/repo-facts';
 import { MlDockerValidationError } from '../core/errors';
 import { Dependencies } from '../deps';
@@ -32,8 +33,7 @@ const MAX_DEPTH = 4;
  * put there.
  */
 export function holdsPythonProject(root: string): boolean {
-  const facts = gatherFacts(root, '');
-  return facts.repo.files.some((f) => f.split('/').length <= MAX_DEPTH && PYTHON_PROJECT.test(f));
+  return new Repo(root).files.some((f) => f.split('/').length <= MAX_DEPTH && PYTHON_PROJECT.test(f));
 }
 
 /** What `projen new` itself created before the project type runs (its npm install). */

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
 import * as z from 'zod/mini';
-import { Adoption, adoptRepository, holdsPythonProject, uncommittedChanges } from './adoption';
+import type { Adoption } from './adoption';
 import { ContainersDoc, DEFAULT_CONTAINERS_DOC } from './docs';
 import { FIXED_OPTIONS, INHERITED_OPTIONS, MlDockerProjectOptions, OPTIONS_SHAPE, ProjenrcRunner } from './project-options';
 import { ScaffoldProjenrc } from './scaffold';
@@ -45,7 +45,7 @@ function adoptFolder(outdir: string, name: string, folder: string, devDeps: stri
     ].join('\n'));
   }
   const noGit = process.argv.includes('--no-git') || process.argv.includes('--git=false');
-  const changes = noGit ? [] : uncommittedChanges(outdir) ?? [];
+  const changes = noGit ? [] : adoptionModule().uncommittedChanges(outdir) ?? [];
   if (changes.length > 0) {
     throw new Error([
       `projen-ml-docker: ${outdir} has changes git has not committed; `
@@ -58,12 +58,21 @@ function adoptFolder(outdir: string, name: string, folder: string, devDeps: stri
         + 'keep them for the next run, or remove them.',
     ].join('\n'));
   }
-  return adoptRepository(outdir, {
+  return adoptionModule().adoptRepository(outdir, {
     name,
     folder,
     devDeps,
     newProject: (o) => new MlDockerProject(o as unknown as MlDockerProjectOptions),
   });
+}
+
+/**
+ * The adoption code, loaded only when projen new creates a project: a re-synth never needs it,
+ * and every `npx projen` would pay for loading it.
+ */
+function adoptionModule(): typeof import('./adoption') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./adoption') as typeof import('./adoption');
 }
 
 /** Whether git tracks a package.json at the folder's root. */
@@ -175,7 +184,7 @@ export class MlDockerProject extends javascript.NodeProject {
     // --example). Decided before the project exists, so projen new's own first synth writes only
     // what the adopted definition writes too (no CI workflow, the containers guide where it fits).
     const outdir = projectOptions.outdir ?? process.cwd();
-    const adoption = creating && example !== true && holdsPythonProject(outdir)
+    const adoption = creating && example !== true && adoptionModule().holdsPythonProject(outdir)
       ? throwForCommandLine(() => adoptFolder(outdir, options.name, folder ?? options.name,
         (devDeps ?? []).filter((d) => typeof d === 'string')))
       : undefined;

@@ -3,11 +3,7 @@ import { join } from 'path';
 import { Component, FileBase, Project } from 'projen';
 import { ContainersDoc } from './docs';
 import { PROJEN_MARKER } from './user-lines';
-import { CiWorkflow } from '../ci/ci-workflow';
 import { Problems } from '../core/problems';
-import { MlService } from '../service/service';
-import { ComposeStack } from '../stack/compose-stack';
-import { KubernetesManifests } from '../stack/kubernetes';
 
 /** projen's list of the files it generated at the last synth. */
 const MANIFEST = '.projen/files.json';
@@ -143,29 +139,30 @@ function reportConflict(problems: Problems, file: FileBase, held: 'no-marker' | 
 
 /** The option that puts the generated file somewhere else, where there is one. */
 function elsewhereOption(file: FileBase): string | undefined {
-  const owner = file.node.scope;
-  if (owner instanceof ComposeStack) {
+  // read by the owner's public fields, not its class: the guard runs in every synth, and a class
+  // import would load the Kubernetes and CI code into projects that use neither
+  const owner = file.node.scope as {
+    composeFile?: unknown; directory?: unknown; namespace?: unknown; serviceId?: unknown;
+  };
+  if (typeof owner.composeFile === 'string') {
     return file.path === owner.composeFile
       ? 'composeFile set to another name on the ComposeStack (e.g. composeFile: "compose.mldocker.yaml"; '
         + 'Compose reads it with -f, and the docker:* tasks do)'
       : undefined;
   }
-  if (owner instanceof KubernetesManifests) {
+  if (typeof owner.directory === 'string' && typeof owner.namespace === 'string') {
     return 'directory set to another folder on the KubernetesManifests (e.g. directory: '
       + `"deploy/mldocker"; now "${owner.directory}")`;
   }
-  if (owner instanceof MlService) {
+  if (typeof owner.serviceId === 'string') {
     return `another id for the service (its files go to docker/<id>/; now "${owner.serviceId}")`;
   }
-  if (owner instanceof CiWorkflow || file.path.startsWith('.github/workflows/')) {
+  if (file.path.startsWith('.github/workflows/')) {
     return 'ciWorkflow: false on the project (no generated workflow)';
   }
-  if (
-    owner instanceof ContainersDoc ||
-    (file.node.scope === file.project && file.path === ContainersDoc.of(file.project)?.path)
-  ) {
+  if (owner instanceof ContainersDoc || file.path === ContainersDoc.of(file.project)?.path) {
     return 'containersDoc set to another path on the project (e.g. containersDoc: '
-    + '"docs/mldocker-containers.md")';
+      + '"docs/mldocker-containers.md")';
   }
   return undefined;
 }
