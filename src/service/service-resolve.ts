@@ -14,8 +14,8 @@ import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
-import { BuildHooks } from '../image/build-hook-steps';
 import { CogImageFacts, cogImageFacts } from '../deps';
+import { BuildHooks } from '../image/build-hook-steps';
 
 /** The props every service shares, checked and resolved, and what its kind resolved: what a service keeps. */
 export interface ResolvedService extends SharedProps {
