@@ -212,8 +212,8 @@ function resolveTrainerLaunch(problems: Problems, props: GpuTrainerProps, shm: S
   for (const name of Object.keys(props.environment ?? {})) {
     if (!LAUNCH_ENV.test(name)) continue;
     problems.add(`environment.${name} is set by the launcher of a distributed trainer`, name,
-      'nodes, gpusPerNode and nccl (the launcher and the manifests set the sizes, the rendezvous '
-      + 'and NCCL\'s settings), or a name of your own');
+      'a name of your own: the launcher and the manifests set the sizes, the rendezvous and NCCL\'s '
+      + 'settings from nodes, gpusPerNode and nccl');
   }
   const plan = planLaunch(problems, props.command, spec,
     launchers.includes(launcher) ? launcher : TrainerLauncher.AUTO);

@@ -164,8 +164,9 @@ function distributedSection(project: Project, services: MlService[]): string | u
   return section('containers-distributed.md.ejs', {
     trainers: trainers.map(({ s, c }) => {
       const d = c.distributed!;
-      const compose = d.nodes > 1 ? `refused (nodes ${d.nodes})`
-        : !stack ? 'no compose stack' : stack.appServices().includes(s) ? 'runs' : 'not in the stack';
+      // a trainer of several nodes in the stack is refused at synth: here it is left out
+      const compose = !stack ? 'no compose stack' : stack.appServices().includes(s) ? 'runs'
+        : d.nodes > 1 ? `left out (nodes ${d.nodes}: one host)` : 'not in the stack';
       const k8s = !kubernetes ? 'no manifests'
         : kubernetes.appServices().includes(s) ? distributedKind(d) ?? 'Job' : 'not in the manifests';
       return {
