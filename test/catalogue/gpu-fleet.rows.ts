@@ -9,7 +9,10 @@ import { GpuInference } from '../../src';
 
 const noTorch = (cudaVersion: string, fleet: string[]) => (p: any) => {
   new GpuInference(p, 'inference', any({
-    cudaVersion, gpuFleet: fleet, port: 8080, command: ['python', '-m', 'inference.serve'],
+    cudaVersion,
+    gpuFleet: fleet,
+    port: 8080,
+    command: ['python', '-m', 'inference.serve'],
     requirements: { ml: ['cuda-toolkit[cudart]==13.0.2'] },
   }));
 };
