@@ -5,7 +5,7 @@
  * follow from it. Without a fleet none of them appears (the output digests hold the bytes).
  */
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync } from 'fs';
+import { mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as YAML from 'yaml';
@@ -48,6 +48,13 @@ describe('the fleet of the readme: T4, A100, H100, B200 on driver 570.124.06 wit
     expect(env.MLDOCKER_GPU_CAPABILITIES).toBe('7.5 8.0 9.0 10.0');
   });
 
+  test('cuda extensions of that service would compile for 7.5;8.0;9.0;10.0', () => {
+    const q = newProject({ hostDriverVersion: '570.124.06', gpuFleet: ['T4', 'A100', 'H100', 'B200'] });
+    mkdirSync(join(q.outdir, 'ext'), { recursive: true });
+    trainerOf(q, { cudaExtensions: ['ext'] });
+    expect(synth(q)['docker/trainer/Dockerfile']).toContain('ARG TORCH_CUDA_ARCH_LIST="7.5;8.0;9.0;10.0"\n');
+  });
+
   test('the containers guide names the fleet and how each gpu is served', () => {
     const doc: string = out['docs/containers.md'];
     expect(doc).toContain('| `trainer` | "T4" (7.5), "A100" (8.0), "H100" (9.0), "B200" (10.0) '
@@ -55,6 +62,16 @@ describe('the fleet of the readme: T4, A100, H100, B200 on driver 570.124.06 wit
     expect(doc).toContain('"B200" (10.0): sm_100 cubins');
     expect(doc).toContain('`MLDOCKER_SKIP_GPU_CHECK=1`');
   });
+});
+
+test('the readme\'s example is the one this file checks', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf-8');
+  const section = readme.split('#### Declare your fleet')[1].split('\n## ')[0];
+  expect(section).toContain("hostDriverVersion: '570.124.06'");
+  expect(section).toContain("gpuFleet: ['T4', 'A100', 'H100', 'B200']");
+  expect(section).toContain("torchVersion: '2.11.0', ... }) -> torch 2.11.0+cu128");
+  expect(section).toContain('list `7.5 8.0 9.0 10.0`');
+  expect(section).toContain('`TORCH_CUDA_ARCH_LIST="7.5;8.0;9.0;10.0"`');
 });
 
 describe('the fleet decides the cuda variant', () => {
