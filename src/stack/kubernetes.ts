@@ -268,8 +268,15 @@ export class KubernetesManifests extends Component {
       const c = app._container();
       const options = this.serviceOptions.get(app) ?? {};
       const field = `configureService(${app.serviceId})`;
-      const w = appWorkload(problems, field, c, options, app._gpuSummary()?.minDriver,
-        { backingConfig, linkSecrets, gpuNodeSelector: this.gpuNodeSelector, sizeOf, claims });
+      const gpu = app._gpuSummary();
+      const w = appWorkload(problems, field, c, options, gpu?.minDriver, {
+        backingConfig,
+        linkSecrets,
+        gpuNodeSelector: this.gpuNodeSelector,
+        sizeOf,
+        claims,
+        gpuCapabilities: gpu?.fleet?.capabilities,
+      });
       if (c.distributed && options.gpuCount !== undefined && options.gpuCount !== c.distributed.gpusPerNode) {
         problems.add(`${field} gpuCount disagrees with the trainer's gpusPerNode`, options.gpuCount,
           `${c.distributed.gpusPerNode} (gpusPerNode), or no gpuCount: each pod of a distributed trainer `
