@@ -43,8 +43,16 @@ export interface GpuPart<P extends GpuServiceOptions, T> {
   readonly defaultGpuCount: number | 'all';
   /** The props the part adds to `GpuServiceOptions`, with their shapes. */
   readonly shape: Readonly<Record<string, Schema>>;
-  /** What the part decides from its props (its refusals are `check`'s). */
-  resolve(props: P, ctx: KindContext): T;
+  /**
+   * The GPUs the part's own props ask for (a trainer's `gpusPerNode`), reserved instead of
+   * `defaultGpuCount` when `gpuCount`/`gpuDeviceIds` say nothing; undefined: none asked.
+   */
+  gpuCountOf?(props: P): number | undefined;
+  /**
+   * What the part decides from its props, with the problems it finds while deciding (its
+   * other refusals are `check`'s).
+   */
+  resolve(problems: Problems, props: P, ctx: KindContext): T;
   /** The part's model folder, wired as every kind's is. */
   models?(props: P): ModelFolder | undefined;
   /** The part's refusals. */
@@ -109,11 +117,11 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
     sample: (props) => (props.torchVersion === undefined ? undefined : part.sample),
     pythonImage: (problems, props, python) => checkPythonImage(problems, props.pythonImage, python),
     resolve(problems, props, ctx) {
-      const settings = resolveGpu(problems, props, ctx, part.defaultGpuCount);
+      const settings = resolveGpu(problems, props, ctx, part.gpuCountOf?.(props) ?? part.defaultGpuCount);
       const choice = settings.choice;
       const cudaImages = [choice?.runtimeImage, choice?.develImage]
         .filter((i): i is string => i !== undefined);
-      const own = part.resolve(props, ctx);
+      const own = part.resolve(problems, props, ctx);
       return {
         settings,
         part: own,
