@@ -47,6 +47,7 @@ export interface RequirementFilesOwner {
  */
 export class RequirementFiles {
   private readonly files = new Map<RequirementTier, RenderedFile>();
+  private constraintsFile?: RenderedFile;
   private merged?: ResolvedTiers;
   /** Writes the resolve cache entry of a fresh resolution, once the synth writes files. */
   private storeResolution?: () => void;
@@ -157,9 +158,11 @@ export class RequirementFiles {
         this.files.get(tier)!.preSynthesize();
       }
     }
-    if (this.hasConstraints() && !scope.node.tryFindChild(constraintsFilePath(serviceId))) {
+    // created once, on the first synth that needs it (a later synth renders it again)
+    if (this.hasConstraints() && !this.constraintsFile) {
       const path = constraintsFilePath(serviceId);
-      new RenderedFile(scope, path, (file) => this.constraintsText(file.marker)).preSynthesize();
+      this.constraintsFile = new RenderedFile(scope, path, (file) => this.constraintsText(file.marker));
+      this.constraintsFile.preSynthesize();
     }
   }
 
