@@ -126,6 +126,7 @@ function gpuSection(project: Project, services: MlService[]): string | undefined
         rule: g.rule,
         driverCheck: g.driverCheck,
         images: g.images,
+        fleet: g.fleet,
       };
     }),
   });

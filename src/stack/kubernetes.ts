@@ -264,8 +264,17 @@ export class KubernetesManifests extends Component {
     const workloads: KubeWorkload[] = [];
     checkImageNameLength(problems, 'imageRegistry', this.registry, apps.map((a) => a._container().image));
     for (const app of apps) {
-      workloads.push(appWorkload(problems, `configureService(${app.serviceId})`, app._container(), this.serviceOptions.get(app) ?? {}, app._gpuSummary()?.minDriver,
-        { backingConfig, linkSecrets, gpuNodeSelector: this.gpuNodeSelector, sizeOf, claims }));
+      const gpu = app._gpuSummary();
+      workloads.push(appWorkload(problems, `configureService(${app.serviceId})`, app._container(),
+        this.serviceOptions.get(app) ?? {}, gpu?.minDriver,
+        {
+          backingConfig,
+          linkSecrets,
+          gpuNodeSelector: this.gpuNodeSelector,
+          sizeOf,
+          claims,
+          gpuCapabilities: gpu?.fleet?.capabilities,
+        }));
     }
     const secrets = new Set(linkSecrets);
     if (this.mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS) {
