@@ -35,7 +35,9 @@ describe('resolveImageModel (pure)', () => {
       ...INPUT,
       torch: { indexUrl: 'https://torch.example/cpu' },
     });
-    expect(model.torch).toEqual({ indexUrl: 'https://torch.example/cpu', cuda: undefined, file: 'docker/api/requirements-torch.txt' });
+    expect(model.torch).toEqual({
+      indexUrl: 'https://torch.example/cpu', cuda: undefined, file: 'docker/api/requirements-torch.txt', locked: false,
+    });
     expect(model.tiers[0].constraints).toEqual(['docker/api/requirements-torch.txt']);
     expect(model.contextPaths[0]).toBe('docker/api/requirements-torch.txt');
   });

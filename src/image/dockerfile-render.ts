@@ -31,6 +31,7 @@ export function renderDockerfile(model: ImageModel): string {
       testCommand: execForm(model.testCommand),
       healthCommand: model.healthCheck && execForm(model.healthCheck.command),
       entryCheck: model.entryCheck && execForm(model.entryCheck.args),
+      torchCheck: model.torchCheck && execForm(model.torchCheck.args),
       quote: dockerQuote,
     },
   });

@@ -26,7 +26,10 @@ export enum ImageStepRole {
   SETUP = 'setup',
   /** A build hook's own step (`hooks` names it): a build package install, a build step, a copy from an image. */
   BUILD_HOOK = 'build-hook',
-  /** The prod stage's build-time entry check. */
+  /**
+   * A build-time check that runs a runtime helper and installs nothing: the prod stage's entry
+   * check, and the check of the torch family's builds in dev and prod.
+   */
   ENTRY_CHECK = 'entry-check',
 }
 
@@ -128,14 +131,21 @@ function stageOf(model: ImageModel, name: string): ImageStage {
       };
     }
     case 'dev':
-      return { name, parent: 'builder', steps: [...tiers('dev').flatMap((t) => [t, pipCheck()]), ...runtimeSteps(model)] };
+      return {
+        name,
+        parent: 'builder',
+        steps: [...tiers('dev').flatMap((t) => [t, pipCheck()]), ...runtimeSteps(model)],
+      };
     case 'test':
       return { name, parent: 'dev', steps: [] };
     case 'prod':
       return {
         name,
         parent: 'base',
-        steps: [...prodVenv(model), ...runtimeSteps(model), ...model.entryCheck ? [step('RUN', ImageStepRole.ENTRY_CHECK)] : []],
+        steps: [
+          ...prodVenv(model), ...runtimeSteps(model),
+          ...model.entryCheck ? [step('RUN', ImageStepRole.ENTRY_CHECK)] : [],
+        ],
       };
     default:
       throw new Error(`no stage "${name}" in the image model of ${model.header.serviceId}`);
@@ -143,6 +153,7 @@ function stageOf(model: ImageModel, name: string): ImageStage {
 }
 
 const pipCheck = (): ImageStep => step('RUN', ImageStepRole.DEPENDENCIES);
+
 
 /** `FROM`, the copied Python and its check, OS packages, the app user (`base`, and a devel `deps-ml`). */
 function systemSteps(model: ImageModel): ImageStep[] {
@@ -178,6 +189,7 @@ function runtimeSteps(model: ImageModel): ImageStep[] {
     ...hookSteps(model, BuildStepStage.RUNTIME_ROOT),
     ...model.projectInstall ? [step('RUN', ImageStepRole.CODE, { fromStages: ['project'] })] : [],
     step('COPY', ImageStepRole.CODE, { contextPaths: [`${p.runtimeHelpers}/${p.runtimePackage}`] }),
+    ...model.torchCheck ? [step('RUN', ImageStepRole.ENTRY_CHECK)] : [],
     step('COPY', ImageStepRole.CODE, { contextPaths: [p.sharedCode] }),
     ...model.copies.map((c) => step('COPY', ImageStepRole.CODE, { contextPaths: [c.from] })),
     ...model.workdir !== '/app' ? [step('WORKDIR', ImageStepRole.SETUP)] : [],

@@ -36,6 +36,11 @@ export interface ImageModel {
   readonly cudaExtensions?: CudaExtensions;
   /** The torch tier, installed alone from the PyTorch index before the ml tier. */
   readonly torch?: TorchTier;
+  /**
+   * The check after the last tier that torch, torchvision and torchaudio are the builds the
+   * wheel matrix pairs (runtime helper `torch_check`); set with torch.
+   */
+  readonly torchCheck?: TorchCheckStep;
   /** The requirement tiers the image installs (ml, core, dev order), each with its install step. */
   readonly tiers: readonly TierInstall[];
   /** Build hooks: builder packages and env, steps, copies from other images. */
@@ -164,6 +169,19 @@ export interface TorchTier {
   readonly indexUrl: string;
   readonly cuda?: string;
   readonly file: string;
+  /** Hash-locked from the dependency files' lock (`--require-hashes --no-deps`). */
+  readonly locked: boolean;
+}
+
+/**
+ * The build-time check of the torch family's builds in dev and prod: after every tier, right
+ * after the runtime helpers are copied and before any code, so a code change never re-runs it.
+ */
+export interface TorchCheckStep {
+  /** The packages checked, `name==version` (with the local label), in file order. */
+  readonly builds: readonly string[];
+  /** The `RUN` in exec form (`python -m mldocker_runtime.torch_check torch==2.5.1+cu124 ...`). */
+  readonly args: readonly string[];
 }
 
 export interface TierInstall {
@@ -221,8 +239,16 @@ export interface ImageInput {
   readonly syntax?: string;
   readonly python: ImagePython;
   readonly aptPackages: readonly string[];
-  /** The torch wheels: their index and CUDA variant. */
-  readonly torch?: { readonly indexUrl: string; readonly cuda?: string };
+  /**
+   * The torch wheels: their index and CUDA variant, whether the torch tier is hash-locked, and
+   * the builds of torch, torchvision and torchaudio the image may hold (name, exact version).
+   */
+  readonly torch?: {
+    readonly indexUrl: string;
+    readonly cuda?: string;
+    readonly locked?: boolean;
+    readonly family?: ReadonlyArray<readonly [string, string]>;
+  };
   /** The requirement lines per tier that the image installs (typed and from dependency files). */
   readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
   /** The dependency files are a lock (hash-pinned tiers), named `source`. */
@@ -271,7 +297,16 @@ export function resolveImageModel(input: ImageInput): ImageModel {
 /** The image of a service's shared props: the CPU image every kind starts from. */
 function sharedImage(input: ImageInput): ImageModel {
   const id = input.serviceId;
-  const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER) };
+  const torch = input.torch && {
+    indexUrl: input.torch.indexUrl,
+    cuda: input.torch.cuda,
+    file: tierFilePath(id, TORCH_TIER),
+    locked: input.torch.locked ?? false,
+  };
+  const builds = (input.torch?.family ?? []).map(([name, version]) => `${name}==${version}`);
+  const torchCheck = builds.length > 0
+    ? { builds, args: ['python', '-m', `${RUNTIME_PACKAGE}.torch_check`, ...builds] }
+    : undefined;
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   const tiers: TierInstall[] = [];
   for (const tier of TIER_ORDER) {
@@ -304,6 +339,7 @@ function sharedImage(input: ImageInput): ImageModel {
     runtimeBase: { arg: 'PYTHON_IMAGE', image: input.python.image },
     aptPackages: input.aptPackages,
     torch,
+    torchCheck,
     tiers,
     hooks: input.hooks,
     env: [['HOME', '/tmp'], ['XDG_CACHE_HOME', '/tmp/.cache'], ['PYTHONPATH', `${APP_DIR}:/opt/mldocker`]],

@@ -63,6 +63,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
       : undefined,
     sections: [
       gpuSection(project, services),
+      torchSection(services),
       dependenciesSection(services),
       buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() }))),
       platformsSection(services),
@@ -131,6 +132,13 @@ function gpuSection(project: Project, services: MlService[]): string | undefined
       };
     }),
   });
+}
+
+/** Each service with torch: the builds of torch, torchvision and torchaudio, and how each is installed. */
+function torchSection(services: MlService[]): string | undefined {
+  const rows = services.map((s) => ({ id: s.serviceId, builds: s._torchFamily() }))
+    .filter((r) => r.builds.length > 0);
+  return rows.length > 0 ? section('containers-torch.md.ejs', { rows }) : undefined;
 }
 
 /** Services whose dependencies come from files: the files, how they install, and the resolver's notes. */

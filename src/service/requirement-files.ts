@@ -2,7 +2,9 @@ import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './merged-tiers';
 import { TorchWheels } from './torch';
-import { TorchPackage } from './torch-packages';
+import {
+  ALL_TORCH_PACKAGES, TorchBuild, TorchPackage, packagesWithWheels, torchFamily, variantLabel,
+} from './torch-packages';
 import { checkTorchCudaMajor } from '../core/cuda-wheels';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
@@ -10,13 +12,15 @@ import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER } from '../core/tier-files';
 import { TierRequirement } from '../core/tier-requirement';
-import { Dependencies, resolveWithCache } from '../deps';
+import { Dependencies, ResolvedPackage, packageEntry, resolveWithCache } from '../deps';
 import { TIER_TITLES, constraintsFilePath, tierFilePath } from '../image/image-model';
 
 /** The dependency files resolved for an image and merged with the typed lists. */
 export interface ResolvedTiers {
   readonly tiers: MergedTiers;
   readonly report: FileDependencyReport;
+  /** torch, torchvision and torchaudio as the dependency files name them (installed by the torch tier). */
+  readonly torch: readonly ResolvedPackage[];
 }
 
 /** What a service's requirement files need to know of it. */
@@ -43,6 +47,7 @@ export interface RequirementFilesOwner {
  */
 export class RequirementFiles {
   private readonly files = new Map<RequirementTier, RenderedFile>();
+  private constraintsFile?: RenderedFile;
   private merged?: ResolvedTiers;
   /** Writes the resolve cache entry of a fresh resolution, once the synth writes files. */
   private storeResolution?: () => void;
@@ -54,7 +59,7 @@ export class RequirementFiles {
       new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
         `# ${owner.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        ...owner.torchPackages().flatMap((pkg) => TierRequirement.of(`${pkg}==${torch[pkg]}`).lines()),
+        ...this.torchTierEntries(torch).flatMap((e) => e.lines()),
       ].join('\n') + '\n');
     }
   }
@@ -109,6 +114,7 @@ export class RequirementFiles {
           locked: resolved.locked,
           warnings: [...resolved.warnings, ...fileDeps.notes ?? []],
         },
+        torch: resolved.torch?.packages ?? [],
       };
       this.storeResolution = store;
     }
@@ -143,21 +149,106 @@ export class RequirementFiles {
    */
   public preSynthesize(): void {
     const merged = this.resolved();
-    if (!merged) return;
     const { scope, serviceId } = this.owner;
-    for (const line of merged.report.warnings) scope.project.logger.warn(`warning: ${line}`);
-    for (const tier of TIER_ORDER) {
-      if (this.files.has(tier) || !this.has(tier)) continue;
-      this.sync(tier);
-      this.files.get(tier)!.preSynthesize();
+    if (merged) {
+      for (const line of merged.report.warnings) scope.project.logger.warn(`warning: ${line}`);
+      for (const tier of TIER_ORDER) {
+        if (this.files.has(tier) || !this.has(tier)) continue;
+        this.sync(tier);
+        this.files.get(tier)!.preSynthesize();
+      }
     }
-    if (merged.tiers.constraints.length > 0 && !scope.node.tryFindChild(constraintsFilePath(serviceId))) {
-      new RenderedFile(scope, constraintsFilePath(serviceId), (file) => [
-        `# ${file.marker}`,
-        `# ${serviceId}: constraints of the dependency files (-c), applied to every tier`,
-        ...(this.resolved()?.tiers.constraints ?? []).flatMap((e) => e.lines()),
-      ].join('\n') + '\n').preSynthesize();
+    // created once, on the first synth that needs it (a later synth renders it again)
+    if (this.hasConstraints() && !this.constraintsFile) {
+      const path = constraintsFilePath(serviceId);
+      this.constraintsFile = new RenderedFile(scope, path, (file) => this.constraintsText(file.marker));
+      this.constraintsFile.preSynthesize();
     }
+  }
+
+  /**
+   * The packages of the torch tier, in file order: the service's `torchPackages` (every package
+   * for a CPU service with torch), and torchvision or torchaudio when the dependency files name
+   * them: installed from the torch index, never left to a later tier's default index.
+   */
+  public torchTierPackages(): TorchPackage[] {
+    const fromFiles = (this.resolved()?.torch ?? []).map((p) => p.key);
+    const typed = this.owner.torchPackages();
+    const wanted = ALL_TORCH_PACKAGES.filter((p) => typed.includes(p) || fromFiles.includes(p));
+    return packagesWithWheels(wanted, this.owner.torch);
+  }
+
+  /**
+   * True when the torch tier is hash-locked: the files are a lock holding every package of the
+   * tier once, with hashes, as the build of the chosen variant (its local label). A lock made
+   * against another index (PyPI's default build) holds hashes of other wheels: its torch pins
+   * are then written without them, as the wheel matrix pairs them.
+   */
+  public torchTierLocked(): boolean {
+    const merged = this.resolved();
+    const torch = this.owner.torch;
+    if (!merged?.tiers.locked || !torch) return false;
+    const label = variantLabel(torch);
+    return this.torchTierPackages().every((pkg) => {
+      const found = merged.torch.filter((p) => p.key === pkg);
+      return found.length === 1 && found[0].hashes.length > 0 && found[0].version?.split('+')[1] === label;
+    });
+  }
+
+  /** The builds of the torch family the image may hold (none without torch). */
+  public torchFamily(): TorchBuild[] {
+    return this.owner.torch ? torchFamily(this.owner.torch, this.torchTierPackages()) : [];
+  }
+
+  /**
+   * The constraints every tier installs with: those of the dependency files, then the paired
+   * builds of the torch packages the torch tier leaves out. A hash-locked install resolves
+   * nothing (`--no-deps`), so it needs no pin of them.
+   */
+  public constraintEntries(): { readonly files: TierRequirement[]; readonly torch: TierRequirement[] } {
+    const merged = this.resolved();
+    const torch = merged?.tiers.locked ? [] : this.torchFamily().filter((b) => b.source === 'constraint')
+      .map((b) => TierRequirement.of(`${b.pkg}==${b.version}`));
+    return { files: [...merged?.tiers.constraints ?? []], torch };
+  }
+
+  /** True when the service has a constraints file. */
+  public hasConstraints(): boolean {
+    const c = this.constraintEntries();
+    return c.files.length + c.torch.length > 0;
+  }
+
+  /** Writes the lines of the torch tier: the matrix's pins, or the lock's with their hashes. */
+  private torchTierEntries(torch: TorchWheels): TierRequirement[] {
+    const locked = this.torchTierLocked();
+    const fromLock = this.resolved()?.torch ?? [];
+    return this.torchTierPackages().map((pkg) => {
+      const held = locked ? fromLock.find((p) => p.key === pkg) : undefined;
+      const entry = held && packageEntry(held);
+      return entry && typeof entry !== 'string' ? entry : TierRequirement.of(`${pkg}==${torch[pkg]}`);
+    });
+  }
+
+  private constraintsText(marker: string | undefined): string {
+    const { serviceId } = this.owner;
+    const { files, torch } = this.constraintEntries();
+    const wheels = this.owner.torch;
+    const family = torch.length === 0 || !wheels ? [] : [
+      `# ${torch.map((e) => e.name).join(' and ')}: only the build${torch.length > 1 ? 's' : ''} `
+        + `paired with torch ${wheels.torch}, which the torch tier's index holds.`,
+      '# The default index has no such build: a package that needs one fails to install here. The fix is',
+      `# torchPackages with ${torch.map((e) => `TorchPackage.${e.name.toUpperCase()}`).join(' and ')}: `
+        + 'the torch tier then installs the paired build.',
+    ];
+    return [
+      `# ${marker}`,
+      files.length > 0
+        ? `# ${serviceId}: constraints of the dependency files (-c), applied to every tier`
+        : `# ${serviceId}: constraints (-c), applied to every tier`,
+      ...files.flatMap((e) => e.lines()),
+      ...family,
+      ...torch.flatMap((e) => e.lines()),
+    ].join('\n') + '\n';
   }
 
   /** Every file passed its checks: the resolution is cached for the next synth. */

@@ -8,7 +8,6 @@ import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { packageDataIgnoreLines } from './service-checks';
 import { ResolvedService } from './service-resolve';
-import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems } from '../core/problems';
@@ -126,7 +125,6 @@ export class ServiceImage {
     const root = scope.project.outdir;
     const facts = entryFactsOf(resolved, image.model, this.owner.files(), {
       root,
-      torchPackages: resolved.kind.torchPackages,
       // package data the code loads (weights and arrays let in by name), a baked model's folder
       artefactFolders: [...resolved.code.packageData, ...modelFolderArtefacts(resolved.kind.models)],
       ignoreLines: image.ignoreLines,
@@ -171,7 +169,12 @@ export function imageInputOf(
     description: r.description,
     python: { version: r.python.full, minor: r.python.minor, image: r.pythonImage },
     aptPackages: r.aptPackages,
-    torch: r.torch,
+    torch: r.torch && {
+      indexUrl: r.torch.indexUrl,
+      cuda: r.torch.cuda,
+      locked: files.torchTierLocked(),
+      family: files.torchFamily().map((b) => [b.pkg, b.version] as const),
+    },
     tierLines: {
       ml: files.lines(RequirementTier.ML),
       core: files.lines(RequirementTier.CORE),
@@ -179,7 +182,7 @@ export function imageInputOf(
     },
     // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
     lock: merged?.tiers.locked ? { source: merged.report.lockFile ?? 'the requirement files' } : undefined,
-    constraints: (merged?.tiers.constraints.length ?? 0) > 0,
+    constraints: files.hasConstraints(),
     hooks: r.hooks,
     copies: r.code.copies,
     workdir: r.code.workdir,
@@ -194,7 +197,6 @@ export function imageInputOf(
 export interface EntryFactsContext {
   /** The project root on disk. */
   readonly root: string;
-  readonly torchPackages: readonly TorchPackage[];
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactFolders: readonly string[];
   /** The service's ignore file, as it is written (without its marker). */
@@ -228,7 +230,7 @@ export function entryFactsOf(
     artefactsAllowedUnder: [...ctx.artefactFolders],
     pythonPath: [APP_DIR, '/opt/mldocker'],
     ignoreText: ctx.ignoreLines.join('\n'),
-    requirements: [...(torch ? ctx.torchPackages.map((pkg) => `${pkg}==${torch[pkg]}`) : []),
+    requirements: [...(torch ? files.torchTierPackages().map((pkg) => `${pkg}==${torch[pkg]}`) : []),
       ...r.requirements.lines(RequirementTier.ML), ...r.requirements.lines(RequirementTier.CORE),
       ...files.fileRequirements(RequirementTier.ML), ...files.fileRequirements(RequirementTier.CORE)],
   };

@@ -13,6 +13,7 @@ import { AnyServiceKind, GpuSummary, KindResolution, ServiceKind, kindOf } from 
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
 import { ResolvedService, resolveService } from './service-resolve';
 import { TorchWheels } from './torch';
+import { TorchBuild } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
 import { serviceImageName } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
@@ -223,6 +224,15 @@ export abstract class MlService extends Component implements IMlService {
    */
   public _dependencyReport(): FileDependencyReport | undefined {
     return this.requirementFiles.resolved()?.report;
+  }
+
+  /**
+   * The builds of torch, torchvision and torchaudio the image may hold, and how each gets there
+   * (the torch tier, or a constraint of every later tier); empty without torch.
+   * @internal
+   */
+  public _torchFamily(): TorchBuild[] {
+    return this.requirementFiles.torchFamily();
   }
 
   /** The tiers this service installs, in install order (torch first when it has torch). */

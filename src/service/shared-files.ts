@@ -19,7 +19,9 @@ export interface ServiceFiles {
   _ignoreExtraLines(): string[];
 }
 
-const RUNTIME_MODULES = ['__init__.py', 'driver_check.py', 'entry_check.py', 'healthcheck.py', 'heartbeat.py'];
+const RUNTIME_MODULES = [
+  '__init__.py', 'driver_check.py', 'entry_check.py', 'healthcheck.py', 'heartbeat.py', 'torch_check.py',
+];
 
 /**
  * The files all services share: the runtime helper modules, the shared code sample and the

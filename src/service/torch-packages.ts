@@ -66,3 +66,42 @@ function newestWith(pkg: TorchPackage): string {
     .filter((r) => r[pkg as 'torchvision' | 'torchaudio'] !== undefined).map((r) => publicVersion(r.torch)));
   return knownTorchVersions().filter((v) => versions.has(v)).slice(-1)[0];
 }
+
+/**
+ * The local version label of a matrix row's builds (`cu124`, `cpu`), read from its torch pin;
+ * undefined for a row whose wheels are PyPI's default build (no label).
+ */
+export function variantLabel(wheels: TorchWheels): string | undefined {
+  const plus = wheels.torch.indexOf('+');
+  return plus < 0 ? undefined : wheels.torch.slice(plus + 1);
+}
+
+/**
+ * How a package of the torch family reaches the image: installed by the torch tier from the
+ * torch index, or pinned by the constraints of every later tier to the paired build (a package
+ * that pulls it then gets that build, or the install fails).
+ */
+export type TorchBuildSource = 'torch tier' | 'constraint';
+
+/** One package of the torch family as the image must hold it. */
+export interface TorchBuild {
+  readonly pkg: TorchPackage;
+  /** The exact version with the torch build's local label: `0.19.1+cu124`. */
+  readonly version: string;
+  readonly source: TorchBuildSource;
+}
+
+/**
+ * The builds of torch, torchvision and torchaudio an image may hold, in file order: the
+ * matrix's pairing for the torch release, each with the local label of the torch build (the
+ * PyTorch index labels every package of a variant alike). Companions the matrix pairs with no
+ * version of the release are left out: nothing can install a paired build of them.
+ */
+export function torchFamily(wheels: TorchWheels, tierPackages: readonly TorchPackage[]): TorchBuild[] {
+  const label = variantLabel(wheels);
+  return packagesWithWheels(ALL_TORCH_PACKAGES, wheels).map((pkg) => ({
+    pkg,
+    version: `${publicVersion(wheels[pkg]!)}${label === undefined ? '' : `+${label}`}`,
+    source: tierPackages.includes(pkg) ? 'torch tier' : 'constraint',
+  }));
+}

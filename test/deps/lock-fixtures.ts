@@ -32,3 +32,33 @@ export function uvLock(pkgs: Pkg[], head: string[] = ['version = 1', 'revision =
   }
   return out.join('\n');
 }
+
+/** A pyproject of "demo" whose only ML dependency is timm (which needs torch and torchvision). */
+export const PYPROJECT_TIMM = [
+  '[project]', 'name = "demo"', 'version = "0.1.0"', 'requires-python = ">=3.10"',
+  'dependencies = ["fastapi>=0.110,<1.0", "timm==1.0.12"]', '',
+].join('\n');
+
+/**
+ * A uv.lock of PYPROJECT_TIMM: timm pulls torch 2.4.1 and torchvision 0.19.1, which the project
+ * never names. `torchLabel`/`visionLabel`: the local labels of their builds (`cu124`; '' for
+ * PyPI's default builds, with no label and PyPI as their source).
+ */
+export function timmLock(torchLabel: string, visionLabel = torchLabel): string {
+  const pkg = (name: string, version: string, label: string, deps: string[]): Pkg => ({
+    name,
+    version: `${version}${label === '' ? '' : `+${label}`}`,
+    deps,
+    sdist: false,
+    source: label === '' ? undefined : `{ registry = "https://download.pytorch.org/whl/${label}" }`,
+    wheels: [`${name}-${version}${label === '' ? '' : `+${label}`}-cp311-cp311-manylinux_2_28_x86_64.whl`],
+  });
+  return uvLock([
+    { name: 'fastapi', version: '0.115.6' },
+    { name: 'timm', version: '1.0.12', deps: ['torch', 'torchvision'] },
+    pkg('torch', '2.4.1', torchLabel, []),
+    pkg('torchvision', '0.19.1', visionLabel, ['torch']),
+  ]).replace('dependencies = [{ name = "fastapi" }, { name = "numpy" }]',
+    'dependencies = [{ name = "fastapi" }, { name = "timm" }]')
+    .replace('[package.dev-dependencies]\ndev = [{ name = "pytest" }]\n', '');
+}
