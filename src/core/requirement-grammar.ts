@@ -126,6 +126,12 @@ export function parseSpecifier(text: string): string[] {
 export function parseRequirementText(text: string): Requirement {
   const trimmed = text.trim();
   if (LINE_BREAK.test(trimmed)) throw new RequirementSyntaxError('it has a line break');
+  const odd = /[^\t\x20-\x7e]/.exec(trimmed);
+  if (odd) {
+    const code = `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new RequirementSyntaxError(`it has the character ${code} at column ${odd.index + 1}, `
+      + 'outside printable ascii (names, versions and markers are ascii; pip splits and compares them as such)');
+  }
   let body = trimmed;
   let markerText: string | undefined;
   let url: string | undefined;

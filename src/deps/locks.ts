@@ -2,7 +2,9 @@ import { poetryConstraint } from './pyproject';
 import { isTable, Table } from './toml';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
-import { MarkerNode, MarkerSyntaxError, parseMarker, requirementName } from '../core/requirement-grammar';
+import {
+  isVersion, MarkerNode, MarkerSyntaxError, NAME, parseMarker, requirementName,
+} from '../core/requirement-grammar';
 
 /** An edge of a lock's dependency graph. */
 export interface LockEdge {
@@ -89,9 +91,23 @@ class LockReader {
         `[[${key}]] tables each with a name and a version`);
       return [];
     }
-    return list as Table[];
+    // names and versions reach the tier files: each is checked here, where the message can say which entry
+    return (list as Table[]).filter((p) => {
+      if (!NAME.test(p.name as string)) {
+        this.problems.add(`${this.file} [[${key}]] has a name that is not a package name`, p.name, NAME_EXPECTED);
+        return false;
+      }
+      if (p.version !== undefined && !isVersion(p.version as string)) {
+        this.problems.add(`${this.file} package ${p.name} has a version that is not a pep 440 version`, p.version,
+          'a version such as "2.1.3" (letters, digits and ".+!-_" only, no space or line break)');
+        return false;
+      }
+      return true;
+    });
   }
 }
+
+const NAME_EXPECTED = 'a pep 508 package name (ascii letters and digits, with ".", "_" or "-" inside)';
 
 /** uv.lock (version 1): `[[package]]` with `dependencies`, `optional-dependencies`, `sdist`, `wheels`. */
 export function readUvLock(problems: Problems, file: string, doc: Table): LockGraph | undefined {

@@ -3,7 +3,7 @@ import { isTable, lineOf, Table, tableAt } from './toml';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker, parseRequirementText, parseSpecifier,
+  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, NAME, parseMarker, parseRequirementText, parseSpecifier,
   releaseOf, RequirementSyntaxError, satisfiesClauses,
 } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
@@ -227,6 +227,11 @@ export class PyprojectReader {
     for (const [name, raw] of Object.entries(table)) {
       if (name === 'python') continue;
       const at = this.at(name, header);
+      if (!NAME.test(name)) {
+        this.problems.add(`${at} ${header} has a key that is not a package name`, name,
+          'a pep 508 package name (ascii letters and digits, with ".", "_" or "-" inside)');
+        continue;
+      }
       const entries = Array.isArray(raw) ? raw : [raw];
       for (const value of entries) {
         const credential = urlCredentialKind(JSON.stringify(value) ?? '');
@@ -246,6 +251,11 @@ export class PyprojectReader {
           }
           if (!this.poetryApplies(spec)) continue;
           const extras = Array.isArray(spec.extras) ? spec.extras.map(String) : [];
+          const badExtra = extras.find((e) => !NAME.test(e));
+          if (badExtra !== undefined) {
+            this.problems.add(`${at} ${name} has an extra that is not an extra name`, badExtra, 'a pep 508 name such as "standard"');
+            continue;
+          }
           const version = typeof spec.version === 'string' ? spec.version : '*';
           out.push({
             dep: { name, key: normalizePackageName(name), extras, alternatives: poetryConstraint(version), at, text: `${name} = ${JSON.stringify(value)}` },

@@ -34,7 +34,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   run.allowDirect = options.allowDirectReferences === true;
   const path = run.files.checkPath(`${run.field}.path`, options.path ?? 'pyproject.toml');
   if (path === undefined) return;
-  const text = run.files.read(`${run.field}.path`, path);
+  const text = run.files.read(`${run.field}.path`, path, 'toml');
   if (text === undefined) return;
   const doc = parseToml(run.problems, path, text);
   if (!doc) return;
@@ -65,7 +65,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
     fromCompiledLock(run, lock.path, roots, options);
     return;
   }
-  const lockText = run.files.read(`${run.field}.lockFile`, lock.path);
+  const lockText = run.files.read(`${run.field}.lockFile`, lock.path, 'toml');
   if (lockText === undefined) return;
   const lockDoc = parseToml(run.problems, lock.path, lockText);
   if (!lockDoc) return;
