@@ -116,13 +116,6 @@ export class PyprojectReader {
         const list = Array.isArray(members) ? members.map(String) : [];
         extras.set(normalizePackageName(extra), all.filter((d) => list.map(normalizePackageName).includes(d.dep.key)).map((d) => d.dep));
       }
-      const legacyDev = tableAt(poetry!, 'dev-dependencies');
-      if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
-      for (const [group, body] of Object.entries(tableAt(poetry!, 'group') ?? {})) {
-        const deps = isTable(body) && isTable(body.dependencies) ? body.dependencies : {};
-        const list = this.poetryTable(deps, `[tool.poetry.group.${group}.dependencies]`).map((d) => d.dep);
-        groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
-      }
     } else if (project) {
       main = this.pep508List(project.dependencies, 'dependencies', '[project]');
       for (const [extra, list] of Object.entries(tableAt(project, 'optional-dependencies') ?? {})) {
@@ -132,6 +125,8 @@ export class PyprojectReader {
       this.problems.add(`${this.file} declares no dependencies`, this.file, 'a [project] table with dependencies, or [tool.poetry.dependencies]');
       return undefined;
     }
+    // Poetry's groups stand beside [tool.poetry.dependencies] and, in Poetry 2, beside [project]
+    if (poetry) this.poetryGroups(poetry, groups);
     const uvDev = tableAt(doc, 'tool', 'uv')?.['dev-dependencies'];
     if (uvDev !== undefined) groups.set('dev', [...(groups.get('dev') ?? []), ...this.pep508List(uvDev, 'tool.uv.dev-dependencies', '[tool.uv]')]);
     const pep735 = tableAt(doc, 'dependency-groups');
@@ -156,6 +151,17 @@ export class PyprojectReader {
       }
     }
     return { name, flavor: usePoetry ? 'poetry' : 'pep621', main, extras, groups, requiresPython };
+  }
+
+  /** `[tool.poetry.group.<name>.dependencies]` and the older `[tool.poetry.dev-dependencies]` (the group `dev`). */
+  private poetryGroups(poetry: Table, groups: Map<string, RootDependency[]>): void {
+    const legacyDev = tableAt(poetry, 'dev-dependencies');
+    if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
+    for (const [group, body] of Object.entries(tableAt(poetry, 'group') ?? {})) {
+      const deps = isTable(body) && isTable(body.dependencies) ? body.dependencies : {};
+      const list = this.poetryTable(deps, `[tool.poetry.group.${group}.dependencies]`).map((d) => d.dep);
+      groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
+    }
   }
 
   private expandGroup(table: Table, group: string, stack: string[]): RootDependency[] {

@@ -5,6 +5,7 @@ import { ResolveRun } from './resolve-run';
 import { TIER_NAMES, TierName } from './resolved';
 import { isSdist } from './target';
 import { normalizePackageName } from '../core/names';
+import { compareVersions, satisfiesClauses } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /**
@@ -14,16 +15,58 @@ import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
  * them, and each package's files for the image, hash-checked.
  */
 
-/** The package an edge names: undefined when the lock lacks it, 'skip' when it does not apply to the image. */
-function pickPackage(run: ResolveRun, graph: LockGraph, key: string, version: string | undefined): LockPackage | 'skip' | undefined {
-  const list = (graph.packages.get(key) ?? []).filter((p) => version === undefined || p.version === version);
+/** What an edge (or a root) asks of the package it names. */
+interface Wanted {
+  /** The exact version (uv names it when a package has several). */
+  readonly version?: string;
+  /** The versions allowed, as clause lists (any of them): a root's range, a poetry edge's constraint. */
+  readonly alternatives?: readonly string[][];
+}
+
+/**
+ * The package an edge names, as the lock's own tool picks it: among the entries of that name
+ * whose markers and Python range take the image (uv's `resolution-markers`, pylock's `marker`
+ * and `requires-python`, poetry's `python-versions` and, from lock-version 2.1, its groups and
+ * markers), those the edge allows, the highest version first (poetry's exporter prefers it).
+ * Undefined when the lock lacks the name, 'skip' when no entry applies to the image. When no
+ * applicable entry fits the edge, the highest applicable one is returned: the caller reports
+ * the lock as out of date.
+ */
+function pickPackage(run: ResolveRun, graph: LockGraph, key: string, wanted: Wanted): LockPackage | 'skip' | undefined {
+  const list = (graph.packages.get(key) ?? []).filter((p) => wanted.version === undefined || p.version === wanted.version);
   if (list.length === 0) return undefined;
-  return list.find((p) => packageApplies(run, p)) ?? 'skip';
+  const applicable = list.filter((p) => packageApplies(run, p));
+  if (applicable.length === 0) return 'skip';
+  const fitting = wanted.alternatives === undefined ? applicable
+    : applicable.filter((p) => wanted.alternatives!.some((alt) => satisfiesClauses(p.version, alt)));
+  const pool = fitting.length > 0 ? fitting : applicable;
+  return [...pool].sort((a, b) => compareVersions(b.version, a.version))[0];
+}
+
+function fits(p: LockPackage, wanted: Wanted): boolean {
+  return (wanted.version === undefined || wanted.version === p.version)
+    && (wanted.alternatives === undefined || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
 }
 
 function packageApplies(run: ResolveRun, p: LockPackage): boolean {
   if (p.requiresPython && !run.admitsPython(p.requiresPython)) return false;
+  if (p.pythonAlternatives && !p.pythonAlternatives.some((alt) => satisfiesClauses(run.target.pythonVersion, alt))) return false;
+  if (p.groups) return poetryGroupsApply(run, p);
   return run.applies(p.marker, `package ${p.name}`, p.version);
+}
+
+/**
+ * Poetry's own selection from a lock-version 2.1 (`Locker.locked_packages`): a package is
+ * installed when one of its groups is installed (main, and the groups the options name) and
+ * that group's marker holds, `extra` standing for each extra asked for.
+ */
+function poetryGroupsApply(run: ResolveRun, p: LockPackage): boolean {
+  const extras = run.selection.extras.length ? run.selection.extras : [''];
+  for (const [group, marker] of p.groups!) {
+    if (group !== 'main' && !run.selection.groups.includes(group)) continue;
+    if (extras.some((extra) => run.applies(marker, `package ${p.name}`, p.version, extra))) return true;
+  }
+  return false;
 }
 
 export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, roots: Record<TierName, RootDependency[]>): void {
@@ -40,11 +83,13 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
   const assigned = new Map<string, { tier: TierName; pkg: LockPackage }>();
   const activated = new Set<string>();
   for (const tier of TIER_NAMES) {
-    const queue: Array<{ key: string; extras: string[]; version?: string; root?: RootDependency }> =
-      roots[tier].map((d) => ({ key: d.key, extras: d.extras, root: d }));
+    const queue: Array<{ key: string; extras: string[]; wanted: Wanted; root?: RootDependency }> =
+      roots[tier].map((d) => ({ key: d.key, extras: d.extras, wanted: { alternatives: d.alternatives }, root: d }));
     while (queue.length) {
       const item = queue.shift()!;
-      const picked = pickPackage(run, graph, item.key, item.version);
+      // a package already chosen that this edge also allows stays chosen (one version per image)
+      const chosen = assigned.get(item.key)?.pkg;
+      const picked = chosen && fits(chosen, item.wanted) ? chosen : pickPackage(run, graph, item.key, item.wanted);
       if (picked === 'skip' && item.root) {
         run.problems.add(`${lockPath} is out of date: it locks ${item.root.name} (${item.root.at}) for other platforms only`, item.root.text,
           `a lock for linux/${run.target.arch} with python ${run.target.pythonVersion} (run ${tool})`);
@@ -78,7 +123,7 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
         }
         for (const edge of edges) {
           if (run.applies(edge.marker, `${lockPath} package ${pkg!.name}`, edge.key, extra)) {
-            queue.push({ key: edge.key, extras: edge.extras, version: edge.version });
+            queue.push({ key: edge.key, extras: edge.extras, wanted: { version: edge.version, alternatives: edge.constraint } });
           }
         }
       }

@@ -16,7 +16,7 @@ import { logicalLines } from '../../src/deps/requirements-file';
 
 const EVIL = '--index-url https://evil.example.invalid/simple';
 const files = (text: string) => projectWith({ 'r.txt': text });
-const fromFile = (root: string) => Dependencies.fromRequirementsFiles({ core: ['r.txt'] });
+const fromFile = (_root?: string) => Dependencies.fromRequirementsFiles({ core: ['r.txt'] });
 const all = (problems: string[]) => problems.join('\n');
 
 describe('requirement files: every line break pip knows starts a line', () => {
