@@ -2,7 +2,7 @@ import { LockFileKind } from './dependencies';
 import { LockGraph, LockPackage } from './locks';
 import { RootDependency } from './pyproject';
 import { ResolveRun } from './resolve-run';
-import { TIER_NAMES, TierName } from './resolved';
+import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
 import { isSdist } from './target';
 import { normalizePackageName } from '../core/names';
 import { compareVersions, satisfiesClauses } from '../core/requirement-grammar';
@@ -145,6 +145,38 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
     }
   }
   for (const { tier, pkg } of [...assigned.values()]) lockedPackage(run, lockPath, tier, pkg, tool);
+  if (run.ctx.buildRequires?.length) buildClosure(run, lockPath, graph, run.ctx.buildRequires, tool);
+}
+
+/**
+ * The build requirements a lock holds, with everything they need for the image (the lock's
+ * edges, without extras), each pinned with the hashes of its files: what the project stage
+ * installs with --require-hashes --no-deps. Names the lock lacks are `missing`.
+ */
+function buildClosure(run: ResolveRun, lockPath: string, graph: LockGraph, names: readonly string[], tool: string): void {
+  const missing = names.filter((n) => !graph.packages.has(n));
+  if (missing.length) {
+    run.build = { packages: [], missing };
+    return;
+  }
+  const chosen = new Map<string, LockPackage>();
+  const queue: Array<{ key: string; wanted: Wanted }> = names.map((key) => ({ key, wanted: {} }));
+  while (queue.length) {
+    const { key, wanted } = queue.shift()!;
+    if (chosen.has(key)) continue;
+    const pkg = pickPackage(run, graph, key, wanted);
+    if (pkg === undefined || pkg === 'skip') continue;
+    chosen.set(key, pkg);
+    for (const edge of pkg.deps) {
+      if (run.applies(edge.marker, `${lockPath} package ${pkg.name}`, edge.key)) queue.push({ key: edge.key, wanted: { version: edge.version, alternatives: edge.constraint } });
+    }
+  }
+  const packages: ResolvedPackage[] = [];
+  for (const pkg of chosen.values()) {
+    const files = lockedFiles(run, lockPath, pkg, tool);
+    if (files) packages.push(files);
+  }
+  run.build = { packages, missing: [] };
 }
 
 /** A package a lock takes from an archive url (uv's `source = { url }`), allowed by the options: installed from it, hash-checked. */
@@ -160,20 +192,29 @@ function lockedDirect(run: ResolveRun, lockPath: string, tier: TierName, pkg: Lo
 
 function lockedPackage(run: ResolveRun, lockPath: string, tier: TierName, pkg: LockPackage, tool: string): void {
   if (pkg.isProject) return;
+  if (pkg.direct && run.allowDirect && pkg.directUrl) {
+    const credential = urlCredentialKind(`${pkg.direct} ${pkg.directUrl}`);
+    if (!credential) {
+      lockedDirect(run, lockPath, tier, pkg);
+      return;
+    }
+  }
+  const resolved = lockedFiles(run, lockPath, pkg, tool);
+  if (resolved) run.place(tier, resolved);
+}
+
+/** A locked package from an index, with the hashes of its files for the image; undefined after a problem. */
+function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: string): ResolvedPackage | undefined {
   const credential = pkg.direct ? urlCredentialKind(`${pkg.direct} ${pkg.directUrl ?? ''}`) : undefined;
   if (credential) {
     run.problems.addRaw(`${lockPath} installs ${pkg.name} from a source with ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
-    return;
-  }
-  if (pkg.direct && run.allowDirect && pkg.directUrl) {
-    lockedDirect(run, lockPath, tier, pkg);
-    return;
+    return undefined;
   }
   if (pkg.direct) {
     run.problems.add(`${lockPath} installs ${pkg.name} from a direct reference`, pkg.direct, run.allowDirect
       ? 'packages from an index or from an https archive with a hash (pip cannot hash-check a git checkout or a local path)'
       : 'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences for https archives)');
-    return;
+    return undefined;
   }
   const applicable = pkg.artifacts.filter((a) => {
     const wheel = run.tags.applies(a.file);
@@ -182,17 +223,17 @@ function lockedPackage(run: ResolveRun, lockPath: string, tier: TierName, pkg: L
   if (applicable.length === 0) {
     run.problems.add(`${lockPath} has no wheel or sdist of ${pkg.name} ${pkg.version} for linux/${run.target.arch} with python ${run.target.pythonVersion}`,
       pkg.artifacts.map((a) => a.file).join(', ') || 'no files', `a wheel for cpython ${run.target.pythonVersion.split('.').slice(0, 2).join('.')} on manylinux/${run.target.arch}, or an sdist (run ${tool} for this platform)`);
-    return;
+    return undefined;
   }
   const unhashed = applicable.filter((a) => a.sha256 === undefined);
   if (unhashed.length) {
     run.problems.add(`${lockPath} has no sha256 hash for ${pkg.name} ${pkg.version}`, unhashed.map((a) => a.file).join(', '),
       `a lock with a sha256 hash for every file (run ${tool})`);
-    return;
+    return undefined;
   }
   if (!applicable.some((a) => a.file.endsWith('.whl'))) {
     run.warnings.push(`[${run.ctx.path}] ${lockPath}: ${pkg.name} ${pkg.version} has no wheel for linux/${run.target.arch} with python ${run.target.pythonVersion}; the image build compiles it from its sdist`);
   }
   const hashes = [...new Set(applicable.map((a) => a.sha256!))].sort();
-  run.place(tier, { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name}==${pkg.version}`, hashes, from: lockPath });
+  return { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name}==${pkg.version}`, hashes, from: lockPath };
 }

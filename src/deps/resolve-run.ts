@@ -39,6 +39,8 @@ export class ResolveRun {
   public allowDirect = false;
   public lockFile?: string;
   public lockKind?: LockFileKind;
+  /** What the lock holds of `ctx.buildRequires`, when it is a lock and they were asked for. */
+  public build?: { packages: ResolvedPackage[]; missing: string[] };
 
   constructor(public readonly ctx: ResolveContext) {
     this.problems = new Problems(ctx.path);
@@ -85,6 +87,7 @@ export class ResolveRun {
       inputs: [...this.files.inputs].sort(),
       probed: this.probed,
       torch,
+      ...this.build ? { build: { packages: [...this.build.packages].sort(byKey), missing: this.build.missing } } : {},
     };
   }
 

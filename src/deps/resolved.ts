@@ -32,6 +32,12 @@ export interface ResolveContext {
    * `strictPins`). Default false.
    */
   readonly strictPins?: boolean;
+  /**
+   * The distributions (normalized names) a project's wheel needs to be built (`[build-system]
+   * requires` and the backend): when the dependency files are a lock that holds them, the result's
+   * `build` gives their pins and hashes with everything they need. Default: none.
+   */
+  readonly buildRequires?: readonly string[];
 }
 
 /** One installed package of a tier. */
@@ -86,6 +92,12 @@ export interface ResolvedDependencies {
   /** Lock file names looked for beside pyproject.toml that were absent (a new one changes the result). */
   readonly probed: string[];
   readonly torch?: ResolvedTorch;
+  /**
+   * With `buildRequires`: what the lock holds of them, each with everything it needs (the lock's
+   * graph), pinned with hashes; `missing` names those the lock does not hold (then `packages`
+   * is empty). Undefined when the dependency files are no lock.
+   */
+  readonly build?: { readonly packages: ResolvedPackage[]; readonly missing: string[] };
 }
 
 /** The tiers in install order. */

@@ -145,6 +145,8 @@ export interface TorchTier {
   readonly indexUrl: string;
   readonly cuda?: string;
   readonly file: string;
+  /** Hash-locked from this lock (`--require-hashes --no-deps`): the lock holds the tier's packages. */
+  readonly lock?: string;
 }
 
 export interface TierInstall {
@@ -205,6 +207,8 @@ export interface ImageInput {
   readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
   /** The dependency files are a lock (hash-pinned tiers), named `source`. */
   readonly lock?: { readonly source: string };
+  /** The torch tier is hash-locked from this lock. */
+  readonly torchLock?: string;
   /** The dependency files have constraints (`-c`): one more file constrains every tier. */
   readonly constraints: boolean;
   readonly hooks: BuildHooks;
@@ -226,8 +230,11 @@ export const TIER_TITLES: Record<RequirementTier, string> = {
   [RequirementTier.DEV]: 'development and test tools, only in the dev and test targets',
 };
 
+/** The requirement file of the project's build requirements (`installProject`): `requirements-build.txt`. */
+export const BUILD_TIER = 'build';
+
 /** A requirement file of a service: `docker/<id>/requirements-<tier>.txt`. */
-export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER): string {
+export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER | typeof BUILD_TIER): string {
   return `docker/${serviceId}/${tierFileName(tier)}`;
 }
 
@@ -239,7 +246,9 @@ export function constraintsFilePath(serviceId: string): string {
 /** Resolves a service's image (the CPU image; GPU services extend it). Pure. */
 export function resolveImageModel(input: ImageInput): ImageModel {
   const id = input.serviceId;
-  const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER) };
+  const torch = input.torch && {
+    indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER), ...input.torchLock ? { lock: input.torchLock } : {},
+  };
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   const tiers: TierInstall[] = [];
   for (const tier of TIER_ORDER) {
@@ -289,6 +298,7 @@ export function resolveImageModel(input: ImageInput): ImageModel {
     contextPaths: [
       ...tierFiles, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}`, SHARED_CODE_DIR, ...input.copies.map((c) => c.from),
       ...input.projectInstall?.files ?? [],
+      ...input.projectInstall?.buildFile ? [input.projectInstall.buildFile.path] : [],
     ],
   };
 }

@@ -1,7 +1,8 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
-import { TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
+import { BUILD_TIER, TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
+import { ProjectBuild, ProjectBuildOrigin } from './project-install';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
 import { Problems } from '../core/problems';
@@ -10,12 +11,25 @@ import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER } from '../core/tier-files';
 import { TierRequirement } from '../core/tier-requirement';
-import { Dependencies, resolveWithCache } from '../deps';
+import { Dependencies, packageEntry, ResolvedDependencies, resolveWithCache, UNREADABLE_EXPECTED } from '../deps';
+
+/** A requirement file besides the tiers (the torch tier, the project's build requirements), as written. */
+export interface ExtraRequirements {
+  readonly entries: readonly TierRequirement[];
+  /** Every entry carries hashes: installed with `--require-hashes --no-deps`. */
+  readonly locked: boolean;
+  /** Where they come from, for the file's and the Dockerfile's comments. */
+  readonly from: string;
+}
 
 /** The dependency files resolved for an image and merged with the typed lists. */
 export interface ResolvedTiers {
   readonly tiers: MergedTiers;
   readonly report: FileDependencyReport;
+  /** The torch tier with the lock's hashes, when the lock holds every torch package of the tier for the image. */
+  readonly torch?: ExtraRequirements;
+  /** The project's build requirements, when they come from the lock. */
+  readonly build?: ExtraRequirements;
 }
 
 /** What a service's requirement files need to know of it. */
@@ -29,6 +43,8 @@ export interface RequirementFilesOwner {
   readonly torch?: TorchWheels;
   /** The dependency files given (the prop, else the project's default), the prop's name for messages, notes on them. */
   readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
+  /** The build requirements of the project's wheel (`installProject`), when not in a runtime tier. */
+  readonly projectBuild?: ProjectBuild;
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
   /** Every platform the image is built for, the first being the one compose builds. */
@@ -53,9 +69,47 @@ export class RequirementFiles {
       new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
         `# ${owner.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        ...owner.torchPackages().flatMap((pkg) => TierRequirement.of(`${pkg}==${torch[pkg]}`).lines()),
+        ...this.torchTier().locked ? [`# from ${this.torchTier().from}: exact pins with their sha256 hashes, installed with --require-hashes --no-deps`] : [],
+        ...this.torchLines(),
       ].join('\n') + '\n');
     }
+    const build = owner.projectBuild;
+    if (build) {
+      new RenderedFile(owner.scope, tierFilePath(owner.serviceId, BUILD_TIER), (file) => {
+        const extra = this.buildRequirements()!;
+        return [
+          `# ${file.marker}`,
+          `# ${owner.serviceId}: build requirements of the project's wheel (installProject), from ${extra.from};`
+            + ' installed only where the wheel is built',
+          ...extra.entries.flatMap((e) => e.lines()),
+        ].join('\n') + '\n';
+      });
+    }
+  }
+
+  /** The torch tier's lines: the lock's pins with their hashes, else the wheel matrix's pins. */
+  private torchLines(): string[] {
+    const torch = this.owner.torch!;
+    const locked = this.resolved()?.torch;
+    const entries = locked ? locked.entries : this.owner.torchPackages().map((pkg) => TierRequirement.of(`${pkg}==${torch[pkg]}`));
+    return entries.flatMap((e) => e.lines());
+  }
+
+  /** The torch tier as the image installs it: hash-locked from the dependency files' lock, or not. */
+  public torchTier(): { readonly locked: boolean; readonly from?: string } {
+    const locked = this.resolved()?.torch;
+    return locked ? { locked: true, from: locked.from } : { locked: false };
+  }
+
+  /**
+   * The build requirements of the project's wheel as written to `requirements-build.txt`:
+   * typed or from `[build-system] requires`, or the lock's pins and hashes (read at synth).
+   */
+  public buildRequirements(): ExtraRequirements | undefined {
+    const build = this.owner.projectBuild;
+    if (!build) return undefined;
+    if (build.origin !== ProjectBuildOrigin.LOCK) return { entries: build.requirements, locked: false, from: build.origin };
+    return this.resolved()?.build;
   }
 
   /** Adds one typed requirement; only that tier's file changes. */
@@ -85,6 +139,7 @@ export class RequirementFiles {
         field: fileDeps.field,
         cacheDir: join(outdir, 'node_modules', '.cache', 'projen-ml-docker'),
         strictPins: ProjectSettings.of(scope.project).strictPins,
+        ...this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK ? { buildRequires: this.owner.projectBuild.requires } : {},
       });
       const problems = new Problems(this.owner.path);
       const typed = {
@@ -94,6 +149,10 @@ export class RequirementFiles {
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
+      const notes: string[] = [];
+      const torch = this.owner.torch && lockedTorch(resolved, this.owner.torch, this.owner.torchPackages(), notes, this.owner.path);
+      const build = this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK
+        ? lockedBuild(problems, resolved, this.owner.projectBuild) : undefined;
       problems.throwIfAny();
       this.merged = {
         tiers,
@@ -101,8 +160,10 @@ export class RequirementFiles {
           inputs: resolved.inputs,
           lockFile: resolved.lockFile,
           locked: resolved.locked,
-          warnings: [...resolved.warnings, ...fileDeps.notes ?? []],
+          warnings: [...resolved.warnings, ...notes, ...fileDeps.notes ?? []],
         },
+        torch,
+        build,
       };
       this.storeResolution = store;
     }
@@ -175,4 +236,55 @@ export class RequirementFiles {
       ].join('\n') + '\n';
     }));
   }
+}
+
+/**
+ * The torch tier with the lock's hashes: when the lock holds every torch package the tier
+ * installs, at exactly the version (and `+cuXYZ`/`+cpu` variant) the tier pins, with hashes of
+ * its files for the image, those files are the ones PyTorch's index serves and pip can check
+ * them. Otherwise the tier installs the matrix's pins without hashes, as without a lock (a lock
+ * of PyPI's plain `torch==2.5.1` holds other files than the index's `2.5.1+cu124`), with a note.
+ */
+function lockedTorch(resolved: ResolvedDependencies, wheels: TorchWheels, packages: readonly TorchPackage[], notes: string[],
+  path: string): ExtraRequirements | undefined {
+  const found = resolved.torch?.packages ?? [];
+  if (!resolved.locked || found.length === 0) return undefined;
+  const entries: TierRequirement[] = [];
+  for (const pkg of packages) {
+    const locked = found.find((p) => p.key === pkg);
+    const wanted = wheels[pkg];
+    if (!locked || locked.version !== wanted || locked.hashes.length === 0) {
+      const why = !locked ? 'the lock does not hold it' : locked.version !== wanted ? `the lock pins ${locked.version}, whose files are not the index's` : 'the lock has no hash of it';
+      notes.push(`[${path}] ${resolved.lockFile ?? 'the lock'}: the torch tier installs ${pkg}==${wanted} without hashes (${why})`);
+      return undefined;
+    }
+    const entry = packageEntry({ ...locked, marker: undefined });
+    if (typeof entry === 'string') return undefined;
+    entries.push(entry);
+  }
+  return { entries, locked: true, from: resolved.lockFile ?? 'the lock' };
+}
+
+/** The build requirements a lock holds (`buildRequires`), or the pins of `[build-system] requires`. */
+function lockedBuild(problems: Problems, resolved: ResolvedDependencies, build: ProjectBuild): ExtraRequirements | undefined {
+  const holds = resolved.locked && resolved.build !== undefined && resolved.build.missing.length === 0;
+  if (holds) {
+    const entries: TierRequirement[] = [];
+    for (const pkg of resolved.build!.packages) {
+      const entry = packageEntry(pkg);
+      if (typeof entry === 'string') {
+        problems.add(`installProject: ${pkg.from} gives the build requirement ${JSON.stringify(pkg.name)} a requirement pip would not read as written (it ${entry})`,
+          pkg.requirement, UNREADABLE_EXPECTED);
+      } else {
+        entries.push(entry);
+      }
+    }
+    return { entries, locked: true, from: resolved.lockFile ?? 'the lock' };
+  }
+  if (build.requirements.length > 0) return { entries: build.requirements, locked: false, from: ProjectBuildOrigin.BUILD_SYSTEM };
+  const lacking = resolved.build?.missing.length ? `does not hold ${resolved.build.missing.join(', ')} of` : 'is no lock with a dependency graph for';
+  problems.add(`installProject: ${resolved.lockFile ?? 'the dependency files'} ${lacking} what the wheel's build needs`, build.requires,
+    'buildRequirements: ["<backend>==<version>", ...] on the service (installed only where the wheel is built), exact pins in '
+    + '[build-system] requires, or a lock that holds them (uv lock, poetry lock)');
+  return undefined;
 }

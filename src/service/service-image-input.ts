@@ -1,13 +1,15 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { ServiceEntryFacts } from './entry-check';
-import { ImageInput, ImageModel, ServiceHealthCheck } from './image-model';
+import { BUILD_TIER, ImageInput, ImageModel, ServiceHealthCheck, tierFilePath } from './image-model';
 import { APP_DIR } from './image-paths';
+import { ProjectInstall } from './project-install';
 import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
+import { requirementName } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /** What the image model reads from a resolved service besides its props. */
@@ -33,12 +35,13 @@ export function imageInputOf(r: ResolvedService, files: RequirementFiles, ctx: I
     tierLines: { ml: files.lines(RequirementTier.ML), core: files.lines(RequirementTier.CORE), dev: files.lines(RequirementTier.DEV) },
     // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
     lock: merged?.tiers.locked ? { source: merged.report.lockFile ?? 'the requirement files' } : undefined,
+    ...r.torch && files.torchTier().locked ? { torchLock: files.torchTier().from } : {},
     constraints: (merged?.tiers.constraints.length ?? 0) > 0,
     hooks: r.hooks,
     copies: r.code.copies,
     workdir: r.code.workdir,
     moduleName: r.moduleName,
-    projectInstall: r.projectInstall,
+    projectInstall: projectInstallOf(r, files, ctx.serviceId),
     command: r.command,
     testCommand: r.testCommand,
   };
@@ -79,5 +82,20 @@ export function entryFactsOf(r: ResolvedService, model: ImageModel, files: Requi
     requirements: [...(torch ? ctx.torchPackages.map((pkg) => `${pkg}==${torch[pkg]}`) : []),
       ...r.requirements.lines(RequirementTier.ML), ...r.requirements.lines(RequirementTier.CORE),
       ...files.fileRequirements(RequirementTier.ML), ...files.fileRequirements(RequirementTier.CORE)],
+  };
+}
+
+/** The project install with its build requirements' file, once the dependency files are read. */
+function projectInstallOf(r: ResolvedService, files: RequirementFiles, serviceId: string): ProjectInstall | undefined {
+  const install = r.projectInstall;
+  const build = files.buildRequirements();
+  if (!install || !build) return install;
+  // the backend as the file pins it, for the Dockerfile's comment (from a lock it is known only now)
+  const backend = requirementName(install.backendRequirement)?.name;
+  const pinned = build.entries.find((e) => e.key === backend)?.text ?? install.backendRequirement;
+  return {
+    ...install,
+    backendRequirement: pinned,
+    buildFile: { path: tierFilePath(serviceId, BUILD_TIER), locked: build.locked, from: build.from },
   };
 }

@@ -87,9 +87,16 @@ export function resolveService(problems: Problems, project: Project, id: string,
   for (const tier of TIER_ORDER) {
     (props.requirements?.[tier] ?? []).forEach((req, i) => requirements.add(problems, tier, req, `requirements.${tier}[${i}]`));
   }
+  if (props.buildRequirements !== undefined && props.installProject !== true) {
+    problems.add('buildRequirements is set without installProject', props.buildRequirements,
+      'installProject: true (build requirements are only for building the project\'s own wheel), or no buildRequirements');
+  }
   const projectInstall = props.installProject
-    ? resolveProjectInstall(problems, project.outdir, code.copies,
-      [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
+    ? resolveProjectInstall(problems, project.outdir, code.copies, {
+      builderRequirements: [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)],
+      buildRequirements: props.buildRequirements,
+      hasDependencyFiles: fileDeps !== undefined,
+    })
     : undefined;
   const description = props.description ?? spec.kindTitle;
   const descriptionSecret = textSecret(description, 'description');

@@ -167,6 +167,7 @@ export abstract class MlService extends Component implements IMlService {
       fileDeps: this.resolved.fileDeps,
       torchPackages: () => this._torchPackages(),
       platforms: () => this._imagePlatforms(),
+      projectBuild: this.resolved.projectInstall?.build,
     }, this.resolved.requirements);
     const usesFastApi = this.command[0] === 'uvicorn' && this.resolved.requirements.pins(RequirementTier.CORE, 'fastapi');
     if (samples) {
