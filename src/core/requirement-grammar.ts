@@ -270,3 +270,31 @@ export function requirementName(line: string): RequirementName | undefined {
   const extras = (match[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).filter((e) => e !== '');
   return { name: normalizePackageName(match[1]), extras: [...new Set(extras)].sort() };
 }
+
+/** Two requirements of one package read together: the requirement pip installs, or why none can be. */
+export type Combined = { readonly requirement: Requirement } | { readonly conflict: 'versions' | 'range' | 'reference' };
+
+/**
+ * How pip reads two requirements of one package in one install (its resolver intersects their
+ * specifiers and unites their extras): a bare or ranged requirement beside a pin is the pin, when
+ * the pin lies in the range; two ranges are both ranges at once; two pins must name the same
+ * version; a direct reference only meets itself. Markers are the caller's (evaluated before).
+ * The pin's spelling of the name is kept, else the first one's.
+ */
+export function combineRequirements(a: Requirement, b: Requirement): Combined {
+  const extras = [...a.extras, ...b.extras.filter((e) => !a.extras.map(normalizePackageName).includes(normalizePackageName(e)))];
+  if (a.url !== undefined || b.url !== undefined) {
+    return a.url === b.url ? { requirement: { ...a, extras } } : { conflict: 'reference' };
+  }
+  const pinA = exactPin(a);
+  const pinB = exactPin(b);
+  if (pinA !== undefined && pinB !== undefined) {
+    return sameRequirement({ ...a, extras: [] }, { ...b, extras: [] }) ? { requirement: { ...a, extras } } : { conflict: 'versions' };
+  }
+  if (pinA !== undefined || pinB !== undefined) {
+    const [pinned, ranged] = pinA !== undefined ? [a, b] : [b, a];
+    const pin = (pinA ?? pinB)!;
+    return satisfiesClauses(pin, ranged.clauses) ? { requirement: { ...pinned, extras } } : { conflict: 'range' };
+  }
+  return { requirement: { ...a, extras, clauses: [...new Set([...a.clauses, ...b.clauses])] } };
+}

@@ -5,12 +5,14 @@ import { fromCompiledLock } from './resolve-compiled-lock';
 import { fromGraph } from './resolve-lock-graph';
 import { addDirect } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
-import { TIER_NAMES, TierName } from './resolved';
+import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
 import { expandSelfExtras } from './self-extras';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
-import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from '../core/requirement-grammar';
+import {
+  combineRequirements, exactPin, Requirement, requirementLine, satisfiesClauses,
+} from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /**
@@ -155,8 +157,13 @@ function findLock(run: ResolveRun, pyproject: string,
   return { path: found[0], kind: options.lockFileKind ?? lockKindOf(found[0]) };
 }
 
+/**
+ * Without a lock, each tier takes its roots as declared; the declarations of one package are
+ * read together as pip reads them (`combineRequirements`): in the earliest tier that names it,
+ * a range beside a pin is the pin, extras united; a real conflict is one error naming both.
+ */
 function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]>, strict: boolean): void {
-  const seen = new Map<string, { tier: TierName; line: string; at: string; req: Requirement }>();
+  const seen = new Map<string, { tier: TierName; at: string; req: Requirement; pkg: ResolvedPackage; decls: RootDependency[] }>();
   for (const tier of TIER_NAMES) {
     for (const dep of roots[tier]) {
       if (dep.alternatives.length > 1) {
@@ -169,27 +176,40 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
         addDirect(run, tier, req, [], dep.at, dep.text);
         continue;
       }
-      const pin = exactPin(req);
-      const line = requirementLine(req);
-      if (pin === undefined) {
-        if (strict) {
-          run.problems.add(`${dep.at} is not pinned to one version`, dep.text, 'an exact "==" pin (strictPins is on), or a lock file beside the pyproject.toml');
-          continue;
-        }
+      const there = seen.get(dep.key);
+      if (!there) {
+        const pkg: ResolvedPackage = { name: dep.name, key: dep.key, version: exactPin(req), requirement: requirementLine(req), hashes: [], from: dep.at };
+        seen.set(dep.key, { tier, at: dep.at, req, pkg, decls: [dep] });
+        run.place(tier, pkg);
+        continue;
+      }
+      const combined = combineRequirements(there.req, req);
+      if ('conflict' in combined) {
+        const where = `${there.at}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
+        run.problems.add(`${dep.at} asks for ${dep.name} differently than ${where}`, dep.text,
+          `one version of a package that every declaration admits (${there.at} has "${there.pkg.requirement}")`);
+        continue;
+      }
+      const line = requirementLine(combined.requirement);
+      const pkg: ResolvedPackage = {
+        ...there.pkg,
+        name: combined.requirement.name,
+        version: exactPin(combined.requirement),
+        requirement: line,
+        from: line === there.pkg.requirement ? there.pkg.from : `${there.pkg.from}, ${dep.at}`,
+      };
+      run.replace(there.pkg, pkg);
+      seen.set(dep.key, { ...there, req: combined.requirement, pkg, decls: [...there.decls, dep] });
+    }
+  }
+  for (const { pkg, decls } of seen.values()) {
+    if (pkg.version !== undefined) continue;
+    for (const dep of decls) {
+      if (strict) {
+        run.problems.add(`${dep.at} is not pinned to one version`, dep.text, 'an exact "==" pin (strictPins is on), or a lock file beside the pyproject.toml');
+      } else {
         run.warnings.push(`[${run.ctx.path}] ${dep.at}: ${JSON.stringify(dep.text)} is not pinned to one version; the image build resolves it (lock the project: uv lock, poetry lock)`);
       }
-      const there = seen.get(dep.key);
-      if (there) {
-        if (sameRequirement(there.req, req)) continue;
-        if (there.tier !== tier) {
-          run.problems.add(`${dep.at} asks for ${dep.name} differently than ${there.at} (${there.tier} tier)`, dep.text,
-            `the same requirement in every tier (${there.at} has "${there.line}")`);
-          continue;
-        }
-      } else {
-        seen.set(dep.key, { tier, line, at: dep.at, req });
-      }
-      run.place(tier, { name: dep.name, key: dep.key, version: pin, requirement: line, hashes: [], from: dep.at });
     }
   }
 }

@@ -124,6 +124,14 @@ export class ResolveRun {
   }
 
 
+  /** Puts `next` where `previous` was placed (a package read again, combined with its earlier lines). */
+  public replace(previous: ResolvedPackage, next: ResolvedPackage): void {
+    for (const list of [...TIER_NAMES.map((t) => this.packages[t]), this.torch]) {
+      const at = list.indexOf(previous);
+      if (at >= 0) list[at] = next;
+    }
+  }
+
   public checkRoot(lockPath: string, dep: RootDependency, version: string | undefined, tool: string): boolean {
     if (version === undefined) {
       this.problems.add(`${lockPath} is out of date: ${dep.name} (${dep.at}) is not in it`, dep.text, `a lock that has every dependency of the pyproject.toml (run ${tool})`);

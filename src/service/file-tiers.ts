@@ -1,6 +1,8 @@
 import { publicVersion, TorchWheels } from './torch';
 import { Problems } from '../core/problems';
-import { exactPin, parseRequirementText, satisfiesClauses } from '../core/requirement-grammar';
+import {
+  combineRequirements, exactPin, extrasKey, parseRequirementText, requirementLine, sameRequirement, satisfiesClauses,
+} from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
 import { packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED } from '../deps';
@@ -63,9 +65,25 @@ export function mergeTiers(
       const pin = exactPin(req);
       const there = fileOf.get(req.key);
       if (there) {
-        if (pin !== undefined && there.pkg.version === pin && (resolved.locked || there.pkg.requirement === `${req.name}==${pin}` || there.pkg.requirement === line)) return;
-        problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
+        const conflict = () => problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
           `one version of a package in the image: "${there.pkg.requirement}" as ${there.pkg.from} has it, or ${req.name} in only one of the two`);
+        if (resolved.locked) {
+          if (pin === undefined || there.pkg.version !== pin) conflict();
+          return;
+        }
+        // pip reads both together: a range of the files beside the typed pin is the pin, extras united
+        const combined = combineRequirements(parseRequirementText(there.pkg.requirement), req);
+        if ('conflict' in combined) {
+          conflict();
+          return;
+        }
+        const text = requirementLine(combined.requirement);
+        if (text === there.pkg.requirement) return;
+        const merged = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req) ? entry : TierRequirement.of(text);
+        const earliest = TIER_ORDER.indexOf(there.tier) <= TIER_ORDER.indexOf(tier) ? there.tier : tier;
+        entries[there.tier] = entries[there.tier].filter((e) => e.key !== req.key);
+        entries[earliest].push(merged);
+        fileOf.set(req.key, { tier: earliest, pkg: { ...there.pkg, requirement: merged.text, version: exactPin(combined.requirement), from: `${there.pkg.from}, ${at}` } });
         return;
       }
       if (resolved.locked) {
@@ -91,7 +109,9 @@ export function mergeTiers(
     }
   }
   const sources = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
-  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].map((p) => p.from.replace(/:\d+$/, '')))].sort();
+  // a package read from several lines names each (`a.txt:1, b.txt:3`): the files, without lines
+  const filesOf = (p: ResolvedPackage) => p.from.split(', ').map((f) => f.replace(/:\d+$/, ''));
+  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].flatMap(filesOf))].sort();
   return { entries, lines, locked: resolved.locked, constraints, sources };
 }
 
