@@ -178,7 +178,9 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
       }
       const there = seen.get(dep.key);
       if (!there) {
-        const pkg: ResolvedPackage = { name: dep.name, key: dep.key, version: exactPin(req), requirement: requirementLine(req), hashes: [], from: dep.at };
+        const pkg: ResolvedPackage = {
+          name: dep.name, key: dep.key, version: exactPin(req), requirement: requirementLine(req), hashes: [], from: dep.at,
+        };
         seen.set(dep.key, { tier, at: dep.at, req, pkg, decls: [dep] });
         run.place(tier, pkg);
         continue;
@@ -208,7 +210,8 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
       if (strict) {
         run.problems.add(`${dep.at} is not pinned to one version`, dep.text, 'an exact "==" pin (strictPins is on), or a lock file beside the pyproject.toml');
       } else {
-        run.warnings.push(`[${run.ctx.path}] ${dep.at}: ${JSON.stringify(dep.text)} is not pinned to one version; the image build resolves it (lock the project: uv lock, poetry lock)`);
+        run.warnings.push(`[${run.ctx.path}] ${dep.at}: ${JSON.stringify(dep.text)} is not pinned to one version; `
+          + 'the image build resolves it (lock the project: uv lock, poetry lock)');
       }
     }
   }

@@ -79,11 +79,14 @@ export function mergeTiers(
         }
         const text = requirementLine(combined.requirement);
         if (text === there.pkg.requirement) return;
-        const merged = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req) ? entry : TierRequirement.of(text);
+        // the typed line as written when it asks for all of it, else the combined one
+        const asTyped = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req);
+        const merged = asTyped ? entry : TierRequirement.of(text);
         const earliest = TIER_ORDER.indexOf(there.tier) <= TIER_ORDER.indexOf(tier) ? there.tier : tier;
         entries[there.tier] = entries[there.tier].filter((e) => e.key !== req.key);
         entries[earliest].push(merged);
-        fileOf.set(req.key, { tier: earliest, pkg: { ...there.pkg, requirement: merged.text, version: exactPin(combined.requirement), from: `${there.pkg.from}, ${at}` } });
+        const pkg = { ...there.pkg, requirement: merged.text, version: exactPin(combined.requirement), from: `${there.pkg.from}, ${at}` };
+        fileOf.set(req.key, { tier: earliest, pkg });
         return;
       }
       if (resolved.locked) {
