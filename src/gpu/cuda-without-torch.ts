@@ -27,6 +27,23 @@ export interface CudaRuntimeRequest {
   readonly cudaImageTag?: string;
   /** Every requirement line of every tier, as given. */
   readonly requirements: readonly string[];
+  /**
+   * The service has dependency files: when the typed lines pull no CUDA wheels, the files may
+   * (checked at synth, once they are read: `cudaWheelRequirement` over their lines).
+   */
+  readonly dependencyFiles?: boolean;
+}
+
+/** One row of `data/cuda-wheel-extras.json`. */
+interface CudaWheelExtra {
+  readonly package: string;
+  readonly extra: string;
+  readonly cudaMajor: string;
+  readonly pullsNvidiaWheels: boolean;
+}
+
+interface CudaWheelExtras {
+  readonly extras: readonly CudaWheelExtra[];
 }
 
 const CUDA = /^[0-9]+\.[0-9]+$/;
@@ -39,16 +56,23 @@ export function knownCudaReleases(): string[] {
 
 /**
  * The requirement that brings NVIDIA's CUDA runtime wheels of a CUDA major, if any: a package
- * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`) or an extra naming that CUDA
- * major (`jax[cuda12]`, `jax[cuda12-pip]`, `onnxruntime-gpu[cuda,cudnn]` has none: it needs
- * an nvidia/cuda base or the nvidia-* wheels listed).
+ * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`; for CUDA 13, whose wheels lost the
+ * suffix, `nvidia-cuda-runtime` at 13.x or unpinned), or an extra that the package's metadata
+ * makes require them (`data/cuda-wheel-extras.json`: `jax[cuda12]`, `tensorflow[and-cuda]`;
+ * `jax[cuda12-local]` requires none, it expects the system's CUDA).
  */
 export function cudaWheelRequirement(requirements: readonly string[], major: string): string | undefined {
+  const pulling = loadData<CudaWheelExtras>('cuda-wheel-extras.json').extras
+    .filter((e) => e.pullsNvidiaWheels && e.cudaMajor === major);
   return requirements.find((line) => {
     const req = requirementName(line);
     if (!req) return false;
     if (new RegExp(`^nvidia-[a-z0-9-]+-cu${major}$`).test(req.name)) return true;
-    return req.extras.some((e) => new RegExp(`^cuda${major}(-|$)`).test(e));
+    if (major === '13' && req.name === 'nvidia-cuda-runtime') {
+      const pin = /==\s*(\d+)\./.exec(line);
+      return !pin || pin[1] === '13';
+    }
+    return pulling.some((e) => e.package === req.name && req.extras.includes(e.extra));
   });
 }
 
@@ -73,14 +97,17 @@ export function resolveCudaWithoutTorch(problems: Problems, req: CudaRuntimeRequ
   let devel: CudaImageTag | undefined;
   if (req.base === GpuBase.PYTHON_SLIM) {
     const pulled = cudaWheelRequirement(req.requirements, major);
-    if (!pulled) {
+    if (!pulled && !req.dependencyFiles) {
       problems.add(`gpuBase "python-slim" without torch has no cuda runtime: no requirement pulls nvidia's cuda ${major} wheels`, cuda,
         `a requirement that does (e.g. "jax[cuda${major}]==<version>" or "nvidia-cuda-runtime-cu${major}==<version>"), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
       return undefined;
     }
     const family = table.minorVersionCompatibility[`${major}.x`];
     minimum = family ? family.minExact ?? table.toolkits.find((t) => t.release === `${major}.0 GA`)?.toolkitDriverMin : undefined;
-    rule = `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels (${pulled.trim()}) carry their own CUDA runtime`;
+    rule = pulled
+      ? `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels (${pulled.trim()}) carry their own CUDA runtime`
+      // the files are read at synth; the Dockerfile must not change with their pins
+      : `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels of the dependency files carry their own CUDA runtime`;
   } else {
     if (req.cudaImageTag !== undefined) {
       runtime = checkCudaImageTag(problems, req);

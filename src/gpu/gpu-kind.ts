@@ -2,7 +2,7 @@ import { Project } from 'projen';
 import { CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, resolveCuda } from './cuda';
 import { checkArchList } from './cuda-arch';
 import { checkDebian12Toolkit } from './cuda-debian12';
-import { resolveCudaWithoutTorch } from './cuda-without-torch';
+import { cudaWheelRequirement, resolveCudaWithoutTorch } from './cuda-without-torch';
 import { GPU_SERVICE_SHAPE, GpuFacts, GpuServiceOptions } from './gpu-service';
 import { moduleName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
@@ -13,6 +13,7 @@ import { Size, gib } from '../core/sizes';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/samples';
 import { ServiceKindSpec, checkRelativeDir } from '../service/service';
+import { RequiredFromFiles } from '../service/service-kind';
 import { torchRows } from '../service/torch';
 import { resolveTorchPackages } from '../service/torch-packages';
 
@@ -65,8 +66,12 @@ export function gpuKindSpec(project: Project, id: string, props: GpuServiceOptio
         cudaImageTag: props.cudaImageTag,
       };
       if (props.torchVersion === undefined) {
-        const choice = resolveCudaWithoutTorch(problems, { ...request, requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []) });
-        return { facts: { ...facts, choice } };
+        const typed = TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []);
+        const dependencyFiles = (props.dependencies ?? ProjectSettings.of(project).dependencies) !== undefined;
+        const choice = resolveCudaWithoutTorch(problems, { ...request, requirements: typed, dependencyFiles });
+        const major = typeof props.cudaVersion === 'string' ? props.cudaVersion.split('.')[0] : '';
+        const fromFiles = choice && facts.base === GpuBase.PYTHON_SLIM && !cudaWheelRequirement(typed, major);
+        return { facts: { ...facts, choice }, fromDependencyFiles: fromFiles ? cudaWheelsFromFiles(major, props.cudaVersion as string) : undefined };
       }
       const choice = resolveCuda(problems, { ...request, torchVersion: props.torchVersion, pythonMinor: python.minor });
       return { torch: choice?.wheels, facts: { ...facts, choice } };
@@ -185,4 +190,15 @@ function checkGpuProps(problems: Problems, props: GpuServiceOptions, sourceDir: 
       problems.add(`environment.${name} is set by the gpu machinery`, name, 'gpuCount or gpuDeviceIds to choose gpus (the image and compose set the NVIDIA_* and MLDOCKER_* variables)');
     }
   }
+}
+
+/** NVIDIA's CUDA runtime wheels, which the dependency files must pull when the typed lists do not. */
+function cudaWheelsFromFiles(major: string, cuda: string): RequiredFromFiles {
+  return {
+    what: `gpuBase "python-slim" without torch has no cuda runtime: neither requirements nor the dependency files pull nvidia's cuda ${major} wheels`,
+    got: cuda,
+    expected: `a requirement that does in the ml or core tier (e.g. "jax[cuda${major}]", "nvidia-cuda-runtime-cu${major}"; `
+      + `"jax[cuda${major}-local]" pulls none), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`,
+    found: (lines) => cudaWheelRequirement(lines, major) !== undefined,
+  };
 }

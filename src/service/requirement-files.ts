@@ -3,6 +3,7 @@ import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
 import { BUILD_TIER, TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
 import { ProjectBuild, ProjectBuildOrigin } from './project-install';
+import { RequiredFromFiles } from './service-kind';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
 import { Problems } from '../core/problems';
@@ -45,6 +46,8 @@ export interface RequirementFilesOwner {
   readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
   /** The build requirements of the project's wheel (`installProject`), when not in a runtime tier. */
   readonly projectBuild?: ProjectBuild;
+  /** What the service's kind needs the dependency files to hold (in a runtime tier), checked once they are read. */
+  readonly fromDependencyFiles?: RequiredFromFiles;
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
   /** Every platform the image is built for, the first being the one compose builds. */
@@ -149,6 +152,9 @@ export class RequirementFiles {
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
+      const needed = this.owner.fromDependencyFiles;
+      const runtime = [...tiers.entries.ml, ...tiers.entries.core].map((e) => e.text);
+      if (needed && !needed.found(runtime)) problems.add(needed.what, needed.got, needed.expected);
       const notes: string[] = [];
       const torch = this.owner.torch && lockedTorch(resolved, this.owner.torch, this.owner.torchPackages(), notes, this.owner.path);
       const build = this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK

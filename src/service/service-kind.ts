@@ -9,6 +9,20 @@ import { Size } from '../core/sizes';
 export interface KindResolution {
   readonly torch?: TorchWheels;
   readonly facts?: object;
+  /**
+   * What the kind needs from the requirements that the typed lists do not give, so the
+   * dependency files must (checked at synth, once they are read): `found` reads the lines of
+   * the runtime tiers; the problem names `what` and `expected`.
+   */
+  readonly fromDependencyFiles?: RequiredFromFiles;
+}
+
+/** A requirement a kind needs from the dependency files. Internal. */
+export interface RequiredFromFiles {
+  readonly what: string;
+  readonly got: string;
+  readonly expected: string;
+  readonly found: (lines: readonly string[]) => boolean;
 }
 
 /**

@@ -168,6 +168,7 @@ export abstract class MlService extends Component implements IMlService {
       torchPackages: () => this._torchPackages(),
       platforms: () => this._imagePlatforms(),
       projectBuild: this.resolved.projectInstall?.build,
+      fromDependencyFiles: this._kind.fromDependencyFiles,
     }, this.resolved.requirements);
     const usesFastApi = this.command[0] === 'uvicorn' && this.resolved.requirements.pins(RequirementTier.CORE, 'fastapi');
     if (samples) {
