@@ -48,6 +48,8 @@ export interface LockPackage {
   readonly direct?: string;
   /** The archive url of a package locked from one (uv's `source = { url = ... }`). */
   readonly directUrl?: string;
+  /** The index the lock took the package from (uv's `source.registry`, poetry's legacy source, pylock's `index`). */
+  readonly index?: string;
   /** The project itself (uv's editable or virtual root). */
   readonly isProject?: boolean;
 }
@@ -162,6 +164,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
           marker: forks.length ? this.marker(forks.map((m) => `(${m})`).join(' or '), where) : undefined,
           direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined,
           directUrl: typeof source.url === 'string' && /^https:\/\//.test(source.url) ? source.url : undefined,
+          index: typeof source.registry === 'string' ? source.registry : undefined,
           isProject,
         });
       }
@@ -221,6 +224,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
           deps,
           extraDeps,
           direct,
+          index: source && source.type === 'legacy' && typeof source.url === 'string' ? source.url : undefined,
           pythonAlternatives: this.constraint(p['python-versions'], `${where} python-versions`),
           groups: groupsAndMarkers ? this.groupMarkers(p, where) : undefined,
         });
@@ -299,6 +303,7 @@ export function readPylock(problems: Problems, file: string, doc: Table): LockGr
           marker: this.marker(p.marker, where),
           requiresPython: typeof p['requires-python'] === 'string' ? p['requires-python'] : undefined,
           direct: directKind ? `[packages.${directKind}]` : undefined,
+          index: typeof p.index === 'string' ? p.index : undefined,
         });
       }
     }

@@ -3,9 +3,11 @@ import { LockGraph, LockPackage } from './locks';
 import { RootDependency } from './pyproject';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
+import { isPypi } from './sources';
 import { isSdist } from './target';
 import { normalizePackageName } from '../core/names';
 import { compareVersions, satisfiesClauses } from '../core/requirement-grammar';
+import { TORCH_PACKAGES } from '../core/requirements';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /**
@@ -144,7 +146,13 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
       assigned.set(key, { tier, pkg });
     }
   }
+  run.lockIndex = lockDefaultIndex(run, [...assigned.values()].map(({ pkg }) => pkg));
   for (const { tier, pkg } of [...assigned.values()]) lockedPackage(run, lockPath, tier, pkg, tool);
+  const own = run.lockIndex;
+  if (own !== undefined && !isPypi(own) && [...assigned.values()].some(({ pkg }) => sameIndex(indexOf(pkg), own))) {
+    run.warnings.push(`[${run.ctx.path}] ${lockPath}: packages come from ${own} instead of PyPI: `
+      + `build with --build-arg PIP_INDEX_URL=${own} (the hashes hold each package to the lock's files)`);
+  }
   if (run.ctx.buildRequires?.length) buildClosure(run, lockPath, graph, run.ctx.buildRequires, tool);
 }
 
@@ -216,6 +224,13 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
       : 'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences for https archives)');
     return undefined;
   }
+  // torch, torchvision and torchaudio are the torch tier's, installed from TORCH_INDEX_URL whatever index locked them
+  if (!pkg.direct && !sameIndex(indexOf(pkg), run.lockIndex) && !TORCH_PACKAGES.includes(pkg.key)) {
+    run.problems.add(`${lockPath} installs ${pkg.name} ${pkg.version} from the index ${indexOf(pkg)}`, indexOf(pkg),
+      'packages from the index the image installs from (PIP_INDEX_URL, one for every tier): a package locked from another index is never '
+      + 'taken from the default one (make that index the project\'s default, or mark it explicit so only the packages bound to it come from it)');
+    return undefined;
+  }
   const applicable = pkg.artifacts.filter((a) => {
     const wheel = run.tags.applies(a.file);
     return wheel === true || (wheel === undefined && isSdist(a.file));
@@ -236,4 +251,29 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
   }
   const hashes = [...new Set(applicable.map((a) => a.sha256!))].sort();
   return { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name}==${pkg.version}`, hashes, from: lockPath };
+}
+
+/**
+ * The index a lock's packages come from by default: the project's declared default, else the
+ * one index every package (torch's own from a PyTorch index aside) was locked from (a lock made
+ * against a mirror names the mirror for all), else PyPI. Packages locked from any other index
+ * are bound to it and refused (see `lockedFiles`).
+ */
+function lockDefaultIndex(run: ResolveRun, packages: readonly LockPackage[]): string {
+  if (run.defaultIndex !== undefined) return run.defaultIndex;
+  const indexes = [...new Set(packages.filter((p) => !p.direct && !p.isProject && !TORCH_PACKAGES.includes(p.key)).map(indexOf))];
+  if (indexes.length === 1) return indexes[0];
+  return indexes.find(isPypi) ?? PYPI_INDEX;
+}
+
+const PYPI_INDEX = 'https://pypi.org/simple';
+
+/** The index a locked package came from: poetry.lock and pylock.toml name only other indexes than PyPI. */
+function indexOf(p: LockPackage): string {
+  return p.index ?? PYPI_INDEX;
+}
+
+function sameIndex(a: string, b: string | undefined): boolean {
+  const norm = (url: string) => url.replace(/\/+$/, '');
+  return b !== undefined && (norm(a) === norm(b) || (isPypi(a) && isPypi(b)));
 }

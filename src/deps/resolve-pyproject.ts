@@ -7,13 +7,14 @@ import { addDirect } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
 import { expandSelfExtras } from './self-extras';
+import { DeclaredSources, PackageSource, readDeclaredSources } from './sources';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
 import {
   combineRequirements, exactPin, Requirement, requirementLine, satisfiesClauses,
 } from '../core/requirement-grammar';
-import { RequirementTier } from '../core/requirements';
+import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
 
 /**
  * A pyproject.toml resolved into tiers: its dependencies, extras and groups mapped to tiers by
@@ -54,8 +55,15 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   }
   const roots = tierRoots(run, project, options, closure);
   if (!roots) return;
+  const sources = readDeclaredSources(run.problems, path, text, doc, run.target);
+  run.defaultIndex = sources.defaultIndex;
   const lock = findLock(run, path, options);
+  if (!checkSources(run, roots, sources, lock === undefined)) return;
   if (lock === undefined) {
+    if (sources.defaultIndex) {
+      run.warnings.push(`[${run.ctx.path}] ${path}: the project installs from ${sources.defaultIndex} instead of PyPI; without a lock `
+        + `nothing holds the image to that index's packages: build with --build-arg PIP_INDEX_URL=${sources.defaultIndex}, or lock the project`);
+    }
     unlockedRoots(run, roots, options.strictPins === true || run.ctx.strictPins === true);
     return;
   }
@@ -214,5 +222,56 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
           + 'the image build resolves it (lock the project: uv lock, poetry lock)');
       }
     }
+  }
+}
+
+/**
+ * The roots a pyproject.toml binds to a source other than the default index. Never installed
+ * from the default index, where anyone can register the name: torch, torchvision and
+ * torchaudio from a PyTorch wheel index are the torch tier's (installed from that index); a
+ * url or git source is a direct reference (with allowDirectReferences, without a lock; a lock
+ * records the archive and its hash); any other is refused with the reason. False after a problem.
+ */
+function checkSources(run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources, unlocked: boolean): boolean {
+  const before = run.problems.count;
+  const seen = new Set<string>();
+  for (const tier of TIER_NAMES) {
+    roots[tier] = roots[tier].map((dep) => {
+      const source = sources.byPackage.get(dep.key);
+      if (!source || seen.has(`${dep.key}\0${dep.at}`)) return dep;
+      seen.add(`${dep.key}\0${dep.at}`);
+      const bound = refuseSource(run, dep, source, unlocked);
+      return bound ?? dep;
+    });
+  }
+  return run.problems.count === before;
+}
+
+const INDEX_EXPECTED = 'the package on the index the image installs from (PIP_INDEX_URL, one index for every tier), or no binding: '
+  + 'a package bound to another index is never taken from the default one, where anyone can register its name';
+
+/** A root bound to a source: the problem when the image cannot honour it, the root as a direct reference when it can. */
+function refuseSource(run: ResolveRun, dep: RootDependency, source: PackageSource, unlocked: boolean): RootDependency | undefined {
+  const name = source.name ? ` "${source.name}"` : '';
+  switch (source.kind) {
+    case 'index':
+      // the torch tier installs these from TORCH_INDEX_URL (PyTorch's index of the service's variant, or a mirror)
+      if (TORCH_PACKAGES.includes(dep.key)) return undefined;
+      run.problems.add(`${source.at} binds ${dep.name} to the index${name} (${source.location})`, source.location, INDEX_EXPECTED);
+      return undefined;
+    case 'url':
+    case 'git':
+      if (!unlocked) return undefined; // the lock records the archive or commit; its reader decides
+      if (run.allowDirect && /^https:\/\//.test(source.location)) {
+        return { ...dep, alternatives: [[]], url: source.kind === 'git' ? `git+${source.location}` : source.location };
+      }
+      run.problems.add(`${source.at} binds ${dep.name} to a ${source.kind} source`, source.location,
+        'a package from the index; a direct reference bypasses the index and the hashes (set allowDirectReferences for https sources, or lock the project)');
+      return undefined;
+    default:
+      run.problems.add(`${source.at} binds ${dep.name} to a ${source.kind === 'path' ? 'local path' : 'workspace member'}`, source.location,
+        'a package from the index; a package of this repository is installed as the project\'s own with sources and installProject, '
+        + 'never from the index under its name');
+      return undefined;
   }
 }

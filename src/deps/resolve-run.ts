@@ -39,6 +39,10 @@ export class ResolveRun {
   public allowDirect = false;
   public lockFile?: string;
   public lockKind?: LockFileKind;
+  /** The index the pyproject.toml makes its default instead of PyPI (uv's default index, Poetry's primary source). */
+  public defaultIndex?: string;
+  /** The index a lock's packages come from by default (see `lockDefaultIndex`): the one the image must install from. */
+  public lockIndex?: string;
   /** What the lock holds of `ctx.buildRequires`, when it is a lock and they were asked for. */
   public build?: { packages: ResolvedPackage[]; missing: string[] };
 
