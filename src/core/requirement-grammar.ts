@@ -206,13 +206,14 @@ export function extrasKey(req: Pick<Requirement, 'extras'>): string {
 export function satisfiesClauses(version: string, clauses: readonly string[]): boolean {
   return clauses.every((clause) => {
     if (clause.startsWith('===')) return clause.slice(3).toLowerCase() === version.toLowerCase();
-    return pep440.satisfies(version, clause, { prereleases: true });
+    // a text that is no version satisfies no range (the library would throw on it)
+    return pep440.valid(version) !== null && pep440.satisfies(version, clause, { prereleases: true });
   });
 }
 
 /** True when `version` lies in a range written as one specifier text (`>=3.10, <4`). */
 export function satisfiesRange(version: string, range: string): boolean {
-  return pep440.satisfies(version, range.replace(/\s+/g, ''), { prereleases: true });
+  return pep440.valid(version) !== null && pep440.satisfies(version, range.replace(/\s+/g, ''), { prereleases: true });
 }
 
 /** The requirement as one canonical line: `name[extras]clauses; marker`. */
