@@ -20,6 +20,8 @@ export interface RootDependency {
   readonly alternatives: string[][];
   /** The url of a direct reference (`name @ url`), accepted with allowDirectReferences. */
   readonly url?: string;
+  /** Poetry's `python` of the dependency, as clause lists (any of them): the Pythons it is declared for. */
+  readonly python?: string[][];
   /** Where it is declared: `pyproject.toml:12`. */
   readonly at: string;
   /** As declared, for messages. */
@@ -264,7 +266,15 @@ export class PyprojectReader {
           }
           const version = typeof spec.version === 'string' ? spec.version : '*';
           out.push({
-            dep: { name, key: normalizePackageName(name), extras, alternatives: poetryConstraint(version), at, text: `${name} = ${JSON.stringify(value)}` },
+            dep: {
+              name,
+              key: normalizePackageName(name),
+              extras,
+              alternatives: poetryConstraint(version),
+              at,
+              text: `${name} = ${JSON.stringify(value)}`,
+              python: typeof spec.python === 'string' ? poetryConstraint(spec.python) : undefined,
+            },
             optional: spec.optional === true,
           });
         } catch (e) {

@@ -23,6 +23,12 @@ interface Wanted {
   readonly version?: string;
   /** The versions allowed, as clause lists (any of them): a root's range, a poetry edge's constraint. */
   readonly alternatives?: readonly string[][];
+  /**
+   * Poetry before lock-version 2.1: the Python ranges (each as clause lists) a root is declared
+   * for, the project's and its own; poetry's walker takes only an entry whose python-versions
+   * admit all of them (`allows_all`), never one that fits the image's Python alone.
+   */
+  readonly pythonRanges?: ReadonlyArray<readonly string[][]>;
 }
 
 /**
@@ -39,9 +45,10 @@ function pickPackage(run: ResolveRun, graph: LockGraph, key: string, wanted: Wan
   if (list.length === 0) return undefined;
   const applicable = list.filter((p) => packageApplies(run, p));
   if (applicable.length === 0) return 'skip';
-  const fitting = wanted.alternatives === undefined ? applicable
-    : applicable.filter((p) => wanted.alternatives!.some((alt) => satisfiesClauses(p.version, alt)));
-  const pool = fitting.length > 0 ? fitting : applicable;
+  const fitting = applicable.filter((p) => wanted.alternatives === undefined || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
+  const forAll = fitting.filter((p) => wanted.pythonRanges === undefined || p.pythonAlternatives === undefined
+    || allowsAll(p.pythonAlternatives, wanted.pythonRanges));
+  const pool = forAll.length > 0 ? forAll : fitting.length > 0 ? fitting : applicable;
   return [...pool].sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
@@ -71,7 +78,10 @@ function poetryGroupsApply(run: ResolveRun, p: LockPackage): boolean {
   return false;
 }
 
-export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, roots: Record<TierName, RootDependency[]>): void {
+export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, roots: Record<TierName, RootDependency[]>,
+  projectPython?: string[][]): void {
+  // poetry's exporter walks a lock before 2.1 from the roots with their Python ranges (see Wanted)
+  const poetryWalk = run.lockKind === LockFileKind.POETRY && !graph.groupsAndMarkers;
   const tool = run.toolFor(run.lockKind!);
   if (graph.requiresPython && !run.admitsPython(graph.requiresPython)) {
     run.problems.add(`${lockPath} does not cover python ${run.target.pythonVersion}`, graph.requiresPython, `a lock whose requires-python admits the image's python (run ${tool})`);
@@ -85,8 +95,15 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
   const assigned = new Map<string, { tier: TierName; pkg: LockPackage }>();
   const activated = new Set<string>();
   for (const tier of TIER_NAMES) {
-    const queue: Array<{ key: string; extras: string[]; wanted: Wanted; root?: RootDependency }> =
-      roots[tier].map((d) => ({ key: d.key, extras: d.extras, wanted: { alternatives: d.alternatives }, root: d }));
+    const queue: Array<{ key: string; extras: string[]; wanted: Wanted; root?: RootDependency }> = roots[tier].map((d) => ({
+      key: d.key,
+      extras: d.extras,
+      wanted: {
+        alternatives: d.alternatives,
+        ...poetryWalk ? { pythonRanges: [projectPython ?? [[]], d.python ?? [[]]] } : {},
+      },
+      root: d,
+    }));
     while (queue.length) {
       const item = queue.shift()!;
       // a package already chosen that this edge also allows stays chosen (one version per image)
@@ -276,4 +293,21 @@ function indexOf(p: LockPackage): string {
 function sameIndex(a: string, b: string | undefined): boolean {
   const norm = (url: string) => url.replace(/\/+$/, '');
   return b !== undefined && (norm(a) === norm(b) || (isPypi(a) && isPypi(b)));
+}
+
+/**
+ * Whether Python ranges (clause lists, any of them) admit every Python that all the `ranges`
+ * admit together: poetry's `allows_all`, decided on the versions where ranges can differ (each
+ * 3.x.0 and the boundaries the clauses name, with their neighbours).
+ */
+function allowsAll(candidate: readonly string[][], ranges: ReadonlyArray<readonly string[][]>): boolean {
+  const admits = (alts: readonly string[][], v: string) => alts.some((alt) => satisfiesClauses(v, alt));
+  const named = [candidate, ...ranges].flat(2).map((c) => /(\d+)\.(\d+)(?:\.(\d+))?/.exec(c)).filter((m): m is RegExpExecArray => m !== null);
+  const grid = new Set<string>();
+  for (let minor = 0; minor <= 30; minor++) grid.add(`3.${minor}.0`);
+  for (const [, major, minor, patch] of named) {
+    const p = Number(patch ?? 0);
+    for (const q of [p - 1, p, p + 1]) if (q >= 0) grid.add(`${major}.${minor}.${q}`);
+  }
+  return [...grid].every((v) => !ranges.every((r) => admits(r, v)) || admits(candidate, v));
 }

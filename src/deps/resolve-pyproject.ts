@@ -84,7 +84,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
     : lock.kind === LockFileKind.POETRY ? readPoetryLock(run.problems, lock.path, lockDoc)
       : readPylock(run.problems, lock.path, lockDoc);
   if (!graph || run.problems.count > before) return;
-  fromGraph(run, lock.path, graph, roots);
+  fromGraph(run, lock.path, graph, roots, project.requiresPython?.alternatives);
 }
 
 /** The roots of each tier, from the options' mapping of extras, groups and packages. */

@@ -6,84 +6,36 @@
  * 2's groups beside `[project]`. The locks here are our own, in the shape the tools write.
  */
 import { H, sha } from './lock-fixtures';
+import { POETRY_SCENARIOS, wheel } from './poetry-fixtures';
 import { problemsOf, projectWith, resolveIn } from './support';
 import { Dependencies } from '../../src/deps';
 
-const file = (name: string) => `{file = "${name}", hash = "sha256:${sha(name)}"}`;
-
-/** One poetry.lock package; `extra` holds further lines (markers, groups, source, dependencies). */
-function poetryPackage(name: string, version: string, python: string, files: string[], extra: string[] = []): string {
-  const tables = extra.findIndex((l) => l.startsWith('['));
-  const [keys, subtables] = tables < 0 ? [extra, []] : [extra.slice(0, tables), extra.slice(tables)];
-  return [
-    '[[package]]', `name = "${name}"`, `version = "${version}"`, 'description = ""', 'optional = false',
-    `python-versions = "${python}"`, ...keys, `files = [${files.map(file).join(', ')}]`, '', ...subtables, '',
-  ].join('\n');
-}
-
-const wheel = (name: string, version: string, tag = 'cp311-cp311') =>
-  `${name}-${version}-${tag}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`;
-const anyWheel = (name: string, version: string) => `${name}-${version}-py3-none-any.whl`;
-const meta = (lockVersion: string) => `[metadata]\nlock-version = "${lockVersion}"\npython-versions = ">=3.10,<3.14"\ncontent-hash = "x"\n`;
+/** name==version of every package the resolution installs, torch's included. */
+const pins = (r: ReturnType<typeof resolveIn>) => [...r.packages.ml, ...r.packages.core, ...r.packages.dev, ...r.torch?.packages ?? []]
+  .map((p) => `${p.key}==${p.version}`).sort();
+const scenario = (name: string) => POETRY_SCENARIOS.find((s) => s.name.startsWith(name))!;
+const rootOf = (name: string) => projectWith({ 'pyproject.toml': scenario(name).pyproject, 'poetry.lock': scenario(name).lock });
 
 describe('poetry.lock with several entries of one name', () => {
-  const scipyLock = [
-    poetryPackage('scipy', '1.15.3', '>=3.10', [wheel('scipy', '1.15.3', 'cp310-cp310'), wheel('scipy', '1.15.3')]),
-    poetryPackage('scipy', '1.16.0', '>=3.11', [wheel('scipy', '1.16.0'), wheel('scipy', '1.16.0', 'cp312-cp312')]),
-    meta('2.0'),
-  ].join('\n');
-  const pyproject = (scipy: string) => [
-    '[tool.poetry]', 'name = "demo"', 'version = "0.1.0"', '', '[tool.poetry.dependencies]', 'python = ">=3.10,<3.14"', `scipy = ${scipy}`, '',
-  ].join('\n');
+  test('one entry per python in the pyproject: each python gets its entry', () => {
+    const root = rootOf('one scipy entry per python');
+    expect(pins(resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: '3.11.9' }))).toEqual(['scipy==1.16.0']);
+    expect(pins(resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: '3.10.14' }))).toEqual(['scipy==1.15.3']);
+  });
 
-  test.each([
-    ['a plain range', '">=1.15"'],
-    ['one entry per python', '[{version = "1.15.3", python = "<3.11"}, {version = "^1.16", python = ">=3.11"}]'],
-  ])('%s: each python gets the entry its python-versions admit, the highest first', (_what, scipy) => {
-    const root = projectWith({ 'pyproject.toml': pyproject(scipy), 'poetry.lock': scipyLock });
-    const deps = Dependencies.fromPyproject();
-    expect(resolveIn(root, deps, { pythonVersion: '3.11.9' }).tiers.core[0]).toBe('scipy==1.16.0 \\');
-    expect(resolveIn(root, deps, { pythonVersion: '3.10.14' }).tiers.core).toEqual([
-      'scipy==1.15.3 \\', `    --hash=sha256:${sha(wheel('scipy', '1.15.3', 'cp310-cp310'))}`,
-    ]);
+  test('a plain range for the project\'s every python: the entry whose python-versions admit them all, as poetry\'s walker picks', () => {
+    // poetry export reads this lock as scipy 1.15.3 for every python (1.16.0 does not admit 3.10)
+    expect(pins(resolveIn(rootOf('a plain range'), Dependencies.fromPyproject(), { pythonVersion: '3.11.9' }))).toEqual(['scipy==1.15.3']);
   });
 
   test('an edge\'s constraint chooses among the entries; a chosen version that fits a later edge stays', () => {
-    const lock = [
-      poetryPackage('app-lib', '1.0.0', '>=3.10', [anyWheel('app_lib', '1.0.0')], ['[package.dependencies]', 'scipy = ">=1.15,<1.16"']),
-      poetryPackage('other', '2.0.0', '>=3.10', [anyWheel('other', '2.0.0')], ['[package.dependencies]', 'scipy = ">=1.10"']),
-      scipyLock,
-    ].join('\n');
-    const text = pyproject('">=1.10"').replace('scipy = ">=1.10"', 'app-lib = "^1.0"\nother = "^2.0"');
-    const root = projectWith({ 'pyproject.toml': text, 'poetry.lock': lock });
-    const core = resolveIn(root, Dependencies.fromPyproject()).tiers.core.filter((l) => !l.startsWith(' '));
-    expect(core).toEqual(['app-lib==1.0.0 \\', 'other==2.0.0 \\', 'scipy==1.15.3 \\']);
+    expect(pins(resolveIn(rootOf('edge constraints'), Dependencies.fromPyproject()))).toEqual(['app-lib==1.0.0', 'other==2.0.0', 'scipy==1.15.3']);
   });
 
   test('lock-version 2.1: torch entries for darwin, linux aarch64 (+cpu) and linux x86_64 (+cu126) by their markers', () => {
-    const source = (name: string, url: string) => ['[package.source]', 'type = "legacy"', `url = "${url}"`, `reference = "${name}"`];
-    const lock = [
-      poetryPackage('torch', '2.7.1', '>=3.9', ['torch-2.7.1-cp311-none-macosx_11_0_arm64.whl'],
-        ['groups = ["main"]', 'markers = "sys_platform == \\"darwin\\""']),
-      poetryPackage('torch', '2.7.1+cpu', '>=3.9', ['torch-2.7.1+cpu-cp311-cp311-manylinux_2_28_aarch64.whl'],
-        ['groups = ["main"]', 'markers = "sys_platform == \\"linux\\" and platform_machine == \\"aarch64\\""',
-          ...source('pytorch-cpu', 'https://download.pytorch.org/whl/cpu')]),
-      poetryPackage('torch', '2.7.1+cu126', '>=3.9', ['torch-2.7.1+cu126-cp311-cp311-manylinux_2_28_x86_64.whl'],
-        ['groups = ["main"]', 'markers = "sys_platform == \\"linux\\" and platform_machine == \\"x86_64\\""',
-          ...source('pytorch-cu126', 'https://download.pytorch.org/whl/cu126')]),
-      poetryPackage('pytest', '8.3.4', '>=3.8', [anyWheel('pytest', '8.3.4')], ['groups = ["dev"]']),
-      meta('2.1'),
-    ].join('\n');
-    const text = [
-      '[project]', 'name = "demo"', 'version = "0.1.0"', 'requires-python = ">=3.10,<3.14"', 'dependencies = ["torch==2.7.1"]', '',
-      '[tool.poetry.group.dev.dependencies]', 'pytest = "^8"', '',
-    ].join('\n');
-    const root = projectWith({ 'pyproject.toml': text, 'poetry.lock': lock });
-    const amd = resolveIn(root, Dependencies.fromPyproject());
-    expect(amd.torch?.packages.map((p) => p.version)).toEqual(['2.7.1+cu126']);
-    expect(amd.tiers.dev[0]).toBe('pytest==8.3.4 \\');
-    const arm = resolveIn(root, Dependencies.fromPyproject(), { platform: 'linux/arm64' });
-    expect(arm.torch?.packages.map((p) => p.version)).toEqual(['2.7.1+cpu']);
+    const root = rootOf('torch for darwin');
+    expect(pins(resolveIn(root, Dependencies.fromPyproject()))).toEqual(['pytest==8.3.4', 'torch==2.7.1+cu126']);
+    expect(pins(resolveIn(root, Dependencies.fromPyproject(), { platform: 'linux/arm64' }))).toEqual(['pytest==8.3.4', 'torch==2.7.1+cpu']);
     // no dev group asked for: poetry installs no package of the dev group alone
     expect(resolveIn(root, Dependencies.fromPyproject({ devGroups: [] })).tiers.dev).toEqual([]);
   });
