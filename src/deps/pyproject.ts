@@ -22,6 +22,8 @@ export interface RootDependency {
   readonly url?: string;
   /** Poetry's `python` of the dependency, as clause lists (any of them): the Pythons it is declared for. */
   readonly python?: string[][];
+  /** The index the project binds the dependency to, when not the default one. */
+  readonly index?: { readonly name: string; readonly url: string };
   /** Where it is declared: `pyproject.toml:12`. */
   readonly at: string;
   /** As declared, for messages. */

@@ -242,11 +242,19 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
     return undefined;
   }
   // torch, torchvision and torchaudio are the torch tier's, installed from TORCH_INDEX_URL whatever index locked them
+  let index: { name: string; url: string } | undefined;
   if (!pkg.direct && !sameIndex(indexOf(pkg), run.lockIndex) && !TORCH_PACKAGES.includes(pkg.key)) {
-    run.problems.add(`${lockPath} installs ${pkg.name} ${pkg.version} from the index ${indexOf(pkg)}`, indexOf(pkg),
-      'packages from the index the image installs from (PIP_INDEX_URL, one for every tier): a package locked from another index is never '
-      + 'taken from the default one (make that index the project\'s default, or mark it explicit so only the packages bound to it come from it)');
-    return undefined;
+    const declared = [...run.declaredIndexes].find(([, url]) => sameIndex(indexOf(pkg), url));
+    if (!declared) {
+      const what = `${lockPath} installs ${pkg.name} ${pkg.version} from the index ${indexOf(pkg)}, `
+        + 'which the pyproject.toml does not declare';
+      run.problems.add(what, indexOf(pkg), 'packages from the index the image installs from (PIP_INDEX_URL), '
+        + 'or from an index the project declares ([[tool.uv.index]], [[tool.poetry.source]]), '
+        + 'installed from it alone: '
+        + 'never taken from the default one');
+      return undefined;
+    }
+    index = { name: declared[0], url: declared[1] };
   }
   const applicable = pkg.artifacts.filter((a) => {
     const wheel = run.tags.applies(a.file);
@@ -267,7 +275,15 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
     run.warnings.push(`[${run.ctx.path}] ${lockPath}: ${pkg.name} ${pkg.version} has no wheel for linux/${run.target.arch} with python ${run.target.pythonVersion}; the image build compiles it from its sdist`);
   }
   const hashes = [...new Set(applicable.map((a) => a.sha256!))].sort();
-  return { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name}==${pkg.version}`, hashes, from: lockPath };
+  return {
+    name: pkg.name,
+    key: pkg.key,
+    version: pkg.version,
+    requirement: `${pkg.name}==${pkg.version}`,
+    hashes,
+    from: lockPath,
+    ...index ? { index } : {},
+  };
 }
 
 /**

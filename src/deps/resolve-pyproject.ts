@@ -15,6 +15,7 @@ import {
   combineRequirements, exactPin, Requirement, requirementLine, satisfiesClauses,
 } from '../core/requirement-grammar';
 import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /**
  * A pyproject.toml resolved into tiers: its dependencies, extras and groups mapped to tiers by
@@ -57,6 +58,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   if (!roots) return;
   const sources = readDeclaredSources(run.problems, path, text, doc, run.target);
   run.defaultIndex = sources.defaultIndex;
+  run.declaredIndexes = sources.indexes;
   const lock = findLock(run, path, options);
   if (!checkSources(run, roots, sources, lock === undefined)) return;
   if (lock === undefined) {
@@ -187,7 +189,13 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
       const there = seen.get(dep.key);
       if (!there) {
         const pkg: ResolvedPackage = {
-          name: dep.name, key: dep.key, version: exactPin(req), requirement: requirementLine(req), hashes: [], from: dep.at,
+          name: dep.name,
+          key: dep.key,
+          version: exactPin(req),
+          requirement: requirementLine(req),
+          hashes: [],
+          from: dep.at,
+          ...dep.index ? { index: dep.index } : {},
         };
         seen.set(dep.key, { tier, at: dep.at, req, pkg, decls: [dep] });
         run.place(tier, pkg);
@@ -225,6 +233,19 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
   }
 }
 
+/** Sources of a locked project's roots no lock records (path, workspace): refused. False after a problem. */
+function checkLockedSources(
+  run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources,
+): boolean {
+  const before = run.problems.count;
+  for (const dep of new Set(TIER_NAMES.flatMap((t) => roots[t]))) {
+    const source = sources.byPackage.get(dep.key);
+    const recorded = source?.kind === 'index' || source?.kind === 'url' || source?.kind === 'git';
+    if (source && !recorded) refuseSource(run, dep, source, false);
+  }
+  return run.problems.count === before;
+}
+
 /**
  * The roots a pyproject.toml binds to a source other than the default index. Never installed
  * from the default index, where anyone can register the name: torch, torchvision and
@@ -233,32 +254,42 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
  * records the archive and its hash); any other is refused with the reason. False after a problem.
  */
 function checkSources(run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources, unlocked: boolean): boolean {
+  // an index binding of a locked project is the lock's record of the index (see lockedFiles)
+  if (!unlocked) return checkLockedSources(run, roots, sources);
   const before = run.problems.count;
-  const seen = new Set<string>();
+  // one root may stand in several tiers (a dependency and an extra): read once
+  const done = new Map<string, RootDependency>();
   for (const tier of TIER_NAMES) {
     roots[tier] = roots[tier].map((dep) => {
       const source = sources.byPackage.get(dep.key);
-      if (!source || seen.has(`${dep.key}\0${dep.at}`)) return dep;
-      seen.add(`${dep.key}\0${dep.at}`);
-      const bound = refuseSource(run, dep, source, unlocked);
-      return bound ?? dep;
+      if (!source) return dep;
+      const id = `${dep.key}\0${dep.at}`;
+      if (!done.has(id)) done.set(id, refuseSource(run, dep, source, unlocked) ?? dep);
+      return done.get(id)!;
     });
   }
   return run.problems.count === before;
 }
 
-const INDEX_EXPECTED = 'the package on the index the image installs from (PIP_INDEX_URL, one index for every tier), or no binding: '
-  + 'a package bound to another index is never taken from the default one, where anyone can register its name';
-
-/** A root bound to a source: the problem when the image cannot honour it, the root as a direct reference when it can. */
+/**
+ * A root bound to a source, as the image honours it: bound to its index (installed from it alone),
+ * or a direct reference; the problem when it cannot.
+ */
 function refuseSource(run: ResolveRun, dep: RootDependency, source: PackageSource, unlocked: boolean): RootDependency | undefined {
-  const name = source.name ? ` "${source.name}"` : '';
   switch (source.kind) {
     case 'index':
       // the torch tier installs these from TORCH_INDEX_URL (PyTorch's index of the service's variant, or a mirror)
       if (TORCH_PACKAGES.includes(dep.key)) return undefined;
-      run.problems.add(`${source.at} binds ${dep.name} to the index${name} (${source.location})`, source.location, INDEX_EXPECTED);
-      return undefined;
+      {
+        const credential = urlCredentialKind(source.location);
+        if (credential) {
+          const what = `${source.at} binds ${dep.name} to an index whose url has ${credential}`;
+          run.problems.addRaw(what, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+          return undefined;
+        }
+      }
+      // installed from that index alone, through a build arg of its own (a lock records it too)
+      return { ...dep, index: { name: source.name ?? source.location, url: source.location } };
     case 'url':
     case 'git':
       if (!unlocked) return undefined; // the lock records the archive or commit; its reader decides

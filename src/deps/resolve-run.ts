@@ -41,6 +41,8 @@ export class ResolveRun {
   public lockKind?: LockFileKind;
   /** The index the pyproject.toml makes its default instead of PyPI (uv's default index, Poetry's primary source). */
   public defaultIndex?: string;
+  /** The indexes the pyproject.toml declares, by name: a locked package from one is installed from it. */
+  public declaredIndexes: ReadonlyMap<string, string> = new Map();
   /** The index a lock's packages come from by default (see `lockDefaultIndex`): the one the image must install from. */
   public lockIndex?: string;
   /** What the lock holds of `ctx.buildRequires`, when it is a lock and they were asked for. */

@@ -58,6 +58,19 @@ export interface ResolvedPackage {
    * `platform_machine == "x86_64"`. Written after the requirement, before the hashes.
    */
   readonly marker?: string;
+  /**
+   * The index the project binds the package to (a uv index source, a Poetry source, the index a
+   * lock took it from), when it is not the default one: the image installs it from that index
+   * alone, through a build arg of its own, never from the default index.
+   */
+  readonly index?: PackageIndex;
+}
+
+/** A named index other than the default, as the project declares it. */
+export interface PackageIndex {
+  /** Its name in the project (`[[tool.uv.index]]` or `[[tool.poetry.source]]`). */
+  readonly name: string;
+  readonly url: string;
 }
 
 /** The torch packages of the dependencies, kept out of the tiers. */

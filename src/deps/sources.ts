@@ -26,6 +26,8 @@ export interface PackageSource {
 /** The sources a pyproject.toml declares, by normalized package name, and its own default index. */
 export interface DeclaredSources {
   readonly byPackage: ReadonlyMap<string, PackageSource>;
+  /** Every index the project declares, by name (`[[tool.uv.index]]`, `[[tool.poetry.source]]`). */
+  readonly indexes: ReadonlyMap<string, string>;
   /** An index the project makes its default (uv's `default = true`, Poetry's primary source), replacing PyPI. */
   readonly defaultIndex?: string;
 }
@@ -86,7 +88,9 @@ export function readDeclaredSources(problems: Problems, file: string, text: stri
       byPackage.set(normalizePackageName(name), { kind: 'index', name: bound.source as string, location: source.url, at: where });
     }
   }
-  return { byPackage, defaultIndex };
+  const declared = new Map<string, string>([...indexes].map(([name, i]) => [name, i.url]));
+  for (const [name, s] of sources) if (s.url !== '') declared.set(name, s.url);
+  return { byPackage, defaultIndex, indexes: declared };
 }
 
 function uvSource(entry: Table, indexes: ReadonlyMap<string, { url: string }>, at: string): PackageSource | string | undefined {

@@ -1,11 +1,14 @@
 import { publicVersion, TorchWheels } from './torch';
+import { compareCodeUnits } from '../core/order';
 import { Problems } from '../core/problems';
 import {
   combineRequirements, exactPin, extrasKey, parseRequirementText, requirementLine, sameRequirement, satisfiesClauses,
 } from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
-import { packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED } from '../deps';
+import {
+  PackageIndex, packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED,
+} from '../deps';
 
 /** What a service installs per tier once its dependency files and its typed lists are merged. */
 export interface MergedTiers {
@@ -19,6 +22,16 @@ export interface MergedTiers {
   readonly constraints: TierRequirement[];
   /** The files each tier's packages come from (a lock, or requirement files), sorted. */
   readonly sources: Record<RequirementTier, string[]>;
+  /** Packages the project binds to another index, per tier and index: installed from that index alone. */
+  readonly indexed: readonly IndexedTier[];
+}
+
+/** The packages of one tier bound to one index other than the default. */
+export interface IndexedTier {
+  readonly tier: RequirementTier;
+  readonly index: PackageIndex;
+  /** sorted by package */
+  readonly entries: readonly TierRequirement[];
 }
 
 function byKey(a: TierRequirement, b: TierRequirement): number {
@@ -97,9 +110,26 @@ export function mergeTiers(
       entries[tier].push(entry);
     });
   }
+  // a package bound to another index leaves its tier's file for one of its own, installed from that index
+  const boundTo = new Map<string, PackageIndex>();
+  for (const tier of TIER_ORDER) {
+    for (const p of resolved.packages[tier]) if (p.index) boundTo.set(p.key, p.index);
+  }
+  const indexed: IndexedTier[] = [];
   const lines = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
   for (const tier of TIER_ORDER) {
-    entries[tier] = [...entries[tier]].sort(byKey);
+    const sorted = [...entries[tier]].sort(byKey);
+    const byIndex = new Map<string, { index: PackageIndex; entries: TierRequirement[] }>();
+    for (const e of sorted.filter((x) => boundTo.has(x.key))) {
+      const index = boundTo.get(e.key)!;
+      const group = byIndex.get(index.name) ?? { index, entries: [] };
+      group.entries.push(e);
+      byIndex.set(index.name, group);
+    }
+    for (const name of [...byIndex.keys()].sort(compareCodeUnits)) {
+      indexed.push({ tier, ...byIndex.get(name)! });
+    }
+    entries[tier] = sorted.filter((e) => !boundTo.has(e.key));
     lines[tier] = entries[tier].flatMap((e) => e.lines());
   }
   const constraints: TierRequirement[] = [];
@@ -115,7 +145,7 @@ export function mergeTiers(
   // a package read from several lines names each (`a.txt:1, b.txt:3`): the files, without lines
   const filesOf = (p: ResolvedPackage) => p.from.split(', ').map((f) => f.replace(/:\d+$/, ''));
   for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].flatMap(filesOf))].sort();
-  return { entries, lines, locked: resolved.locked, constraints, sources };
+  return { entries, lines, locked: resolved.locked, constraints, sources, indexed };
 }
 
 /** `cu124` for CUDA 12.4 wheels, `cpu` for CPU wheels: the local version label of PyTorch's index. */

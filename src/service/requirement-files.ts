@@ -1,7 +1,9 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
-import { BUILD_TIER, TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
+import {
+  BUILD_TIER, TIER_TITLES, constraintsFilePath, indexedTierPath, indexSlug, tierFilePath,
+} from './image-model';
 import { ProjectBuild, ProjectBuildOrigin } from './project-install';
 import { RequiredFromFiles } from './service-kind';
 import { TorchWheels } from './torch';
@@ -10,6 +12,7 @@ import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 import { TORCH_TIER } from '../core/tier-files';
 import { TierRequirement } from '../core/tier-requirement';
 import { Dependencies, packageEntry, ResolvedDependencies, resolveWithCache, UNREADABLE_EXPECTED } from '../deps';
@@ -53,6 +56,15 @@ export interface RequirementFilesOwner {
   /** Every platform the image is built for, the first being the one compose builds. */
   platforms(): Array<'linux/amd64' | 'linux/arm64'>;
 }
+
+/** The name of an index a project binds packages to, as written into comments of generated files. */
+const INDEX_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+const INDEX_NAME_EXPECTED = 'a name of letters, digits, spaces, ".", "_" and "-", at most 64 characters, '
+  + 'starting with a letter or digit';
+/** The url of such an index, the default of a Dockerfile build arg: no quote, space, `$` or backslash. */
+const INDEX_URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%+\/-]*)?$/;
+const INDEX_URL_EXPECTED = 'an http or https url of a host, an optional port and a path of letters, digits '
+  + 'and "._~%+/-"';
 
 /**
  * A service's requirement files: one per tier (typed requirements, and the lines its dependency
@@ -152,6 +164,7 @@ export class RequirementFiles {
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
+      checkIndexes(problems, tiers, fileDeps.field);
       const needed = this.owner.fromDependencyFiles;
       const runtime = [...tiers.entries.ml, ...tiers.entries.core].map((e) => e.text);
       if (needed && !needed.found(runtime)) problems.add(needed.what, needed.got, needed.expected);
@@ -192,9 +205,17 @@ export class RequirementFiles {
     return this.entries(tier).flatMap((e) => e.lines());
   }
 
+  /** The tiers' packages bound to another index, per tier and index (none without dependency files). */
+  public indexedTiers(): Array<{ tier: RequirementTier; name: string; url: string }> {
+    return (this.resolved()?.tiers.indexed ?? [])
+      .map((b) => ({ tier: b.tier, name: b.index.name, url: b.index.url }));
+  }
+
   /** The requirements a tier takes from dependency files, one `name==version` (or spec) each. */
   public fileRequirements(tier: RequirementTier): string[] {
-    return (this.resolved()?.tiers.entries[tier] ?? []).map((e) => e.text);
+    const merged = this.resolved()?.tiers;
+    const bound = (merged?.indexed ?? []).filter((b) => b.tier === tier).flatMap((b) => b.entries);
+    return [...merged?.entries[tier] ?? [], ...bound].map((e) => e.text);
   }
 
   /**
@@ -211,6 +232,19 @@ export class RequirementFiles {
       if (this.files.has(tier) || !this.has(tier)) continue;
       this.sync(tier);
       this.files.get(tier)!.preSynthesize();
+    }
+    for (const bound of merged.tiers.indexed) {
+      const path = indexedTierPath(serviceId, bound.tier, bound.index.name);
+      if (scope.node.tryFindChild(path)) continue;
+      // the entries read when the file is written, like the tier files
+      const entries = () => this.resolved()?.tiers.indexed
+        .find((b) => b.tier === bound.tier && b.index.name === bound.index.name)?.entries ?? [];
+      new RenderedFile(scope, path, (file) => [
+        `# ${file.marker}`,
+        `# ${serviceId}: ${TIER_TITLES[bound.tier]}; the packages bound to the index "${bound.index.name}", `
+          + 'installed from it alone',
+        ...entries().flatMap((e) => e.lines()),
+      ].join('\n') + '\n').preSynthesize();
     }
     if (merged.tiers.constraints.length > 0 && !scope.node.tryFindChild(constraintsFilePath(serviceId))) {
       new RenderedFile(scope, constraintsFilePath(serviceId), (file) => [
@@ -293,4 +327,32 @@ function lockedBuild(problems: Problems, resolved: ResolvedDependencies, build: 
     'buildRequirements: ["<backend>==<version>", ...] on the service (installed only where the wheel is built), exact pins in '
     + '[build-system] requires, or a lock that holds them (uv lock, poetry lock)');
   return undefined;
+}
+
+/**
+ * The indexes the files bind packages to: their name and url are written into the Dockerfile
+ * and a requirement file, so they are checked like any prop; credentials belong in netrc.
+ */
+function checkIndexes(problems: Problems, tiers: MergedTiers, field: string): void {
+  const slugs = new Map<string, string>();
+  for (const { index } of tiers.indexed) {
+    const other = slugs.get(indexSlug(index.name));
+    if (other !== undefined && other !== index.name) {
+      problems.add(`${field} binds packages to two indexes whose names read the same in a file name`,
+        `${other}, ${index.name}`, 'index names that differ in their letters and digits');
+    }
+    slugs.set(indexSlug(index.name), index.name);
+    if (!INDEX_NAME.test(index.name)) {
+      problems.add(`${field} binds packages to an index with an unusable name`, index.name,
+        INDEX_NAME_EXPECTED);
+    }
+    const credential = urlCredentialKind(index.url);
+    if (credential) {
+      problems.addRaw(`${field} binds packages to an index whose url has ${credential}`, '(value hidden)',
+        URL_CREDENTIALS_EXPECTED);
+    } else if (!INDEX_URL.test(index.url)) {
+      const what = `${field} binds packages to the index "${indexSlug(index.name)}" at an unusable url`;
+      problems.add(what, index.url, INDEX_URL_EXPECTED);
+    }
+  }
 }

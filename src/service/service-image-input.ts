@@ -36,6 +36,7 @@ export function imageInputOf(r: ResolvedService, files: RequirementFiles, ctx: I
     // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
     lock: merged?.tiers.locked ? { source: merged.report.lockFile ?? 'the requirement files' } : undefined,
     ...r.torch && files.torchTier().locked ? { torchLock: files.torchTier().from } : {},
+    indexedTiers: files.indexedTiers(),
     constraints: (merged?.tiers.constraints.length ?? 0) > 0,
     hooks: r.hooks,
     copies: r.code.copies,

@@ -119,26 +119,37 @@ export const rows: Row[] = [
   // ------------------------------------------------------------ sources other than the default index
   fileRow('a uv path source', { 'pyproject.toml': project621(['mylib'], ['[tool.uv.sources]', 'mylib = { path = "libs/mylib" }']) }, pyproject(),
     'deps/pyproject.toml:8 binds mylib to a local path: got "libs/mylib"', 'installed as the project\'s own with sources and installProject'),
-  fileRow('a uv index source', {
+  fileRow('a uv index whose url holds a credential', {
     'pyproject.toml': project621(['corp-lib==1.2.0'], ['[tool.uv.sources]', 'corp-lib = { index = "corp" }', '',
-      '[[tool.uv.index]]', 'name = "corp"', 'url = "https://pkgs.example.invalid/simple"', 'explicit = true']),
-  }, pyproject(), 'binds corp-lib to the index "corp" (https://pkgs.example.invalid/simple)', 'never taken from the default one'),
+      '[[tool.uv.index]]', 'name = "corp"', 'url = "https://user:s3cr3t@pkgs.example.invalid/simple"']),
+  }, pyproject(), 'binds corp-lib to an index whose url has credentials in a url: got (value hidden)', 'netrc'),
+  fileRow('a uv index whose name carries a line break into the generated files', {
+    'pyproject.toml': project621(['corp-lib==1.2.0'], ['[tool.uv.sources]', 'corp-lib = { index = "corp\\n--index-url https://evil.invalid" }', '',
+      '[[tool.uv.index]]', 'name = "corp\\n--index-url https://evil.invalid"', 'url = "https://pkgs.example.invalid/simple"']),
+  }, pyproject(), 'binds packages to an index with an unusable name: got "corp\\n--index-url https://evil.invalid"', 'a name of letters, digits, spaces'),
+  fileRow('a uv index whose url would end the build arg', {
+    'pyproject.toml': project621(['corp-lib==1.2.0'], ['[tool.uv.sources]', 'corp-lib = { index = "corp" }', '',
+      '[[tool.uv.index]]', 'name = "corp"', 'url = "https://pkgs.example.invalid/simple $(id)"']),
+  }, pyproject(), 'binds packages to the index "corp" at an unusable url: got "https://pkgs.example.invalid/simple $(id)"', 'an http or https url of a host'),
+  fileRow('two poetry sources whose names read the same in a file name', {
+    'pyproject.toml': ['[tool.poetry]', 'name = "demo"', '', '[tool.poetry.dependencies]', 'python = "^3.10"',
+      'corp-lib = { version = "1.2.0", source = "Corp Index" }', 'corp-util = { version = "2.0.0", source = "corp-index" }', '',
+      '[[tool.poetry.source]]', 'name = "Corp Index"', 'url = "https://a.example.invalid/simple"', 'priority = "explicit"', '',
+      '[[tool.poetry.source]]', 'name = "corp-index"', 'url = "https://b.example.invalid/simple"', 'priority = "explicit"', ''].join('\n'),
+  }, pyproject(), 'binds packages to two indexes whose names read the same in a file name: got "Corp Index, corp-index"', 'index names that differ'),
   fileRow('a uv index source naming no declared index', { 'pyproject.toml': project621(['corp-lib==1.2.0'], ['[tool.uv.sources]', 'corp-lib = { index = "nope" }']) },
     pyproject(), 'corp-lib names the index "nope", which [[tool.uv.index]] does not declare', 'an index named in [[tool.uv.index]]'),
   fileRow('a uv git source without allowDirectReferences', { 'pyproject.toml': project621(['lib'], ['[tool.uv.sources]', 'lib = { git = "https://example.invalid/lib.git" }']) },
     pyproject(), 'binds lib to a git source: got "https://example.invalid/lib.git"', 'set allowDirectReferences for https sources'),
   fileRow('a uv workspace member', { 'pyproject.toml': project621(['member'], ['[tool.uv.sources]', 'member = { workspace = true }']) },
     pyproject(), 'binds member to a workspace member: got "workspace = true"', 'never from the index under its name'),
-  fileRow('a poetry explicit source binding', {
-    'pyproject.toml': ['[tool.poetry]', 'name = "demo"', '', '[tool.poetry.dependencies]', 'python = "^3.10"', 'corp-lib = { version = "1.2.0", source = "corp" }', '',
-      '[[tool.poetry.source]]', 'name = "corp"', 'url = "https://pkgs.example.invalid/simple"', 'priority = "explicit"', ''].join('\n'),
-  }, pyproject(), 'binds corp-lib to the index "corp"', 'the package on the index the image installs from'),
   fileRow('a poetry source binding to no declared source', {
     'pyproject.toml': ['[tool.poetry]', 'name = "demo"', '', '[tool.poetry.dependencies]', 'python = "^3.10"', 'corp-lib = { version = "1.2.0", source = "corp" }', ''].join('\n'),
   }, pyproject(), 'corp-lib names a source pyproject.toml does not declare: got "corp"', 'a name of [[tool.poetry.source]]: none'),
   fileRow('a uv.lock package from another index than the rest', {
     'pyproject.toml': PYPROJECT, 'uv.lock': uvLock([BASE_PKGS[0], { ...BASE_PKGS[1], source: '{ registry = "https://pkgs.example.invalid/simple" }' }, BASE_PKGS[2]]),
-  }, pyproject(), 'deps/uv.lock installs numpy 2.1.3 from the index https://pkgs.example.invalid/simple', 'a package locked from another index is never taken from the default one'),
+  }, pyproject(), 'deps/uv.lock installs numpy 2.1.3 from the index https://pkgs.example.invalid/simple, which the pyproject.toml does not declare',
+  'or from an index the project declares ([[tool.uv.index]], [[tool.poetry.source]]), installed from it alone'),
   // ------------------------------------------------------------ requirements of one package read together
   fileRow('a pin outside the range of another file', { 'r.txt': 'numpy>=2\n', 'dev.txt': 'numpy==1.25.1\n' }, reqs({ core: ['r.txt'], dev: ['dev.txt'] }),
     'deps/dev.txt:1 asks for numpy outside what deps/r.txt:1 (core tier) allows: got "numpy==1.25.1"', 'pip installs one for both'),
@@ -310,6 +321,29 @@ export const accepts: AcceptRow[] = [
     },
     build: trainer({ dependencies: Dependencies.fromPyproject() }),
     writes: { 'docker/trainer/requirements-torch.txt': ['torch==2.5.1+cu124'], 'docker/trainer/requirements-core.txt': ['rich==13.9.4'] },
+  },
+  {
+    name: 'dependency files: a uv index source: the package from that index alone, through its own build arg',
+    files: {
+      'pyproject.toml': project621(['corp-lib==1.2.0', 'rich==13.9.4'], ['[tool.uv.sources]', 'corp-lib = { index = "corp" }', '',
+        '[[tool.uv.index]]', 'name = "corp"', 'url = "https://pkgs.example.invalid/simple"', 'explicit = true']),
+    },
+    build: svc({ dependencies: Dependencies.fromPyproject() }),
+    writes: {
+      'docker/api/requirements-core-corp.txt': ['corp-lib==1.2.0'],
+      'docker/api/Dockerfile': ['ARG PIP_INDEX_URL_CORP=https://pkgs.example.invalid/simple', '--index-url "$PIP_INDEX_URL_CORP"'],
+    },
+    absent: { 'docker/api/requirements-core.txt': ['corp-lib'] },
+  },
+  {
+    name: 'dependency files: a poetry explicit source: the package from that index alone',
+    files: {
+      'pyproject.toml': ['[tool.poetry]', 'name = "demo"', '', '[tool.poetry.dependencies]', 'python = "^3.10"', 'corp-lib = { version = "1.2.0", source = "corp" }', '',
+        '[[tool.poetry.source]]', 'name = "Corp Index"', 'url = "https://pkgs.example.invalid/simple"', 'priority = "explicit"', ''].join('\n')
+        .replace('source = "corp"', 'source = "Corp Index"'),
+    },
+    build: svc({ dependencies: Dependencies.fromPyproject() }),
+    writes: { 'docker/api/requirements-core-corp-index.txt': ['corp-lib==1.2.0'], 'docker/api/Dockerfile': ['ARG PIP_INDEX_URL_CORP_INDEX='] },
   },
   {
     name: 'dependency files: a lock made against one mirror installs, with a note naming the build arg',
