@@ -1,11 +1,13 @@
-import { COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+import * as z from 'zod/mini';
+import {
+  COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
+} from './dependencies';
 import { fromCogYaml } from './resolve-cog';
 import { fromPyproject } from './resolve-pyproject';
 import { fromRequirementFiles } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
 import { ResolveContext, ResolvedDependencies } from './resolved';
 import { checkShape } from '../core/problems';
-import { z } from '../core/shape';
 
 /**
  * Resolves dependencies for one platform (`ctx.platform`), uncached: checks the options'

@@ -2,15 +2,17 @@
  * The CUDA side of a GPU service without torch (JAX, ONNX Runtime, TensorRT, llama.cpp):
  * the CUDA runtime comes from the nvidia/cuda base (runtime, cudnn-runtime, base tags of the
  * reference data) or, on python-slim, from NVIDIA's CUDA pip wheels the requirements pull
- * (`jax[cuda12]`, `nvidia-cuda-runtime-cu12`). The driver rule is the same as with torch.
+ * (`jax[cuda12]`, `nvidia-cuda-runtime-cu12`; for CUDA 13 also `cuda-toolkit[cudart]==13.0.3`
+ * and the unsuffixed `nvidia-cuda-runtime==13.0.96`, see core/cuda-wheels.ts). The driver rule
+ * is the same as with torch.
  */
 import {
   CUDA_IMAGE_OS, CUDA_IMAGE_REPOSITORY, CudaChoice, CudaImageTag, GpuBase, checkCudaImageTag, compareCudaVersions, compareDriverVersions,
   cudaVersionsWithTag, develFlavor, newestTag, tagOf,
 } from './cuda';
+import { cudaWheelUse } from '../core/cuda-wheels';
 import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
-import { requirementName } from '../core/requirement-grammar';
 
 interface DriverTable {
   readonly minorVersionCompatibility: Record<string, { readonly minExact: string | null }>;
@@ -34,18 +36,6 @@ export interface CudaRuntimeRequest {
   readonly dependencyFiles?: boolean;
 }
 
-/** One row of `data/cuda-wheel-extras.json`. */
-interface CudaWheelExtra {
-  readonly package: string;
-  readonly extra: string;
-  readonly cudaMajor: string;
-  readonly pullsNvidiaWheels: boolean;
-}
-
-interface CudaWheelExtras {
-  readonly extras: readonly CudaWheelExtra[];
-}
-
 const CUDA = /^[0-9]+\.[0-9]+$/;
 
 /** CUDA major.minor releases of the driver table (their GA rows). */
@@ -55,24 +45,19 @@ export function knownCudaReleases(): string[] {
 }
 
 /**
- * The requirement that brings NVIDIA's CUDA runtime wheels of a CUDA major, if any: a package
- * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`; for CUDA 13, whose wheels lost the
- * suffix, `nvidia-cuda-runtime` at 13.x or unpinned), or an extra that the package's metadata
- * makes require them (`data/cuda-wheel-extras.json`: `jax[cuda12]`, `tensorflow[and-cuda]`;
- * `jax[cuda12-local]` requires none, it expects the system's CUDA).
+ * The requirement that brings NVIDIA's CUDA library wheels of a CUDA major, if any: a package
+ * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`, `nvidia-cudnn-cu13`), an extra
+ * the package's metadata makes pull them (`data/cuda-wheel-extras.json`: `jax[cuda12]`,
+ * `tensorflow[and-cuda]`; `jax[cuda12-local]` pulls none, it expects the system's CUDA), the
+ * `cuda-toolkit` metapackage with an extra at that major (`cuda-toolkit[cudart]==13.0.3`) or an
+ * unsuffixed CUDA 13 wheel versioned like CUDA (`nvidia-cuda-runtime==13.0.96`).
+ * `onnxruntime-gpu[cuda,cudnn]` names no major, and `cuda-bindings` alone is not counted: they
+ * need an nvidia/cuda base or the wheels listed.
  */
 export function cudaWheelRequirement(requirements: readonly string[], major: string): string | undefined {
-  const pulling = loadData<CudaWheelExtras>('cuda-wheel-extras.json').extras
-    .filter((e) => e.pullsNvidiaWheels && e.cudaMajor === major);
   return requirements.find((line) => {
-    const req = requirementName(line);
-    if (!req) return false;
-    if (new RegExp(`^nvidia-[a-z0-9-]+-cu${major}$`).test(req.name)) return true;
-    if (major === '13' && req.name === 'nvidia-cuda-runtime') {
-      const pin = /==\s*(\d+)\./.exec(line);
-      return !pin || pin[1] === '13';
-    }
-    return pulling.some((e) => e.package === req.name && req.extras.includes(e.extra));
+    const use = cudaWheelUse(line);
+    return use !== undefined && use.major === major && use.kind === 'libraries';
   });
 }
 
@@ -99,7 +84,7 @@ export function resolveCudaWithoutTorch(problems: Problems, req: CudaRuntimeRequ
     const pulled = cudaWheelRequirement(req.requirements, major);
     if (!pulled && !req.dependencyFiles) {
       problems.add(`gpuBase "python-slim" without torch has no cuda runtime: no requirement pulls nvidia's cuda ${major} wheels`, cuda,
-        `a requirement that does (e.g. "jax[cuda${major}]==<version>" or "nvidia-cuda-runtime-cu${major}==<version>"), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
+        `a requirement that does (e.g. "jax[cuda${major}]==<version>" or ${Number(major) < 13 ? `"nvidia-cuda-runtime-cu${major}==<version>"` : `"cuda-toolkit[cudart]==<${major}.x version>"`}), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
       return undefined;
     }
     const family = table.minorVersionCompatibility[`${major}.x`];

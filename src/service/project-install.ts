@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { SourceCopy } from './sources';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
@@ -9,6 +8,7 @@ import {
 import { parseRequirement } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
 import { PyprojectFacts, readPyproject } from '../entry/pyproject';
+import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */
 const BACKENDS: Readonly<Record<string, string>> = {

@@ -1,13 +1,11 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
-import {
-  BUILD_TIER, TIER_TITLES, constraintsFilePath, indexedTierPath, indexSlug, tierFilePath,
-} from './image-model';
 import { ProjectBuild, ProjectBuildOrigin } from './project-install';
 import { RequiredFromFiles } from './service-kind';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
+import { checkTorchCudaMajor } from '../core/cuda-wheels';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
@@ -16,6 +14,9 @@ import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 import { TORCH_TIER } from '../core/tier-files';
 import { TierRequirement } from '../core/tier-requirement';
 import { Dependencies, packageEntry, ResolvedDependencies, resolveWithCache, UNREADABLE_EXPECTED } from '../deps';
+import {
+  BUILD_TIER, TIER_TITLES, constraintsFilePath, indexedTierPath, indexSlug, tierFilePath,
+} from '../image/image-model';
 
 /** A requirement file besides the tiers (the torch tier, the project's build requirements), as written. */
 export interface ExtraRequirements {
@@ -130,6 +131,7 @@ export class RequirementFiles {
   /** Adds one typed requirement; only that tier's file changes. */
   public add(problems: Problems, tier: RequirementTier, spec: string, field: string): void {
     this.typed.add(problems, tier, spec, field);
+    if (this.owner.torch) checkTorchCudaMajor(problems, 'addRequirement', [{ text: spec, from: field }], this.owner.torch);
     problems.throwIfAny();
     this.merged = undefined;
     this.sync(tier);
@@ -172,6 +174,10 @@ export class RequirementFiles {
       const torch = this.owner.torch && lockedTorch(resolved, this.owner.torch, this.owner.torchPackages(), notes, this.owner.path);
       const build = this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK
         ? lockedBuild(problems, resolved, this.owner.projectBuild) : undefined;
+      if (this.owner.torch) {
+        checkTorchCudaMajor(problems, fileDeps.field, TIER_ORDER.flatMap((t) =>
+          resolved.packages[t].map((p) => ({ text: p.requirement, from: p.from.replace(/:\d+$/, '') }))), this.owner.torch);
+      }
       problems.throwIfAny();
       this.merged = {
         tiers,

@@ -1,9 +1,9 @@
 import { Project } from 'projen';
-import { BuildHooks, resolveBuildHooks } from './build-hooks';
+import { resolveBuildHooks } from './build-hooks';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
-import { KindResolution, ServiceKindSpec } from './service-kind';
+import { AnyServiceKind, KindContext, KindResolution } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { TorchWheels } from './torch';
 import { commandSecrets, textSecret } from '../core/command-secrets';
@@ -15,9 +15,18 @@ import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { CogImageFacts, cogImageFacts } from '../deps';
+import { BuildHooks } from '../image/build-hook-steps';
 
-/** The props every service shares, checked and resolved with its kind: what the construct keeps. */
-export interface ResolvedService {
+/** The props every service shares, checked and resolved, and what its kind resolved: what a service keeps. */
+export interface ResolvedService extends SharedProps {
+  /** What the kind resolved from its props. */
+  readonly kind: KindResolution;
+  /** The torch wheels the image installs (the kind's), if any. */
+  readonly torch?: TorchWheels;
+}
+
+/** The props every service shares, checked and resolved. */
+export interface SharedProps {
   readonly moduleName: string;
   readonly command: string[];
   /** The test stage's command when `testCommand` is given (else the image model picks one). */
@@ -29,9 +38,8 @@ export interface ResolvedService {
   readonly python: PythonImage;
   /** The Python base image reference, with the kind's mirror and the digest when given. */
   readonly pythonImage: string;
-  /** The kind's torch resolution (undefined without a valid Python or without torch). */
-  readonly torchResolution?: KindResolution;
-  readonly torch?: TorchWheels;
+  /** What the kind's functions know of the service besides its props. */
+  readonly kindContext: KindContext;
   /** The typed requirement lines, by tier. */
   readonly requirements: RequirementSet;
   /**
@@ -52,10 +60,13 @@ export interface ResolvedService {
 
 /**
  * Checks a service's shared props into `problems`, in prop order (so one error lists every
- * problem in that order), and resolves them with its kind. Every value is usable even when a
- * problem was found; the caller throws before wiring anything.
+ * problem in that order), and resolves them with its kind's description (title, defaults, a
+ * mirror of the Python image); the kind's own props come next (`MlService`). Every value is
+ * usable even when a problem was found; the caller throws before wiring anything.
  */
-export function resolveService(problems: Problems, project: Project, id: string, props: ServiceOptions, spec: ServiceKindSpec): ResolvedService {
+export function resolveService(
+  problems: Problems, project: Project, id: string, props: ServiceOptions, kind: AnyServiceKind,
+): SharedProps {
   const settings = ProjectSettings.of(project);
   checkCommand(problems, 'command', props.command);
   if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
@@ -80,8 +91,18 @@ export function resolveService(problems: Problems, project: Project, id: string,
 
   const checkedPython = resolveServicePython(problems, props.pythonVersion, settings, cog);
   const python = checkedPython ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
-  const pythonImage = withDigest(problems, 'baseImageDigest', (checkedPython && spec.pythonImage?.(problems, checkedPython)) ?? python.image, props.baseImageDigest);
-  const torchResolution = checkedPython && spec.resolveTorch ? spec.resolveTorch(problems, checkedPython) : undefined;
+  const mirror = checkedPython && kind.pythonImage?.(problems, props, checkedPython);
+  const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
+  const kindContext: KindContext = {
+    id,
+    sourceDir: code.sourceDir,
+    code: props.sources !== undefined
+      ? props.sources.map((p) => ['sources', p] as const) : [['sourceDir', code.sourceDir]],
+    python: checkedPython,
+    pythonImage,
+    hostDriverVersion: settings.hostDriverVersion,
+    dependencyFiles: fileDeps !== undefined,
+  };
 
   const requirements = new RequirementSet();
   for (const tier of TIER_ORDER) {
@@ -98,13 +119,13 @@ export function resolveService(problems: Problems, project: Project, id: string,
       hasDependencyFiles: fileDeps !== undefined,
     })
     : undefined;
-  const description = props.description ?? spec.kindTitle;
+  const description = props.description ?? kind.title;
   const descriptionSecret = textSecret(description, 'description');
   if (descriptionSecret) problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
   else if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
-  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, spec.gpu === true);
+  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, kind.gpu);
   const hooks = resolveBuildHooks(problems, props);
-  const limits = resolveLimitProps(problems, props, spec.defaults);
+  const limits = resolveLimitProps(problems, props, kind.defaults);
 
   return {
     moduleName: moduleName(id),
@@ -115,14 +136,13 @@ export function resolveService(problems: Problems, project: Project, id: string,
     code,
     python,
     pythonImage,
-    torchResolution,
-    torch: torchResolution?.torch,
+    kindContext,
     requirements,
-    fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies', notes: cogNotes(project, id, cog, spec) } : undefined,
+    fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies', notes: cogNotes(project, id, cog, kind) } : undefined,
     projectInstall,
     description,
     dockerfilePath: `docker/${id}/Dockerfile`,
-    workload: spec.workload ?? 'server',
+    workload: kind.workload,
     environment,
     hooks,
     limits,
@@ -161,17 +181,17 @@ function resolveServicePython(
 
 /** Notes on a cog.yaml for this kind of service: its `build.gpu` against the kind's GPU. */
 function cogNotes(
-  project: Project, id: string, cog: CogImageFacts | undefined, spec: ServiceKindSpec,
+  project: Project, id: string, cog: CogImageFacts | undefined, kind: AnyServiceKind,
 ): string[] {
   if (!cog?.gpu) return [];
   const path = `${project.name}/${id}`;
-  if (cog.gpu.value && spec.gpu !== true) {
+  if (cog.gpu.value && !kind.gpu) {
     return [`[${path}] ${cog.gpu.at}: build.gpu is true, but ${id} is a service without GPUs `
-      + `(${spec.kindTitle}); `
+      + `(${kind.title}); `
       + 'GpuInference or GpuTrainer gives it one'];
   }
-  if (!cog.gpu.value && spec.gpu === true) {
-    return [`[${path}] ${cog.gpu.at}: build.gpu is false, but ${id} is a GPU service (${spec.kindTitle}); `
+  if (!cog.gpu.value && kind.gpu) {
+    return [`[${path}] ${cog.gpu.at}: build.gpu is false, but ${id} is a GPU service (${kind.title}); `
       + 'cog builds a CPU image for it'];
   }
   return [];
