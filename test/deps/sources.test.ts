@@ -6,10 +6,10 @@
  * own; torch and its companions are the torch tier's, installed from TORCH_INDEX_URL whatever
  * index they name; any other source is refused with the reason.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Pkg, uvLock } from './lock-fixtures';
-import { problemsOf, projectWith, resolveIn } from './support';
+import { copyOf, problemsOf, projectWith, resolveIn } from './support';
 import { Dependencies, PythonService, MlDockerProject } from '../../src';
 import { cacheReportOfProject } from '../../src/cache-report/project-report';
 import { synthIn, withoutPostSynth } from '../util';
@@ -129,6 +129,24 @@ describe('a lock\'s record of the index', () => {
     expect(body(read(dir, 'docker/api/requirements-core.txt')).join('\n')).not.toContain('corp-lib');
     expect(read(dir, 'docker/api/Dockerfile')).toContain(
       'pip install --require-hashes --no-deps --index-url "$PIP_INDEX_URL_CORP" -r /tmp/requirements/requirements-core-corp.txt');
+  });
+
+  test('pylock.toml: a package whose index the project declares is bound to it; an undeclared index is refused', () => {
+    const corp = 'https://pkgs.example.invalid/simple';
+    const withIndex = (root: string) => {
+      const lock = read(root, 'pylock.toml');
+      writeFileSync(join(root, 'pylock.toml'), lock.replace("name = 'cattrs'\n", `name = 'cattrs'\nindex = '${corp}'\n`));
+      return root;
+    };
+    const undeclared = withIndex(copyOf(join(__dirname, 'fixtures', 'pylock')));
+    expect(all(problemsOf(() => resolveIn(undeclared, Dependencies.fromPyproject())))).toContain(
+      `pylock.toml installs cattrs 24.2.0 from the index ${corp}, which the pyproject.toml does not declare`);
+    const declared = withIndex(copyOf(join(__dirname, 'fixtures', 'pylock')));
+    writeFileSync(join(declared, 'pyproject.toml'),
+      `${read(declared, 'pyproject.toml')}\n[[tool.uv.index]]\nname = "corp"\nurl = "${corp}"\nexplicit = true\n`);
+    const r = resolveIn(declared, Dependencies.fromPyproject());
+    expect(r.packages.core.find((p) => p.key === 'cattrs')?.index).toEqual({ name: 'corp', url: corp });
+    expect(r.packages.core.find((p) => p.key === 'numpy')?.index).toBeUndefined();
   });
 
   test('a lock made against one mirror for every package is accepted, with a note to build with it', () => {
