@@ -2,10 +2,11 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> project
- *   -> bin / index.ts
+ *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> adopt
+ *   -> project -> bin / index.ts
  * (deps: dependency files and locks; entry: the project's file tree and the entry check; image: the
- * image model, its resolver, the layers and the Dockerfile renderer.)
+ * image model, its resolver, the layers and the Dockerfile renderer; adopt: reading an existing
+ * repository into a definition.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
  * neither does anything of `image/`, the kind machinery and the GPU kinds (`service/service-kind.ts`,
  * `service/model-dir.ts`, `gpu/gpu-kind.ts`) or the Kubernetes model (`stack/kubernetes-model.ts`).
@@ -17,7 +18,7 @@
  * docs/architecture.md explains each room.
  */
 const ROOMS = [
-  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin',
+  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'adopt', 'project', 'bin',
 ];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({

@@ -87,6 +87,14 @@ export interface PyprojectDependenciesOptions {
    */
   readonly mlPackages?: string[];
   /**
+   * Names of packages the project's dependency groups or extras declare (or its own
+   * dependencies) that go to the core tier with everything they need, without the rest of their
+   * group: a server's web stack kept in a development group (`['fastapi', 'uvicorn']`). Each must
+   * be declared somewhere in the pyproject.toml.
+   * @default - none
+   */
+  readonly corePackages?: string[];
+  /**
    * Extras of `[project.optional-dependencies]` (or `[tool.poetry.extras]`) installed in the ML tier.
    * @default - none
    */
@@ -247,6 +255,7 @@ export const PYPROJECT_SHAPE = z.strictObject({
   lockFileKind: z.optional(z.enum(['uv', 'poetry', 'pylock', 'pip-compile'])),
   projectTier: z.optional(z.enum(TIERS)),
   mlPackages: names(),
+  corePackages: names(),
   mlExtras: names(),
   coreExtras: names(),
   devExtras: names(),

@@ -103,6 +103,17 @@ function tierRoots(run: ResolveRun, project: PyprojectContent, options: Pyprojec
     }
   }
   for (const dep of project.main) out[mlPackages.includes(dep.key) ? 'ml' : projectTier].push(dep);
+  // packages of a group or an extra taken into the core tier on their own (a server's web stack in a dev group)
+  const declared = [...project.main, ...[...project.groups.values()].flat(), ...[...project.extras.values()].flat()];
+  for (const name of options.corePackages ?? []) {
+    const dep = declared.find((d) => d.key === normalizePackageName(name));
+    if (!dep) {
+      run.problems.add(`${run.field}.corePackages names a package the pyproject.toml does not declare`, name,
+        'a package of the project\'s dependencies, dependency groups or extras');
+    } else if (!out.core.some((d) => d.key === dep.key)) {
+      out.core.push(dep);
+    }
+  }
   const owner = new Map<string, string>();
   const pick = (kind: 'Extras' | 'Groups', tier: TierName, given: string[] | undefined, table: Map<string, RootDependency[]>) => {
     const field = `${run.field}.${tier}${kind}`;

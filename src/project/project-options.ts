@@ -117,6 +117,29 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default false
    */
   readonly strictPins?: boolean;
+
+  /**
+   * Where the generated guide to the project's containers goes, relative to the project root.
+   * Set it where a repository already has a file of that name (which is never overwritten) or
+   * a documentation folder it would not belong in.
+   * @default "docs/containers.md"
+   */
+  readonly containersDoc?: string;
+
+  /**
+   * Only for `projen new` (`--example`): write the example stack (a CPU API, a GPU trainer, a GPU
+   * inference server) even where the folder already holds a Python project, which `projen new`
+   * otherwise adopts. An empty folder gets the example either way.
+   * @default false
+   */
+  readonly example?: boolean;
+
+  /**
+   * A one-line description of the project (package.json). `projen new` puts the folder's name
+   * here when the project name had to be made valid from it (`MyRepo` -> `myrepo`).
+   * @default - none
+   */
+  readonly description?: string;
 }
 
 export const OPTIONS_SHAPE = {
@@ -133,6 +156,9 @@ export const OPTIONS_SHAPE = {
   // the services check it when they resolve it (at synth)
   dependencies: z.optional(z.object({})),
   strictPins: z.optional(z.boolean()),
+  containersDoc: z.optional(z.string()),
+  example: z.optional(z.boolean()),
+  description: z.optional(z.string()),
 };
 
 /**

@@ -78,6 +78,22 @@ export function mergeTiers(
       const pin = exactPin(req);
       const there = fileOf.get(req.key);
       if (there) {
+        // installed once where the files put it: never in a later tier than the typed list wants it
+        // (a package typed in core but locked in dev would be missing from the prod image); without
+        // a lock, a runtime tier's line moves to the earlier tier with the typed pin (pip reads
+        // them together), a dev one is refused: what it needs came with the dev files
+        const later = TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier);
+        if (later && (resolved.locked || there.tier === RequirementTier.DEV)) {
+          const what = `${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} `
+            + `only in the ${there.tier} tier (${there.pkg.from})`;
+          problems.add(what, line, there.tier === 'dev'
+            ? `${req.name} with what it needs in the ${tier} tier: corePackages (or mlPackages) of `
+              + 'Dependencies.fromPyproject, or the dependency in the project\'s main dependencies; '
+              + 'the prod image has no dev tier'
+            : `${req.name} in the ${there.tier} tier only, or moved to the ${tier} tier in the dependency `
+              + 'files');
+          return;
+        }
         const conflict = () => problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
           `one version of a package in the image: "${there.pkg.requirement}" as ${there.pkg.from} has it, or ${req.name} in only one of the two`);
         if (resolved.locked) {
@@ -91,11 +107,11 @@ export function mergeTiers(
           return;
         }
         const text = requirementLine(combined.requirement);
-        if (text === there.pkg.requirement) return;
+        if (text === there.pkg.requirement && !later) return;
         // the typed line as written when it asks for all of it, else the combined one
         const asTyped = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req);
         const merged = asTyped ? entry : TierRequirement.of(text);
-        const earliest = TIER_ORDER.indexOf(there.tier) <= TIER_ORDER.indexOf(tier) ? there.tier : tier;
+        const earliest = later ? tier : there.tier;
         entries[there.tier] = entries[there.tier].filter((e) => e.key !== req.key);
         entries[earliest].push(merged);
         const pkg = { ...there.pkg, requirement: merged.text, version: exactPin(combined.requirement), from: `${there.pkg.from}, ${at}` };

@@ -101,6 +101,16 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly sources?: string[];
 
   /**
+   * Files inside the service's code that the ignore files leave out by their extension (weights,
+   * arrays, tables) but the code itself loads, relative to the project root: a default model
+   * shipped in the package (`whisperx/assets/pytorch_model.bin`), a filter bank
+   * (`wis/assets/mel_filters.npz`). Each is let back into the build context by name; data and
+   * weights elsewhere stay out. Credentials and environments are never let in.
+   * @default []
+   */
+  readonly packageData?: string[];
+
+  /**
    * The container's working directory: `/app` or a folder under it (e.g. `/app/src`).
    * @default "/app"
    */
@@ -247,6 +257,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   aptPackages: z.optional(stringList),
   sourceDir: z.optional(z.string()),
   sources: z.optional(stringList),
+  packageData: z.optional(stringList),
   workdir: z.optional(z.string()),
   entryCheck: z.optional(z.boolean()),
   installProject: z.optional(z.boolean()),

@@ -88,7 +88,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['options of the wrong type', () => resolveIn(projectWith({}), Dependencies.fromRequirementsFiles({ core: 'requirements.txt' as unknown as string[] })),
     '[vision/api] dependencies.core has the wrong type: got "requirements.txt"; expected a list'],
   ['a misspelt option', () => resolveIn(projectWith({}), Dependencies.fromPyproject({ lockfile: 'uv.lock' } as PyprojectDependenciesOptions)),
-    '[vision/api] unknown property "dependencies.lockfile": got "uv.lock"; expected did you mean "lockFile"? known: path, lockFile, lockFileKind, projectTier, mlPackages, mlExtras, coreExtras, devExtras, mlGroups, coreGroups, devGroups, strictPins, allowDirectReferences'],
+    '[vision/api] unknown property "dependencies.lockfile": got "uv.lock"; expected did you mean "lockFile"? known: path, lockFile, lockFileKind, projectTier, mlPackages, corePackages, mlExtras, coreExtras, devExtras, mlGroups, coreGroups, devGroups, strictPins, allowDirectReferences'],
   ['dependencies that are not built with Dependencies', () => resolveDependencies({ ml: ['r.txt'] } as unknown as Dependencies, CTX),
     '[vision/api] dependencies has the wrong type: got {"ml":["r.txt"]}; expected Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)'],
   // ------------------------------------------------------------ pyproject.toml
