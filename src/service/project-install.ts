@@ -7,7 +7,7 @@ import {
 } from '../core/requirement-grammar';
 import { parseRequirement } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
-import { PyprojectFacts, readPyproject } from '../entry/pyproject';
+import { PyprojectFacts, readPyproject } from '../entry/package-metadata';
 import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */

@@ -1,6 +1,6 @@
 import { join } from 'path';
 import { Component } from 'projen';
-import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
+import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './merged-tiers';
 import { ProjectBuild, ProjectBuildOrigin } from './project-install';
 import { RequiredFromFiles } from './service-kind';
 import { TorchWheels } from './torch';
