@@ -13,12 +13,14 @@ import { dirname, join } from 'path';
 import {
   BackingService, ComposeStack, GpuTrainer, MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
-import { CMD, Row } from './catalogue/support';
+import { AcceptRow, CMD, Row } from './catalogue/support';
 import { synthIn, tree } from './util';
 
 const rowFiles = readdirSync(join(__dirname, 'catalogue')).filter((f) => f.endsWith('.rows.ts')).sort();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rows: Row[] = rowFiles.flatMap((f) => require(join(__dirname, 'catalogue', f)).rows as Row[]);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const accepts: AcceptRow[] = rowFiles.flatMap((f) => (require(join(__dirname, 'catalogue', f)).accepts ?? []) as AcceptRow[]);
 
 // One previously synthesized tree every row runs over: a failing row must leave it intact.
 const dir = mkdtempSync(join(tmpdir(), 'mld-catalogue-'));
@@ -40,7 +42,7 @@ test('the catalogue has at least 150 rows with unique names', () => {
  * for them are removed, a file the tree already had (a generated one a row replaces with a
  * file of the user's) gets its bytes and mode back.
  */
-function withFiles(files: Record<string, string>): () => void {
+function withFiles(files: Record<string, string | Buffer>): () => void {
   const made: string[] = [];
   const replaced: Array<[string, Buffer, number]> = [];
   for (const [path, content] of Object.entries(files)) {
@@ -92,3 +94,26 @@ function checkRow(row: Row, previous: Record<string, string>): void {
   }
   expect(tree(dir)).toEqual(previous);
 }
+
+describe('what the catalogue refuses has acceptable neighbours: each synthesizes and writes what it must', () => {
+  test.each(accepts.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+    const project = mkdtempSync(join(tmpdir(), 'mld-catalogue-accept-'));
+    for (const [path, content] of Object.entries(row.files ?? {})) {
+      mkdirSync(dirname(join(project, path)), { recursive: true });
+      writeFileSync(join(project, path), content);
+    }
+    try {
+      synthIn(project, row.project ?? {}, row.build);
+      for (const [file, lines] of Object.entries(row.writes)) {
+        const text = readFileSync(join(project, file), 'utf-8');
+        for (const line of lines) expect({ file, text }).toEqual({ file, text: expect.stringContaining(line) });
+      }
+      for (const [file, texts] of Object.entries(row.absent ?? {})) {
+        const text = readFileSync(join(project, file), 'utf-8');
+        for (const absent of texts) expect(text.split('\n').filter((l) => !l.startsWith('#')).join('\n')).not.toContain(absent);
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,13 +5,21 @@
  * pulled through the `cuda-toolkit[...]` metapackage, plus the `cuda-bindings` Python bindings.
  */
 import { loadData } from './data';
-import { normalizePackageName } from './names';
 import { Problems } from './problems';
+import { requirementName } from './requirement-grammar';
 
 interface CudaWheelTable {
   readonly metapackage: { readonly name: string };
   readonly versionIsCudaVersion: readonly string[];
   readonly bindings: { readonly names: readonly string[] };
+}
+
+/** One row of `data/cuda-wheel-extras.json`: an extra and whether the package's metadata makes it pull the wheels. */
+interface CudaWheelExtra {
+  readonly package: string;
+  readonly extra: string;
+  readonly cudaMajor: string;
+  readonly pullsNvidiaWheels: boolean;
 }
 
 /** What a requirement says about NVIDIA's CUDA wheels. */
@@ -37,20 +45,23 @@ function majorOf(clauses: string): string | undefined {
 /**
  * The CUDA major of NVIDIA's wheels a requirement line pulls, if any: `nvidia-<lib>-cu13`,
  * `cuda-toolkit[cudart]==13.0.3`, `nvidia-cuda-runtime==13.0.96`, `jax[cuda13]==...`
- * (libraries), or `cuda-bindings==13.0.3` (bindings). Unpinned metapackages and unsuffixed
- * libraries whose version is not a CUDA version say nothing.
+ * (libraries), or `cuda-bindings==13.0.3` (bindings). An extra counts when the package's
+ * metadata makes it pull the wheels (`data/cuda-wheel-extras.json`: `jax[cuda12]`,
+ * `tensorflow[and-cuda]`), not by its name: `jax[cuda12-local]` expects the system's CUDA.
+ * Unpinned metapackages and unsuffixed libraries whose version is not a CUDA version say nothing.
  */
 export function cudaWheelUse(line: string): CudaWheelUse | undefined {
   const m = REQUIREMENT.exec(line);
-  if (!m) return undefined;
+  const req = requirementName(line);
+  if (!m || !req) return undefined;
   const table = loadData<CudaWheelTable>('cuda-wheels.json');
-  const name = normalizePackageName(m[1]);
-  const extras = (m[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).filter((e) => e !== '');
+  const { name, extras } = req;
   const clauses = m[3] ?? '';
   const suffixed = /^nvidia-[a-z0-9-]+-cu([0-9]+)$/.exec(name);
   if (suffixed) return { major: suffixed[1], kind: 'libraries' };
-  const extra = extras.map((e) => /^cuda([0-9]+)(-|$)/.exec(e)).find((x) => x !== null);
-  if (extra) return { major: extra[1], kind: 'libraries' };
+  const pulling = loadData<{ extras: readonly CudaWheelExtra[] }>('cuda-wheel-extras.json').extras
+    .find((e) => e.pullsNvidiaWheels && e.package === name && extras.includes(e.extra));
+  if (pulling) return { major: pulling.cudaMajor, kind: 'libraries' };
   const major = majorOf(clauses);
   if (major === undefined) return undefined;
   if (name === table.metapackage.name) return extras.length > 0 ? { major, kind: 'libraries' } : undefined;

@@ -21,8 +21,14 @@ export function show(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
+  // JSON escapes C0 controls only: line and paragraph separators, C1 controls (NEXT LINE),
+  // invisible and bidirectional format characters are escaped too, so a message shows every
+  // character a value holds and no value can break or reorder the message's line
+  text = text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
+
+const INVISIBLE = /[\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/g;
 
 /** What `oneOf` says of an empty list, so no message ends in "one of: " and nothing. */
 export const NONE_ALLOWED = 'nothing (there are none)';

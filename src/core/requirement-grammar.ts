@@ -126,6 +126,12 @@ export function parseSpecifier(text: string): string[] {
 export function parseRequirementText(text: string): Requirement {
   const trimmed = text.trim();
   if (LINE_BREAK.test(trimmed)) throw new RequirementSyntaxError('it has a line break');
+  const odd = /[^\t\x20-\x7e]/.exec(trimmed);
+  if (odd) {
+    const code = `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new RequirementSyntaxError(`it has the character ${code} at column ${odd.index + 1}, `
+      + 'outside printable ascii (names, versions and markers are ascii; pip splits and compares them as such)');
+  }
   let body = trimmed;
   let markerText: string | undefined;
   let url: string | undefined;
@@ -200,13 +206,14 @@ export function extrasKey(req: Pick<Requirement, 'extras'>): string {
 export function satisfiesClauses(version: string, clauses: readonly string[]): boolean {
   return clauses.every((clause) => {
     if (clause.startsWith('===')) return clause.slice(3).toLowerCase() === version.toLowerCase();
-    return pep440.satisfies(version, clause, { prereleases: true });
+    // a text that is no version satisfies no range (the library would throw on it)
+    return pep440.valid(version) !== null && pep440.satisfies(version, clause, { prereleases: true });
   });
 }
 
 /** True when `version` lies in a range written as one specifier text (`>=3.10, <4`). */
 export function satisfiesRange(version: string, range: string): boolean {
-  return pep440.satisfies(version, range.replace(/\s+/g, ''), { prereleases: true });
+  return pep440.valid(version) !== null && pep440.satisfies(version, range.replace(/\s+/g, ''), { prereleases: true });
 }
 
 /** The requirement as one canonical line: `name[extras]clauses; marker`. */
@@ -263,4 +270,32 @@ export function requirementName(line: string): RequirementName | undefined {
   if (/^[:/]/.test(rest)) return undefined; // a bare URL or path such as https://... or ./pkg
   const extras = (match[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).filter((e) => e !== '');
   return { name: normalizePackageName(match[1]), extras: [...new Set(extras)].sort() };
+}
+
+/** Two requirements of one package read together: the requirement pip installs, or why none can be. */
+export type Combined = { readonly requirement: Requirement } | { readonly conflict: 'versions' | 'range' | 'reference' };
+
+/**
+ * How pip reads two requirements of one package in one install (its resolver intersects their
+ * specifiers and unites their extras): a bare or ranged requirement beside a pin is the pin, when
+ * the pin lies in the range; two ranges are both ranges at once; two pins must name the same
+ * version; a direct reference only meets itself. Markers are the caller's (evaluated before).
+ * The pin's spelling of the name is kept, else the first one's.
+ */
+export function combineRequirements(a: Requirement, b: Requirement): Combined {
+  const extras = [...a.extras, ...b.extras.filter((e) => !a.extras.map(normalizePackageName).includes(normalizePackageName(e)))];
+  if (a.url !== undefined || b.url !== undefined) {
+    return a.url === b.url ? { requirement: { ...a, extras } } : { conflict: 'reference' };
+  }
+  const pinA = exactPin(a);
+  const pinB = exactPin(b);
+  if (pinA !== undefined && pinB !== undefined) {
+    return sameRequirement({ ...a, extras: [] }, { ...b, extras: [] }) ? { requirement: { ...a, extras } } : { conflict: 'versions' };
+  }
+  if (pinA !== undefined || pinB !== undefined) {
+    const [pinned, ranged] = pinA !== undefined ? [a, b] : [b, a];
+    const pin = (pinA ?? pinB)!;
+    return satisfiesClauses(pin, ranged.clauses) ? { requirement: { ...pinned, extras } } : { conflict: 'range' };
+  }
+  return { requirement: { ...a, extras, clauses: [...new Set([...a.clauses, ...b.clauses])] } };
 }

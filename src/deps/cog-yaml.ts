@@ -184,7 +184,7 @@ export function readCogYaml(
 ): CogFile | undefined {
   const rel = files.checkPath(field, path);
   if (rel === undefined) return undefined;
-  const text = files.read(field, rel);
+  const text = files.read(field, rel, 'yaml');
   if (text === undefined) return undefined;
   return parseCogYaml(problems, rel, text);
 }

@@ -46,4 +46,6 @@ export { cogImageFacts } from './resolve-cog';
 export type { CogImageFacts } from './resolve-cog';
 export { packageEntry, packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
 export { UNREADABLE_EXPECTED } from './resolve-run';
-export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';
+export type {
+  PackageIndex, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName,
+} from './resolve';

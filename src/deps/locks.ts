@@ -2,7 +2,9 @@ import { poetryConstraint } from './pyproject';
 import { isTable, Table } from './toml';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
-import { MarkerNode, MarkerSyntaxError, parseMarker, requirementName } from '../core/requirement-grammar';
+import {
+  isVersion, MarkerNode, MarkerSyntaxError, NAME, parseMarker, requirementName, RequirementSyntaxError,
+} from '../core/requirement-grammar';
 
 /** An edge of a lock's dependency graph. */
 export interface LockEdge {
@@ -11,6 +13,8 @@ export interface LockEdge {
   readonly marker?: MarkerNode;
   /** The version, when the lock names one (uv, when a package has several). */
   readonly version?: string;
+  /** The versions the edge allows, as clause lists (any of them): poetry's constraint of the dependency. */
+  readonly constraint?: string[][];
 }
 
 /** One file of a locked package. */
@@ -33,10 +37,19 @@ export interface LockPackage {
   /** Markers of the package itself (pylock), evaluated for the image. */
   readonly marker?: MarkerNode;
   readonly requiresPython?: string;
+  /** Poetry's `python-versions` of the package, as clause lists (any of them): the Pythons it installs on. */
+  readonly pythonAlternatives?: string[][];
+  /**
+   * Poetry 2's groups of the package (lock-version 2.1) and the marker under which each group
+   * installs it: the lock says itself which packages an environment gets.
+   */
+  readonly groups?: ReadonlyMap<string, MarkerNode | undefined>;
   /** Why the package cannot be installed from an index (a git, url, path or directory source). */
   readonly direct?: string;
   /** The archive url of a package locked from one (uv's `source = { url = ... }`). */
   readonly directUrl?: string;
+  /** The index the lock took the package from (uv's `source.registry`, poetry's legacy source, pylock's `index`). */
+  readonly index?: string;
   /** The project itself (uv's editable or virtual root). */
   readonly isProject?: boolean;
 }
@@ -49,6 +62,8 @@ export interface LockGraph {
   readonly requiresPython?: string;
   /** PEP 751 `environments`, when listed. */
   readonly environments?: MarkerNode[];
+  /** Poetry's lock-version 2.1 and later: every package carries its groups and markers. */
+  readonly groupsAndMarkers?: boolean;
 }
 
 function fileName(url: string): string {
@@ -89,9 +104,23 @@ class LockReader {
         `[[${key}]] tables each with a name and a version`);
       return [];
     }
-    return list as Table[];
+    // names and versions reach the tier files: each is checked here, where the message can say which entry
+    return (list as Table[]).filter((p) => {
+      if (!NAME.test(p.name as string)) {
+        this.problems.add(`${this.file} [[${key}]] has a name that is not a package name`, p.name, NAME_EXPECTED);
+        return false;
+      }
+      if (p.version !== undefined && !isVersion(p.version as string)) {
+        this.problems.add(`${this.file} package ${p.name} has a version that is not a pep 440 version`, p.version,
+          'a version such as "2.1.3" (letters, digits and ".+!-_" only, no space or line break)');
+        return false;
+      }
+      return true;
+    });
   }
 }
+
+const NAME_EXPECTED = 'a pep 508 package name (ascii letters and digits, with ".", "_" or "-" inside)';
 
 /** uv.lock (version 1): `[[package]]` with `dependencies`, `optional-dependencies`, `sdist`, `wheels`. */
 export function readUvLock(problems: Problems, file: string, doc: Table): LockGraph | undefined {
@@ -135,6 +164,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
           marker: forks.length ? this.marker(forks.map((m) => `(${m})`).join(' or '), where) : undefined,
           direct: !isProject && directKind ? `${directKind} = ${JSON.stringify(source[directKind])}` : undefined,
           directUrl: typeof source.url === 'string' && /^https:\/\//.test(source.url) ? source.url : undefined,
+          index: typeof source.registry === 'string' ? source.registry : undefined,
           isProject,
         });
       }
@@ -146,6 +176,7 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
 
 /** poetry.lock (lock-version 1.1 and 2.x): `[[package]]` with `files` and `[package.dependencies]`. */
 export function readPoetryLock(problems: Problems, file: string, doc: Table): LockGraph | undefined {
+  let groupsAndMarkers = false;
   const reader = new (class extends LockReader {
     public run(): void {
       const version = String(tableAt2(doc, 'metadata')?.['lock-version'] ?? '');
@@ -153,6 +184,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         this.problems.add(`${this.file} has a lock-version this library does not read`, version, 'lock-version "1.1" or "2.x" (poetry 1.1 and later)');
         return;
       }
+      groupsAndMarkers = /^2\.([1-9]|\d\d)/.test(version);
       const legacyFiles = tableAt2(doc, 'metadata', 'files');
       for (const p of this.packageList(doc, 'package')) {
         const name = String(p.name);
@@ -161,7 +193,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         const deps: LockEdge[] = [];
         for (const [dep, raw] of Object.entries(isTable(p.dependencies) ? p.dependencies : {})) {
           for (const spec of Array.isArray(raw) ? raw : [raw]) {
-            const table = isTable(spec) ? spec : {};
+            const table: Table = isTable(spec) ? spec : { version: spec };
             const markerParts: string[] = [];
             if (typeof table.markers === 'string') markerParts.push(`(${table.markers})`);
             if (typeof table.python === 'string') markerParts.push(...pythonMarkers(table.python));
@@ -169,6 +201,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
               key: normalizePackageName(dep),
               extras: Array.isArray(table.extras) ? table.extras.map(String) : [],
               marker: this.marker(markerParts.length ? markerParts.join(' and ') : undefined, where),
+              constraint: this.constraint(table.version, `${where} dependency ${dep}`),
             };
             if (table.optional === true) optional.push({ edge, name: dep });
             else deps.push(edge);
@@ -183,12 +216,49 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         const artifacts = files.filter(isTable).map((f) => ({ file: String(f.file ?? ''), sha256: hashOf(f.hash) }));
         const source = isTable(p.source) ? p.source : undefined;
         const direct = source && ['git', 'url', 'file', 'directory'].includes(String(source.type)) ? `source type ${JSON.stringify(source.type)}` : undefined;
-        this.add({ name, key: normalizePackageName(name), version: String(p.version ?? ''), artifacts, deps, extraDeps, direct });
+        this.add({
+          name,
+          key: normalizePackageName(name),
+          version: String(p.version ?? ''),
+          artifacts,
+          deps,
+          extraDeps,
+          direct,
+          index: source && source.type === 'legacy' && typeof source.url === 'string' ? source.url : undefined,
+          pythonAlternatives: this.constraint(p['python-versions'], `${where} python-versions`),
+          groups: groupsAndMarkers ? this.groupMarkers(p, where) : undefined,
+        });
       }
+    }
+
+    /** A poetry constraint (`^3.10`, `>=1.2,<2`, `*`) as clause lists; undefined when absent or `*`. */
+    private constraint(text: unknown, where: string): string[][] | undefined {
+      if (typeof text !== 'string' || text.trim() === '*' || text.trim() === '') return undefined;
+      try {
+        return poetryConstraint(text);
+      } catch (e) {
+        if (!(e instanceof RequirementSyntaxError)) throw e;
+        this.problems.add(`${this.file} ${where} is not a version constraint poetry writes (${e.message})`, text, 'a constraint such as ">=3.10" or "^1.2"');
+        return undefined;
+      }
+    }
+
+    /** Lock-version 2.1's `groups` and `markers` (one marker, or one per group). */
+    private groupMarkers(p: Table, where: string): Map<string, MarkerNode | undefined> {
+      const groups = Array.isArray(p.groups) ? p.groups.map((g) => normalizePackageName(String(g))) : ['main'];
+      const markers = p.markers;
+      const out = new Map<string, MarkerNode | undefined>();
+      for (const group of groups) {
+        const text = isTable(markers)
+          ? Object.entries(markers).find(([g]) => normalizePackageName(g) === group)?.[1]
+          : markers;
+        out.set(group, this.marker(text, `${where} markers`));
+      }
+      return out;
     }
   })(problems, file);
   reader.run();
-  return { packages: reader.packages, hasGraph: true };
+  return { packages: reader.packages, hasGraph: true, groupsAndMarkers };
 }
 
 /** PEP 751 pylock.toml (lock-version 1.x): `[[packages]]` with markers, `wheels`, `sdist`. */
@@ -233,6 +303,7 @@ export function readPylock(problems: Problems, file: string, doc: Table): LockGr
           marker: this.marker(p.marker, where),
           requiresPython: typeof p['requires-python'] === 'string' ? p['requires-python'] : undefined,
           direct: directKind ? `[packages.${directKind}]` : undefined,
+          index: typeof p.index === 'string' ? p.index : undefined,
         });
       }
     }

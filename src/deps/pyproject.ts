@@ -3,7 +3,7 @@ import { isTable, lineOf, Table, tableAt } from './toml';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker, parseRequirementText, parseSpecifier,
+  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, NAME, parseMarker, parseRequirementText, parseSpecifier,
   releaseOf, RequirementSyntaxError, satisfiesClauses,
 } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
@@ -20,6 +20,10 @@ export interface RootDependency {
   readonly alternatives: string[][];
   /** The url of a direct reference (`name @ url`), accepted with allowDirectReferences. */
   readonly url?: string;
+  /** Poetry's `python` of the dependency, as clause lists (any of them): the Pythons it is declared for. */
+  readonly python?: string[][];
+  /** The index the project binds the dependency to, when not the default one. */
+  readonly index?: { readonly name: string; readonly url: string };
   /** Where it is declared: `pyproject.toml:12`. */
   readonly at: string;
   /** As declared, for messages. */
@@ -116,13 +120,6 @@ export class PyprojectReader {
         const list = Array.isArray(members) ? members.map(String) : [];
         extras.set(normalizePackageName(extra), all.filter((d) => list.map(normalizePackageName).includes(d.dep.key)).map((d) => d.dep));
       }
-      const legacyDev = tableAt(poetry!, 'dev-dependencies');
-      if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
-      for (const [group, body] of Object.entries(tableAt(poetry!, 'group') ?? {})) {
-        const deps = isTable(body) && isTable(body.dependencies) ? body.dependencies : {};
-        const list = this.poetryTable(deps, `[tool.poetry.group.${group}.dependencies]`).map((d) => d.dep);
-        groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
-      }
     } else if (project) {
       main = this.pep508List(project.dependencies, 'dependencies', '[project]');
       for (const [extra, list] of Object.entries(tableAt(project, 'optional-dependencies') ?? {})) {
@@ -132,6 +129,8 @@ export class PyprojectReader {
       this.problems.add(`${this.file} declares no dependencies`, this.file, 'a [project] table with dependencies, or [tool.poetry.dependencies]');
       return undefined;
     }
+    // Poetry's groups stand beside [tool.poetry.dependencies] and, in Poetry 2, beside [project]
+    if (poetry) this.poetryGroups(poetry, groups);
     const uvDev = tableAt(doc, 'tool', 'uv')?.['dev-dependencies'];
     if (uvDev !== undefined) groups.set('dev', [...(groups.get('dev') ?? []), ...this.pep508List(uvDev, 'tool.uv.dev-dependencies', '[tool.uv]')]);
     const pep735 = tableAt(doc, 'dependency-groups');
@@ -156,6 +155,17 @@ export class PyprojectReader {
       }
     }
     return { name, flavor: usePoetry ? 'poetry' : 'pep621', main, extras, groups, requiresPython };
+  }
+
+  /** `[tool.poetry.group.<name>.dependencies]` and the older `[tool.poetry.dev-dependencies]` (the group `dev`). */
+  private poetryGroups(poetry: Table, groups: Map<string, RootDependency[]>): void {
+    const legacyDev = tableAt(poetry, 'dev-dependencies');
+    if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
+    for (const [group, body] of Object.entries(tableAt(poetry, 'group') ?? {})) {
+      const deps = isTable(body) && isTable(body.dependencies) ? body.dependencies : {};
+      const list = this.poetryTable(deps, `[tool.poetry.group.${group}.dependencies]`).map((d) => d.dep);
+      groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
+    }
   }
 
   private expandGroup(table: Table, group: string, stack: string[]): RootDependency[] {
@@ -227,6 +237,11 @@ export class PyprojectReader {
     for (const [name, raw] of Object.entries(table)) {
       if (name === 'python') continue;
       const at = this.at(name, header);
+      if (!NAME.test(name)) {
+        this.problems.add(`${at} ${header} has a key that is not a package name`, name,
+          'a pep 508 package name (ascii letters and digits, with ".", "_" or "-" inside)');
+        continue;
+      }
       const entries = Array.isArray(raw) ? raw : [raw];
       for (const value of entries) {
         const credential = urlCredentialKind(JSON.stringify(value) ?? '');
@@ -246,9 +261,22 @@ export class PyprojectReader {
           }
           if (!this.poetryApplies(spec)) continue;
           const extras = Array.isArray(spec.extras) ? spec.extras.map(String) : [];
+          const badExtra = extras.find((e) => !NAME.test(e));
+          if (badExtra !== undefined) {
+            this.problems.add(`${at} ${name} has an extra that is not an extra name`, badExtra, 'a pep 508 name such as "standard"');
+            continue;
+          }
           const version = typeof spec.version === 'string' ? spec.version : '*';
           out.push({
-            dep: { name, key: normalizePackageName(name), extras, alternatives: poetryConstraint(version), at, text: `${name} = ${JSON.stringify(value)}` },
+            dep: {
+              name,
+              key: normalizePackageName(name),
+              extras,
+              alternatives: poetryConstraint(version),
+              at,
+              text: `${name} = ${JSON.stringify(value)}`,
+              python: typeof spec.python === 'string' ? poetryConstraint(spec.python) : undefined,
+            },
             optional: spec.optional === true,
           });
         } catch (e) {

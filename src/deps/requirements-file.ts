@@ -2,7 +2,7 @@ import { isAbsolute } from 'path';
 import { CompiledBy, compiledFor, fitsPython } from './compiled-header';
 import { joinRelative, ProjectFiles } from './files';
 import { Problems } from '../core/problems';
-import { parseRequirementText, Requirement, RequirementSyntaxError } from '../core/requirement-grammar';
+import { LINE_BREAKS, parseRequirementText, Requirement, RequirementSyntaxError } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** One requirement read from a pip requirement file. */
@@ -23,46 +23,98 @@ export interface RequirementFileContent {
   readonly constraints: FileRequirement[];
 }
 
-// pip's req_file module: "#" at the start or after whitespace starts a comment.
-const COMMENT = /(^|\s+)#.*$/;
 const SOURCE_OPTIONS = ['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links', '--trusted-host'];
 const SUGGEST_INDEX = 'no index options in requirement files: indexes are build args (pip.conf or PIP_INDEX_URL at build), the files list packages only';
 const SUGGEST_DIRECT = 'a requirement from the package index such as "name==1.2.3"; direct references bypass the index and the hashes (publish the package to an index, install it from `sources` with installProject, or set allowDirectReferences)';
 const SUGGEST_NAMED = 'a requirement from the package index such as "name==1.2.3", or with allowDirectReferences a named https reference such as "name @ https://host/name-1.0.tar.gz"';
 
-/** pip's `join_lines`: a trailing backslash joins the next line, unless the line is a comment. */
-function logicalLines(text: string): Array<{ line: number; text: string }> {
-  const out: Array<{ line: number; text: string }> = [];
+// What Python's `str.isspace` calls whitespace: pip's regular expressions and `str.strip` use it.
+const PY_SPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+// pip's COMMENT_RE: "#" at the start of a line or after whitespace starts a comment
+const COMMENT = new RegExp(`(^|${PY_SPACE}+)#.*$`);
+const COMMENT_AT_START = new RegExp(`^(${PY_SPACE}+)?#`);
+const STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
+
+/**
+ * pip's `preprocess` of a requirement file: `str.splitlines` (every Unicode line break, see
+ * LINE_BREAKS), `join_lines` (a line ending in a backslash joins the next, unless it is a
+ * comment; backslashes at both ends of a joined line are dropped, as `str.strip("\\")` does),
+ * then `ignore_comments` (the comment removed, the line stripped of Python's whitespace, empty
+ * lines dropped). Each logical line keeps the number of its first physical line.
+ */
+export function logicalLines(text: string): Array<{ line: number; text: string }> {
+  const lines = text.split(LINE_BREAKS);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const joined: Array<{ line: number; text: string }> = [];
   let pending: string[] = [];
   let first = 0;
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, i) => {
-    // pip matches its comment pattern at the start of the line here: only whole-line comments
-    const isComment = /^\s*#/.test(raw);
+    const isComment = COMMENT_AT_START.test(raw);
     if (!raw.endsWith('\\') || isComment) {
+      const line = isComment ? ` ${raw}` : raw;
       if (pending.length) {
-        pending.push(isComment ? ` ${raw}` : raw);
-        out.push({ line: first, text: pending.join('') });
+        pending.push(line);
+        joined.push({ line: first, text: pending.join('') });
         pending = [];
       } else {
-        out.push({ line: i + 1, text: raw });
+        joined.push({ line: i + 1, text: line });
       }
     } else {
       if (!pending.length) first = i + 1;
-      pending.push(raw.replace(/\\+$/, ''));
+      pending.push(raw.replace(/^\\+|\\+$/g, ''));
     }
   });
-  if (pending.length) out.push({ line: first, text: pending.join('') });
-  return out;
+  if (pending.length) joined.push({ line: first, text: pending.join('') });
+  return joined
+    .map(({ line, text: t }) => ({ line, text: t.replace(COMMENT, '').replace(STRIP, '') }))
+    .filter((l) => l.text !== '');
 }
 
-/** Splits pip's way: the words up to the first one starting with "-" are the requirement. */
-function splitArgsOptions(line: string): { args: string; options: string[] } {
-  const words = line.split(/\s+/).filter((w) => w !== '');
-  const at = words.findIndex((w) => w.startsWith('-'));
-  if (at < 0) return { args: words.join(' '), options: [] };
-  return { args: words.slice(0, at).join(' '), options: words.slice(at) };
+/**
+ * pip's `break_args_options`: the words (split at single spaces) up to the first one starting
+ * with "-" are the requirement; the rest are options, which pip splits with `shlex` (quotes
+ * taken away). Undefined options when their quotes do not close.
+ */
+function splitArgsOptions(line: string): { args: string; options: string[] | undefined } {
+  const tokens = line.split(' ');
+  const at = tokens.findIndex((t) => t.startsWith('-'));
+  if (at < 0) return { args: tokens.join(' '), options: [] };
+  return { args: tokens.slice(0, at).join(' '), options: shlexSplit(tokens.slice(at).join(' ')) };
+}
+
+/** Python's `shlex.split` (POSIX mode, no comments): words at spaces, tabs and line feeds; quotes and backslashes. */
+function shlexSplit(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (' \t\r\n'.includes(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === '\'') {
+      const end = text.indexOf('\'', i + 1);
+      if (end < 0) return undefined;
+      word = (word ?? '') + text.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      let inner = '';
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === '\\' && '"\\$`\n'.includes(text[j + 1] ?? '')) j++;
+        inner += text[j];
+      }
+      if (j >= text.length) return undefined;
+      word = (word ?? '') + inner;
+      i = j;
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) return undefined;
+      word = (word ?? '') + text[++i];
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** Options of a line, `--name=value` or `--name value` (or `-rfile`), as pairs. */
@@ -119,8 +171,7 @@ export class RequirementFileReader {
   public readLines(file: string, lines: ReadonlyArray<{ readonly line: number; readonly text: string }>): RequirementFileContent {
     const content: RequirementFileContent = { requirements: [], constraints: [] };
     for (const { line, text } of lines) {
-      const stripped = text.replace(COMMENT, '').trim();
-      if (stripped !== '') this.readLine(file, line, stripped, false, content);
+      for (const logical of logicalLines(text)) this.readLine(file, line, logical.text, false, content);
     }
     return content;
   }
@@ -134,11 +185,7 @@ export class RequirementFileReader {
     if (text === undefined) return;
     this.checkCompiledFor(field, rel, text);
     this.visiting.push(rel);
-    for (const { line, text: logical } of logicalLines(text)) {
-      const stripped = logical.replace(COMMENT, '').trim();
-      if (stripped === '') continue;
-      this.readLine(rel, line, stripped, asConstraint, content);
-    }
+    for (const { line, text: logical } of logicalLines(text)) this.readLine(rel, line, logical, asConstraint, content);
     this.visiting.pop();
   }
 
@@ -173,6 +220,10 @@ export class RequirementFileReader {
       return;
     }
     const { args, options } = splitArgsOptions(text);
+    if (options === undefined) {
+      this.fail(file, line, 'has a quote that does not close', text, 'options as pip reads them with shlex');
+      return;
+    }
     const pairs = optionPairs(options);
     if (args === '') {
       this.readOptionLine(file, line, text, pairs, asConstraint, content);
@@ -213,12 +264,18 @@ export class RequirementFileReader {
       this.fail(file, line, 'is a direct reference', text, this.allowDirect ? SUGGEST_NAMED : SUGGEST_DIRECT);
       return;
     }
-    const entry: FileRequirement = { req, hashes, file, line, text: args };
+    // shown in messages and docs as words, one space apart
+    const entry: FileRequirement = { req, hashes, file, line, text: args.split(/\s+/).filter((w) => w !== '').join(' ') };
     (asConstraint ? content.constraints : content.requirements).push(entry);
   }
 
   private readOptionLine(file: string, line: number, text: string, pairs: Array<{ name: string; value?: string }>,
     asConstraint: boolean, content: RequirementFileContent): void {
+    const source = pairs.find((p) => SOURCE_OPTIONS.includes(p.name));
+    if (source) {
+      this.fail(file, line, `sets ${source.name}`, text, SUGGEST_INDEX);
+      return;
+    }
     if (pairs.length !== 1 && !pairs.every((p) => p.name === '--require-hashes')) {
       this.fail(file, line, 'has more than one option', text, 'one option per line');
       return;

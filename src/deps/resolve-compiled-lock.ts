@@ -28,6 +28,6 @@ export function fromCompiledLock(run: ResolveRun, lockPath: string, roots: Recor
       run.problems.add(`${r.file}:${r.line} has no --hash`, r.text, 'a lock with --hash=sha256:... on every requirement (pip-compile --generate-hashes)');
       continue;
     }
-    addFileRequirement(run, tierOf.get(r.req.key) ?? (options.projectTier ?? RequirementTier.CORE) as TierName, r, seen, true);
+    addFileRequirement(run, tierOf.get(r.req.key) ?? (options.projectTier ?? RequirementTier.CORE) as TierName, r, seen);
   }
 }

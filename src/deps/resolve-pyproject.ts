@@ -5,13 +5,17 @@ import { fromCompiledLock } from './resolve-compiled-lock';
 import { fromGraph } from './resolve-lock-graph';
 import { addDirect } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
-import { TIER_NAMES, TierName } from './resolved';
+import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
 import { expandSelfExtras } from './self-extras';
+import { DeclaredSources, PackageSource, readDeclaredSources } from './sources';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
-import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from '../core/requirement-grammar';
-import { RequirementTier } from '../core/requirements';
+import {
+  combineRequirements, exactPin, Requirement, requirementLine, satisfiesClauses,
+} from '../core/requirement-grammar';
+import { RequirementTier, TORCH_PACKAGES } from '../core/requirements';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /**
  * A pyproject.toml resolved into tiers: its dependencies, extras and groups mapped to tiers by
@@ -34,7 +38,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   run.allowDirect = options.allowDirectReferences === true;
   const path = run.files.checkPath(`${run.field}.path`, options.path ?? 'pyproject.toml');
   if (path === undefined) return;
-  const text = run.files.read(`${run.field}.path`, path);
+  const text = run.files.read(`${run.field}.path`, path, 'toml');
   if (text === undefined) return;
   const doc = parseToml(run.problems, path, text);
   if (!doc) return;
@@ -52,8 +56,16 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   }
   const roots = tierRoots(run, project, options, closure);
   if (!roots) return;
+  const sources = readDeclaredSources(run.problems, path, text, doc, run.target);
+  run.defaultIndex = sources.defaultIndex;
+  run.declaredIndexes = sources.indexes;
   const lock = findLock(run, path, options);
+  if (!checkSources(run, roots, sources, lock === undefined)) return;
   if (lock === undefined) {
+    if (sources.defaultIndex) {
+      run.warnings.push(`[${run.ctx.path}] ${path}: the project installs from ${sources.defaultIndex} instead of PyPI; without a lock `
+        + `nothing holds the image to that index's packages: build with --build-arg PIP_INDEX_URL=${sources.defaultIndex}, or lock the project`);
+    }
     unlockedRoots(run, roots, options.strictPins === true || run.ctx.strictPins === true);
     return;
   }
@@ -65,7 +77,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
     fromCompiledLock(run, lock.path, roots, options);
     return;
   }
-  const lockText = run.files.read(`${run.field}.lockFile`, lock.path);
+  const lockText = run.files.read(`${run.field}.lockFile`, lock.path, 'toml');
   if (lockText === undefined) return;
   const lockDoc = parseToml(run.problems, lock.path, lockText);
   if (!lockDoc) return;
@@ -74,7 +86,7 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
     : lock.kind === LockFileKind.POETRY ? readPoetryLock(run.problems, lock.path, lockDoc)
       : readPylock(run.problems, lock.path, lockDoc);
   if (!graph || run.problems.count > before) return;
-  fromGraph(run, lock.path, graph, roots);
+  fromGraph(run, lock.path, graph, roots, project.requiresPython?.alternatives);
 }
 
 /** The roots of each tier, from the options' mapping of extras, groups and packages. */
@@ -166,8 +178,13 @@ function findLock(run: ResolveRun, pyproject: string,
   return { path: found[0], kind: options.lockFileKind ?? lockKindOf(found[0]) };
 }
 
+/**
+ * Without a lock, each tier takes its roots as declared; the declarations of one package are
+ * read together as pip reads them (`combineRequirements`): in the earliest tier that names it,
+ * a range beside a pin is the pin, extras united; a real conflict is one error naming both.
+ */
 function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]>, strict: boolean): void {
-  const seen = new Map<string, { tier: TierName; line: string; at: string; req: Requirement }>();
+  const seen = new Map<string, { tier: TierName; at: string; req: Requirement; pkg: ResolvedPackage; decls: RootDependency[] }>();
   for (const tier of TIER_NAMES) {
     for (const dep of roots[tier]) {
       if (dep.alternatives.length > 1) {
@@ -180,27 +197,123 @@ function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]
         addDirect(run, tier, req, [], dep.at, dep.text);
         continue;
       }
-      const pin = exactPin(req);
-      const line = requirementLine(req);
-      if (pin === undefined) {
-        if (strict) {
-          run.problems.add(`${dep.at} is not pinned to one version`, dep.text, 'an exact "==" pin (strictPins is on), or a lock file beside the pyproject.toml');
-          continue;
-        }
-        run.warnings.push(`[${run.ctx.path}] ${dep.at}: ${JSON.stringify(dep.text)} is not pinned to one version; the image build resolves it (lock the project: uv lock, poetry lock)`);
-      }
       const there = seen.get(dep.key);
-      if (there) {
-        if (sameRequirement(there.req, req)) continue;
-        if (there.tier !== tier) {
-          run.problems.add(`${dep.at} asks for ${dep.name} differently than ${there.at} (${there.tier} tier)`, dep.text,
-            `the same requirement in every tier (${there.at} has "${there.line}")`);
-          continue;
-        }
-      } else {
-        seen.set(dep.key, { tier, line, at: dep.at, req });
+      if (!there) {
+        const pkg: ResolvedPackage = {
+          name: dep.name,
+          key: dep.key,
+          version: exactPin(req),
+          requirement: requirementLine(req),
+          hashes: [],
+          from: dep.at,
+          ...dep.index ? { index: dep.index } : {},
+        };
+        seen.set(dep.key, { tier, at: dep.at, req, pkg, decls: [dep] });
+        run.place(tier, pkg);
+        continue;
       }
-      run.place(tier, { name: dep.name, key: dep.key, version: pin, requirement: line, hashes: [], from: dep.at });
+      const combined = combineRequirements(there.req, req);
+      if ('conflict' in combined) {
+        const where = `${there.at}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
+        run.problems.add(`${dep.at} asks for ${dep.name} differently than ${where}`, dep.text,
+          `one version of a package that every declaration admits (${there.at} has "${there.pkg.requirement}")`);
+        continue;
+      }
+      const line = requirementLine(combined.requirement);
+      const pkg: ResolvedPackage = {
+        ...there.pkg,
+        name: combined.requirement.name,
+        version: exactPin(combined.requirement),
+        requirement: line,
+        from: line === there.pkg.requirement ? there.pkg.from : `${there.pkg.from}, ${dep.at}`,
+      };
+      run.replace(there.pkg, pkg);
+      seen.set(dep.key, { ...there, req: combined.requirement, pkg, decls: [...there.decls, dep] });
     }
+  }
+  for (const { pkg, decls } of seen.values()) {
+    if (pkg.version !== undefined) continue;
+    for (const dep of decls) {
+      if (strict) {
+        run.problems.add(`${dep.at} is not pinned to one version`, dep.text, 'an exact "==" pin (strictPins is on), or a lock file beside the pyproject.toml');
+      } else {
+        run.warnings.push(`[${run.ctx.path}] ${dep.at}: ${JSON.stringify(dep.text)} is not pinned to one version; `
+          + 'the image build resolves it (lock the project: uv lock, poetry lock)');
+      }
+    }
+  }
+}
+
+/** Sources of a locked project's roots no lock records (path, workspace): refused. False after a problem. */
+function checkLockedSources(
+  run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources,
+): boolean {
+  const before = run.problems.count;
+  for (const dep of new Set(TIER_NAMES.flatMap((t) => roots[t]))) {
+    const source = sources.byPackage.get(dep.key);
+    const recorded = source?.kind === 'index' || source?.kind === 'url' || source?.kind === 'git';
+    if (source && !recorded) refuseSource(run, dep, source, false);
+  }
+  return run.problems.count === before;
+}
+
+/**
+ * The roots a pyproject.toml binds to a source other than the default index. Never installed
+ * from the default index, where anyone can register the name: torch, torchvision and
+ * torchaudio from a PyTorch wheel index are the torch tier's (installed from that index); a
+ * url or git source is a direct reference (with allowDirectReferences, without a lock; a lock
+ * records the archive and its hash); any other is refused with the reason. False after a problem.
+ */
+function checkSources(run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources, unlocked: boolean): boolean {
+  // an index binding of a locked project is the lock's record of the index (see lockedFiles)
+  if (!unlocked) return checkLockedSources(run, roots, sources);
+  const before = run.problems.count;
+  // one root may stand in several tiers (a dependency and an extra): read once
+  const done = new Map<string, RootDependency>();
+  for (const tier of TIER_NAMES) {
+    roots[tier] = roots[tier].map((dep) => {
+      const source = sources.byPackage.get(dep.key);
+      if (!source) return dep;
+      const id = `${dep.key}\0${dep.at}`;
+      if (!done.has(id)) done.set(id, refuseSource(run, dep, source, unlocked) ?? dep);
+      return done.get(id)!;
+    });
+  }
+  return run.problems.count === before;
+}
+
+/**
+ * A root bound to a source, as the image honours it: bound to its index (installed from it alone),
+ * or a direct reference; the problem when it cannot.
+ */
+function refuseSource(run: ResolveRun, dep: RootDependency, source: PackageSource, unlocked: boolean): RootDependency | undefined {
+  switch (source.kind) {
+    case 'index':
+      // the torch tier installs these from TORCH_INDEX_URL (PyTorch's index of the service's variant, or a mirror)
+      if (TORCH_PACKAGES.includes(dep.key)) return undefined;
+      {
+        const credential = urlCredentialKind(source.location);
+        if (credential) {
+          const what = `${source.at} binds ${dep.name} to an index whose url has ${credential}`;
+          run.problems.addRaw(what, '(value hidden)', URL_CREDENTIALS_EXPECTED);
+          return undefined;
+        }
+      }
+      // installed from that index alone, through a build arg of its own (a lock records it too)
+      return { ...dep, index: { name: source.name ?? source.location, url: source.location } };
+    case 'url':
+    case 'git':
+      if (!unlocked) return undefined; // the lock records the archive or commit; its reader decides
+      if (run.allowDirect && /^https:\/\//.test(source.location)) {
+        return { ...dep, alternatives: [[]], url: source.kind === 'git' ? `git+${source.location}` : source.location };
+      }
+      run.problems.add(`${source.at} binds ${dep.name} to a ${source.kind} source`, source.location,
+        'a package from the index; a direct reference bypasses the index and the hashes (set allowDirectReferences for https sources, or lock the project)');
+      return undefined;
+    default:
+      run.problems.add(`${source.at} binds ${dep.name} to a ${source.kind === 'path' ? 'local path' : 'workspace member'}`, source.location,
+        'a package from the index; a package of this repository is installed as the project\'s own with sources and installProject, '
+        + 'never from the index under its name');
+      return undefined;
   }
 }

@@ -2,7 +2,9 @@ import { LockFileKind, RequirementsFilesOptions } from './dependencies';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
-import { exactPin, extrasKey, markerLint, Requirement, requirementLine, sameRequirement, sameVersion, satisfiesClauses } from '../core/requirement-grammar';
+import {
+  combineRequirements, exactPin, markerLint, Requirement, requirementLine, sameVersion, satisfiesClauses,
+} from '../core/requirement-grammar';
 
 /**
  * Requirement files (pip's grammar) resolved into tiers: each line that applies to the image,
@@ -46,9 +48,11 @@ export function placeFileRequirements(run: ResolveRun, lines: Record<TierName, F
     }
   }
   const seen: SeenPackages = new Map();
+  const strict = strictPins || run.ctx.strictPins === true;
   for (const tier of TIER_NAMES) {
-    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, strictPins || run.ctx.strictPins === true);
+    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen);
   }
+  reportUnpinned(run, seen, strict);
   for (const c of constraints) {
     const there = seen.get(c.req.key);
     if (run.locked) {
@@ -73,10 +77,17 @@ export function fileLineApplies(run: ResolveRun, r: FileRequirement): boolean {
   return run.applies(r.req.marker, `${r.file}:${r.line}`, r.text);
 }
 
-/** The packages placed so far, by normalized name: their tier, what was placed and the requirement read. */
-export type SeenPackages = Map<string, { tier: TierName; pkg: ResolvedPackage; req?: Requirement }>;
+/** The packages placed so far, by normalized name: their tier, what was placed, the requirement read and the lines it came from. */
+export type SeenPackages = Map<string, { tier: TierName; pkg: ResolvedPackage; req?: Requirement; lines: Array<{ at: string; text: string }> }>;
 
-export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequirement, seen: SeenPackages, strict: boolean): void {
+/**
+ * Adds one requirement-file line. Locked, every line is an exact pin with hashes, a package
+ * once (a repeat at the same version is the same line). Unlocked, lines of one package are
+ * read together as pip reads them (`combineRequirements`): a bare or ranged line beside a pin
+ * is the pin, extras united, in the earliest tier that names the package; a pin outside a
+ * range, or two pins, is one error naming both places.
+ */
+export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequirement, seen: SeenPackages): void {
   const at = `${r.file}:${r.line}`;
   if (r.req.url !== undefined) {
     addDirect(run, tier, r.req, r.hashes, at, r.text);
@@ -90,32 +101,57 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
   const requirement = run.locked ? `${r.req.name}==${pin}` : requirementLine({ ...r.req, markerText: undefined });
   const pkg: ResolvedPackage = { name: r.req.name, key: r.req.key, version: pin, requirement, hashes: [...new Set(r.hashes)].sort(), from: at };
   const there = seen.get(r.req.key);
-  if (there) {
-    // pip takes a repeat of the same requirement, in any spelling of the name, as one
-    const samePin = pin !== undefined && there.pkg.version !== undefined && sameVersion(pin, there.pkg.version);
-    if (run.locked ? samePin : there.req !== undefined && sameRequirement(there.req, r.req)) return;
-    const where = `${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
-    if (!run.locked && samePin && there.req !== undefined && extrasKey(there.req) !== extrasKey(r.req)) {
-      run.problems.add(`${at} lists ${r.req.name} again with other extras than ${where}`, r.text,
-        `one line for the package with every extra it needs, e.g. "${r.req.name}[${[...new Set([...there.req.extras, ...r.req.extras])].join(',')}]==${pin}" (${there.pkg.from} has "${there.pkg.requirement}")`);
-      return;
-    }
-    if (there.tier !== tier || run.locked || (pin !== undefined && there.pkg.version !== undefined)) {
+  if (!there) {
+    seen.set(r.req.key, { tier, pkg, req: r.req, lines: [{ at, text: r.text }] });
+    run.place(tier, pkg);
+    return;
+  }
+  const where = `${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
+  if (run.locked) {
+    // pip takes a repeat of the same pin, in any spelling of the name, as one
+    if (pin !== undefined && there.pkg.version !== undefined && sameVersion(pin, there.pkg.version)) return;
+    run.problems.add(`${at} pins ${r.req.name} differently than ${where}`, r.text,
+      `one version of a package in the image (${there.pkg.from} has "${there.pkg.requirement}")`);
+    return;
+  }
+  const combined = combineRequirements(there.req!, r.req);
+  if ('conflict' in combined) {
+    if (combined.conflict === 'range') {
+      run.problems.add(`${at} asks for ${r.req.name} outside what ${where} allows`, r.text,
+        `one version of a package that every line admits (${there.pkg.from} has "${there.pkg.requirement}"; pip installs one for both)`);
+    } else {
       run.problems.add(`${at} pins ${r.req.name} differently than ${where}`, r.text,
         `one version of a package in the image (${there.pkg.from} has "${there.pkg.requirement}")`);
-      return;
     }
-  } else {
-    seen.set(r.req.key, { tier, pkg, req: r.req });
+    return;
   }
-  if (!run.locked && pin === undefined) {
-    if (strict) {
-      run.problems.add(`${at} is not pinned to one version`, r.text, 'an exact "name==version" pin (strictPins is on), or a lock file with hashes');
-      return;
+  const req = combined.requirement;
+  const merged: ResolvedPackage = {
+    ...there.pkg,
+    name: req.name,
+    version: exactPin(req),
+    requirement: requirementLine({ ...req, markerText: undefined }),
+    from: there.pkg.requirement === requirementLine({ ...req, markerText: undefined }) ? there.pkg.from : `${there.pkg.from}, ${at}`,
+  };
+  run.replace(there.pkg, merged);
+  // a file included twice (-r from two tiers) gives the same line twice: one line still
+  const lines = there.lines.some((l) => l.at === at) ? there.lines : [...there.lines, { at, text: r.text }];
+  seen.set(r.req.key, { tier: there.tier, pkg: merged, req, lines });
+}
+
+/** Each package that stays unpinned once every line is read: a warning per line it came from, or (strictPins) an error. */
+export function reportUnpinned(run: ResolveRun, seen: SeenPackages, strict: boolean): void {
+  if (run.locked) return;
+  for (const { pkg, lines } of seen.values()) {
+    if (pkg.version !== undefined) continue;
+    for (const { at, text } of lines) {
+      if (strict) {
+        run.problems.add(`${at} is not pinned to one version`, text, 'an exact "name==version" pin (strictPins is on), or a lock file with hashes');
+      } else {
+        run.warnings.push(`[${run.ctx.path}] ${at}: ${JSON.stringify(text)} is not pinned to one version; the image build resolves it (pin it, or lock the file with hashes)`);
+      }
     }
-    run.warnings.push(`[${run.ctx.path}] ${at}: ${JSON.stringify(r.text)} is not pinned to one version; the image build resolves it (pin it, or lock the file with hashes)`);
   }
-  run.place(tier, pkg);
 }
 
 /** A direct reference the options allow: a warning; with a lock, an archive with its hashes only. */

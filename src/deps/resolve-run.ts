@@ -39,6 +39,14 @@ export class ResolveRun {
   public allowDirect = false;
   public lockFile?: string;
   public lockKind?: LockFileKind;
+  /** The index the pyproject.toml makes its default instead of PyPI (uv's default index, Poetry's primary source). */
+  public defaultIndex?: string;
+  /** The indexes the pyproject.toml declares, by name: a locked package from one is installed from it. */
+  public declaredIndexes: ReadonlyMap<string, string> = new Map();
+  /** The index a lock's packages come from by default (see `lockDefaultIndex`): the one the image must install from. */
+  public lockIndex?: string;
+  /** What the lock holds of `ctx.buildRequires`, when it is a lock and they were asked for. */
+  public build?: { packages: ResolvedPackage[]; missing: string[] };
 
   constructor(public readonly ctx: ResolveContext) {
     this.problems = new Problems(ctx.path);
@@ -85,6 +93,7 @@ export class ResolveRun {
       inputs: [...this.files.inputs].sort(),
       probed: this.probed,
       torch,
+      ...this.build ? { build: { packages: [...this.build.packages].sort(byKey), missing: this.build.missing } } : {},
     };
   }
 
@@ -120,6 +129,14 @@ export class ResolveRun {
     else this.packages[tier].push(pkg);
   }
 
+
+  /** Puts `next` where `previous` was placed (a package read again, combined with its earlier lines). */
+  public replace(previous: ResolvedPackage, next: ResolvedPackage): void {
+    for (const list of [...TIER_NAMES.map((t) => this.packages[t]), this.torch]) {
+      const at = list.indexOf(previous);
+      if (at >= 0) list[at] = next;
+    }
+  }
 
   public checkRoot(lockPath: string, dep: RootDependency, version: string | undefined, tool: string): boolean {
     if (version === undefined) {

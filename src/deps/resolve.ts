@@ -8,11 +8,13 @@ import { ResolveContext, ResolvedDependencies } from './resolved';
 import { Problems } from '../core/problems';
 
 export { packageEntry, packageLines } from './resolved';
-export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolved';
+export type {
+  PackageIndex, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName,
+} from './resolved';
 export { resolveForPlatforms } from './resolve-platforms';
 
 /** Bump when the result's shape or meaning changes: older cache entries are then ignored. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** What a cached result depends on beyond the options: the content and location of each file read, the absence of each probed one. */
 function fingerprint(root: string, result: ResolvedDependencies): string {

@@ -32,6 +32,12 @@ export interface ResolveContext {
    * `strictPins`). Default false.
    */
   readonly strictPins?: boolean;
+  /**
+   * The distributions (normalized names) a project's wheel needs to be built (`[build-system]
+   * requires` and the backend): when the dependency files are a lock that holds them, the result's
+   * `build` gives their pins and hashes with everything they need. Default: none.
+   */
+  readonly buildRequires?: readonly string[];
 }
 
 /** One installed package of a tier. */
@@ -52,6 +58,19 @@ export interface ResolvedPackage {
    * `platform_machine == "x86_64"`. Written after the requirement, before the hashes.
    */
   readonly marker?: string;
+  /**
+   * The index the project binds the package to (a uv index source, a Poetry source, the index a
+   * lock took it from), when it is not the default one: the image installs it from that index
+   * alone, through a build arg of its own, never from the default index.
+   */
+  readonly index?: PackageIndex;
+}
+
+/** A named index other than the default, as the project declares it. */
+export interface PackageIndex {
+  /** Its name in the project (`[[tool.uv.index]]` or `[[tool.poetry.source]]`). */
+  readonly name: string;
+  readonly url: string;
 }
 
 /** The torch packages of the dependencies, kept out of the tiers. */
@@ -86,6 +105,12 @@ export interface ResolvedDependencies {
   /** Lock file names looked for beside pyproject.toml that were absent (a new one changes the result). */
   readonly probed: string[];
   readonly torch?: ResolvedTorch;
+  /**
+   * With `buildRequires`: what the lock holds of them, each with everything it needs (the lock's
+   * graph), pinned with hashes; `missing` names those the lock does not hold (then `packages`
+   * is empty). Undefined when the dependency files are no lock.
+   */
+  readonly build?: { readonly packages: ResolvedPackage[]; readonly missing: string[] };
 }
 
 /** The tiers in install order. */

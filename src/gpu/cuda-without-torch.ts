@@ -29,6 +29,11 @@ export interface CudaRuntimeRequest {
   readonly cudaImageTag?: string;
   /** Every requirement line of every tier, as given. */
   readonly requirements: readonly string[];
+  /**
+   * The service has dependency files: when the typed lines pull no CUDA wheels, the files may
+   * (checked at synth, once they are read: `cudaWheelRequirement` over their lines).
+   */
+  readonly dependencyFiles?: boolean;
 }
 
 const CUDA = /^[0-9]+\.[0-9]+$/;
@@ -42,11 +47,12 @@ export function knownCudaReleases(): string[] {
 /**
  * The requirement that brings NVIDIA's CUDA library wheels of a CUDA major, if any: a package
  * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`, `nvidia-cudnn-cu13`), an extra
- * naming that CUDA major (`jax[cuda12]`, `jax[cuda13]`), the `cuda-toolkit` metapackage with
- * an extra at that major (`cuda-toolkit[cudart]==13.0.3`) or an unsuffixed CUDA 13 wheel
- * versioned like CUDA (`nvidia-cuda-runtime==13.0.96`). `onnxruntime-gpu[cuda,cudnn]` names
- * no major, and `cuda-bindings` alone is not counted: they need an nvidia/cuda base or the
- * wheels listed.
+ * the package's metadata makes pull them (`data/cuda-wheel-extras.json`: `jax[cuda12]`,
+ * `tensorflow[and-cuda]`; `jax[cuda12-local]` pulls none, it expects the system's CUDA), the
+ * `cuda-toolkit` metapackage with an extra at that major (`cuda-toolkit[cudart]==13.0.3`) or an
+ * unsuffixed CUDA 13 wheel versioned like CUDA (`nvidia-cuda-runtime==13.0.96`).
+ * `onnxruntime-gpu[cuda,cudnn]` names no major, and `cuda-bindings` alone is not counted: they
+ * need an nvidia/cuda base or the wheels listed.
  */
 export function cudaWheelRequirement(requirements: readonly string[], major: string): string | undefined {
   return requirements.find((line) => {
@@ -76,14 +82,17 @@ export function resolveCudaWithoutTorch(problems: Problems, req: CudaRuntimeRequ
   let devel: CudaImageTag | undefined;
   if (req.base === GpuBase.PYTHON_SLIM) {
     const pulled = cudaWheelRequirement(req.requirements, major);
-    if (!pulled) {
+    if (!pulled && !req.dependencyFiles) {
       problems.add(`gpuBase "python-slim" without torch has no cuda runtime: no requirement pulls nvidia's cuda ${major} wheels`, cuda,
         `a requirement that does (e.g. "jax[cuda${major}]==<version>" or ${Number(major) < 13 ? `"nvidia-cuda-runtime-cu${major}==<version>"` : `"cuda-toolkit[cudart]==<${major}.x version>"`}), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
       return undefined;
     }
     const family = table.minorVersionCompatibility[`${major}.x`];
     minimum = family ? family.minExact ?? table.toolkits.find((t) => t.release === `${major}.0 GA`)?.toolkitDriverMin : undefined;
-    rule = `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels (${pulled.trim()}) carry their own CUDA runtime`;
+    rule = pulled
+      ? `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels (${pulled.trim()}) carry their own CUDA runtime`
+      // the files are read at synth; the Dockerfile must not change with their pins
+      : `CUDA ${major}.x minor-version compatibility; NVIDIA's CUDA ${major} wheels of the dependency files carry their own CUDA runtime`;
   } else {
     if (req.cudaImageTag !== undefined) {
       runtime = checkCudaImageTag(problems, req);

@@ -3,7 +3,7 @@ import {
 } from './cuda';
 import { checkArchList, defaultArchList } from './cuda-arch';
 import { checkDebian12Toolkit, debian12ToolkitModel } from './cuda-debian12';
-import { resolveCudaWithoutTorch } from './cuda-without-torch';
+import { cudaWheelRequirement, resolveCudaWithoutTorch } from './cuda-without-torch';
 import {
   FleetArchList, FleetGpu, checkToolkitFleet, chooseFleetCuda, fleetArchList, fleetCapabilities, fleetText,
   gpuLabel, resolveFleet,
@@ -20,7 +20,9 @@ import { RUNTIME_PACKAGE } from '../image/image-paths';
 import type { ModelFolder } from '../service/model-dir';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/sample-kind';
-import { AnyServiceKind, KindContext, KindResolution, ServiceKind } from '../service/service-kind';
+import {
+  AnyServiceKind, KindContext, KindResolution, RequiredFromFiles, ServiceKind,
+} from '../service/service-kind';
 import { checkRelativeDir } from '../service/sources';
 import { torchRows } from '../service/torch';
 import { resolveTorchPackages, torchPackagesOf } from '../service/torch-packages';
@@ -77,6 +79,8 @@ export interface GpuSettings {
   readonly extensionDirs: readonly string[];
   /** The cuda-keyring checksum of a python-slim extension builder. */
   readonly keyringSha256?: string;
+  /** NVIDIA's CUDA wheels the dependency files must pull (without torch, on python-slim, none typed). */
+  readonly fromFiles?: RequiredFromFiles;
   /** What the GPU fleet decided, when the service has one (`gpuFleet`). */
   readonly fleet?: FleetSettings;
 }
@@ -130,6 +134,7 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
         platforms: [settings.platform],
         // once the choice is made (else the service has a problem and no image)
         image: choice && gpuImage(settings, part.image(own)),
+        fromDependencyFiles: settings.fromFiles,
         models: part.models?.(props),
         gpuSummary: choice && {
           base: settings.base!,
@@ -199,14 +204,19 @@ function resolveGpu(problems: Problems, props: GpuServiceOptions, ctx: KindConte
   const fleet = givenFleet === undefined ? undefined : resolveFleet(problems, fleetField, givenFleet);
   if (givenFleet !== undefined && !fleet) return { ...fixed, base, hostDriver };
   if (props.torchVersion === undefined) {
+    const typed = TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []);
     const choice = resolveCudaWithoutTorch(problems, {
-      ...request, requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []),
+      ...request, requirements: typed, dependencyFiles: ctx.dependencyFiles,
     });
-    if (!choice || !fleet) return { ...fixed, base, hostDriver, choice };
+    // on python-slim, NVIDIA's wheels the typed lists do not pull must come from the dependency files
+    const major = choice?.cuda.split('.')[0] ?? '';
+    const fromFiles = choice && base === GpuBase.PYTHON_SLIM && !cudaWheelRequirement(typed, major)
+      ? { fromFiles: cudaWheelsFromFiles(major, choice.cuda) } : {};
+    if (!choice || !fleet) return { ...fixed, base, hostDriver, choice, ...fromFiles };
     // no torch wheel to read: the CUDA runtime's own release must target every gpu
     const built = checkToolkitFleet(problems, { cuda: choice.cuda, hostDriver, fleet, fleetField });
     if (!built) return { ...fixed, base, hostDriver };
-    return { ...fixed, base, hostDriver, choice, fleet: toolkitFleet(fleet, built) };
+    return { ...fixed, base, hostDriver, choice, fleet: toolkitFleet(fleet, built), ...fromFiles };
   }
   const torchRequest = { ...request, torchVersion: props.torchVersion, pythonMinor: ctx.python.minor };
   const driverChoice = resolveCuda(problems, torchRequest);
@@ -515,4 +525,15 @@ function checkExtensionToolkit(
       torchVersion: String(props.torchVersion),
     });
   }
+}
+
+/** NVIDIA's CUDA runtime wheels, which the dependency files must pull when the typed lists do not. */
+function cudaWheelsFromFiles(major: string, cuda: string): RequiredFromFiles {
+  return {
+    what: `gpuBase "python-slim" without torch has no cuda runtime: neither requirements nor the dependency files pull nvidia's cuda ${major} wheels`,
+    got: cuda,
+    expected: `a requirement that does in the ml or core tier (e.g. "jax[cuda${major}]", "nvidia-cuda-runtime-cu${major}"; `
+      + `"jax[cuda${major}-local]" pulls none), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`,
+    found: (lines) => cudaWheelRequirement(lines, major) !== undefined,
+  };
 }

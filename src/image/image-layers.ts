@@ -1,5 +1,5 @@
 import { BuildStepStage } from './build-hook-steps';
-import { ImageModel, TierInstall, prodVenvSource, stageOrder } from './image-model';
+import { BUILD_TIER, ImageModel, TierInstall, prodVenvSource, stageOrder } from './image-model';
 import { TORCH_TIER } from '../core/tier-files';
 
 /**
@@ -124,6 +124,7 @@ function stageOf(model: ImageModel, name: string): ImageStage {
         name,
         parent: 'builder',
         steps: [
+          ...p.buildFile ? [step('RUN', ImageStepRole.DEPENDENCIES, { tiers: [BUILD_TIER], contextPaths: [p.buildFile.path] })] : [],
           step('COPY', ImageStepRole.CODE, { contextPaths: p.files }),
           ...p.sources.map((s) => step('COPY', ImageStepRole.CODE, { contextPaths: [s.from] })),
           step('RUN', ImageStepRole.CODE),

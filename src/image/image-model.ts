@@ -92,6 +92,11 @@ export interface ProjectWheel {
   readonly files: readonly string[];
   /** The service's code copies, the package sources of the wheel. */
   readonly sources: readonly SourceCopy[];
+  /**
+   * The file of the build requirements and how the project stage installs it, when they are
+   * not in a runtime tier: hash-locked, or as pins.
+   */
+  readonly buildFile?: { readonly path: string; readonly locked: boolean; readonly from: string };
 }
 
 export interface ImageHeader {
@@ -188,6 +193,11 @@ export interface TierInstall {
   readonly tier: RequirementTier;
   readonly title: string;
   readonly file: string;
+  /**
+   * The packages of the tier the project binds to another index: installed from it alone, its
+   * url the default of a build arg of its own (`PIP_INDEX_URL_<NAME>`), never from the default index.
+   */
+  readonly index?: { readonly name: string; readonly url: string; readonly arg: string };
   /** The requirement files installed before it, which constrain it (unlocked installs only). */
   readonly constraints: readonly string[];
   /** Hash-locked from this lock (`--require-hashes --no-deps`). */
@@ -253,6 +263,10 @@ export interface ImageInput {
   readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
   /** The dependency files are a lock (hash-pinned tiers), named `source`. */
   readonly lock?: { readonly source: string };
+  /** Files of the packages bound to another index, per tier (see `TierInstall.index`), in install order. */
+  readonly indexedTiers?: ReadonlyArray<{
+    readonly tier: RequirementTier; readonly name: string; readonly url: string;
+  }>;
   /** The dependency files have constraints (`-c`): one more file constrains every tier. */
   readonly constraints: boolean;
   readonly hooks: BuildHooks;
@@ -276,8 +290,26 @@ export const TIER_TITLES: Record<RequirementTier, string> = {
   [RequirementTier.DEV]: 'development and test tools, only in the dev and test targets',
 };
 
+/** The name of an index as file names write it: `Corp PyPI` -> `corp-pypi`. */
+export function indexSlug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'index';
+}
+
+/** The build arg of an index other than the default: `PIP_INDEX_URL_<NAME>`. */
+export function indexBuildArg(name: string): string {
+  return `PIP_INDEX_URL_${indexSlug(name).toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** The requirement file of a tier's packages bound to another index: `requirements-<tier>-<index>.txt`. */
+export function indexedTierPath(serviceId: string, tier: RequirementTier, name: string): string {
+  return `docker/${serviceId}/requirements-${tier}-${indexSlug(name)}.txt`;
+}
+
+/** The requirement file of the project's build requirements (`installProject`): `requirements-build.txt`. */
+export const BUILD_TIER = 'build';
+
 /** A requirement file of a service: `docker/<id>/requirements-<tier>.txt`. */
-export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER): string {
+export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER | typeof BUILD_TIER): string {
   return `docker/${serviceId}/${tierFileName(tier)}`;
 }
 
@@ -310,18 +342,32 @@ function sharedImage(input: ImageInput): ImageModel {
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   const tiers: TierInstall[] = [];
   for (const tier of TIER_ORDER) {
-    if (input.tierLines[tier].length === 0) continue;
-    const file = tierFilePath(id, tier);
-    tiers.push({
-      tier,
-      title: TIER_TITLES[tier],
-      file,
-      constraints: [...installed],
-      locked: input.lock !== undefined,
-      source: input.lock?.source ?? 'the requirement files',
-    });
-    // the dev tier is installed last, constrained by the others, and constrains nothing
-    if (tier !== RequirementTier.DEV) installed.push(file);
+    if (input.tierLines[tier].length > 0) {
+      const file = tierFilePath(id, tier);
+      tiers.push({
+        tier,
+        title: TIER_TITLES[tier],
+        file,
+        constraints: [...installed],
+        locked: input.lock !== undefined,
+        source: input.lock?.source ?? 'the requirement files',
+      });
+      // the dev tier is installed last, constrained by the others, and constrains nothing
+      if (tier !== RequirementTier.DEV) installed.push(file);
+    }
+    for (const bound of (input.indexedTiers ?? []).filter((t) => t.tier === tier)) {
+      const boundFile = indexedTierPath(id, tier, bound.name);
+      tiers.push({
+        tier,
+        title: `packages bound to the index "${bound.name}"`,
+        file: boundFile,
+        index: { name: bound.name, url: bound.url, arg: indexBuildArg(bound.name) },
+        constraints: [...installed],
+        locked: input.lock !== undefined,
+        source: input.lock?.source ?? 'the requirement files',
+      });
+      if (tier !== RequirementTier.DEV) installed.push(boundFile);
+    }
   }
   const tierFiles = [...(torch ? [torch.file] : []), ...tiers.map((t) => t.file), ...(input.constraints ? [constraintsFilePath(id)] : [])];
   return {
@@ -357,6 +403,7 @@ function sharedImage(input: ImageInput): ImageModel {
     contextPaths: [
       ...tierFiles, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}`, SHARED_CODE_DIR, ...input.copies.map((c) => c.from),
       ...input.projectInstall?.files ?? [],
+      ...input.projectInstall?.buildFile ? [input.projectInstall.buildFile.path] : [],
     ],
   };
 }

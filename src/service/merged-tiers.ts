@@ -1,9 +1,14 @@
 import { publicVersion, TorchWheels } from './torch';
+import { compareCodeUnits } from '../core/order';
 import { Problems } from '../core/problems';
-import { exactPin, parseRequirementText, satisfiesClauses } from '../core/requirement-grammar';
+import {
+  combineRequirements, exactPin, extrasKey, parseRequirementText, requirementLine, sameRequirement, satisfiesClauses,
+} from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
-import { packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED } from '../deps';
+import {
+  PackageIndex, packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED,
+} from '../deps';
 
 /** What a service installs per tier once its dependency files and its typed lists are merged. */
 export interface MergedTiers {
@@ -17,6 +22,16 @@ export interface MergedTiers {
   readonly constraints: TierRequirement[];
   /** The files each tier's packages come from (a lock, or requirement files), sorted. */
   readonly sources: Record<RequirementTier, string[]>;
+  /** Packages the project binds to another index, per tier and index: installed from that index alone. */
+  readonly indexed: readonly IndexedTier[];
+}
+
+/** The packages of one tier bound to one index other than the default. */
+export interface IndexedTier {
+  readonly tier: RequirementTier;
+  readonly index: PackageIndex;
+  /** sorted by package */
+  readonly entries: readonly TierRequirement[];
 }
 
 function byKey(a: TierRequirement, b: TierRequirement): number {
@@ -64,8 +79,11 @@ export function mergeTiers(
       const there = fileOf.get(req.key);
       if (there) {
         // installed once where the files put it: never in a later tier than the typed list wants it
-        // (a package typed in core but locked in dev would be missing from the prod image)
-        if (TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier)) {
+        // (a package typed in core but locked in dev would be missing from the prod image); without
+        // a lock, a runtime tier's line moves to the earlier tier with the typed pin (pip reads
+        // them together), a dev one is refused: what it needs came with the dev files
+        const later = TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier);
+        if (later && (resolved.locked || there.tier === RequirementTier.DEV)) {
           const what = `${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} `
             + `only in the ${there.tier} tier (${there.pkg.from})`;
           problems.add(what, line, there.tier === 'dev'
@@ -76,9 +94,28 @@ export function mergeTiers(
               + 'files');
           return;
         }
-        if (pin !== undefined && there.pkg.version === pin && (resolved.locked || there.pkg.requirement === `${req.name}==${pin}` || there.pkg.requirement === line)) return;
-        problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
+        const conflict = () => problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
           `one version of a package in the image: "${there.pkg.requirement}" as ${there.pkg.from} has it, or ${req.name} in only one of the two`);
+        if (resolved.locked) {
+          if (pin === undefined || there.pkg.version !== pin) conflict();
+          return;
+        }
+        // pip reads both together: a range of the files beside the typed pin is the pin, extras united
+        const combined = combineRequirements(parseRequirementText(there.pkg.requirement), req);
+        if ('conflict' in combined) {
+          conflict();
+          return;
+        }
+        const text = requirementLine(combined.requirement);
+        if (text === there.pkg.requirement && !later) return;
+        // the typed line as written when it asks for all of it, else the combined one
+        const asTyped = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req);
+        const merged = asTyped ? entry : TierRequirement.of(text);
+        const earliest = later ? tier : there.tier;
+        entries[there.tier] = entries[there.tier].filter((e) => e.key !== req.key);
+        entries[earliest].push(merged);
+        const pkg = { ...there.pkg, requirement: merged.text, version: exactPin(combined.requirement), from: `${there.pkg.from}, ${at}` };
+        fileOf.set(req.key, { tier: earliest, pkg });
         return;
       }
       if (resolved.locked) {
@@ -89,9 +126,26 @@ export function mergeTiers(
       entries[tier].push(entry);
     });
   }
+  // a package bound to another index leaves its tier's file for one of its own, installed from that index
+  const boundTo = new Map<string, PackageIndex>();
+  for (const tier of TIER_ORDER) {
+    for (const p of resolved.packages[tier]) if (p.index) boundTo.set(p.key, p.index);
+  }
+  const indexed: IndexedTier[] = [];
   const lines = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
   for (const tier of TIER_ORDER) {
-    entries[tier] = [...entries[tier]].sort(byKey);
+    const sorted = [...entries[tier]].sort(byKey);
+    const byIndex = new Map<string, { index: PackageIndex; entries: TierRequirement[] }>();
+    for (const e of sorted.filter((x) => boundTo.has(x.key))) {
+      const index = boundTo.get(e.key)!;
+      const group = byIndex.get(index.name) ?? { index, entries: [] };
+      group.entries.push(e);
+      byIndex.set(index.name, group);
+    }
+    for (const name of [...byIndex.keys()].sort(compareCodeUnits)) {
+      indexed.push({ tier, ...byIndex.get(name)! });
+    }
+    entries[tier] = sorted.filter((e) => !boundTo.has(e.key));
     lines[tier] = entries[tier].flatMap((e) => e.lines());
   }
   const constraints: TierRequirement[] = [];
@@ -104,8 +158,10 @@ export function mergeTiers(
     }
   }
   const sources = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
-  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].map((p) => p.from.replace(/:\d+$/, '')))].sort();
-  return { entries, lines, locked: resolved.locked, constraints, sources };
+  // a package read from several lines names each (`a.txt:1, b.txt:3`): the files, without lines
+  const filesOf = (p: ResolvedPackage) => p.from.split(', ').map((f) => f.replace(/:\d+$/, ''));
+  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].flatMap(filesOf))].sort();
+  return { entries, lines, locked: resolved.locked, constraints, sources, indexed };
 }
 
 /** `cu124` for CUDA 12.4 wheels, `cpu` for CPU wheels: the local version label of PyTorch's index. */

@@ -3,9 +3,11 @@ import { join } from 'path';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName as parseRequirementName,
+  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName, requirementName as parseRequirementName,
 } from '../core/requirement-grammar';
-import { readPyproject } from '../entry/package-metadata';
+import { parseRequirement } from '../core/requirements';
+import { TierRequirement } from '../core/tier-requirement';
+import { PyprojectFacts, readPyproject } from '../entry/package-metadata';
 import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */
@@ -21,31 +23,75 @@ const BACKENDS: Readonly<Record<string, string>> = {
 /** Root files a build backend reads besides pyproject.toml, copied when the project has them. */
 const BUILD_FILES = ['setup.py', 'setup.cfg', 'MANIFEST.in'];
 
+/** Where the build requirements of the project's wheel come from. */
+export enum ProjectBuildOrigin {
+  /** The service's `buildRequirements`. */
+  TYPED = 'buildRequirements',
+  /** Exact pins in `[build-system] requires`. */
+  BUILD_SYSTEM = '[build-system] requires',
+  /** The lock of the dependency files, which holds them (with their hashes). */
+  LOCK = 'the lock',
+}
+
+/**
+ * The build requirements of the project's wheel: installed in the `project` stage only (whose
+ * wheel is all that leaves it), never in a runtime tier.
+ */
+export interface ProjectBuild {
+  readonly origin: ProjectBuildOrigin;
+  /** The checked pins (typed, or from `[build-system] requires`); from the lock they are found at synth. */
+  readonly requirements: readonly TierRequirement[];
+  /** The distributions of `[build-system] requires`, normalized: what a lock must hold. */
+  readonly requires: readonly string[];
+}
+
 /** What the builder stage needs to build and install the project's own wheel. */
 export interface ProjectInstall {
-  /** `[project] name`. */
+  /** `[project] name` (or Poetry 1.x's `[tool.poetry] name`). */
   readonly name: string;
   /** The build backend module. */
   readonly backend: string;
-  /** Its distribution, pinned in a tier the builder installs. */
+  /** Its distribution as the build installs it (a pin, for the Dockerfile's comment). */
   readonly backendRequirement: string;
+  /**
+   * The build requirements installed in the project stage; undefined when the backend is
+   * pinned in a runtime tier the builder installs (`requirements.ml` or `.core`).
+   */
+  readonly build?: ProjectBuild;
   /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
   readonly files: readonly string[];
   /** The service's code copies, the package sources of the wheel. */
   readonly sources: readonly SourceCopy[];
-  /** `[project.scripts]`, console scripts usable as `command`. */
+  /** `[project.scripts]` (or `[tool.poetry.scripts]`), console scripts usable as `command`. */
   readonly scripts: Readonly<Record<string, string>>;
+  /**
+   * The file of the build requirements and how the project stage installs it (known at synth,
+   * once the dependency files are read): hash-locked, or as pins.
+   */
+  readonly buildFile?: { readonly path: string; readonly locked: boolean; readonly from: string };
+}
+
+/** What the service gives besides the project tree. */
+export interface ProjectInstallContext {
+  /** The typed requirement lines of the tiers the builder installs (ml, core). */
+  readonly builderRequirements: readonly string[];
+  /** The service's `buildRequirements`, unchecked. */
+  readonly buildRequirements?: unknown;
+  /** Whether the service has dependency files, whose lock may hold the build requirements. */
+  readonly hasDependencyFiles: boolean;
 }
 
 /**
  * Checks that the project can be built as a wheel in the builder without an index: a
- * `pyproject.toml` at the root with a `[project] name` and a known `build-backend`, whose
- * distribution is pinned in a tier the builder installs (`requirements.ml` or `.core`, so the
- * build is offline and reproducible: `pip wheel --no-build-isolation --no-index`), and the readme
- * and license files it names present.
+ * `pyproject.toml` at the root with a name (`[project]`, or Poetry 1.x's `[tool.poetry]`) and
+ * a known `build-backend`, and build requirements pinned: the service's `buildRequirements`,
+ * else the backend pinned in a tier the builder installs (`requirements.ml` or `.core`), else
+ * the lock of the dependency files (read at synth), else exact pins in `[build-system] requires`.
+ * The wheel is built with `pip wheel --no-build-isolation --no-index`. The readme and license
+ * files it names must be present.
  */
 export function resolveProjectInstall(
-  problems: Problems, root: string, sources: readonly SourceCopy[], builderRequirements: readonly string[],
+  problems: Problems, root: string, sources: readonly SourceCopy[], ctx: ProjectInstallContext,
 ): ProjectInstall | undefined {
   const file = join(root, 'pyproject.toml');
   if (!existsSync(file)) {
@@ -56,8 +102,10 @@ export function resolveProjectInstall(
   const facts = readPyproject(readFileSync(file, 'utf-8'), problems, 'pyproject.toml');
   if (problems.count > before) return undefined;
   if (facts.name === undefined) {
-    problems.add('installProject: pyproject.toml has no [project] name', 'pyproject.toml', 'a [project] table with name = "..." (PEP 621)');
+    problems.add('installProject: pyproject.toml has no [project] name', 'pyproject.toml',
+      'a [project] table with name = "..." (PEP 621), or a [tool.poetry] name (poetry-core)');
   }
+  if (facts.poetry) checkPoetryMetadata(problems, facts.poetry, sources);
   const backend = facts.buildBackend;
   const distribution = backend === undefined ? undefined : BACKENDS[backend];
   if (backend === undefined) {
@@ -66,15 +114,7 @@ export function resolveProjectInstall(
   } else if (distribution === undefined) {
     problems.add('installProject: the build backend is not one the builder can run offline', backend, `one of ${Object.keys(BACKENDS).map((b) => `"${b}"`).join(', ')}`);
   }
-  const pinned = distribution === undefined ? undefined : builderRequirements.find((line) => {
-    const req = parseRequirementName(line);
-    return req !== undefined && normalizePackageName(req.name) === normalizePackageName(distribution);
-  });
-  if (distribution !== undefined && pinned === undefined) {
-    problems.add(`installProject: the build backend's distribution "${distribution}" is not pinned in requirements.ml or requirements.core`, backend,
-      `"${distribution}==<version>" in requirements.core: the wheel is built with --no-build-isolation and no index, from the venv's own backend`);
-  }
-  if (distribution === 'setuptools' && pinned !== undefined) checkSetuptoolsWheel(problems, pinned, builderRequirements);
+  const pins = distribution === undefined ? undefined : buildPins(problems, backend!, distribution, facts.buildRequires, ctx);
   const files = ['pyproject.toml'];
   for (const [what, path] of [['readme', facts.readme], ['license file', facts.licenseFile]] as const) {
     if (path === undefined) continue;
@@ -82,8 +122,92 @@ export function resolveProjectInstall(
     else if (!files.includes(path)) files.push(path);
   }
   files.push(...BUILD_FILES.filter((f) => existsSync(join(root, f))));
-  if (problems.count > before || facts.name === undefined || backend === undefined || pinned === undefined) return undefined;
-  return { name: facts.name, backend, backendRequirement: pinned, files, sources, scripts: facts.scripts };
+  if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) return undefined;
+  return { name: facts.name, backend, ...pins, files, sources, scripts: facts.scripts };
+}
+
+/** The normalized distributions of `[build-system] requires`. */
+function requiredNames(requires: readonly string[]): string[] {
+  return [...new Set(requires.map((r) => requirementName(r)?.name).filter((n): n is string => n !== undefined))];
+}
+
+/** Where the backend's pin comes from (see `resolveProjectInstall`); undefined after a problem. */
+function buildPins(problems: Problems, backend: string, distribution: string, buildRequires: readonly string[], ctx: ProjectInstallContext,
+): Pick<ProjectInstall, 'backendRequirement' | 'build'> | undefined {
+  const requires = requiredNames(buildRequires);
+  const isBackend = (text: string) => requirementName(text)?.name === normalizePackageName(distribution);
+  if (ctx.buildRequirements !== undefined) {
+    const typed = checkedPins(problems, 'buildRequirements', ctx.buildRequirements);
+    if (typed === undefined) return undefined;
+    const backendPin = typed.find((r) => isBackend(r.text));
+    if (!backendPin) {
+      problems.add(`installProject: buildRequirements do not pin the build backend's distribution "${distribution}"`, ctx.buildRequirements,
+        `"${distribution}==<version>" among them (with what else [build-system] requires)`);
+      return undefined;
+    }
+    checkSetuptoolsWheel(problems, distribution, backendPin.text, typed.map((r) => r.text), 'buildRequirements');
+    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.TYPED, requirements: typed, requires } };
+  }
+  const inTier = ctx.builderRequirements.find(isBackend);
+  if (inTier !== undefined) {
+    checkSetuptoolsWheel(problems, distribution, inTier, ctx.builderRequirements, 'requirements.ml or requirements.core');
+    return { backendRequirement: inTier, build: undefined };
+  }
+  const declared = buildRequires.map((text) => TierRequirement.check(text));
+  const allPinned = declared.length > 0 && declared.every((r) => typeof r !== 'string' && exactPin(r.requirement) !== undefined);
+  const fromPyproject = allPinned ? declared as TierRequirement[] : undefined;
+  if (ctx.hasDependencyFiles) {
+    // the lock is read at synth; the pins of [build-system] requires stand in when it lacks them
+    const backendKey = normalizePackageName(distribution);
+    return {
+      backendRequirement: fromPyproject?.find((r) => isBackend(r.text))?.text ?? distribution,
+      build: {
+        origin: ProjectBuildOrigin.LOCK,
+        requirements: fromPyproject ?? [],
+        requires: requires.includes(backendKey) ? requires : [...requires, backendKey],
+      },
+    };
+  }
+  const backendPin = fromPyproject?.find((r) => isBackend(r.text));
+  if (fromPyproject && backendPin) {
+    checkSetuptoolsWheel(problems, distribution, backendPin.text, fromPyproject.map((r) => r.text), '[build-system] requires');
+    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.BUILD_SYSTEM, requirements: fromPyproject, requires } };
+  }
+  const listed = buildRequires.length ? ` (its [build-system] requires: ${buildRequires.join(', ')})` : '';
+  problems.add(`installProject: the build backend's distribution "${distribution}" is not pinned in requirements.ml or requirements.core`, backend,
+    `"${distribution}==<version>" in requirements.core, or buildRequirements: ["${distribution}==<version>", ...] (installed only where `
+    + `the wheel is built), exact pins in [build-system] requires or a lock that holds them${listed}: the wheel is built with `
+    + '--no-build-isolation and no index, from the venv\'s own backend');
+  return undefined;
+}
+
+/** Typed pins (`buildRequirements`): each one exact `==` pin, as a tier file's entry. */
+function checkedPins(problems: Problems, field: string, list: unknown): TierRequirement[] | undefined {
+  if (!Array.isArray(list)) {
+    problems.add(`${field} has the wrong type`, list, 'a list of pinned requirements such as "setuptools==75.6.0"');
+    return undefined;
+  }
+  const before = problems.count;
+  const out = list.map((spec, i) => parseRequirement(problems, `${field}[${i}]`, spec)?.entry).filter((r): r is TierRequirement => r !== undefined);
+  return problems.count > before ? undefined : out;
+}
+
+/**
+ * Poetry 1.x metadata, which poetry-core builds from: a version, and the packages it includes
+ * copied by the service (`packages = [{ include = "pkg", from = "src" }]`).
+ */
+function checkPoetryMetadata(problems: Problems, poetry: NonNullable<PyprojectFacts['poetry']>, sources: readonly SourceCopy[]): void {
+  if (poetry.version === undefined) {
+    problems.add('installProject: [tool.poetry] has no version', 'pyproject.toml', 'version = "..." in [tool.poetry] (poetry-core builds the wheel from it)');
+  }
+  for (const pkg of poetry.packages) {
+    const path = pkg.from ? `${pkg.from.replace(/\/+$/, '')}/${pkg.include}` : pkg.include;
+    const copied = sources.some((s) => path === s.from || path.startsWith(`${s.from.replace(/\/+$/, '')}/`));
+    if (!copied) {
+      problems.add('installProject: [tool.poetry] packages includes a folder the service does not copy', path,
+        `a path of sources (copied: ${sources.map((s) => s.from).join(', ') || 'none'})`);
+    }
+  }
 }
 
 /** The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel package). */
@@ -95,7 +219,8 @@ const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
  * builder builds with --no-build-isolation and no index, so a pin like `setuptools==66.1.1`
  * without `wheel` fails the build ("invalid command 'bdist_wheel'"). Only exact pins are read.
  */
-function checkSetuptoolsWheel(problems: Problems, pinned: string, builderRequirements: readonly string[]): void {
+function checkSetuptoolsWheel(problems: Problems, distribution: string, pinned: string, requirements: readonly string[], where: string): void {
+  if (distribution !== 'setuptools') return;
   let pin: string | undefined;
   try {
     pin = exactPin(parseRequirementText(pinned));
@@ -107,9 +232,10 @@ function checkSetuptoolsWheel(problems: Problems, pinned: string, builderRequire
   const [major, minor] = [release[0], release[1] ?? 0];
   const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0] || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
   if (own) return;
-  const hasWheel = builderRequirements.some((line) => parseRequirementName(line)?.name === 'wheel');
+  const hasWheel = requirements.some((line) => parseRequirementName(line)?.name === 'wheel');
   if (!hasWheel) {
-    problems.add('installProject: setuptools before 70.1 builds wheels only with the wheel package, which no tier the builder installs pins', pinned.trim(),
-      '"wheel==<version>" beside it in requirements.ml or requirements.core, or setuptools 70.1 or newer (it builds wheels by itself)');
+    const none = where === 'requirements.ml or requirements.core' ? 'no tier the builder installs pins' : `${where} do not pin`;
+    problems.add(`installProject: setuptools before 70.1 builds wheels only with the wheel package, which ${none}`, pinned.trim(),
+      `"wheel==<version>" beside it in ${where}, or setuptools 70.1 or newer (it builds wheels by itself)`);
   }
 }

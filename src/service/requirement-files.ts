@@ -1,6 +1,8 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './merged-tiers';
+import { ProjectBuild, ProjectBuildOrigin } from './project-install';
+import { RequiredFromFiles } from './service-kind';
 import { TorchWheels } from './torch';
 import {
   ALL_TORCH_PACKAGES, TorchBuild, TorchPackage, packagesWithWheels, torchFamily, variantLabel,
@@ -10,10 +12,24 @@ import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 import { TORCH_TIER } from '../core/tier-files';
 import { TierRequirement } from '../core/tier-requirement';
-import { Dependencies, ResolvedPackage, packageEntry, resolveWithCache } from '../deps';
-import { TIER_TITLES, constraintsFilePath, tierFilePath } from '../image/image-model';
+import {
+  Dependencies, ResolvedDependencies, ResolvedPackage, UNREADABLE_EXPECTED, packageEntry, resolveWithCache,
+} from '../deps';
+import {
+  BUILD_TIER, TIER_TITLES, constraintsFilePath, indexedTierPath, indexSlug, tierFilePath,
+} from '../image/image-model';
+
+/** A requirement file besides the tiers (the project's build requirements), as written. */
+export interface ExtraRequirements {
+  readonly entries: readonly TierRequirement[];
+  /** Every entry carries hashes: installed with `--require-hashes --no-deps`. */
+  readonly locked: boolean;
+  /** Where they come from, for the file's and the Dockerfile's comments. */
+  readonly from: string;
+}
 
 /** The dependency files resolved for an image and merged with the typed lists. */
 export interface ResolvedTiers {
@@ -21,6 +37,8 @@ export interface ResolvedTiers {
   readonly report: FileDependencyReport;
   /** torch, torchvision and torchaudio as the dependency files name them (installed by the torch tier). */
   readonly torch: readonly ResolvedPackage[];
+  /** The project's build requirements, when they come from the lock. */
+  readonly build?: ExtraRequirements;
 }
 
 /** What a service's requirement files need to know of it. */
@@ -34,11 +52,24 @@ export interface RequirementFilesOwner {
   readonly torch?: TorchWheels;
   /** The dependency files given (the prop, else the project's default), the prop's name for messages, notes on them. */
   readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
+  /** The build requirements of the project's wheel (`installProject`), when not in a runtime tier. */
+  readonly projectBuild?: ProjectBuild;
+  /** What the service's kind needs the dependency files to hold (in a runtime tier), checked once they are read. */
+  readonly fromDependencyFiles?: RequiredFromFiles;
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
   /** Every platform the image is built for, the first being the one compose builds. */
   platforms(): Array<'linux/amd64' | 'linux/arm64'>;
 }
+
+/** The name of an index a project binds packages to, as written into comments of generated files. */
+const INDEX_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+const INDEX_NAME_EXPECTED = 'a name of letters, digits, spaces, ".", "_" and "-", at most 64 characters, '
+  + 'starting with a letter or digit';
+/** The url of such an index, the default of a Dockerfile build arg: no quote, space, `$` or backslash. */
+const INDEX_URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%+\/-]*)?$/;
+const INDEX_URL_EXPECTED = 'an http or https url of a host, an optional port and a path of letters, digits '
+  + 'and "._~%+/-"';
 
 /**
  * A service's requirement files: one per tier (typed requirements, and the lines its dependency
@@ -62,6 +93,29 @@ export class RequirementFiles {
         ...this.torchTierEntries(torch).flatMap((e) => e.lines()),
       ].join('\n') + '\n');
     }
+    const build = owner.projectBuild;
+    if (build) {
+      new RenderedFile(owner.scope, tierFilePath(owner.serviceId, BUILD_TIER), (file) => {
+        const extra = this.buildRequirements()!;
+        return [
+          `# ${file.marker}`,
+          `# ${owner.serviceId}: build requirements of the project's wheel (installProject), from ${extra.from};`
+            + ' installed only where the wheel is built',
+          ...extra.entries.flatMap((e) => e.lines()),
+        ].join('\n') + '\n';
+      });
+    }
+  }
+
+  /**
+   * The build requirements of the project's wheel as written to `requirements-build.txt`:
+   * typed or from `[build-system] requires`, or the lock's pins and hashes (read at synth).
+   */
+  public buildRequirements(): ExtraRequirements | undefined {
+    const build = this.owner.projectBuild;
+    if (!build) return undefined;
+    if (build.origin !== ProjectBuildOrigin.LOCK) return { entries: build.requirements, locked: false, from: build.origin };
+    return this.resolved()?.build;
   }
 
   /** Adds one typed requirement; only that tier's file changes. */
@@ -92,6 +146,7 @@ export class RequirementFiles {
         field: fileDeps.field,
         cacheDir: join(outdir, 'node_modules', '.cache', 'projen-ml-docker'),
         strictPins: ProjectSettings.of(scope.project).strictPins,
+        ...this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK ? { buildRequires: this.owner.projectBuild.requires } : {},
       });
       const problems = new Problems(this.owner.path);
       const typed = {
@@ -101,6 +156,12 @@ export class RequirementFiles {
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
+      checkIndexes(problems, tiers, fileDeps.field);
+      const needed = this.owner.fromDependencyFiles;
+      const runtime = [...tiers.entries.ml, ...tiers.entries.core].map((e) => e.text);
+      if (needed && !needed.found(runtime)) problems.add(needed.what, needed.got, needed.expected);
+      const build = this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK
+        ? lockedBuild(problems, resolved, this.owner.projectBuild) : undefined;
       if (this.owner.torch) {
         checkTorchCudaMajor(problems, fileDeps.field, TIER_ORDER.flatMap((t) =>
           resolved.packages[t].map((p) => ({ text: p.requirement, from: p.from.replace(/:\d+$/, '') }))), this.owner.torch);
@@ -115,6 +176,7 @@ export class RequirementFiles {
           warnings: [...resolved.warnings, ...fileDeps.notes ?? []],
         },
         torch: resolved.torch?.packages ?? [],
+        build,
       };
       this.storeResolution = store;
     }
@@ -137,9 +199,17 @@ export class RequirementFiles {
     return this.entries(tier).flatMap((e) => e.lines());
   }
 
+  /** The tiers' packages bound to another index, per tier and index (none without dependency files). */
+  public indexedTiers(): Array<{ tier: RequirementTier; name: string; url: string }> {
+    return (this.resolved()?.tiers.indexed ?? [])
+      .map((b) => ({ tier: b.tier, name: b.index.name, url: b.index.url }));
+  }
+
   /** The requirements a tier takes from dependency files, one `name==version` (or spec) each. */
   public fileRequirements(tier: RequirementTier): string[] {
-    return (this.resolved()?.tiers.entries[tier] ?? []).map((e) => e.text);
+    const merged = this.resolved()?.tiers;
+    const bound = (merged?.indexed ?? []).filter((b) => b.tier === tier).flatMap((b) => b.entries);
+    return [...merged?.entries[tier] ?? [], ...bound].map((e) => e.text);
   }
 
   /**
@@ -163,6 +233,19 @@ export class RequirementFiles {
       const path = constraintsFilePath(serviceId);
       this.constraintsFile = new RenderedFile(scope, path, (file) => this.constraintsText(file.marker));
       this.constraintsFile.preSynthesize();
+    }
+    for (const bound of merged?.tiers.indexed ?? []) {
+      const path = indexedTierPath(serviceId, bound.tier, bound.index.name);
+      if (scope.node.tryFindChild(path)) continue;
+      // the entries read when the file is written, like the tier files
+      const entries = () => this.resolved()?.tiers.indexed
+        .find((b) => b.tier === bound.tier && b.index.name === bound.index.name)?.entries ?? [];
+      new RenderedFile(scope, path, (file) => [
+        `# ${file.marker}`,
+        `# ${serviceId}: ${TIER_TITLES[bound.tier]}; the packages bound to the index "${bound.index.name}", `
+          + 'installed from it alone',
+        ...entries().flatMap((e) => e.lines()),
+      ].join('\n') + '\n').preSynthesize();
     }
   }
 
@@ -271,5 +354,57 @@ export class RequirementFiles {
         ...this.lines(tier),
       ].join('\n') + '\n';
     }));
+  }
+}
+
+/** The build requirements a lock holds (`buildRequires`), or the pins of `[build-system] requires`. */
+function lockedBuild(problems: Problems, resolved: ResolvedDependencies, build: ProjectBuild): ExtraRequirements | undefined {
+  const holds = resolved.locked && resolved.build !== undefined && resolved.build.missing.length === 0;
+  if (holds) {
+    const entries: TierRequirement[] = [];
+    for (const pkg of resolved.build!.packages) {
+      const entry = packageEntry(pkg);
+      if (typeof entry === 'string') {
+        problems.add(`installProject: ${pkg.from} gives the build requirement ${JSON.stringify(pkg.name)} a requirement pip would not read as written (it ${entry})`,
+          pkg.requirement, UNREADABLE_EXPECTED);
+      } else {
+        entries.push(entry);
+      }
+    }
+    return { entries, locked: true, from: resolved.lockFile ?? 'the lock' };
+  }
+  if (build.requirements.length > 0) return { entries: build.requirements, locked: false, from: ProjectBuildOrigin.BUILD_SYSTEM };
+  const lacking = resolved.build?.missing.length ? `does not hold ${resolved.build.missing.join(', ')} of` : 'is no lock with a dependency graph for';
+  problems.add(`installProject: ${resolved.lockFile ?? 'the dependency files'} ${lacking} what the wheel's build needs`, build.requires,
+    'buildRequirements: ["<backend>==<version>", ...] on the service (installed only where the wheel is built), exact pins in '
+    + '[build-system] requires, or a lock that holds them (uv lock, poetry lock)');
+  return undefined;
+}
+
+/**
+ * The indexes the files bind packages to: their name and url are written into the Dockerfile
+ * and a requirement file, so they are checked like any prop; credentials belong in netrc.
+ */
+function checkIndexes(problems: Problems, tiers: MergedTiers, field: string): void {
+  const slugs = new Map<string, string>();
+  for (const { index } of tiers.indexed) {
+    const other = slugs.get(indexSlug(index.name));
+    if (other !== undefined && other !== index.name) {
+      problems.add(`${field} binds packages to two indexes whose names read the same in a file name`,
+        `${other}, ${index.name}`, 'index names that differ in their letters and digits');
+    }
+    slugs.set(indexSlug(index.name), index.name);
+    if (!INDEX_NAME.test(index.name)) {
+      problems.add(`${field} binds packages to an index with an unusable name`, index.name,
+        INDEX_NAME_EXPECTED);
+    }
+    const credential = urlCredentialKind(index.url);
+    if (credential) {
+      problems.addRaw(`${field} binds packages to an index whose url has ${credential}`, '(value hidden)',
+        URL_CREDENTIALS_EXPECTED);
+    } else if (!INDEX_URL.test(index.url)) {
+      const what = `${field} binds packages to the index "${indexSlug(index.name)}" at an unusable url`;
+      problems.add(what, index.url, INDEX_URL_EXPECTED);
+    }
   }
 }

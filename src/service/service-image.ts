@@ -13,9 +13,12 @@ import { serviceImageName } from '../core/image-name';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
+import { requirementName } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 import { renderDockerfile } from '../image/dockerfile-render';
-import { ImageInput, ImageModel, ServiceHealthCheck, resolveImageModel } from '../image/image-model';
+import {
+  BUILD_TIER, ImageInput, ImageModel, ProjectWheel, ServiceHealthCheck, resolveImageModel, tierFilePath,
+} from '../image/image-model';
 import { APP_DIR } from '../image/image-paths';
 
 /** What a service's image files read of the service. */
@@ -182,12 +185,13 @@ export function imageInputOf(
     },
     // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
     lock: merged?.tiers.locked ? { source: merged.report.lockFile ?? 'the requirement files' } : undefined,
+    indexedTiers: files.indexedTiers(),
     constraints: files.hasConstraints(),
     hooks: r.hooks,
     copies: r.code.copies,
     workdir: r.code.workdir,
     moduleName: r.moduleName,
-    projectInstall: r.projectInstall,
+    projectInstall: projectWheelOf(r, files, ctx.serviceId),
     command: r.command,
     testCommand: r.testCommand,
   };
@@ -233,5 +237,20 @@ export function entryFactsOf(
     requirements: [...(torch ? files.torchTierPackages().map((pkg) => `${pkg}==${torch[pkg]}`) : []),
       ...r.requirements.lines(RequirementTier.ML), ...r.requirements.lines(RequirementTier.CORE),
       ...files.fileRequirements(RequirementTier.ML), ...files.fileRequirements(RequirementTier.CORE)],
+  };
+}
+
+/** The project's wheel with its build requirements' file, once the dependency files are read. */
+function projectWheelOf(r: ResolvedService, files: RequirementFiles, serviceId: string): ProjectWheel | undefined {
+  const install = r.projectInstall;
+  const build = files.buildRequirements();
+  if (!install || !build) return install;
+  // the backend as the file pins it, for the Dockerfile's comment (from a lock it is known only now)
+  const backend = requirementName(install.backendRequirement)?.name;
+  const pinned = build.entries.find((e) => e.key === backend)?.text ?? install.backendRequirement;
+  return {
+    ...install,
+    backendRequirement: pinned,
+    buildFile: { path: tierFilePath(serviceId, BUILD_TIER), locked: build.locked, from: build.from },
   };
 }

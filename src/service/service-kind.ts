@@ -62,6 +62,20 @@ export interface KindResolution {
   readonly models?: ModelFolder;
   /** What the docs say about a GPU service. */
   readonly gpuSummary?: GpuSummary;
+  /**
+   * What the kind needs from the requirements that the typed lists do not give, so the
+   * dependency files must (checked at synth, once they are read): `found` reads the lines of
+   * the runtime tiers; the problem names `what` and `expected`.
+   */
+  readonly fromDependencyFiles?: RequiredFromFiles;
+}
+
+/** A requirement a kind needs from the dependency files. Internal. */
+export interface RequiredFromFiles {
+  readonly what: string;
+  readonly got: string;
+  readonly expected: string;
+  readonly found: (lines: readonly string[]) => boolean;
 }
 
 /** What a kind's functions know of the service besides its props. Internal. */
@@ -79,6 +93,8 @@ export interface KindContext {
   readonly hostDriverVersion: string;
   /** The project's GPU fleet as written (a GPU service's default); undefined: none. */
   readonly gpuFleet?: readonly string[];
+  /** The service has dependency files (its own, or the project's): requirements may come from them too. */
+  readonly dependencyFiles: boolean;
 }
 
 /** A kind's default limits. Internal. */

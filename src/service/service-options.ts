@@ -140,6 +140,16 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly installProject?: boolean;
 
   /**
+   * Build-only pins for `installProject` (e.g. `['hatchling==1.26.3', 'packaging==24.2', ...]`):
+   * installed only in the stage that builds the project's wheel, never in a runtime tier, so a
+   * hash-locked install needs nothing of them in its lock. They must pin the build backend's
+   * distribution.
+   * @default - the backend pinned in `requirements.ml` or `.core`; else the lock of
+   *   `dependencies` when it holds `[build-system] requires`; else exact pins there
+   */
+  readonly buildRequirements?: string[];
+
+  /**
    * Python version for this service (`3.11` or the exact `3.11.16`).
    * @default - the project's `pythonVersion`; when the project sets none and the dependencies
    *   come from a cog.yaml, its `build.python_version`
@@ -251,6 +261,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   workdir: z.optional(z.string()),
   entryCheck: z.optional(z.boolean()),
   installProject: z.optional(z.boolean()),
+  buildRequirements: z.optional(stringList),
   pythonVersion: z.optional(z.string()),
   testCommand: z.optional(stringList),
   description: z.optional(z.string()),

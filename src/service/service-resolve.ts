@@ -102,15 +102,23 @@ export function resolveService(
     pythonImage,
     hostDriverVersion: settings.hostDriverVersion,
     gpuFleet: settings.gpuFleet,
+    dependencyFiles: fileDeps !== undefined,
   };
 
   const requirements = new RequirementSet();
   for (const tier of TIER_ORDER) {
     (props.requirements?.[tier] ?? []).forEach((req, i) => requirements.add(problems, tier, req, `requirements.${tier}[${i}]`));
   }
+  if (props.buildRequirements !== undefined && props.installProject !== true) {
+    problems.add('buildRequirements is set without installProject', props.buildRequirements,
+      'installProject: true (build requirements are only for building the project\'s own wheel), or no buildRequirements');
+  }
   const projectInstall = props.installProject
-    ? resolveProjectInstall(problems, project.outdir, code.copies,
-      [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
+    ? resolveProjectInstall(problems, project.outdir, code.copies, {
+      builderRequirements: [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)],
+      buildRequirements: props.buildRequirements,
+      hasDependencyFiles: fileDeps !== undefined,
+    })
     : undefined;
   const description = props.description ?? kind.title;
   const descriptionSecret = textSecret(description, 'description');
@@ -178,12 +186,12 @@ function cogNotes(
 ): string[] {
   if (!cog?.gpu) return [];
   const path = `${project.name}/${id}`;
-  if (cog.gpu.value && kind.gpu !== true) {
+  if (cog.gpu.value && !kind.gpu) {
     return [`[${path}] ${cog.gpu.at}: build.gpu is true, but ${id} is a service without GPUs `
       + `(${kind.title}); `
       + 'GpuInference or GpuTrainer gives it one'];
   }
-  if (!cog.gpu.value && kind.gpu === true) {
+  if (!cog.gpu.value && kind.gpu) {
     return [`[${path}] ${cog.gpu.at}: build.gpu is false, but ${id} is a GPU service (${kind.title}); `
       + 'cog builds a CPU image for it'];
   }

@@ -169,6 +169,8 @@ export abstract class MlService extends Component implements IMlService {
       fileDeps: this.resolved.fileDeps,
       torchPackages: () => [...this.resolved.kind.torchPackages],
       platforms: () => this._imagePlatforms(),
+      projectBuild: this.resolved.projectInstall?.build,
+      fromDependencyFiles: this.resolved.kind.fromDependencyFiles,
     }, this.resolved.requirements);
     const usesFastApi = this.command[0] === 'uvicorn' && this.resolved.requirements.pins(RequirementTier.CORE, 'fastapi');
     if (samples) {

@@ -18,7 +18,21 @@ export interface Row {
    * Files the project holds when the row runs (path -> content, e.g. a pyproject.toml and its
    * lock): written before, part of the tree that must stay byte-identical, removed after.
    */
-  readonly files?: Record<string, string>;
+  readonly files?: Record<string, string | Buffer>;
+}
+
+/**
+ * A definition of a class the catalogue refuses elsewhere that must synthesize, in a fresh
+ * project with these files: `writes` lists lines each generated file must hold, `absent`
+ * text it must not.
+ */
+export interface AcceptRow {
+  readonly name: string;
+  readonly project?: Partial<MlDockerProjectOptions> | Record<string, unknown>;
+  readonly build: Build;
+  readonly files?: Record<string, string | Buffer>;
+  readonly writes: Record<string, string[]>;
+  readonly absent?: Record<string, string[]>;
 }
 
 /** The command of the sample code a service gets (`services/<module>/main.py`), so the entry check passes. */

@@ -1,7 +1,7 @@
 /**
  * The same requirement listed twice under two spellings of the name (`Scikit_Learn==1.5.2`,
  * `scikit-learn==1.5.2`) is one requirement, as pip takes it; only different versions are a
- * conflict (found by a hostile review).
+ * conflict.
  */
 import { H } from './lock-fixtures';
 import { PATH, problemsOf, projectWith, resolveIn } from './support';
@@ -30,10 +30,8 @@ describe('requirement files', () => {
     ]);
   });
 
-  test('the same pin with other extras says so, with the line that asks for both', () => {
-    expect(problemsOf(() => files('uvicorn[standard]==0.32.1\nUvicorn==0.32.1\n'))).toEqual([
-      `[${PATH}] requirements.txt:2 lists Uvicorn again with other extras than requirements.txt:1: got "Uvicorn==0.32.1"; expected one line for the package with every extra it needs, e.g. "Uvicorn[standard]==0.32.1" (requirements.txt:1 has "uvicorn[standard]==0.32.1")`,
-    ]);
+  test('the same pin with other extras is one requirement with every extra, as pip reads them', () => {
+    expect(files('uvicorn[standard]==0.32.1\nUvicorn[socks]==0.32.1\n').tiers.core).toEqual(['uvicorn[standard,socks]==0.32.1']);
   });
 
   test('a hashed file: the same pin twice under two spellings is one package', () => {

@@ -23,7 +23,7 @@ export function uvLock(pkgs: Pkg[], head: string[] = ['version = 1', 'revision =
   out.push('[[package]]', 'name = "demo"', 'version = "0.1.0"', 'source = { editable = "." }',
     'dependencies = [{ name = "fastapi" }, { name = "numpy" }]', '', '[package.dev-dependencies]', 'dev = [{ name = "pytest" }]', '');
   for (const p of pkgs) {
-    out.push('[[package]]', `name = "${p.name}"`, `version = "${p.version}"`, `source = ${p.source ?? '{ registry = "https://index.example.invalid/simple" }'}`);
+    out.push('[[package]]', `name = "${p.name}"`, `version = "${p.version}"`, `source = ${p.source ?? '{ registry = "https://pypi.org/simple" }'}`);
     if (p.deps) out.push(`dependencies = [${p.deps.map(dep).join(', ')}]`);
     const hash = (f: string) => (p.hash === false ? '' : `, hash = "sha256:${sha(f)}"`);
     if (p.sdist !== false) out.push(`sdist = { url = "https://files.example.invalid/${p.name}-${p.version}.tar.gz"${hash(`${p.name}.tar.gz`)} }`);

@@ -83,10 +83,22 @@ describe('mergeTiers', () => {
     ]);
   });
 
-  test('a range in a file and a pin in a typed list is a conflict (each package in one place)', () => {
+  test('a range in a file and a pin in a typed list are the pin, in the earlier tier, extras united (pip reads them together)', () => {
     const problems = new Problems('p/api');
-    mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi>=0.110')] }), typed({ ml: [], core: ['fastapi==0.115.0'], dev: [] }), 'dependencies');
-    expect(problems.count).toBe(1);
+    const merged = mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi[standard]>=0.110')] }),
+      typed({ ml: ['fastapi==0.115.0'], core: [], dev: [] }), 'dependencies');
+    expect(problems.count).toBe(0);
+    expect(merged.lines).toEqual({ ml: ['fastapi[standard]==0.115.0'], core: [], dev: [] });
+    const jax = mergeTiers(problems, resolved(false, { core: [pkg('jax', undefined, [], 'jax')] }), typed({ ml: ['jax[cuda12]==0.7.2'], core: [], dev: [] }), 'dependencies');
+    expect(jax.lines).toEqual({ ml: ['jax[cuda12]==0.7.2'], core: [], dev: [] });
+  });
+
+  test('a typed pin outside the range of a file is a conflict naming both', () => {
+    const problems = new Problems('p/api');
+    mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi>=0.110')] }), typed({ ml: [], core: ['fastapi==0.100.0'], dev: [] }), 'dependencies');
+    expect(messagesOf(problems)).toEqual([
+      '[p/api] requirements.core[0] pins fastapi differently than dependencies (uv.lock, core tier): got "fastapi==0.100.0"; expected one version of a package in the image: "fastapi>=0.110" as uv.lock has it, or fastapi in only one of the two',
+    ]);
   });
 
   test('a typed pin a lock does not hold is refused', () => {

@@ -1,5 +1,5 @@
 /**
- * The README's three dependency set-ups (the `typescript` blocks of "Dependencies from the
+ * The README's dependency set-ups (the `typescript` blocks of "Dependencies from the
  * files you already have"), each run as written inside a project holding the files it names:
  * our own requirement-file and uv fixtures here; the real uv and Poetry projects of the shared
  * corpus in test/corpus/deps-readme-setups.test.ts. They are `typescript` blocks, not `ts`, so the
@@ -19,11 +19,26 @@ const HEAD = "import { Dependencies, MlDockerProject, PythonService } from 'proj
 const run = (block: string, dir: string) => runDefinition(`${HEAD}${block}\nproject.synth();\n`, dir);
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf-8');
 
-test('the README shows three set-ups: requirement files, pyproject + uv.lock, Poetry', () => {
-  expect(blocks).toHaveLength(3);
+test('the README shows four set-ups: requirement files, pyproject + uv.lock, Poetry, a Cog model', () => {
+  expect(blocks).toHaveLength(4);
   expect(blocks[0]).toContain('Dependencies.fromRequirementsFiles(');
   expect(blocks[1]).toContain('uv.lock');
   expect(blocks[2]).toContain("lockFile: 'poetry.lock'");
+  expect(blocks[3]).toContain('Dependencies.fromCogYaml(');
+});
+
+test('a Cog model: its packages in the tiers, its python and system packages on the service, the handled step left out', () => {
+  const dir = projectWith({
+    'cog.yaml': 'build:\n  python_version: "3.12"\n  system_packages: ["ffmpeg"]\n  python_packages: ["numpy==1.26.4", "cog==0.11.3"]\n'
+      + '  run:\n    - curl -o /usr/local/bin/pget ...\npredict: "predict.py:Predictor"\n',
+  });
+  run(blocks[3], dir);
+  expect(read(dir, 'docker/model/requirements-ml.txt')).toContain('numpy==1.26.4');
+  expect(read(dir, 'docker/model/requirements-core.txt')).toContain('cog==0.11.3');
+  const dockerfile = read(dir, 'docker/model/Dockerfile');
+  expect(dockerfile).toContain('ARG PYTHON_IMAGE=python:3.12.');
+  expect(dockerfile).toContain('tini ffmpeg');
+  expect(dockerfile).not.toContain('pget');
 });
 
 test('requirement files: ranges installed as declared, the dev file in the dev tier', () => {
