@@ -178,6 +178,10 @@ export class RequirementFiles {
         torch: resolved.torch?.packages ?? [],
         build,
       };
+      const note = this.torchLockNote();
+      if (note) {
+        this.merged = { ...this.merged, report: { ...this.merged.report, warnings: [...this.merged.report.warnings, note] } };
+      }
       this.storeResolution = store;
     }
     return this.merged;
@@ -299,6 +303,30 @@ export class RequirementFiles {
   public hasConstraints(): boolean {
     const c = this.constraintEntries();
     return c.files.length + c.torch.length > 0;
+  }
+
+  /**
+   * Why a lock that names torch packages leaves the torch tier without hashes (a lock of PyPI's
+   * plain `torch==2.5.1` holds other files than the index's `2.5.1+cu124`); undefined otherwise.
+   */
+  private torchLockNote(): string | undefined {
+    const merged = this.merged;
+    const torch = this.owner.torch;
+    if (!merged?.tiers.locked || !torch || merged.torch.length === 0 || this.torchTierLocked()) return undefined;
+    for (const pkg of this.torchTierPackages()) {
+      const found = merged.torch.filter((p) => p.key === pkg);
+      const wanted = torch[pkg];
+      let why: string | undefined;
+      if (found.length === 0) why = 'the lock does not hold it';
+      else if (found.length > 1) why = 'the lock holds several builds of it';
+      else if (found[0].hashes.length === 0) why = 'the lock has no hash of it';
+      else if (found[0].version !== wanted) why = `the lock pins ${found[0].version}, whose files are not the index's`;
+      if (why) {
+        return `[${this.owner.path}] ${merged.report.lockFile ?? 'the lock'}: the torch tier installs `
+          + `${pkg}==${wanted} without hashes (${why})`;
+      }
+    }
+    return undefined;
   }
 
   /** Writes the lines of the torch tier: the matrix's pins, or the lock's with their hashes. */

@@ -119,7 +119,7 @@ describe('the torch tier from a lock', () => {
     synthIn(dir, {}, trainer);
     expect(body(read(dir, 'docker/trainer/requirements-torch.txt'))).toEqual(['torch==2.5.1+cu124 \\', `    --hash=sha256:${sha(w('2.5.1+cu124'))}`]);
     expect(read(dir, 'docker/trainer/Dockerfile'))
-      .toContain('pip install --require-hashes --no-deps --index-url "$TORCH_INDEX_URL" -r /tmp/requirements/requirements-torch.txt');
+      .toContain('pip install --index-url "$TORCH_INDEX_URL" --require-hashes --no-deps \\\n      -r /tmp/requirements/requirements-torch.txt');
     // what torch needs comes from the lock, in the tiers
     expect(read(dir, 'docker/trainer/requirements-core.txt')).toContain('filelock==3.16.1 \\');
   });
