@@ -412,7 +412,7 @@ describe('GPU Dockerfiles', () => {
     expect(text).toContain('RUN install -d -o 10001 -g 10001 /checkpoints');
     expect(text).toContain('MLDOCKER_DATA_DIR="/data"');
     expect(text).toContain('MLDOCKER_CHECKPOINT_DIR="/checkpoints"');
-    expect(text).toContain('"mldocker_runtime.healthcheck", "heartbeat", "/tmp/heartbeat", "300"');
+    expect(text).toContain('"mldocker_runtime.healthcheck", "process"');
   });
 
   test('torch 2.0.x with CUDA 11.7 comes from PyPI (the data\'s null index), still alone with --index-url', () => {
@@ -509,9 +509,24 @@ describe('GPU services in compose.yaml', () => {
     expect(t.restart).toBe('on-failure');
     expect(t.platform).toBe('linux/amd64');
     expect(t.environment).toEqual({ NVIDIA_DRIVER_CAPABILITIES: 'compute,utility', NVIDIA_VISIBLE_DEVICES: 'all' });
-    expect(t.healthcheck.test).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300']);
+    // healthy while the training process runs: the sample beats, but the service does not ask for the check
+    expect(t.healthcheck.test).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'process']);
     expect(t.read_only).toBe(true);
     expect(t.cap_drop).toEqual(['ALL']);
+  });
+
+  test('real compose shows the trainer healthy while it runs; heartbeat: true gives the heartbeat check', () => {
+    const { dir } = stack((p) => {
+      new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN });
+      new GpuTrainer(p, 'beating', { torchVersion: '2.5.1', command: trainOf('beating'), heartbeat: true });
+    });
+    const res = runCompose(['-f', join(dir, 'compose.yaml'), '--project-directory', dir, '--profile', 'train',
+      'config', '--format', 'json'], dir);
+    expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: '' });
+    const resolved = JSON.parse(res.stdout).services;
+    expect(resolved.trainer.healthcheck.test).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'process']);
+    expect(resolved.beating.healthcheck.test)
+      .toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300']);
   });
 
   test('inference: one GPU, model read-only, HTTP health check, in the gpu profile', () => {

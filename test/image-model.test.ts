@@ -97,7 +97,8 @@ describe('the image model of real services', () => {
     expect(model.runtimeSteps).toEqual([{ kind: 'checkpoint-dir', path: '/checkpoints' }]);
     expect(model.labels).toContainEqual(['dev.projen-ml-docker.cuda', trainer.cudaVersion]);
     expect(model.copyPython).toBeUndefined();
-    expect(model.healthCheck?.command).toContain('heartbeat');
+    expect(model.healthCheck?.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'process']);
+    expect(model.healthCheck?.watchesProcessOnly).toBe(true);
   });
 
   test('an inference service on an nvidia/cuda base with a baked model', () => {

@@ -149,11 +149,37 @@ describe('KubernetesManifests output', () => {
     expect(api.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
     // start period 30 s plus 3 intervals of 30 s, as Docker allows before "unhealthy"
     expect(api.startupProbe.periodSeconds * api.startupProbe.failureThreshold).toBe(120);
-    const worker = containerOf(find(external.docs, 'Deployment', 'worker'));
+    const { docs } = render((p) => {
+      new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'], heartbeat: true });
+      new KubernetesManifests(p, 'k8s');
+    });
+    const worker = containerOf(find(docs, 'Deployment', 'worker'));
     expect(worker.livenessProbe.exec.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '300']);
+    expect(worker.readinessProbe.exec.command).toEqual(worker.livenessProbe.exec.command);
+  });
+
+  test('a service without a port and without a heartbeat gets no probe: the kubelet watches its process', () => {
+    const worker = containerOf(find(external.docs, 'Deployment', 'worker'));
     const manifests = external.project.components.find((c) => c instanceof KubernetesManifests) as KubernetesManifests;
     const spec = manifests.appServices().find((s) => s.serviceId === 'worker')!.healthCheck!;
-    expect(worker.livenessProbe.exec.command).toEqual(spec.command);
+    // the image and compose still probe the process, so `docker ps` shows a health status
+    expect(spec.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'process']);
+    expect([worker.startupProbe, worker.livenessProbe, worker.readinessProbe]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('a default trainer Job has no probe that could kill a long step; heartbeat: true gives the heartbeat probes', () => {
+    const job = find(external.docs, 'Job', 'trainer');
+    const c = containerOf(job);
+    expect([c.startupProbe, c.livenessProbe, c.readinessProbe]).toEqual([undefined, undefined, undefined]);
+    expect(schemaErrors([job])).toEqual([]);
+    const beating = render((p) => {
+      new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'], heartbeatMaxAge: 900 });
+      new KubernetesManifests(p, 'k8s');
+    });
+    const b = containerOf(find(beating.docs, 'Job', 'trainer'));
+    expect(b.livenessProbe.exec.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat', '/tmp/heartbeat', '900']);
+    expect(b.startupProbe.exec.command).toEqual(b.livenessProbe.exec.command);
+    expect(b.readinessProbe).toBeUndefined();
   });
 
   test('the trainer is a Job in the train overlay: restartPolicy Never, backoffLimit, shm, data read-only, checkpoints', () => {
@@ -173,7 +199,7 @@ describe('KubernetesManifests output', () => {
       { name: 'trainer-checkpoints', mountPath: '/checkpoints' },
     ]));
     expect(c.readinessProbe).toBeUndefined();
-    expect(c.livenessProbe.exec.command).toContain('heartbeat');
+    expect(c.livenessProbe).toBeUndefined();
     // the shm emptyDir counts against the memory limit
     expect(c.resources.limits.memory).toBe('16Gi');
     const claims = Object.fromEntries(external.files['k8s/base/volumes.yaml'].map((d) => [d.metadata.name, d.spec]));
@@ -381,6 +407,8 @@ describe('KubernetesManifests output', () => {
     expect(secret.data.postgres_password).toBeDefined();
     const job = training.find((d) => d.kind === 'Job');
     expect(job.metadata.namespace).toBe('vision');
+    // the trainer writes no heartbeat: nothing in the built Job can kill a long step
+    expect([containerOf(job).startupProbe, containerOf(job).livenessProbe]).toEqual([undefined, undefined]);
     expect(podSpecOf(job).volumes.find((v: any) => v.name === 'secrets')?.secret.secretName).toBe(secret.metadata.name);
     expect(containerOf(job).envFrom[0].configMapRef.name).toMatch(/^backing-services-[a-z0-9]{10}$/);
     expect(schemaErrors(training.filter((d) => !['Secret', 'ConfigMap'].includes(d.kind)))).toEqual([]);
@@ -403,8 +431,14 @@ describe('the restricted Pod Security Standard', () => {
       expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
       expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
       expect(Object.keys(c.resources.limits)).toEqual(expect.arrayContaining(['cpu', 'memory']));
-      expect(c.livenessProbe).toBeDefined();
-      if (doc.kind !== 'Job') expect(c.readinessProbe).toBeDefined();
+      // every server is probed; a service without a port and without a heartbeat has no probe
+      // (the kubelet watches its process), so a long step of a job is never taken for a hang
+      if (c.ports?.length) {
+        expect(c.livenessProbe).toBeDefined();
+        if (doc.kind !== 'Job') expect(c.readinessProbe).toBeDefined();
+      } else {
+        expect([c.startupProbe, c.livenessProbe, c.readinessProbe]).toEqual([undefined, undefined, undefined]);
+      }
       const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
       expect(spec.volumes.find((v: any) => v.name === tmp.name).emptyDir.sizeLimit).toMatch(/^[0-9]+(Mi|Gi)$/);
     }

@@ -92,12 +92,24 @@ describe('PythonService output', () => {
     expect(dockerfile).toMatch(/-c \/tmp\/requirements\/requirements-torch\.txt -r \/tmp\/requirements\/requirements-ml\.txt/);
   });
 
-  test('a service without a port gets a heartbeat health check and a worker sample', () => {
+  test('a service without a port is healthy while its process runs, and gets a worker sample', () => {
     const project = newProject();
     new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'] });
     const out = synth(project);
-    expect(out['docker/worker/Dockerfile']).toContain('"mldocker_runtime.healthcheck", "heartbeat", "/tmp/heartbeat", "300"');
+    expect(out['docker/worker/Dockerfile']).toContain('CMD ["python", "-m", "mldocker_runtime.healthcheck", "process"]');
+    expect(out['docker/worker/Dockerfile']).not.toContain('"mldocker_runtime.healthcheck", "heartbeat"');
     expect(out['services/worker/main.py']).toContain('beat()');
+  });
+
+  test.each([
+    ['heartbeat: true', { heartbeat: true }, '300'],
+    ['a heartbeatMaxAge', { heartbeatMaxAge: 45 }, '45'],
+    ['both', { heartbeat: true, heartbeatMaxAge: 600 }, '600'],
+  ])('%s turns the heartbeat check on', (_name, props, age) => {
+    const project = newProject();
+    new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'], ...props });
+    expect(synth(project)['docker/worker/Dockerfile'])
+      .toContain(`CMD ["python", "-m", "mldocker_runtime.healthcheck", "heartbeat", "/tmp/heartbeat", "${age}"]`);
   });
 
   test('hyphenated ids map to a python package with underscores', () => {

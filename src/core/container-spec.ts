@@ -111,6 +111,11 @@ export interface HealthSpec {
   /** Seconds between probes during the start period (Docker Engine 25+). */
   readonly startInterval: number;
   readonly retries: number;
+  /**
+   * The probe only asks whether the main process runs: Kubernetes, which restarts or ends a
+   * pod by its process anyway, gets no probe from it.
+   */
+  readonly watchesProcessOnly?: boolean;
 }
 
 export interface GpuSpec {

@@ -135,8 +135,9 @@ interface Trainer {
 
 /**
  * The kind of a `GpuTrainer`: a GPU job with its data mounted read-only, its checkpoints on a
- * named volume, a heartbeat health check, and in compose the `train` profile, shared memory,
- * memlock/stack ulimits and every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise.
+ * named volume, healthy while it runs (a heartbeat check only with `heartbeat`), and in compose
+ * the `train` profile, shared memory, memlock/stack ulimits and every GPU unless
+ * `gpuCount`/`gpuDeviceIds` say otherwise.
  */
 export const GPU_TRAINER = gpuKind<GpuTrainerProps, Trainer>({
   title: 'GPU trainer',
@@ -257,8 +258,9 @@ function checkTrainer(problems: Problems, props: GpuTrainerProps, ctx: KindConte
 
 /**
  * A GPU training job: PyTorch's CUDA wheels (or an nvidia/cuda base), the minimum host driver
- * checked at start-up, data mounted read-only, checkpoints on a named volume, a heartbeat
- * health check, and in compose the `train` profile, `shm_size`, memlock/stack ulimits and a
+ * checked at start-up, data mounted read-only, checkpoints on a named volume, healthy while it
+ * runs (a heartbeat check only with `heartbeat`, and no probe on Kubernetes that could end a
+ * long step), and in compose the `train` profile, `shm_size`, memlock/stack ulimits and a
  * GPU reservation (every GPU unless `gpuCount`/`gpuDeviceIds` say otherwise).
  */
 export class GpuTrainer extends GpuService {

@@ -238,6 +238,13 @@ export interface ServiceHealthCheck {
   readonly startInterval: number;
   /** Failures in a row before the container is unhealthy. */
   readonly retries: number;
+  /**
+   * The probe only asks whether the main process still runs (a service without a port and
+   * without a heartbeat): an orchestrator that watches the process itself (Kubernetes) needs
+   * no probe, and one that could only ever kill a live job must not get one.
+   * @default false
+   */
+  readonly watchesProcessOnly?: boolean;
 }
 
 /** What a service's props and dependency files decided, the input of `resolveImageModel`. */
@@ -474,14 +481,30 @@ export function stageOrder(model: ImageModel): string[] {
   ];
 }
 
-/** The probe of the image's health check: an HTTP URL with a port, else the heartbeat file's age. */
-export function resolveHealthCheck(opts: {
-  readonly port?: number; readonly path?: string; readonly heartbeatFile: string; readonly heartbeatMaxAge: number; readonly startPeriod: number;
-}): ServiceHealthCheck {
-  const command = opts.port !== undefined
-    ? ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'http', `http://127.0.0.1:${opts.port}${opts.path}`]
-    : ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`, 'heartbeat', opts.heartbeatFile, String(opts.heartbeatMaxAge)];
-  return { command, interval: 30, timeout: 5, startPeriod: opts.startPeriod, startInterval: 2, retries: 3 };
+/** What decides a service's health check. */
+interface HealthCheckInput {
+  readonly port?: number;
+  readonly path?: string;
+  readonly heartbeat: boolean;
+  readonly heartbeatFile: string;
+  readonly heartbeatMaxAge: number;
+  readonly startPeriod: number;
+}
+
+/**
+ * The probe of the image's health check: an HTTP URL with a port, else the heartbeat file's age
+ * when the code beats, else whether the main process runs.
+ */
+export function resolveHealthCheck(opts: HealthCheckInput): ServiceHealthCheck {
+  const timing = { interval: 30, timeout: 5, startPeriod: opts.startPeriod, startInterval: 2, retries: 3 };
+  const helper = ['python', '-m', `${RUNTIME_PACKAGE}.healthcheck`];
+  if (opts.port !== undefined) {
+    return { command: [...helper, 'http', `http://127.0.0.1:${opts.port}${opts.path}`], ...timing };
+  }
+  if (opts.heartbeat) {
+    return { command: [...helper, 'heartbeat', opts.heartbeatFile, String(opts.heartbeatMaxAge)], ...timing };
+  }
+  return { command: [...helper, 'process'], ...timing, watchesProcessOnly: true };
 }
 
 function defaultTestCommand(input: ImageInput): string[] {

@@ -54,7 +54,8 @@ export function renderContainersDoc(project: Project, marker: string): string {
       entryCheck: s.entryCheck,
       python: s.pythonVersion,
       port: s.port,
-      probe: !s.healthCheck ? undefined : s.port !== undefined ? s.healthCheckPath : 'heartbeat',
+      probe: !s.healthCheck ? undefined : s.port !== undefined ? s.healthCheckPath
+        : s.healthCheck.watchesProcessOnly ? 'process' : 'heartbeat',
       tiers: s.installedTiers.join(', ') || 'none',
       dockerfile: s.dockerfilePath,
     })),

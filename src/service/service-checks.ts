@@ -76,14 +76,24 @@ export function checkServiceId(project: Project, id: string): string {
   return id;
 }
 
+/** The health check props as resolved: the heartbeat check only where the code beats. */
+export interface HealthProps {
+  readonly path?: string;
+  readonly heartbeat: boolean;
+  readonly heartbeatMaxAge: number;
+  readonly startPeriod: number;
+  readonly disabled: boolean;
+}
+
 /** The health check props, checked: the probed path (with a port), the heartbeat age, the start period. */
 export function resolveHealthProps(problems: Problems, props: {
   readonly port?: number;
   readonly healthCheckPath?: string;
+  readonly heartbeat?: boolean;
   readonly heartbeatMaxAge?: number;
   readonly healthCheckStartPeriod?: number;
   readonly disableHealthCheck?: boolean;
-}): { readonly path?: string; readonly heartbeatMaxAge: number; readonly startPeriod: number; readonly disabled: boolean } {
+}): HealthProps {
   if (props.port !== undefined && !(Number.isInteger(props.port) && props.port >= 1 && props.port <= 65535)) {
     problems.add('port', props.port, 'an integer from 1 to 65535');
   }
@@ -94,8 +104,19 @@ export function resolveHealthProps(problems: Problems, props: {
       problems.add('healthCheckPath', props.healthCheckPath, 'a url path starting with "/" without spaces or quotes, e.g. "/health"');
     }
   }
+  if (props.port !== undefined && props.heartbeat === true) {
+    problems.add('heartbeat is set with a port', true,
+      'no heartbeat (a service with a port is probed over HTTP on healthCheckPath)');
+  }
+  if (props.heartbeat === false && props.heartbeatMaxAge !== undefined) {
+    problems.add('heartbeatMaxAge is set with heartbeat: false', props.heartbeatMaxAge,
+      'heartbeat: true (or left out) with heartbeatMaxAge, or no heartbeatMaxAge');
+  }
   return {
     path: props.port !== undefined ? props.healthCheckPath ?? '/health' : undefined,
+    // the heartbeat check only where the code says it beats: a job that never calls beat()
+    // would otherwise be marked unhealthy, and on Kubernetes killed, mid-step
+    heartbeat: props.port === undefined && (props.heartbeat ?? props.heartbeatMaxAge !== undefined),
     heartbeatMaxAge: checkSeconds(problems, 'heartbeatMaxAge', props.heartbeatMaxAge, 300, 10, 86_400),
     startPeriod: checkSeconds(problems, 'healthCheckStartPeriod', props.healthCheckStartPeriod, 30, 0, 3_600),
     disabled: props.disableHealthCheck ?? false,

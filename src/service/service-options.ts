@@ -24,7 +24,8 @@ export interface ServiceOptions extends BuildHookOptions {
 
   /**
    * The TCP port the service listens on inside the container. With a port the image gets
-   * an HTTP health check on `healthCheckPath`; without one, a heartbeat-file check.
+   * an HTTP health check on `healthCheckPath`; without one, the service is healthy while its
+   * process runs (or, with `heartbeat`, while it writes its heartbeat).
    * @default - no port (a worker)
    */
   readonly port?: number;
@@ -36,10 +37,19 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly healthCheckPath?: string;
 
   /**
+   * The service's code calls `mldocker_runtime.heartbeat.beat()` from its main loop, so its
+   * health check is the heartbeat file's age (`heartbeatMaxAge`). Only for services without a
+   * port. Without it such a service is healthy while its process runs: a long step (a big
+   * checkpoint, a first download) is never taken for a hang.
+   * @default - true when `heartbeatMaxAge` is given, else false (healthy while the process runs)
+   */
+  readonly heartbeat?: boolean;
+
+  /**
    * Seconds the service may go without writing its heartbeat before it counts as
-   * unhealthy. Only for services without a port; the service calls
-   * `mldocker_runtime.heartbeat.beat()` from its main loop.
-   * @default 300
+   * unhealthy. Giving it turns the heartbeat check on (`heartbeat`); only for services
+   * without a port.
+   * @default 300 (when `heartbeat` is true)
    */
   readonly heartbeatMaxAge?: number;
 
@@ -249,6 +259,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   command: stringList,
   port: z.optional(z.number()),
   healthCheckPath: z.optional(z.string()),
+  heartbeat: z.optional(z.boolean()),
   heartbeatMaxAge: z.optional(z.number()),
   healthCheckStartPeriod: z.optional(z.number()),
   disableHealthCheck: z.optional(z.boolean()),

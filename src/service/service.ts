@@ -305,6 +305,7 @@ export abstract class MlService extends Component implements IMlService {
     return resolveHealthCheck({
       port: this.port,
       path: this.healthCheckPath,
+      heartbeat: this.resolved.health.heartbeat,
       heartbeatFile: HEARTBEAT_FILE,
       heartbeatMaxAge: this.resolved.health.heartbeatMaxAge,
       startPeriod: this.resolved.health.startPeriod,

@@ -40,7 +40,9 @@ export function probeHandler(h: HealthSpec, ports: KubeWorkload['ports']): Doc {
 
 function probes(w: KubeWorkload): Doc {
   const h = w.spec.healthcheck;
-  if (!h) return {};
+  // A probe that only asks whether the process runs tells the kubelet nothing it does not
+  // know; on a Job its startup and liveness windows could only kill a long step.
+  if (!h || h.watchesProcessOnly) return {};
   const handler = probeHandler(h, w.ports);
   const out: Doc = {};
   // Docker's start period: failures do not count until the first success. The startup probe

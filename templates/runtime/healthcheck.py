@@ -4,6 +4,9 @@
         healthy when the URL answers with a status below 400 within the timeout.
     python -m mldocker_runtime.healthcheck heartbeat <file> <max-age-seconds>
         healthy when the heartbeat file was written less than max-age seconds ago.
+    python -m mldocker_runtime.healthcheck process
+        healthy while the container's main process runs: a job that writes no heartbeat is
+        never marked unhealthy for a long step (its exit ends the container anyway).
 
 Exit code 0 means healthy, 1 unhealthy; the reason goes to stdout (docker inspect shows it).
 """
@@ -38,13 +41,28 @@ def probe_heartbeat(path: str, max_age: float) -> str:
     return ""
 
 
+def probe_process(stat_path: str = "/proc/1/stat") -> str:
+    try:
+        with open(stat_path, encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError as err:
+        return f"main process not found: {err}"
+    # the state follows the command name in parentheses, which may itself hold spaces
+    state = stat[stat.rfind(")") + 1:].split()[:1]
+    if not state or state[0] in ("Z", "X"):
+        return "main process has exited"
+    return ""
+
+
 def main(argv: list) -> int:
     if len(argv) == 2 and argv[0] == "http":
         problem = probe_http(argv[1])
     elif len(argv) == 3 and argv[0] == "heartbeat":
         problem = probe_heartbeat(argv[1], float(argv[2]))
+    elif len(argv) == 1 and argv[0] == "process":
+        problem = probe_process()
     else:
-        print("usage: healthcheck http <url> | heartbeat <file> <max-age-seconds>")
+        print("usage: healthcheck http <url> | heartbeat <file> <max-age-seconds> | process")
         return 1
     if problem:
         print(f"unhealthy: {problem}")

@@ -8,7 +8,9 @@
  * reaches only the dev/test targets; index credentials given as the BuildKit secret `netrc`
  * reach pip and stay out of every image layer; the prod image runs as 10001 with tini as
  * PID 1 on a read-only root with no capabilities and no-new-privileges, serves its port, and
- * its own HEALTHCHECK (HTTP for the API, heartbeat file for a worker) turns healthy; the test
+ * its own HEALTHCHECK (HTTP for the API, the heartbeat file for a worker that asks for it, the
+ * process for a job that writes no heartbeat) turns healthy; a job that never beats is healthy
+ * while it runs and ends with its own exit status; the test
  * target's CMD runs the sample's tests; nothing is written outside the /tmp tmpfs.
  *
  * Does not prove: the official python:3.11.16-slim-bookworm base (a debootstrapped bookworm
@@ -41,6 +43,7 @@ const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const NETWORK = `engine-build-${RUN_ID}`;
 const API_CONTAINER = `engine-build-api-${RUN_ID}`;
 const WORKER_CONTAINER = `engine-build-worker-${RUN_ID}`;
+const JOB_CONTAINER = `engine-build-job-${RUN_ID}`;
 
 let dir = '';
 let wheels = '';
@@ -66,7 +69,8 @@ beforeAll(async () => {
   requireEngine();
   const project = newProject({ dockerfileSyntax: false });
   new PythonService(project, 'api', API);
-  new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'] });
+  new PythonService(project, 'worker', { command: ['python', '-m', 'worker.main'], heartbeat: true });
+  new PythonService(project, 'job', { command: ['python', '-m', 'job.main'] });
   synth(project);
   dir = project.outdir;
   wheels = writeWheelhouse();
@@ -75,6 +79,7 @@ beforeAll(async () => {
 
   build('api', 'prod');
   build('worker', 'prod');
+  build('job', 'prod');
   // A network of its own (the engine has no default bridge): the port is published on
   // 127.0.0.1 only, as compose publishes it.
   docker(['network', 'create', NETWORK]);
@@ -83,7 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of [API_CONTAINER, WORKER_CONTAINER]) dockerTry(['rm', '-f', '-v', c]);
+  for (const c of [API_CONTAINER, WORKER_CONTAINER, JOB_CONTAINER]) dockerTry(['rm', '-f', '-v', c]);
   dockerTry(['network', 'rm', NETWORK]);
   await index?.close();
   for (const d of [dir, wheels, scratch]) if (d) rmSync(d, { recursive: true, force: true });
@@ -174,7 +179,20 @@ describe('PythonService image on a real engine', () => {
     await waitHealthy(API_CONTAINER, 120_000);
   });
 
-  test('a worker without a port turns healthy through its heartbeat HEALTHCHECK', async () => {
+  test('a job that writes no heartbeat is healthy while it runs and ends with its own status', async () => {
+    // a step far longer than one probe interval, and not a single beat()
+    docker(['run', '-d', '--name', JOB_CONTAINER, '--network', 'none', ...HARDENING, 'engine-test/job:prod',
+      'python', '-c', 'import time; time.sleep(40)']);
+    const config = JSON.parse(docker(['inspect', '--format', '{{json .Config.Healthcheck}}', JOB_CONTAINER]));
+    expect(config.Test).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'process']);
+    await waitHealthy(JOB_CONTAINER, 30_000);
+    expect(docker(['wait', JOB_CONTAINER]).trim()).toBe('0');
+    const log = JSON.parse(docker(['inspect', '--format', '{{json .State.Health.Log}}', JOB_CONTAINER]));
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.filter((probe: { ExitCode: number }) => probe.ExitCode !== 0)).toEqual([]);
+  }, 90_000);
+
+  test('a worker that asks for the heartbeat check turns healthy through it', async () => {
     const config = JSON.parse(docker(['inspect', '--format', '{{json .Config.Healthcheck}}', WORKER_CONTAINER]));
     expect(config.Test.slice(0, 5)).toEqual(['CMD', 'python', '-m', 'mldocker_runtime.healthcheck', 'heartbeat']);
     await waitHealthy(WORKER_CONTAINER, 120_000);

@@ -102,6 +102,8 @@ beforeAll(async () => {
   new GpuTrainer(project, 'trainer', {
     torchVersion: '2.5.1',
     command: ['python', '-m', 'trainer.train'],
+    // its code calls beat(), so it asks for the heartbeat check
+    heartbeat: true,
     requirements: { ml: ['mlstub==1.0.0'] },
     torchPackages: [TorchPackage.TORCH, TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
   });
