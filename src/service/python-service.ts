@@ -4,6 +4,7 @@ import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep,
 import { MlService, ServiceKindSpec } from './service';
 import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
+import { ALL_TORCH_PACKAGES, TorchPackage, resolveTorchPackages } from './torch-packages';
 import { ContainerSpec } from '../core/container-spec';
 import { moduleName } from '../core/names';
 import { Platform, checkPlatforms } from '../core/platform';
@@ -13,12 +14,22 @@ import { Schema, z } from '../core/shape';
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {
   /**
-   * Install CPU-only torch, torchvision and torchaudio at this version from PyTorch's CPU
-   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only). Without it,
+   * Install CPU-only torch at this version, with the `torchPackages` companions (by default
+   * torchvision and torchaudio), from PyTorch's CPU wheel index (`requirements-torch.txt`, its
+   * own layer, `--index-url` only). Without it,
    * torch must not appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;
+
+  /**
+   * Which packages of the PyTorch release the torch tier installs: torch always, plus
+   * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
+   * `torchVersion` (they cannot go in `requirements`). `[TorchPackage.TORCH]` installs torch alone,
+   * as GPU services do by default.
+   * @default [TorchPackage.TORCH, TorchPackage.TORCHAUDIO, TorchPackage.TORCHVISION]
+   */
+  readonly torchPackages?: TorchPackage[];
 
   /**
    * A model folder, relative to the project root: mounted read-only at `/models`
@@ -57,15 +68,17 @@ export interface PythonServiceProps extends ServiceOptions {
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   torchVersion: z.string().optional(),
+  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
   modelDir: z.string().optional(),
   bakeModel: z.boolean().optional(),
   cacheVolume: z.boolean().optional(),
   platforms: z.array(z.string()).optional(),
 };
 
-/** What a CPU service's kind resolved: the platforms chosen (undefined when unset or refused). */
+/** What a CPU service's kind resolved: the platforms chosen (undefined when unset or refused), the torch packages. */
 interface PythonFacts {
   readonly platforms?: Platform[];
+  readonly torchPackages?: TorchPackage[];
 }
 
 /**
@@ -90,7 +103,12 @@ export class PythonService extends MlService {
         return { facts, torch: resolveCpuTorch(problems, props.torchVersion, python.minor, platforms) };
       },
       check: (problems, resolved) => {
-        const facts = resolved?.facts as PythonFacts | undefined ?? checkChosen(problems);
+        const chosen = resolved?.facts as PythonFacts | undefined ?? checkChosen(problems);
+        const facts: PythonFacts = props.torchPackages === undefined ? chosen
+          : { ...chosen, torchPackages: resolveTorchPackages(problems, 'torchPackages', props.torchPackages) };
+        if (props.torchVersion === undefined && props.torchPackages !== undefined) {
+          problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
+        }
         if (props.modelDir !== undefined) {
           const code: Array<[string, string]> = props.sources !== undefined
             ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]];
@@ -113,9 +131,13 @@ export class PythonService extends MlService {
   /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
   public readonly platforms: Platform[];
 
+  private readonly torchPackageList: TorchPackage[];
+
   constructor(project: Project, id: string, props: PythonServiceProps) {
     super(project, id, props);
-    this.platforms = [...(this._kind.facts as PythonFacts | undefined)?.platforms ?? []];
+    const facts = this._kind.facts as PythonFacts | undefined;
+    this.platforms = [...facts?.platforms ?? []];
+    this.torchPackageList = [...facts?.torchPackages ?? ALL_TORCH_PACKAGES];
     this.modelDir = props.modelDir;
     this.bakeModel = props.bakeModel ?? false;
     this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
@@ -133,6 +155,11 @@ export class PythonService extends MlService {
       steps: [...this.cacheVolume ? [cacheDirStep()] : [], ...baked ? [bakedModelStep(this.modelDir!)] : []],
       contextPaths: baked ? [this.modelDir!] : [],
     });
+  }
+
+  /** @internal */
+  protected _torchPackages(): TorchPackage[] {
+    return [...this.torchPackageList];
   }
 
   /** @internal */
