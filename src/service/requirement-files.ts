@@ -38,6 +38,9 @@ export interface RequirementFilesOwner {
  * A service's requirement files: one per tier (typed requirements, and the lines its dependency
  * files resolve to for its exact Python and platforms), the torch tier and the constraints. The
  * dependency files are read once per synth, lazily: `addRequirement` may still change a tier.
+ * A file's text depends on its tier and lines only, never on the service: BuildKit keys a bound
+ * file by its content, so services with the same tiers (a trainer and an inference server on one
+ * torch release) build each shared tier once and reuse it.
  */
 export class RequirementFiles {
   private readonly files = new Map<RequirementTier, RenderedFile>();
@@ -51,7 +54,7 @@ export class RequirementFiles {
     if (torch) {
       new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
-        `# ${owner.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
+        `# torch tier, installed alone with --index-url ${torch.indexUrl}`,
         ...owner.torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),
       ].join('\n') + '\n');
     }
@@ -132,7 +135,7 @@ export class RequirementFiles {
     if (merged.tiers.constraints.length > 0 && !scope.node.tryFindChild(constraintsFilePath(serviceId))) {
       new RenderedFile(scope, constraintsFilePath(serviceId), (file) => [
         `# ${file.marker}`,
-        `# ${serviceId}: constraints of the dependency files (-c), applied to every tier`,
+        '# constraints of the dependency files (-c), applied to every tier',
         ...(this.resolved()?.tiers.constraints ?? []),
       ].join('\n') + '\n').preSynthesize();
     }
@@ -153,7 +156,7 @@ export class RequirementFiles {
       const from = sources.length > 0 ? [`# from ${sources.join(', ')}${merged!.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`] : [];
       return [
         `# ${file.marker}`,
-        `# ${serviceId}: ${TIER_TITLES[tier]}`,
+        `# ${tier} tier: ${TIER_TITLES[tier]}`,
         ...from,
         ...this.lines(tier),
       ].join('\n') + '\n';
