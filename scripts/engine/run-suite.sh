@@ -112,6 +112,7 @@ cleanup() {
 
 finish() {
   local rc=$?
+  pip_mirror_stop
   if ((snapshot)) && engine_running; then cleanup || log "cleanup failed"; fi
   if [[ $stop_mode == always || ($stop_mode == auto && $started_here == 1) ]]; then
     "$HERE/engine.sh" stop || rc=1
@@ -138,6 +139,10 @@ engine_running || started_here=1
 step "engine start" "$HERE/engine.sh" start
 step "python stand-in" "$HERE/standin-python.sh"
 step "backing stand-ins" "$HERE/standin-backing.sh"
+step "pip mirror" pip_mirror_start
+if [[ -n ${MLDOCKER_PIP_MIRROR_ABSENT:-} ]]; then
+  log "skipped: the real-package tests (test/engine/real-*.test.ts): $MLDOCKER_PIP_MIRROR_ABSENT"
+fi
 eval "$("$HERE/engine.sh" env)"
 before=$(engine_objects)
 before_bytes=$(data_bytes)
