@@ -12,7 +12,7 @@
  *
  * Services: `api` (CPU, every requirement tier and CPU torch), `trainer` (GPU, default
  * python-slim base with CUDA torch wheels, ml and dev tiers) and `inference` (GPU, a baked
- * model directory, no tiers but torch). Torch and every pinned package come from a local
+ * model directory, no tiers but torch and torchvision). Torch and every pinned package come from a local
  * index of stub wheels written for exactly the pins the generated requirement files hold
  * (torch `+cu124` included); nothing runs on a GPU, these are builds.
  *
@@ -35,7 +35,7 @@
 import { execFileSync } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../../src';
+import { GpuInference, GpuTrainer, MlDockerProject, PythonService, TorchPackage } from '../../src';
 import { CacheChange, CacheChangeKind, ServiceCacheReport } from '../../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../../src/cache-report/project-report';
 import { synth } from '../util';
@@ -129,6 +129,10 @@ function define(outdir: string, v: Variant, wheelhouse?: string): MlDockerProjec
   });
   new GpuInference(project, 'inference', {
     torchVersion: v.gpuTorch,
+    // torchvision too, so that its torch tier file differs from the trainer's: with the same file
+    // and the same steps before it, BuildKit would reuse the trainer's torch step (it keys a bound
+    // file by content), and a torch bump the trainer's trial built would not be new to the cache.
+    torchPackages: [TorchPackage.TORCHVISION],
     port: 8080,
     modelDir: 'models',
     bakeModel: true,
