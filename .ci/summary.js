@@ -5,7 +5,8 @@
 // real-package engine tests on a machine without a local PyPI copy.
 const { readFileSync } = require('fs');
 
-const unescape = (text) => text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const ENTITIES = { quot: '"', apos: "'", lt: '<', gt: '>', amp: '&' };
+const unescape = (text) => text.replace(/&(quot|apos|lt|gt|amp);/g, (_m, name) => ENTITIES[name]);
 
 let passed = 0;
 let failed = 0;
@@ -31,7 +32,8 @@ for (const file of process.argv.slice(2)) {
     skipped += 1;
     const name = unescape((/\bname="([^"]*)"/.exec(m[1]) || [])[1] || '');
     const suite = unescape((/\bclassname="([^"]*)"/.exec(m[1]) || [])[1] || '');
-    const reason = (/\[skipped: ([^\]]*)\]/.exec(`${suite} ${name}`) || [])[1] || 'no reason given in the test name';
+    const reason = (/\[skipped: ([^\]]*)\]/.exec(`${suite} ${name}`) || [])[1]
+      || 'no reason given in the test name';
     const entry = skips.get(reason) || { count: 0, reports: new Set() };
     entry.count += 1;
     entry.reports.add(file);

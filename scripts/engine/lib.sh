@@ -105,16 +105,22 @@ pip_mirror_start() {
     log "real packages: MLDOCKER_PIP_MIRROR=$MLDOCKER_PIP_MIRROR (given)"
     return
   fi
-  local script=$ENGINE_REPO/scripts/engine/pip-mirror.py out=$ENGINE_HOME/pip-mirror.log found why start=$SECONDS port=""
+  local script=$ENGINE_REPO/scripts/engine/pip-mirror.py out=$ENGINE_HOME/pip-mirror.log
+  local found why start=$SECONDS port=""
   mkdir -p "$ENGINE_HOME"
   if ! found=$(python3 "$script" find 2>&1); then
     why=$(tail -n1 <<<"$found")
-    export MLDOCKER_PIP_MIRROR_ABSENT="no local PyPI copy on this machine: $why (or set MLDOCKER_PIP_MIRROR to a mirror root holding simple/ and whl/cpu/)"
+    MLDOCKER_PIP_MIRROR_ABSENT="no local PyPI copy on this machine: $why"
+    MLDOCKER_PIP_MIRROR_ABSENT+=" (or set MLDOCKER_PIP_MIRROR to a mirror root holding simple/ and whl/cpu/)"
+    export MLDOCKER_PIP_MIRROR_ABSENT
     return
   fi
   local sources=() kind dir
   while read -r kind dir; do sources+=("$kind" "$dir"); done <<<"$found"
-  python3 -u "$script" serve "$PIP_MIRROR_PORT" "${sources[@]}" >"$out" 2>&1 &
+  # Emptied here, not by the background job's redirection: until that job runs, the loop below
+  # would read the last run's log (its port line) instead.
+  : >"$out"
+  python3 -u "$script" serve "$PIP_MIRROR_PORT" "${sources[@]}" >>"$out" 2>&1 &
   PIP_MIRROR_PID=$!
   until port=$(sed -nE 's/^port ([0-9]+)$/\1/p' "$out") && [[ -n $port ]]; do
     kill -0 "$PIP_MIRROR_PID" 2>/dev/null || { cat "$out" >&2; die "the pip mirror exited (log: $out)"; }
@@ -122,7 +128,8 @@ pip_mirror_start() {
     sleep 0.2
   done
   export MLDOCKER_PIP_MIRROR=http://127.0.0.1:$port/
-  log "real packages: $(head -n1 "$out") at $MLDOCKER_PIP_MIRROR, from $(tr '\n' ' ' <<<"$found")($((SECONDS - start)) s)"
+  log "real packages: $(sed -n 's/^serving //p' "$out") at $MLDOCKER_PIP_MIRROR," \
+    "from $(tr '\n' ' ' <<<"$found")($((SECONDS - start)) s)"
 }
 
 pip_mirror_stop() {

@@ -58,7 +58,8 @@ def find():
             if depth >= MAX_DEPTH - 1:
                 dirs[:] = []
             dirs.sort()
-            if os.path.basename(root) == "simple" and os.path.isfile(os.path.join(root, "numpy", "index.html")):
+            index = os.path.join(root, "numpy", "index.html")
+            if os.path.basename(root) == "simple" and os.path.isfile(index):
                 indexes.append(root)
                 dirs[:] = []  # the projects of an index hold no other index
                 continue
@@ -122,7 +123,8 @@ class Mirror:
                 if not os.path.isfile(path):
                     continue
                 filename = os.path.basename(path)
-                extra = " ".join('%s="%s"' % (m.group(1), m.group(3)) for m in EXTRA_ATTRIBUTES.finditer(attrs))
+                extra = " ".join('%s="%s"' % (m.group(1), m.group(3))
+                                 for m in EXTRA_ATTRIBUTES.finditer(attrs))
                 self.add(self.simple, normalize(project), filename, path, sha or sha256_of(path), extra)
 
     def add_wheels(self, folder):
@@ -143,7 +145,8 @@ class Mirror:
             return []
         try:
             with zipfile.ZipFile(path) as z:
-                meta = next((n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
+                meta = next((n for n in z.namelist()
+                             if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
                 text = z.read(meta).decode("utf-8", "replace") if meta else ""
         except (OSError, zipfile.BadZipFile):
             return []
@@ -156,7 +159,8 @@ class Mirror:
         return names
 
     def add_dependencies(self, table):
-        todo = [name for entries in table.values() for sha, _ in entries.values() for name in self.requirements_of(sha)]
+        todo = [name for entries in table.values() for sha, _ in entries.values()
+                for name in self.requirements_of(sha)]
         seen = set(table)
         while todo:
             project = todo.pop()
@@ -168,7 +172,8 @@ class Mirror:
 
 
 def page(title, links):
-    body = "\n".join('<a href="%s"%s>%s</a><br/>' % (html.escape(href), (" " + attrs) if attrs else "", html.escape(text))
+    body = "\n".join('<a href="%s"%s>%s</a><br/>'
+                     % (html.escape(href), (" " + attrs) if attrs else "", html.escape(text))
                      for href, text, attrs in links)
     return ("<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\">"
             "<title>%s</title></head><body>\n%s\n</body></html>\n" % (html.escape(title), body)).encode()
@@ -240,8 +245,9 @@ def serve(port, mirror):
     except OSError:  # taken: any free port
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    labels = ", ".join("/whl/%s/ %d projects" % (label, len(t)) for label, t in sorted(mirror.variants.items()))
-    print("serving /simple/ %d projects%s" % (len(mirror.simple), ", " + labels if labels else ""), flush=True)
+    variants = sorted(mirror.variants.items())
+    labels = "".join(", /whl/%s/ %d projects" % (label, len(t)) for label, t in variants)
+    print("serving /simple/ %d projects%s" % (len(mirror.simple), labels), flush=True)
     print("port %d" % server.server_address[1], flush=True)
     server.serve_forever()
 
@@ -250,8 +256,10 @@ def main(argv):
     if argv[:1] == ["find"]:
         indexes, wheel_dirs = find()
         if not indexes:
-            tops = ", ".join("/" + t for t in sorted(os.listdir("/")) if t not in SKIPPED_TOP and os.path.isdir("/" + t))
-            sys.stderr.write("no folder simple/ holding numpy/index.html within %d levels of %s\n" % (MAX_DEPTH, tops))
+            tops = ", ".join("/" + t for t in sorted(os.listdir("/"))
+                             if t not in SKIPPED_TOP and os.path.isdir("/" + t))
+            sys.stderr.write("no folder simple/ holding numpy/index.html within %d levels of %s\n"
+                             % (MAX_DEPTH, tops))
             return 1
         for folder in indexes:
             print("simple " + folder)
