@@ -237,7 +237,10 @@ describe('cache-impact report versus real builds', () => {
     };
     torchBumps.cpu = pick('api', BASELINE.cpuTorch, 'cpuTorch');
     torchBumps.gpu = pick('trainer', BASELINE.gpuTorch, 'gpuTorch');
-    for (const variant of [{ cpuTorch: torchBumps.cpu }, { gpuTorch: torchBumps.gpu }, { ml: BUMP, core: BUMP, devTool: BUMP }]) {
+    const variants: Array<Partial<Variant>> = [
+      { cpuTorch: torchBumps.cpu }, { gpuTorch: torchBumps.gpu }, { ml: BUMP, core: BUMP, devTool: BUMP },
+    ];
+    for (const variant of variants) {
       define(tempDir('cache-proof-pins-'), { ...BASELINE, ...variant }, wheelhouse);
     }
     index = await startIndexServer(root);
@@ -281,12 +284,15 @@ describe('cache-impact report versus real builds', () => {
    * earlier target of the same trial re-ran (same label, same stage: the same BuildKit step), which
    * this build then finds CACHED. A FROM is judged by the image it names, not by the cache.
    */
-  function expected(report: ServiceCacheReport, target: string, change?: string, rebuilt: ReadonlySet<string> = new Set()): Observed {
+  function expected(
+    report: ServiceCacheReport, target: string, change?: string, rebuilt: ReadonlySet<string> = new Set(),
+  ): Observed {
     const t = report.targets.find((x) => x.target === target)!;
     const out: Observed = {};
     const impact = change ? t.impacts.find((i) => i.change === change)! : undefined;
     for (const step of t.steps) {
-      const invalidated = impact?.invalidated.includes(step.label) && (step.keyword === 'FROM' || !rebuilt.has(step.label));
+      const invalidated = impact?.invalidated.includes(step.label)
+        && (step.keyword === 'FROM' || !rebuilt.has(step.label));
       out[step.label] = invalidated ? 'invalidated' : 'kept';
     }
     return out;
@@ -296,7 +302,8 @@ describe('cache-impact report versus real builds', () => {
   function rerunBy(report: ServiceCacheReport, target: string, change: string): string[] {
     const t = report.targets.find((x) => x.target === target)!;
     const impact = t.impacts.find((i) => i.change === change)!;
-    return t.steps.filter((step) => step.keyword !== 'FROM' && impact.invalidated.includes(step.label)).map((step) => step.label);
+    return t.steps.filter((step) => step.keyword !== 'FROM' && impact.invalidated.includes(step.label))
+      .map((step) => step.label);
   }
 
   /**
@@ -466,7 +473,8 @@ describe('cache-impact report versus real builds', () => {
               const rerun = Object.keys(got).filter((l) => got[l] === 'invalidated');
               const agree = same(got, want);
               results.push(`${service.padEnd(7)} ${target.padEnd(5)} ${change.id.padEnd(22)} `
-                + `re-run ${String(rerun.length).padStart(2)}/${Object.keys(got).length} ${agree ? 'agrees' : 'DISAGREES'}`);
+                + `re-run ${String(rerun.length).padStart(2)}/${Object.keys(got).length}`
+                + ` ${agree ? 'agrees' : 'DISAGREES'}`);
               if (!agree) {
                 const diff = Object.keys({ ...want, ...got }).filter((l) => got[l] !== want[l])
                   .map((l) => `${l} report=${want[l]} buildkit=${got[l]}`);
