@@ -2,15 +2,21 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> deps -> entry -> service -> gpu -> stack -> ci -> cache-report -> project -> bin / index.ts
- * (deps: dependency files and locks; entry: the project's file tree and the entry check.)
+ *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> project
+ *   -> bin / index.ts
+ * (deps: dependency files and locks; entry: the project's file tree and the entry check; image: the
+ * image model, its resolver, the layers and the Dockerfile renderer.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
- * neither do the image model's resolvers (`service/image-model.ts`, `gpu/gpu-image.ts`) nor the
- * Kubernetes model (`stack/kubernetes-model.ts`). The cache report of Dockerfiles read as text
- * (`cache-report/cache-report.ts`) and its CLI (`bin/cache-report-cli.ts`) reach none either.
+ * neither does anything of `image/`, the kind machinery and the GPU kinds (`service/service-kind.ts`,
+ * `service/model-dir.ts`, `gpu/gpu-kind.ts`) or the Kubernetes model (`stack/kubernetes-model.ts`).
+ * The cache report of Dockerfiles read as text (`cache-report/cache-report.ts`) and its CLI
+ * (`bin/cache-report-cli.ts`) reach none either.
+ * Only `image/` writes Dockerfile text: other rooms hand it a model and take `renderDockerfile`'s text.
  * docs/architecture.md explains each room.
  */
-const ROOMS = ['core', 'deps', 'entry', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin'];
+const ROOMS = [
+  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin',
+];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
   name: `${room}-imports-nothing-above-it`,
@@ -32,10 +38,23 @@ module.exports = {
     ...roomRules,
     {
       name: 'renderers-import-no-constructs',
-      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image model, resolved by pure functions; the Kubernetes model) are plain data: none reaches projen or constructs',
+      comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image '
+        + 'model and everything of image/, resolved by pure functions; the Kubernetes model) are plain '
+        + 'data: none reaches projen or constructs',
       severity: 'error',
-      from: { path: '(-render|/service/image-model|/gpu/gpu-image|/stack/kubernetes-model)\\.ts$' },
+      from: {
+        path: '(-render\\.ts|^src/image/|/service/(service-kind|model-dir)\\.ts|/gpu/gpu-kind\\.ts'
+          + '|/stack/kubernetes-model\\.ts)',
+      },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'only-image-writes-dockerfile-text',
+      comment: 'Dockerfile text is written in src/image/ alone (its templates, quoting and exec forms): '
+        + 'other rooms hand the image room a model and take the text renderDockerfile returns',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/image/' },
+      to: { path: '^src/image/dockerfile-syntax\\.ts$' },
     },
     {
       name: 'text-cache-report-imports-no-constructs',

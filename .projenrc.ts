@@ -21,18 +21,20 @@ const project = new cdk.JsiiProject({
     'smol-toml@^1.3.0',
     // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
     'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
+    // props are validated with zod's mini build (the smaller of its two builds to load and to build schemas with)
+    'zod@^4.1.0',
   ],
   devDeps: [
     '@types/ejs@^3.1.5',
     'dockerfile-utils@^0.16.3',
-    // the tests hold our own compose rules to the official schema (read from ../shared/data)
+    // the corpus tests hold our own compose rules to the official schema (read from ../shared/data)
     'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
     'fast-check@^4.1.0',
+    // GitHub's own workflow parser (actions/languageservices) checks the generated workflow
+    '@actions/workflow-parser@^0.3.61',
     // 4.x: 5.x declares node >= 22 (EBADENGINE on the node 20 this project supports)
     'kubernetes-models@^4.5.1',
-    // the oracle of test/shape.test.ts: our props checks must report what zod 4 reports
-    'zod@^4.1.0',
     // the .projenrc.ts runner's tests transpile with the esbuild that tsx brings, as in a generated project
     'tsx@^4.20.0',
     // test/architecture.test.ts holds src/ to the dependency rules of .dependency-cruiser.js
@@ -48,8 +50,12 @@ const project = new cdk.JsiiProject({
     // Snapshots are asserted, never silently rewritten: `npx projen test:update` updates them.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/engine/'],
+      // test/corpus/ reads ../shared/data (npx projen test:corpus); test/engine/ needs a Docker engine
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/engine/', '<rootDir>/test/corpus/'],
       testTimeout: 120_000,
+      // Coverage is not read anywhere, and collecting it more than doubled the CPU time of a
+      // light test file (v8 coverage converted for every source file, per test file).
+      collectCoverage: false,
       // The run fails when a test changed the repository: tests write only inside temp folders.
       globalSetup: '<rootDir>/test/support/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
@@ -63,11 +69,28 @@ const project = new cdk.JsiiProject({
   gitignore: ['/.cache/', '/demo/', '/.ci/results/'],
 });
 
+// lib/index.js loads each module the first time one of its exports is read (a definition without
+// Kubernetes manifests or a cache report never loads their code at `npx projen`). Part of the
+// compile task itself, so `npx projen compile` (the demo, the end-to-end test) packs the same lib/.
+project.compileTask.exec('node scripts/lazy-exports.js');
+
 // The README's main job: pack this package, scaffold an example project from the tarball
 // and synthesize it, printing what was generated.
 project.addTask('demo', {
   description: 'Pack the package, scaffold an example ML project from it into demo/vision and synthesize it',
   exec: 'bash scripts/demo.sh',
+});
+
+// ts-jest transpiles each test file alone (isolatedModules), so a type error in a test showed up
+// only when that line ran: the test task type-checks every test file (and what it imports) first.
+project.testTask.prependExec('tsc -p test/tsconfig.json --noEmit --isolatedModules false', { name: 'type-check the tests' });
+
+// The tests that read third-party reference data and real repository trees from ../shared/data
+// beside the clone: apart from `npx projen test`, which needs nothing beside the clone.
+project.addTask('test:corpus', {
+  description: 'Run the tests that read the reference data and real repository trees in ../shared/data (fails at once without it)',
+  exec: 'bash scripts/test-corpus.sh',
+  receiveArgs: true,
 });
 
 // Other Node.js majors: the tests that load the library and the README's main job on 22 and 24.

@@ -2,11 +2,14 @@
  * The dependency rules of src/ (.dependency-cruiser.js), checked with dependency-cruiser:
  * no import cycles (type-only imports count), each room imports only the rooms below it
  * (core imports nothing above it), renderers reach no construct, nor does the cache-report
- * CLI. The rules are also shown to fire: a copy of src/ with one forbidden import of each kind
- * fails them.
+ * CLI, and only src/image/ writes Dockerfile text (its syntax module is imported nowhere else, and
+ * no other module names a Dockerfile template). The rules are also shown to fire: a copy of src/
+ * with one forbidden import of each kind fails them.
  */
 import { spawnSync } from 'child_process';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import {
+  appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 
@@ -25,10 +28,19 @@ function cruise(cwd: string): Cruise {
   return JSON.parse(res.stdout);
 }
 
-function sourceFiles(dir: string): string[] {
+/** Modules outside src/image/ that name a Dockerfile template (`Dockerfile.ejs`, `dockerfile/<x>.ejs`). */
+function dockerfileTemplateNamers(root: string): string[] {
+  const named = /(['"`])(Dockerfile\.ejs|dockerfile\/[^'"`\n]*)\1/;
+  return sourceFiles(join(root, 'src'), root)
+    .filter((f) => !f.startsWith('src/image/'))
+    .filter((f) => named.test(readFileSync(join(root, f), 'utf-8')));
+}
+
+function sourceFiles(dir: string, base = REPO): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    return statSync(full).isDirectory() ? sourceFiles(full) : name.endsWith('.ts') ? [relative(REPO, full)] : [];
+    if (statSync(full).isDirectory()) return sourceFiles(full, base);
+    return name.endsWith('.ts') ? [relative(base, full)] : [];
   });
 }
 
@@ -37,6 +49,7 @@ test('src/ follows the dependency rules, every file cruised', () => {
   expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   const cruised = new Set(result.modules.map((m) => m.source));
   expect(sourceFiles(join(REPO, 'src')).filter((f) => !cruised.has(f))).toEqual([]);
+  expect(dockerfileTemplateNamers(REPO)).toEqual([]);
 });
 
 test('each kind of forbidden import is reported', () => {
@@ -48,17 +61,26 @@ test('each kind of forbidden import is reported', () => {
   writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");
   writeFileSync(join(copy, 'src', 'stack', 'bad-render.ts'), "import { RenderedFile } from '../core/rendered-file';\nexport const F = RenderedFile;\n");
-  appendFileSync(join(copy, 'src', 'service', 'image-model.ts'), "import { Project } from 'projen';\nexport const P = Project;\n");
+  appendFileSync(join(copy, 'src', 'image', 'image-model.ts'),
+    "import { Project } from 'projen';\nexport const P = Project;\n");
   appendFileSync(join(copy, 'src', 'cache-report', 'promises.ts'), "import { Project } from 'projen';\nexport const Q = Project;\n");
   appendFileSync(join(copy, 'src', 'stack', 'kubernetes-model.ts'), "import type { Component } from 'projen';\nexport type C = Component;\n");
   writeFileSync(join(copy, 'src', 'stray.ts'), "import { K8S_DIR } from './core/layout';\nexport const D = K8S_DIR;\n");
+  // a stack module quoting a value for a Dockerfile itself, another rendering a Dockerfile partial
+  writeFileSync(join(copy, 'src', 'stack', 'bad-quote.ts'),
+    "import { dockerQuote } from '../image/dockerfile-syntax';\nexport const Q = dockerQuote('x');\n");
+  writeFileSync(join(copy, 'src', 'stack', 'bad-partial.ts'),
+    "import { renderTemplate } from '../core/template';\n"
+    + "export const T = renderTemplate('dockerfile/runtime.ejs', {});\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/bad-render.ts');
-  expect(names).toContain('renderers-import-no-constructs src/service/image-model.ts');
+  expect(names).toContain('renderers-import-no-constructs src/image/image-model.ts');
   expect(names).toContain('renderers-import-no-constructs src/stack/kubernetes-model.ts');
   expect(names).toContain('text-cache-report-imports-no-constructs src/bin/cache-report-cli.ts');
   expect(names).toContain('text-cache-report-imports-no-constructs src/cache-report/cache-report.ts');
   expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
+  expect(names).toContain('only-image-writes-dockerfile-text src/stack/bad-quote.ts');
+  expect(dockerfileTemplateNamers(copy)).toEqual(['src/stack/bad-partial.ts']);
 });

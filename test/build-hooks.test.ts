@@ -7,7 +7,6 @@
 import { Instruction } from 'dockerfile-ast';
 import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService, TorchPackage } from '../src';
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
-import { readSharedJson } from './support/shared-data';
 import { expectValidationError, newProject, synth } from './util';
 import { CacheChangeKind, LayerRole } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
@@ -267,13 +266,12 @@ describe('torchPackages (GPU services)', () => {
     return (synth(project)['docker/trainer/requirements-torch.txt'] as string).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   }
 
-  test('torch alone by default; companions at the versions the shared matrix pairs with the torch release', () => {
+  test('torch alone by default; companions at the versions PyTorch pairs with the torch release', () => {
     expect(torchFile({})).toEqual(['torch==2.5.1+cu124']);
-    const row = readSharedJson<Array<{ torch: string; torchvision: string; torchaudio: string; cuda: string | null }>>('torch-cuda-matrix.json')
-      .find((r) => r.torch === '2.5.1+cu124')!;
-    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cu124', `torchvision==${row.torchvision}`]);
+    // PyTorch 2.5.1's release pairs torchvision 0.20.1 and torchaudio 2.5.1 (from the cu124 index, the only index of the torch tier)
+    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cu124', 'torchvision==0.20.1']);
     expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO, TorchPackage.TORCH] }))
-      .toEqual(['torch==2.5.1+cu124', `torchaudio==${row.torchaudio}`, `torchvision==${row.torchvision}`]);
+      .toEqual(['torch==2.5.1+cu124', 'torchaudio==2.5.1', 'torchvision==0.20.1']);
   });
 
   test('the entry check knows only the torch packages the image installs', () => {

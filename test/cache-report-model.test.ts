@@ -18,8 +18,8 @@ import { newProject, withoutPostSynth } from './util';
 import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { parseStages } from '../src/cache-report/dockerfile-steps';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
-import { ImageLayers, ImageStep, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
-import { prodVenvSource } from '../src/service/image-model';
+import { ImageLayers, ImageStep, ImageStepRole, describeImageLayers } from '../src/image/image-layers';
+import { prodVenvSource } from '../src/image/image-model';
 import { servicesOf } from '../src/service/service';
 
 jest.setTimeout(120_000);

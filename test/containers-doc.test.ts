@@ -1,6 +1,6 @@
-import { PythonService } from '../src';
+import { BuildStepStage, PythonService } from '../src';
 import { newProject, synth } from './util';
-import { codeCell } from '../src/project/markdown';
+import { codeCell, markdownCell } from '../src/core/markdown';
 
 /** The cells of a markdown table row (split on `|` not escaped by a backslash). */
 function cells(row: string): string[] {
@@ -36,4 +36,37 @@ test('codeCell: the fence outgrows the backticks inside, edges padded, lines joi
   expect(codeCell('a ``b`` c')).toBe('```a ``b`` c```');
   expect(codeCell('`x`')).toBe('`` `x` ``');
   expect(codeCell('a\nb|c')).toBe('`a b\\|c`');
+});
+
+test('markdownCell: a pipe escaped, lines joined, numbers as text', () => {
+  expect(markdownCell('a|b\nc')).toBe('a\\|b c');
+  expect(markdownCell(8000)).toBe('8000');
+});
+
+describe('every table cell of the generated docs goes through the one escaper', () => {
+  const project = newProject();
+  new PythonService(project, 'api', {
+    command: ['python', '-m', 'api.main'],
+    description: 'reads a | b and more',
+    buildSteps: [{ name: 'stamp', run: 'echo `date` | tee /tmp/stamp', stage: BuildStepStage.BUILDER }],
+  });
+  const doc: string = synth(project)['docs/containers.md'];
+  const rowOf = (header: string, first: string) => {
+    const lines = doc.split('\n');
+    const width = cells(lines.find((l) => l.startsWith(header))!).length;
+    const row = lines.find((l) => l.startsWith(first))!;
+    return { width, row: cells(row) };
+  };
+
+  test('a description with a pipe stays one cell of its row', () => {
+    const { width, row } = rowOf('| service |', '| `api` |');
+    expect(row).toHaveLength(width);
+    expect(row[1]).toBe('reads a \\| b and more');
+  });
+
+  test('a build step with backticks and a pipe stays one code cell', () => {
+    const { width, row } = rowOf('| service | hook |', '| `api` | step `stamp` |');
+    expect(row).toHaveLength(width);
+    expect(row[3]).toBe('``echo `date` \\| tee /tmp/stamp``');
+  });
 });

@@ -9,24 +9,20 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { GpuBase, GpuTrainer, MlDockerProject } from '../src';
 import { ancestry, checkDockerfile, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
-import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
 import { LayerRole } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
+import { loadData } from '../src/core/data';
 import { Problems } from '../src/core/problems';
-import { DEFAULT_HOST_DRIVER_VERSION, compareDriverVersions, driverRule } from '../src/gpu/cuda';
+import { DEFAULT_HOST_DRIVER_VERSION, compareDriverVersions, driverRule, knownCudaImageTags } from '../src/gpu/cuda';
 import { defaultArchList, supportedCapabilities } from '../src/gpu/cuda-arch';
 import { checkDebian12Toolkit, debian12CudaReleases, debian12Toolkit } from '../src/gpu/cuda-debian12';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
 
-function sharedTags(): Set<string> {
-  const main = readSharedJson<{ versions: Record<string, { ubuntuTags?: string[] }> }>('nvidia-cuda-tags.json');
-  const extra = readSharedJson<{ versions: Record<string, { os: Record<string, { images: Array<{ tag: string }> }> }> }>('nvidia-cuda-tags-extra.json');
-  return new Set([
-    ...Object.values(main.versions).flatMap((v) => v.ubuntuTags ?? []),
-    ...Object.values(extra.versions).flatMap((v) => Object.values(v.os).flatMap((o) => o.images.map((i) => i.tag))),
-  ]);
+/** Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by test/corpus/derived-data.test.ts). */
+function knownTags(): Set<string> {
+  return new Set(knownCudaImageTags().map((t) => t.tag));
 }
 
 function trainer(props: Record<string, unknown>, driver = '580.65.06'): Record<string, any> {
@@ -53,8 +49,8 @@ describe.each([['12.6'], ['12.8']])('CUDA %s extensions', (cuda) => {
     expect(devel.replace('-devel-', '-runtime-')).toBe(runtime);
     expect(runtime.startsWith(`${cuda}.`)).toBe(true);
     expect(out['docker/trainer/requirements-torch.txt']).toContain(`+cu${cuda.replace('.', '')}`);
-    // Every base tag is in the shared reference data.
-    for (const tag of [devel, runtime]) expect(sharedTags()).toContain(tag);
+    // Every base tag is one the package's data knows.
+    for (const tag of [devel, runtime]) expect(knownTags()).toContain(tag);
   });
 
   test('TORCH_CUDA_ARCH_LIST defaults to the release\'s non-embedded GPUs from Volta on, the newest as PTX', () => {
@@ -200,7 +196,7 @@ test('a CUDA without Debian 12 packages is refused with the releases that have t
 
 describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
   test('every Debian 12 release is a CUDA PyTorch builds wheels for, with an arch list default', () => {
-    const wheelCudas = new Set(readSharedJson<Array<{ cuda: string | null }>>('torch-cuda-matrix.json').map((r) => r.cuda));
+    const wheelCudas = new Set(loadData<Array<{ cuda: string | null }>>('torch-cuda-matrix.json').map((r) => r.cuda));
     expect(debian12CudaReleases().length).toBeGreaterThan(0);
     for (const cuda of debian12CudaReleases()) {
       expect(wheelCudas).toContain(cuda);

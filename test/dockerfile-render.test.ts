@@ -1,7 +1,7 @@
 import { DockerfileParser } from 'dockerfile-ast';
-import { BuildStepStage, NO_BUILD_HOOKS } from '../src/service/build-hooks';
-import { renderDockerfile } from '../src/service/dockerfile-render';
-import { ImageModel, stageOrder } from '../src/service/image-model';
+import { BuildStepStage, NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
+import { renderDockerfile } from '../src/image/dockerfile-render';
+import { ImageModel, stageOrder } from '../src/image/image-model';
 
 /** A hand-built model: nothing resolved, every field chosen here. */
 const MODEL: ImageModel = {

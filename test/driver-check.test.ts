@@ -5,7 +5,7 @@
  * NVIDIA driver on the test machine cannot leak in.
  */
 import { spawnSync } from 'child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { GpuTrainer } from '../src';
@@ -178,5 +178,81 @@ describe('driver_check', () => {
     const r = run({ smi: fakeSmi('535.104.05\n'), command: ['no-such-program'] });
     expect(r.status).toBe(127);
     expect(r.stderr).toContain("cannot run 'no-such-program'");
+  });
+});
+
+/**
+ * A fake nvidia-smi answering both queries the check asks: the driver version, and (when the
+ * image names its compute capabilities) one compute capability per GPU. `capCode` other than 0
+ * plays an older driver whose nvidia-smi does not know the compute_cap field.
+ */
+function fakeSmiWithCapabilities(driver: string, capabilities: string, capCode = 0): string {
+  const dir = join(work, `smi-${fakes++}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'caps.txt'), capabilities);
+  writeFileSync(join(dir, 'nvidia-smi'), [
+    '#!/bin/sh',
+    '[ "$2" = "--format=csv,noheader" ] || { echo "unexpected args: $*" >&2; exit 64; }',
+    `[ "$1" = "--query-gpu=driver_version" ] && { echo '${driver}'; exit 0; }`,
+    `[ "$1" = "--query-gpu=compute_cap" ] && { cat '${join(dir, 'caps.txt')}'; exit ${capCode}; }`,
+    'echo "unexpected args: $*" >&2; exit 64',
+    '',
+  ].join('\n'));
+  chmodSync(join(dir, 'nvidia-smi'), 0o755);
+  return dir;
+}
+
+describe('driver_check: the gpu compute capability check', () => {
+  const LIST = '7.5 8.0 9.0';
+  const capabilities: string[] = JSON.parse(
+    readFileSync(join(__dirname, '..', 'data', 'gpu-models.json'), 'utf-8')).gpus.map((g: any) => g.capability);
+
+  test.each([...new Set(capabilities)])('a GPU of compute capability %s starts only if the image lists it', (cap) => {
+    const r = run({ smi: fakeSmiWithCapabilities('570.124.06', `${cap}\n`), env: { MLDOCKER_GPU_CAPABILITIES: LIST } });
+    if (LIST.split(' ').includes(cap)) {
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(`started ${r.pid}`);
+      expect(r.stderr).toContain(`gpu check: compute capability ${cap} (from nvidia-smi) is in 7.5, 8.0, 9.0: ok`);
+    } else {
+      expect(r.status).toBe(5);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`gpu check failed: GPU 0 has compute capability ${cap}, but this image carries kernels `
+        + 'for compute capabilities 7.5, 8.0, 9.0 only');
+      expect(r.stderr).toContain('add this GPU to gpuFleet in .projenrc.ts');
+    }
+  });
+
+  test('several GPUs: one outside the list stops the start, named by its index', () => {
+    const r = run({ smi: fakeSmiWithCapabilities('570.124.06', '9.0\n10.0\n'), env: { MLDOCKER_GPU_CAPABILITIES: '9.0,8.0' } });
+    expect(r.status).toBe(5);
+    expect(r.stderr).toContain('gpu check failed: GPU 1 has compute capability 10.0, but this image carries kernels for compute capabilities 9.0, 8.0 only');
+  });
+
+  test('the driver is checked first: an old driver exits 3 before the capability is read', () => {
+    const r = run({ smi: fakeSmiWithCapabilities('470.82.01', '12.0\n'), env: { MLDOCKER_GPU_CAPABILITIES: LIST } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).not.toContain('gpu check');
+  });
+
+  test('an nvidia-smi that cannot report compute_cap warns and starts the command', () => {
+    const smi = fakeSmiWithCapabilities('535.104.05', 'Field "compute_cap" is not a valid field to query.\n', 2);
+    const r = run({ smi, env: { MLDOCKER_GPU_CAPABILITIES: LIST } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('gpu check: warning: the GPUs\' compute capability could not be read (nvidia-smi: exit 2');
+  });
+
+  test('a malformed list is a usage error; MLDOCKER_SKIP_GPU_CHECK=1 skips only this check', () => {
+    const smi = fakeSmiWithCapabilities('570.124.06', '12.0\n');
+    expect(run({ smi, env: { MLDOCKER_GPU_CAPABILITIES: 'sm_90' } }).status).toBe(2);
+    expect(run({ smi, env: { MLDOCKER_GPU_CAPABILITIES: '' } }).status).toBe(2);
+    const skip = run({ smi, env: { MLDOCKER_GPU_CAPABILITIES: LIST, MLDOCKER_SKIP_GPU_CHECK: '1' } });
+    expect(skip.status).toBe(0);
+    expect(skip.stderr).toContain('driver check: host NVIDIA driver 570.124.06');
+  });
+
+  test('without MLDOCKER_GPU_CAPABILITIES the capability is never queried (the fake refuses that query)', () => {
+    const r = run({ smi: fakeSmi('570.124.06\n') });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('gpu check');
   });
 });

@@ -167,11 +167,12 @@ test('the tarball carries lib/, .jsii, data/, templates/ and the bundled runtime
     'package/data/', 'package/templates/Dockerfile.ejs', 'package/templates/projenrc.ts.ejs',
     'package/node_modules/ejs/package.json',
     'package/node_modules/yaml/package.json', 'package/node_modules/@renovatebot/pep440/package.json',
+    'package/node_modules/zod/package.json',
   ]) {
     expect({ needed, present: has(needed) }).toEqual({ needed, present: true });
   }
-  // Sources, tests and repository tooling stay out; so does zod (the oracle of test/shape.test.ts only).
-  for (const absent of ['package/src/', 'package/test/', 'package/scripts/', 'package/.projenrc.ts', 'package/node_modules/zod/']) {
+  // Sources, tests and repository tooling stay out.
+  for (const absent of ['package/src/', 'package/test/', 'package/scripts/', 'package/.projenrc.ts']) {
     expect({ absent, present: has(absent) }).toEqual({ absent, present: false });
   }
 });
@@ -262,6 +263,18 @@ test("the generated CI workflow's synth check passes on the first commit", () =>
 
 test('the scaffolded .projenrc.ts type-checks against the packed typings (the typecheck task)', () => {
   run('npx projen typecheck', 'npx', ['projen', 'typecheck'], proj);
+});
+
+test('the packed entry point loads a module when one of its exports is first read: the example loads no Kubernetes or cache-report code', () => {
+  const probe = [
+    "const pkg = require('projen-ml-docker');",
+    "const loaded = (part) => Object.keys(require.cache).some((f) => f.includes('/projen-ml-docker/lib/' + part));",
+    "const before = { kubernetes: loaded('stack/kubernetes'), cacheReport: loaded('cache-report/') };",
+    'void pkg.KubernetesManifests;',
+    "process.stdout.write(JSON.stringify({ before, after: loaded('stack/kubernetes') }));",
+  ].join('\n');
+  const out = JSON.parse(run('node: lazy exports', process.execPath, ['-e', probe], proj).stdout);
+  expect(out).toEqual({ before: { kubernetes: false, cacheReport: false }, after: true });
 });
 
 test('(a) a requirement added to a non-empty tier changes only that requirement file', () => {

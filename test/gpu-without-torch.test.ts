@@ -6,8 +6,8 @@
  */
 import { GpuBase, GpuInference, GpuTrainer, MlDockerProject } from '../src';
 import { checkDockerfile } from './support/dockerfile-rules';
-import { readSharedJson } from './support/shared-data';
 import { newProject, synth, validationError } from './util';
+import { knownCudaImageTags } from '../src/gpu/cuda';
 import { cudaWheelRequirement } from '../src/gpu/cuda-without-torch';
 
 /** The command of the sample an inference service gets (`services/<module>/serve.py`). */
@@ -19,10 +19,9 @@ function build(fn: (p: MlDockerProject) => void): Record<string, any> {
   return synth(project);
 }
 
-/** Every ubuntu tag of NVIDIA's supported-tags list in the shared data. */
-function sharedTags(): string[] {
-  const data = readSharedJson<{ versions: Record<string, { ubuntuTags?: string[] }> }>('nvidia-cuda-tags.json');
-  return Object.values(data.versions).flatMap((v) => v.ubuntuTags ?? []);
+/** Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by test/corpus/derived-data.test.ts). */
+function knownTags(): string[] {
+  return knownCudaImageTags().map((t) => t.tag);
 }
 
 describe('GPU services without torch', () => {
@@ -46,20 +45,20 @@ describe('GPU services without torch', () => {
 
   test('python-slim: the minimum is CUDA 12.x minor-version compatibility, as with torch wheels', () => {
     const text: string = out['docker/jax-serve/Dockerfile'];
-    const table = readSharedJson('cuda-driver-min.json');
-    expect(text).toContain(`dev.projen-ml-docker.min-driver="${table.minorVersionCompatibility['12.x'].minExact}"`);
+    // CUDA 12.x minor-version compatibility: NVIDIA's release notes, >= 525.60.13 on Linux
+    expect(text).toContain('dev.projen-ml-docker.min-driver="525.60.13"');
     expect(text).toContain('ARG PYTHON_IMAGE=python:3.11.16-slim-bookworm');
     expect(text).not.toContain('CUDA_IMAGE');
   });
 
-  test('nvidia/cuda bases: the tag exists in the shared data, the minimum is the toolkit driver of that CUDA release', () => {
-    const table = readSharedJson<{ toolkits: Array<{ cuda: string; release: string; toolkitDriverMin: string }> }>('cuda-driver-min.json');
-    for (const [id, cuda] of [['ort', '12.6'], ['llama', '12.8']]) {
+  test('nvidia/cuda bases: a tag the package knows, the minimum is the toolkit driver of that CUDA release', () => {
+    // NVIDIA's CUDA release notes: the toolkit driver of 12.6 GA is 560.28.03, of 12.8 GA 570.26
+    for (const [id, cuda, driver] of [['ort', '12.6', '560.28.03'], ['llama', '12.8', '570.26']]) {
       const text: string = out[`docker/${id}/Dockerfile`];
       const tag = /ARG CUDA_IMAGE=nvidia\/cuda:(\S+)/.exec(text)![1];
-      expect(sharedTags()).toContain(tag);
+      expect(knownTags()).toContain(tag);
       expect(tag.startsWith(`${cuda}.`)).toBe(true);
-      expect(text).toContain(`dev.projen-ml-docker.min-driver="${table.toolkits.find((t) => t.release === `${cuda} GA`)!.toolkitDriverMin}"`);
+      expect(text).toContain(`dev.projen-ml-docker.min-driver="${driver}"`);
     }
   });
 

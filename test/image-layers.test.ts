@@ -4,9 +4,9 @@
  * target builds. test/cache-report-model.test.ts holds it to the parsed Dockerfiles.
  */
 import { CPU_IMAGE_INPUT } from './support/image-input';
-import { BuildStepStage } from '../src/service/build-hooks';
-import { ImageLayers, ImageStepRole, describeImageLayers } from '../src/service/image-layers';
-import { resolveImageModel, stageOrder } from '../src/service/image-model';
+import { BuildStepStage } from '../src/image/build-hook-steps';
+import { ImageLayers, ImageStepRole, describeImageLayers } from '../src/image/image-layers';
+import { resolveImageModel, stageOrder } from '../src/image/image-model';
 import { TorchWheels } from '../src/service/torch';
 
 const INPUT = CPU_IMAGE_INPUT;
@@ -62,7 +62,8 @@ describe('describeImageLayers (pure)', () => {
   test('the torch tier goes first, alone; a lock mounts only its own file; the entry check closes prod', () => {
     const torch: TorchWheels = { torch: '2.5.1+cpu', torchvision: '0.20.1+cpu', torchaudio: '2.5.1+cpu', indexUrl: 'https://download.pytorch.org/whl/cpu', pythons: ['3.11'] };
     const model = resolveImageModel({ ...INPUT, torch, lock: { source: 'uv.lock' } });
-    const layers = describeImageLayers({ ...model, entryCheck: { subjects: ['api.main'], run: '["python"]' } });
+    const entryCheck = { subjects: ['api.main'], args: ['python'] };
+    const layers = describeImageLayers({ ...model, entryCheck });
     const text = lines(layers);
     expect(text.filter((l) => l.startsWith('deps-ml'))).toEqual([
       'deps-ml: RUN dependencies',

@@ -2,9 +2,11 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { GpuBase, GpuInference, GpuTrainer, PythonService, RequirementTier } from '../src';
 import { CPU_IMAGE_INPUT } from './support/image-input';
-import { newProject } from './util';
-import { NO_BUILD_HOOKS } from '../src/service/build-hooks';
-import { prodVenvSource, resolveImageModel, stageOrder } from '../src/service/image-model';
+import { newProject, synth } from './util';
+import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
+import * as imageModel from '../src/image/image-model';
+import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
+import * as entryCheck from '../src/service/entry-check';
 
 const INPUT = CPU_IMAGE_INPUT;
 
@@ -31,7 +33,7 @@ describe('resolveImageModel (pure)', () => {
   test('torch is its own tier before the others, from its index, and constrains them', () => {
     const model = resolveImageModel({
       ...INPUT,
-      torch: { torch: '2.5.1+cpu', torchvision: '0.20.1+cpu', torchaudio: '2.5.1+cpu', indexUrl: 'https://torch.example/cpu', pythons: ['3.11'] },
+      torch: { indexUrl: 'https://torch.example/cpu' },
     });
     expect(model.torch).toEqual({ indexUrl: 'https://torch.example/cpu', cuda: undefined, file: 'docker/api/requirements-torch.txt' });
     expect(model.tiers[0].constraints).toEqual(['docker/api/requirements-torch.txt']);
@@ -111,5 +113,34 @@ describe('the image model of real services', () => {
     expect(model.contextPaths).toContain('models');
     expect(Object.fromEntries(model.env).HF_HUB_OFFLINE).toBe('1');
     expect(model.healthCheck?.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'http', 'http://127.0.0.1:8080/health']);
+  });
+});
+
+describe('a synth', () => {
+  test('resolves each image and reads its tree once, for the Dockerfile and both ignore files', () => {
+    const project = newProject();
+    new PythonService(project, 'api', {
+      command: ['python', '-m', 'api.main'], port: 8000, modelDir: 'models', bakeModel: true,
+    });
+    new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
+    const resolve = jest.spyOn(imageModel, 'resolveImageModel');
+    const read = jest.spyOn(entryCheck, 'readImageTree');
+    try {
+      const files = synth(project);
+      expect(resolve).toHaveBeenCalledTimes(2);
+      expect(read).toHaveBeenCalledTimes(2);
+      // the model folder is wired once: the ignore files let the baked weights in, the Dockerfile copies
+      // them
+      expect(files['docker/api/Dockerfile.dockerignore']).toContain('!models/**/*.pt');
+      expect(files['.dockerignore']).toContain('!models/**/*.pt');
+      expect(files['docker/api/Dockerfile']).toContain('COPY --chown=10001:10001 models /models');
+      // the next synth resolves again (its dependency files or project tree may have changed)
+      synth(project);
+      expect(resolve).toHaveBeenCalledTimes(4);
+      expect(read).toHaveBeenCalledTimes(4);
+    } finally {
+      resolve.mockRestore();
+      read.mockRestore();
+    }
   });
 });

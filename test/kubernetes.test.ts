@@ -13,6 +13,7 @@ import * as YAML from 'yaml';
 import {
   BackingService, ComposeStack, GpuInference, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService,
 } from '../src';
+import { podSpecOf, restrictedViolations, schemaErrors } from './support/kube-checks';
 import { shadowsModule } from './support/module-names';
 import { newProject, synth, validationError, expectValidationError } from './util';
 import { ContainerSpec, hardenedSecurity } from '../src/core/container-spec';
@@ -22,7 +23,6 @@ import { DRIVER_ANNOTATION, KubeModel, KubeWorkload } from '../src/stack/kuberne
 import { KubernetesBackingMode } from '../src/stack/kubernetes-props';
 import { escapeExpansion, probeHandler, renderKubernetes } from '../src/stack/kubernetes-render';
 
-const REPO = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 
 const API = {
@@ -31,81 +31,6 @@ const API = {
   healthCheckPath: '/health',
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'], dev: ['pytest==8.3.4'] },
 };
-
-// ---------------------------------------------------------------------------------------
-// Schema validation with kubernetes-models (an ES module: validated in a child process,
-// many objects per call).
-
-const VALIDATE = `
-import { readFileSync } from 'node:fs';
-const docs = JSON.parse(readFileSync(0, 'utf-8'));
-const errors = [];
-for (const [i, d] of docs.entries()) {
-  const [group, version] = d.apiVersion.includes('/') ? d.apiVersion.split('/') : [undefined, d.apiVersion];
-  const mod = await import(group ? 'kubernetes-models/' + group + '/' + version + '/' + d.kind : 'kubernetes-models/' + version + '/' + d.kind);
-  try { new mod[d.kind](d).validate(); } catch (e) { errors.push(i + ' ' + d.kind + '/' + (d.metadata && d.metadata.name) + ': ' + e.message); }
-}
-process.stdout.write(JSON.stringify(errors));
-`;
-
-/** Schema errors of Kubernetes objects (empty when all are valid). */
-function schemaErrors(docs: unknown[]): string[] {
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', VALIDATE], {
-    cwd: REPO, input: JSON.stringify(docs), encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024,
-  });
-  if (res.status !== 0) throw new Error(`kubernetes-models validation failed to run: ${res.stderr}`);
-  return JSON.parse(res.stdout);
-}
-
-// ---------------------------------------------------------------------------------------
-// The "restricted" Pod Security Standard (https://kubernetes.io/docs/concepts/security/pod-security-standards/),
-// baseline checks included, as the policy's own list of controls.
-
-const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
-const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
-const SELINUX_TYPES = ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
-
-function podSpecOf(doc: any): any {
-  if (doc.kind === 'Pod') return doc.spec;
-  if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet', 'ReplicaSet'].includes(doc.kind)) return doc.spec?.template?.spec;
-  if (doc.kind === 'CronJob') return doc.spec?.jobTemplate?.spec?.template?.spec;
-  return undefined;
-}
-
-/** Every control of the restricted profile the pod of `doc` breaks. */
-function restrictedViolations(doc: any): string[] {
-  const spec = podSpecOf(doc);
-  if (!spec) return [];
-  const out: string[] = [];
-  const psc = spec.securityContext ?? {};
-  if (spec.hostNetwork || spec.hostPID || spec.hostIPC) out.push('host namespaces');
-  if (psc.windowsOptions?.hostProcess) out.push('hostProcess');
-  for (const v of spec.volumes ?? []) {
-    const type = Object.keys(v).find((k) => k !== 'name')!;
-    if (!RESTRICTED_VOLUME_TYPES.includes(type)) out.push(`volume type ${type}`);
-  }
-  for (const s of psc.sysctls ?? []) if (!SAFE_SYSCTLS.includes(s.name)) out.push(`sysctl ${s.name}`);
-  if (psc.runAsUser === 0) out.push('pod runAsUser 0');
-  if (psc.seLinuxOptions && (!SELINUX_TYPES.includes(psc.seLinuxOptions.type ?? '') || psc.seLinuxOptions.user || psc.seLinuxOptions.role)) out.push('pod seLinuxOptions');
-  if (psc.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(psc.appArmorProfile.type)) out.push('pod appArmorProfile');
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
-    const sc = c.securityContext ?? {};
-    const where = `container ${c.name}`;
-    if (sc.windowsOptions?.hostProcess) out.push(`${where} hostProcess`);
-    if (sc.privileged) out.push(`${where} privileged`);
-    if (sc.allowPrivilegeEscalation !== false) out.push(`${where} allowPrivilegeEscalation`);
-    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) out.push(`${where} runAsNonRoot`);
-    if (sc.runAsUser === 0) out.push(`${where} runAsUser 0`);
-    if (!['RuntimeDefault', 'Localhost'].includes((sc.seccompProfile ?? psc.seccompProfile)?.type)) out.push(`${where} seccompProfile`);
-    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${where} capabilities.drop ALL`);
-    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') out.push(`${where} capabilities.add ${cap}`);
-    for (const p of c.ports ?? []) if (p.hostPort) out.push(`${where} hostPort`);
-    if (sc.procMount && sc.procMount !== 'Default') out.push(`${where} procMount`);
-    if (sc.seLinuxOptions && (!SELINUX_TYPES.includes(sc.seLinuxOptions.type ?? '') || sc.seLinuxOptions.user || sc.seLinuxOptions.role)) out.push(`${where} seLinuxOptions`);
-    if (sc.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(sc.appArmorProfile.type)) out.push(`${where} appArmorProfile`);
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -169,7 +94,7 @@ describe('KubernetesManifests output', () => {
   test('renders the kustomize tree: base, the train overlay, the entry point', () => {
     expect(Object.keys(external.out).filter((f) => f.startsWith('k8s/')).sort()).toEqual([
       'k8s/README.md', 'k8s/base/api.yaml', 'k8s/base/inference.yaml', 'k8s/base/kustomization.yaml', 'k8s/base/namespace.yaml',
-      'k8s/base/volumes.yaml', 'k8s/base/worker.yaml', 'k8s/ensure-secrets.sh', 'k8s/kustomization.yaml',
+      'k8s/base/network-policies.yaml', 'k8s/base/volumes.yaml', 'k8s/base/worker.yaml', 'k8s/ensure-secrets.sh', 'k8s/kustomization.yaml',
       'k8s/train/kustomization.yaml', 'k8s/train/trainer.yaml',
     ]);
     expect(external.files['k8s/kustomization.yaml']).toEqual([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['base'] }]);
@@ -178,7 +103,7 @@ describe('KubernetesManifests output', () => {
     });
     const base = external.files['k8s/base/kustomization.yaml'][0];
     expect(base.namespace).toBe('vision');
-    expect(base.resources).toEqual(['namespace.yaml', 'volumes.yaml', 'api.yaml', 'worker.yaml', 'inference.yaml']);
+    expect(base.resources).toEqual(['namespace.yaml', 'volumes.yaml', 'network-policies.yaml', 'api.yaml', 'worker.yaml', 'inference.yaml']);
   });
 
   test('every object is valid for the upstream Kubernetes schemas (both backing modes)', () => {
@@ -794,6 +719,10 @@ describe('names: valid DNS-1123 names, unique objects and files', () => {
   type Hostile = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string];
   const refused: Hostile[] = [
     ['a service named "namespace" (base/namespace.yaml)', (p) => { server(p, 'namespace'); manifests(p); }, 'got "base/namespace.yaml"', 'kustomization, namespace, volumes'],
+    ['a service named "network-policies" (base/network-policies.yaml)', (p) => { server(p, 'network-policies'); manifests(p); }, 'got "base/network-policies.yaml"', 'volumes, network-policies'],
+    ['a service named "default-deny" (the default deny NetworkPolicy)', (p) => { server(p, 'default-deny'); manifests(p); },
+      'service "default-deny" (vision/default-deny) (base/default-deny.yaml) and the default deny NetworkPolicy "default-deny" (base/network-policies.yaml) both give the NetworkPolicy "default-deny": got "default-deny"',
+      'one NetworkPolicy per name'],
     ['a service named "kustomization" (base/kustomization.yaml)', (p) => { server(p, 'kustomization'); manifests(p); }, 'got "base/kustomization.yaml"', 'another generated file'],
     ['a service named "volumes" beside a trainer with claims', (p) => { server(p, 'volumes'); train(p); manifests(p); }, 'got "base/volumes.yaml"', 'another generated file'],
     ['a trainer named "kustomization" (train/kustomization.yaml)', (p) => { server(p, 'api'); train(p, 'kustomization'); manifests(p); }, 'got "train/kustomization.yaml"', 'another generated file'],

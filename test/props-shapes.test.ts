@@ -7,10 +7,11 @@
 /* eslint-disable no-bitwise */ // the compiler's type and symbol flags are bit sets
 import { join } from 'path';
 import * as ts from 'typescript';
+import * as z from 'zod/mini';
 import { CI_WORKFLOW_PROPS_SHAPE } from '../src/ci/ci-workflow';
-import { Schema } from '../src/core/shape';
+import { Schema } from '../src/core/problems';
 import { GPU_INFERENCE_SHAPE } from '../src/gpu/gpu-inference';
-import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service';
+import { GPU_SERVICE_SHAPE } from '../src/gpu/gpu-service-options';
 import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
 import { BUILD_HOOKS_SHAPE, BUILD_STEP_SHAPE, COPY_FROM_IMAGE_SHAPE } from '../src/service/build-hooks';
 import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
@@ -28,7 +29,7 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['service/build-hooks.ts', 'BuildStep', BUILD_STEP_SHAPE],
   ['service/build-hooks.ts', 'CopyFromImage', COPY_FROM_IMAGE_SHAPE],
   ['service/python-service.ts', 'PythonServiceProps', { ...SERVICE_OPTIONS_SHAPE, ...PYTHON_SERVICE_SHAPE }],
-  ['gpu/gpu-service.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
+  ['gpu/gpu-service-options.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
   ['gpu/gpu-trainer.ts', 'GpuTrainerProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_TRAINER_SHAPE }],
   ['gpu/gpu-inference.ts', 'GpuInferenceProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_INFERENCE_SHAPE }],
   ['stack/backing-service.ts', 'PostgresOptions', POSTGRES_OPTIONS_SHAPE],
@@ -70,10 +71,10 @@ function kindOfType(type: ts.Type): string {
 
 /** The same words for a shape's schema; a string checked against an enum by hand counts as an enum. */
 function kindOfSchema(schema: Schema): string {
-  const def = schema.def;
+  const def = schema._zod.def;
   switch (def.type) {
-    case 'optional': return kindOfSchema(def.innerType);
-    case 'array': return `array of ${kindOfSchema(def.element)}`;
+    case 'optional': return kindOfSchema((def as z.core.$ZodOptionalDef).innerType as Schema);
+    case 'array': return `array of ${kindOfSchema((def as z.core.$ZodArrayDef).element as Schema)}`;
     default: return def.type;
   }
 }
@@ -100,7 +101,7 @@ function shapeProperties(shape: Record<string, Schema>, props: Properties): Prop
     const kind = kindOfSchema(schema);
     // gpuBase, platform and platforms hold strings checked against their enum by hand, for a better message
     const byHand = (props[key]?.kind === 'enum' && kind === 'string') || (props[key]?.kind === 'array of enum' && kind === 'array of string');
-    return [key, { optional: schema.def.type === 'optional', kind: byHand ? props[key].kind : kind }];
+    return [key, { optional: schema._zod.def.type === 'optional', kind: byHand ? props[key].kind : kind }];
   }));
 }
 
@@ -118,6 +119,6 @@ test('a drift is caught: a key only one side has, another optionality, another k
   const { port: _port, ...withoutPort } = SERVICE_OPTIONS_SHAPE;
   expect(shapeProperties(withoutPort, props)).not.toEqual(props);
   expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, extra: SERVICE_OPTIONS_SHAPE.port }, props)).not.toEqual(props);
-  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: SERVICE_OPTIONS_SHAPE.command.optional() }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: z.optional(SERVICE_OPTIONS_SHAPE.command) }, props)).not.toEqual(props);
   expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, port: SERVICE_OPTIONS_SHAPE.description }, props)).not.toEqual(props);
 });

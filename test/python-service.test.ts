@@ -254,6 +254,17 @@ describe('PythonService bad input', () => {
     expect(err.problems.every((p) => p.startsWith('[vision/api] '))).toBe(true);
   });
 
+  test('lists the problems of the shared props first, then those of the props the kind adds', () => {
+    const project = newProject();
+    const err = validationError(() => new PythonService(project, 'api', {
+      command: ['python', '-m', 'api.main'], torchVersion: '2.5.1', platforms: ['linux/s390x' as any], memoryLimit: 'lots',
+    }));
+    expect(err.problems.map((p) => p.split(':')[0])).toEqual([
+      '[vision/api] memoryLimit',
+      '[vision/api] platforms[0] is not a platform we build',
+    ]);
+  });
+
   test('fails when two services share an id, or ids that map to the same package', () => {
     const project = newProject();
     new PythonService(project, 'feature-store', { command: ['python', '-m', 'x'] });

@@ -6,7 +6,7 @@
 import ignore from '@balena/dockerignore';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as YAML from 'yaml';
-import { BackingService, ComposeStack, MlDockerProject, PythonService, RequirementTier } from '../src';
+import { BackingService, ComposeStack, KubernetesBackingMode, KubernetesManifests, MlDockerProject, PythonService, RequirementTier } from '../src';
 import { composeConfig } from './support/compose-cli';
 import { DANGEROUS, HARMLESS, Patch } from './support/hostile-overrides';
 import { serviceViolations } from './support/security-promises';
@@ -213,6 +213,25 @@ test('postgres and redis are reachable only on the internal network', () => {
   expect(compose.services.redis.networks).toEqual(['backend']);
 });
 
+test('Kubernetes manifests deny ingress by default: a default deny, and a policy per workload opening only its links', () => {
+  const p = newProject();
+  exampleStack(p);
+  new KubernetesManifests(p, 'k8s', { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS });
+  const files = synth(p);
+  const policies = (file: string) => YAML.parseAllDocuments(files[file]).map((d) => d.toJS()).filter((d) => d.kind === 'NetworkPolicy');
+  expect(policies('k8s/base/network-policies.yaml')).toEqual([expect.objectContaining({
+    metadata: expect.objectContaining({ name: 'default-deny' }), spec: { podSelector: {}, policyTypes: ['Ingress'] },
+  })]);
+  const postgres = policies('k8s/base/postgres.yaml')[0].spec;
+  expect(postgres.ingress).toHaveLength(1);
+  expect(postgres.ingress[0].from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['api', 'embedder']);
+  // postgres has no way out but the cluster DNS, as on compose's internal network
+  expect(postgres.policyTypes).toEqual(['Ingress', 'Egress']);
+  expect(postgres.egress.map((r: any) => r.ports.map((x: any) => x.port))).toEqual([[53, 53]]);
+  // no service depends on the api and no ingress source is named: nothing opens its port
+  expect(policies('k8s/base/api.yaml')[0].spec.ingress).toBeUndefined();
+});
+
 describe('opt-outs are explicit', () => {
   function optOut(props: object): any {
     const p = newProject();
@@ -229,6 +248,14 @@ describe('opt-outs are explicit', () => {
 
   test('writableRootFilesystem: true turns read_only off', () => {
     expect(optOut({ writableRootFilesystem: true }).svc.read_only).toBe(false);
+  });
+
+  test('networkPolicies: false renders no NetworkPolicy', () => {
+    const p = newProject();
+    exampleStack(p);
+    new KubernetesManifests(p, 'k8s', { networkPolicies: false });
+    const files = synth(p);
+    expect(Object.keys(files).filter((f) => f.startsWith('k8s/') && String(files[f]).includes('kind: NetworkPolicy'))).toEqual([]);
   });
 
   test('disableHealthCheck: true leaves the image and the service without a health check', () => {

@@ -6,7 +6,7 @@ import { assignRoles } from './layer-roles';
 import { applyImageLayers } from './model-layers';
 import { CacheStep, DockerfileCacheInput, ServiceCacheReport } from './report-types';
 import { stepsOfTarget, targetsOf } from './targets';
-import type { ImageLayers } from '../service/image-layers';
+import type { ImageLayers } from '../image/image-layers';
 
 /**
  * One service's cache report from its Dockerfile and ignore file: parse the stages, classify

@@ -2,7 +2,7 @@ import type { Stage, StepModel } from './dockerfile-steps';
 import { CacheChange, CacheChangeKind } from './report-types';
 import { stagesOfTarget } from './targets';
 import { compareTiers, isTierFile, tierOfFile } from '../core/tier-files';
-import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from '../service/image-paths';
+import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from '../image/image-paths';
 
 /**
  * The changes a Dockerfile can see, grouped the way a user makes them: the service's code,

@@ -1,7 +1,7 @@
 import type { Instruction } from 'dockerfile-ast';
 import { CacheStep, LayerRole } from './report-types';
 import { tierOfFile } from '../core/tier-files';
-import { BUILD_HOOK_MARKER } from '../service/build-hooks';
+import { BUILD_HOOK_MARKER } from '../image/build-hook-steps';
 
 /**
  * A Dockerfile read the way BuildKit numbers its steps: the stages (named or `stage-<n>`, with

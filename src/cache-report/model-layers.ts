@@ -1,6 +1,6 @@
 import type { Stage } from './dockerfile-steps';
 import { LayerRole } from './report-types';
-import { ImageLayers, ImageStep, ImageStepRole } from '../service/image-layers';
+import { ImageLayers, ImageStep, ImageStepRole } from '../image/image-layers';
 
 /**
  * A project's own service: its Dockerfile's steps take their roles and tiers from the image

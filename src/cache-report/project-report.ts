@@ -3,7 +3,7 @@ import { analyzeDockerfile } from './analyze';
 import { CacheReport } from './cache-report';
 import { readProjectDockerfiles } from './project-files';
 import { CacheReportOptions } from './report-types';
-import { describeImageLayers } from '../service/image-layers';
+import { describeImageLayers } from '../image/image-layers';
 import { servicesOf } from '../service/service';
 
 /**

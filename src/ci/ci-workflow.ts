@@ -1,10 +1,10 @@
 import { Component, JsonPatch, Project, github } from 'projen';
+import * as z from 'zod/mini';
 import { CiJobs } from './ci-jobs';
 import { CiCache, CiSettings, HadolintThreshold, ScanSeverity, isGhcr } from './ci-options';
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Platform } from '../core/platform';
-import { Problems, checkShape } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, checkShape, Schema } from '../core/problems';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 
@@ -107,19 +107,19 @@ const WORKFLOW_FILE = 'containers.yml';
 
 /** The runtime shape of `CiWorkflowProps` (test/props-shapes.test.ts holds it to the interface). */
 export const CI_WORKFLOW_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  imageRegistry: z.string().optional(),
-  registryUsernameSecret: z.string().optional(),
-  registryPasswordSecret: z.string().optional(),
-  defaultBranch: z.string().optional(),
-  nodeVersion: z.string().optional(),
-  runsOn: z.string().optional(),
-  cache: z.enum(Object.values(CiCache) as [string, ...string[]]).optional(),
-  hadolintFailureThreshold: z.enum(Object.values(HadolintThreshold) as [string, ...string[]]).optional(),
-  hadolintIgnoreRules: z.array(z.string()).optional(),
-  scanSeverityCutoff: z.enum(Object.values(ScanSeverity) as [string, ...string[]]).optional(),
-  scanOnlyFixed: z.boolean().optional(),
-  pushImages: z.boolean().optional(),
+  services: z.optional(z.array(z.any())),
+  imageRegistry: z.optional(z.string()),
+  registryUsernameSecret: z.optional(z.string()),
+  registryPasswordSecret: z.optional(z.string()),
+  defaultBranch: z.optional(z.string()),
+  nodeVersion: z.optional(z.string()),
+  runsOn: z.optional(z.string()),
+  cache: z.optional(z.enum(Object.values(CiCache) as [string, ...string[]])),
+  hadolintFailureThreshold: z.optional(z.enum(Object.values(HadolintThreshold) as [string, ...string[]])),
+  hadolintIgnoreRules: z.optional(z.array(z.string())),
+  scanSeverityCutoff: z.optional(z.enum(Object.values(ScanSeverity) as [string, ...string[]])),
+  scanOnlyFixed: z.optional(z.boolean()),
+  pushImages: z.optional(z.boolean()),
 };
 
 /**

@@ -1,6 +1,9 @@
+import type { ZodMiniType } from 'zod/mini';
 import { MlDockerValidationError } from './errors';
 import { editDistance } from './names';
-import { Schema } from './shape';
+
+/** A props schema (zod's mini build: the smallest to load at every `npx projen`). Internal. */
+export type Schema = ZodMiniType;
 
 const MAX_SHOWN = 80;
 
@@ -127,8 +130,8 @@ function describeExpected(issue: any, schema: Schema, path: readonly PropertyKey
 }
 
 /**
- * Checks the shape of props with a strict schema (./shape) and reports problems in our own
- * words. Returns true when the shape is valid.
+ * Checks the shape of props with a strict zod schema and reports each issue in our own words
+ * (zod's own messages are never shown). Returns true when the shape is valid.
  */
 export function checkShape(problems: Problems, schema: Schema, input: unknown): boolean {
   const result = schema.safeParse(input);
@@ -159,6 +162,10 @@ export function checkShape(problems: Problems, schema: Schema, input: unknown): 
       case 'invalid_value':
         problems.add(field, got, `one of: ${oneOf((issue.values ?? []).map(String))}`);
         break;
+      case 'invalid_key':
+        // a symbol key in a map of names (environment, labels)
+        problems.add(field, got, 'invalid key in record');
+        break;
       case 'too_small':
         problems.add(field, got, issue.origin === 'array' || issue.origin === 'string'
           ? `at least ${issue.minimum} ${issue.origin === 'array' ? 'item(s)' : 'character(s)'}`
@@ -170,7 +177,7 @@ export function checkShape(problems: Problems, schema: Schema, input: unknown): 
           : `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`);
         break;
       default:
-        problems.add(field, got, issue.message ? String(issue.message).toLowerCase() : 'a valid value');
+        problems.add(field, got, 'a valid value');
     }
   }
   return false;

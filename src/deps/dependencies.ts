@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
+import { Schema } from '../core/problems';
 import { RequirementTier } from '../core/requirements';
-import { Schema, z } from '../core/shape';
 
 /** The kind of a lock file, for `PyprojectDependenciesOptions.lockFileKind`. */
 export enum LockFileKind {
@@ -169,23 +170,23 @@ export class Dependencies {
 }
 
 const TIERS = ['ml', 'core', 'dev'];
-const names = (): Schema => z.array(z.string()).optional();
+const names = (): Schema => z.optional(z.array(z.string()));
 
 /** The shape of `RequirementsFilesOptions`. */
 export const REQUIREMENTS_FILES_SHAPE = z.strictObject({
   ml: names(),
   core: names(),
   dev: names(),
-  strictPins: z.boolean().optional(),
-  allowDirectReferences: z.boolean().optional(),
+  strictPins: z.optional(z.boolean()),
+  allowDirectReferences: z.optional(z.boolean()),
 });
 
 /** The shape of `PyprojectDependenciesOptions`. */
 export const PYPROJECT_SHAPE = z.strictObject({
-  path: z.string().optional(),
-  lockFile: z.string().optional(),
-  lockFileKind: z.enum(['uv', 'poetry', 'pylock', 'pip-compile']).optional(),
-  projectTier: z.enum(TIERS).optional(),
+  path: z.optional(z.string()),
+  lockFile: z.optional(z.string()),
+  lockFileKind: z.optional(z.enum(['uv', 'poetry', 'pylock', 'pip-compile'])),
+  projectTier: z.optional(z.enum(TIERS)),
   mlPackages: names(),
   mlExtras: names(),
   coreExtras: names(),
@@ -193,6 +194,6 @@ export const PYPROJECT_SHAPE = z.strictObject({
   mlGroups: names(),
   coreGroups: names(),
   devGroups: names(),
-  strictPins: z.boolean().optional(),
-  allowDirectReferences: z.boolean().optional(),
+  strictPins: z.optional(z.boolean()),
+  allowDirectReferences: z.optional(z.boolean()),
 });

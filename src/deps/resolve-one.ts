@@ -1,10 +1,10 @@
+import * as z from 'zod/mini';
 import { Dependencies, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
 import { fromPyproject } from './resolve-pyproject';
 import { fromRequirementFiles } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
 import { ResolveContext, ResolvedDependencies } from './resolved';
 import { checkShape } from '../core/problems';
-import { z } from '../core/shape';
 
 /**
  * Resolves dependencies for one platform (`ctx.platform`), uncached: checks the options'

@@ -13,8 +13,13 @@ export type { EntryTarget, ParsedEntry } from './command-model';
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash']);
 
+/** Whether a program is a Python interpreter (`python`, `python3`, `python3.11`, a path to one). */
+export function isPythonProgram(program: string): boolean {
+  return PYTHON.test(basename(program));
+}
+
 /** Removes `env [-i] [-u NAME] [NAME=VALUE...]`, `exec`, `tini [--]`, `dumb-init [--]` in front of the real program. */
-function unwrap(args: readonly string[]): readonly string[] {
+export function unwrapCommand(args: readonly string[]): readonly string[] {
   let rest = args;
   for (;;) {
     const head = rest[0] === undefined ? '' : basename(rest[0]);
@@ -45,7 +50,7 @@ export function parseEntry(command: readonly string[]): ParsedEntry {
   if (!Array.isArray(command) || command.some((part) => typeof part !== 'string')) {
     return malformed([], '', 'the command is not a list of strings');
   }
-  const args = unwrap(command);
+  const args = unwrapCommand(command);
   if (args.length === 0 || args[0] === '') return malformed(command, '', 'the command names no program');
   const program = args[0];
   const name = basename(program);

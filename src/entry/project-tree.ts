@@ -103,9 +103,9 @@ function cleanPath(path: string): string {
 }
 
 /**
- * Lists the files under `paths` of a project root. In a git work tree this is git's view:
- * `git ls-files --cached --others --exclude-standard` (tracked and untracked-but-not-ignored files,
- * minus tracked files deleted from the work tree), plus git-ignored files with `includeIgnored`.
+ * Lists the files under `paths` of a project root. In a git work tree this is git's view, read
+ * with two or three `git ls-files` runs: tracked and untracked-but-not-ignored files, minus
+ * tracked files deleted from the work tree, plus git-ignored files with `includeIgnored`.
  * Without git, a file-system walk. `node_modules` and `.git` are never listed; gitlinks
  * (submodules) are walked on disk. Order: sorted by code unit, so output is deterministic.
  */
@@ -119,48 +119,53 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
     return { source, files: [], ignored: [], tracked: [], trackedExecutable: [], missing };
   }
   const spec = whole ? [] : ['--', ...wanted];
-  if (inGitWorkTree(root)) {
-    // -s shows each index entry's mode, to tell submodules (gitlinks) from files
-    const staged = git(root, ['ls-files', '-z', '-s', '--cached', ...spec]);
-    const others = git(root, ['ls-files', '-z', '--others', '--exclude-standard', ...spec]);
-    const deleted = git(root, ['ls-files', '-z', '--deleted', ...spec]);
-    const ignored = options.includeIgnored ? git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', ...spec]) : [];
-    if (staged && others && deleted && ignored) {
-      const gone = new Set(deleted);
-      const files = new Set<string>();
-      const trackedFiles: string[] = [];
-      const add = (list: readonly string[], into?: string[], gitlinks: ReadonlySet<string> = new Set()): void => {
-        for (const file of list) {
-          if (gone.has(file) || skipped(file)) continue;
-          if (gitlinks.has(file) || file.endsWith('/')) {
-            // a submodule, or a nested repository (listed as "path/"): its files as on disk
-            const inner: string[] = [];
-            walk(root, file.replace(/\/$/, ''), inner);
-            inner.forEach((f) => files.add(f));
-            into?.push(...inner);
-          } else {
-            files.add(file);
-            into?.push(file);
-          }
-        }
-      };
-      // index entries read "<mode> <object> <stage>\t<path>"; mode 160000 is a gitlink
-      const tracked = staged.map((entry) => entry.slice(entry.indexOf('\t') + 1));
-      const gitlinks = new Set(staged.filter((entry) => entry.startsWith('160000 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1)));
-      const executable = staged.filter((entry) => entry.startsWith('100755 ')).map((entry) => entry.slice(entry.indexOf('\t') + 1));
-      add(tracked, trackedFiles, gitlinks);
-      add(others);
-      const ignoredFiles: string[] = [];
-      add(ignored, ignoredFiles);
-      return {
-        source: ProjectTreeSource.GIT,
-        files: [...files].sort(byCodeUnit),
-        ignored: [...new Set(ignoredFiles)].sort(byCodeUnit),
-        tracked: [...new Set(trackedFiles)].sort(byCodeUnit),
-        trackedExecutable: [...new Set(executable.filter((f) => files.has(f)))].sort(byCodeUnit),
-        missing,
-      };
+  // Index entries read "<mode> <object> <stage>\t<path>" (-s: mode 160000 is a gitlink, 100755 an
+  // executable); with --deleted, an entry whose file left the work tree is listed a second time.
+  // ls-files fails outside a work tree (or without git): the file system is walked instead.
+  const staged = git(root, ['ls-files', '-z', '-s', '--cached', '--deleted', ...spec]);
+  const others = staged && git(root, ['ls-files', '-z', '--others', '--exclude-standard', ...spec]);
+  const ignored = others && (options.includeIgnored ? git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', ...spec]) : []);
+  if (staged && others && ignored) {
+    const seen = new Set<string>();
+    const gone = new Set<string>();
+    for (const entry of staged) {
+      if (seen.has(entry)) gone.add(entry.slice(entry.indexOf('\t') + 1));
+      seen.add(entry);
     }
+    const files = new Set<string>();
+    const trackedFiles: string[] = [];
+    const add = (list: readonly string[], into?: string[], gitlinks: ReadonlySet<string> = new Set()): void => {
+      for (const file of list) {
+        if (gone.has(file) || skipped(file)) continue;
+        if (gitlinks.has(file) || file.endsWith('/')) {
+          // a submodule, or a nested repository (listed as "path/"): its files as on disk
+          const inner: string[] = [];
+          walk(root, file.replace(/\/$/, ''), inner);
+          inner.forEach((f) => files.add(f));
+          into?.push(...inner);
+        } else {
+          files.add(file);
+          into?.push(file);
+        }
+      }
+    };
+    const entries = [...seen];
+    const pathOf = (entry: string) => entry.slice(entry.indexOf('\t') + 1);
+    const tracked = entries.map(pathOf);
+    const gitlinks = new Set(entries.filter((entry) => entry.startsWith('160000 ')).map(pathOf));
+    const executable = entries.filter((entry) => entry.startsWith('100755 ')).map(pathOf);
+    add(tracked, trackedFiles, gitlinks);
+    add(others);
+    const ignoredFiles: string[] = [];
+    add(ignored, ignoredFiles);
+    return {
+      source: ProjectTreeSource.GIT,
+      files: [...files].sort(byCodeUnit),
+      ignored: [...new Set(ignoredFiles)].sort(byCodeUnit),
+      tracked: [...new Set(trackedFiles)].sort(byCodeUnit),
+      trackedExecutable: [...new Set(executable.filter((f) => files.has(f)))].sort(byCodeUnit),
+      missing,
+    };
   }
   const out: string[] = [];
   if (whole) walk(root, '', out);
@@ -169,3 +174,26 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
   return { source: ProjectTreeSource.FILESYSTEM, files, ignored: [], tracked: [], trackedExecutable: [], missing };
 }
 
+/** Whether `file` is one of `paths` or lies under one of them ('' is the whole root). */
+function under(file: string, paths: readonly string[]): boolean {
+  return paths.some((p) => p === '' || file === p || file.startsWith(`${p}/`));
+}
+
+/**
+ * The part of a tree under `paths` (as `readProjectTree(root, { paths })` of the same root would
+ * list it, when `tree` was read for a superset of `paths`): one read of the project serves every
+ * service's copied paths.
+ */
+export function projectSubtree(root: string, tree: ProjectTree, paths: readonly string[]): ProjectTree {
+  const clean = paths.map(cleanPath);
+  const missing = paths.filter((_, i) => clean[i] !== '' && !existsSync(join(root, clean[i])));
+  const keep = (list: readonly string[]) => (clean.length === 0 ? [...list] : list.filter((f) => under(f, clean)));
+  return {
+    source: tree.source,
+    files: keep(tree.files),
+    ignored: keep(tree.ignored),
+    tracked: keep(tree.tracked),
+    trackedExecutable: keep(tree.trackedExecutable ?? []),
+    missing,
+  };
+}

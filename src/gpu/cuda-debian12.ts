@@ -7,7 +7,7 @@
 import { GpuPlatform } from './cuda';
 import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
-import type { CudaToolkit } from '../service/image-model';
+import type { CudaToolkit } from '../image/image-model';
 
 interface Debian12Data {
   readonly glibc: string;
@@ -87,7 +87,10 @@ export function checkDebian12Toolkit(problems: Problems, req: Debian12Request): 
   return problems.count === before;
 }
 
-/** What the builder installs for the toolkit (`templates/cuda/debian12-toolkit.ejs`): the keyring (checked by sha256), the packages, CUDA_HOME and PATH. */
+/**
+ * What the builder installs for the toolkit (`templates/dockerfile/cuda-toolkit.ejs`): the keyring
+ * (checked by sha256), the packages, CUDA_HOME and PATH.
+ */
 export function debian12ToolkitModel(cuda: string, keyringSha256: string | undefined): CudaToolkit {
   const d = data();
   const toolkit = debian12Toolkit(cuda);

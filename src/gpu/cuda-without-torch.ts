@@ -2,14 +2,16 @@
  * The CUDA side of a GPU service without torch (JAX, ONNX Runtime, TensorRT, llama.cpp):
  * the CUDA runtime comes from the nvidia/cuda base (runtime, cudnn-runtime, base tags of the
  * reference data) or, on python-slim, from NVIDIA's CUDA pip wheels the requirements pull
- * (`jax[cuda12]`, `nvidia-cuda-runtime-cu12`). The driver rule is the same as with torch.
+ * (`jax[cuda12]`, `nvidia-cuda-runtime-cu12`; for CUDA 13 also `cuda-toolkit[cudart]==13.0.3`
+ * and the unsuffixed `nvidia-cuda-runtime==13.0.96`, see core/cuda-wheels.ts). The driver rule
+ * is the same as with torch.
  */
 import {
   CUDA_IMAGE_OS, CUDA_IMAGE_REPOSITORY, CudaChoice, CudaImageTag, GpuBase, checkCudaImageTag, compareCudaVersions, compareDriverVersions,
   cudaVersionsWithTag, develFlavor, newestTag, tagOf,
 } from './cuda';
+import { cudaWheelUse } from '../core/cuda-wheels';
 import { loadData } from '../core/data';
-import { normalizePackageName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
 
 interface DriverTable {
@@ -30,7 +32,6 @@ export interface CudaRuntimeRequest {
 }
 
 const CUDA = /^[0-9]+\.[0-9]+$/;
-const REQUIREMENT = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/;
 
 /** CUDA major.minor releases of the driver table (their GA rows). */
 export function knownCudaReleases(): string[] {
@@ -39,18 +40,18 @@ export function knownCudaReleases(): string[] {
 }
 
 /**
- * The requirement that brings NVIDIA's CUDA runtime wheels of a CUDA major, if any: a package
- * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`) or an extra naming that CUDA
- * major (`jax[cuda12]`, `jax[cuda12-pip]`, `onnxruntime-gpu[cuda,cudnn]` has none: it needs
- * an nvidia/cuda base or the nvidia-* wheels listed).
+ * The requirement that brings NVIDIA's CUDA library wheels of a CUDA major, if any: a package
+ * `nvidia-<lib>-cu<major>` (e.g. `nvidia-cuda-runtime-cu12`, `nvidia-cudnn-cu13`), an extra
+ * naming that CUDA major (`jax[cuda12]`, `jax[cuda13]`), the `cuda-toolkit` metapackage with
+ * an extra at that major (`cuda-toolkit[cudart]==13.0.3`) or an unsuffixed CUDA 13 wheel
+ * versioned like CUDA (`nvidia-cuda-runtime==13.0.96`). `onnxruntime-gpu[cuda,cudnn]` names
+ * no major, and `cuda-bindings` alone is not counted: they need an nvidia/cuda base or the
+ * wheels listed.
  */
 export function cudaWheelRequirement(requirements: readonly string[], major: string): string | undefined {
   return requirements.find((line) => {
-    const m = REQUIREMENT.exec(line);
-    if (!m) return false;
-    const name = normalizePackageName(m[1]);
-    if (new RegExp(`^nvidia-[a-z0-9-]+-cu${major}$`).test(name)) return true;
-    return (m[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).some((e) => new RegExp(`^cuda${major}(-|$)`).test(e));
+    const use = cudaWheelUse(line);
+    return use !== undefined && use.major === major && use.kind === 'libraries';
   });
 }
 
@@ -77,7 +78,7 @@ export function resolveCudaWithoutTorch(problems: Problems, req: CudaRuntimeRequ
     const pulled = cudaWheelRequirement(req.requirements, major);
     if (!pulled) {
       problems.add(`gpuBase "python-slim" without torch has no cuda runtime: no requirement pulls nvidia's cuda ${major} wheels`, cuda,
-        `a requirement that does (e.g. "jax[cuda${major}]==<version>" or "nvidia-cuda-runtime-cu${major}==<version>"), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
+        `a requirement that does (e.g. "jax[cuda${major}]==<version>" or ${Number(major) < 13 ? `"nvidia-cuda-runtime-cu${major}==<version>"` : `"cuda-toolkit[cudart]==<${major}.x version>"`}), or gpuBase one of: ${oneOf([GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME])}`);
       return undefined;
     }
     const family = table.minorVersionCompatibility[`${major}.x`];

@@ -1,15 +1,13 @@
 import { Project } from 'projen';
-import { gpuKindSpec } from './gpu-kind';
-import { GpuService, GpuServiceOptions } from './gpu-service';
-import { ContainerSpec } from '../core/container-spec';
-import { moduleName } from '../core/names';
-import { Problems } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import * as z from 'zod/mini';
+import { gpuKind } from './gpu-kind';
+import { GpuService } from './gpu-service';
+import { GpuServiceOptions } from './gpu-service-options';
+import { Schema } from '../core/problems';
 import { gib } from '../core/sizes';
-import { ImageModel, addRuntime } from '../service/image-model';
-import { MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, checkModelDir, modelVolume } from '../service/model-dir';
-import { SampleKind } from '../service/samples';
-import { ServiceKindSpec } from '../service/service';
+import { MODEL_DIR, checkModelDir } from '../service/model-dir';
+import { SampleKind } from '../service/sample-kind';
+import { ofKind } from '../service/service-kind';
 
 /** Props of a `GpuInference` service. */
 export interface GpuInferenceProps extends GpuServiceOptions {
@@ -30,8 +28,41 @@ export interface GpuInferenceProps extends GpuServiceOptions {
 
 export { MODEL_DIR };
 
-/** The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string().optional(), bakeModel: z.boolean().optional() };
+/**
+ * The runtime shape of what `GpuInferenceProps` adds to `GpuServiceOptions`
+ * (test/props-shapes.test.ts holds it to the interface).
+ */
+export const GPU_INFERENCE_SHAPE: Record<string, Schema> = {
+  modelDir: z.optional(z.string()),
+  bakeModel: z.optional(z.boolean()),
+};
+
+/**
+ * The kind of a `GpuInference` server: a GPU server with a port (its HTTP health check probes
+ * it), its model folder mounted read-only or baked in (wired as every kind's model folder is),
+ * and one GPU unless `gpuCount`/`gpuDeviceIds` say otherwise.
+ */
+export const GPU_INFERENCE = gpuKind<GpuInferenceProps, undefined>({
+  title: 'GPU inference server',
+  sample: SampleKind.INFERENCE,
+  workload: 'server',
+  defaults: { memory: gib(8), cpus: 4, pids: 2048 },
+  defaultGpuCount: 1,
+  shape: GPU_INFERENCE_SHAPE,
+  resolve: () => undefined,
+  models: (props) => ({ dir: props.modelDir ?? 'models', bake: props.bakeModel ?? false }),
+  check: (problems, props, ctx) => {
+    if (props.port === undefined) {
+      problems.add('port is required for a GpuInference service', props.port,
+        'the port the server listens on, e.g. 8080 (the health check probes it)');
+    }
+    if (props.modelDir !== undefined) {
+      checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', ctx.sourceDir]]);
+    }
+  },
+  image: () => ({}),
+  container: (spec) => spec,
+});
 
 /**
  * A GPU inference server: a runtime-only image with PyTorch's CUDA wheels (or an nvidia/cuda
@@ -40,66 +71,15 @@ export const GPU_INFERENCE_SHAPE: Record<string, Schema> = { modelDir: z.string(
  * reserved in compose unless `gpuCount`/`gpuDeviceIds` say otherwise.
  */
 export class GpuInference extends GpuService {
-  /**
-   * What a GPU inference server adds to the GPU machinery: a pure function of its props, called by the
-   * base constructor before the service has any state.
-   * @internal
-   */
-  public static _kindSpec(project: Project, id: string, props: GpuInferenceProps): ServiceKindSpec {
-    return gpuKindSpec(project, id, props, {
-      kindTitle: 'GPU inference server',
-      sample: SampleKind.INFERENCE,
-      workload: 'server',
-      defaults: { memory: gib(8), cpus: 4, pids: 2048 },
-      defaultGpuCount: 1,
-      extraShape: GPU_INFERENCE_SHAPE,
-      check: (problems: Problems) => {
-        if (props.port === undefined) {
-          problems.add('port is required for a GpuInference service', props.port, 'the port the server listens on, e.g. 8080 (the health check probes it)');
-        }
-        if (props.modelDir !== undefined) {
-          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]]);
-        }
-      },
-    });
-  }
-
   /** The project-relative model directory. */
   public readonly modelDir: string;
   /** Whether the model is copied into the image. */
   public readonly bakeModel: boolean;
 
   constructor(project: Project, id: string, props: GpuInferenceProps) {
-    super(project, id, props);
-    this.modelDir = props.modelDir ?? 'models';
-    this.bakeModel = props.bakeModel ?? false;
-  }
-
-  /** @internal */
-  public _extendImage(model: ImageModel): ImageModel {
-    return addRuntime(super._extendImage(model), {
-      // A baked model is complete: never reach for the Hugging Face Hub at run time.
-      env: [['MLDOCKER_MODEL_DIR', MODEL_DIR], ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as const] : []],
-      steps: this.bakeModel ? [bakedModelStep(this.modelDir)] : [],
-      contextPaths: this.bakeModel ? [this.modelDir] : [],
-    });
-  }
-
-  /** @internal */
-  public _artefactFolders(): string[] {
-    return this.bakeModel ? [this.modelDir] : [];
-  }
-
-  /** @internal */
-  public _ignoreExtraLines(): string[] {
-    if (!this.bakeModel) return [];
-    return bakedModelIgnoreLines(this.serviceId, this.modelDir);
-  }
-
-  /** @internal */
-  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
-    const gpu = super._extendContainer(spec);
-    if (this.bakeModel) return gpu;
-    return { ...gpu, volumes: [...gpu.volumes, modelVolume(this.modelDir)] };
+    super(project, id, { ...props, ...ofKind(GPU_INFERENCE) });
+    const models = this._resolvedBy(GPU_INFERENCE).models!;
+    this.modelDir = models.dir!;
+    this.bakeModel = models.bake;
   }
 }

@@ -1,158 +1,14 @@
 import { Project } from 'projen';
-import { CudaChoice, GpuBase, GpuPlatform } from './cuda';
-import { extendGpuImage, nvidiaEnvironment } from './gpu-image';
-import { ContainerSpec, GpuSpec } from '../core/container-spec';
-import { Schema, z } from '../core/shape';
-import { ImageModel } from '../service/image-model';
-import { GpuSummary, MlService } from '../service/service';
-import { ServiceOptions } from '../service/service-options';
-import { TorchPackage } from '../service/torch-packages';
-
-/** Options every GPU service (trainer, inference) shares. */
-export interface GpuServiceOptions extends ServiceOptions {
-  /**
-   * The torch version, e.g. `2.5.1`. torch (and the `torchPackages` companions) of that
-   * release and its CUDA variant come from the vendored wheel matrix (`requirements-torch.txt`,
-   * installed alone with `--index-url` of the PyTorch index for that variant).
-   * @default - no torch: then `cudaVersion` is required, and the CUDA runtime comes from the
-   * nvidia/cuda `gpuBase`, or on python-slim from NVIDIA's CUDA wheels the requirements pull
-   * (e.g. `jax[cuda12]`); the driver rule, label and start-up check are the same
-   */
-  readonly torchVersion?: string;
-
-  /**
-   * Which packages of the PyTorch release the torch tier installs: torch always, plus
-   * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
-   * `torchVersion` (they cannot go in `requirements`).
-   * @default [TorchPackage.TORCH]
-   */
-  readonly torchPackages?: TorchPackage[];
-
-  /**
-   * The CUDA variant of the torch wheels (`12.4`), checked against the wheel matrix, the
-   * Python version, the base image data and `hostDriverVersion`.
-   * @default - the highest CUDA variant with wheels for this torch and Python whose minimum
-   * driver (under `gpuBase`) is at most `hostDriverVersion`
-   */
-  readonly cudaVersion?: string;
-
-  /**
-   * Where the image's CUDA libraries come from; decides the minimum host driver.
-   * @default GpuBase.PYTHON_SLIM
-   */
-  readonly gpuBase?: GpuBase;
-
-  /**
-   * An exact `nvidia/cuda` tag for the runtime base (`12.6.3-cudnn-runtime-ubuntu24.04`),
-   * instead of the newest one of the CUDA version. Must be listed in the reference tag data,
-   * match `gpuBase` and be an ubuntu24.04 tag. Only for nvidia/cuda bases.
-   * @default - the newest ubuntu24.04 tag of the gpuBase flavor for the CUDA version
-   */
-  readonly cudaImageTag?: string;
-
-  /**
-   * The oldest NVIDIA driver of the hosts this service runs on.
-   * @default - the project's `hostDriverVersion` ("535.104.05" unless set)
-   */
-  readonly hostDriverVersion?: string;
-
-  /**
-   * Directories (relative to the project root) of Python packages with CUDA extensions
-   * (e.g. built with `torch.utils.cpp_extension`), compiled in the builder stage with
-   * `pip install --no-build-isolation` against the installed torch; pin their build
-   * requirements (setuptools, ninja, ...) in the `ml` tier. The builder gets `nvcc` and the
-   * headers of the torch wheels' CUDA major.minor: on `python-slim` (the default) from NVIDIA's
-   * Debian 12 repository (same bookworm glibc as the runtime; pin `cudaKeyringSha256`), on an
-   * nvidia/cuda `gpuBase` from the devel image of the runtime's release. Compiling needs no
-   * driver: `hostDriverVersion` limits only the runtime. `prod` only copies the virtualenv.
-   * @default - no CUDA extensions, no CUDA toolkit in any stage
-   */
-  readonly cudaExtensions?: string[];
-
-  /**
-   * The sha256 of NVIDIA's `cuda-keyring` package (`cuda-keyring_1.1-1_all.deb` of the Debian 12
-   * x86_64 CUDA repository), which the python-slim CUDA extension builder downloads to trust
-   * that repository: the build installs it only if the checksum matches. Only with
-   * `cudaExtensions` on `gpuBase` python-slim.
-   * @default - none in the Dockerfile: the build stops until
-   * `--build-arg CUDA_KEYRING_SHA256=<sha256>` is given
-   */
-  readonly cudaKeyringSha256?: string;
-
-  /**
-   * Start without the entrypoint's host driver check. Opt-out for hosts you know better
-   * (e.g. datacenter drivers with CUDA forward compatibility); the driver minimum stays in
-   * the image label and the docs. At run time, `MLDOCKER_SKIP_DRIVER_CHECK=1` does the same.
-   * @default false
-   */
-  readonly skipDriverCheck?: boolean;
-
-  /**
-   * How many GPUs compose reserves. Exclusive with `gpuDeviceIds`.
-   * @default - all GPUs for a trainer, 1 for inference
-   */
-  readonly gpuCount?: number;
-
-  /**
-   * The GPUs compose reserves, by index (`"0"`) or UUID (`"GPU-..."`). Exclusive with `gpuCount`.
-   * @default - a number of GPUs (see gpuCount)
-   */
-  readonly gpuDeviceIds?: string[];
-
-  /**
-   * The platform the image is built and run for.
-   * @default GpuPlatform.LINUX_AMD64
-   */
-  readonly platform?: GpuPlatform;
-
-  /**
-   * Allow `platform: GpuPlatform.LINUX_ARM64`. The wheel matrix and the driver tables describe
-   * x86_64; check that PyTorch publishes aarch64 CUDA wheels of your torch/CUDA pair first.
-   * @default false
-   */
-  readonly allowArm64?: boolean;
-
-  /**
-   * The official Python image through a mirror or pinned by digest, e.g.
-   * `registry.example/python:3.11.16-slim-bookworm@sha256:...`. It must be the
-   * `<X.Y.Z>-slim-bookworm` variant of the service's Python: PyTorch's wheels are manylinux
-   * (glibc), so alpine (musl) is refused.
-   * @default - "python:<X.Y.Z>-slim-bookworm" from the reference tag data
-   */
-  readonly pythonImage?: string;
-}
-
-/** What a GPU service's kind resolved (src/gpu/gpu-kind.ts), kept by `GpuService`. Internal. */
-export interface GpuFacts {
-  readonly base?: GpuBase;
-  readonly hostField: string;
-  readonly hostDriver?: string;
-  readonly choice?: CudaChoice;
-  readonly torchPackages: TorchPackage[];
-  readonly defaultGpuCount: number | 'all';
-}
-
-/** The runtime shape of what `GpuServiceOptions` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
-export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string().optional(),
-  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
-  cudaVersion: z.string().optional(),
-  gpuBase: z.string().optional(),
-  cudaImageTag: z.string().optional(),
-  hostDriverVersion: z.string().optional(),
-  cudaExtensions: z.array(z.string()).optional(),
-  cudaKeyringSha256: z.string().optional(),
-  skipDriverCheck: z.boolean().optional(),
-  gpuCount: z.number().optional(),
-  gpuDeviceIds: z.array(z.string()).optional(),
-  platform: z.string().optional(),
-  allowArm64: z.boolean().optional(),
-  pythonImage: z.string().optional(),
-};
+import { GpuBase, GpuPlatform } from './cuda';
+import { GpuSettings, gpuKindOf } from './gpu-kind';
+import { GpuServiceOptions } from './gpu-service-options';
+import { MlService } from '../service/service';
+import { kindOf } from '../service/service-kind';
 
 /**
  * The GPU machinery `GpuTrainer` and `GpuInference` share: the CUDA choice, the base images,
- * the driver minimum (image label, entrypoint check, docs) and the GPU reservation.
+ * the driver minimum (image label, entrypoint check, docs) and the GPU reservation. What it adds
+ * to every GPU service is the GPU kind (gpu-kind.ts); this class names what it resolved.
  */
 export abstract class GpuService extends MlService {
   /** Where the image's CUDA libraries come from. */
@@ -174,81 +30,28 @@ export abstract class GpuService extends MlService {
   /** Whether the entrypoint checks the host driver before starting the command. */
   public readonly driverCheck: boolean;
 
-  private readonly extensionDirs: string[];
-  private readonly cudaKeyringSha256?: string;
-  private readonly gpu: GpuSpec;
-  private readonly torchPackageList: TorchPackage[];
-  private readonly choice: CudaChoice;
+  private readonly settings: GpuSettings;
 
   protected constructor(project: Project, id: string, props: GpuServiceOptions) {
     super(project, id, props);
-    const facts = this._kind.facts as GpuFacts;
-    const choice = facts.choice!;
-    this.choice = choice;
-    this.gpuBase = facts.base!;
+    // The base constructor threw unless the GPU kind resolved every setting.
+    const settings = this._resolvedBy(gpuKindOf(kindOf(props))).settings;
+    const choice = settings.choice!;
+    this.settings = settings;
+    this.gpuBase = settings.base!;
     this.cudaVersion = choice.cuda;
     this.minDriverVersion = choice.driver.minimum;
     this.driverRule = choice.driver.rule;
-    this.hostDriverVersion = facts.hostDriver!;
+    this.hostDriverVersion = settings.hostDriver!;
     this.cudaImage = choice.runtimeImage;
     this.cudaDevelImage = choice.develImage;
-    this.platform = props.platform ?? GpuPlatform.LINUX_AMD64;
-    this.driverCheck = !(props.skipDriverCheck ?? false);
-    this.extensionDirs = [...(props.cudaExtensions ?? [])];
-    this.cudaKeyringSha256 = props.cudaKeyringSha256;
-    this.torchPackageList = [...facts.torchPackages];
-    this.gpu = props.gpuDeviceIds ? { deviceIds: [...props.gpuDeviceIds] } : { count: props.gpuCount ?? facts.defaultGpuCount };
+    this.platform = settings.platform;
+    this.driverCheck = settings.driverCheck;
   }
 
   /** The GPUs compose reserves: a count (or "all") or device ids. */
   public get gpuReservation(): string {
-    return this.gpu.deviceIds ? `device ids ${this.gpu.deviceIds.join(', ')}` : `${this.gpu.count === 'all' ? 'all' : this.gpu.count} gpu(s)`;
-  }
-
-  /** @internal */
-  protected _torchPackages(): TorchPackage[] {
-    return [...this.torchPackageList];
-  }
-
-  /** @internal */
-  public _extendImage(model: ImageModel): ImageModel {
-    return extendGpuImage(super._extendImage(model), {
-      base: this.gpuBase,
-      choice: this.choice,
-      torch: this.torch,
-      driverCheck: this.driverCheck,
-      extensionDirs: this.extensionDirs,
-      keyringSha256: this.cudaKeyringSha256,
-    });
-  }
-
-  /** @internal */
-  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
-    return [this.platform];
-  }
-
-  /** @internal */
-  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
-    const env: Record<string, string> = { ...spec.environment };
-    // Match the reservation: compose's device request picks the GPUs; a fixed "all" here
-    // must not widen a reservation of device ids (a count leaves it to the request).
-    if (this.gpu.deviceIds) env.NVIDIA_VISIBLE_DEVICES = this.gpu.deviceIds.join(',');
-    else if (this.gpu.count === 'all') env.NVIDIA_VISIBLE_DEVICES = 'all';
-    env.NVIDIA_DRIVER_CAPABILITIES = Object.fromEntries(nvidiaEnvironment()).NVIDIA_DRIVER_CAPABILITIES;
-    return { ...spec, environment: env, gpu: { ...this.gpu }, platform: this.platform };
-  }
-
-  /** @internal */
-  public _gpuSummary(): GpuSummary {
-    return {
-      base: this.gpuBase,
-      torch: this.torch?.torch ?? 'none',
-      cuda: this.cudaVersion,
-      minDriver: this.minDriverVersion,
-      rule: this.driverRule,
-      images: this.cudaImage ? [this.pythonImage, this.cudaImage, ...(this.cudaDevelImage ? [this.cudaDevelImage] : [])] : [this.pythonImage],
-      driverCheck: this.driverCheck,
-    };
+    const { deviceIds, count } = this.settings.reservation;
+    return deviceIds ? `device ids ${deviceIds.join(', ')}` : `${count === 'all' ? 'all' : count} gpu(s)`;
   }
 }
-

@@ -1,6 +1,5 @@
-import { markdownCell } from './markdown';
 import { renderTemplate } from '../core/template';
-import { BuildHooks, BuildStepStage } from '../service/build-hooks';
+import { BuildHooks, BuildStepStage } from '../image/build-hook-steps';
 
 /** One service's hooks, for the docs. */
 export interface ServiceHooks {
@@ -24,8 +23,9 @@ export function buildHooksSection(services: readonly ServiceHooks[]): string | u
       steps: hooks.steps.map((s) => ({
         name: s.name,
         builder: s.stage === BuildStepStage.BUILDER,
-        run: markdownCell(s.run),
-        mounts: [...s.cacheMounts.map((c) => `cache \`${c}\``), ...s.secrets.map((i) => `secret \`${i}\``)],
+        run: s.run,
+        cacheMounts: s.cacheMounts,
+        secrets: s.secrets,
       })),
       copies: hooks.copies,
     })),

@@ -1,6 +1,6 @@
 import { Component, Project } from 'projen';
 import { buildHooksSection } from './build-hooks-doc';
-import { codeCell, markdownCell } from './markdown';
+import { loadData } from '../core/data';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { renderTemplate } from '../core/template';
@@ -8,6 +8,7 @@ import { INSTALL_ORDER, tierFileName } from '../core/tier-files';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
+import { KubernetesManifests } from '../stack/kubernetes';
 
 /**
  * `docs/containers.md`, the generated guide to the project's containers. It reads the
@@ -40,15 +41,18 @@ export function renderContainersDoc(project: Project, marker: string): string {
     services: services.map((s) => ({
       id: s.serviceId,
       node: nodeId(s.serviceId),
-      description: markdownCell(s.description),
-      command: `${codeCell(s.command.join(' '))}${s.entryCheck ? '' : ' (not checked)'}`,
+      description: s.description,
+      command: s.command.join(' '),
+      entryCheck: s.entryCheck,
       python: s.pythonVersion,
       port: s.port,
-      probe: !s.healthCheck ? 'none (disabled)' : s.port !== undefined ? `HTTP \`${s.healthCheckPath}\`` : 'heartbeat file',
+      probe: !s.healthCheck ? undefined : s.port !== undefined ? s.healthCheckPath : 'heartbeat',
       tiers: s.installedTiers.join(', ') || 'none',
       dockerfile: s.dockerfilePath,
     })),
-    stack: stack && services.length > 0 ? stackSection(stack._overview()) : undefined,
+    stack: stack && services.length > 0
+      ? stackSection(stack._overview(), KubernetesManifests.of(project))
+      : undefined,
     sections: [
       gpuSection(project, services),
       dependenciesSection(services),
@@ -57,7 +61,8 @@ export function renderContainersDoc(project: Project, marker: string): string {
     ].filter((s): s is string => s !== undefined),
     tierFile: tierFileName('<tier>'),
     tiers: INSTALL_ORDER,
-    tasks: project.tasks.all.filter((t) => t.name.startsWith('docker:')).map((t) => ({ name: t.name, description: markdownCell(t.description ?? '') })),
+    tasks: project.tasks.all.filter((t) => t.name.startsWith('docker:')).map((t) => ({ name: t.name, description: t.description ?? '' })),
+    dataChecked: loadData<{ checked: string }>('reference-data.json').checked,
   });
 }
 
@@ -72,9 +77,10 @@ function nodeId(name: string): string {
 
 /**
  * The compose stack as a diagram (app services, backing services on the internal `backend`
- * network, `depends_on` waits) and what `docker:up` starts on each kind of host.
+ * network, `depends_on` waits), who can reach what (the table the Kubernetes README prints too)
+ * and what `docker:up` starts on each kind of host.
  */
-function stackSection(stack: StackOverview): string {
+function stackSection(stack: StackOverview, kubernetes: KubernetesManifests | undefined): string {
   type Container = StackOverview['containers'][number];
   const label = (c: Container) => [c.name, ...c.ports.map((p) => `:${p}`), ...c.profiles.map((p) => `profile ${p}`)].join('<br/>');
   const node = (c: Container) => ({ node: nodeId(c.name), shape: c.backing ? `[("${label(c)}")]` : `["${label(c)}"]` });
@@ -90,6 +96,8 @@ function stackSection(stack: StackOverview): string {
     always: names(stack.containers.filter((c) => c.profiles.length === 0)),
     gpu: gpu.length ? names(gpu) : undefined,
     jobs: jobs.length ? names(jobs) : undefined,
+    reach: stack.reach,
+    kubernetes: kubernetes === undefined ? undefined : kubernetes.networkPolicies ? 'policies' : 'none',
   });
 }
 
@@ -107,7 +115,7 @@ function gpuSection(project: Project, services: MlService[]): string | undefined
         torch: g.torch,
         cuda: g.cuda,
         minDriver: g.minDriver,
-        rule: markdownCell(g.rule),
+        rule: g.rule,
         driverCheck: g.driverCheck,
         images: g.images,
       };

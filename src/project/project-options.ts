@@ -1,6 +1,6 @@
 import { ProjectOptions } from 'projen';
+import * as z from 'zod/mini';
 import { CiWorkflowProps } from '../ci/ci-workflow';
-import { z } from '../core/shape';
 import { Dependencies } from '../deps';
 
 /**
@@ -119,19 +119,19 @@ export interface MlDockerProjectOptions extends ProjectOptions {
 }
 
 export const OPTIONS_SHAPE = {
-  pythonVersion: z.string().optional(),
-  dockerfileSyntax: z.boolean().optional(),
-  dockerfileFrontend: z.string().optional(),
-  devDeps: z.array(z.string()).optional(),
-  typeCheckOnSynth: z.boolean().optional(),
-  projenrcRunner: z.enum(Object.values(ProjenrcRunner) as [string, ...string[]]).optional(),
-  ciWorkflow: z.boolean().optional(),
+  pythonVersion: z.optional(z.string()),
+  dockerfileSyntax: z.optional(z.boolean()),
+  dockerfileFrontend: z.optional(z.string()),
+  devDeps: z.optional(z.array(z.string())),
+  typeCheckOnSynth: z.optional(z.boolean()),
+  projenrcRunner: z.optional(z.enum(Object.values(ProjenrcRunner) as [string, ...string[]])),
+  ciWorkflow: z.optional(z.boolean()),
   // CiWorkflow checks its own props (strictly, by name)
-  ciWorkflowOptions: z.record(z.string(), z.any()).optional(),
-  hostDriverVersion: z.string().optional(),
+  ciWorkflowOptions: z.optional(z.record(z.string(), z.any())),
+  hostDriverVersion: z.optional(z.string()),
   // the services check it when they resolve it (at synth)
-  dependencies: z.object({}).optional(),
-  strictPins: z.boolean().optional(),
+  dependencies: z.optional(z.object({})),
+  strictPins: z.optional(z.boolean()),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
+import * as z from 'zod/mini';
 import { ContainersDoc } from './docs';
 import { FIXED_OPTIONS, INHERITED_OPTIONS, MlDockerProjectOptions, OPTIONS_SHAPE, ProjenrcRunner } from './project-options';
 import { ScaffoldProjenrc } from './scaffold';
@@ -12,7 +13,6 @@ import { imageRepository } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
 import { renderTemplate } from '../core/template';
 import { Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
@@ -57,7 +57,7 @@ export class MlDockerProject extends javascript.NodeProject {
       ciWorkflow, ciWorkflowOptions, dependencies, strictPins, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     // `__new__`: what `projen new` passes to the project it creates (read by projen itself)
-    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.any().optional()]));
+    const inherited = Object.fromEntries([...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS), '__new__'].map((k) => [k, z.optional(z.any())]));
     checkShape(problems, z.strictObject({ ...OPTIONS_SHAPE, ...inherited }), options ?? {});
     for (const [key, fixed] of Object.entries(FIXED_OPTIONS)) {
       const given = (options as unknown as Record<string, unknown> | undefined)?.[key];

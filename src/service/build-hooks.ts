@@ -2,30 +2,15 @@
  * Build hooks: what a service adds to the build without touching the template's layout.
  * Build-only Debian packages and environment (builder stage only), extra shell steps (builder,
  * or the runtime stages as root), and files copied from other images pinned by full tag. Pure:
- * props in, a checked model and Dockerfile text (from `templates/build-hooks/`) out.
+ * props in, the checked hooks the image model holds (src/image/build-hook-steps.ts) out.
  */
+import * as z from 'zod/mini';
 import { checkDebianPackages } from '../core/debian';
 import { IMAGE_ENV, RUNTIME_ENV_PREFIX } from '../core/environment';
 import { checkPinnedImage } from '../core/image-name';
-import { dockerQuote } from '../core/names';
-import { Problems, oneOf } from '../core/problems';
+import { Problems, oneOf, Schema } from '../core/problems';
 import { secretProblem, secretValueKind } from '../core/secrets';
-import { Schema, z } from '../core/shape';
-import { renderTemplate } from '../core/template';
-
-/** Where a build step runs. */
-export enum BuildStepStage {
-  /**
-   * The `builder` stage, after the requirement tiers and before `pip check`, as root. Only
-   * `/opt/venv` reaches `prod`: write there what the running service needs.
-   */
-  BUILDER = 'builder',
-  /**
-   * The runtime block of `dev` and `prod`, as root, after the files copied from other images
-   * and before the code is copied and the user switches to 10001 (e.g. `ldconfig`).
-   */
-  RUNTIME_ROOT = 'runtime-root',
-}
+import { BuildHooks, BuildStepStage, ResolvedBuildStep, ResolvedCopy } from '../image/build-hook-steps';
 
 /** One extra shell step of the build, its own `RUN` (its own cached layer). */
 export interface BuildStep {
@@ -132,61 +117,27 @@ const stringList = z.array(z.string());
 export const BUILD_STEP_SHAPE: Record<string, Schema> = {
   name: z.string(),
   run: z.string(),
-  stage: z.string().optional(),
-  cacheMounts: stringList.optional(),
-  secrets: stringList.optional(),
+  stage: z.optional(z.string()),
+  cacheMounts: z.optional(stringList),
+  secrets: z.optional(stringList),
 };
 
 /** The runtime shape of `CopyFromImage`. */
 export const COPY_FROM_IMAGE_SHAPE: Record<string, Schema> = {
   name: z.string(),
   image: z.string(),
-  digest: z.string().optional(),
+  digest: z.optional(z.string()),
   source: z.string(),
   target: z.string(),
 };
 
 /** The runtime shape of `BuildHookOptions` (part of every service's shape). */
 export const BUILD_HOOKS_SHAPE: Record<string, Schema> = {
-  buildPackages: stringList.optional(),
-  buildEnv: z.record(z.string(), z.string()).optional(),
-  buildSteps: z.array(z.strictObject(BUILD_STEP_SHAPE)).optional(),
-  copyFromImages: z.array(z.strictObject(COPY_FROM_IMAGE_SHAPE)).optional(),
+  buildPackages: z.optional(stringList),
+  buildEnv: z.optional(z.record(z.string(), z.string())),
+  buildSteps: z.optional(z.array(z.strictObject(BUILD_STEP_SHAPE))),
+  copyFromImages: z.optional(z.array(z.strictObject(COPY_FROM_IMAGE_SHAPE))),
 };
-
-/** A checked build step. */
-export interface ResolvedBuildStep {
-  readonly name: string;
-  readonly run: string;
-  readonly stage: BuildStepStage;
-  readonly cacheMounts: string[];
-  readonly secrets: string[];
-}
-
-/** A checked copy from an image. */
-export interface ResolvedCopy {
-  readonly name: string;
-  /** The pinned reference (digest appended when given). */
-  readonly image: string;
-  readonly source: string;
-  readonly target: string;
-  /** `COPY_<NAME>_IMAGE` */
-  readonly arg: string;
-  /** `copy-<name>` */
-  readonly stageName: string;
-}
-
-/** A service's checked build hooks. */
-export interface BuildHooks {
-  readonly packages: string[];
-  /** Sorted by name. */
-  readonly env: Array<[string, string]>;
-  readonly steps: ResolvedBuildStep[];
-  readonly copies: ResolvedCopy[];
-}
-
-/** No hooks: the Dockerfile is exactly the template's. */
-export const NO_BUILD_HOOKS: BuildHooks = { packages: [], env: [], steps: [], copies: [] };
 
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 const NAME_EXPECTED = 'lowercase letters, digits and "-", starting with a letter, at most 32 characters, e.g. "fetch-font"';
@@ -342,37 +293,3 @@ function checkCopy(problems: Problems, field: string, copy: CopyFromImage): Reso
     stageName: `copy-${copy.name}`,
   };
 }
-
-/** The build args that select the copied-from images, after the base images'. */
-export function copyImageArgs(hooks: BuildHooks): Array<[string, string]> {
-  return hooks.copies.map((c) => [c.arg, c.image]);
-}
-
-/** The `FROM <image> AS copy-<name>` stages (empty without copies). */
-export function renderCopyStages(hooks: BuildHooks): string[] {
-  if (hooks.copies.length === 0) return [];
-  return [renderTemplate('build-hooks/copy-stages.ejs', { copies: hooks.copies }).replace(/\n$/, '')];
-}
-
-/** The builder's own packages and environment, right after its `FROM` (empty without them). */
-export function renderBuilderSetup(hooks: BuildHooks): string[] {
-  if (hooks.packages.length === 0 && hooks.env.length === 0) return [];
-  return [renderTemplate('build-hooks/builder-setup.ejs', {
-    packages: hooks.packages,
-    env: hooks.env.map(([k, v]) => `${k}=${dockerQuote(v)}`),
-  }).replace(/\n$/, '')];
-}
-
-/** The steps of one stage, each its own RUN. */
-export function renderSteps(hooks: BuildHooks, stage: BuildStepStage): string[] {
-  return hooks.steps.filter((s) => s.stage === stage).map((s) => renderTemplate('build-hooks/step.ejs', { step: s }).replace(/\n$/, ''));
-}
-
-/** The runtime block's copies from images, then its root steps (empty without them). */
-export function renderRuntimeHooks(hooks: BuildHooks): string[] {
-  const copies = hooks.copies.length === 0 ? [] : [renderTemplate('build-hooks/copies.ejs', { copies: hooks.copies }).replace(/\n$/, '')];
-  return [...copies, ...renderSteps(hooks, BuildStepStage.RUNTIME_ROOT)];
-}
-
-/** The marker comment that opens every hook's instruction; the cache-impact report reads it. */
-export const BUILD_HOOK_MARKER = /^# build hook (build-packages|build-env|step [a-z0-9-]+|copy [a-z0-9-]+):/;

@@ -1,14 +1,13 @@
 import ignore from '@balena/dockerignore';
-import { RUNTIME_PACKAGE } from './image-paths';
-import { SourceCopy } from './sources';
 import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
-import { execForm } from '../core/names';
 import { Problems } from '../core/problems';
-import { renderTemplate } from '../core/template';
 import {
-  EntryOrigin, EntryStatus, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry, executableFacts, executableProblem, findShadowedModules,
-  imageFileMap, isPythonSource, projectPathOf, readProjectTree,
+  EntryOrigin, EntryStatus, ProjectTree, auditIgnore, buildCheckArgs, buildCheckSubjects, checkEntry,
+  executableFacts, executableProblem, findShadowedModules, imageFileMap, isPythonSource, projectPathOf,
+  readProjectTree,
 } from '../entry';
+import { EntryCheckStep, SourceCopy } from '../image/image-model';
+import { RUNTIME_PACKAGE } from '../image/image-paths';
 
 /** What the synth-time entry check reads of a service. */
 export interface ServiceEntryFacts {
@@ -40,26 +39,34 @@ export interface ServiceEntryFacts {
 
 /** What the synth-time checks found. */
 export interface ServiceImageCheck {
-  /** The prod stage's build-time entry check, when the command was checked. */
-  readonly buildStep?: string;
-  /** The same check as the model of its template (the image model holds it). */
-  readonly buildCheck?: { readonly subjects: string[]; readonly run: string };
+  /** The prod stage's build-time entry check, when the command was checked (the image model holds it). */
+  readonly buildCheck?: EntryCheckStep;
   /** Artefacts (weights, data) under copied paths that the ignore file keeps out: for the report. */
   readonly excludedArtefacts: readonly string[];
 }
 
 /**
+ * The project tree the image checks read: what the build context may hold under the paths the
+ * Dockerfile reads (git's view when there is a repository, data and weights beside the code
+ * included).
+ */
+export function readImageTree(root: string, contextPaths: readonly string[]): ProjectTree {
+  return readProjectTree(root, { paths: [...contextPaths], includeIgnored: true });
+}
+
+/**
  * The synth-time checks of an image. Proves the ignore file against the project tree (every
  * code or configuration file under a copied path reaches the build context, no weights or data
- * do); refuses top-level modules of the code that hide the
- * standard library, the runtime helpers or a declared requirement; then reads the project tree under the copied paths (git's
- * view when there is a repository, data and weights beside the code included), maps it into the
- * image through the service's ignore file, and checks the command's entry against it. A miss or
- * an entry that cannot be seen is added to `problems` with the nearest match; on success the
- * prod stage's build-time check (a `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
+ * do); refuses top-level modules of the code that hide the standard library, the runtime helpers
+ * or a declared requirement; then maps the project tree under the copied paths (`tree`, read with
+ * `readImageTree`) into the image through the service's ignore file, and checks the command's
+ * entry against it. A miss or an entry that cannot be seen is added to `problems` with the
+ * nearest match; on success the
+ * prod stage's build-time check (the `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
  */
-export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts): ServiceImageCheck {
-  const tree = readProjectTree(facts.root, { paths: facts.contextPaths, includeIgnored: true });
+export function checkServiceImage(
+  problems: Problems, facts: ServiceEntryFacts, tree: ProjectTree,
+): ServiceImageCheck {
   const files = [...new Set([...tree.files, ...facts.plannedFiles])];
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;
@@ -118,6 +125,5 @@ export function checkServiceImage(problems: Problems, facts: ServiceEntryFacts):
   }
   if (!runnable) return report;
   const plan = result.buildCheck;
-  const buildCheck = { subjects: buildCheckSubjects(plan), run: execForm(buildCheckArgs(plan)) };
-  return { ...report, buildCheck, buildStep: renderTemplate('dockerfile/entry-check.ejs', buildCheck) };
+  return { ...report, buildCheck: { subjects: buildCheckSubjects(plan), args: buildCheckArgs(plan) } };
 }

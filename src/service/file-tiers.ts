@@ -90,6 +90,11 @@ export function checkFileTorch(problems: Problems, torch: ResolvedTorch | undefi
         `torchVersion set to the version of the files (torch, torchvision and torchaudio are installed alone from the PyTorch index), or no ${pkg.name} in the files`);
       continue;
     }
+    if (pkg.key === 'torchaudio' && wheels.torchaudio === undefined) {
+      problems.add(`${field} lists ${pkg.name} (${pkg.from}), which the wheel matrix pairs with no version of torch ${wheels.torch}`, pkg.requirement,
+        `no ${pkg.name} in the files, or a torchVersion with a paired torchaudio (2.11.0 or older)`);
+      continue;
+    }
     const wanted = { torch: wheels.torch, torchvision: wheels.torchvision, torchaudio: wheels.torchaudio }[pkg.key as 'torch'] ?? wheels.torch;
     const wantedPublic = publicVersion(wanted);
     const how = pkg.key === 'torch' ? `torchVersion ${wantedPublic}` : `torchVersion ${publicVersion(wheels.torch)} (with ${pkg.name} ${wantedPublic})`;

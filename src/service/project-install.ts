@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { SourceCopy } from './sources';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import { readPyproject } from '../entry/pyproject';
 import { parseRequirementName } from '../entry/requirements-index';
+import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */
 const BACKENDS: Readonly<Record<string, string>> = {

@@ -1,23 +1,22 @@
 import { Project } from 'projen';
-import { ImageModel, addRuntime } from './image-model';
-import { CACHE_DIR, CACHE_ENV, MODEL_DIR, bakedModelIgnoreLines, bakedModelStep, cacheDirStep, checkModelDir, modelVolume } from './model-dir';
-import { MlService, ServiceKindSpec } from './service';
+import * as z from 'zod/mini';
+import { checkModelDir } from './model-dir';
+import { MlService } from './service';
+import { KindResolution, ServiceKind, ofKind } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
-import { ALL_TORCH_PACKAGES, TorchPackage, resolveTorchPackages } from './torch-packages';
-import { ContainerSpec } from '../core/container-spec';
-import { moduleName } from '../core/names';
+import { ALL_TORCH_PACKAGES, TorchPackage, packagesWithWheels, resolveTorchPackages } from './torch-packages';
 import { Platform, checkPlatforms } from '../core/platform';
-import { Problems } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Schema } from '../core/problems';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {
   /**
    * Install CPU-only torch at this version, with the `torchPackages` companions (by default
-   * torchvision and torchaudio), from PyTorch's CPU wheel index (`requirements-torch.txt`, its
-   * own layer, `--index-url` only). Without it,
-   * torch must not appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
+   * torchvision and torchaudio; torchaudio only where the wheel matrix pairs one: torch 2.11 and
+   * older), from PyTorch's CPU wheel index (`requirements-torch.txt`, its own layer,
+   * `--index-url` only). Without it, torch must not appear in any tier: PyPI's default torch
+   * wheels bundle CUDA (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;
@@ -26,8 +25,9 @@ export interface PythonServiceProps extends ServiceOptions {
    * Which packages of the PyTorch release the torch tier installs: torch always, plus
    * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
    * `torchVersion` (they cannot go in `requirements`). `[TorchPackage.TORCH]` installs torch alone,
-   * as GPU services do by default.
-   * @default [TorchPackage.TORCH, TorchPackage.TORCHAUDIO, TorchPackage.TORCHVISION]
+   * as GPU services do by default. The matrix pairs no torchaudio with torch 2.12 and later, so
+   * listing it there is refused.
+   * @default - torch, torchaudio (where the matrix pairs one) and torchvision
    */
   readonly torchPackages?: TorchPackage[];
 
@@ -67,60 +67,73 @@ export interface PythonServiceProps extends ServiceOptions {
 
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
-  torchVersion: z.string().optional(),
-  torchPackages: z.array(z.enum(Object.values(TorchPackage))).optional(),
-  modelDir: z.string().optional(),
-  bakeModel: z.boolean().optional(),
-  cacheVolume: z.boolean().optional(),
-  platforms: z.array(z.string()).optional(),
+  torchVersion: z.optional(z.string()),
+  torchPackages: z.optional(z.array(z.enum(Object.values(TorchPackage)))),
+  modelDir: z.optional(z.string()),
+  bakeModel: z.optional(z.boolean()),
+  cacheVolume: z.optional(z.boolean()),
+  platforms: z.optional(z.array(z.string())),
 };
 
-/** What a CPU service's kind resolved: the platforms chosen (undefined when unset or refused), the torch packages. */
-interface PythonFacts {
-  readonly platforms?: Platform[];
-  readonly torchPackages?: TorchPackage[];
+/** What a CPU service resolved besides what every kind does. */
+interface PythonServiceResolution extends KindResolution {
+  /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
+  readonly chosenPlatforms: readonly Platform[];
 }
+
+/**
+ * The kind of a `PythonService`: CPU-only torch wheels when asked for, a model folder and a cache
+ * volume (wired as every kind's are), and images built for one or several CPU platforms.
+ */
+export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolution> = {
+  title: 'CPU Python service',
+  workload: 'server',
+  gpu: false,
+  defaults: {},
+  shape: PYTHON_SERVICE_SHAPE,
+  sample: () => undefined,
+  resolve(problems, props, ctx) {
+    // The platforms first: torch's wheels must exist for each of them.
+    const chosen = props.platforms === undefined
+      ? [] : checkPlatforms(problems, 'platforms', props.platforms) ?? [];
+    const torch = props.torchVersion !== undefined && ctx.python
+      ? resolveCpuTorch(problems, props.torchVersion, ctx.python.minor,
+        props.platforms === undefined ? [Platform.LINUX_AMD64] : chosen)
+      : undefined;
+    return {
+      torch,
+      torchPackages: props.torchPackages === undefined ? packagesWithWheels(ALL_TORCH_PACKAGES, torch)
+        : resolveTorchPackages(problems, 'torchPackages', props.torchPackages, torch),
+      chosenPlatforms: chosen,
+      platforms: chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : ['linux/amd64'],
+      models: {
+        dir: props.modelDir,
+        bake: props.bakeModel ?? false,
+        cacheVolume: props.cacheVolume ? `${ctx.id}-cache` : undefined,
+      },
+    };
+  },
+  check(problems, props, _resolved, ctx) {
+    if (props.torchVersion === undefined && props.torchPackages !== undefined) {
+      problems.add('torchPackages is set without torchVersion', props.torchPackages,
+        'a torchVersion to install them at, or no torchPackages');
+    }
+    if (props.modelDir !== undefined) {
+      checkModelDir(problems, props.modelDir, props.bakeModel ?? false, ctx.code);
+    } else if (props.bakeModel) {
+      problems.add('bakeModel is set without a modelDir', props.bakeModel,
+        'a modelDir to copy into the image, e.g. "models/classifier"');
+    }
+  },
+  container: (spec, r) => (r.chosenPlatforms.length === 0 ? spec
+    : { ...spec, platform: r.chosenPlatforms[0], platforms: [...r.chosenPlatforms] }),
+};
 
 /**
  * A CPU Python service: an API or a worker, built from a multi-stage Dockerfile with
  * `dev`, `test` and `prod` targets and tiered, cached requirement layers.
  */
 export class PythonService extends MlService {
-  /**
-   * What a CPU service adds to the shared machinery: a pure function of its props, called by
-   * the base constructor before the service has any state.
-   * @internal
-   */
-  public static _kindSpec(_project: Project, id: string, props: PythonServiceProps): ServiceKindSpec {
-    const checkChosen = (problems: Problems): PythonFacts =>
-      ({ platforms: props.platforms === undefined ? undefined : checkPlatforms(problems, 'platforms', props.platforms) });
-    return {
-      kindTitle: 'CPU Python service',
-      extraShape: PYTHON_SERVICE_SHAPE,
-      resolveTorch: props.torchVersion === undefined ? undefined : (problems, python) => {
-        const facts = checkChosen(problems);
-        const platforms = props.platforms === undefined ? [Platform.LINUX_AMD64] : facts.platforms ?? [];
-        return { facts, torch: resolveCpuTorch(problems, props.torchVersion, python.minor, platforms) };
-      },
-      check: (problems, resolved) => {
-        const chosen = resolved?.facts as PythonFacts | undefined ?? checkChosen(problems);
-        const facts: PythonFacts = props.torchPackages === undefined ? chosen
-          : { ...chosen, torchPackages: resolveTorchPackages(problems, 'torchPackages', props.torchPackages) };
-        if (props.torchVersion === undefined && props.torchPackages !== undefined) {
-          problems.add('torchPackages is set without torchVersion', props.torchPackages, 'a torchVersion to install them at, or no torchPackages');
-        }
-        if (props.modelDir !== undefined) {
-          const code: Array<[string, string]> = props.sources !== undefined
-            ? props.sources.map((p) => ['sources', p]) : [['sourceDir', props.sourceDir ?? `services/${moduleName(id)}`]];
-          checkModelDir(problems, props.modelDir, props.bakeModel ?? false, code);
-        } else if (props.bakeModel) {
-          problems.add('bakeModel is set without a modelDir', props.bakeModel, 'a modelDir to copy into the image, e.g. "models/classifier"');
-        }
-        return { ...resolved, facts };
-      },
-    };
-  }
-
   /** The project-relative model folder, if any. */
   public readonly modelDir?: string;
   /** Whether the model folder is copied into the image. */
@@ -131,59 +144,12 @@ export class PythonService extends MlService {
   /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
   public readonly platforms: Platform[];
 
-  private readonly torchPackageList: TorchPackage[];
-
   constructor(project: Project, id: string, props: PythonServiceProps) {
-    super(project, id, props);
-    const facts = this._kind.facts as PythonFacts | undefined;
-    this.platforms = [...facts?.platforms ?? []];
-    this.torchPackageList = [...facts?.torchPackages ?? ALL_TORCH_PACKAGES];
-    this.modelDir = props.modelDir;
-    this.bakeModel = props.bakeModel ?? false;
-    this.cacheVolume = props.cacheVolume ? `${id}-cache` : undefined;
-  }
-
-  /** @internal */
-  public _extendImage(model: ImageModel): ImageModel {
-    const baked = this.bakeModel && this.modelDir !== undefined;
-    return addRuntime(super._extendImage(model), {
-      env: [
-        ...this.modelDir !== undefined ? [['MLDOCKER_MODEL_DIR', MODEL_DIR] as const] : [],
-        ...this.bakeModel ? [['HF_HUB_OFFLINE', '1'] as const] : [],
-        ...this.cacheVolume ? CACHE_ENV : [],
-      ],
-      steps: [...this.cacheVolume ? [cacheDirStep()] : [], ...baked ? [bakedModelStep(this.modelDir!)] : []],
-      contextPaths: baked ? [this.modelDir!] : [],
-    });
-  }
-
-  /** @internal */
-  protected _torchPackages(): TorchPackage[] {
-    return [...this.torchPackageList];
-  }
-
-  /** @internal */
-  public _artefactFolders(): string[] {
-    return this.bakeModel && this.modelDir !== undefined ? [this.modelDir] : [];
-  }
-
-  /** @internal */
-  public _ignoreExtraLines(): string[] {
-    return this.bakeModel && this.modelDir !== undefined ? bakedModelIgnoreLines(this.serviceId, this.modelDir) : [];
-  }
-
-  /** @internal */
-  public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
-    const chosen = this.platforms;
-    return chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : [Platform.LINUX_AMD64 as 'linux/amd64'];
-  }
-
-  /** @internal */
-  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
-    const volumes = [...spec.volumes];
-    if (this.modelDir !== undefined && !this.bakeModel) volumes.push(modelVolume(this.modelDir));
-    if (this.cacheVolume) volumes.push({ source: this.cacheVolume, target: CACHE_DIR, readOnly: false, named: true });
-    if (this.platforms.length === 0) return { ...spec, volumes };
-    return { ...spec, volumes, platform: this.platforms[0], platforms: [...this.platforms] };
+    super(project, id, { ...props, ...ofKind(PYTHON_SERVICE) });
+    const resolved = this._resolvedBy(PYTHON_SERVICE);
+    this.platforms = [...resolved.chosenPlatforms];
+    this.modelDir = resolved.models?.dir;
+    this.bakeModel = resolved.models?.bake ?? false;
+    this.cacheVolume = resolved.models?.cacheVolume;
   }
 }

@@ -1,15 +1,16 @@
 import { join } from 'path';
 import { Component } from 'projen';
 import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
-import { TIER_TITLES, constraintsFilePath, tierFilePath } from './image-model';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
+import { checkTorchCudaMajor } from '../core/cuda-wheels';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER } from '../core/tier-files';
 import { Dependencies, resolveWithCache } from '../deps';
+import { TIER_TITLES, constraintsFilePath, tierFilePath } from '../image/image-model';
 
 /** The dependency files resolved for an image and merged with the typed lists. */
 export interface ResolvedTiers {
@@ -63,6 +64,7 @@ export class RequirementFiles {
   /** Adds one typed requirement; only that tier's file changes. */
   public add(problems: Problems, tier: RequirementTier, spec: string, field: string): void {
     this.typed.add(problems, tier, spec, field);
+    if (this.owner.torch) checkTorchCudaMajor(problems, 'addRequirement', [{ text: spec, from: field }], this.owner.torch);
     problems.throwIfAny();
     this.merged = undefined;
     this.sync(tier);
@@ -94,6 +96,10 @@ export class RequirementFiles {
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
+      if (this.owner.torch) {
+        checkTorchCudaMajor(problems, fileDeps.field, TIER_ORDER.flatMap((t) =>
+          resolved.packages[t].map((p) => ({ text: p.requirement, from: p.from.replace(/:\d+$/, '') }))), this.owner.torch);
+      }
       problems.throwIfAny();
       this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
       this.storeResolution = store;

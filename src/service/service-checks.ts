@@ -1,8 +1,6 @@
 import { Project } from 'projen';
-import type { ServiceHealthCheck } from './image-model';
-import { APP_DIR, RUNTIME_PACKAGE } from './image-paths';
 import { ProjectServices } from './project-services';
-import { SourceCopy, checkRelativeDir, checkWorkdir, resolveSources } from './sources';
+import { checkRelativeDir, checkWorkdir, resolveSources } from './sources';
 import { HealthSpec } from '../core/container-spec';
 import { alwaysExcludedPattern } from '../core/dockerignore';
 import { moduleName } from '../core/names';
@@ -11,6 +9,8 @@ import { secretValueKind } from '../core/secrets';
 import { MIN_MEMORY_BYTES, Size, checkSize, gib, mib } from '../core/sizes';
 import { ShadowKind, moduleNameCollision } from '../entry/collisions';
 import { stdlibVersions } from '../entry/requirements-index';
+import type { ServiceHealthCheck, SourceCopy } from '../image/image-model';
+import { APP_DIR, RUNTIME_PACKAGE } from '../image/image-paths';
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
 const RESERVED_IDS = ['common', 'runtime'];

@@ -1,50 +1,90 @@
-import { PythonImage } from './python-image';
-import { SampleKind } from './samples';
-import { TorchWheels } from './torch';
-import { Problems } from '../core/problems';
-import { Schema } from '../core/shape';
-import { Size } from '../core/sizes';
-
-/** What the kind's resolution found: the torch wheels it installs and its own facts (e.g. a GPU service's CUDA choice). Internal. */
-export interface KindResolution {
-  readonly torch?: TorchWheels;
-  readonly facts?: object;
-}
+import type { ModelFolder } from './model-dir';
+import type { PythonImage } from './python-image';
+import type { SampleKind } from './sample-kind';
+import type { ServiceOptions } from './service-options';
+import type { TorchWheels } from './torch';
+import type { TorchPackage } from './torch-packages';
+import type { ContainerSpec } from '../core/container-spec';
+import type { Problems, Schema } from '../core/problems';
+import type { Size } from '../core/sizes';
+import type { ImageAdditions } from '../image/image-model';
 
 /**
- * What a service type adds to the shared machinery, made by the concrete class's static
- * `_kindSpec(project, id, props)` before the service has any state. Its functions are pure:
- * they return what they resolve, and the base constructor keeps the result (`_kind`). Internal.
+ * What makes a service class what it is: one typed kind object per class (`PYTHON_SERVICE` in
+ * python-service.ts, `GPU_TRAINER` in gpu/gpu-trainer.ts, ...), a readonly description and pure
+ * functions from the props to what the kind adds. The shared machinery (`MlService`) checks and
+ * resolves every service's props, asks the kind at fixed points, and wires the result: no method
+ * of the construct is overridden. Internal.
  */
-export interface ServiceKindSpec {
-  /** "CPU Python service", "GPU trainer", ... */
-  readonly kindTitle: string;
-  /** Extra allowed prop keys of the subclass, with their schemas. */
-  readonly extraShape: Record<string, Schema>;
-  /** The starter code written for a new service (default: HTTP, FastAPI or worker, from the props). */
-  readonly sample?: SampleKind;
-  /** Server (restarted, default) or job (runs to completion, e.g. training). */
-  readonly workload?: 'server' | 'job';
+export interface ServiceKind<P extends ServiceOptions, R extends KindResolution> {
+  /** "CPU Python service", "GPU trainer", ...: the default `description`. */
+  readonly title: string;
+  /** Server (restarted) or job (runs to completion, e.g. training). */
+  readonly workload: 'server' | 'job';
   /**
-   * Whether the service gets GPUs (GPU services): only these may leave the NVIDIA runtime's
-   * `NVIDIA_*` variables to their kind; any other service may not set them (default false).
+   * Whether the service gets GPUs: only these may leave the NVIDIA runtime's `NVIDIA_*`
+   * variables to their kind; any other service may not set them.
    */
-  readonly gpu?: boolean;
-  /** Default limits of this kind of service. */
-  readonly defaults?: { readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size };
+  readonly gpu: boolean;
+  /** Limits of this kind of service unless its props say otherwise. */
+  readonly defaults: KindDefaults;
+  /** The props the kind adds to `ServiceOptions`, with their shapes. */
+  readonly shape: Readonly<Record<string, Schema>>;
+
+  /** Refuses a prop of another kind by name, before the shape check, so the message says what to use. */
+  refuse?(problems: Problems, props: P): void;
+  /** The starter code of a new service; undefined: HTTP, FastAPI or worker, from the props. */
+  sample(props: P): SampleKind | undefined;
+  /** Checks a replacement for the official Python image (a mirror); undefined keeps the official one. */
+  pythonImage?(problems: Problems, props: P, python: PythonImage): string | undefined;
   /**
-   * Checks a replacement reference for the official Python image (a mirror), returning it;
-   * undefined keeps `python:<X.Y.Z>-slim-bookworm`.
+   * What the kind decides from its props (torch wheels, CUDA, platforms, folders), with the
+   * problems it finds while deciding; called once the shared props are checked.
    */
-  readonly pythonImage?: (problems: Problems, python: PythonImage) => string | undefined;
-  /** Resolves the torch wheels the service installs (and the kind's facts), reporting problems. Only with a valid Python. */
-  readonly resolveTorch?: (problems: Problems, python: PythonImage) => KindResolution;
-  /**
-   * Checks the subclass's own props once the shared ones are checked, before the error is
-   * thrown, so one error lists every problem of the service; returns the kind's resolution
-   * (`resolveTorch`'s, undefined when it did not run, completed).
-   */
-  readonly check?: (problems: Problems, resolved: KindResolution | undefined) => KindResolution | undefined;
+  resolve(problems: Problems, props: P, ctx: KindContext): R;
+  /** The kind's other refusals, reported after `resolve`'s. */
+  check(problems: Problems, props: P, resolved: R, ctx: KindContext): void;
+  /** What the kind adds to the container of the shared props. Pure. */
+  container(spec: ContainerSpec, resolved: R): ContainerSpec;
+}
+
+/** What the shared machinery reads of every kind's resolution. Internal. */
+export interface KindResolution {
+  /** The torch wheels the image installs, if any. */
+  readonly torch?: TorchWheels;
+  /** The packages of the torch tier, in file order. */
+  readonly torchPackages: readonly TorchPackage[];
+  /** Every platform the image is built for; the first is the one compose builds and runs. */
+  readonly platforms: ReadonlyArray<'linux/amd64' | 'linux/arm64'>;
+  /** What the kind adds to the image of the shared props (the CPU image); none: that image as it is. */
+  readonly image?: ImageAdditions;
+  /** The model folder and the model hubs' cache: wired the same way for every kind. */
+  readonly models?: ModelFolder;
+  /** What the docs say about a GPU service. */
+  readonly gpuSummary?: GpuSummary;
+}
+
+/** What a kind's functions know of the service besides its props. Internal. */
+export interface KindContext {
+  readonly id: string;
+  /** The service's code folder: `sourceDir`, or its default `services/<module>`. */
+  readonly sourceDir: string;
+  /** The folders of the image's code, as [prop, project path]: each of `sources`, else `sourceDir`. */
+  readonly code: ReadonlyArray<readonly [string, string]>;
+  /** The service's Python; undefined when its version has a problem of its own. */
+  readonly python?: PythonImage;
+  /** The Python base image reference, mirror and digest included. */
+  readonly pythonImage: string;
+  /** The project's oldest NVIDIA host driver (a GPU service's default). */
+  readonly hostDriverVersion: string;
+}
+
+/** A kind's default limits. Internal. */
+export interface KindDefaults {
+  readonly memory?: Size;
+  readonly cpus?: number;
+  readonly pids?: number;
+  readonly tmp?: Size;
 }
 
 /** What the docs say about a GPU service. Internal. */
@@ -57,4 +97,29 @@ export interface GpuSummary {
   /** Base images, in Dockerfile order. */
   readonly images: string[];
   readonly driverCheck: boolean;
+}
+
+/** Any kind, as the shared machinery holds it. Internal. */
+export type AnyServiceKind = ServiceKind<any, KindResolution>;
+
+/**
+ * Where props carry the kind of the class that made them to the base constructor: a symbol, so
+ * neither the shape check nor jsii sees it, and every public constructor keeps its
+ * `(project, id, props)` signature.
+ */
+const KIND = Symbol('service kind');
+
+/** The tag of a kind, spread into the props a concrete class hands to its base constructor. Internal. */
+export interface KindTag {
+  readonly [KIND]: AnyServiceKind;
+}
+
+/** The kind's tag: `super(project, id, { ...props, ...ofKind(PYTHON_SERVICE) })`. Internal. */
+export function ofKind<P extends ServiceOptions>(kind: ServiceKind<P, KindResolution>): KindTag {
+  return { [KIND]: kind };
+}
+
+/** The kind the props were handed with (undefined: props a user passed to the base class). Internal. */
+export function kindOf(props: ServiceOptions | undefined): AnyServiceKind | undefined {
+  return (props as Partial<KindTag> | undefined)?.[KIND];
 }

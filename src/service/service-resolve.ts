@@ -1,9 +1,9 @@
 import { Project } from 'projen';
-import { BuildHooks, resolveBuildHooks } from './build-hooks';
+import { resolveBuildHooks } from './build-hooks';
 import { ProjectInstall, resolveProjectInstall } from './project-install';
 import { PythonImage, resolvePythonImage } from './python-image';
 import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
-import { KindResolution, ServiceKindSpec } from './service-kind';
+import { AnyServiceKind, KindContext, KindResolution } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { TorchWheels } from './torch';
 import { commandSecrets, textSecret } from '../core/command-secrets';
@@ -14,9 +14,18 @@ import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { BuildHooks } from '../image/build-hook-steps';
 
-/** The props every service shares, checked and resolved with its kind: what the construct keeps. */
-export interface ResolvedService {
+/** The props every service shares, checked and resolved, and what its kind resolved: what a service keeps. */
+export interface ResolvedService extends SharedProps {
+  /** What the kind resolved from its props. */
+  readonly kind: KindResolution;
+  /** The torch wheels the image installs (the kind's), if any. */
+  readonly torch?: TorchWheels;
+}
+
+/** The props every service shares, checked and resolved. */
+export interface SharedProps {
   readonly moduleName: string;
   readonly command: string[];
   /** The test stage's command when `testCommand` is given (else the image model picks one). */
@@ -28,9 +37,8 @@ export interface ResolvedService {
   readonly python: PythonImage;
   /** The Python base image reference, with the kind's mirror and the digest when given. */
   readonly pythonImage: string;
-  /** The kind's torch resolution (undefined without a valid Python or without torch). */
-  readonly torchResolution?: KindResolution;
-  readonly torch?: TorchWheels;
+  /** What the kind's functions know of the service besides its props. */
+  readonly kindContext: KindContext;
   /** The typed requirement lines, by tier. */
   readonly requirements: RequirementSet;
   /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
@@ -48,10 +56,13 @@ export interface ResolvedService {
 
 /**
  * Checks a service's shared props into `problems`, in prop order (so one error lists every
- * problem in that order), and resolves them with its kind. Every value is usable even when a
- * problem was found; the caller throws before wiring anything.
+ * problem in that order), and resolves them with its kind's description (title, defaults, a
+ * mirror of the Python image); the kind's own props come next (`MlService`). Every value is
+ * usable even when a problem was found; the caller throws before wiring anything.
  */
-export function resolveService(problems: Problems, project: Project, id: string, props: ServiceOptions, spec: ServiceKindSpec): ResolvedService {
+export function resolveService(
+  problems: Problems, project: Project, id: string, props: ServiceOptions, kind: AnyServiceKind,
+): SharedProps {
   const settings = ProjectSettings.of(project);
   checkCommand(problems, 'command', props.command);
   if (props.testCommand !== undefined) checkCommand(problems, 'testCommand', props.testCommand);
@@ -66,8 +77,17 @@ export function resolveService(problems: Problems, project: Project, id: string,
 
   const checkedPython = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
   const python = checkedPython ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
-  const pythonImage = withDigest(problems, 'baseImageDigest', (checkedPython && spec.pythonImage?.(problems, checkedPython)) ?? python.image, props.baseImageDigest);
-  const torchResolution = checkedPython && spec.resolveTorch ? spec.resolveTorch(problems, checkedPython) : undefined;
+  const mirror = checkedPython && kind.pythonImage?.(problems, props, checkedPython);
+  const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
+  const kindContext: KindContext = {
+    id,
+    sourceDir: code.sourceDir,
+    code: props.sources !== undefined
+      ? props.sources.map((p) => ['sources', p] as const) : [['sourceDir', code.sourceDir]],
+    python: checkedPython,
+    pythonImage,
+    hostDriverVersion: settings.hostDriverVersion,
+  };
 
   const requirements = new RequirementSet();
   for (const tier of TIER_ORDER) {
@@ -78,13 +98,13 @@ export function resolveService(problems: Problems, project: Project, id: string,
     ? resolveProjectInstall(problems, project.outdir, code.copies,
       [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
     : undefined;
-  const description = props.description ?? spec.kindTitle;
+  const description = props.description ?? kind.title;
   const descriptionSecret = textSecret(description, 'description');
   if (descriptionSecret) problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
   else if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
-  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, spec.gpu === true);
+  const environment = checkEnvironment(problems, props.environment ?? {}, undefined, kind.gpu);
   const hooks = resolveBuildHooks(problems, props);
-  const limits = resolveLimitProps(problems, props, spec.defaults);
+  const limits = resolveLimitProps(problems, props, kind.defaults);
 
   return {
     moduleName: moduleName(id),
@@ -95,14 +115,13 @@ export function resolveService(problems: Problems, project: Project, id: string,
     code,
     python,
     pythonImage,
-    torchResolution,
-    torch: torchResolution?.torch,
+    kindContext,
     requirements,
     fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies' } : undefined,
     projectInstall,
     description,
     dockerfilePath: `docker/${id}/Dockerfile`,
-    workload: spec.workload ?? 'server',
+    workload: kind.workload,
     environment,
     hooks,
     limits,

@@ -1,44 +1,29 @@
 import { Component, Project } from 'projen';
-import { BuildHooks } from './build-hooks';
-import { renderDockerfile } from './dockerfile-render';
-import { checkServiceImage } from './entry-check';
+import * as z from 'zod/mini';
 import { FileDependencyReport } from './file-tiers';
-import {
-  ImageModel, ServiceHealthCheck, resolveHealthCheck, resolveImageModel,
-} from './image-model';
-import { APP_UID } from './image-paths';
+import { modelFolderVolumes } from './model-dir';
 import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
-import { SampleKind, addServiceSamples } from './samples';
+import { SampleKind } from './sample-kind';
+import { addServiceSamples } from './samples';
 import { checkServiceId, healthSpec } from './service-checks';
-import { entryFactsOf, imageInputOf } from './service-image-input';
-import { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
+import { ServiceImage } from './service-image';
+import { AnyServiceKind, GpuSummary, KindResolution, ServiceKind, kindOf } from './service-kind';
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
 import { ResolvedService, resolveService } from './service-resolve';
-import { SourceCopy } from './sources';
 import { TorchWheels } from './torch';
-import { ALL_TORCH_PACKAGES, TorchPackage } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
-import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems, checkShape } from '../core/problems';
-import { ProjectSettings } from '../core/project-settings';
-import { RenderedFile } from '../core/rendered-file';
 import { RequirementTier, TIER_ORDER, checkTier } from '../core/requirements';
-import { z } from '../core/shape';
 import { composeSize } from '../core/sizes';
 import { TORCH_TIER } from '../core/tier-files';
-
-export { checkRelativeDir } from './sources';
-export { GpuSummary, KindResolution, ServiceKindSpec } from './service-kind';
+import { BuildHooks } from '../image/build-hook-steps';
+import { ImageModel, ServiceHealthCheck, SourceCopy, resolveHealthCheck } from '../image/image-model';
+import { APP_UID } from '../image/image-paths';
 
 export { APP_UID };
-
-/** The static side of a concrete service class: its kind spec, a pure function of its props. Internal. */
-interface ServiceKind {
-  _kindSpec(project: Project, id: string, props: ServiceOptions): ServiceKindSpec;
-}
 
 /**
  * The machinery every service type shares: validation, requirement tiers, the
@@ -94,39 +79,49 @@ export abstract class MlService extends Component implements IMlService {
   /** Process limit. */
   public readonly pidsLimit: number;
 
+  /** What makes the service what it is: the kind its class handed in with the props. */
+  private readonly kind: AnyServiceKind;
   /** The checked props, resolved with the service's kind. */
   private readonly resolved: ResolvedService;
   private readonly dependencies: MlService[] = [];
   /** Set once the checks passed (`wire()`). */
   private requirementFiles!: RequirementFiles;
-  /**
-   * What the kind resolved (torch, and its own facts such as a GPU service's CUDA choice).
-   * @internal
-   */
-  protected readonly _kind: KindResolution;
+  /** The Dockerfile and its ignore file, from the image model (set once the checks passed). */
+  private image!: ServiceImage;
 
   protected constructor(project: Project, id: string, props: ServiceOptions) {
     super(project, checkServiceId(project, id));
-    // The concrete class describes its kind with a static, pure function of the props: no
-    // method of this half-built service runs here.
-    const spec = (new.target as unknown as ServiceKind)._kindSpec(project, id, props ?? {} as ServiceOptions);
     this.serviceId = id;
     this.path = `${project.name}/${id}`;
     const problems = new Problems(this.path);
+    // The concrete class hands in its kind with the props (service-kind.ts): no method of this
+    // half-built service runs here.
+    const kind = kindOf(props);
+    if (!kind) {
+      problems.add('service class', this.constructor.name, 'PythonService, GpuTrainer or GpuInference');
+      problems.throwIfAny();
+    }
+    this.kind = kind!;
+    this.kind.refuse?.(problems, props);
+    problems.throwIfAny();
 
     // 1. Validate and resolve: every prop is checked into one problems list (in prop order, so
     //    one error lists every problem in that order) and kept as its resolved value.
-    if (!checkShape(problems, z.strictObject({ ...SERVICE_OPTIONS_SHAPE, ...spec.extraShape }), props ?? {})) {
+    const shape = z.strictObject({ ...SERVICE_OPTIONS_SHAPE, ...this.kind.shape });
+    if (!checkShape(problems, shape, props ?? {})) {
       problems.throwIfAny();
     }
-    const r = resolveService(problems, project, id, props, spec);
+    const shared = resolveService(problems, project, id, props, this.kind);
     (props.dependsOn ?? []).forEach((dep, i) => {
       if (dep instanceof MlService) this.dependencies.push(dep);
       else problems.add(`dependsOn[${i}]`, dep, 'a service construct of this project (PythonService, GpuTrainer or GpuInference)');
     });
-    this._kind = (spec.check ? spec.check(problems, r.torchResolution) : r.torchResolution) ?? {};
+    //    Then the props the kind adds, after the shared ones (its props come after them too).
+    const resolvedKind = this.kind.resolve(problems, props, shared.kindContext);
+    this.kind.check(problems, props, resolvedKind, shared.kindContext);
     problems.throwIfAny();
 
+    const r: ResolvedService = { ...shared, kind: resolvedKind, torch: resolvedKind.torch };
     this.resolved = r;
     this.moduleName = r.moduleName;
     this.command = r.command;
@@ -148,16 +143,22 @@ export abstract class MlService extends Component implements IMlService {
     this.pidsLimit = r.limits.pids;
 
     // 2. Wire: join the project's services, then the files (rendered at synth from the image model).
-    this.wire(props.sources === undefined ? spec.sample : undefined, props.sources === undefined);
+    this.wire(props.sources === undefined ? this.kind.sample(props) : undefined, props.sources === undefined);
   }
 
   /** Registers the service and creates its files: Dockerfile, ignore file, requirement files, starter code. */
   private wire(sample: SampleKind | undefined, samples: boolean): void {
     const id = this.serviceId;
     ProjectServices.register(this);
-    new RenderedFile(this, this.dockerfilePath, (file) => this.dockerfileText(file.marker ?? ''));
-    new RenderedFile(this, `${this.dockerfilePath}.dockerignore`, (file) =>
-      [`# ${file.marker}`, ...ignoreFileLines(this.contextPaths()), ...this._ignoreExtraLines()].join('\n') + '\n');
+    this.image = new ServiceImage({
+      scope: this,
+      serviceId: id,
+      path: this.path,
+      dockerfilePath: this.dockerfilePath,
+      resolved: this.resolved,
+      healthCheck: this.healthCheck,
+      files: () => this.requirementFiles,
+    });
     this.requirementFiles = new RequirementFiles({
       scope: this,
       serviceId: id,
@@ -165,7 +166,7 @@ export abstract class MlService extends Component implements IMlService {
       pythonVersion: this.pythonVersion,
       torch: this.torch,
       fileDeps: this.resolved.fileDeps,
-      torchPackages: () => this._torchPackages(),
+      torchPackages: () => [...this.resolved.kind.torchPackages],
       platforms: () => this._imagePlatforms(),
     }, this.resolved.requirements);
     const usesFastApi = this.command[0] === 'uvicorn' && this.resolved.requirements.pins(RequirementTier.CORE, 'fastapi');
@@ -174,6 +175,16 @@ export abstract class MlService extends Component implements IMlService {
         id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
       });
     }
+  }
+
+  /**
+   * What the service's kind resolved, typed by that kind: the concrete class's own kind object
+   * (the one it handed in), or the GPU kind it is made with.
+   * @internal
+   */
+  protected _resolvedBy<R extends KindResolution>(kind: ServiceKind<any, R>): R {
+    if (kind !== this.kind) throw new Error(`${this.path}: not a service of the kind "${kind.title}"`);
+    return this.resolved.kind as R;
   }
 
   /**
@@ -193,6 +204,9 @@ export abstract class MlService extends Component implements IMlService {
    * before any file is written.
    */
   public preSynthesize(): void {
+    const services = ProjectServices.of(this.project);
+    // the first service precedes the others and the shared files: a new synth begins
+    if (services?.services[0] === this) services.beginSynth();
     // a service its checks refused stays among the project's components, without files
     this.requirementFiles?.preSynthesize();
   }
@@ -227,7 +241,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _imagePlatforms(): Array<'linux/amd64' | 'linux/arm64'> {
-    return ['linux/amd64'];
+    return [...this.resolved.kind.platforms];
   }
 
   /** Makes this service wait for the other one (compose `depends_on`; see the `dependsOn` prop). */
@@ -246,13 +260,14 @@ export abstract class MlService extends Component implements IMlService {
   }
 
   /**
-   * The container as the stack renders it (compose today, other renderers later).
+   * The container as the stack renders it (compose today, other renderers later): the shared
+   * props', what the kind adds, then the model folder's volumes.
    * @internal
    */
   public _container(): ContainerSpec {
     const health = this.healthCheck;
-    const { workload, hostPort, limits } = this.resolved;
-    return this._extendContainer({
+    const { workload, hostPort, limits, kind: resolved } = this.resolved;
+    const spec = this.kind.container({
       name: this.serviceId,
       path: this.path,
       build: { dockerfile: this.dockerfilePath, target: 'prod' },
@@ -268,15 +283,8 @@ export abstract class MlService extends Component implements IMlService {
       volumes: [],
       secrets: [],
       dependsOn: this.dependencies.map((d) => d.serviceId),
-    });
-  }
-
-  /**
-   * Lets a service type add to its container (GPU reservations, volumes, profiles).
-   * @internal
-   */
-  protected _extendContainer(spec: ContainerSpec): ContainerSpec {
-    return spec;
+    }, resolved);
+    return { ...spec, volumes: [...spec.volumes, ...modelFolderVolumes(resolved.models)] };
   }
 
   /** The image's health check, or undefined when disabled. */
@@ -301,7 +309,7 @@ export abstract class MlService extends Component implements IMlService {
    * the allow-list of its ignore file.
    */
   public contextPaths(): string[] {
-    return [...this._imageModel().contextPaths];
+    return [...this.image.model().contextPaths];
   }
 
   /**
@@ -310,7 +318,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _ignoreExtraLines(): string[] {
-    return [];
+    return this.image.ignoreExtraLines();
   }
 
   /**
@@ -326,24 +334,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _gpuSummary(): GpuSummary | undefined {
-    return undefined;
-  }
-
-  /**
-   * The packages of the torch tier (torch, and which of torchaudio and torchvision), in file order.
-   * @internal
-   */
-  protected _torchPackages(): TorchPackage[] {
-    return [...ALL_TORCH_PACKAGES];
-  }
-
-  /**
-   * What a service type adds to its image: GPU facts, its runtime environment and steps, extra
-   * build-context paths. Called at synth (never from a constructor); pure in the model.
-   * @internal
-   */
-  public _extendImage(model: ImageModel): ImageModel {
-    return model;
+    return this.resolved.kind.gpuSummary;
   }
 
   /**
@@ -351,17 +342,9 @@ export abstract class MlService extends Component implements IMlService {
    * the entry check, which needs the model's context paths).
    * @internal
    */
-  public _imageModel(marker = ''): ImageModel {
-    const settings = ProjectSettings.of(this.project);
-    return this._extendImage(resolveImageModel(imageInputOf(this.resolved, this.requirementFiles, {
-      serviceId: this.serviceId,
-      imageName: serviceImageName(this.project.name, this.serviceId),
-      marker,
-      syntax: settings.dockerfileSyntax ? settings.dockerfileFrontend : undefined,
-      healthCheck: this.healthCheck,
-    })));
+  public _imageModel(): ImageModel {
+    return this.image.model();
   }
-
 
   /**
    * The image model the Dockerfile renders: with the prod stage's entry check (the cache report
@@ -369,42 +352,7 @@ export abstract class MlService extends Component implements IMlService {
    * @internal
    */
   public _renderedImageModel(marker = ''): ImageModel {
-    return this.checkedImage(marker).model;
-  }
-
-  /** The Dockerfile: the rendered image model (the excluded weights are named once, here). */
-  private dockerfileText(marker: string): string {
-    const { model, excludedArtefacts } = this.checkedImage(marker);
-    if (excludedArtefacts.length > 0) {
-      this.project.logger.info(`${this.path}: ${excludedArtefacts.length} data or weights file(s) under the copied code stay out of the image (e.g. ${excludedArtefacts[0]})`);
-    }
-    return renderDockerfile(model);
-  }
-
-  /**
-   * The image model after the synth-time checks of the image (the ignore proof, shadowing, the
-   * entry), with the prod stage's build-time entry check (none when the check is off), and the
-   * data or weights files under the copied code that stay out of the image.
-   */
-  private checkedImage(marker: string): { readonly model: ImageModel; readonly excludedArtefacts: readonly string[] } {
-    const model = this._imageModel(marker);
-    const problems = new Problems(this.path);
-    const check = checkServiceImage(problems, entryFactsOf(this.resolved, model, this.requirementFiles, {
-      root: this.project.outdir,
-      torchPackages: this._torchPackages(),
-      artefactFolders: this._artefactFolders(),
-      ignoreExtraLines: this._ignoreExtraLines(),
-    }));
-    problems.throwIfAny();
-    return { model: { ...model, entryCheck: check.buildCheck }, excludedArtefacts: check.excludedArtefacts };
-  }
-
-  /**
-   * Folders whose weights belong in the image (a baked model).
-   * @internal
-   */
-  public _artefactFolders(): string[] {
-    return [];
+    return this.image.checkedModel(marker);
   }
 }
 

@@ -1,12 +1,12 @@
 import { Project } from 'projen';
-import { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
 import { addCommonSample } from './samples';
 import { readAsset } from '../core/data';
 import { ignoreFileLines } from '../core/dockerignore';
 import { RenderedFile } from '../core/rendered-file';
+import { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from '../image/image-paths';
 
 
-export { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
+export { RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from '../image/image-paths';
 
 /** What the root ignore file reads of each service. */
 export interface ServiceFiles {

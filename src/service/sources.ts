@@ -1,21 +1,14 @@
 import { existsSync, realpathSync } from 'fs';
 import { join, relative, sep } from 'path';
-import { APP_DIR, SHARED_CODE_DIR, RUNTIME_HELPERS_DIR } from './image-paths';
 import { alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
+import { SourceCopy } from '../image/image-model';
+import { APP_DIR, SHARED_CODE_DIR, RUNTIME_HELPERS_DIR } from '../image/image-paths';
 
 const REL_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
 const ABS_PATH = /^\/[A-Za-z0-9_./-]*$/;
 
 export { APP_DIR };
-
-/** One `COPY` of a service's code: a project path (folder or file) and where it lands. */
-export interface SourceCopy {
-  /** Relative to the project root, `/`-separated. */
-  readonly from: string;
-  /** Absolute image path. */
-  readonly to: string;
-}
 
 /** A path relative to the project root, inside it, with no `..` escape (a folder or a file). */
 export function checkRelativeDir(problems: Problems, field: string, value: string): void {

@@ -1,3 +1,4 @@
+import { TorchWheels, knownTorchVersions, publicVersion, torchMatrix } from './torch';
 import { Problems, oneOf } from '../core/problems';
 
 /** A package of the PyTorch release installed in the torch tier. */
@@ -17,10 +18,22 @@ const FILE_ORDER: readonly TorchPackage[] = [TorchPackage.TORCH, TorchPackage.TO
 export const ALL_TORCH_PACKAGES: readonly TorchPackage[] = FILE_ORDER;
 
 /**
- * Checks a `torchPackages` list and returns what the torch tier installs, in file order:
- * torch always, plus the listed companions. Each name once; unknown names are refused.
+ * The packages of the release that have a pin in a wheel-matrix row, in file order: torch
+ * 2.12 and later have no torchaudio in the matrix, so a service installing "every package"
+ * installs torch and torchvision there.
  */
-export function resolveTorchPackages(problems: Problems, field: string, value: readonly string[] | undefined): TorchPackage[] {
+export function packagesWithWheels(packages: readonly TorchPackage[], wheels: TorchWheels | undefined): TorchPackage[] {
+  return packages.filter((p) => p === TorchPackage.TORCH || wheels === undefined || wheels[p] !== undefined);
+}
+
+/**
+ * Checks a `torchPackages` list and returns what the torch tier installs, in file order:
+ * torch always, plus the listed companions. Each name once; unknown names are refused, and so
+ * is a companion the wheel matrix pairs with no version of the chosen torch release.
+ */
+export function resolveTorchPackages(
+  problems: Problems, field: string, value: readonly string[] | undefined, wheels?: TorchWheels,
+): TorchPackage[] {
   const list = value ?? [];
   const known = Object.values(TorchPackage) as string[];
   list.forEach((p, i) => {
@@ -31,5 +44,25 @@ export function resolveTorchPackages(problems: Problems, field: string, value: r
   });
   const dup = list.find((p, i) => list.indexOf(p) !== i);
   if (dup) problems.add(`${field} lists a package twice`, dup, 'each package once');
-  return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || list.includes(p));
+  const wanted = torchPackagesOf(value);
+  const paired = packagesWithWheels(wanted, wheels);
+  for (const p of wanted.filter((w) => !paired.includes(w))) {
+    const others = paired.filter((q) => q !== TorchPackage.TORCH);
+    problems.add(`${field} lists ${p}, which the wheel matrix pairs with no version of torch ${wheels!.torch}`, p,
+      `${field} without ${p}${others.length ? ` (torch ${publicVersion(wheels!.torch)} pairs ${oneOf(others)})` : ''}, `
+      + `or a torch release with a paired ${p} (${newestWith(p)} or older)`);
+  }
+  return paired;
+}
+
+/** What the torch tier installs for a `torchPackages` list, in file order (refusals: see above). */
+export function torchPackagesOf(value: readonly string[] | undefined): TorchPackage[] {
+  return FILE_ORDER.filter((p) => p === TorchPackage.TORCH || (value ?? []).includes(p));
+}
+
+/** The newest torch version whose matrix rows pair a companion package. */
+function newestWith(pkg: TorchPackage): string {
+  const versions = new Set(torchMatrix()
+    .filter((r) => r[pkg as 'torchvision' | 'torchaudio'] !== undefined).map((r) => publicVersion(r.torch)));
+  return knownTorchVersions().filter((v) => versions.has(v)).slice(-1)[0];
 }

@@ -8,7 +8,11 @@ export interface TorchWheels {
   /** The torch pin, with its local version label where the index uses one (`2.5.1+cpu`). */
   readonly torch: string;
   readonly torchvision: string;
-  readonly torchaudio: string;
+  /**
+   * The torchaudio paired with the release; undefined where the matrix knows of none (torch
+   * 2.12 and later: no paired torchaudio release could be confirmed), so none is installed.
+   */
+  readonly torchaudio?: string;
   /** CUDA major.minor of the wheels; undefined for CPU wheels. */
   readonly cuda?: string;
   /** The PyTorch wheel index the pins come from. */
@@ -20,11 +24,14 @@ export interface TorchWheels {
 interface MatrixRow {
   readonly torch: string;
   readonly torchvision: string;
-  readonly torchaudio: string;
+  /** null: no torchaudio release is paired with this torch release. */
+  readonly torchaudio: string | null;
   readonly cuda: string | null;
   /** null: the default wheels on PyPI are that variant (torch 2.0.x with CUDA 11.7). */
   readonly indexUrl: string | null;
   readonly pythons: string[];
+  /** Where the row's facts come from and when they were checked (docs/reference-data.md). */
+  readonly source: unknown;
 }
 
 /** PyPI's simple index, for matrix rows whose wheels are PyPI's default torch build. */
@@ -38,7 +45,14 @@ export function publicVersion(version: string): string {
 
 /** Every row of the wheel matrix. */
 export function torchMatrix(): readonly TorchWheels[] {
-  return loadData<MatrixRow[]>('torch-cuda-matrix.json').map((r) => ({ ...r, cuda: r.cuda ?? undefined, indexUrl: r.indexUrl ?? PYPI_SIMPLE_INDEX }));
+  return loadData<MatrixRow[]>('torch-cuda-matrix.json').map((r) => ({
+    torch: r.torch,
+    torchvision: r.torchvision,
+    torchaudio: r.torchaudio ?? undefined,
+    cuda: r.cuda ?? undefined,
+    indexUrl: r.indexUrl ?? PYPI_SIMPLE_INDEX,
+    pythons: [...r.pythons],
+  }));
 }
 
 /** Known torch versions, oldest first. */

@@ -1,9 +1,9 @@
+import * as z from 'zod/mini';
 import { ContainerSpec, TmpfsSpec, hardenedSecurity } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
 import { PASSWORD_FILE_ENV } from '../core/environment';
-import { Problems, checkShape, oneOf } from '../core/problems';
-import { Schema, z } from '../core/shape';
+import { Problems, checkShape, oneOf, Schema } from '../core/problems';
 import { Size, gib, mib } from '../core/sizes';
 
 /** Options of the postgres preset. */
@@ -84,6 +84,8 @@ export interface BackingLink {
 export interface ResolvedBacking {
   readonly container: ContainerSpec;
   readonly link: BackingLink;
+  /** The port it listens on inside the stack, and its port name (the Kubernetes Service's). */
+  readonly listen: { readonly name: string; readonly port: number };
   readonly volumes: string[];
   readonly secrets: string[];
   /** How it runs hardened, for the docs. */
@@ -98,11 +100,11 @@ interface BackingData {
 
 /** The runtime shapes of `PostgresOptions`, `RedisOptions` and `MlflowOptions` (test/props-shapes.test.ts holds them to the interfaces). */
 export const POSTGRES_OPTIONS_SHAPE: Record<string, Schema> = {
-  version: z.string().optional(), database: z.string().optional(), user: z.string().optional(), digest: z.string().optional(),
+  version: z.optional(z.string()), database: z.optional(z.string()), user: z.optional(z.string()), digest: z.optional(z.string()),
 };
-export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.string().optional(), digest: z.string().optional() };
+export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.optional(z.string()), digest: z.optional(z.string()) };
 export const MLFLOW_OPTIONS_SHAPE: Record<string, Schema> = {
-  version: z.string().optional(), hostPort: z.number().optional(), digest: z.string().optional(),
+  version: z.optional(z.string()), hostPort: z.optional(z.number()), digest: z.optional(z.string()),
 };
 
 /**
@@ -192,6 +194,7 @@ export class BackingService {
         environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
         secrets: ['postgres_password'],
       },
+      listen: { name: 'postgres', port: 5432 },
       volumes: ['postgres-data'],
       secrets: ['postgres_password'],
       hardening: 'runs as the image\'s postgres user (999) with no capabilities; reads its password from the postgres_password secret (POSTGRES_PASSWORD_FILE)',
@@ -221,6 +224,7 @@ export class BackingService {
         environment: { REDIS_URL: 'redis://redis:6379/0', [PASSWORD_FILE_ENV.redis]: '/run/secrets/redis_password' },
         secrets: ['redis_password'],
       },
+      listen: { name: 'redis', port: 6379 },
       volumes: ['redis-data'],
       secrets: ['redis_password'],
       hardening: 'runs as the image\'s redis user (999) with no capabilities; the password comes from the redis_password secret through a config file written to its tmpfs',
@@ -266,6 +270,7 @@ export class BackingService {
         volumes: [{ source: 'mlflow-data', target: '/mlflow', readOnly: false, named: true }],
       },
       link: { environment: { MLFLOW_TRACKING_URI: 'http://mlflow:5000' }, secrets: [] },
+      listen: { name: 'http', port: 5000 },
       volumes: ['mlflow-data'],
       secrets: [],
       hardening: 'the image has no non-root user: it runs as root with every capability dropped and no-new-privileges, on a read-only root; sqlite store and artifacts on the mlflow-data volume',

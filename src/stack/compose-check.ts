@@ -191,6 +191,13 @@ function checkHealth(s: Record<string, any>, policy: ComposeServicePolicy, repor
   if (!runs) report(['healthcheck', 'test'], test, `${expected}: ["CMD", ...] or ["CMD-SHELL", ...], not NONE`);
 }
 
+/** Top-level compose keys that are other spellings of a deploy limit, with the typed prop that sets it. */
+const LIMIT_ALIASES: ReadonlyArray<readonly [string, string, string]> = [
+  ['mem_limit', 'memory', 'memoryLimit'],
+  ['cpus', 'cpus', 'cpuLimit'],
+  ['pids_limit', 'pids', 'pidsLimit'],
+];
+
 function checkLimits(s: Record<string, any>, report: Report): void {
   const limits = s.deploy?.resources?.limits;
   if (!isObject(limits)) return report(['deploy', 'resources', 'limits'], limits, 'memory, cpus and pids limits');
@@ -206,6 +213,13 @@ function checkLimits(s: Record<string, any>, report: Report): void {
   }
   if (s.pids_limit !== undefined && !(Number.isInteger(s.pids_limit) && s.pids_limit >= 16)) report(['pids_limit'], s.pids_limit, 'an integer of at least 16 (no unlimited -1)');
   if (s.cpus !== undefined && !(positiveNumber(s.cpus) >= 0.01)) report(['cpus'], s.cpus, 'a number of cores of at least 0.01');
+  // Compose reads these keys as other spellings of the deploy limits every service has, and
+  // refuses a project that sets one setting twice ("can't set distinct values on ...").
+  for (const [key, limit, prop] of LIMIT_ALIASES) {
+    if (s[key] !== undefined && limits[limit] !== undefined) {
+      report([key], s[key], `no ${key}: compose reads it as deploy.resources.limits.${limit}, which the service already sets; change the service's ${prop} instead`);
+    }
+  }
   const tmpfs: unknown[] = s.tmpfs === undefined ? [] : Array.isArray(s.tmpfs) ? s.tmpfs : [s.tmpfs];
   tmpfs.forEach((t, i) => {
     const size = typeof t === 'string' ? /(?:^|[:,])size=([^,]*)/.exec(t)?.[1] : undefined;

@@ -1,4 +1,5 @@
 import { waitCondition } from './compose-dependencies';
+import { BACKEND_NETWORK, LinkMember, StackLink, composeNetworks } from './stack-links';
 import { ContainerSpec, userText } from '../core/container-spec';
 import { composeSize } from '../core/sizes';
 
@@ -8,6 +9,10 @@ export interface ComposeModel {
   readonly containers: ContainerSpec[];
   /** Names of containers attached to the internal backend network only. */
   readonly internalOnly: string[];
+  /** The containers as the stack's links see them: their networks come from these. */
+  readonly members: readonly LinkMember[];
+  /** Who opens connections to whom (each app's `depends_on` holds its targets). */
+  readonly links: readonly StackLink[];
   readonly volumes: string[];
   readonly secrets: string[];
   /** Prefix and tag for images built by the stack. */
@@ -110,7 +115,8 @@ function renderContainer(c: ContainerSpec, model: ComposeModel, profiles: string
   if (c.volumes.length) {
     out.volumes = c.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
   }
-  out.networks = model.internalOnly.includes(c.name) ? ['backend'] : ['default', 'backend'];
+  const member = model.members.find((x) => x.name === c.name);
+  out.networks = composeNetworks(member ?? { backing: false, publishes: c.ports.length > 0 });
   out.logging = { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } };
   return c.overrides ? deepMerge(out, c.overrides) : out;
 }
@@ -136,7 +142,7 @@ export function renderCompose(model: ComposeModel): Record<string, unknown> {
     services: Object.fromEntries(model.containers.map((c) => [c.name, renderContainer(c, model, profiles.get(c.name)!)])),
     networks: {
       // Backing services live on an internal network: no route out, nothing published.
-      backend: { internal: true },
+      [BACKEND_NETWORK]: { internal: true },
     },
   };
   if (model.volumes.length) doc.volumes = Object.fromEntries([...model.volumes].sort().map((v) => [v, {}]));

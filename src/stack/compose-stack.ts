@@ -1,18 +1,23 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BackingService } from './backing-service';
 import { checkComposeDocument } from './compose-check';
 import { WaitFacts, checkDocumentWaits, checkTypedWaits, waitCondition, waitLabel } from './compose-dependencies';
 import { ComposeModel, GPU_PROFILE, composeProfiles, renderCompose } from './compose-render';
 import { validateComposeSchema } from './compose-schema';
 import { renderSecretsScript } from './secrets-render';
+import {
+  DEFAULT_NETWORK, ReachTable, composeNetworks, linkTargets, reachTable, stackLinks,
+} from './stack-links';
 import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
-import { DEFAULT_IMAGE_TAG, checkImageTarget, linkedEnvironmentClashes, resolveBacking } from './stack-model';
+import {
+  DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, linkedEnvironmentClashes, resolveBacking,
+} from './stack-model';
 import { ContainerSpec, userText } from '../core/container-spec';
 import { checkImageNameLength } from '../core/image-name';
 import { COMPOSE_SECRETS_DIR } from '../core/layout';
-import { Problems, checkShape, oneOf, show } from '../core/problems';
+import { Problems, checkShape, oneOf, show, Schema } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { Schema, z } from '../core/shape';
 import { sizeBytes } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
@@ -59,14 +64,16 @@ export interface StackOverview {
   }>;
   /** `[from, to, until]`: from waits for to to be healthy, started or completed (`depends_on`). */
   readonly waits: ReadonlyArray<readonly [string, string, 'healthy' | 'started' | 'completed']>;
+  /** Who can reach what: the table both guides print, from the stack's links. */
+  readonly reach: ReachTable;
 }
 
 /** The runtime shape of `ComposeStackProps` (test/props-shapes.test.ts holds it to the interface). */
 export const COMPOSE_STACK_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  backingServices: z.array(z.any()).optional(),
-  imageRegistry: z.string().optional(),
-  imageTag: z.string().optional(),
+  services: z.optional(z.array(z.any())),
+  backingServices: z.optional(z.array(z.any())),
+  imageRegistry: z.optional(z.string()),
+  imageTag: z.optional(z.string()),
 };
 
 /**
@@ -197,15 +204,20 @@ export class ComposeStack extends Component {
       if (!appNames.includes(name) && !resolved.has(name)) problems.add('addOverride names an unknown service', name, `one of: ${oneOf([...appNames, ...resolved.keys()])}`);
     }
     const links = [...resolved.values()].map((r) => r.link);
-    const containers: ContainerSpec[] = apps.map((app) => {
-      const c = app._container();
+    const own = apps.map((app) => app._container());
+    // who reaches whom: depends_on and the networks below, the same links the Kubernetes policies render
+    const members = linkMembers(own, resolved);
+    const connections = stackLinks(members);
+    const containers: ContainerSpec[] = own.map((c, i) => {
       const missing = c.dependsOn.filter((d) => !appNames.includes(d));
-      if (missing.length) problems.addAt(app.path, 'dependsOn a service outside the stack', missing, `services of the stack: ${oneOf(appNames)}`);
+      if (missing.length) {
+        problems.addAt(apps[i].path, 'dependsOn a service outside the stack', missing, `services of the stack: ${oneOf(appNames)}`);
+      }
       return {
         ...c,
         environment: { ...Object.assign({}, ...links.map((l) => l.environment)), ...c.environment },
         secrets: [...new Set([...c.secrets, ...links.flatMap((l) => l.secrets)])],
-        dependsOn: [...c.dependsOn, ...resolved.keys()],
+        dependsOn: linkTargets(connections, c.name),
         overrides: this.overrides.get(c.name),
       };
     });
@@ -225,7 +237,9 @@ export class ComposeStack extends Component {
     const model: ComposeModel = {
       name: composeName(this.project.name),
       containers: all,
-      internalOnly: [...resolved.keys()].filter((k) => resolved.get(k)!.container.ports.length === 0),
+      internalOnly: members.filter((m) => !composeNetworks(m).includes(DEFAULT_NETWORK)).map((m) => m.name),
+      members,
+      links: connections,
       volumes: [...new Set([...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes])],
       secrets: [...new Set([...resolved.values()].flatMap((r) => r.secrets))],
       registry: this.registry,
@@ -315,6 +329,7 @@ export class ComposeStack extends Component {
         const target = model.containers.find((x) => x.name === d);
         return [c.name, d, target ? waitLabel(waitCondition(target)) : 'healthy'] as const;
       })),
+      reach: reachTable(model.members, model.links),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { LinkMember, StackLink } from './stack-links';
 import { ContainerSpec } from '../core/container-spec';
 
 /**
@@ -18,6 +19,80 @@ export const GPU_RESOURCE = 'nvidia.com/gpu';
 /** The annotation holding the minimum NVIDIA driver of a GPU image. */
 export const DRIVER_ANNOTATION = 'projen-ml-docker.dev/min-nvidia-driver';
 
+/** The prefix of the recommended labels (`app.kubernetes.io/name`, ...) every object carries. */
+export const LABEL_PREFIX = 'app.kubernetes.io';
+
+/** The labels of a workload's objects and pods: its name, the project, its role, the generator. */
+export function workloadLabels(partOf: string, w: Pick<KubeWorkload, 'kind' | 'spec'>): Record<string, string> {
+  const component = w.kind === 'StatefulSet' ? 'backing-service' : w.kind === 'Job' ? 'job' : 'server';
+  return {
+    [`${LABEL_PREFIX}/name`]: w.spec.name,
+    [`${LABEL_PREFIX}/part-of`]: partOf,
+    [`${LABEL_PREFIX}/component`]: component,
+    [`${LABEL_PREFIX}/managed-by`]: 'projen-ml-docker',
+  };
+}
+
+/** The labels of the Namespace the manifests render. */
+export function namespaceLabels(partOf: string): Record<string, string> {
+  return {
+    [`${LABEL_PREFIX}/part-of`]: partOf,
+    [`${LABEL_PREFIX}/managed-by`]: 'projen-ml-docker',
+    // Pod Security Admission: the API server refuses pods that break the restricted profile.
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/enforce-version': 'latest',
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/warn-version': 'latest',
+  };
+}
+
+/** The labels that select one workload's pods (Services, NetworkPolicies, the workload's own selector). */
+export function podSelectorLabels(partOf: string, name: string): Record<string, string> {
+  return { [`${LABEL_PREFIX}/name`]: name, [`${LABEL_PREFIX}/part-of`]: partOf };
+}
+
+/**
+ * The cluster DNS every pod may reach: CoreDNS or kube-dns pods, labelled `k8s-app: kube-dns`
+ * in `kube-system` on every common distribution (kubeadm, EKS, GKE, AKS, k3s).
+ */
+export const CLUSTER_DNS = {
+  namespace: 'kube-system',
+  podLabels: { 'k8s-app': 'kube-dns' } as Readonly<Record<string, string>>,
+  port: 53,
+};
+
+/** The label every namespace carries with its own name (set by the API server). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** A port, or a range of ports, a NetworkPolicy rule opens. */
+export interface KubePolicyPort {
+  readonly port: number;
+  /** The last port of a range (`endPort`). */
+  readonly endPort?: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** The NetworkPolicies of the manifests: what the stack's links and the network props allow. */
+export interface KubeNetwork {
+  /** The stack's containers as its links see them (the backing services too, in the cluster or not). */
+  readonly members: readonly LinkMember[];
+  /** Who opens connections to whose ports (`stack-links.ts`, shared with compose). */
+  readonly links: readonly StackLink[];
+  /** Pods outside the stack that may reach the ports of `exposed`: labels of their namespaces and of themselves. */
+  readonly ingressSource?: {
+    readonly namespaceLabels?: Record<string, string>;
+    readonly podLabels?: Record<string, string>;
+  };
+  /** The app workloads whose ports the ingress source reaches. */
+  readonly exposed: readonly string[];
+  /** Restricted egress: the named ranges reached besides DNS and the links. Absent: egress is open. */
+  readonly egressCidrs?: ReadonlyArray<{ readonly name: string; readonly cidr: string }>;
+  /** Workloads compose keeps on its internal network only: DNS is their only way out, whatever the egress. */
+  readonly internalOnly: readonly string[];
+  /** The default deny selects every pod of the namespace (the manifests create it), else the stack's. */
+  readonly wholeNamespace: boolean;
+}
+
 /** A PersistentVolumeClaim mounted into a pod. */
 export interface KubeMount {
   /** The claim (or, for a StatefulSet, the volumeClaimTemplate) name. */
@@ -31,6 +106,25 @@ export interface KubeClaim {
   readonly name: string;
   /** Storage quantity, e.g. `20Gi`. */
   readonly size: string;
+}
+
+/** The label that puts a workload into a Kueue LocalQueue (Kueue admits it when the queue has quota). */
+export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
+
+/**
+ * How a job's pods run as one distributed job: a JobSet, or a Kubeflow Trainer TrainJob on the
+ * `torch-distributed` runtime. Each pod is one node of the job (`nodes` pods of `gpusPerNode`
+ * GPUs); the first pod hosts torchrun's rendezvous store.
+ */
+export interface KubeDistributed {
+  readonly kind: 'JobSet' | 'TrainJob';
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  /** Restarts of the whole set after a pod fails (JobSet's `failurePolicy.maxRestarts`). */
+  readonly maxRestarts: number;
+  /** The first pod's stable DNS name (`<name>-node-0-0.<name>`), where the rendezvous store listens. */
+  readonly rendezvousHost: string;
+  readonly rendezvousPort: number;
 }
 
 /** One container with everything Kubernetes needs beyond the neutral model. */
@@ -65,6 +159,21 @@ export interface KubeWorkload {
   readonly ports: Array<{ readonly name: string; readonly port: number }>;
   /** Kustomize overlays (from compose profiles) this workload belongs to; empty: the base. */
   readonly overlays: string[];
+  /**
+   * Ports the workload's own pods open to each other, and nothing else does: the rendezvous
+   * and collective-communication (NCCL) ports of a distributed job's pods. None by default.
+   */
+  readonly peerPorts?: readonly KubePolicyPort[];
+  /** Variables read from the pod's own fields (name -> field path), e.g. a Job's completion index. */
+  readonly fieldEnvironment?: Readonly<Record<string, string>>;
+  /** Namespaced kernel settings of the pod (only ones the restricted profile allows). */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  /** Device plugin resources each pod requests besides its GPUs (an RDMA device), with their counts. */
+  readonly extendedResources?: Readonly<Record<string, number>>;
+  /** Labels of the workload object alone, not its pods (the Kueue queue name). */
+  readonly jobLabels?: Readonly<Record<string, string>>;
+  /** How the job's pods run as one distributed job; absent: a Job of one pod. */
+  readonly distributed?: KubeDistributed;
 }
 
 /** Everything the renderer needs. */
@@ -82,6 +191,8 @@ export interface KubeModel {
   readonly backingConfig: Record<string, string>;
   /** Secret keys of the stack (one file each under `k8s/base/secrets/`). */
   readonly secrets: string[];
+  /** The NetworkPolicies; absent with `networkPolicies: false`. */
+  readonly network?: KubeNetwork;
 }
 
 /** One generated YAML file: its path under `k8s/` and its documents. */

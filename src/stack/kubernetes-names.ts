@@ -55,6 +55,10 @@ export const OBJECT_NAME_RULES: Readonly<Record<string, NameRule>> = {
   Deployment: 'dns1123-label',
   Job: 'dns1123-label',
   StatefulSet: 'dns1123-label',
+  // a JobSet's name starts its pods' host names and is the subdomain of its headless Service
+  JobSet: 'dns1123-label',
+  // Kubeflow Trainer refuses a TrainJob name that does not start with a letter
+  TrainJob: 'dns1035-label',
   PersistentVolumeClaim: 'dns1123-subdomain',
   ConfigMap: 'dns1123-subdomain',
   Secret: 'dns1123-subdomain',
@@ -122,9 +126,11 @@ function describeFile(file: NamedFile): string {
  * Checks the names of a rendered tree: every file path once; every object name valid for its
  * kind and unique per kind in each kustomize build (the base alone, and the base with each
  * overlay); inside each pod, valid and unique volume, container and port names. `owners`
- * says which definition produced an object name, for messages (a clash also names both files).
+ * says which definition produced an object name (of a kind, in a file), for messages (a clash
+ * also names both files).
  */
-export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: string, name: string) => string): NameProblem[] {
+export function checkRenderedNames(files: readonly NamedFile[],
+  owners: (kind: string, name: string, path?: string) => string): NameProblem[] {
   const problems: NameProblem[] = [];
   const byPath = new Map<string, NamedFile>();
   for (const file of files) {
@@ -133,7 +139,8 @@ export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: s
       problems.push({
         message: `two generated files would be written to ${file.path}: ${describeFile(other)} and ${describeFile(file)}`,
         got: file.path,
-        expected: 'service ids, volume names and profiles that do not give the name of another generated file (kustomization, namespace, volumes)',
+        expected: 'service ids, volume names and profiles that do not give the name of another generated file '
+          + '(kustomization, namespace, volumes, network-policies)',
       });
     }
     byPath.set(file.path, file);
@@ -155,7 +162,7 @@ export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: s
       const key = `${kind}/${name}`;
       if (reported.has(key)) continue;
       const rule = OBJECT_NAME_RULES[kind] ?? 'dns1123-subdomain';
-      const owner = owners(kind, name);
+      const owner = owners(kind, name, path);
       if (!isValidName(rule, name)) {
         reported.add(key);
         problems.push({ message: `the ${kind} name of ${owner} is not a valid kubernetes name`, got: name, expected: ruleText(rule) });
@@ -188,8 +195,19 @@ export function checkRenderedNames(files: readonly NamedFile[], owners: (kind: s
   return problems;
 }
 
+/** The pod template of an object: a workload's, a JobSet's replicated Job's, a TrainJob's runtime patch. */
+function podTemplateOf(doc: Record<string, any>): Record<string, any> | undefined {
+  if (doc.kind === 'JobSet') return doc.spec?.replicatedJobs?.[0]?.template?.spec?.template;
+  if (doc.kind === 'TrainJob') {
+    const job = doc.spec?.runtimePatches?.[0]?.trainingRuntimeSpec?.template?.spec?.replicatedJobs?.[0];
+    return job?.template?.spec?.template;
+  }
+  return doc.spec?.template;
+}
+
 function podNameProblems(doc: Record<string, any>, owner: string): NameProblem[] {
-  const pod = doc.spec?.template?.spec;
+  const template = podTemplateOf(doc);
+  const pod = template?.spec;
   if (!pod) return [];
   const problems: NameProblem[] = [];
   const unique = (what: string, names: string[], rule: NameRule) => {
@@ -206,7 +224,7 @@ function podNameProblems(doc: Record<string, any>, owner: string): NameProblem[]
   ], 'dns1123-label');
   unique('container', (pod.containers ?? []).map((c: any) => c.name), 'dns1123-label');
   unique('port', (pod.containers ?? []).flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name)), 'iana-svc-name');
-  const label = doc.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'];
+  const label = template?.metadata?.labels?.['app.kubernetes.io/name'];
   if (label !== undefined && (String(label).length > 63 || !LABEL_VALUE.test(String(label)))) {
     problems.push({ message: `the app.kubernetes.io/name label of ${owner} is not a valid label value`, got: label, expected: 'at most 63 letters, digits, "-", "_" or "."' });
   }

@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
 import { BackingService } from './backing-service';
-import { Schema, z } from '../core/shape';
+import { Schema } from '../core/problems';
 import type { MlService } from '../service/service';
 
 // The public props of KubernetesManifests and their runtime shapes (test/props-shapes.test.ts
@@ -18,6 +19,21 @@ export enum KubernetesBackingMode {
    * for development clusters only (no backups, no failover, no upgrades).
    */
   DEVELOPMENT_STATEFUL_SETS = 'development-stateful-sets',
+}
+
+/** Where the pods of the manifests may open connections to, beyond the stack's own links. */
+export enum KubernetesEgress {
+  /**
+   * App pods reach anything (model downloads, package indexes, APIs). Backing services that
+   * compose keeps on its internal network (postgres, redis) reach DNS only, as under compose.
+   */
+  OPEN = 'open',
+  /**
+   * App pods reach DNS, the services they `dependsOn`, the in-cluster backing services and
+   * the address ranges of `egressCidrs`; nothing else. Backing services reach DNS only
+   * (MLflow, which compose publishes, also the `egressCidrs`).
+   */
+  RESTRICTED = 'restricted',
 }
 
 /** Props of `KubernetesManifests`. */
@@ -98,6 +114,47 @@ export interface KubernetesManifestsProps {
    * @default {}
    */
   readonly volumeSizes?: { [claim: string]: string };
+
+  /**
+   * Render NetworkPolicies that allow what the stack's links need and nothing else, as
+   * compose's networks do: a default deny for ingress, each backing service reachable from
+   * the app services that use it, each app's port from the services that `dependsOn` it and
+   * from the ingress sources (`ingressNamespaceSelector`, `ingressPodSelector`). Turned off,
+   * none is rendered: every pod of the cluster can then reach every pod of the stack.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+
+  /**
+   * Labels of the namespaces whose pods may reach the app services' ports, e.g. an ingress
+   * controller's `{ 'kubernetes.io/metadata.name': 'ingress-nginx' }`. With
+   * `ingressPodSelector`, only the pods with those labels in those namespaces.
+   * @default - no other namespace: the services that `dependsOn` an app reach its port (and `kubectl port-forward`)
+   */
+  readonly ingressNamespaceSelector?: { [key: string]: string };
+
+  /**
+   * Labels of the pods that may reach the app services' ports, e.g. an ingress controller's
+   * `{ 'app.kubernetes.io/name': 'ingress-nginx' }`: in the namespaces of
+   * `ingressNamespaceSelector`, else in the manifests' own namespace.
+   * @default - every pod of the `ingressNamespaceSelector` namespaces; none without it
+   */
+  readonly ingressPodSelector?: { [key: string]: string };
+
+  /**
+   * Where pods may open connections to beyond the stack's links.
+   * @default KubernetesEgress.OPEN
+   */
+  readonly egress?: KubernetesEgress;
+
+  /**
+   * Address ranges the app pods may reach with `KubernetesEgress.RESTRICTED`, by a name the
+   * README shows, e.g. `{ 'model-hub': '203.0.113.0/24', 'pg-managed': '10.20.0.0/16' }`
+   * (external backing services, model stores, APIs; a NodeLocal DNSCache address).
+   * Canonical IPv4 or IPv6 CIDRs.
+   * @default {}
+   */
+  readonly egressCidrs?: { [name: string]: string };
 }
 
 /** Kubernetes-only settings of one service (`KubernetesManifests.configureService`). */
@@ -137,30 +194,45 @@ export interface KubernetesServiceOptions {
    * @default 2
    */
   readonly backoffLimit?: number;
+
+  /**
+   * Whether the manifests' ingress sources (`ingressNamespaceSelector`, `ingressPodSelector`)
+   * reach this service's port. `false` keeps it for the services that `dependsOn` it (an
+   * inference server only the API calls). Only for services with a port, on manifests that
+   * name an ingress source.
+   * @default true
+   */
+  readonly exposeToIngress?: boolean;
 }
 
 /** The runtime shape of `KubernetesManifestsProps` (test/props-shapes.test.ts holds it to the interface). */
 export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
-  services: z.array(z.any()).optional(),
-  backingServices: z.array(z.any()).optional(),
-  backingServiceMode: z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]]).optional(),
-  backingServiceHosts: z.record(z.string(), z.string()).optional(),
-  namespace: z.string().optional(),
-  createNamespace: z.boolean().optional(),
-  imageRegistry: z.string().optional(),
-  imageTag: z.string().optional(),
-  gpuNodeSelector: z.record(z.string(), z.string()).optional(),
-  storageClassName: z.string().optional(),
-  volumeSize: z.string().optional(),
-  volumeSizes: z.record(z.string(), z.string()).optional(),
+  services: z.optional(z.array(z.any())),
+  backingServices: z.optional(z.array(z.any())),
+  backingServiceMode: z.optional(z.enum(Object.values(KubernetesBackingMode) as [string, ...string[]])),
+  backingServiceHosts: z.optional(z.record(z.string(), z.string())),
+  namespace: z.optional(z.string()),
+  createNamespace: z.optional(z.boolean()),
+  imageRegistry: z.optional(z.string()),
+  imageTag: z.optional(z.string()),
+  gpuNodeSelector: z.optional(z.record(z.string(), z.string())),
+  storageClassName: z.optional(z.string()),
+  volumeSize: z.optional(z.string()),
+  volumeSizes: z.optional(z.record(z.string(), z.string())),
+  networkPolicies: z.optional(z.boolean()),
+  ingressNamespaceSelector: z.optional(z.record(z.string(), z.string())),
+  ingressPodSelector: z.optional(z.record(z.string(), z.string())),
+  egress: z.optional(z.enum(Object.values(KubernetesEgress) as [string, ...string[]])),
+  egressCidrs: z.optional(z.record(z.string(), z.string())),
 };
 
 /** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const KUBERNETES_SERVICE_OPTIONS_SHAPE: Record<string, Schema> = {
-  replicas: z.number().optional(),
-  cpuRequest: z.string().optional(),
-  memoryRequest: z.string().optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  gpuCount: z.number().optional(),
-  backoffLimit: z.number().optional(),
+  replicas: z.optional(z.number()),
+  cpuRequest: z.optional(z.string()),
+  memoryRequest: z.optional(z.string()),
+  nodeSelector: z.optional(z.record(z.string(), z.string())),
+  gpuCount: z.optional(z.number()),
+  backoffLimit: z.optional(z.number()),
+  exposeToIngress: z.optional(z.boolean()),
 };

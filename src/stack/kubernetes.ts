@@ -1,23 +1,26 @@
 import { Component, Project } from 'projen';
+import * as z from 'zod/mini';
 import { BackingService, BackingServiceKind } from './backing-service';
 import { renderKubernetesReadme, renderKubernetesSecretsScript } from './kubernetes-docs';
-import { KubeClaim, KubeModel, KubeWorkload } from './kubernetes-model';
+import { KubeClaim, KubeModel, KubeWorkload, namespaceLabels } from './kubernetes-model';
 import {
   DNS1123_LABEL, DNS1123_SUBDOMAIN, checkRenderedNames, namespaceFromProject,
 } from './kubernetes-names';
+import { NetworkSettings, checkNetworkProps, networkModel } from './kubernetes-network';
 import {
   KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE, KubernetesBackingMode, KubernetesManifestsProps, KubernetesServiceOptions,
 } from './kubernetes-props';
 import { checkCpu, checkMemory, checkNodeSelector, checkStorage } from './kubernetes-quantities';
 import { renderKubernetes } from './kubernetes-render';
 import { appWorkload, backingWorkload, checkOptionsFit, withHost } from './kubernetes-workloads';
+import { NETWORK_POLICIES_FILE } from './network-policy-render';
+import { DEFAULT_NETWORK, composeNetworks, stackLinks } from './stack-links';
 import { checkComponentScope, checkStackMembers } from './stack-members';
-import { DEFAULT_IMAGE_TAG, checkImageTarget, resolveBacking } from './stack-model';
+import { DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, resolveBacking } from './stack-model';
 import { checkImageNameLength } from '../core/image-name';
 import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOfOrNone, show } from '../core/problems';
 import { RenderedFile } from '../core/rendered-file';
-import { z } from '../core/shape';
 import { toSafeYaml } from '../core/yaml';
 import { MlService, servicesOf } from '../service/service';
 
@@ -58,6 +61,8 @@ export class KubernetesManifests extends Component {
   public readonly path: string;
   /** The namespace of every object. */
   public readonly namespace: string;
+  /** Whether the manifests render NetworkPolicies (`networkPolicies`). */
+  public readonly networkPolicies: boolean;
   private readonly explicitServices?: MlService[];
   private readonly backing: BackingService[] = [];
   private readonly mode: KubernetesBackingMode;
@@ -69,6 +74,7 @@ export class KubernetesManifests extends Component {
   private readonly storageClassName?: string;
   private readonly volumeSize: string;
   private readonly volumeSizes: Record<string, string>;
+  private readonly network: NetworkSettings;
   private readonly serviceOptions = new Map<MlService, KubernetesServiceOptions>();
   private readonly renderedFiles = new Map<string, RenderedFile>();
   private model?: KubeModel;
@@ -129,6 +135,9 @@ export class KubernetesManifests extends Component {
     checkStorage(problems, 'volumeSize', this.volumeSize);
     this.volumeSizes = { ...(props.volumeSizes ?? {}) };
     for (const [name, size] of Object.entries(this.volumeSizes)) checkStorage(problems, `volumeSizes.${name}`, size);
+    const external = this.mode === KubernetesBackingMode.EXTERNAL ? this.backing.map((b) => b.kind) : [];
+    this.network = checkNetworkProps(problems, props, external);
+    this.networkPolicies = this.network.enabled;
     problems.throwIfAny();
 
     new RenderedFile(this, `${K8S_DIR}/README.md`, (file) => this.renderReadme(file.marker ?? ''));
@@ -173,6 +182,15 @@ export class KubernetesManifests extends Component {
     if (o.nodeSelector !== undefined) checkNodeSelector(problems, `${field} nodeSelector`, o.nodeSelector);
     if (o.gpuCount !== undefined && !(Number.isInteger(o.gpuCount) && o.gpuCount >= 1 && o.gpuCount <= 64)) problems.add(`${field} gpuCount`, o.gpuCount, 'an integer from 1 to 64');
     if (o.backoffLimit !== undefined && !(Number.isInteger(o.backoffLimit) && o.backoffLimit >= 0 && o.backoffLimit <= 100)) problems.add(`${field} backoffLimit`, o.backoffLimit, 'an integer from 0 to 100');
+    if (o.exposeToIngress !== undefined) {
+      if (!this.network.ingressSource) {
+        problems.add(`${field} exposeToIngress is set, but the manifests name no ingress source`, o.exposeToIngress,
+          'ingressNamespaceSelector or ingressPodSelector on the manifests, or no exposeToIngress');
+      } else if (service._container().ports.length === 0) {
+        problems.add(`${field} exposeToIngress is set on a service without a port`, o.exposeToIngress,
+          'exposeToIngress only on services with a port');
+      }
+    }
     // The checks the manifests repeat at synth, against the service's container, now: no second round.
     checkOptionsFit(problems, field, service._container(), o);
     problems.throwIfAny();
@@ -252,9 +270,23 @@ export class KubernetesManifests extends Component {
         problems.add('volumeSizes names a claim the manifests do not have', name, oneOfOrNone([...claims.keys(), ...templates].sort(), 'the manifests have no volume claims'));
       }
     }
+    const partOf = namespaceFromProject(this.project.name) || this.namespace;
+    // who reaches whom: the links compose renders as depends_on and networks
+    const members = linkMembers(apps.map((a) => a._container()), resolved);
+    const network = networkModel(problems, this.network, {
+      members,
+      links: stackLinks(members),
+      workloads,
+      hidden: new Set(apps.filter((a) => this.serviceOptions.get(a)?.exposeToIngress === false)
+        .map((a) => a.serviceId)),
+      internalOnly: members.filter((m) => !composeNetworks(m).includes(DEFAULT_NETWORK)).map((m) => m.name),
+      partOf,
+      namespace: this.namespace,
+      namespaceLabels: this.createNamespace ? namespaceLabels(partOf) : undefined,
+    });
     problems.throwIfAny();
     const model: KubeModel = {
-      partOf: namespaceFromProject(this.project.name) || this.namespace,
+      partOf,
       namespace: this.namespace,
       createNamespace: this.createNamespace,
       registry: this.registry,
@@ -264,6 +296,7 @@ export class KubernetesManifests extends Component {
       storageClassName: this.storageClassName,
       backingConfig: Object.fromEntries(Object.keys(backingConfig).sort().map((k) => [k, backingConfig[k]])),
       secrets: [...secrets].sort(),
+      network,
     };
     this.checkNames(problems, model, apps, claims);
     problems.throwIfAny();
@@ -275,14 +308,18 @@ export class KubernetesManifests extends Component {
    * on the renderer's own output (so no name the renderer makes escapes the check).
    */
   private checkNames(problems: Problems, model: KubeModel, apps: MlService[], claims: Map<string, { source: string }>): void {
-    const owners = (kind: string, name: string): string => {
+    const owners = (kind: string, name: string, path?: string): string => {
       if (kind === 'Namespace') return `the namespace "${name}"`;
+      if (kind === 'NetworkPolicy' && path === `${BASE_DIR}/${NETWORK_POLICIES_FILE}`) {
+        return `the default deny NetworkPolicy "${name}"`;
+      }
       if (kind === 'PersistentVolumeClaim') {
         const claim = claims.get(name);
         return claim ? `volume "${claim.source}"` : `claim "${name}"`;
       }
       const app = apps.find((a) => a.serviceId === name);
-      if (app && ['Deployment', 'Service', 'Job'].includes(kind)) return `service "${name}" (${app.path})`;
+      const ownKinds = ['Deployment', 'Service', 'Job', 'JobSet', 'TrainJob', 'NetworkPolicy'];
+      if (app && ownKinds.includes(kind)) return `service "${name}" (${app.path})`;
       if (model.workloads.some((w) => w.kind === 'StatefulSet' && w.spec.name === name)) return `backing service "${name}"`;
       return `the generated ${kind} "${name}"`;
     };

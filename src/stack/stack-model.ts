@@ -1,4 +1,6 @@
 import type { BackingService, ResolvedBacking } from './backing-service';
+import type { LinkMember } from './stack-links';
+import type { ContainerSpec } from '../core/container-spec';
 import { REGISTRY_PREFIX } from '../core/image-name';
 import { Problems, oneOf } from '../core/problems';
 
@@ -49,4 +51,28 @@ export function linkedEnvironmentClashes(environment: Record<string, string>, li
     const clash = linked.find((k) => k.toUpperCase() === key.toUpperCase());
     return clash ? [[key, clash] as [string, string]] : [];
   });
+}
+
+/**
+ * The containers of a stack as its links see them (`stack-links.ts`): the app services'
+ * containers with their typed `dependsOn`, then the backing services, each on the port it
+ * listens on. Compose and the Kubernetes manifests build their links from this one list.
+ */
+export function linkMembers(apps: readonly ContainerSpec[],
+  backing: ReadonlyMap<string, ResolvedBacking>): LinkMember[] {
+  const app = (c: ContainerSpec): LinkMember => ({
+    name: c.name,
+    backing: false,
+    ports: c.ports.map((p) => p.container),
+    dependsOn: [...c.dependsOn],
+    publishes: c.ports.length > 0,
+  });
+  const preset = (r: ResolvedBacking): LinkMember => ({
+    name: r.container.name,
+    backing: true,
+    ports: [r.listen.port],
+    dependsOn: [],
+    publishes: r.container.ports.length > 0,
+  });
+  return [...apps.map(app), ...[...backing.values()].map(preset)];
 }

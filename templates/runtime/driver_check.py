@@ -13,9 +13,17 @@ naming the required and the found versions:
     2  usage error (no command, or MLDOCKER_MIN_DRIVER unset or malformed)
     3  the host driver is older than the image needs
     4  no NVIDIA GPU or driver is visible in the container
+    5  a visible GPU's compute capability is outside the image's list
 
-MLDOCKER_SKIP_DRIVER_CHECK=1 skips the check (for hosts you know better, or a smoke test
-without a GPU).
+When MLDOCKER_GPU_CAPABILITIES is set (the compute capabilities the image carries kernels for,
+separated by spaces or commas, e.g. "7.5 8.0 9.0"), the check also reads each visible GPU's
+compute capability (`nvidia-smi --query-gpu=compute_cap --format=csv,noheader`) and stops on a
+GPU outside that list: torch would start and then fail at its first kernel with "no kernel
+image is available for execution on the device". A driver whose nvidia-smi cannot report the
+capability gets a warning and the command starts.
+
+MLDOCKER_SKIP_DRIVER_CHECK=1 skips every check (for hosts you know better, or a smoke test
+without a GPU); MLDOCKER_SKIP_GPU_CHECK=1 skips only the compute capability check.
 """
 import os
 import re
@@ -24,8 +32,9 @@ import subprocess
 import sys
 
 VERSION = re.compile(r"^\d+(\.\d+){1,2}$")
+CAPABILITY = re.compile(r"^\d{1,2}\.\d$")
 PROC_VERSION_FILE = "/proc/driver/nvidia/version"
-EXIT_USAGE, EXIT_TOO_OLD, EXIT_NO_GPU = 2, 3, 4
+EXIT_USAGE, EXIT_TOO_OLD, EXIT_NO_GPU, EXIT_GPU_OUTSIDE = 2, 3, 4, 5
 
 
 def parse(version: str) -> tuple:
@@ -100,11 +109,63 @@ def check(minimum: str, rule: str, proc_path: str) -> tuple:
     return 0, f"driver check: host NVIDIA driver {found} (from {source}) >= {minimum}: ok"
 
 
+def parse_capabilities(text: str):
+    """"7.5 8.0,9.0" -> ["7.5", "8.0", "9.0"]; None when an entry is no capability."""
+    entries = [e for e in re.split(r"[\s,;]+", text.strip()) if e]
+    if not entries or not all(CAPABILITY.match(e) for e in entries):
+        return None
+    return entries
+
+
+def gpu_capabilities() -> tuple:
+    """(capabilities, one per visible GPU, or None; what was seen) from nvidia-smi."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None, "nvidia-smi: not found"
+    try:
+        res = subprocess.run(
+            [exe, "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        return None, f"nvidia-smi: {err}"
+    lines = [line.strip() for line in res.stdout.splitlines() if line.strip()]
+    if res.returncode != 0 or not lines or not all(CAPABILITY.match(c) for c in lines):
+        said = " ".join((res.stdout + " " + res.stderr).split())[:200] or "no output"
+        return None, f"nvidia-smi: exit {res.returncode}, {said}"
+    return lines, "nvidia-smi"
+
+
+def check_capabilities(allowed: list) -> tuple:
+    """(exit code, message) of the compute capability check; 0 lets the command start."""
+    found, source = gpu_capabilities()
+    listed = ", ".join(allowed)
+    if found is None:
+        return 0, (
+            f"gpu check: warning: the GPUs' compute capability could not be read ({source}); "
+            f"this image carries kernels for compute capabilities {listed} only. Starting anyway."
+        )
+    outside = [f"GPU {i} has compute capability {c}" for i, c in enumerate(found) if c not in allowed]
+    if outside:
+        return EXIT_GPU_OUTSIDE, (
+            f"gpu check failed: {'; '.join(outside)}, but this image carries kernels for compute "
+            f"capabilities {listed} only, so torch would fail at its first kernel (\"no kernel image is "
+            "available for execution on the device\"). Run it on a GPU of that list, or add this GPU "
+            "to gpuFleet in .projenrc.ts, run npx projen and rebuild the image. "
+            "MLDOCKER_SKIP_GPU_CHECK=1 starts anyway."
+        )
+    return 0, f"gpu check: compute capability {', '.join(sorted(set(found)))} (from {source}) is in {listed}: ok"
+
+
+def skipped(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false")
+
+
 def main(argv: list) -> int:
     if not argv:
         print("usage: python -m mldocker_runtime.driver_check <command> [args...]", file=sys.stderr)
         return EXIT_USAGE
-    if os.environ.get("MLDOCKER_SKIP_DRIVER_CHECK", "") not in ("", "0", "false"):
+    if skipped("MLDOCKER_SKIP_DRIVER_CHECK"):
         print("driver check: skipped (MLDOCKER_SKIP_DRIVER_CHECK is set)", file=sys.stderr, flush=True)
     else:
         minimum = os.environ.get("MLDOCKER_MIN_DRIVER", "")
@@ -114,10 +175,23 @@ def main(argv: list) -> int:
             return EXIT_USAGE
         rule = os.environ.get("MLDOCKER_DRIVER_RULE", "")
         proc_path = os.environ.get("MLDOCKER_NVIDIA_VERSION_FILE", PROC_VERSION_FILE)
+        capabilities = os.environ.get("MLDOCKER_GPU_CAPABILITIES")
+        allowed = None
+        if capabilities is not None and not skipped("MLDOCKER_SKIP_GPU_CHECK"):
+            allowed = parse_capabilities(capabilities)
+            if allowed is None:
+                print(f"gpu check: MLDOCKER_GPU_CAPABILITIES is {capabilities!r}, expected compute "
+                      "capabilities such as \"7.5 8.0 9.0\"", file=sys.stderr)
+                return EXIT_USAGE
         code, message = check(minimum, rule, proc_path)
         print(message, file=sys.stderr, flush=True)
         if code != 0:
             return code
+        if allowed is not None:
+            code, message = check_capabilities(allowed)
+            print(message, file=sys.stderr, flush=True)
+            if code != 0:
+                return code
     try:
         os.execvp(argv[0], argv)
     except OSError as err:

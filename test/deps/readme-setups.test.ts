@@ -1,13 +1,14 @@
 /**
  * The README's three dependency set-ups (the `typescript` blocks of "Dependencies from the
  * files you already have"), each run as written inside a project holding the files it names:
- * our requirement-file fixture, and copies of the real uv and Poetry projects of
- * ../shared/data/realworld/deps. They are `typescript` blocks, not `ts`, so the README program
- * of test/readme.test.ts (and its output digests) stays as it is.
+ * our own requirement-file and uv fixtures here; the real uv and Poetry projects of the shared
+ * corpus in test/corpus/deps-readme-setups.test.ts. They are `typescript` blocks, not `ts`, so the
+ * README program of test/readme.test.ts (and its output digests) stays as it is.
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { copyOf, REALWORLD } from './support';
+import { PYPROJECT, uvLock } from './lock-fixtures';
+import { copyOf, projectWith } from './support';
 import { runDefinition } from '../support/run-definition';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf-8');
@@ -33,17 +34,23 @@ test('requirement files: ranges installed as declared, the dev file in the dev t
   expect(read(dir, 'docker/api/Dockerfile')).not.toContain('--require-hashes');
 });
 
-test('pyproject.toml + uv.lock: hash-locked tiers, sqlmodel and its closure in the ml tier', () => {
-  const dir = copyOf(join(REALWORLD, 'uv-fullstack', 'tree'));
+test('pyproject.toml + uv.lock (our fixture): hash-locked tiers, sqlmodel and its closure in the ml tier', () => {
+  const dir = projectWith({
+    'pyproject.toml': PYPROJECT.replace('"numpy>=2",', '"numpy>=2",\n    "sqlmodel>=0.0.22",'),
+    'uv.lock': uvLock([
+      { name: 'fastapi', version: '0.115.6', deps: ['starlette'] },
+      { name: 'numpy', version: '2.1.3' },
+      { name: 'pytest', version: '8.3.4' },
+      { name: 'sqlalchemy', version: '2.0.36' },
+      { name: 'sqlmodel', version: '0.0.22', deps: ['sqlalchemy'] },
+      { name: 'starlette', version: '0.41.3' },
+    ]).replace('dependencies = [{ name = "fastapi" }, { name = "numpy" }]', 'dependencies = [{ name = "fastapi" }, { name = "numpy" }, { name = "sqlmodel" }]'),
+  });
   run(blocks[1], dir);
-  expect(read(dir, 'docker/api/requirements-ml.txt')).toMatch(/^sqlmodel==\S+ \\$/m);
-  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^fastapi==\S+ \\\n {4}--hash=sha256:[0-9a-f]{64}/m);
+  const ml = read(dir, 'docker/api/requirements-ml.txt');
+  expect(ml).toMatch(/^sqlmodel==0\.0\.22 \\$/m);
+  expect(ml).toMatch(/^sqlalchemy==2\.0\.36 \\$/m);
+  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^fastapi==0\.115\.6 \\\n {4}--hash=sha256:[0-9a-f]{64}/m);
+  expect(read(dir, 'docker/api/requirements-dev.txt')).toMatch(/^pytest==8\.3\.4 \\$/m);
   expect(read(dir, 'docker/api/Dockerfile')).toContain('pip install --require-hashes --no-deps -r /tmp/requirements/requirements-ml.txt');
-});
-
-test('Poetry: hash-locked tiers from poetry.lock', () => {
-  const dir = copyOf(join(REALWORLD, 'poetry-fullstack', 'tree'));
-  run(blocks[2], dir);
-  expect(read(dir, 'docker/api/requirements-core.txt')).toMatch(/^# from poetry\.lock: exact pins/m);
-  expect(read(dir, 'docker/api/requirements-dev.txt')).toMatch(/^pytest==\S+ \\$/m);
 });

@@ -1,17 +1,15 @@
 /**
- * Dependency files wired into services (issue 16): what a synthesized service writes from the
- * real locks of ../shared/data/realworld/deps and from our own fixtures. The expected (name,
- * version, hash) sets come from lock-readers.ts, an independent reading of each lock, and are
- * compared with the GENERATED tier files parsed back here; swapping a lock for its `bumped/`
- * version must change only requirement files.
+ * Dependency files wired into services, on our own fixtures: what a synthesized service writes
+ * into its tier files and Dockerfile. (The real locks of the shared corpus:
+ * test/corpus/deps-wiring.test.ts.)
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { validate } from 'dockerfile-utils';
 import { LogLevel } from 'projen';
-import { expectPipCompile, expectPoetry, expectUv } from './lock-readers';
-import { copyOf, REALWORLD } from './support';
+import { PYPROJECT, uvLock } from './lock-fixtures';
+import { copyOf, projectWith } from './support';
 import { Dependencies, GpuTrainer, MlDockerValidationError, PythonService, RequirementTier } from '../../src';
 import { checkDockerfile } from '../support/dockerfile-rules';
 import { synthIn, tree } from '../util';
@@ -20,7 +18,6 @@ const FIXTURES = join(__dirname, 'fixtures');
 const CMD = ['python', '-m', 'api.main'];
 /** The exact Python of the services (the 3.11 release the image data pins). */
 const PY = '3.11.16';
-const read = (...p: string[]) => readFileSync(join(REALWORLD, ...p), 'utf-8');
 const text = (root: string, file: string) => readFileSync(join(root, file), 'utf-8');
 
 /** (name, version, hash) of a generated tier file, read back line by line. */
@@ -50,81 +47,11 @@ function tiersOf(root: string, id = 'api'): Record<string, string[]> {
   return out;
 }
 
-const allOf = (tiers: Record<string, string[]>) => Object.values(tiers).flat().sort();
 const namesOf = (triples: string[]) => new Set(triples.map((t) => t.split(' ')[0]));
 
 function service(deps: Dependencies, extra: Record<string, unknown> = {}) {
   return (p: any) => new PythonService(p, 'api', { command: CMD, port: 8000, pythonVersion: PY, dependencies: deps, ...extra });
 }
-
-/** Synthesizes, swaps in the bumped lock, synthesizes again: the files that changed. */
-function changedByBump(root: string, build: (p: any) => void, lock: string, bumped: string): string[] {
-  synthIn(root, {}, build);
-  const before = tree(root);
-  writeFileSync(join(root, lock), bumped);
-  synthIn(root, {}, build);
-  const after = tree(root);
-  // the resolve cache under node_modules/.cache is no output
-  return Object.keys(after).filter((f) => before[f] !== after[f] && !f.startsWith('node_modules/')).sort();
-}
-
-describe('real locks: the generated tier files hold exactly what the lock resolves to', () => {
-  test('uv-fullstack: pyproject.toml + uv.lock', () => {
-    const root = copyOf(join(REALWORLD, 'uv-fullstack', 'tree'));
-    synthIn(root, {}, service(Dependencies.fromPyproject()));
-    const tiers = tiersOf(root);
-    const expected = expectUv(read('uv-fullstack', 'tree', 'uv.lock'), 36, PY);
-    expect(allOf(tiers)).toEqual(expected.all);
-    expect(namesOf(tiers.dev)).toEqual(expected.dev);
-    expect(tiers.ml).toBeUndefined();
-    const dockerfile = text(root, 'docker/api/Dockerfile');
-    expect(dockerfile).toContain('pip install --require-hashes --no-deps -r /tmp/requirements/requirements-core.txt');
-    expect(dockerfile).toContain('pip install --require-hashes --no-deps -r /tmp/requirements/requirements-dev.txt');
-    expect(dockerfile).not.toMatch(/-c \/tmp\/requirements/);
-    // pytest is in the dev group: the test target runs it
-    expect(dockerfile).toContain('CMD ["python", "-m", "pytest", "-q", "api"]');
-    // the hash-locked install steps keep every rule of the generated Dockerfiles
-    expect(validate(dockerfile)).toEqual([]);
-    expect(checkDockerfile(dockerfile)).toEqual([]);
-  });
-
-  test('poetry-fullstack: pyproject.toml + poetry.lock', () => {
-    const root = copyOf(join(REALWORLD, 'poetry-fullstack', 'tree'));
-    synthIn(root, {}, service(Dependencies.fromPyproject({ lockFile: 'poetry.lock' })));
-    const tiers = tiersOf(root);
-    const expected = expectPoetry(read('poetry-fullstack', 'tree', 'poetry.lock'), read('poetry-fullstack', 'tree', 'pyproject.toml'), 36, PY);
-    expect(allOf(tiers)).toEqual(expected.all);
-    expect(namesOf(tiers.dev)).toEqual(expected.dev);
-  });
-
-  test('pipcompile-jax: a pip-compile file with --hash lines, as the ml tier', () => {
-    const root = copyOf(join(REALWORLD, 'pipcompile-jax', 'tree'));
-    synthIn(root, {}, (p) => new PythonService(p, 'worker', {
-      command: ['python', '-m', 'worker.main'],
-      pythonVersion: PY,
-      dependencies: Dependencies.fromRequirementsFiles({ ml: ['build/requirements_lock_3_11.txt'] }),
-    }));
-    const tiers = tiersOf(root, 'worker');
-    expect(Object.keys(tiers)).toEqual(['ml']);
-    expect(allOf(tiers)).toEqual(expectPipCompile(read('pipcompile-jax', 'tree', 'build', 'requirements_lock_3_11.txt'), PY));
-  });
-});
-
-describe('re-synth after a lock changes: only requirement files change, the Dockerfile is byte-identical', () => {
-  test.each([
-    ['uv-fullstack', 'uv.lock', Dependencies.fromPyproject(), 'api'],
-    ['poetry-fullstack', 'poetry.lock', Dependencies.fromPyproject(), 'api'],
-    ['pipcompile-jax', 'build/requirements_lock_3_11.txt', Dependencies.fromRequirementsFiles({ ml: ['build/requirements_lock_3_11.txt'] }), 'worker'],
-  ])('%s', (name, lock, deps, id) => {
-    const root = copyOf(join(REALWORLD, name, 'tree'));
-    const build = (p: any) => new PythonService(p, id, { command: ['python', '-m', `${id}.main`], pythonVersion: PY, dependencies: deps });
-    const changed = changedByBump(root, build, lock, read(name, 'bumped', lock));
-    const generated = changed.filter((f) => f !== lock);
-    expect(generated.length).toBeGreaterThan(0);
-    for (const f of generated) expect(f).toMatch(new RegExp(`^docker/${id}/requirements-(ml|core|dev)\\.txt$`));
-    expect(changed).not.toContain(`docker/${id}/Dockerfile`);
-  });
-});
 
 test('requirement files: a new -r include with new packages changes the tier file (and the docs listing the files), never the Dockerfile', () => {
   const root = copyOf(join(FIXTURES, 'requirements-plain'));
@@ -200,15 +127,18 @@ describe('our own fixtures', () => {
 
 describe('project-level dependencies and typed lists', () => {
   test('services inherit the project default unless they set their own', () => {
-    const root = copyOf(join(REALWORLD, 'uv-fullstack', 'tree'));
-    writeFileSync(join(root, 'other.txt'), 'rich==13.9.4\n');
+    const root = projectWith({
+      'pyproject.toml': PYPROJECT,
+      'uv.lock': uvLock([{ name: 'fastapi', version: '0.115.6' }, { name: 'numpy', version: '2.1.3' }, { name: 'pytest', version: '8.3.4' }]),
+      'other.txt': 'rich==13.9.4\n',
+    });
     synthIn(root, { dependencies: Dependencies.fromPyproject() }, (p) => {
       new PythonService(p, 'api', { command: CMD, pythonVersion: PY });
       new PythonService(p, 'tools', { command: ['python', '-m', 'tools.main'], dependencies: Dependencies.fromRequirementsFiles({ core: ['other.txt'] }) });
     });
-    expect(text(root, tierFile('api', 'core'))).toContain('alembic==1.17.2 \\');
+    expect(text(root, tierFile('api', 'core'))).toContain('fastapi==0.115.6 \\');
     expect(text(root, tierFile('tools', 'core'))).toContain('\nrich==13.9.4\n');
-    expect(text(root, tierFile('tools', 'core'))).not.toContain('alembic');
+    expect(text(root, tierFile('tools', 'core'))).not.toContain('fastapi');
   });
 
   test('typed requirements merge into unlocked tiers; the same pin in both is installed once', () => {
@@ -222,8 +152,11 @@ describe('project-level dependencies and typed lists', () => {
   });
 
   test('a typed pin the lock does not hold is refused (it could not be hash-checked)', () => {
-    const root = copyOf(join(REALWORLD, 'uv-fullstack', 'tree'));
-    expect(() => synthIn(root, {}, service(Dependencies.fromPyproject(), { requirements: { core: ['orjson==3.10.7', 'alembic==1.17.2'] } })))
+    const root = projectWith({
+      'pyproject.toml': PYPROJECT,
+      'uv.lock': uvLock([{ name: 'fastapi', version: '0.115.6' }, { name: 'numpy', version: '2.1.3' }, { name: 'pytest', version: '8.3.4' }]),
+    });
+    expect(() => synthIn(root, {}, service(Dependencies.fromPyproject(), { requirements: { core: ['orjson==3.10.7', 'fastapi==0.115.6'] } })))
       .toThrow(/requirements\.core\[1\] is not in the lock uv\.lock: got "orjson==3\.10\.7"/);
   });
 

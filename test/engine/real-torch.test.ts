@@ -35,9 +35,10 @@
  * - litgpt/__main__.py: the corpus tree holds placeholders, so the copy gets a small CLI of ours
  *   (argparse, the real CLI's subcommands, importing lightning) for its console script to run.
  *
- * Skipped, with the reason in the test name, while data/torch-cuda-matrix.json has no CPU row for
- * torch 2.13.0 with Python 3.11 (the product refuses that torchVersion until then), or without
- * ../shared/data. Each prod image copies a 1.3 GB virtualenv: three images are what this costs.
+ * torch 2.13.0+cpu is the mirror's only CPU torch; data/torch-cuda-matrix.json has its row, so the
+ * definitions accept it (without the row they refuse it and these tests fail, not skip). Skipped,
+ * with the reason in the test name, only without the mirror or without ../shared/data. Each prod
+ * image copies a 1.3 GB virtualenv: three images are what this costs.
  *
  * Does not prove: CUDA torch, GPU images or a GPU (see gpu-build.test.ts), the official python
  * image (Debian's Python 3.11.2 stands in), the layouts' code (placeholders), PyPI itself.
@@ -49,7 +50,6 @@ import {
   HARDENING, MIRROR, buildSteps, describeUnless, distributions, expectBuilt, indexVersions, mirrorMissing,
   pythonIn, requireOnIndex,
 } from './support/mirror';
-import { publicVersion, torchMatrix } from '../../src/service/torch';
 import { runDefinition } from '../support/run-definition';
 import { SHARED_DATA } from '../support/shared-data';
 
@@ -66,15 +66,6 @@ const TORCH_TIER = step('deps-ml', 'RUN .*-r /tmp/requirements/requirements-torc
 const ML_TIER = step('deps-ml', 'RUN .*-r /tmp/requirements/requirements-ml\\.txt$');
 const PROD_PIP_CHECK = step('prod', 'RUN pip check$');
 const PROD_ENTRY_CHECK = step('prod', 'RUN \\["python", "-m", "mldocker_runtime\\.entry_check"');
-
-/** Why the torch part cannot run: the product's matrix must know the mirror's +cpu torch. */
-function torchMissing(): string | undefined {
-  const cpu = torchMatrix().filter((r) => r.cuda === undefined && r.pythons.includes('3.11'));
-  if (cpu.some((r) => publicVersion(r.torch) === TORCH)) return undefined;
-  const newest = cpu[cpu.length - 1]?.torch ?? 'none';
-  return 'the torch tests (test/engine/real-torch.test.ts): data/torch-cuda-matrix.json has no cpu wheels of'
-    + ` torch ${TORCH} for python 3.11 (its newest cpu row: ${newest}), the mirror's only cpu torch`;
-}
 
 interface Layout {
   readonly name: string;
@@ -202,7 +193,7 @@ function expectChecked(res: RunResult & { log: string }): void {
 const layoutsMissing = existsSync(join(LAYOUTS, 'litgpt', 'tree')) ? undefined
   : `the torch tests (test/engine/real-torch.test.ts): no corpus layouts at ${LAYOUTS} (../shared/data)`;
 
-const missing = mirrorMissing() ?? torchMissing() ?? layoutsMissing;
+const missing = mirrorMissing() ?? layoutsMissing;
 describeUnless(missing, `torch ${TORCH}+cpu from TORCH_INDEX_URL, real ML tiers`, () => {
   /** The builds, in the order of LAYOUT_DEFS. */
   const built: Record<string, { dir: string; tag: string; res: RunResult & { log: string } }> = {};

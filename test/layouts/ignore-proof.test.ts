@@ -12,7 +12,7 @@ import ignore from '@balena/dockerignore';
 import { GpuInference, MlDockerValidationError, PythonService } from '../../src';
 import { ignoreFileLines } from '../../src/core/dockerignore';
 import { Problems } from '../../src/core/problems';
-import { checkServiceImage } from '../../src/service/entry-check';
+import { checkServiceImage, readImageTree } from '../../src/service/entry-check';
 import { newProject, synth } from '../util';
 
 function layout(files: Record<string, string>): string {
@@ -80,6 +80,10 @@ describe('code packages named like data folders', () => {
   });
 });
 
+/** The checks as a service runs them: the tree read once, under the Dockerfile's context paths. */
+const checkImage = (problems: Problems, f: Parameters<typeof checkServiceImage>[1]) =>
+  checkServiceImage(problems, f, readImageTree(f.root, f.contextPaths));
+
 describe('the synth-time proof', () => {
   const files = Object.keys(WORKER);
   const facts = (ignoreText: string) => ({
@@ -98,22 +102,28 @@ describe('the synth-time proof', () => {
 
   test('passes on our ignore file and reports the artefacts it keeps out', () => {
     const problems = new Problems('vision/worker');
-    const check = checkServiceImage(problems, facts(ignoreFileLines(['services/worker']).join('\n')));
+    const check = checkImage(problems, facts(ignoreFileLines(['services/worker']).join('\n')));
     expect(problems.count).toBe(0);
     expect(check.excludedArtefacts).toEqual(expect.arrayContaining(['services/worker/checkpoints/last.ckpt', 'services/worker/data/train.csv', 'services/worker/model.safetensors']));
-    expect(check.buildStep).toContain('find_spec');
+    expect(check.buildCheck?.args.slice(0, 3)).toEqual(['python', '-m', 'mldocker_runtime.entry_check']);
     expect(files.length).toBeGreaterThan(10);
   });
 
   test('refuses an ignore text that re-excludes a data folder wholesale (the old rule), naming the dropped file', () => {
     const problems = new Problems('vision/worker');
-    checkServiceImage(problems, facts(['*', '!services/worker', '**/data', '**/*.ckpt', '**/*.safetensors', '**/*.csv'].join('\n')));
+    const ignoreText = ['*', '!services/worker', '**/data', '**/*.ckpt', '**/*.safetensors', '**/*.csv']
+      .join('\n');
+    checkImage(problems, facts(ignoreText));
     expect(messages(problems)).toContain('drops a code or configuration file the image needs: got "services/worker/data/queues.py"');
   });
 
   test('refuses an ignore text that lets weights in', () => {
     const problems = new Problems('vision/worker');
-    checkServiceImage(problems, facts(['*', '!services/worker', '**/.env', '**/.venv', '**/wandb/run-*', '**/*.csv', '**/*.jpg'].join('\n')));
+    const ignoreText = [
+      '*', '!services/worker', '**/.env', '**/.venv', '**/wandb/run-*', '**/*.csv', '**/*.jpg',
+    ]
+      .join('\n');
+    checkImage(problems, facts(ignoreText));
     expect(messages(problems)).toContain('a weights or data file would be sent to the build context: got "services/worker/checkpoints/last.ckpt"');
   });
 });

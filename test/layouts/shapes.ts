@@ -1,6 +1,6 @@
 /**
  * Eight project shapes for the layout tests: the three real trees of the conformance corpus
- * (`<repo>/../shared/data/realworld/layouts/`, read in place) and five synthetic ones written
+ * (read in place from the shared corpus by test/corpus/layouts.test.ts) and five synthetic ones written
  * here, modeled on common public shapes (not copied): a cog-style model, a FastAPI CPU
  * service, flat modules beside several top-level folders, an LLM server with a baked model, and
  * configs next to code. Each names the example `.projenrc.ts` (under `examples/`) that defines it.

@@ -1,5 +1,5 @@
-import { NO_BUILD_HOOKS } from '../../src/service/build-hooks';
-import { ImageInput } from '../../src/service/image-model';
+import { NO_BUILD_HOOKS } from '../../src/image/build-hook-steps';
+import { ImageInput } from '../../src/image/image-model';
 
 /** A plain CPU service's image input (no torch, no hooks, one code folder): the base the pure image-model tests vary. */
 export const CPU_IMAGE_INPUT: ImageInput = {

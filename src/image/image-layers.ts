@@ -1,4 +1,4 @@
-import { BuildStepStage } from './build-hooks';
+import { BuildStepStage } from './build-hook-steps';
 import { ImageModel, TierInstall, prodVenvSource, stageOrder } from './image-model';
 import { TORCH_TIER } from '../core/tier-files';
 

@@ -6,9 +6,9 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { expectPipCompile, expectPoetry, expectUv } from './lock-readers';
-import { copyOf, problemsOf, REALWORLD, resolveIn, triples } from './support';
 import { Dependencies } from '../../src/deps';
+import { expectPipCompile, expectPoetry, expectUv } from '../deps/lock-readers';
+import { copyOf, problemsOf, REALWORLD, resolveIn, triples } from '../deps/support';
 
 const read = (...p: string[]) => readFileSync(join(REALWORLD, ...p), 'utf-8');
 

@@ -1,9 +1,5 @@
-import type { BuildHooks } from './build-hooks';
-import { BuildStepStage } from './build-hooks';
+import { BuildHooks, BuildStepStage } from './build-hook-steps';
 import { APP_DIR, APP_UID, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
-import type { ProjectInstall } from './project-install';
-import type { SourceCopy } from './sources';
-import type { TorchWheels } from './torch';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER, tierFileName } from '../core/tier-files';
 
@@ -11,8 +7,9 @@ import { TORCH_TIER, tierFileName } from '../core/tier-files';
  * The resolved, immutable description of one service's image: everything its Dockerfile says,
  * decided once (base images, stages, tiers and their install steps, torch/CUDA, environment,
  * labels, user, working directory, entrypoint and commands, context paths, health check, build
- * steps, entry check). `renderDockerfile` turns it into text; GPU services extend it with
- * `extendGpuImage` (src/gpu/gpu-image.ts). Nothing here reaches projen or constructs.
+ * steps, entry check). `resolveImageModel` makes it from the shared props and what the
+ * service's kind adds (`ImageAdditions`: a GPU kind's from `gpuImage` in src/gpu/gpu-kind.ts);
+ * `renderDockerfile` turns it into text. Nothing here reaches projen or constructs.
  */
 export interface ImageModel {
   readonly header: ImageHeader;
@@ -47,7 +44,7 @@ export interface ImageModel {
   /** Root steps of the runtime block before the code is copied (volume folders, a baked model). */
   readonly runtimeSteps: readonly RuntimeStep[];
   /** The project's own wheel (installProject). */
-  readonly projectInstall?: ProjectInstall;
+  readonly projectInstall?: ProjectWheel;
   /** Where the shared files every image copies come from. */
   readonly paths: SharedPaths;
   /** The `COPY`s of the service's code. */
@@ -69,6 +66,26 @@ export interface ImageModel {
   readonly labels: ReadonlyArray<readonly [string, string]>;
   /** Paths (relative to the project root) the Dockerfile reads from the build context. */
   readonly contextPaths: readonly string[];
+}
+
+/** One `COPY` of a service's code: a project path (folder or file) and where it lands. */
+export interface SourceCopy {
+  /** Relative to the project root, `/`-separated. */
+  readonly from: string;
+  /** Absolute image path. */
+  readonly to: string;
+}
+
+/** The project's own package, built as a wheel in its own stage (installProject). */
+export interface ProjectWheel {
+  /** `[project] name`. */
+  readonly name: string;
+  /** Its build backend's distribution, pinned in a tier the builder installs. */
+  readonly backendRequirement: string;
+  /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
+  readonly files: readonly string[];
+  /** The service's code copies, the package sources of the wheel. */
+  readonly sources: readonly SourceCopy[];
 }
 
 export interface ImageHeader {
@@ -119,7 +136,7 @@ export interface GpuNotes {
   readonly driverCheck: boolean;
 }
 
-/** The model of `templates/cuda/debian12-toolkit.ejs`. */
+/** The model of `templates/dockerfile/cuda-toolkit.ejs`. */
 export interface CudaToolkit {
   readonly cuda: string;
   readonly glibc: string;
@@ -135,7 +152,7 @@ export interface CudaExtensions {
   /** Which nvcc compiles them. */
   readonly compiler: 'debian12' | 'devel';
   readonly cuda: string;
-  /** The `TORCH_CUDA_ARCH_LIST` default, quoted for the Dockerfile. */
+  /** The `TORCH_CUDA_ARCH_LIST` default. */
   readonly archList: string;
   readonly dirs: readonly string[];
 }
@@ -169,9 +186,11 @@ export interface SharedPaths {
   readonly sharedCode: string;
 }
 
+/** The prod stage's build-time entry check: what it looks for, and the runtime helper's arguments. */
 export interface EntryCheckStep {
   readonly subjects: readonly string[];
-  readonly run: string;
+  /** The `RUN` in exec form (`python -m mldocker_runtime.entry_check ...`). */
+  readonly args: readonly string[];
 }
 
 /** A service's health check, as the image and the compose file see it. */
@@ -199,7 +218,8 @@ export interface ImageInput {
   readonly syntax?: string;
   readonly python: ImagePython;
   readonly aptPackages: readonly string[];
-  readonly torch?: TorchWheels;
+  /** The torch wheels: their index and CUDA variant. */
+  readonly torch?: { readonly indexUrl: string; readonly cuda?: string };
   /** The requirement lines per tier that the image installs (typed and from dependency files). */
   readonly tierLines: Readonly<Record<RequirementTier, readonly string[]>>;
   /** The dependency files are a lock (hash-pinned tiers), named `source`. */
@@ -210,10 +230,12 @@ export interface ImageInput {
   readonly copies: readonly SourceCopy[];
   readonly workdir: string;
   readonly moduleName: string;
-  readonly projectInstall?: ProjectInstall;
+  readonly projectInstall?: ProjectWheel;
   readonly command: readonly string[];
   readonly testCommand?: readonly string[];
   readonly healthCheck?: ServiceHealthCheck;
+  /** What the service's kind adds to the image of its shared props, then its model folder; in order. */
+  readonly additions?: readonly ImageAdditions[];
 }
 
 /** tini as PID 1, in exec form. */
@@ -235,8 +257,16 @@ export function constraintsFilePath(serviceId: string): string {
   return `docker/${serviceId}/constraints.txt`;
 }
 
-/** Resolves a service's image (the CPU image; GPU services extend it). Pure. */
+/**
+ * Resolves a service's image: the image of its shared props (the CPU image), then what its kind
+ * and its model folder add (`input.additions`). Pure.
+ */
 export function resolveImageModel(input: ImageInput): ImageModel {
+  return (input.additions ?? []).reduce(addToImage, sharedImage(input));
+}
+
+/** The image of a service's shared props: the CPU image every kind starts from. */
+function sharedImage(input: ImageInput): ImageModel {
   const id = input.serviceId;
   const torch = input.torch && { indexUrl: input.torch.indexUrl, cuda: input.torch.cuda, file: tierFilePath(id, TORCH_TIER) };
   const installed = [...(torch ? [torch.file] : []), ...(input.constraints ? [constraintsFilePath(id)] : [])];
@@ -300,10 +330,34 @@ export interface RuntimeAdditions {
   readonly labels?: ReadonlyArray<readonly [string, string]>;
 }
 
-/** The model with a kind's runtime additions appended. Pure. */
-export function addRuntime(model: ImageModel, add: RuntimeAdditions): ImageModel {
+/**
+ * What a service kind adds to the image of its shared props: the runtime additions (appended),
+ * base images (appended), the prod entrypoint's next program (appended after tini), and the
+ * GPU parts of the model (set).
+ */
+export interface ImageAdditions extends RuntimeAdditions {
+  readonly bases?: readonly BaseImage[];
+  readonly runtimeBase?: BaseImage;
+  readonly copyPython?: CopyPython;
+  readonly devel?: DevelBase;
+  readonly gpu?: GpuNotes;
+  readonly cudaToolkit?: CudaToolkit;
+  readonly cudaExtensions?: CudaExtensions;
+  readonly entrypoint?: readonly string[];
+}
+
+/** The model with additions: lists appended, the parts given set. Pure. */
+export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
   return {
     ...model,
+    bases: [...model.bases, ...add.bases ?? []],
+    runtimeBase: add.runtimeBase ?? model.runtimeBase,
+    copyPython: add.copyPython ?? model.copyPython,
+    devel: add.devel ?? model.devel,
+    gpu: add.gpu ?? model.gpu,
+    cudaToolkit: add.cudaToolkit ?? model.cudaToolkit,
+    cudaExtensions: add.cudaExtensions ?? model.cudaExtensions,
+    entrypoint: [...model.entrypoint, ...add.entrypoint ?? []],
     env: [...model.env, ...add.env ?? []],
     runtimeSteps: [...model.runtimeSteps, ...add.steps ?? []],
     contextPaths: [...model.contextPaths, ...add.contextPaths ?? []],

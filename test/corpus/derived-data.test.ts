@@ -5,10 +5,10 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { readSharedJson } from './support/shared-data';
-import { knownCudaImageTags } from '../src/gpu/cuda';
+import { knownCudaImageTags } from '../../src/gpu/cuda';
+import { readSharedJson } from '../support/shared-data';
 
-const DATA = join(__dirname, '..', 'data');
+const DATA = join(__dirname, '..', '..', 'data');
 const readData = (file: string) => JSON.parse(readFileSync(join(DATA, file), 'utf-8'));
 
 test('no byte copy of another project\'s file is in data/', () => {

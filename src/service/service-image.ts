@@ -1,0 +1,229 @@
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { Component } from 'projen';
+import { ServiceEntryFacts, checkServiceImage, readImageTree } from './entry-check';
+import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from './model-dir';
+import { ProjectServices } from './project-services';
+import { RequirementFiles } from './requirement-files';
+import { entryFileName } from './samples';
+import { ResolvedService } from './service-resolve';
+import { TorchPackage } from './torch-packages';
+import { ignoreFileLines } from '../core/dockerignore';
+import { serviceImageName } from '../core/image-name';
+import { Problems } from '../core/problems';
+import { ProjectSettings } from '../core/project-settings';
+import { RenderedFile } from '../core/rendered-file';
+import { RequirementTier } from '../core/requirements';
+import { renderDockerfile } from '../image/dockerfile-render';
+import { ImageInput, ImageModel, ServiceHealthCheck, resolveImageModel } from '../image/image-model';
+import { APP_DIR } from '../image/image-paths';
+
+/** What a service's image files read of the service. */
+export interface ServiceImageOwner {
+  /** The service construct the files belong to. */
+  readonly scope: Component;
+  readonly serviceId: string;
+  /** The construct path used in messages. */
+  readonly path: string;
+  readonly dockerfilePath: string;
+  /** The service's checked props, and what its kind resolved (what it adds to the image among it). */
+  readonly resolved: ResolvedService;
+  readonly healthCheck?: ServiceHealthCheck;
+  /** The service's requirement files (created after its image files). */
+  files(): RequirementFiles;
+}
+
+/** A service's image for one synth: its model and its ignore file, resolved once. */
+interface SynthImage {
+  readonly synth: object;
+  /** The model, without the marker line and the entry check. */
+  readonly model: ImageModel;
+  /** The ignore file's lines after its marker: the allow-list, then the model folder's own lines. */
+  readonly ignoreLines: readonly string[];
+  /** The model with the prod stage's entry check, and the data or weights kept out, once checked. */
+  checked?: { readonly model: ImageModel; readonly excludedArtefacts: readonly string[] };
+}
+
+/**
+ * A service's image files, the Dockerfile and its ignore file, rendered from one image model:
+ * the image of the shared props (the CPU image), what the service's kind adds, then its model
+ * folder. The model is resolved, its ignore text built and its checks run once per synth.
+ */
+export class ServiceImage {
+  private memo?: SynthImage;
+
+  constructor(private readonly owner: ServiceImageOwner) {
+    new RenderedFile(owner.scope, owner.dockerfilePath, (file) => this.dockerfile(file.marker ?? ''));
+    new RenderedFile(owner.scope, `${owner.dockerfilePath}.dockerignore`, (file) =>
+      [`# ${file.marker}`, ...this.image().ignoreLines].join('\n') + '\n');
+  }
+
+  /** The image model, without its entry check (which needs the model's context paths). */
+  public model(): ImageModel {
+    return this.image().model;
+  }
+
+  /** The image model the Dockerfile renders: with the prod stage's entry check. */
+  public checkedModel(marker: string): ImageModel {
+    return withMarker(this.checked().model, marker);
+  }
+
+  /** Lines the ignore files add after the allow-list (weights let back in for a baked model). */
+  public ignoreExtraLines(): string[] {
+    return modelFolderIgnoreLines(this.owner.serviceId, this.owner.resolved.kind.models);
+  }
+
+  /** The Dockerfile: the rendered image model (the excluded weights are named once, here). */
+  private dockerfile(marker: string): string {
+    const { model, excludedArtefacts } = this.checked();
+    if (excludedArtefacts.length > 0) {
+      const { scope, path } = this.owner;
+      scope.project.logger.info(`${path}: ${excludedArtefacts.length} data or weights file(s) under the `
+        + `copied code stay out of the image (e.g. ${excludedArtefacts[0]})`);
+    }
+    return renderDockerfile(withMarker(model, marker));
+  }
+
+  /**
+   * This synth's image: resolved once per synth (the Dockerfile, both ignore files and the
+   * context paths read the same one); outside a synth, resolved on every call.
+   */
+  private image(): SynthImage {
+    const synth = ProjectServices.of(this.owner.scope.project)?.synth;
+    if (synth !== undefined && this.memo?.synth === synth) return this.memo;
+    const { scope, serviceId, resolved } = this.owner;
+    const settings = ProjectSettings.of(scope.project);
+    const input = imageInputOf(resolved, this.owner.files(), {
+      serviceId,
+      imageName: serviceImageName(scope.project.name, serviceId),
+      marker: '',
+      syntax: settings.dockerfileSyntax ? settings.dockerfileFrontend : undefined,
+      healthCheck: this.owner.healthCheck,
+    });
+    const model = resolveImageModel({
+      ...input, additions: [resolved.kind.image ?? {}, modelFolderImage(resolved.kind.models)],
+    });
+    const ignoreLines = [...ignoreFileLines([...model.contextPaths]), ...this.ignoreExtraLines()];
+    const image = { synth: synth ?? {}, model, ignoreLines };
+    if (synth !== undefined) this.memo = image;
+    return image;
+  }
+
+  /**
+   * The synth-time checks of the image (the ignore proof, shadowing, the entry), once per synth:
+   * the model with the prod stage's build-time entry check (none when the check is off), and the
+   * data or weights files under the copied code that stay out of the image.
+   */
+  private checked(): NonNullable<SynthImage['checked']> {
+    const image = this.image();
+    if (image.checked) return image.checked;
+    const { scope, path, resolved } = this.owner;
+    const root = scope.project.outdir;
+    const facts = entryFactsOf(resolved, image.model, this.owner.files(), {
+      root,
+      torchPackages: resolved.kind.torchPackages,
+      artefactFolders: modelFolderArtefacts(resolved.kind.models),
+      ignoreLines: image.ignoreLines,
+    });
+    const problems = new Problems(path);
+    // the one place the image checks read the project tree
+    const services = ProjectServices.of(scope.project);
+    const tree = services ? services.treeFor(facts.contextPaths) : readImageTree(root, facts.contextPaths);
+    const check = checkServiceImage(problems, facts, tree);
+    problems.throwIfAny();
+    image.checked = {
+      model: { ...image.model, entryCheck: check.buildCheck },
+      excludedArtefacts: check.excludedArtefacts,
+    };
+    return image.checked;
+  }
+}
+
+/** The model with the generated-file marker of the Dockerfile's header. */
+function withMarker(model: ImageModel, marker: string): ImageModel {
+  return { ...model, header: { ...model.header, marker } };
+}
+
+/** What the image model reads from a resolved service besides its props. */
+export interface ImageInputContext {
+  readonly serviceId: string;
+  readonly imageName: string;
+  /** The generated-file marker line (empty outside synth). */
+  readonly marker: string;
+  /** The Dockerfile frontend, when the project writes a syntax line. */
+  readonly syntax?: string;
+  readonly healthCheck?: ServiceHealthCheck;
+}
+
+/** The input of `resolveImageModel`: the resolved props with the requirement files' lines and lock. */
+export function imageInputOf(
+  r: ResolvedService, files: RequirementFiles, ctx: ImageInputContext,
+): ImageInput {
+  const merged = files.resolved();
+  return {
+    ...ctx,
+    description: r.description,
+    python: { version: r.python.full, minor: r.python.minor, image: r.pythonImage },
+    aptPackages: r.aptPackages,
+    torch: r.torch,
+    tierLines: {
+      ml: files.lines(RequirementTier.ML),
+      core: files.lines(RequirementTier.CORE),
+      dev: files.lines(RequirementTier.DEV),
+    },
+    // the lock's name, never the list of files read: a new -r include must not change the Dockerfile
+    lock: merged?.tiers.locked ? { source: merged.report.lockFile ?? 'the requirement files' } : undefined,
+    constraints: (merged?.tiers.constraints.length ?? 0) > 0,
+    hooks: r.hooks,
+    copies: r.code.copies,
+    workdir: r.code.workdir,
+    moduleName: r.moduleName,
+    projectInstall: r.projectInstall,
+    command: r.command,
+    testCommand: r.testCommand,
+  };
+}
+
+/** What a service type adds to the image checks' facts. */
+export interface EntryFactsContext {
+  /** The project root on disk. */
+  readonly root: string;
+  readonly torchPackages: readonly TorchPackage[];
+  /** Folders whose weights belong in the image (a baked model). */
+  readonly artefactFolders: readonly string[];
+  /** The service's ignore file, as it is written (without its marker). */
+  readonly ignoreLines: readonly string[];
+}
+
+/** What the synth-time image checks read: the resolved service, its image model, its requirement files. */
+export function entryFactsOf(
+  r: ResolvedService, model: ImageModel, files: RequirementFiles, ctx: EntryFactsContext,
+): ServiceEntryFacts {
+  const { sourceDir, copies } = r.code;
+  // a new service's starter code is written by this synth, after the checks read the tree
+  const samplesPlanned = copies.length === 1 && copies[0].from === sourceDir
+    && !existsSync(join(ctx.root, sourceDir));
+  const torch = r.torch;
+  return {
+    root: ctx.root,
+    command: r.command,
+    copies,
+    plannedFiles: samplesPlanned
+      ? ['__init__.py', entryFileName(r.command, r.moduleName), 'test_main.py']
+        .map((f) => `${sourceDir}/${f}`)
+      : [],
+    workdir: r.code.workdir,
+    checkCommand: r.code.entryCheck,
+    project: r.projectInstall && {
+      scripts: r.projectInstall.scripts,
+      files: [...r.projectInstall.files, ...copies.map((c) => c.from)],
+    },
+    contextPaths: [...model.contextPaths],
+    artefactsAllowedUnder: [...ctx.artefactFolders],
+    pythonPath: [APP_DIR, '/opt/mldocker'],
+    ignoreText: ctx.ignoreLines.join('\n'),
+    requirements: [...(torch ? ctx.torchPackages.map((pkg) => `${pkg}==${torch[pkg]}`) : []),
+      ...r.requirements.lines(RequirementTier.ML), ...r.requirements.lines(RequirementTier.CORE),
+      ...files.fileRequirements(RequirementTier.ML), ...files.fileRequirements(RequirementTier.CORE)],
+  };
+}
