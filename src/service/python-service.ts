@@ -13,10 +13,10 @@ import { Schema } from '../core/problems';
 export interface PythonServiceProps extends ServiceOptions {
   /**
    * Install CPU-only torch at this version, with the `torchPackages` companions (by default
-   * torchvision and torchaudio; torchaudio only where the wheel matrix pairs one: torch 2.11 and
-   * older), from PyTorch's CPU wheel index (`requirements-torch.txt`, its own layer,
-   * `--index-url` only). Without it, torch must not appear in any tier: PyPI's default torch
-   * wheels bundle CUDA (gigabytes).
+   * torchvision, and torchaudio where the wheel matrix pairs one: torch 2.11 and older), from
+   * PyTorch's CPU wheel index (`requirements-torch.txt`, its own layer, `--index-url` only).
+   * Without it, torch must not appear in any tier: PyPI's default torch wheels bundle CUDA
+   * (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;
