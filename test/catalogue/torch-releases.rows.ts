@@ -16,7 +16,7 @@ export const rows: Row[] = [
     build: svc({ torchVersion: '2.13.0', torchPackages: ['torch', 'torchaudio'] }),
     path: 'vision/api',
     got: '"torchaudio"',
-    expected: 'torchPackages lists torchaudio, which the wheel matrix pairs with no version of torch 2.13.0+cpu',
+    expected: 'torchPackages lists torchaudio, which the wheel matrix pairs with no version of torch 2.13.0',
   },
   { name: 'cuda 13 wheels beside a cuda 12 torch', build: trainer({ torchVersion: '2.14.1', requirements: { ml: ['cuda-toolkit[cudart]==13.0.3'] } }), path: 'vision/trainer', got: '"cuda-toolkit[cudart]==13.0.3"', expected: 'nvidia\'s cuda 12 wheels only' },
   {
