@@ -490,6 +490,21 @@ async function main(): Promise<void> {
   log(`temp dir ${dir}; BuildKit logs in ${logs}`);
   let index: ReturnType<typeof spawn> | undefined;
   try {
+    // The real-package table alone needs neither the stand-in wheels nor their index.
+    if (REAL_ONLY) {
+      buildBase();
+      const real = await realPackages(dir, logs, opts.runs);
+      if (!real) throw new Error('--real-packages-only needs a local PyPI copy (MLDOCKER_PIP_MIRROR)');
+      if (SMOKE) {
+        process.stdout.write(`${renderRealTable(real)}\n`);
+        return;
+      }
+      const previous = committedResults();
+      if (!previous) throw new Error('--real-packages-only adds to bench/build-results.json: run the bench');
+      writeResults({ ...previous, realPackages: real });
+      return;
+    }
+
     // Wheels and index.
     const wheels = join(dir, 'wheels');
     writeFileSync(join(dir, 'wheels.json'), JSON.stringify(wheelSpec()));
@@ -509,20 +524,6 @@ async function main(): Promise<void> {
     }
     const port = Number(/^port (\d+)$/m.exec(readFileSync(indexLog, 'utf-8'))![1]);
     if (port !== INDEX_PORT) throw new Error(`port ${INDEX_PORT} is taken: the index URL must be the one in every side's files`);
-
-    if (REAL_ONLY) {
-      buildBase();
-      const real = await realPackages(dir, logs, opts.runs);
-      if (!real) throw new Error('--real-packages-only needs a local PyPI copy (MLDOCKER_PIP_MIRROR)');
-      if (SMOKE) {
-        process.stdout.write(`${renderRealTable(real)}\n`);
-        return;
-      }
-      const previous = committedResults();
-      if (!previous) throw new Error('--real-packages-only adds to bench/build-results.json: run the bench');
-      writeResults({ ...previous, realPackages: real });
-      return;
-    }
 
     t = Date.now();
     const repo = createRepo(dir);

@@ -61,8 +61,10 @@ describe('bench/build-results.json', () => {
   });
 
   test('the real-package table: both sides, cold and code-only times agreeing with their runs, sizes', () => {
-    const real = results.realPackages;
-    if (!real) return;
+    // Measured on a machine with the local PyPI copy (`npx projen bench:build`); a run without one
+    // keeps the committed table, so it is always there.
+    const real = results.realPackages!;
+    expect(real).toBeDefined();
     expect(Number.isNaN(Date.parse(real.generatedAt))).toBe(false);
     expect(Object.keys(real.sides).sort()).toEqual([...REAL_SIDES].sort());
     expect(real.packages.core.map((pin) => pin.split('==')[0])).toEqual(['fastapi', 'uvicorn']);
