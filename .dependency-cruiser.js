@@ -2,20 +2,23 @@
  * The dependency rules of src/ (checked by test/architecture.test.ts with dependency-cruiser).
  *
  * Rooms, lowest first; a room imports only rooms below it (and itself):
- *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> project
- *   -> bin / index.ts
+ *   core -> deps -> entry -> image -> service -> gpu -> stack -> ci -> cache-report -> adopt
+ *   -> project -> bin / index.ts
  * (deps: dependency files and locks; entry: the project's file tree and the entry check; image: the
- * image model, its resolver, the layers and the Dockerfile renderer.)
+ * image model, its resolver, the layers and the Dockerfile renderer; adopt: reading an existing
+ * repository into a definition.)
  * Renderers (`*-render.ts`) are pure: model in, text or objects out; they reach no construct, and
  * neither does anything of `image/`, the kind machinery and the GPU kinds (`service/service-kind.ts`,
  * `service/model-dir.ts`, `gpu/gpu-kind.ts`) or the Kubernetes model (`stack/kubernetes-model.ts`).
  * The cache report of Dockerfiles read as text (`cache-report/cache-report.ts`) and its CLI
  * (`bin/cache-report-cli.ts`) reach none either.
  * Only `image/` writes Dockerfile text: other rooms hand it a model and take `renderDockerfile`'s text.
+ * Only `core/` parses requirement lines: the PEP 440 library and the PEP 508 marker parser are
+ * reached through `core/requirement-grammar.ts` alone.
  * docs/architecture.md explains each room.
  */
 const ROOMS = [
-  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'project', 'bin',
+  'core', 'deps', 'entry', 'image', 'service', 'gpu', 'stack', 'ci', 'cache-report', 'adopt', 'project', 'bin',
 ];
 
 const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
@@ -62,6 +65,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(bin/cache-report-cli|cache-report/cache-report)\\.ts$' },
       to: { path: 'node_modules/(projen|constructs)/', reachable: true },
+    },
+    {
+      name: 'only-core-parses-requirement-lines',
+      comment: 'one requirement grammar (names, extras, PEP 440 versions, PEP 508 markers, hashes, pip\'s line rules) in core/requirement-grammar.ts: no other module imports the PEP 440 library or the marker parser, so no room grows a parser of its own',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/core/(requirement-grammar|pep508-marker)\\.ts$' },
+      to: { path: '(node_modules/@renovatebot/pep440/|^src/core/pep508-marker\\.ts$)' },
     },
     {
       name: 'only-index-and-entry-points-at-the-top',

@@ -2,7 +2,8 @@
  * The dependency rules of src/ (.dependency-cruiser.js), checked with dependency-cruiser:
  * no import cycles (type-only imports count), each room imports only the rooms below it
  * (core imports nothing above it), renderers reach no construct, nor does the cache-report
- * CLI, and only src/image/ writes Dockerfile text (its syntax module is imported nowhere else, and
+ * CLI, only core's requirement grammar parses versions and markers, and
+ * only src/image/ writes Dockerfile text (its syntax module is imported nowhere else, and
  * no other module names a Dockerfile template). The rules are also shown to fire: a copy of src/
  * with one forbidden import of each kind fails them.
  */
@@ -72,6 +73,9 @@ test('each kind of forbidden import is reported', () => {
   writeFileSync(join(copy, 'src', 'stack', 'bad-partial.ts'),
     "import { renderTemplate } from '../core/template';\n"
     + "export const T = renderTemplate('dockerfile/runtime.ejs', {});\n");
+  // a room that parses versions or markers itself instead of through core's requirement grammar
+  appendFileSync(join(copy, 'src', 'entry', 'nearest.ts'), "import * as pep440 from '@renovatebot/pep440';\nexport const V = pep440.valid;\n");
+  appendFileSync(join(copy, 'src', 'core', 'tier-files.ts'), "import { parseMarker } from './pep508-marker';\nexport const M = parseMarker;\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
@@ -83,4 +87,6 @@ test('each kind of forbidden import is reported', () => {
   expect(names).toContain('only-index-and-entry-points-at-the-top src/stray.ts');
   expect(names).toContain('only-image-writes-dockerfile-text src/stack/bad-quote.ts');
   expect(dockerfileTemplateNamers(copy)).toEqual(['src/stack/bad-partial.ts']);
+  expect(names).toContain('only-core-parses-requirement-lines src/entry/nearest.ts');
+  expect(names).toContain('only-core-parses-requirement-lines src/core/tier-files.ts');
 });

@@ -7,7 +7,7 @@
  *
  * The rows live in test/catalogue/*.rows.ts (one file per area); every such file is read.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import {
@@ -35,18 +35,31 @@ test('the catalogue has at least 150 rows with unique names', () => {
   expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
 });
 
-/** Writes a row's files into the tree; returns what removes them (and the folders made for them). */
+/**
+ * Writes a row's files into the tree; returns what undoes it: new files and the folders made
+ * for them are removed, a file the tree already had (a generated one a row replaces with a
+ * file of the user's) gets its bytes and mode back.
+ */
 function withFiles(files: Record<string, string>): () => void {
   const made: string[] = [];
+  const replaced: Array<[string, Buffer, number]> = [];
   for (const [path, content] of Object.entries(files)) {
     const full = join(dir, path);
     for (let d = dirname(full); d !== dir && !existsSync(d); d = dirname(d)) made.push(d);
     mkdirSync(dirname(full), { recursive: true });
+    if (existsSync(full)) {
+      replaced.push([full, readFileSync(full), statSync(full).mode]);
+      chmodSync(full, 0o644);
+    }
     writeFileSync(full, content);
   }
   return () => {
-    for (const path of Object.keys(files)) rmSync(join(dir, path), { force: true });
+    for (const path of Object.keys(files)) rmSync(join(dir, path), { force: true, recursive: true });
     for (const d of made.sort((a, b) => b.length - a.length)) rmSync(d, { recursive: true, force: true });
+    for (const [full, bytes, mode] of replaced) {
+      writeFileSync(full, bytes);
+      chmodSync(full, mode);
+    }
   };
 }
 

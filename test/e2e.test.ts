@@ -467,3 +467,67 @@ test('(f) a git clone of the scaffold, set up with the README install command, s
   expect(run('git status', 'git', ['status', '--porcelain'], clone).stdout).toBe('');
   expect(managedFiles(clone).filter((f) => !isReadOnly(f, clone))).toEqual([]);
 });
+
+/** A repository as a user has one: a FastAPI app, its requirements and .gitignore, committed, in a folder named like a clone. */
+function existingRepository(name: string): string {
+  const dir = join(work, 'clones', name);
+  mkdirSync(join(dir, 'app'), { recursive: true });
+  writeFileSync(join(dir, 'app', '__init__.py'), '');
+  writeFileSync(join(dir, 'app', 'main.py'), 'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/health")\ndef health(): ...\n');
+  writeFileSync(join(dir, 'requirements.txt'), 'fastapi==0.115.6\nuvicorn==0.32.1\n');
+  writeFileSync(join(dir, 'README.md'), '# Service\n\n```bash\nuvicorn app.main:app --port 8000\n```\n');
+  writeFileSync(join(dir, '.gitignore'), '# ours\nreport.md\nwandb/\n*.sqlite');
+  run('git init (existing repository)', 'git', ['init', '-q', '-b', 'main'], dir);
+  run('git add (existing repository)', 'git', ['add', '-A'], dir);
+  run('git commit (existing repository)', 'git', ['commit', '-qm', 'our service'], dir);
+  return dir;
+}
+
+function projenNew(label: string, dir: string, ...args: string[]): RunResult {
+  const projenVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'projen', 'package.json'), 'utf8')).version;
+  return run(label, PROJEN_BIN, ['new', '--from', `projen-ml-docker@file:${tgz}`, '--projen-version', projenVersion, ...args], dir);
+}
+
+test('(g) projen new in an existing repository named MyRepo adopts it, and its commit holds only what adoption added', () => {
+  const dir = existingRepository('MyRepo');
+  const created = projenNew('projen new --from (an existing repository)', dir);
+  const projenrc = read('.projenrc.ts', dir);
+  expect(projenrc).toContain('// Adopted by `projen new --from projen-ml-docker`');
+  expect(projenrc).toContain("  name: 'myrepo',\n");
+  expect(projenrc).toContain("  description: 'MyRepo',\n");
+  expect(projenrc).toContain("new PythonService(project, 'api', {");
+  expect(JSON.parse(read('package.json', dir)).description).toBe('MyRepo');
+  expect(read('docker/api/Dockerfile', dir)).toContain('CMD ["uvicorn", "app.main:app", "--port", "8000", "--host", "0.0.0.0"]');
+  expect(created.output).toContain('projen-ml-docker: adopted myrepo');
+  expect(created.output).not.toMatch(/^\s+at /m);
+  // one new commit: files added, .gitignore changed by adding lines only
+  expect(run('git log', 'git', ['log', '--oneline'], dir).stdout.trim().split('\n')).toHaveLength(2);
+  const changes = run('git show', 'git', ['show', '--name-status', '--format=', 'HEAD'], dir).stdout.trim().split('\n');
+  expect(changes.filter((l) => !l.startsWith('A\t'))).toEqual(['M\t.gitignore']);
+  expect(changes).toEqual(expect.arrayContaining(['A\t.projenrc.ts', 'A\tdocker/api/Dockerfile', 'A\tpackage.json']));
+  const removed = run('git show', 'git', ['show', '--format=', 'HEAD', '--', '.gitignore'], dir).stdout.split('\n')
+    .filter((l) => l.startsWith('-') && !l.startsWith('---'));
+  // git shows the last line (which had no line break) as removed and added again with one: its text is unchanged
+  expect(removed).toEqual(['-*.sqlite']);
+  expect(read('.gitignore', dir)).toContain('\n# ours\nreport.md\nwandb/\n*.sqlite\n');
+  expect(run('git status', 'git', ['status', '--porcelain', '--untracked-files=all'], dir).stdout).toBe('');
+  // the adopted definition re-synthesizes to the same files
+  const before = tree(dir);
+  synth('npx projen (adopted)', dir);
+  expect(diff(before, tree(dir))).toEqual({ added: [], removed: [], changed: [] });
+});
+
+test('(h) projen new in a repository with uncommitted changes stops before writing anything, with no stack trace', () => {
+  const dir = existingRepository('dirty');
+  writeFileSync(join(dir, 'app', 'main.py'), `${read('app/main.py', dir)}# work in progress\n`);
+  const res = spawnSync(PROJEN_BIN, ['new', '--from', `projen-ml-docker@file:${tgz}`, '--projen-version',
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'projen', 'package.json'), 'utf8')).version], { cwd: dir, env: childEnv(), encoding: 'utf8' });
+  const output = `${res.stdout}\n${res.stderr}`;
+  expect(res.status).not.toBe(0);
+  expect(output).toContain('has changes git has not committed; projen new commits the folder after adopting it, so it would commit them too:');
+  expect(output).toContain('   M app/main.py');
+  expect(output).not.toMatch(/^\s+at /m);
+  expect(existsSync(join(dir, '.projenrc.ts'))).toBe(false);
+  expect(run('git log', 'git', ['log', '--oneline'], dir).stdout.trim().split('\n')).toHaveLength(1);
+  expect(read('.gitignore', dir)).toBe('# ours\nreport.md\nwandb/\n*.sqlite');
+});

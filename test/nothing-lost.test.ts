@@ -79,15 +79,27 @@ describe('user files', () => {
     expect(existsSync(join(dir, 'services/api/extra.py'))).toBe(true);
   });
 
-  test('a generated file edited by hand is restored by the next synth', () => {
+  test('a generated file edited by hand (its marker kept) is restored by the next synth', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mld-lost-'));
     synthIn(dir, {}, stack);
     const file = join(dir, 'docker/api/Dockerfile');
     const original = readFileSync(file, 'utf-8');
     expect(statSync(file).mode.toString(8).slice(-3)).toBe('444');
     chmodSync(file, 0o644);
-    writeFileSync(file, 'FROM scratch\n');
+    writeFileSync(file, `${original}RUN echo edited by hand\n`);
     synthIn(dir, {}, stack);
     expect(readFileSync(file, 'utf-8')).toBe(original);
   });
+
+  test('a generated file replaced by one without the marker is the user\'s: the synth refuses to overwrite it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mld-lost-'));
+    synthIn(dir, {}, stack);
+    const file = join(dir, 'docker/api/Dockerfile');
+    chmodSync(file, 0o644);
+    writeFileSync(file, 'FROM scratch\n');
+    const before = tree(dir);
+    expect(() => synthIn(dir, {}, stack)).toThrow('[vision/api] a file of yours (it has no projen marker) is where the definition writes a file (never over yours): got "docker/api/Dockerfile"');
+    expect(tree(dir)).toEqual(before);
+  });
+
 });

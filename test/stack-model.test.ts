@@ -57,7 +57,7 @@ describe('linkedEnvironmentClashes', () => {
 
 describe('renderSecretsScript', () => {
   const base: SecretsScriptModel = {
-    marker: 'generated', comments: ['why'], dir: 'secrets', dirVariable: false, names: ['db_password', 'token'], create: true, mode: '444', countMissing: false,
+    marker: 'generated', comments: ['why'], dir: 'secrets', dirVariable: false, names: ['db_password', 'token'], create: true, mode: '444', countMissing: false, root: '..',
   };
 
   interface ScriptRun { root: string; status: number | null; stdout: string; stderr: string }

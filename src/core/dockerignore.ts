@@ -1,4 +1,5 @@
 import ignore from '@balena/dockerignore';
+import { loadData } from './data';
 
 /**
  * Extensions of large binary artefacts and data files (weights, checkpoints, arrays, tables,
@@ -27,70 +28,23 @@ export function gitignoredArtefacts(): string[] {
 
 const DATA_MEDIA: readonly string[] = ['data', 'datasets'].flatMap((dir) => MEDIA_EXTENSIONS.map((ext) => `**/${dir}/**/*${ext}`));
 
+/** One credential pattern of `data/credential-files.json`: what it holds, and where that is documented. */
+export interface CredentialPattern {
+  readonly pattern: string;
+  readonly what: string;
+  readonly source: string;
+}
+
 /**
  * Credential files and folders of common tools, at any depth: what a developer machine or a CI
  * checkout leaves beside the code (a `.git-credentials`, a kubeconfig, a cloud CLI's folder, an
- * SSH or TLS private key, a `.env` by any name, a Terraform state). None is ever sent to a build
- * context, and no container mounts one. Dot-folders and exact file names hide no importable
- * code; the few patterns that could (a package folder named `secrets` or `kubeconfig`, a module
- * named `id_rsa_*.py`) make the synth-time ignore proof refuse the Python files they would drop.
- * Public keys beside private ones (`id_rsa.pub`) stay out too: an image never needs them.
+ * SSH or TLS private key, a `.env` by any name, Google's OAuth `client_secret_*.json` and the
+ * quickstarts' `token.json`, Dynaconf's `.secrets.toml`, a Terraform state). None is ever sent
+ * to a build context, and no container mounts one. The table, with the documentation of each
+ * tool, is `data/credential-files.json`.
  */
-export const CREDENTIAL_PATTERNS: readonly string[] = [
-  '**/secrets',
-  '**/.netrc*',
-  '**/.pypirc',
-  '**/.npmrc',
-  '**/.aws',
-  '**/.ssh',
-  '**/id_rsa*',
-  '**/id_ed25519*',
-  '**/*.pem',
-  '**/*.key',
-  '**/*.p12',
-  '**/credentials.json',
-  '**/service-account*.json',
-  // `.env` files by any name (`prod.env`), direnv's `.envrc`
-  '**/*.env',
-  '**/.envrc',
-  // git, registries, clusters and cloud command-line tools
-  '**/.git-credentials',
-  '**/.docker',
-  '**/.dockercfg',
-  '**/.kube',
-  '**/kubeconfig',
-  '**/*.kubeconfig',
-  '**/.config/gcloud',
-  '**/.config/gh',
-  '**/.azure',
-  '**/.oci',
-  '**/.boto',
-  '**/.s3cfg',
-  '**/.databrickscfg',
-  '**/.vault-token',
-  '**/credentials.tfrc.json',
-  '**/*.tfstate',
-  '**/*.tfstate.*',
-  // model hubs and data platforms
-  '**/.huggingface',
-  '**/.cache/huggingface',
-  '**/.kaggle',
-  '**/.streamlit/secrets.toml',
-  // databases and web servers
-  '**/.pgpass',
-  '**/.my.cnf',
-  '**/.htpasswd',
-  // the other SSH, GnuPG, PuTTY and Java/Windows key stores
-  '**/id_ecdsa*',
-  '**/id_dsa*',
-  '**/id_xmss*',
-  '**/ssh_host_*_key',
-  '**/.gnupg',
-  '**/*.ppk',
-  '**/*.pfx',
-  '**/*.jks',
-  '**/*.keystore',
-];
+export const CREDENTIAL_PATTERNS: readonly string[] =
+  loadData<{ patterns: CredentialPattern[] }>('credential-files.json').patterns.map((p) => p.pattern);
 
 /** VCS metadata, environments, caches and tracker runs: left out on purpose, code or not (a venv's packages). */
 export const TOOLING_EXCLUDED: readonly string[] = [

@@ -23,6 +23,11 @@ export class ProjectSettings extends Component {
   public dockerfileFrontend = defaultDockerfileFrontend();
   /** The project's default Python minor version. */
   public pythonVersion = DEFAULT_PYTHON_VERSION;
+  /**
+   * Whether the project sets `pythonVersion` itself: a service whose dependency files name a
+   * Python (a cog.yaml's `python_version`) takes theirs only when neither it nor the project does.
+   */
+  public pythonVersionGiven = false;
   /** The oldest NVIDIA driver of the project's GPU hosts (the CUDA choice must run on it). */
   public hostDriverVersion = DEFAULT_HOST_DRIVER_VERSION;
   /**

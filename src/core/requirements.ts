@@ -1,8 +1,10 @@
-import * as pep440 from '@renovatebot/pep440';
 import { normalizePackageName } from './names';
-import { markerLint, MarkerSyntaxError, parseMarker } from './pep508-marker';
 import { Problems, oneOf } from './problems';
+import {
+  isVersion, markerLint, MarkerSyntaxError, NAME, parseMarker, pipLineProblem, sameVersion,
+} from './requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from './secrets';
+import { TierRequirement } from './tier-requirement';
 
 export { normalizePackageName };
 
@@ -52,34 +54,11 @@ export interface ParsedRequirement {
   readonly version: string;
   /** The line as written to the requirement file: the given text without surrounding whitespace. */
   readonly line: string;
+  /** The same line as a tier file's entry. */
+  readonly entry: TierRequirement;
 }
-
-// PEP 508 name and extras, the grammar's own regular expressions (section "Names").
-const NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
-
-/** PEP 503 normalization: runs of `-`, `_`, `.` become one `-`, lowercase. */
 
 const PIN_EXPECTED = 'a pinned pep 508 requirement such as "numpy==2.1.3" (name, optional [extras], "==" exact version, optional "; marker")';
-
-/**
- * What pip does to a requirements-file line before it reads the requirement (its
- * `req_file` module): a trailing backslash joins the next line, `#` after whitespace starts
- * a comment, `${NAME}` is replaced by an environment variable, and the first space-separated
- * token starting with `-` starts the line's options (`--hash`, `-e`, `--index-url`...).
- * Any of these would make pip read something other than what we validated.
- */
-function pipLineProblem(text: string): string | undefined {
-  if (/[\r\n]/.test(text)) return 'has a line break (pip reads each line of the file as its own requirement)';
-  if (text.includes('\\')) return 'has a backslash (pip joins a line ending in "\\" with the next one)';
-  if (/[\x00-\x1f\x7f]/.test(text)) return 'has a tab or another control character (pip splits a line at spaces only)';
-  if (/[^\x20-\x7e]/.test(text)) return 'has a non-ascii character (pep 508 names, versions and markers are ascii)';
-  if (/(^|\s)#/.test(text)) return 'has a comment (pip drops everything from a "#" after whitespace)';
-  if (/\$\{[A-Z0-9_]+\}/.test(text)) return 'has a ${VARIABLE} (pip replaces it with the environment variable of that name)';
-  if (text.split(' ').some((token) => token.startsWith('-'))) {
-    return 'has a pip option (pip reads a word starting with "-" and everything after it as install options, not as part of the requirement)';
-  }
-  return undefined;
-}
 
 /**
  * Parses one requirement. Returns undefined (after adding a problem) when it is not a
@@ -139,7 +118,7 @@ export function parseRequirement(problems: Problems, field: string, spec: unknow
     problems.add(`${field} is not pinned to one exact version`, spec, PIN_EXPECTED);
     return undefined;
   }
-  if (op === '==' && !pep440.valid(version)) {
+  if (op === '==' && !isVersion(version)) {
     problems.add(`${field} has an invalid pep 440 version`, spec, `${PIN_EXPECTED}; "===" takes a version that is not pep 440, as text`);
     return undefined;
   }
@@ -163,12 +142,12 @@ export function parseRequirement(problems: Problems, field: string, spec: unknow
       return undefined;
     }
   }
-  return { key: normalizePackageName(name), name, operator: op, version, line: trimmed };
+  return { key: normalizePackageName(name), name, operator: op, version, line: trimmed, entry: TierRequirement.of(trimmed) };
 }
 
 /** True when two pins name the same release (`==` compares pep 440 versions, `===` text). */
 function samePin(a: ParsedRequirement, b: ParsedRequirement): boolean {
-  if (a.operator === '==' && b.operator === '==') return pep440.eq(a.version, b.version);
+  if (a.operator === '==' && b.operator === '==') return sameVersion(a.version, b.version);
   return a.operator === b.operator && a.version.toLowerCase() === b.version.toLowerCase();
 }
 
@@ -212,9 +191,14 @@ export class RequirementSet {
 
   /** The tier's requirement lines, sorted by normalized name. */
   public lines(tier: RequirementTier): string[] {
+    return this.entries(tier).map((r) => r.text);
+  }
+
+  /** The tier's requirements as tier-file entries, sorted by normalized name. */
+  public entries(tier: RequirementTier): TierRequirement[] {
     return [...this.tiers.get(tier)!.values()]
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map((r) => r.line);
+      .map((r) => r.entry);
   }
 
   public has(tier: RequirementTier): boolean {

@@ -87,6 +87,14 @@ export interface PyprojectDependenciesOptions {
    */
   readonly mlPackages?: string[];
   /**
+   * Names of packages the project's dependency groups or extras declare (or its own
+   * dependencies) that go to the core tier with everything they need, without the rest of their
+   * group: a server's web stack kept in a development group (`['fastapi', 'uvicorn']`). Each must
+   * be declared somewhere in the pyproject.toml.
+   * @default - none
+   */
+  readonly corePackages?: string[];
+  /**
    * Extras of `[project.optional-dependencies]` (or `[tool.poetry.extras]`) installed in the ML tier.
    * @default - none
    */
@@ -132,10 +140,56 @@ export interface PyprojectDependenciesOptions {
   readonly allowDirectReferences?: boolean;
 }
 
+/** Where the Python packages of a cog.yaml go, for `Dependencies.fromCogYaml`. */
+export interface CogYamlOptions {
+  /**
+   * The cog.yaml, relative to the project root. Its `build.python_requirements` file is read
+   * relative to the cog.yaml's folder, as cog reads it.
+   * @default 'cog.yaml'
+   */
+  readonly path?: string;
+  /**
+   * The tier of the packages of `build.python_packages` (or `build.python_requirements`) and of
+   * `pip install` lines in `build.run`.
+   * @default RequirementTier.CORE
+   */
+  readonly projectTier?: RequirementTier;
+  /**
+   * Names of those packages that go to the ML tier instead, e.g. `['numpy', 'transformers']`;
+   * each must be one the cog.yaml lists.
+   * @default - none
+   */
+  readonly mlPackages?: string[];
+  /**
+   * Commands of `build.run` (and `build.pre_install`) that this definition accounts for
+   * elsewhere (as `buildSteps` of the service, or deliberately left out), each exactly as the
+   * cog.yaml writes it. Any other step that is not a plain `pip install` of requirements is
+   * refused, so a step added to the cog.yaml later is never silently dropped.
+   * @default - none
+   */
+  readonly handledRunSteps?: string[];
+  /**
+   * Turns each requirement that is not pinned to one exact version into an error instead of
+   * a warning.
+   * @default false
+   */
+  readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`) instead of refusing them, as for
+   * requirement files.
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
+}
+
+/** What a `dependencies` prop must be built with, for messages. */
+export const DEPENDENCIES_EXPECTED = 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)';
+
 /** @internal The options as given, with the factory that took them. */
 export type DependencySpec =
   | { readonly kind: 'requirements-files'; readonly options: RequirementsFilesOptions }
-  | { readonly kind: 'pyproject'; readonly options: PyprojectDependenciesOptions };
+  | { readonly kind: 'pyproject'; readonly options: PyprojectDependenciesOptions }
+  | { readonly kind: 'cog'; readonly options: CogYamlOptions };
 
 /**
  * A service's Python dependencies taken from the files a project already has: pip
@@ -159,6 +213,19 @@ export class Dependencies {
   /** A pyproject.toml (PEP 621, PEP 735 groups, or Poetry) and its lock file. */
   public static fromPyproject(options: PyprojectDependenciesOptions = {}): Dependencies {
     return new Dependencies({ kind: 'pyproject', options });
+  }
+
+  /**
+   * A Cog model's `cog.yaml`: `build.python_packages` or the `build.python_requirements` file
+   * into tiers (torch, torchvision and torchaudio to the torch tier, checked against
+   * `torchVersion`), plain `pip install` lines of `build.run` read as requirements too. The
+   * service takes `build.python_version` as its `pythonVersion` when neither it nor the project
+   * sets one (a different one is refused), and `build.system_packages` as `aptPackages`. Every
+   * other `build.run` step is refused with a pointer to `buildSteps`, unless `handledRunSteps`
+   * names it.
+   */
+  public static fromCogYaml(options: CogYamlOptions = {}): Dependencies {
+    return new Dependencies({ kind: 'cog', options });
   }
 
   /** @internal */
@@ -188,12 +255,23 @@ export const PYPROJECT_SHAPE = z.strictObject({
   lockFileKind: z.optional(z.enum(['uv', 'poetry', 'pylock', 'pip-compile'])),
   projectTier: z.optional(z.enum(TIERS)),
   mlPackages: names(),
+  corePackages: names(),
   mlExtras: names(),
   coreExtras: names(),
   devExtras: names(),
   mlGroups: names(),
   coreGroups: names(),
   devGroups: names(),
+  strictPins: z.optional(z.boolean()),
+  allowDirectReferences: z.optional(z.boolean()),
+});
+
+/** The shape of `CogYamlOptions`. */
+export const COG_YAML_SHAPE = z.strictObject({
+  path: z.optional(z.string()),
+  projectTier: z.optional(z.enum(TIERS)),
+  mlPackages: names(),
+  handledRunSteps: names(),
   strictPins: z.optional(z.boolean()),
   allowDirectReferences: z.optional(z.boolean()),
 });

@@ -1,5 +1,5 @@
 /**
- * Dependencies from the files a project already has (issue 16): the public `Dependencies`
+ * Dependencies from the files a project already has: the public `Dependencies`
  * class (the `dependencies` prop of services and of the project) and the resolver the
  * services call at synth (`MlService`, through `resolveWithCache`, merging the result with
  * the typed lists in `service/file-tiers.ts`).
@@ -40,7 +40,10 @@
  * the hashes of every platform's files and a `platform_machine` marker on what only some
  * platforms install.
  */
-export { Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
-export type { DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
-export { packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
+export { COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+export type { CogYamlOptions, DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
+export { cogImageFacts } from './resolve-cog';
+export type { CogImageFacts } from './resolve-cog';
+export { packageEntry, packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';
+export { UNREADABLE_EXPECTED } from './resolve-run';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolve';

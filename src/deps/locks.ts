@@ -1,8 +1,8 @@
 import { poetryConstraint } from './pyproject';
 import { isTable, Table } from './toml';
 import { normalizePackageName } from '../core/names';
-import { MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 import { Problems } from '../core/problems';
+import { MarkerNode, MarkerSyntaxError, parseMarker, requirementName } from '../core/requirement-grammar';
 
 /** An edge of a lock's dependency graph. */
 export interface LockEdge {
@@ -176,7 +176,7 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         }
         const extraDeps = new Map<string, LockEdge[]>();
         for (const [extra, list] of Object.entries(isTable(p.extras) ? p.extras : {})) {
-          const names = (Array.isArray(list) ? list : []).map((s) => normalizePackageName(String(s).split(/[\s([;<>=!~]/)[0]));
+          const names = (Array.isArray(list) ? list : []).map((s) => requirementName(String(s))?.name);
           extraDeps.set(normalizePackageName(extra), optional.filter((o) => names.includes(o.edge.key)).map((o) => o.edge));
         }
         const files = Array.isArray(p.files) ? p.files : Array.isArray(legacyFiles?.[name]) ? legacyFiles![name] as unknown[] : [];

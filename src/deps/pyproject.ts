@@ -1,10 +1,11 @@
-import * as pep440 from '@renovatebot/pep440';
-import { parseRequirementText, parseSpecifier, RequirementSyntaxError } from './requirement';
 import { markerEnvironment, Target } from './target';
 import { isTable, lineOf, Table, tableAt } from './toml';
 import { normalizePackageName } from '../core/names';
-import { evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker } from '../core/pep508-marker';
 import { Problems } from '../core/problems';
+import {
+  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, parseMarker, parseRequirementText, parseSpecifier,
+  releaseOf, RequirementSyntaxError, satisfiesClauses,
+} from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** A dependency the project declares (a root of the install). */
@@ -56,9 +57,8 @@ export function poetryConstraint(text: string): string[][] {
       const tilde = /^~(?!=)\s*(\S+)$/.exec(part);
       if (caret || tilde) {
         const version = (caret ?? tilde)![1];
-        const parsed = pep440.parse(version);
-        if (!parsed) throw new RequirementSyntaxError(`"${version}" is not a pep 440 version`);
-        const release = [...parsed.release];
+        const release = releaseOf(version);
+        if (!release) throw new RequirementSyntaxError(`"${version}" is not a pep 440 version`);
         let upper: number[];
         if (caret) {
           const firstNonZero = release.findIndex((n) => n !== 0);
@@ -264,7 +264,7 @@ export class PyprojectReader {
     if (typeof spec.markers === 'string' && !markerApplies(parseMarker(spec.markers), this.target)) return false;
     if (typeof spec.python === 'string') {
       const full = this.target.pythonVersion;
-      if (!poetryConstraint(spec.python).some((alt) => alt.every((c) => pep440.satisfies(full, c)))) return false;
+      if (!poetryConstraint(spec.python).some((alt) => satisfiesClauses(full, alt))) return false;
     }
     if (typeof spec.platform === 'string' && spec.platform !== 'linux') return false;
     return true;

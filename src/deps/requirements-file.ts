@@ -1,8 +1,8 @@
 import { isAbsolute } from 'path';
 import { CompiledBy, compiledFor, fitsPython } from './compiled-header';
 import { joinRelative, ProjectFiles } from './files';
-import { parseRequirementText, Requirement, RequirementSyntaxError } from './requirement';
 import { Problems } from '../core/problems';
+import { parseRequirementText, Requirement, RequirementSyntaxError } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
 /** One requirement read from a pip requirement file. */
@@ -109,6 +109,19 @@ export class RequirementFileReader {
     const content: RequirementFileContent = { requirements: [], constraints: [] };
     const rel = this.files.checkPath(field, path);
     if (rel !== undefined) this.readFile(field, rel, false, content);
+    return content;
+  }
+
+  /**
+   * Reads lines that stand in another file (a cog.yaml's `python_packages`), each one logical
+   * line of `file` at its own line number; includes are relative to `file`.
+   */
+  public readLines(file: string, lines: ReadonlyArray<{ readonly line: number; readonly text: string }>): RequirementFileContent {
+    const content: RequirementFileContent = { requirements: [], constraints: [] };
+    for (const { line, text } of lines) {
+      const stripped = text.replace(COMMENT, '').trim();
+      if (stripped !== '') this.readLine(file, line, stripped, false, content);
+    }
     return content;
   }
 

@@ -1,10 +1,10 @@
 import { LockFileKind, PyprojectDependenciesOptions } from './dependencies';
 import { RootDependency } from './pyproject';
-import { exactPin } from './requirement';
 import { RequirementFileReader } from './requirements-file';
 import { addFileRequirement, fileLineApplies, SeenPackages } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
 import { TIER_NAMES, TierName } from './resolved';
+import { exactPin } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */

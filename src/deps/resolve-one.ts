@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { Dependencies, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+import { COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
+import { fromCogYaml } from './resolve-cog';
 import { fromPyproject } from './resolve-pyproject';
 import { fromRequirementFiles } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
@@ -17,12 +18,13 @@ export function resolveOne(deps: Dependencies, ctx: ResolveContext): ResolvedDep
   const field = run.field;
   const spec = (deps as unknown as { _spec?: DependencySpec })?._spec;
   if (!(deps instanceof Dependencies) || !spec) {
-    problems.add(`${field} has the wrong type`, deps, 'Dependencies.fromRequirementsFiles(...) or Dependencies.fromPyproject(...)');
+    problems.add(`${field} has the wrong type`, deps, DEPENDENCIES_EXPECTED);
   } else {
     // checked under the prop's name, so that problems read "dependencies.core[0] ..."
-    const shape = spec.kind === 'requirements-files' ? REQUIREMENTS_FILES_SHAPE : PYPROJECT_SHAPE;
+    const shape = { 'requirements-files': REQUIREMENTS_FILES_SHAPE, 'pyproject': PYPROJECT_SHAPE, 'cog': COG_YAML_SHAPE }[spec.kind];
     if (checkShape(problems, z.strictObject({ [field]: shape }), { [field]: spec.options })) {
       if (spec.kind === 'requirements-files') fromRequirementFiles(run, spec.options);
+      else if (spec.kind === 'cog') fromCogYaml(run, spec.options);
       else fromPyproject(run, spec.options);
     }
   }

@@ -1,7 +1,6 @@
 import { LockFileKind, PyprojectDependenciesOptions } from './dependencies';
 import { readPoetryLock, readPylock, readUvLock } from './locks';
 import { PyprojectContent, PyprojectReader, RootDependency } from './pyproject';
-import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { fromCompiledLock } from './resolve-compiled-lock';
 import { fromGraph } from './resolve-lock-graph';
 import { addDirect } from './resolve-requirement-files';
@@ -11,6 +10,7 @@ import { expandSelfExtras } from './self-extras';
 import { parseToml } from './toml';
 import { normalizePackageName } from '../core/names';
 import { oneOf } from '../core/problems';
+import { exactPin, Requirement, requirementLine, sameRequirement, satisfiesClauses } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
 /**
@@ -91,6 +91,17 @@ function tierRoots(run: ResolveRun, project: PyprojectContent, options: Pyprojec
     }
   }
   for (const dep of project.main) out[mlPackages.includes(dep.key) ? 'ml' : projectTier].push(dep);
+  // packages of a group or an extra taken into the core tier on their own (a server's web stack in a dev group)
+  const declared = [...project.main, ...[...project.groups.values()].flat(), ...[...project.extras.values()].flat()];
+  for (const name of options.corePackages ?? []) {
+    const dep = declared.find((d) => d.key === normalizePackageName(name));
+    if (!dep) {
+      run.problems.add(`${run.field}.corePackages names a package the pyproject.toml does not declare`, name,
+        'a package of the project\'s dependencies, dependency groups or extras');
+    } else if (!out.core.some((d) => d.key === dep.key)) {
+      out.core.push(dep);
+    }
+  }
   const owner = new Map<string, string>();
   const pick = (kind: 'Extras' | 'Groups', tier: TierName, given: string[] | undefined, table: Map<string, RootDependency[]>) => {
     const field = `${run.field}.${tier}${kind}`;

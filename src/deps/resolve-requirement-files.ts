@@ -1,10 +1,8 @@
-import * as pep440 from '@renovatebot/pep440';
 import { LockFileKind, RequirementsFilesOptions } from './dependencies';
-import { exactPin, extrasKey, Requirement, requirementLine, sameRequirement, satisfiesClauses } from './requirement';
 import { FileRequirement, RequirementFileReader } from './requirements-file';
 import { ResolveRun } from './resolve-run';
 import { ResolvedPackage, TIER_NAMES, TierName } from './resolved';
-import { markerLint } from '../core/pep508-marker';
+import { exactPin, extrasKey, markerLint, Requirement, requirementLine, sameRequirement, sameVersion, satisfiesClauses } from '../core/requirement-grammar';
 
 /**
  * Requirement files (pip's grammar) resolved into tiers: each line that applies to the image,
@@ -20,10 +18,23 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
   for (const tier of TIER_NAMES) {
     (options[tier] ?? []).forEach((path, i) => {
       const content = reader.read(`${run.field}.${tier}[${i}]`, path);
-      byTier[tier].push(...content.requirements.filter((r) => fileLineApplies(run, r)));
-      constraints.push(...content.constraints.filter((r) => fileLineApplies(run, r)));
+      byTier[tier].push(...content.requirements);
+      constraints.push(...content.constraints);
     });
   }
+  placeFileRequirements(run, byTier, constraints, options.strictPins === true);
+}
+
+/**
+ * Places requirement-file lines into their tiers, as pip installs them: the lines whose markers
+ * apply to the image, hash-checked as a whole once one line has a hash, one version of a
+ * package; constraints checked against a lock's pins or kept for a constraints file.
+ */
+export function placeFileRequirements(run: ResolveRun, lines: Record<TierName, FileRequirement[]>, allConstraints: FileRequirement[],
+  strictPins: boolean): void {
+  const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
+  for (const tier of TIER_NAMES) byTier[tier] = lines[tier].filter((r) => fileLineApplies(run, r));
+  const constraints = allConstraints.filter((r) => fileLineApplies(run, r));
   const all = TIER_NAMES.flatMap((t) => byTier[t]);
   const hashed = all.filter((r) => r.hashes.length > 0);
   run.locked = hashed.length > 0;
@@ -36,7 +47,7 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
   }
   const seen: SeenPackages = new Map();
   for (const tier of TIER_NAMES) {
-    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, options.strictPins === true || run.ctx.strictPins === true);
+    for (const r of byTier[tier]) addFileRequirement(run, tier, r, seen, strictPins || run.ctx.strictPins === true);
   }
   for (const c of constraints) {
     const there = seen.get(c.req.key);
@@ -81,7 +92,7 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
   const there = seen.get(r.req.key);
   if (there) {
     // pip takes a repeat of the same requirement, in any spelling of the name, as one
-    const samePin = pin !== undefined && there.pkg.version !== undefined && pep440.eq(pin, there.pkg.version);
+    const samePin = pin !== undefined && there.pkg.version !== undefined && sameVersion(pin, there.pkg.version);
     if (run.locked ? samePin : there.req !== undefined && sameRequirement(there.req, r.req)) return;
     const where = `${there.pkg.from}${there.tier !== tier ? ` (${there.tier} tier)` : ''}`;
     if (!run.locked && samePin && there.req !== undefined && extrasKey(there.req) !== extrasKey(r.req)) {

@@ -1,13 +1,15 @@
-import * as pep440 from '@renovatebot/pep440';
 import { LockFileKind } from './dependencies';
 import { ProjectFiles } from './files';
 import { RootDependency } from './pyproject';
-import { satisfiesClauses } from './requirement';
-import { byKey, packageLines, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TIER_NAMES, TierName } from './resolved';
+import { byKey, packageEntry, packageLines, ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TIER_NAMES, TierName } from './resolved';
 import { markerEnvironment, Target, TargetArch, WheelTags } from './target';
-import { evaluateMarker, MarkerEvaluationError, MarkerNode } from '../core/pep508-marker';
 import { oneOf, Problems } from '../core/problems';
+import { evaluateMarker, MarkerEvaluationError, MarkerNode, satisfiesRange, satisfiesClauses } from '../core/requirement-grammar';
 import { TORCH_PACKAGES } from '../core/requirements';
+
+/** What a requirement must be to reach a tier file, for messages. */
+export const UNREADABLE_EXPECTED = 'one pep 508 requirement on one line: a package name, extras, pep 440 versions '
+  + '(or one word of printable ascii after "==="), a marker; no line break, control character, comment or option';
 
 /**
  * One resolution of dependencies for one platform: the image it resolves for (checked once),
@@ -100,10 +102,20 @@ export class ResolveRun {
 
   /** True when a `requires-python` range admits the image's python. */
   public admitsPython(range: string): boolean {
-    return pep440.satisfies(this.target.pythonVersion, range.replace(/\s+/g, ''), { prereleases: true });
+    return satisfiesRange(this.target.pythonVersion, range);
   }
 
+  /**
+   * Adds a package to a tier (torch packages to the torch tier), once it passed the check of
+   * every tier file's entry: what a reader let through is never written unchecked.
+   */
   public place(tier: TierName, pkg: ResolvedPackage): void {
+    const entry = packageEntry(pkg);
+    if (typeof entry === 'string') {
+      this.problems.add(`${pkg.from} gives ${JSON.stringify(pkg.name)} a requirement pip would not read as written (it ${entry})`,
+        pkg.requirement, UNREADABLE_EXPECTED);
+      return;
+    }
     if (TORCH_PACKAGES.includes(pkg.key)) this.torch.push(pkg);
     else this.packages[tier].push(pkg);
   }

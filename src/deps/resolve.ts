@@ -7,7 +7,7 @@ import { resolveForPlatforms } from './resolve-platforms';
 import { ResolveContext, ResolvedDependencies } from './resolved';
 import { Problems } from '../core/problems';
 
-export { packageLines } from './resolved';
+export { packageEntry, packageLines } from './resolved';
 export type { ResolveContext, ResolvedDependencies, ResolvedPackage, ResolvedTorch, TierName } from './resolved';
 export { resolveForPlatforms } from './resolve-platforms';
 

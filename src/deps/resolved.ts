@@ -1,4 +1,5 @@
 import { LockFileKind } from './dependencies';
+import { TierRequirement } from '../core/tier-requirement';
 
 /** Where and for what the dependencies are resolved. */
 export interface ResolveContext {
@@ -90,11 +91,19 @@ export interface ResolvedDependencies {
 /** The tiers in install order. */
 export const TIER_NAMES: readonly TierName[] = ['ml', 'core', 'dev'];
 
+/**
+ * One package as a tier file's entry: the requirement (with its marker), then its hashes; the
+ * reason pip would read it otherwise when it is not one requirement (see `TierRequirement`).
+ */
+export function packageEntry(p: ResolvedPackage): TierRequirement | string {
+  return TierRequirement.check(p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement, p.hashes);
+}
+
 /** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
 export function packageLines(p: ResolvedPackage): string[] {
-  const first = p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement;
-  if (p.hashes.length === 0) return [first];
-  return [`${first} \\`, ...p.hashes.map((h, i) => `    --hash=sha256:${h}${i < p.hashes.length - 1 ? ' \\' : ''}`)];
+  const entry = packageEntry(p);
+  if (typeof entry === 'string') throw new Error(`internal error: ${p.from} gives ${JSON.stringify(p.requirement)}, which ${entry}`);
+  return entry.lines();
 }
 
 /** The order of a tier's packages: by name, then requirement and marker. */

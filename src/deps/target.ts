@@ -1,4 +1,4 @@
-import { MarkerEnvironment } from '../core/pep508-marker';
+import { MarkerEnvironment } from '../core/requirement-grammar';
 
 /** The CPU architecture of an image. */
 export type TargetArch = 'x86_64' | 'aarch64';

@@ -1,5 +1,6 @@
 import { loadData } from '../core/data';
 import { normalizePackageName } from '../core/names';
+import { requirementName, RequirementName } from '../core/requirement-grammar';
 
 interface ImportNamesData {
   readonly importNames: Readonly<Record<string, readonly string[]>>;
@@ -28,31 +29,9 @@ export function stdlibVersions(): readonly string[] {
 }
 
 
-/** A declared requirement reduced to what the entry check needs. */
-export interface RequirementName {
-  /** The PEP 503-normalized distribution name. */
-  readonly name: string;
-  /** The extras it names, normalized, sorted. */
-  readonly extras: readonly string[];
-}
-
-const REQUIREMENT = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?/;
-
-/**
- * The distribution name and extras of one requirement line (`torch==2.5.1`,
- * `uvicorn[standard]>=0.30; python_version>"3.9"`, `fastapi`); undefined for lines that name no
- * distribution (comments, options, URLs without `name @`).
- */
-export function parseRequirementName(line: string): RequirementName | undefined {
-  const text = line.replace(/(^|\s)#.*$/, '').trim();
-  if (text === '' || text.startsWith('-')) return undefined;
-  const match = REQUIREMENT.exec(text);
-  if (!match) return undefined;
-  const rest = text.slice(match[0].length).trimStart();
-  if (/^[:/]/.test(rest)) return undefined; // a bare URL or path such as https://... or ./pkg
-  const extras = (match[2] ?? '').split(',').map((e) => normalizePackageName(e.trim())).filter((e) => e !== '');
-  return { name: normalizePackageName(match[1]), extras: [...new Set(extras)].sort() };
-}
+/** A declared requirement's name and extras, read with the requirement grammar of `core/`. */
+export { requirementName as parseRequirementName } from '../core/requirement-grammar';
+export type { RequirementName } from '../core/requirement-grammar';
 
 /**
  * The import names a distribution provides (data/import-names.json, else the rule: the
@@ -75,7 +54,7 @@ export function knownConsoleScripts(): readonly string[] {
 
 /** Whether one of `requirements` satisfies a provider spec `name` or `name[extra]`. */
 export function providerDeclared(provider: string, requirements: readonly RequirementName[]): boolean {
-  const wanted = parseRequirementName(provider);
+  const wanted = requirementName(provider);
   if (!wanted) return false;
   return requirements.some((r) => r.name === wanted.name && wanted.extras.every((e) => r.extras.includes(e)));
 }

@@ -1,6 +1,6 @@
-import * as pep440 from '@renovatebot/pep440';
 import { loadData } from '../core/data';
 import { Problems, oneOf } from '../core/problems';
+import { compareVersions } from '../core/requirement-grammar';
 import { TorchWheels, publicVersion, torchMatrix, torchRows } from '../service/torch';
 
 /**
@@ -360,5 +360,5 @@ export function cudaVersionsWithTag(flavor: string): string[] {
 
 /** Torch versions with CUDA wheels, oldest first. */
 export function cudaTorchVersions(): string[] {
-  return [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))].sort(pep440.compare);
+  return [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))].sort(compareVersions);
 }

@@ -13,11 +13,11 @@
  *   wrote the PTX (an older driver refuses newer PTX even under minor-version compatibility).
  * Where the data does not know a wheel's kernels, nothing is promised and the reason is named.
  */
-import * as pep440 from '@renovatebot/pep440';
 import { DriverRule, GpuBase, compareCudaVersions, compareDriverVersions, driverRule } from './cuda';
 import { supportedCapabilities } from './cuda-arch';
 import { loadData } from '../core/data';
 import { Problems, oneOf, show } from '../core/problems';
+import { compareVersions } from '../core/requirement-grammar';
 import { TorchWheels, publicVersion, torchMatrix } from '../service/torch';
 
 interface GpuModelTable {
@@ -337,7 +337,7 @@ function choiceOf(v: VariantVerdict, fleet: readonly FleetGpu[]): FleetChoice {
 /** Torch versions (newest first) with a variant that fits python, the driver and the whole fleet. */
 function otherTorchVersions(req: FleetRequest): string[] {
   const versions = [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))]
-    .filter((v) => v !== publicVersion(req.torchVersion)).sort(pep440.compare).reverse();
+    .filter((v) => v !== publicVersion(req.torchVersion)).sort(compareVersions).reverse();
   return versions.filter((v) => fleetVerdicts({ ...req, torchVersion: v }).some(fits)).slice(0, 4);
 }
 

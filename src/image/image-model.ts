@@ -1,5 +1,6 @@
 import { BuildHooks, BuildStepStage } from './build-hook-steps';
 import { APP_DIR, APP_UID, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE, SHARED_CODE_DIR } from './image-paths';
+import { requirementName } from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER, tierFileName } from '../core/tier-files';
 
@@ -399,7 +400,7 @@ export function resolveHealthCheck(opts: {
 }
 
 function defaultTestCommand(input: ImageInput): string[] {
-  const hasPytest = input.tierLines.dev.some((l) => /^pytest(==|\s|;|\[|$|[<>=!~])/i.test(l));
+  const hasPytest = input.tierLines.dev.some((l) => requirementName(l)?.name === 'pytest');
   if (input.copies[0]?.to !== `${APP_DIR}/${input.moduleName}`) {
     // sources: the tests are wherever the layout keeps them, found from the working directory
     return hasPytest ? ['python', '-m', 'pytest', '-q'] : ['python', '-m', 'unittest', 'discover'];

@@ -10,6 +10,9 @@ import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
 import { KubernetesManifests } from '../stack/kubernetes';
 
+/** Where the containers guide goes unless the project's `containersDoc` says otherwise. */
+export const DEFAULT_CONTAINERS_DOC = 'docs/containers.md';
+
 /**
  * `docs/containers.md`, the generated guide to the project's containers. It reads the
  * services, the compose stack and the project settings when it renders (at synth), so it
@@ -21,9 +24,13 @@ export class ContainersDoc extends Component {
     return project.components.find((c): c is ContainersDoc => c instanceof ContainersDoc);
   }
 
-  constructor(project: Project) {
+  /** Where the guide goes (`docs/containers.md` unless the project's `containersDoc` says otherwise). */
+  public readonly path: string;
+
+  constructor(project: Project, path: string = DEFAULT_CONTAINERS_DOC) {
     super(project);
-    new RenderedFile(project, 'docs/containers.md', (file) => renderContainersDoc(project, file.marker ?? ''));
+    this.path = path;
+    new RenderedFile(project, path, (file) => renderContainersDoc(project, file.marker ?? ''));
   }
 }
 

@@ -31,7 +31,7 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   /**
    * The Python version of every service unless a service sets its own: `3.11` (the
    * newest patch in the reference data) or an exact `3.11.16`.
-   * @default "3.11"
+   * @default - "3.11", or for a service whose dependencies come from a cog.yaml, its `python_version`
    */
   readonly pythonVersion?: string;
 
@@ -104,7 +104,8 @@ export interface MlDockerProjectOptions extends ProjectOptions {
 
   /**
    * The dependency files of every service that does not set its own `dependencies`
-   * (`Dependencies.fromRequirementsFiles(...)` or `Dependencies.fromPyproject(...)`), resolved
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)` or
+   * `Dependencies.fromCogYaml(...)`), resolved
    * per service for its exact Python and platform.
    * @default - none: services take only their typed `requirements`
    */
@@ -116,6 +117,29 @@ export interface MlDockerProjectOptions extends ProjectOptions {
    * @default false
    */
   readonly strictPins?: boolean;
+
+  /**
+   * Where the generated guide to the project's containers goes, relative to the project root.
+   * Set it where a repository already has a file of that name (which is never overwritten) or
+   * a documentation folder it would not belong in.
+   * @default "docs/containers.md"
+   */
+  readonly containersDoc?: string;
+
+  /**
+   * Only for `projen new` (`--example`): write the example stack (a CPU API, a GPU trainer, a GPU
+   * inference server) even where the folder already holds a Python project, which `projen new`
+   * otherwise adopts. An empty folder gets the example either way.
+   * @default false
+   */
+  readonly example?: boolean;
+
+  /**
+   * A one-line description of the project (package.json). `projen new` puts the folder's name
+   * here when the project name had to be made valid from it (`MyRepo` -> `myrepo`).
+   * @default - none
+   */
+  readonly description?: string;
 }
 
 export const OPTIONS_SHAPE = {
@@ -132,6 +156,9 @@ export const OPTIONS_SHAPE = {
   // the services check it when they resolve it (at synth)
   dependencies: z.optional(z.object({})),
   strictPins: z.optional(z.boolean()),
+  containersDoc: z.optional(z.string()),
+  example: z.optional(z.boolean()),
+  description: z.optional(z.string()),
 };
 
 /**

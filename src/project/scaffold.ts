@@ -1,7 +1,8 @@
 import { spawnSync } from 'child_process';
 import { existsSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { InitProject, typescript } from 'projen';
+import { InitProject, Project, typescript } from 'projen';
+import type { Adoption } from './adoption';
 import { renderTemplate } from '../core/template';
 
 /** The `.projenrc.ts` a new project starts with (templates/projenrc.ts.ejs). */
@@ -25,13 +26,20 @@ export function renderScaffold(name: string, devDeps: readonly string[]): string
  */
 export class ScaffoldProjenrc extends typescript.ProjenrcTs {
   private wroteDefinition = false;
+  private readonly adoption?: Adoption;
+
+  constructor(project: Project, options: typescript.ProjenrcTsOptions & { readonly adoption?: Adoption }) {
+    const { adoption, ...rest } = options;
+    super(project, rest);
+    this.adoption = adoption;
+  }
 
   public projectCreation(initProject: InitProject): void {
     const file = join(this.project.outdir, this.filePath);
     if (existsSync(file)) return;
     const args = initProject.args as Record<string, unknown>;
     const devDeps = (Array.isArray(args.devDeps) ? args.devDeps : []).filter((d): d is string => typeof d === 'string');
-    writeFileSync(file, renderScaffold(String(args.name ?? this.project.name), devDeps));
+    writeFileSync(file, this.adoption?.text ?? renderScaffold(this.project.name, devDeps));
     this.wroteDefinition = true;
     this.project.logger.info(`Project definition file was created at ${file}`);
   }
@@ -53,6 +61,22 @@ export class ScaffoldProjenrc extends typescript.ProjenrcTs {
       throw new Error(`projen-ml-docker: synthesizing the scaffolded .projenrc.ts failed (${res.error?.message ?? `exit ${res.status ?? res.signal}`}); fix it and run \`npx projen\` in ${outdir}`);
     }
     // eslint-disable-next-line no-console
-    console.log(renderTemplate('scaffold-ready.txt.ejs', { name: this.project.name }).replace(/\n$/, ''));
+    console.log(this.adoption ? adoptedSummary(this.project.name, this.adoption)
+      : renderTemplate('scaffold-ready.txt.ejs', { name: this.project.name }).replace(/\n$/, ''));
   }
+}
+
+/** What `projen new` prints after adopting a repository: its services and what is left to decide. */
+function adoptedSummary(name: string, adoption: Adoption): string {
+  const todos = (adoption.text.match(/\/\/ TODO:/g) ?? []).length;
+  return [
+    `projen-ml-docker: adopted ${name}: .projenrc.ts describes what the repository's files say, `
+      + 'every value with where it was read.',
+    ...adoption.plan.services.map((s) => `  ${s.kind} ${s.id}`),
+    ...adoption.refused.map((r) => `  not adopted (see its TODO): ${r.plan.kind} ${r.plan.id}`),
+    `${todos} TODO line${todos === 1 ? '' : 's'} in .projenrc.ts: what the files leave open. Then:`,
+    '  edit .projenrc.ts, then `npx projen`   regenerate every file from the definition',
+    '  npx projen docker:build                build every service image',
+    'Your files were kept: .gitignore and .gitattributes have their lines and one generated block each.',
+  ].join('\n');
 }

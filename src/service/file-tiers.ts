@@ -1,28 +1,44 @@
 import { publicVersion, TorchWheels } from './torch';
 import { Problems } from '../core/problems';
+import { exactPin, parseRequirementText, satisfiesClauses } from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
-import { packageLines, ResolvedDependencies, ResolvedPackage, ResolvedTorch } from '../deps';
-import { exactPin, parseRequirementText, satisfiesClauses } from '../deps/requirement';
+import { TierRequirement } from '../core/tier-requirement';
+import { packageEntry, ResolvedDependencies, ResolvedPackage, ResolvedTorch, UNREADABLE_EXPECTED } from '../deps';
 
 /** What a service installs per tier once its dependency files and its typed lists are merged. */
 export interface MergedTiers {
-  /** The requirement lines of each tier's file (without the header), sorted by package. */
+  /** The entries of each tier's file, sorted by package: what the file holds, checked. */
+  readonly entries: Record<RequirementTier, TierRequirement[]>;
+  /** The same as the file's lines (without the header). */
   readonly lines: Record<RequirementTier, string[]>;
   /** True when every tier is hash-locked: installed with `--require-hashes --no-deps`. */
   readonly locked: boolean;
-  /** Constraint lines of `-c` files (unlocked requirement files only), for a constraints file. */
-  readonly constraints: string[];
+  /** Constraints of `-c` files (unlocked requirement files only), for a constraints file. */
+  readonly constraints: TierRequirement[];
   /** The files each tier's packages come from (a lock, or requirement files), sorted. */
   readonly sources: Record<RequirementTier, string[]>;
 }
 
-interface Entry {
-  readonly key: string;
-  readonly lines: string[];
+function byKey(a: TierRequirement, b: TierRequirement): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-function byKey(a: Entry, b: Entry): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+/**
+ * The resolved packages as tier-file entries. A result read back from the resolve cache is
+ * checked again here: a cache entry is input like any file.
+ */
+function checkedEntries(problems: Problems, packages: readonly ResolvedPackage[], field: string): TierRequirement[] {
+  const out: TierRequirement[] = [];
+  for (const p of packages) {
+    const entry = packageEntry(p);
+    if (typeof entry === 'string') {
+      problems.add(`${field}: ${p.from} gives ${JSON.stringify(p.name)} a requirement pip would not read as written (it ${entry})`,
+        p.requirement, UNREADABLE_EXPECTED);
+    } else {
+      out.push(entry);
+    }
+  }
+  return out;
 }
 
 /**
@@ -31,19 +47,35 @@ function byKey(a: Entry, b: Entry): number {
  * put it); anything else is a conflict. A locked install takes every package from the lock:
  * a typed pin the lock does not hold cannot be hash-checked and is refused.
  */
-export function mergeTiers(problems: Problems, resolved: ResolvedDependencies, typed: Record<RequirementTier, string[]>, field: string): MergedTiers {
+export function mergeTiers(
+  problems: Problems, resolved: ResolvedDependencies, typed: Record<RequirementTier, TierRequirement[]>, field: string,
+): MergedTiers {
   const fileOf = new Map<string, { tier: RequirementTier; pkg: ResolvedPackage }>();
   for (const tier of TIER_ORDER) for (const pkg of resolved.packages[tier]) fileOf.set(pkg.key, { tier, pkg });
-  const entries: Record<RequirementTier, Entry[]> = { ml: [], core: [], dev: [] };
-  for (const tier of TIER_ORDER) entries[tier] = resolved.packages[tier].map((p) => ({ key: p.key, lines: packageLines(p) }));
+  const entries: Record<RequirementTier, TierRequirement[]> = { ml: [], core: [], dev: [] };
+  for (const tier of TIER_ORDER) entries[tier] = checkedEntries(problems, resolved.packages[tier], field);
   const source = resolved.lockFile ?? 'the dependency files';
   for (const tier of TIER_ORDER) {
-    typed[tier].forEach((line, i) => {
+    typed[tier].forEach((entry, i) => {
       const at = `requirements.${tier}[${i}]`;
-      const req = parseRequirementText(line);
+      const line = entry.text;
+      const req = entry.requirement;
       const pin = exactPin(req);
       const there = fileOf.get(req.key);
       if (there) {
+        // installed once where the files put it: never in a later tier than the typed list wants it
+        // (a package typed in core but locked in dev would be missing from the prod image)
+        if (TIER_ORDER.indexOf(there.tier) > TIER_ORDER.indexOf(tier)) {
+          const what = `${at} names ${req.name}, which ${field} install${resolved.locked ? 's' : ''} `
+            + `only in the ${there.tier} tier (${there.pkg.from})`;
+          problems.add(what, line, there.tier === 'dev'
+            ? `${req.name} with what it needs in the ${tier} tier: corePackages (or mlPackages) of `
+              + 'Dependencies.fromPyproject, or the dependency in the project\'s main dependencies; '
+              + 'the prod image has no dev tier'
+            : `${req.name} in the ${there.tier} tier only, or moved to the ${tier} tier in the dependency `
+              + 'files');
+          return;
+        }
         if (pin !== undefined && there.pkg.version === pin && (resolved.locked || there.pkg.requirement === `${req.name}==${pin}` || there.pkg.requirement === line)) return;
         problems.add(`${at} pins ${req.name} differently than ${field} (${there.pkg.from}, ${there.tier} tier)`, line,
           `one version of a package in the image: "${there.pkg.requirement}" as ${there.pkg.from} has it, or ${req.name} in only one of the two`);
@@ -54,14 +86,26 @@ export function mergeTiers(problems: Problems, resolved: ResolvedDependencies, t
           `packages of a hash-locked install to come from the lock (add ${req.name} to the project and lock again; typed pins carry no hashes)`);
         return;
       }
-      entries[tier].push({ key: req.key, lines: [line] });
+      entries[tier].push(entry);
     });
   }
   const lines = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
-  for (const tier of TIER_ORDER) lines[tier] = [...entries[tier]].sort(byKey).flatMap((e) => e.lines);
+  for (const tier of TIER_ORDER) {
+    entries[tier] = [...entries[tier]].sort(byKey);
+    lines[tier] = entries[tier].flatMap((e) => e.lines());
+  }
+  const constraints: TierRequirement[] = [];
+  for (const text of resolved.constraints) {
+    const entry = TierRequirement.check(text);
+    if (typeof entry === 'string') {
+      problems.add(`${field} has a constraint pip would not read as written (it ${entry})`, text, UNREADABLE_EXPECTED);
+    } else {
+      constraints.push(entry);
+    }
+  }
   const sources = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
   for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].map((p) => p.from.replace(/:\d+$/, '')))].sort();
-  return { lines, locked: resolved.locked, constraints: resolved.constraints, sources };
+  return { entries, lines, locked: resolved.locked, constraints, sources };
 }
 
 /** `cu124` for CUDA 12.4 wheels, `cpu` for CPU wheels: the local version label of PyTorch's index. */

@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
+import {
+  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName as parseRequirementName,
+} from '../core/requirement-grammar';
 import { readPyproject } from '../entry/pyproject';
-import { parseRequirementName } from '../entry/requirements-index';
 import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */
@@ -94,9 +96,15 @@ const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
  * without `wheel` fails the build ("invalid command 'bdist_wheel'"). Only exact pins are read.
  */
 function checkSetuptoolsWheel(problems: Problems, pinned: string, builderRequirements: readonly string[]): void {
-  const version = /==\s*([0-9]+)(?:\.([0-9]+))?/.exec(pinned.replace(/(^|\s)#.*$/, ''));
-  if (!version) return;
-  const [major, minor] = [Number(version[1]), Number(version[2] ?? 0)];
+  let pin: string | undefined;
+  try {
+    pin = exactPin(parseRequirementText(pinned));
+  } catch (e) {
+    if (!(e instanceof RequirementSyntaxError)) throw e;
+  }
+  const release = pin === undefined ? undefined : releaseOf(pin);
+  if (!release) return;
+  const [major, minor] = [release[0], release[1] ?? 0];
   const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0] || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
   if (own) return;
   const hasWheel = builderRequirements.some((line) => parseRequirementName(line)?.name === 'wheel');

@@ -9,6 +9,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TORCH_TIER } from '../core/tier-files';
+import { TierRequirement } from '../core/tier-requirement';
 import { Dependencies, resolveWithCache } from '../deps';
 import { TIER_TITLES, constraintsFilePath, tierFilePath } from '../image/image-model';
 
@@ -27,8 +28,8 @@ export interface RequirementFilesOwner {
   readonly path: string;
   readonly pythonVersion: string;
   readonly torch?: TorchWheels;
-  /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
-  readonly fileDeps?: { readonly deps: unknown; readonly field: string };
+  /** The dependency files given (the prop, else the project's default), the prop's name for messages, notes on them. */
+  readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
   /** Every platform the image is built for, the first being the one compose builds. */
@@ -56,7 +57,7 @@ export class RequirementFiles {
       new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
         `# torch tier, installed alone with --index-url ${torch.indexUrl}`,
-        ...owner.torchPackages().map((pkg) => `${pkg}==${torch[pkg]}`),
+        ...owner.torchPackages().flatMap((pkg) => TierRequirement.of(`${pkg}==${torch[pkg]}`).lines()),
       ].join('\n') + '\n');
     }
   }
@@ -92,7 +93,9 @@ export class RequirementFiles {
       });
       const problems = new Problems(this.owner.path);
       const typed = {
-        ml: this.typed.lines(RequirementTier.ML), core: this.typed.lines(RequirementTier.CORE), dev: this.typed.lines(RequirementTier.DEV),
+        ml: this.typed.entries(RequirementTier.ML),
+        core: this.typed.entries(RequirementTier.CORE),
+        dev: this.typed.entries(RequirementTier.DEV),
       };
       const tiers = mergeTiers(problems, resolved, typed, fileDeps.field);
       checkFileTorch(problems, resolved.torch, this.owner.torch, fileDeps.field);
@@ -101,7 +104,15 @@ export class RequirementFiles {
           resolved.packages[t].map((p) => ({ text: p.requirement, from: p.from.replace(/:\d+$/, '') }))), this.owner.torch);
       }
       problems.throwIfAny();
-      this.merged = { tiers, report: { inputs: resolved.inputs, lockFile: resolved.lockFile, locked: resolved.locked, warnings: resolved.warnings } };
+      this.merged = {
+        tiers,
+        report: {
+          inputs: resolved.inputs,
+          lockFile: resolved.lockFile,
+          locked: resolved.locked,
+          warnings: [...resolved.warnings, ...fileDeps.notes ?? []],
+        },
+      };
       this.storeResolution = store;
     }
     return this.merged;
@@ -112,15 +123,20 @@ export class RequirementFiles {
     return this.typed.has(tier) || (this.resolved()?.tiers.lines[tier].length ?? 0) > 0;
   }
 
-  /** The lines of a tier's file: the merged ones with dependency files, else the typed ones. */
-  public lines(tier: RequirementTier): string[] {
+  /** The entries of a tier's file: the merged ones with dependency files, else the typed ones. */
+  public entries(tier: RequirementTier): TierRequirement[] {
     const merged = this.resolved();
-    return merged ? merged.tiers.lines[tier] : this.typed.lines(tier);
+    return merged ? merged.tiers.entries[tier] : this.typed.entries(tier);
+  }
+
+  /** The lines of a tier's file (without its header). */
+  public lines(tier: RequirementTier): string[] {
+    return this.entries(tier).flatMap((e) => e.lines());
   }
 
   /** The requirements a tier takes from dependency files, one `name==version` (or spec) each. */
   public fileRequirements(tier: RequirementTier): string[] {
-    return (this.resolved()?.tiers.lines[tier] ?? []).filter((l) => /^[A-Za-z0-9]/.test(l)).map((l) => l.replace(/\s*\\$/, ''));
+    return (this.resolved()?.tiers.entries[tier] ?? []).map((e) => e.text);
   }
 
   /**
@@ -142,7 +158,7 @@ export class RequirementFiles {
       new RenderedFile(scope, constraintsFilePath(serviceId), (file) => [
         `# ${file.marker}`,
         '# constraints of the dependency files (-c), applied to every tier',
-        ...(this.resolved()?.tiers.constraints ?? []),
+        ...(this.resolved()?.tiers.constraints ?? []).flatMap((e) => e.lines()),
       ].join('\n') + '\n').preSynthesize();
     }
   }

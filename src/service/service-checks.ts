@@ -1,8 +1,11 @@
+import { statSync } from 'fs';
+import { join } from 'path';
+import ignore from '@balena/dockerignore';
 import { Project } from 'projen';
 import { ProjectServices } from './project-services';
 import { checkRelativeDir, checkWorkdir, resolveSources } from './sources';
 import { HealthSpec } from '../core/container-spec';
-import { alwaysExcludedPattern } from '../core/dockerignore';
+import { DELIBERATE_EXCLUSIONS, alwaysExcludedPattern, reExclusionOf } from '../core/dockerignore';
 import { moduleName } from '../core/names';
 import { Problems, oneOf } from '../core/problems';
 import { secretValueKind } from '../core/secrets';
@@ -101,8 +104,18 @@ export function resolveHealthProps(problems: Problems, props: {
 
 /** Where the service's code comes from and lands: `sourceDir` or `sources`, the working directory, the entry check. */
 export function resolveCodeProps(problems: Problems, outdir: string, id: string, props: {
-  readonly sourceDir?: string; readonly sources?: string[]; readonly workdir?: string; readonly entryCheck?: boolean;
-}): { readonly sourceDir: string; readonly copies: SourceCopy[]; readonly workdir: string; readonly entryCheck: boolean } {
+  readonly sourceDir?: string;
+  readonly sources?: string[];
+  readonly workdir?: string;
+  readonly entryCheck?: boolean;
+  readonly packageData?: string[];
+}): {
+    readonly sourceDir: string;
+    readonly copies: SourceCopy[];
+    readonly workdir: string;
+    readonly entryCheck: boolean;
+    readonly packageData: string[];
+  } {
   const module = moduleName(id);
   const sourceDir = props.sourceDir ?? `services/${module}`;
   if (props.sourceDir !== undefined) checkRelativeDir(problems, 'sourceDir', props.sourceDir);
@@ -116,7 +129,70 @@ export function resolveCodeProps(problems: Problems, outdir: string, id: string,
     problems.add(`${props.sourceDir !== undefined ? 'sourceDir' : 'service id'} names a folder the ignore files always exclude (${excludedBy})`,
       props.sourceDir ?? id, 'a code folder whose path has no data, weights, environment or secrets folder in it (e.g. not "data", "secrets", "venv")');
   }
-  return { sourceDir, copies, workdir: props.workdir ?? APP_DIR, entryCheck: props.entryCheck ?? true };
+  const packageData = props.packageData === undefined ? []
+    : checkPackageData(problems, outdir, copies, props.packageData);
+  return {
+    sourceDir, copies, workdir: props.workdir ?? APP_DIR, entryCheck: props.entryCheck ?? true, packageData,
+  };
+}
+
+/**
+ * `packageData`: files the ignore files leave out by their extension (weights, arrays, tables)
+ * that the code itself loads, inside the copied code; each is let back in by name. Credentials,
+ * environments and VCS metadata are never let in, whatever their name.
+ */
+function checkPackageData(
+  problems: Problems, outdir: string, copies: readonly SourceCopy[], files: readonly string[],
+): string[] {
+  const ok: string[] = [];
+  files.forEach((file, i) => {
+    const field = `packageData[${i}]`;
+    const before = problems.count;
+    checkRelativeDir(problems, field, file);
+    if (problems.count > before) return;
+    if (files.indexOf(file) !== i) {
+      problems.add(`${field} is listed twice`, file, 'each file once');
+      return;
+    }
+    if (!copies.some((c) => file.startsWith(`${c.from}/`))) {
+      problems.add(`${field} is not inside the service's code`, file,
+        `a file under one of: ${oneOf(copies.map((c) => c.from))}`);
+      return;
+    }
+    let isFile = false;
+    try {
+      isFile = statSync(join(outdir, file)).isFile();
+    } catch {
+      problems.add(`${field} does not exist`, file, 'a file of the project (package data the code loads)');
+      return;
+    }
+    if (!isFile) {
+      problems.add(`${field} is not a file`, file,
+        'one file per entry (package data is let in by name, never a whole folder)');
+      return;
+    }
+    const deliberate = DELIBERATE_EXCLUSIONS.find((p) => ignore().add([p]).ignores(file));
+    const excluded = reExclusionOf(file);
+    if (deliberate) {
+      problems.add(`${field} is a credential, environment or VCS file the ignore files always leave out `
+        + `(${deliberate})`, file, 'package data (weights, arrays, tables the code loads): credentials are passed as secrets, '
+          + 'never copied into an image');
+    } else if (!excluded) {
+      problems.add(`${field} is not left out by the ignore files`, file,
+        'a file the ignore files leave out by its extension (e.g. "pkg/assets/mel_filters.npz"), '
+          + 'or no packageData entry');
+    } else {
+      ok.push(file);
+    }
+  });
+  return ok;
+}
+
+/** The ignore-file lines that let a service's package data back in, after the re-exclusions. */
+export function packageDataIgnoreLines(serviceId: string, files: readonly string[]): string[] {
+  if (files.length === 0) return [];
+  const title = `# Package data ${serviceId}'s code loads, let back in by name (packageData).`;
+  return [title, ...files.map((f) => `!${f}`)];
 }
 
 /** The container's limits and exposure, checked, with the kind's defaults. */

@@ -6,6 +6,7 @@ import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from '
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
+import { packageDataIgnoreLines } from './service-checks';
 import { ResolvedService } from './service-resolve';
 import { TorchPackage } from './torch-packages';
 import { ignoreFileLines } from '../core/dockerignore';
@@ -70,7 +71,11 @@ export class ServiceImage {
 
   /** Lines the ignore files add after the allow-list (weights let back in for a baked model). */
   public ignoreExtraLines(): string[] {
-    return modelFolderIgnoreLines(this.owner.serviceId, this.owner.resolved.kind.models);
+    const { serviceId, resolved } = this.owner;
+    return [
+      ...packageDataIgnoreLines(serviceId, resolved.code.packageData),
+      ...modelFolderIgnoreLines(serviceId, resolved.kind.models),
+    ];
   }
 
   /** The Dockerfile: the rendered image model (the excluded weights are named once, here). */
@@ -122,7 +127,8 @@ export class ServiceImage {
     const facts = entryFactsOf(resolved, image.model, this.owner.files(), {
       root,
       torchPackages: resolved.kind.torchPackages,
-      artefactFolders: modelFolderArtefacts(resolved.kind.models),
+      // package data the code loads (weights and arrays let in by name), a baked model's folder
+      artefactFolders: [...resolved.code.packageData, ...modelFolderArtefacts(resolved.kind.models)],
       ignoreLines: image.ignoreLines,
     });
     const problems = new Problems(path);

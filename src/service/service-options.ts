@@ -65,7 +65,9 @@ export interface ServiceOptions extends BuildHookOptions {
   /**
    * Dependencies taken from the files the project already has: pip requirement files per
    * tier, or a pyproject.toml with its uv.lock, poetry.lock, pylock.toml or pip-compile lock
-   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`). Read at
+   * (`Dependencies.fromRequirementsFiles(...)`, `Dependencies.fromPyproject(...)`), or a Cog
+   * model's cog.yaml (`Dependencies.fromCogYaml(...)`, which also gives the service its Python
+   * and Debian packages). Read at
    * synth for the service's exact Python and platform; a lock gives hash-pinned tiers
    * installed with `pip install --require-hashes --no-deps`. `requirements` still add to
    * the tiers (the same package in both only at the same version).
@@ -99,6 +101,16 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly sources?: string[];
 
   /**
+   * Files inside the service's code that the ignore files leave out by their extension (weights,
+   * arrays, tables) but the code itself loads, relative to the project root: a default model
+   * shipped in the package (`whisperx/assets/pytorch_model.bin`), a filter bank
+   * (`wis/assets/mel_filters.npz`). Each is let back into the build context by name; data and
+   * weights elsewhere stay out. Credentials and environments are never let in.
+   * @default []
+   */
+  readonly packageData?: string[];
+
+  /**
    * The container's working directory: `/app` or a folder under it (e.g. `/app/src`).
    * @default "/app"
    */
@@ -129,7 +141,8 @@ export interface ServiceOptions extends BuildHookOptions {
 
   /**
    * Python version for this service (`3.11` or the exact `3.11.16`).
-   * @default - the project's `pythonVersion`
+   * @default - the project's `pythonVersion`; when the project sets none and the dependencies
+   *   come from a cog.yaml, its `build.python_version`
    */
   readonly pythonVersion?: string;
 
@@ -234,6 +247,7 @@ export const SERVICE_OPTIONS_SHAPE = {
   aptPackages: z.optional(stringList),
   sourceDir: z.optional(z.string()),
   sources: z.optional(stringList),
+  packageData: z.optional(stringList),
   workdir: z.optional(z.string()),
   entryCheck: z.optional(z.boolean()),
   installProject: z.optional(z.boolean()),

@@ -7,13 +7,14 @@ import { AnyServiceKind, KindContext, KindResolution } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { TorchWheels } from './torch';
 import { commandSecrets, textSecret } from '../core/command-secrets';
-import { checkDebianPackages } from '../core/debian';
+import { DEBIAN_PACKAGE, checkDebianPackages } from '../core/debian';
 import { withDigest } from '../core/digest';
 import { checkEnvironment } from '../core/environment';
 import { moduleName } from '../core/names';
 import { Problems } from '../core/problems';
 import { ProjectSettings } from '../core/project-settings';
 import { RequirementSet, RequirementTier, TIER_ORDER } from '../core/requirements';
+import { CogImageFacts, cogImageFacts } from '../deps';
 import { BuildHooks } from '../image/build-hook-steps';
 
 /** The props every service shares, checked and resolved, and what its kind resolved: what a service keeps. */
@@ -41,8 +42,11 @@ export interface SharedProps {
   readonly kindContext: KindContext;
   /** The typed requirement lines, by tier. */
   readonly requirements: RequirementSet;
-  /** The dependency files given (the prop, else the project's default), and the prop's name for messages. */
-  readonly fileDeps?: { readonly deps: unknown; readonly field: string };
+  /**
+   * The dependency files given (the prop, else the project's default), the prop's name for
+   * messages, and notes on them printed at synth and listed in docs/containers.md.
+   */
+  readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes: readonly string[] };
   readonly projectInstall?: ProjectInstall;
   readonly description: string;
   readonly dockerfilePath: string;
@@ -71,11 +75,21 @@ export function resolveService(
   }
   const health = resolveHealthProps(problems, props);
 
-  const aptPackages = props.aptPackages ?? [];
+  const fileDeps = props.dependencies ?? settings.dependencies;
+  const cog = cogImageFacts(fileDeps, project.outdir, problems, 'dependencies');
+  const aptPackages = [...props.aptPackages ?? []];
   checkDebianPackages(problems, 'aptPackages', aptPackages);
+  for (const pkg of cog?.systemPackages ?? []) {
+    if (!DEBIAN_PACKAGE.test(pkg.value)) {
+      problems.add(`dependencies: ${pkg.at} build.system_packages has a package that is not a plain debian package name`, pkg.value,
+        'a debian package name (lowercase letters, digits, "+", "-", "."), without a version or options; the image installs it with apt-get on debian 12');
+    } else if (!aptPackages.includes(pkg.value)) {
+      aptPackages.push(pkg.value);
+    }
+  }
   const code = resolveCodeProps(problems, project.outdir, id, props);
 
-  const checkedPython = resolvePythonImage(problems, props.pythonVersion !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)', props.pythonVersion ?? settings.pythonVersion);
+  const checkedPython = resolveServicePython(problems, props.pythonVersion, settings, cog);
   const python = checkedPython ?? { minor: '3.11', full: '3.11.0', image: 'python:invalid' };
   const mirror = checkedPython && kind.pythonImage?.(problems, props, checkedPython);
   const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
@@ -93,7 +107,6 @@ export function resolveService(
   for (const tier of TIER_ORDER) {
     (props.requirements?.[tier] ?? []).forEach((req, i) => requirements.add(problems, tier, req, `requirements.${tier}[${i}]`));
   }
-  const fileDeps = props.dependencies ?? settings.dependencies;
   const projectInstall = props.installProject
     ? resolveProjectInstall(problems, project.outdir, code.copies,
       [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)])
@@ -117,7 +130,7 @@ export function resolveService(
     pythonImage,
     kindContext,
     requirements,
-    fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies' } : undefined,
+    fileDeps: fileDeps !== undefined ? { deps: fileDeps, field: 'dependencies', notes: cogNotes(project, id, cog, kind) } : undefined,
     projectInstall,
     description,
     dockerfilePath: `docker/${id}/Dockerfile`,
@@ -127,4 +140,51 @@ export function resolveService(
     limits,
     hostPort: props.hostPort,
   };
+}
+
+/**
+ * The service's Python: its own `pythonVersion`, else the project's when the project sets one,
+ * else the cog.yaml's `build.python_version`, else the project's default. A Python given in
+ * the definition must agree with the cog.yaml's (the same minor version, and the same patch
+ * when both name one).
+ */
+function resolveServicePython(
+  problems: Problems, own: string | undefined, settings: ProjectSettings, cog: CogImageFacts | undefined,
+): PythonImage | undefined {
+  const given = own ?? (settings.pythonVersionGiven ? settings.pythonVersion : undefined);
+  const field = own !== undefined ? 'pythonVersion' : 'pythonVersion (from the project)';
+  const fromCog = cog?.pythonVersion;
+  if (fromCog === undefined) return resolvePythonImage(problems, field, own ?? settings.pythonVersion);
+  const [cogMinor, cogPatch] = [fromCog.value.split('.').slice(0, 2).join('.'), fromCog.value.split('.')[2]];
+  if (given !== undefined) {
+    const [minor, patch] = typeof given === 'string' ? [given.split('.').slice(0, 2).join('.'), given.split('.')[2]] : [given, undefined];
+    if (minor !== cogMinor || (patch !== undefined && cogPatch !== undefined && patch !== cogPatch)) {
+      const where = `${fromCog.at} build.python_version "${fromCog.value}"`;
+      const unset = own !== undefined ? 'pythonVersion' : 'pythonVersion on the project';
+      problems.add(`${field} differs from the python of the cog.yaml (${where})`, given,
+        `the python the cog.yaml names, or no ${unset} (the cog.yaml's is then used)`);
+      return undefined;
+    }
+    return resolvePythonImage(problems, field, given);
+  }
+  // a patch the image data does not pin runs as that minor's pinned patch (a warning says so at synth)
+  return resolvePythonImage(problems, `dependencies: ${fromCog.at} build.python_version`, cogMinor);
+}
+
+/** Notes on a cog.yaml for this kind of service: its `build.gpu` against the kind's GPU. */
+function cogNotes(
+  project: Project, id: string, cog: CogImageFacts | undefined, kind: AnyServiceKind,
+): string[] {
+  if (!cog?.gpu) return [];
+  const path = `${project.name}/${id}`;
+  if (cog.gpu.value && kind.gpu !== true) {
+    return [`[${path}] ${cog.gpu.at}: build.gpu is true, but ${id} is a service without GPUs `
+      + `(${kind.title}); `
+      + 'GpuInference or GpuTrainer gives it one'];
+  }
+  if (!cog.gpu.value && kind.gpu === true) {
+    return [`[${path}] ${cog.gpu.at}: build.gpu is false, but ${id} is a GPU service (${kind.title}); `
+      + 'cog builds a CPU image for it'];
+  }
+  return [];
 }

@@ -1,7 +1,7 @@
-import * as pep440 from '@renovatebot/pep440';
 import { loadData } from '../core/data';
 import { Platform } from '../core/platform';
 import { Problems, oneOf } from '../core/problems';
+import { compareVersions, isVersion } from '../core/requirement-grammar';
 
 /** One row of the vendored torch wheel matrix (data/torch-cuda-matrix.json). */
 export interface TorchWheels {
@@ -58,14 +58,14 @@ export function torchMatrix(): readonly TorchWheels[] {
 /** Known torch versions, oldest first. */
 export function knownTorchVersions(): string[] {
   const versions = [...new Set(torchMatrix().map((r) => publicVersion(r.torch)))];
-  return versions.sort(pep440.compare);
+  return versions.sort(compareVersions);
 }
 
 /** The known versions closest to an unknown one, for the error message. */
 export function nearbyTorchVersions(version: string): string[] {
   const known = knownTorchVersions();
-  if (typeof version === 'string' && pep440.valid(version)) {
-    const idx = known.findIndex((k) => pep440.gt(k, version));
+  if (typeof version === 'string' && isVersion(version)) {
+    const idx = known.findIndex((k) => compareVersions(k, version) > 0);
     const at = idx < 0 ? known.length : idx;
     return known.slice(Math.max(0, at - 3), at + 3);
   }

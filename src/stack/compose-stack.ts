@@ -14,6 +14,7 @@ import {
   DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, linkedEnvironmentClashes, resolveBacking,
 } from './stack-model';
 import { ContainerSpec, userText } from '../core/container-spec';
+import { checkGeneratedPath } from '../core/generated-path';
 import { checkImageNameLength } from '../core/image-name';
 import { COMPOSE_SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOf, show, Schema } from '../core/problems';
@@ -49,6 +50,16 @@ export interface ComposeStackProps {
    * @default "local"
    */
   readonly imageTag?: string;
+
+  /**
+   * The file the stack is written to, relative to the project root. Set it where a repository
+   * already has a `compose.yaml` of its own (which is never overwritten), or where a generated
+   * `compose.yaml` would change what a plain `docker compose up` runs next to the repository's
+   * own `docker-compose.yml` (Compose prefers `compose.yaml`): the `docker:*` tasks and scripts
+   * pass it with `-f`.
+   * @default "compose.yaml"
+   */
+  readonly composeFile?: string;
 }
 
 
@@ -74,7 +85,11 @@ export const COMPOSE_STACK_PROPS_SHAPE: Record<string, Schema> = {
   backingServices: z.optional(z.array(z.any())),
   imageRegistry: z.optional(z.string()),
   imageTag: z.optional(z.string()),
+  composeFile: z.optional(z.string()),
 };
+
+/** Where the stack is written unless `composeFile` says otherwise. */
+export const DEFAULT_COMPOSE_FILE = 'compose.yaml';
 
 /**
  * The project's `compose.yaml`: every app service hardened (read-only root with an
@@ -93,6 +108,8 @@ export class ComposeStack extends Component {
 
   /** The construct path used in messages. */
   public readonly path: string;
+  /** The file the stack is written to (`compose.yaml` unless `composeFile` says otherwise). */
+  public readonly composeFile: string;
   private readonly explicitServices?: MlService[];
   private readonly backing: BackingService[] = [];
   private readonly registry?: string;
@@ -112,6 +129,10 @@ export class ComposeStack extends Component {
     if (!checkShape(problems, z.strictObject(COMPOSE_STACK_PROPS_SHAPE), props)) problems.throwIfAny();
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     checkImageTarget(problems, props.imageRegistry, props.imageTag);
+    if (props.composeFile !== undefined) {
+      checkGeneratedPath(problems, 'composeFile', props.composeFile, 'compose.mldocker.yaml', /\.ya?ml$/,
+        'ending in .yaml or .yml');
+    }
     problems.throwIfAny();
     super(project, id);
     this.path = problems.path;
@@ -119,14 +140,18 @@ export class ComposeStack extends Component {
     this.backing.push(...members.backing);
     this.registry = props.imageRegistry;
     this.tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
+    this.composeFile = props.composeFile ?? DEFAULT_COMPOSE_FILE;
 
-    new RenderedFile(this, 'compose.yaml', (file) => this.renderYaml(file.marker ?? ''));
+    new RenderedFile(this, this.composeFile, (file) => this.renderYaml(file.marker ?? ''));
     new RenderedFile(this, 'docker/ensure-secrets.sh', (file) => this.renderSecretsScript(file.marker ?? ''), true);
     new RenderedFile(this, 'docker/up.sh', (file) => this.renderUpScript(file.marker ?? ''), true);
     project.gitignore.exclude('/secrets/');
     const up = project.tasks.tryFind('docker:up');
     up?.reset('sh docker/ensure-secrets.sh');
     up?.exec('sh docker/up.sh', { receiveArgs: true });
+    const compose = `docker compose -f ${this.composeFile}`;
+    project.tasks.tryFind('docker:down')?.reset(`${compose} down`);
+    project.tasks.tryFind('docker:config')?.reset(`${compose} config -q`);
   }
 
   /** Adds a backing service; throws if the stack already has one of that kind. */
@@ -343,6 +368,7 @@ export class ComposeStack extends Component {
     });
     return renderTemplate('compose-up.sh.ejs', {
       marker,
+      composeFile: this.composeFile,
       gpu: containers.filter((c) => profiles.get(c.name)!.includes(GPU_PROFILE)).map((c) => c.name),
       limits: started.map((c) => ({
         name: c.name,
@@ -367,6 +393,7 @@ export class ComposeStack extends Component {
       create: true,
       mode: '444',
       countMissing: false,
+      root: '..',
     });
   }
 }

@@ -24,16 +24,17 @@ const RECOMMENDED: Record<BackingServiceKind, string> = {
 
 /** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
 export function renderKubernetesReadme(marker: string, model: KubeModel, mode: KubernetesBackingMode, kinds: readonly BackingServiceKind[],
-  hosts: Readonly<Record<string, string>>): string {
+  hosts: Readonly<Record<string, string>>, dir: string = K8S_DIR): string {
   const overlays = [...new Set(model.workloads.flatMap((w) => w.overlays))].sort();
   return renderTemplate('k8s-README.md.ejs', {
     marker,
+    dir,
     namespace: model.namespace,
     overlays,
     commands: [
       ['npx projen k8s:secrets', 'checks (or creates) the secret files kustomize reads'],
-      ['kubectl apply -k k8s/', 'the serving stack'],
-      ...overlays.map((o) => [`kubectl apply -k k8s/${o}/`, `the serving stack plus the "${o}" jobs`]),
+      [`kubectl apply -k ${dir}/`, 'the serving stack'],
+      ...overlays.map((o) => [`kubectl apply -k ${dir}/${o}/`, `the serving stack plus the "${o}" jobs`]),
     ],
     files: [
       ['kustomization.yaml', 'entry point: the base'],
@@ -49,7 +50,7 @@ export function renderKubernetesReadme(marker: string, model: KubeModel, mode: K
     ],
     volumes: model.claims.length > 0 || model.workloads.some((w) => w.claimTemplates.length > 0),
     secrets: model.secrets,
-    secretsDir: `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`,
+    secretsDir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     external: mode === KubernetesBackingMode.EXTERNAL,
     backing: kinds.map((k) => ({ kind: k, recommended: RECOMMENDED[k], host: hosts[k] ?? k })),
     network: model.network && networkSection(model, model.network),
@@ -156,7 +157,7 @@ const KUEUE_INTEGRATIONS: Record<'JobSet' | 'TrainJob', string> = {
  * or TrainJob, how to run and watch it, and what the cluster needs for it (the controller and
  * its version, GPUs, ReadWriteMany storage, Kueue's queues). Empty without one.
  */
-export function renderDistributedReadme(model: KubeModel): string {
+export function renderDistributedReadme(model: KubeModel, dir: string = K8S_DIR): string {
   const jobs = model.workloads.filter((w) => w.distributed);
   if (jobs.length === 0) return '';
   const kinds = [...new Set(jobs.map((w) => w.distributed!.kind))].sort();
@@ -191,8 +192,8 @@ export function renderDistributedReadme(model: KubeModel): string {
         nodes: d.nodes,
         what: `${d.kind === 'JobSet' ? 'a JobSet' : 'a TrainJob on the `torch-distributed` runtime'} `
           + `of ${plural(d.nodes, 'pod')} (nodes) with ${plural(d.gpusPerNode, 'GPU')} each`,
-        file: `${overlay ?? BASE_DIR}/${w.spec.name}.yaml`,
-        apply: overlay ? `k8s/${overlay}/` : 'k8s/',
+        file: `${dir}/${overlay ?? BASE_DIR}/${w.spec.name}.yaml`,
+        apply: overlay ? `${dir}/${overlay}/` : `${dir}/`,
         host: d.rendezvousHost,
         port: d.rendezvousPort,
       };
@@ -207,22 +208,25 @@ export function renderDistributedReadme(model: KubeModel): string {
 }
 
 /** `k8s/ensure-secrets.sh`: checks (external backing services) or creates (in-cluster ones) the files kustomize's secretGenerator reads. */
-export function renderKubernetesSecretsScript(marker: string, model: KubeModel, mode: KubernetesBackingMode): string {
+export function renderKubernetesSecretsScript(
+  marker: string, model: KubeModel, mode: KubernetesBackingMode, dir: string = K8S_DIR,
+): string {
   const create = mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS;
   return renderSecretsScript({
     marker,
     comments: [
-      `The files kustomize's secretGenerator reads (k8s/${BASE_DIR}/${SECRETS_DIR}/, git-ignored, 0700).`,
+      `The files kustomize's secretGenerator reads (${dir}/${BASE_DIR}/${SECRETS_DIR}/, git-ignored, 0700).`,
       create
         ? 'In-cluster backing services: missing files are created with random values; existing ones are kept.'
         : 'External backing services: their passwords must be placed here; missing files are listed.',
     ],
-    dir: `${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}`,
+    dir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     dirVariable: true,
     names: model.secrets,
     create,
     mode: '400',
     countMissing: true,
+    root: dir.split('/').map(() => '..').join('/'),
   });
 }
 

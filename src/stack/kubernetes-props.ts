@@ -155,6 +155,14 @@ export interface KubernetesManifestsProps {
    * @default {}
    */
   readonly egressCidrs?: { [name: string]: string };
+
+  /**
+   * The folder the manifests, their README and the secrets script go to, relative to the
+   * project root. Set it where a repository already has a `k8s/` of its own (whose files are
+   * never overwritten): the `k8s:*` tasks follow it.
+   * @default "k8s"
+   */
+  readonly directory?: string;
 }
 
 /** Kubernetes-only settings of one service (`KubernetesManifests.configureService`). */
@@ -224,6 +232,7 @@ export const KUBERNETES_MANIFESTS_PROPS_SHAPE: Record<string, Schema> = {
   ingressPodSelector: z.optional(z.record(z.string(), z.string())),
   egress: z.optional(z.enum(Object.values(KubernetesEgress) as [string, ...string[]])),
   egressCidrs: z.optional(z.record(z.string(), z.string())),
+  directory: z.optional(z.string()),
 };
 
 /** The runtime shape of `KubernetesServiceOptions` (test/props-shapes.test.ts holds it to the interface). */

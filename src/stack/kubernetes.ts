@@ -17,6 +17,7 @@ import { NETWORK_POLICIES_FILE } from './network-policy-render';
 import { DEFAULT_NETWORK, composeNetworks, stackLinks } from './stack-links';
 import { checkComponentScope, checkStackMembers } from './stack-members';
 import { DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, resolveBacking } from './stack-model';
+import { checkGeneratedPath } from '../core/generated-path';
 import { checkImageNameLength } from '../core/image-name';
 import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
 import { Problems, checkShape, oneOfOrNone, show } from '../core/problems';
@@ -63,6 +64,8 @@ export class KubernetesManifests extends Component {
   public readonly namespace: string;
   /** Whether the manifests render NetworkPolicies (`networkPolicies`). */
   public readonly networkPolicies: boolean;
+  /** The folder the manifests go to (`k8s` unless `directory` says otherwise). */
+  public readonly directory: string;
   private readonly explicitServices?: MlService[];
   private readonly backing: BackingService[] = [];
   private readonly mode: KubernetesBackingMode;
@@ -138,26 +141,34 @@ export class KubernetesManifests extends Component {
     const external = this.mode === KubernetesBackingMode.EXTERNAL ? this.backing.map((b) => b.kind) : [];
     this.network = checkNetworkProps(problems, props, external);
     this.networkPolicies = this.network.enabled;
+    this.directory = props.directory ?? K8S_DIR;
+    if (props.directory !== undefined) {
+      checkGeneratedPath(problems, 'directory', props.directory, 'deploy/k8s');
+    }
     problems.throwIfAny();
+    const dir = this.directory;
 
-    new RenderedFile(this, `${K8S_DIR}/README.md`, (file) => this.renderReadme(file.marker ?? ''));
-    new RenderedFile(this, `${K8S_DIR}/ensure-secrets.sh`, (file) => this.renderSecretsScript(file.marker ?? ''), true);
+    new RenderedFile(this, `${dir}/README.md`, (file) => this.renderReadme(file.marker ?? ''));
+    const secretsScript = (file: RenderedFile) => this.renderSecretsScript(file.marker ?? '');
+    new RenderedFile(this, `${dir}/ensure-secrets.sh`, secretsScript, true);
     // The files behind the secretGenerator hold credentials: never committed.
-    project.gitignore.exclude(`/${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}/`);
+    project.gitignore.exclude(`/${dir}/${BASE_DIR}/${SECRETS_DIR}/`);
     project.addTask('k8s:secrets', {
-      description: `Check (or, for in-cluster backing services, create) the secret files under ${K8S_DIR}/${BASE_DIR}/${SECRETS_DIR}/`,
-      exec: `sh ${K8S_DIR}/ensure-secrets.sh`,
+      description: 'Check (or, for in-cluster backing services, create) the secret files under '
+        + `${dir}/${BASE_DIR}/${SECRETS_DIR}/`,
+      exec: `sh ${dir}/ensure-secrets.sh`,
     });
     // kustomize's secretGenerator needs the secret files: on a fresh checkout the script
     // creates them (in-cluster backing services) or names the missing ones, instead of
     // kustomize's "evalsymlink failure". It keeps existing files and writes only to stderr.
     project.addTask('k8s:render', {
-      description: 'Print the manifests kustomize builds from k8s/ (k8s:secrets first, then kubectl kustomize k8s/)',
-      steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl kustomize ${K8S_DIR}/` }],
+      description: `Print the manifests kustomize builds from ${dir}/ `
+        + `(k8s:secrets first, then kubectl kustomize ${dir}/)`,
+      steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl kustomize ${dir}/` }],
     });
     project.addTask('k8s:apply', {
-      description: 'Deploy the serving stack to the current kubectl context (kubectl apply -k k8s/)',
-      steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl apply -k ${K8S_DIR}/` }],
+      description: `Deploy the serving stack to the current kubectl context (kubectl apply -k ${dir}/)`,
+      steps: [{ spawn: 'k8s:secrets' }, { exec: `kubectl apply -k ${dir}/` }],
     });
   }
 
@@ -216,7 +227,7 @@ export class KubernetesManifests extends Component {
   /** One RenderedFile per manifest (their set depends on the services, known at synth). */
   private syncFiles(model: KubeModel): void {
     for (const file of renderKubernetes(model)) {
-      const path = `${K8S_DIR}/${file.path}`;
+      const path = `${this.directory}/${file.path}`;
       if (this.renderedFiles.has(path)) continue;
       const rendered = new RenderedFile(this, path, (f) => this.renderYaml(f.marker ?? '', file.path));
       rendered.preSynthesize();
@@ -328,10 +339,11 @@ export class KubernetesManifests extends Component {
 
   /** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
   private renderReadme(marker: string): string {
-    return renderKubernetesReadme(marker, this.currentModel(), this.mode, this.backing.map((b) => b.kind), this.hosts);
+    const kinds = this.backing.map((b) => b.kind);
+    return renderKubernetesReadme(marker, this.currentModel(), this.mode, kinds, this.hosts, this.directory);
   }
 
   private renderSecretsScript(marker: string): string {
-    return renderKubernetesSecretsScript(marker, this.currentModel(), this.mode);
+    return renderKubernetesSecretsScript(marker, this.currentModel(), this.mode, this.directory);
   }
 }

@@ -18,6 +18,8 @@ export interface SecretsScriptModel {
   readonly mode: string;
   /** Whether the script counts missing files and exits 1 when one is missing. */
   readonly countMissing: boolean;
+  /** The project root seen from the script's folder (`..`, or `../..` for `deploy/k8s/`). */
+  readonly root: string;
 }
 
 /** The ensure-secrets script: a folder only its owner can enter, random secrets created once, existing ones kept. Pure. */

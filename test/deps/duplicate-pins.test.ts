@@ -5,8 +5,8 @@
  */
 import { H } from './lock-fixtures';
 import { PATH, problemsOf, projectWith, resolveIn } from './support';
+import { parseRequirementText, sameRequirement } from '../../src/core/requirement-grammar';
 import { Dependencies } from '../../src/deps';
-import { parseRequirementText, sameRequirement } from '../../src/deps/requirement';
 
 const files = (text: string, more: Record<string, string> = {}) => resolveIn(projectWith({ 'requirements.txt': text, ...more }),
   Dependencies.fromRequirementsFiles({ core: ['requirements.txt'], dev: more['dev.txt'] ? ['dev.txt'] : undefined }));

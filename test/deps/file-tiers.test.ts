@@ -4,6 +4,7 @@
  */
 import { MlDockerValidationError } from '../../src';
 import { Problems } from '../../src/core/problems';
+import { TierRequirement } from '../../src/core/tier-requirement';
 import { ResolvedDependencies, ResolvedPackage, ResolvedTorch } from '../../src/deps';
 import { checkFileTorch, mergeTiers, torchVariant } from '../../src/service/file-tiers';
 import { TorchWheels } from '../../src/service/torch';
@@ -29,7 +30,13 @@ function resolved(locked: boolean, packages: Partial<Record<'ml' | 'core' | 'dev
   };
 }
 
-const NONE = { ml: [], core: [], dev: [] };
+/** Typed lists as the service gives them to the merge: checked tier-file entries. */
+function typed(lists: Record<'ml' | 'core' | 'dev', string[]>): Record<'ml' | 'core' | 'dev', TierRequirement[]> {
+  const of = (list: string[]) => list.map((l) => TierRequirement.of(l));
+  return { ml: of(lists.ml), core: of(lists.core), dev: of(lists.dev) };
+}
+
+const NONE = typed({ ml: [], core: [], dev: [] });
 
 /** The problems collected so far, as the error would list them. */
 function messagesOf(problems: Problems): string[] {
@@ -54,7 +61,7 @@ describe('mergeTiers', () => {
   test('unlocked: typed lines are added and sorted among the file lines', () => {
     const problems = new Problems('p/api');
     const merged = mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi>=0.110'), pkg('zope', '1.0')] }),
-      { ml: [], core: ['orjson==3.10.7'], dev: ['pytest==8.3.4'] }, 'dependencies');
+      typed({ ml: [], core: ['orjson==3.10.7'], dev: ['pytest==8.3.4'] }), 'dependencies');
     expect(problems.count).toBe(0);
     expect(merged.lines.core).toEqual(['fastapi>=0.110', 'orjson==3.10.7', 'zope==1.0']);
     expect(merged.lines.dev).toEqual(['pytest==8.3.4']);
@@ -62,7 +69,7 @@ describe('mergeTiers', () => {
 
   test('the same exact pin in a file and a typed list is installed once, where the file puts it', () => {
     const problems = new Problems('p/api');
-    const merged = mergeTiers(problems, resolved(true, { ml: [pkg('numpy', '2.1.3', [H1])] }), { ml: [], core: ['numpy==2.1.3'], dev: [] }, 'dependencies');
+    const merged = mergeTiers(problems, resolved(true, { ml: [pkg('numpy', '2.1.3', [H1])] }), typed({ ml: [], core: ['numpy==2.1.3'], dev: [] }), 'dependencies');
     expect(problems.count).toBe(0);
     expect(merged.lines.core).toEqual([]);
     expect(merged.lines.ml[0]).toBe('numpy==2.1.3 \\');
@@ -70,7 +77,7 @@ describe('mergeTiers', () => {
 
   test('another version in a typed list is a conflict naming both', () => {
     const problems = new Problems('p/api');
-    mergeTiers(problems, resolved(true, { ml: [pkg('numpy', '2.1.3', [H1])] }), { ml: [], core: ['numpy==2.0.0'], dev: [] }, 'dependencies');
+    mergeTiers(problems, resolved(true, { ml: [pkg('numpy', '2.1.3', [H1])] }), typed({ ml: [], core: ['numpy==2.0.0'], dev: [] }), 'dependencies');
     expect(messagesOf(problems)).toEqual([
       '[p/api] requirements.core[0] pins numpy differently than dependencies (uv.lock, ml tier): got "numpy==2.0.0"; expected one version of a package in the image: "numpy==2.1.3" as uv.lock has it, or numpy in only one of the two',
     ]);
@@ -78,13 +85,13 @@ describe('mergeTiers', () => {
 
   test('a range in a file and a pin in a typed list is a conflict (each package in one place)', () => {
     const problems = new Problems('p/api');
-    mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi>=0.110')] }), { ml: [], core: ['fastapi==0.115.0'], dev: [] }, 'dependencies');
+    mergeTiers(problems, resolved(false, { core: [pkg('fastapi', undefined, [], 'fastapi>=0.110')] }), typed({ ml: [], core: ['fastapi==0.115.0'], dev: [] }), 'dependencies');
     expect(problems.count).toBe(1);
   });
 
   test('a typed pin a lock does not hold is refused', () => {
     const problems = new Problems('p/api');
-    mergeTiers(problems, resolved(true, { core: [pkg('numpy', '2.1.3', [H1])] }), { ml: [], core: [], dev: ['pytest==8.3.4'] }, 'dependencies');
+    mergeTiers(problems, resolved(true, { core: [pkg('numpy', '2.1.3', [H1])] }), typed({ ml: [], core: [], dev: ['pytest==8.3.4'] }), 'dependencies');
     expect(messagesOf(problems)[0]).toMatch(/^\[p\/api\] requirements\.dev\[0\] is not in the lock uv\.lock: got "pytest==8\.3\.4"; expected packages of a hash-locked install/);
   });
 });

@@ -10,7 +10,8 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import ignore from '@balena/dockerignore';
 import { PythonService } from '../../src';
-import { ALWAYS_EXCLUDED, CREDENTIAL_PATTERNS, secretPlacePattern } from '../../src/core/dockerignore';
+import { loadData } from '../../src/core/data';
+import { ALWAYS_EXCLUDED, CREDENTIAL_PATTERNS, CredentialPattern, secretPlacePattern } from '../../src/core/dockerignore';
 import { isCodeOrConfig } from '../../src/entry';
 import { newProject, problemsOf, synth } from '../util';
 
@@ -36,8 +37,15 @@ const CREDENTIALS: Record<string, string> = {
   '**/*.pem': 'config/tls/server.pem',
   '**/*.key': 'config/tls/server.key',
   '**/*.p12': 'config/cert.p12',
-  '**/credentials.json': 'config/credentials.json',
-  '**/service-account*.json': 'config/service-account-prod.json',
+  '**/pip.conf': 'config/pip.conf',
+  '**/*credentials*.json': 'config/gcp-credentials.json',
+  '**/*service-account*.json': 'config/my-project-service-account-key.json',
+  '**/application_default_credentials.json': 'config/gcloud/application_default_credentials.json',
+  // the three files a public repository's first synth sent into its image
+  '**/client_secret*.json': 'config/client_secret_1234-abcd.apps.googleusercontent.com.json',
+  '**/token.json': 'config/token.json',
+  '**/.secrets.*': 'config/.secrets.toml',
+  '**/*firebase-adminsdk*.json': 'config/acme-firebase-adminsdk-x1y2z.json',
   '**/*.env': 'config/prod.env',
   '**/.envrc': 'config/.envrc',
   '**/.git-credentials': 'config/.git-credentials',
@@ -48,6 +56,12 @@ const CREDENTIALS: Record<string, string> = {
   '**/*.kubeconfig': 'config/prod.kubeconfig',
   '**/.config/gcloud': 'config/.config/gcloud/application_default_credentials.json',
   '**/.config/gh': 'config/.config/gh/hosts.yml',
+  '**/.config/doctl': 'config/.config/doctl/config.yaml',
+  '**/.bluemix': 'config/.bluemix/config.json',
+  '**/rclone.conf': 'config/rclone/rclone.conf',
+  '**/.modal.toml': 'config/.modal.toml',
+  '**/kaggle.json': 'config/kaggle.json',
+  '**/*.ovpn': 'config/office.ovpn',
   '**/.azure': 'config/.azure/accessTokens.json',
   '**/.oci': 'config/.oci/config',
   '**/.boto': 'config/.boto',
@@ -84,7 +98,10 @@ const CODE: readonly string[] = [
   'config/templates/index.html', 'config/schema.sql', 'config/.python-version', 'config/id_mapping.py', 'config/pem_utils.py',
 ];
 
-const EXTRA = ['config/id_rsa.pub', 'config/.netrc', 'config/.env', 'config/.env.production', 'config/.docker/contexts/meta/x/meta.json'];
+const EXTRA = [
+  'config/id_rsa.pub', 'config/.netrc', 'config/.env', 'config/.env.production', 'config/.docker/contexts/meta/x/meta.json',
+  'config/client_secrets.json', 'config/credentials.json', 'config/service-account.json', 'config/.secrets.yaml',
+];
 
 const ROOT_FILES: Record<string, string> = Object.fromEntries([...Object.values(CREDENTIALS), ...CODE, ...EXTRA].map((f) => [f, f.endsWith('.py') ? '' : f.endsWith('.json') ? '{}\n' : 'x\n']));
 
@@ -97,6 +114,12 @@ describe('credential files in a copied folder', () => {
     expect(new Set(CREDENTIAL_PATTERNS).size).toBe(CREDENTIAL_PATTERNS.length);
     expect(Object.keys(CREDENTIALS).sort()).toEqual([...CREDENTIAL_PATTERNS].sort());
     for (const pattern of CREDENTIAL_PATTERNS) expect(ALWAYS_EXCLUDED).toContain(pattern);
+    // a table of data: each row says what it holds and which documentation says so
+    for (const row of loadData<{ patterns: CredentialPattern[] }>('credential-files.json').patterns) {
+      expect(Object.keys(row).sort()).toEqual(['pattern', 'source', 'what']);
+      expect(row.what.length).toBeGreaterThan(8);
+      expect(row.source.length).toBeGreaterThan(8);
+    }
   });
 
   test('each credential file stays out of the build context; every code and config file beside them is sent', () => {
