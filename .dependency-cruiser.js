@@ -12,6 +12,8 @@
  * `service/model-dir.ts`, `gpu/gpu-kind.ts`) or the Kubernetes model (`stack/kubernetes-model.ts`).
  * The cache report of Dockerfiles read as text (`cache-report/cache-report.ts`) and its CLI
  * (`bin/cache-report-cli.ts`) reach none either.
+ * `gpu/`, `stack/`, `ci/` and `cache-report/` do not import each other (each reads services through
+ * `service/` and `core/`).
  * Only `image/` writes Dockerfile text: other rooms hand it a model and take `renderDockerfile`'s text.
  * Only `core/` parses requirement lines: the PEP 440 library and the PEP 508 marker parser are
  * reached through `core/requirement-grammar.ts` alone.
@@ -29,6 +31,52 @@ const roomRules = ROOMS.slice(0, -1).map((room, i) => ({
   to: { path: `^src/(?!(${ROOMS.slice(0, i + 1).join('|')})/)` },
 }));
 
+/**
+ * The diagram at the top of docs/architecture.md: the rooms each room points to. A room imports
+ * only those and what they may import in turn (test/architecture.test.ts holds the diagram to it).
+ */
+const POINTS_TO = {
+  'core': [],
+  'deps': ['core'],
+  'entry': ['deps'],
+  'image': ['core'],
+  'service': ['entry', 'image'],
+  'gpu': ['service'],
+  'stack': ['service'],
+  'ci': ['service'],
+  'cache-report': ['service'],
+  'adopt': ['deps'],
+  'project': ['gpu', 'stack', 'ci', 'adopt'],
+  'bin': ['cache-report'],
+};
+const reachable = (room, seen = new Set()) => {
+  for (const next of POINTS_TO[room]) {
+    if (!seen.has(next)) reachable(next, seen.add(next));
+  }
+  return seen;
+};
+const diagramRules = Object.keys(POINTS_TO).map((room) => {
+  const allowed = [room, ...[...reachable(room)].sort()];
+  return {
+    name: `${room}-imports-only-what-the-diagram-allows`,
+    comment: `src/${room}/ imports only ${allowed.join(', ')}`,
+    severity: 'error',
+    from: { path: `^src/${room}/` },
+    to: { path: `^src/(?!(${allowed.join('|')})/)` },
+  };
+});
+
+/** The rooms that each make one kind of output from services: none of them imports another. */
+const SIBLINGS = ['gpu', 'stack', 'ci', 'cache-report'];
+const siblingRules = SIBLINGS.map((room) => ({
+  name: `${room}-imports-no-sibling-room`,
+  comment: `src/${room}/ imports none of ${SIBLINGS.filter((r) => r !== room).join(', ')}: each reads services `
+    + 'through service/ and core/, so a change in one kind of output never reaches another',
+  severity: 'error',
+  from: { path: `^src/${room}/` },
+  to: { path: `^src/(${SIBLINGS.filter((r) => r !== room).join('|')})/` },
+}));
+
 module.exports = {
   forbidden: [
     {
@@ -39,6 +87,8 @@ module.exports = {
       to: { circular: true },
     },
     ...roomRules,
+    ...siblingRules,
+    ...diagramRules,
     {
       name: 'renderers-import-no-constructs',
       comment: 'a renderer turns a model into text or plain objects, and the models it reads (the image '

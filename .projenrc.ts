@@ -110,7 +110,7 @@ project.addTask('test:build', {
 // The cache-impact report of a generated project (`npx projen docker:cache-report`).
 project.addBins({ 'mldocker-cache-report': 'lib/bin/cache-report-cli.js' });
 
-// Benchmarks (issue 7): re-synth latency, scaling, memory, build context.
+// Benchmarks: re-synth latency, scaling, memory, build context.
 project.addTask('bench', {
   description: 'Benchmarks (re-synth latency vs bare and stock projen, scaling, memory, build context); writes bench/results.{json,md}',
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/bench.ts',
@@ -118,7 +118,7 @@ project.addTask('bench', {
 });
 project.addPackageIgnore('/bench/');
 
-// Build benchmark on the real engine (issue 18): ours against ../shared/data/baselines.
+// Build benchmark on the real engine: ours against ../shared/data/baselines.
 project.addTask('bench:build', {
   description: 'Build benchmark on the private Docker engine: generated Dockerfile vs the baselines, 5 scenarios, >= 3 runs; writes bench/build-results.{json,md} and the README table (~50 min)',
   exec: 'bash scripts/engine/bench-build.sh',

@@ -1,5 +1,5 @@
 /**
- * Build benchmark on the real engine (issue 18): `npx projen bench:build`, through
+ * Build benchmark on the real engine: `npx projen bench:build`, through
  * scripts/engine/bench-build.sh, which installs and starts the private engine and builds the
  * python stand-in first, then runs this file with DOCKER and DOCKER_HOST set.
  *

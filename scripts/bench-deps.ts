@@ -1,5 +1,5 @@
 /**
- * The dependency-files scenario of `npx projen bench` (issue 16): synth of a service whose
+ * The dependency-files scenario of `npx projen bench`: synth of a service whose
  * uv.lock holds 300 packages against the same service with the same packages as a typed list,
  * alternated in one process (round robin, rotating which goes first; warm-up rounds
  * discarded). Each round constructs a fresh MlDockerProject in its own folder and synthesizes

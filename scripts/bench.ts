@@ -1,5 +1,5 @@
 /**
- * Benchmarks of issue 7 (a script, not timed tests): writes bench/results.json and
+ * Benchmarks (a script, not timed tests): writes bench/results.json and
  * bench/results.md.
  *
  *   npx projen bench                       # everything (about 10-15 min, npm registry needed once)
@@ -117,8 +117,8 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 // ---------------------------------------------------------------------------------------
 // Project set-up
 
-/** The full example stack of DESIGN.md §1, instrumented with phase marks on stderr. */
-const FULL_STACK = `// Benchmark definition (scripts/bench.ts): the full example stack of DESIGN.md.
+/** The full example stack (every kind of service and compose), instrumented with phase marks on stderr. */
+const FULL_STACK = `// Benchmark definition (scripts/bench.ts): the full example stack.
 const t0 = performance.now();
 const lib = require('projen-ml-docker');
 const t1 = performance.now();
@@ -619,7 +619,7 @@ function main(): void {
     loadAverageAtStart: loadavg().map((x) => round(x, 2)),
   };
   log(`machine: ${JSON.stringify(machine)}`);
-  // 7 (issue 16): a 300-package uv.lock against the same packages as a typed list, in process.
+  // 7: a 300-package uv.lock against the same packages as a typed list, in process.
   log(`dependency files: uv.lock of 300 packages vs a typed list; ${o.runs} runs each`);
   const deps = benchDeps(o.runs, o.warmup);
   if (o.onlyDeps) {

@@ -76,6 +76,12 @@ test('each kind of forbidden import is reported', () => {
   // a room that parses versions or markers itself instead of through core's requirement grammar
   appendFileSync(join(copy, 'src', 'entry', 'nearest.ts'), "import * as pep440 from '@renovatebot/pep440';\nexport const V = pep440.valid;\n");
   appendFileSync(join(copy, 'src', 'core', 'tier-files.ts'), "import { parseMarker } from './pep508-marker';\nexport const M = parseMarker;\n");
+  // adoption reaching a service construct, which the diagram does not allow (the room order would)
+  writeFileSync(join(copy, 'src', 'adopt', 'bad-reach.ts'),
+    "import type { MlService } from '../service/service';\nexport type S = MlService;\n");
+  // the CI workflow reaching into the compose stack, a sibling room
+  writeFileSync(join(copy, 'src', 'ci', 'bad-sibling.ts'),
+    "import { ComposeStack } from '../stack/compose-stack';\nexport const C = ComposeStack;\n");
   const names = new Set(cruise(copy).summary.violations.map((v) => `${v.rule.name} ${v.from}`));
   expect(names).toContain('core-imports-nothing-above-it src/core/bad-up.ts');
   expect(names).toContain('no-cycles src/core/cycle-a.ts');
@@ -89,4 +95,26 @@ test('each kind of forbidden import is reported', () => {
   expect(dockerfileTemplateNamers(copy)).toEqual(['src/stack/bad-partial.ts']);
   expect(names).toContain('only-core-parses-requirement-lines src/entry/nearest.ts');
   expect(names).toContain('only-core-parses-requirement-lines src/core/tier-files.ts');
+  expect(names).toContain('ci-imports-no-sibling-room src/ci/bad-sibling.ts');
+  expect(names).toContain('adopt-imports-only-what-the-diagram-allows src/adopt/bad-reach.ts');
+});
+
+test('the diagram of docs/architecture.md is the rule: each room imports what its arrows reach', () => {
+  const doc = readFileSync(join(REPO, 'docs', 'architecture.md'), 'utf8');
+  const block = /```mermaid\n([\s\S]*?)```/.exec(doc)![1];
+  const edges = [...block.matchAll(/^\s*([a-z-]+) --> ([a-z-]+)$/gm)].map((m) => [m[1], m[2]]);
+  const rooms = readdirSync(join(REPO, 'src')).filter((f) => statSync(join(REPO, 'src', f)).isDirectory()).sort();
+  const reach = (room: string, seen = new Set<string>()): Set<string> => {
+    for (const [, to] of edges.filter(([from]) => from === room)) if (!seen.has(to)) reach(to, seen.add(to));
+    return seen;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const config = require(join(REPO, '.dependency-cruiser.js')) as { forbidden: Array<{ name: string; comment: string }> };
+  const fromRules = Object.fromEntries(config.forbidden
+    .filter((r) => r.name.endsWith('-imports-only-what-the-diagram-allows'))
+    .map((r) => [r.name.replace('-imports-only-what-the-diagram-allows', ''), r.comment]));
+  expect(Object.keys(fromRules).sort()).toEqual(rooms);
+  for (const room of rooms) {
+    expect(fromRules[room]).toBe(`src/${room}/ imports only ${[room, ...[...reach(room)].sort()].join(', ')}`);
+  }
 });

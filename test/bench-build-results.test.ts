@@ -1,5 +1,5 @@
 /**
- * The committed build benchmark (`npx projen bench:build`, issue 18), checked without an engine:
+ * The committed build benchmark (`npx projen bench:build`), checked without an engine:
  * bench/build-results.json has every scenario for every side (so a row cannot silently go
  * missing), its summaries agree with its runs, its pass/fail marks agree with its ratios, and the
  * README and bench/build-results.md show exactly the table rendered from it. Also the two parsers

@@ -1,5 +1,5 @@
 /**
- * Build hooks (issue 17): build-only packages and environment, extra steps, copies from
+ * Build hooks: build-only packages and environment, extra steps, copies from
  * pinned images. Each hook's Dockerfile text is snapshotted; the generated Dockerfiles are
  * parsed with dockerfile-ast to prove, stage by stage, that builder-only things never reach
  * prod; the cache-impact report and the docs list each hook.

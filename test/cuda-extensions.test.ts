@@ -1,5 +1,5 @@
 /**
- * CUDA extensions (issue 17): the builder is the only stage with the toolkit, its CUDA is the
+ * CUDA extensions: the builder is the only stage with the toolkit, its CUDA is the
  * runtime's major.minor (and the torch wheels'), every base tag is in the shared reference
  * data, TORCH_CUDA_ARCH_LIST defaults to what that CUDA release compiles for, and a user list
  * naming an unsupported compute capability is refused. On the default python-slim base the builder

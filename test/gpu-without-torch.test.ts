@@ -1,5 +1,5 @@
 /**
- * GPU services without torch (issue 17): JAX on python-slim with NVIDIA's CUDA wheels, ONNX
+ * GPU services without torch: JAX on python-slim with NVIDIA's CUDA wheels, ONNX
  * Runtime on an nvidia/cuda cudnn-runtime base. Checked against the shared reference data:
  * every base tag exists there, the driver minimum follows the same rule as with torch, the
  * label and the start-up check stay.

@@ -6,7 +6,7 @@ import { newProject, synth } from './util';
 import { NO_BUILD_HOOKS } from '../src/image/build-hook-steps';
 import * as imageModel from '../src/image/image-model';
 import { prodVenvSource, resolveImageModel, stageOrder } from '../src/image/image-model';
-import * as entryCheck from '../src/service/entry-check';
+import { ProjectServices } from '../src/service/project-services';
 
 const INPUT = CPU_IMAGE_INPUT;
 
@@ -124,7 +124,8 @@ describe('a synth', () => {
     });
     new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
     const resolve = jest.spyOn(imageModel, 'resolveImageModel');
-    const read = jest.spyOn(entryCheck, 'readImageTree');
+    // each image asks for its tree once; the project reads git's view once for all of them (synth-cost.test.ts)
+    const read = jest.spyOn(ProjectServices.prototype, 'treeFor');
     try {
       const files = synth(project);
       expect(resolve).toHaveBeenCalledTimes(2);

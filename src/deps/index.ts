@@ -2,7 +2,7 @@
  * Dependencies from the files a project already has: the public `Dependencies`
  * class (the `dependencies` prop of services and of the project) and the resolver the
  * services call at synth (`MlService`, through `resolveWithCache`, merging the result with
- * the typed lists in `service/file-tiers.ts`).
+ * the typed lists in `service/merged-tiers.ts`).
  *
  * What the wiring does with `resolveDependencies(deps, { projectRoot, pythonVersion, platform,
  * path, glibcVersion?, field?, cacheDir? })` (it throws `MlDockerValidationError` with every

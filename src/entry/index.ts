@@ -1,5 +1,5 @@
 /**
- * The entry layer (issue 15): pure functions the service wiring calls to prove that an image
+ * The entry layer: pure functions the service wiring calls to prove that an image
  * gets its code and can start. No construct, no projen; data from data/import-names.json and
  * data/python-stdlib-modules.json. What the wiring does with each:
  *
@@ -35,7 +35,7 @@ export * from './build-check';
 export * from './executable';
 export * from './collisions';
 export * from './ignore-audit';
-export * from './pyproject';
+export * from './package-metadata';
 export { nearest } from './nearest';
 export { editDistance } from '../core/names';
 export {

@@ -5,7 +5,7 @@ import { Problems } from '../core/problems';
 import {
   exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName as parseRequirementName,
 } from '../core/requirement-grammar';
-import { readPyproject } from '../entry/pyproject';
+import { readPyproject } from '../entry/package-metadata';
 import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */

@@ -1,6 +1,6 @@
 import { join } from 'path';
 import { Component } from 'projen';
-import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './file-tiers';
+import { FileDependencyReport, MergedTiers, checkFileTorch, mergeTiers } from './merged-tiers';
 import { TorchWheels } from './torch';
 import { TorchPackage } from './torch-packages';
 import { checkTorchCudaMajor } from '../core/cuda-wheels';

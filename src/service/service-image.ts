@@ -1,7 +1,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { Component } from 'projen';
-import { ServiceEntryFacts, checkServiceImage, readImageTree } from './entry-check';
+import { ServiceEntryFacts, checkServiceImage, readImageTree } from './image-checks';
 import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from './model-dir';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';

@@ -1,6 +1,6 @@
 import { Component, Project } from 'projen';
 import * as z from 'zod/mini';
-import { FileDependencyReport } from './file-tiers';
+import { FileDependencyReport } from './merged-tiers';
 import { modelFolderVolumes } from './model-dir';
 import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';

@@ -1,4 +1,4 @@
-/** Bad build hooks (issue 17): buildPackages, buildEnv, buildSteps, copyFromImages. */
+/** Bad build hooks: buildPackages, buildEnv, buildSteps, copyFromImages. */
 import { Row, svc, trainer } from './support';
 
 const COPY = { name: 'ffmpeg', image: 'mwader/static-ffmpeg:7.1.1', source: '/ffmpeg', target: '/usr/local/bin/ffmpeg' };

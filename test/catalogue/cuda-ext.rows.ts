@@ -1,5 +1,5 @@
 /**
- * Bad CUDA extension settings on the default python-slim base (issue 17): the builder gets the
+ * Bad CUDA extension settings on the default python-slim base: the builder gets the
  * toolkit from NVIDIA's Debian 12 repository, so the wheels' CUDA must be one it publishes, the
  * platform its x86_64 one, and the keyring checksum well-formed and only where it is used.
  */

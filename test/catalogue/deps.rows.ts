@@ -1,5 +1,5 @@
 /**
- * Catalogue rows of issue 16: dependency files given to a service (`dependencies`) or to the
+ * Catalogue rows: dependency files given to a service (`dependencies`) or to the
  * project. Each row's files are written into the previous tree under `deps/` (see `files` in
  * support.ts); the synth must fail with one problem naming the file and line and leave the
  * tree, those files included, byte-identical.

@@ -1,5 +1,5 @@
 /**
- * Hostile definitions of issue 13: the compose escape hatch trying to undo the hardening,
+ * Hostile definitions: the compose escape hatch trying to undo the hardening,
  * plain-JavaScript mistakes that used to end in a TypeError, and values real engines refuse.
  */
 import { any, CMD, cmdFor, inference, Row, stack, svc, trainer } from './support';

@@ -1,5 +1,5 @@
 /**
- * Rows of issue 15: `sources`, `workdir`, `entryCheck` and the entry check at synth. The
+ * Catalogue rows: `sources`, `workdir`, `entryCheck` and the entry check at synth. The
  * catalogue's previous tree holds `services/api` (starter code: `main.py`), `services/trainer`
  * (`train.py`), `services/common` and `docker/`; rows name only those, so nothing is written.
  */

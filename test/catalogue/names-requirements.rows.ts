@@ -1,5 +1,5 @@
 /**
- * Catalogue rows of issue 13: requirement lines pip would read differently than we do,
+ * Catalogue rows: requirement lines pip would read differently than we do,
  * Kubernetes names that are not valid DNS-1123 or collide, and the BuildKit frontend pin.
  */
 import { any, Row, svc, trainer } from './support';

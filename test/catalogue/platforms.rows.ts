@@ -1,5 +1,5 @@
 /**
- * Catalogue rows of issue 17 (`platforms` of CPU services): platforms we do not build,
+ * Catalogue rows (`platforms` of CPU services): platforms we do not build,
  * duplicates, an empty list, platforms on a GPU service, CPU torch for arm64, and a lock with
  * no file for one of the platforms.
  */

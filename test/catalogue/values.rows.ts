@@ -1,5 +1,5 @@
 /**
- * Hostile values (issue 13): secrets hidden in ordinary names and in values, environment
+ * Hostile values: secrets hidden in ordinary names and in values, environment
  * that overrides what the image needs, service ids that shadow Python modules, and project
  * names or registries that give no valid image reference.
  */

@@ -1,7 +1,7 @@
 /**
  * The same requirement listed twice under two spellings of the name (`Scikit_Learn==1.5.2`,
  * `scikit-learn==1.5.2`) is one requirement, as pip takes it; only different versions are a
- * conflict (red-team s22 finding 13).
+ * conflict (found by a hostile review).
  */
 import { H } from './lock-fixtures';
 import { PATH, problemsOf, projectWith, resolveIn } from './support';

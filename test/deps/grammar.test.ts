@@ -170,7 +170,7 @@ describe('a pip-compile file as the lock of a pyproject.toml', () => {
   });
 });
 
-// Exported from the package now that services take `dependencies` (issue 16): one class, the same one.
+// Exported from the package now that services take `dependencies`: one class, the same one.
 test('the layer is part of the public API: the package exports the same Dependencies and LockFileKind', () => {
   expect((src as Record<string, unknown>).Dependencies).toBe(Dependencies);
   expect(src.LockFileKind.UV).toBe('uv');

@@ -1,7 +1,7 @@
 /**
  * An independent reading of real locks for linux/x86_64 and CPython 3.11.9: TOML parsed, the
  * graph walked, wheel tags matched by a regular expression; it shares no code with the
- * resolver (src/deps). Used against the resolver's result (realworld.test.ts) and against the
+ * resolver (src/deps). Used against the resolver's result (test/corpus/deps-realworld.test.ts) and against the
  * requirement files a synthesized service writes (wiring.test.ts).
  */
 import { evaluateMarker, parseMarker } from '../../src/core/pep508-marker';

@@ -1,7 +1,7 @@
 /**
  * A pyproject's extras that name the project itself (`all = ["app[a,b]"]`) install the
  * requirements of those extras, as pip and uv do, never a package of the project's name from
- * the index (red-team s22 finding 2).
+ * the index (found by a hostile review).
  */
 import { PYPROJECT, uvLock } from './lock-fixtures';
 import { PATH, problemsOf, projectWith, resolveIn } from './support';

@@ -1,6 +1,6 @@
 /**
  * A synthetic uv.lock of N packages (default 300) with its pyproject.toml, for the benchmark
- * of issue 16 (synth with a 300-package lock against the same service with a typed list):
+ * of the dependency files (synth with a 300-package lock against the same service with a typed list):
  * deterministic, shaped as uv writes version 1 locks (registry sources, an sdist and wheels
  * for several platforms per package, markers on some edges, extras, a dev group).
  */

@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 17: the build hooks on a real BuildKit builder (Docker 26, built-in
+ * Real engine: the build hooks on a real BuildKit builder (Docker 26, built-in
  * frontend: `dockerfileSyntax: false`).
  *
  * Proves: `buildPackages` (gcc, libc6-dev, python3-dev, installed by apt only in the builder)

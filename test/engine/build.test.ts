@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 3 acceptance item 5: the generated Dockerfile of a PythonService builds
+ * Real engine: the generated Dockerfile of a PythonService builds
  * on Docker 26 (BuildKit, built-in frontend: `dockerfileSyntax: false`) and its image runs
  * under the hardening compose.yaml gives it.
  *

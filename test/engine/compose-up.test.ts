@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 5 acceptance item 5 (the `compose up --wait` part): the CPU part of a
+ * Real engine (`compose up --wait`): the CPU part of a
  * generated stack (api + worker + BackingService.POSTGRES + BackingService.REDIS) comes up
  * healthy on Docker 26 / Compose 2.26 from the generated, unchanged compose.yaml.
  *

@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 16 acceptance item 3: a PythonService whose tiers come from hash-locked
+ * Real engine: a PythonService whose tiers come from hash-locked
  * requirement files (pip-compile form: `name==version` and `--hash=sha256:` of the wheel)
  * builds from a local wheel index with `pip install --require-hashes --no-deps`, and its
  * image runs; a lock whose hash differs from the wheel's bytes fails the build with pip's

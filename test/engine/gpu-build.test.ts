@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 4 acceptance item 4: the GPU Dockerfiles (default `python-slim` base)
+ * Real engine: the GPU Dockerfiles (default `python-slim` base)
  * build on Docker 26 and their entrypoint chain runs: tini, then the start-up driver check,
  * then the command.
  *

@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 15 acceptance: real layouts, and every image starts.
+ * Real engine: real layouts, and every image starts.
  *
  * Proves: (a) an image whose command names a module missing from the build context (the tree
  * changed after synth, as a stale checkout does) fails its prod build with our entry check's

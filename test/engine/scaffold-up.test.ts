@@ -1,5 +1,5 @@
 /**
- * Real engine, issue 12 ("First run anywhere"): the scaffold, the `.projenrc.ts` that
+ * Real engine, the first run anywhere: the scaffold, the `.projenrc.ts` that
  * `projen new --from projen-ml-docker` writes (templates/projenrc.ts.ejs), builds and comes
  * up on this CPU-only engine through its own tasks.
  *

@@ -12,7 +12,7 @@ import ignore from '@balena/dockerignore';
 import { GpuInference, MlDockerValidationError, PythonService } from '../../src';
 import { ignoreFileLines } from '../../src/core/dockerignore';
 import { Problems } from '../../src/core/problems';
-import { checkServiceImage, readImageTree } from '../../src/service/entry-check';
+import { checkServiceImage, readImageTree } from '../../src/service/image-checks';
 import { newProject, synth } from '../util';
 
 function layout(files: Record<string, string>): string {

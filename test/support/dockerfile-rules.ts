@@ -593,7 +593,7 @@ export const tierOrder: DockerfileRule = (text) => {
 /**
  * Each tier's RUN binds only its own file plus the earlier tiers' files, which it uses as
  * `-c` constraints (all of them: versions stay consistent). So a change to a later tier
- * leaves every earlier tier's layer cached. Two cases of dependency files (issue 16): the
+ * leaves every earlier tier's layer cached. Two cases of dependency files: the
  * `-c` files of requirement files are one `constraints.txt` every tier takes (a change to it
  * rightly rebuilds every tier), and a hash-locked tier (`--require-hashes --no-deps`)
  * resolves nothing, so it needs no constraints of the earlier tiers.

@@ -1,5 +1,5 @@
 /**
- * Kubernetes messages of review 22: a list of allowed names that is empty says so ("none:
+ * Kubernetes messages: a list of allowed names that is empty says so ("none:
  * ..."), and one configureService call reports every problem it has, each with one
  * `[construct/path]` prefix.
  */

@@ -1,5 +1,5 @@
 /**
- * Compose rows of session 22: waits compose cannot run (typed dependsOn and depends_on
+ * Compose rows: waits compose cannot run (typed dependsOn and depends_on
  * overrides), env_file, and overrides that reach past a service's boundary (a backing
  * service's data volume or secrets, the NVIDIA runtime's variables on a service without GPUs).
  */

@@ -1,5 +1,5 @@
 /**
- * Catalogue rows of session 22: secrets given inline where a container's command, its
+ * Catalogue rows: secrets given inline where a container's command, its
  * description or a dependency's url would keep them (image config, compose.yaml, docs,
  * requirement files, synth logs). Every message hides the value.
  */

@@ -59,7 +59,7 @@ export function readImageTree(root: string, contextPaths: readonly string[]): Pr
  * code or configuration file under a copied path reaches the build context, no weights or data
  * do); refuses top-level modules of the code that hide the standard library, the runtime helpers
  * or a declared requirement; then maps the project tree under the copied paths (`tree`, read with
- * `readImageTree`) into the image through the service's ignore file, and checks the command's
+ * `ProjectServices.treeFor`, once per synth) into the image through the service's ignore file, and checks the command's
  * entry against it. A miss or an entry that cannot be seen is added to `problems` with the
  * nearest match; on success the
  * prod stage's build-time check (the `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.

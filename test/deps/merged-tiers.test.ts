@@ -1,12 +1,12 @@
 /**
  * The pure merge of dependency files with the typed lists, and the torch checks
- * (src/service/file-tiers.ts), on hand-made resolver results.
+ * (src/service/merged-tiers.ts), on hand-made resolver results.
  */
 import { MlDockerValidationError } from '../../src';
 import { Problems } from '../../src/core/problems';
 import { TierRequirement } from '../../src/core/tier-requirement';
 import { ResolvedDependencies, ResolvedPackage, ResolvedTorch } from '../../src/deps';
-import { checkFileTorch, mergeTiers, torchVariant } from '../../src/service/file-tiers';
+import { checkFileTorch, mergeTiers, torchVariant } from '../../src/service/merged-tiers';
 import { TorchWheels } from '../../src/service/torch';
 
 const H1 = '1'.repeat(64);

@@ -1,5 +1,5 @@
 /**
- * Session 22 red-team findings 1 and 8: a secret given inline in a command, a description or a
+ * Found by a hostile review: a secret given inline in a command, a description or a
  * dependency's url is refused, and the value appears nowhere: not in the error, not in a
  * warning, not in a generated file. What is not a secret (ports, secret file paths, model ids,
  * urls without credentials) still synthesizes.
@@ -15,7 +15,7 @@ const GHP = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Synthesizes in a fresh dir with these files; returns the error (or undefined), the warnings logged and the tree. */
 function run(files: Record<string, string>, build: (p: MlDockerProject) => void) {
-  const dir = mkdtempSync(join(tmpdir(), 'mld-s22-secrets-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mld-inline-secrets-'));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
