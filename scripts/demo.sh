@@ -51,10 +51,10 @@ TGZ="$PACK_DIR/$TGZ_NAME"
 [[ -f "$TGZ" ]] || fail "npm pack did not write $TGZ"
 CONTENTS="$(tar tzf "$TGZ")"
 for entry in package/.jsii package/lib/index.js package/lib/index.d.ts package/lib/projenrc-register.js package/data/ package/templates/ \
-  package/node_modules/ejs/ package/node_modules/yaml/ package/node_modules/@renovatebot/pep440/; do
+  package/node_modules/ejs/ package/node_modules/yaml/ package/node_modules/@renovatebot/pep440/ package/node_modules/zod/; do
   grep -q "^${entry}" <<<"$CONTENTS" || fail "tarball lacks ${entry}"
 done
-echo "$TGZ ($(du -k "$TGZ" | cut -f1) KiB, $(wc -l <<<"$CONTENTS") files; .jsii, lib/, data/, templates/ and bundled ejs, yaml, @renovatebot/pep440 present)"
+echo "$TGZ ($(du -k "$TGZ" | cut -f1) KiB, $(wc -l <<<"$CONTENTS") files; .jsii, lib/, data/, templates/ and bundled ejs, yaml, @renovatebot/pep440, zod present)"
 
 step "scaffold: projen new --from projen-ml-docker@file:$TGZ"
 rm -rf "$PROJECT_DIR"

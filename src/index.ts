@@ -14,6 +14,7 @@ export { GpuBase, GpuPlatform } from './gpu/cuda';
 export { GpuService } from './gpu/gpu-service';
 export { GpuServiceOptions } from './gpu/gpu-service-options';
 export { GpuTrainer, GpuTrainerProps } from './gpu/gpu-trainer';
+export { DistributedRuntime, NcclDebug, NcclOptions, TrainerLauncher } from './core/distributed-spec';
 export { GpuInference, GpuInferenceProps } from './gpu/gpu-inference';
 export { MlDockerProject } from './project/project';
 export { MlDockerProjectOptions, ProjenrcRunner } from './project/project-options';

@@ -65,7 +65,8 @@ describe('rendezvous environment and launcher arguments for {1,2,4} nodes x {1,8
     expect(t.trainer.kind).toBe(nodes > 1 ? 'JobSet' : 'Job');
     expect(c.resources.limits['nvidia.com/gpu']).toBe(gpus);
     const launched = ['torchrun', ...sizeArgs(nodes, gpus), ...TRAIN];
-    expect(c.args).toEqual(nodes * gpus === 1 ? ['python', ...TRAIN] : launched);
+    // one process: the image's own command (CMD); else the launcher's, as the container's arguments
+    expect(c.args).toEqual(nodes * gpus === 1 ? undefined : launched);
     if (nodes > 1) {
       expect(env).toMatchObject({
         PET_NNODES: String(nodes),

@@ -1,3 +1,4 @@
+import { DistributedSpec } from './distributed-spec';
 import { Size } from './sizes';
 
 /**
@@ -43,6 +44,11 @@ export interface ContainerSpec {
   readonly secrets: string[];
   /** Names of containers this one waits for (until healthy, started or completed: stack/compose-dependencies.ts). */
   readonly dependsOn: string[];
+  /**
+   * A trainer that runs across GPUs or nodes (its `command` is then the launcher's): compose
+   * refuses one of several nodes, the Kubernetes manifests render its JobSet or TrainJob.
+   */
+  readonly distributed?: DistributedSpec;
   /** Compose keys we do not model, merged last (validated against the schema). */
   readonly overrides?: Record<string, unknown>;
 }

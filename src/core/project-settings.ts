@@ -31,6 +31,11 @@ export class ProjectSettings extends Component {
   /** The oldest NVIDIA driver of the project's GPU hosts (the CUDA choice must run on it). */
   public hostDriverVersion = DEFAULT_HOST_DRIVER_VERSION;
   /**
+   * The GPUs of the project's hosts, model names or compute capabilities (`gpuFleet`), as the
+   * user wrote them; undefined: no fleet, the CUDA choice follows the driver alone.
+   */
+  public gpuFleet?: readonly string[];
+  /**
    * The project's default dependency files (a `Dependencies` of the deps room, which core
    * cannot name): services without their own `dependencies` use them.
    */

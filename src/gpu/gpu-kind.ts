@@ -4,6 +4,10 @@ import {
 import { checkArchList, defaultArchList } from './cuda-arch';
 import { checkDebian12Toolkit, debian12ToolkitModel } from './cuda-debian12';
 import { resolveCudaWithoutTorch } from './cuda-without-torch';
+import {
+  FleetArchList, FleetGpu, checkToolkitFleet, chooseFleetCuda, fleetArchList, fleetCapabilities, fleetText,
+  gpuLabel, resolveFleet,
+} from './gpu-fleet';
 import { GPU_SERVICE_SHAPE, GpuServiceOptions } from './gpu-service-options';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
 import { checkTorchCudaMajor } from '../core/cuda-wheels';
@@ -39,8 +43,16 @@ export interface GpuPart<P extends GpuServiceOptions, T> {
   readonly defaultGpuCount: number | 'all';
   /** The props the part adds to `GpuServiceOptions`, with their shapes. */
   readonly shape: Readonly<Record<string, Schema>>;
-  /** What the part decides from its props (its refusals are `check`'s). */
-  resolve(props: P, ctx: KindContext): T;
+  /**
+   * The GPUs the part's own props ask for (a trainer's `gpusPerNode`), reserved instead of
+   * `defaultGpuCount` when `gpuCount`/`gpuDeviceIds` say nothing; undefined: none asked.
+   */
+  gpuCountOf?(props: P): number | undefined;
+  /**
+   * What the part decides from its props, with the problems it finds while deciding (its
+   * other refusals are `check`'s).
+   */
+  resolve(problems: Problems, props: P, ctx: KindContext): T;
   /** The part's model folder, wired as every kind's is. */
   models?(props: P): ModelFolder | undefined;
   /** The part's refusals. */
@@ -65,6 +77,20 @@ export interface GpuSettings {
   readonly extensionDirs: readonly string[];
   /** The cuda-keyring checksum of a python-slim extension builder. */
   readonly keyringSha256?: string;
+  /** What the GPU fleet decided, when the service has one (`gpuFleet`). */
+  readonly fleet?: FleetSettings;
+}
+
+/** The image's side of a GPU fleet: the capabilities it serves and how. */
+export interface FleetSettings {
+  /** The fleet as one line: `"T4" (7.5), "H100" (9.0)`. */
+  readonly text: string;
+  /** The fleet's distinct compute capabilities, oldest first. */
+  readonly capabilities: readonly string[];
+  /** How the image reaches each GPU, one line each (docs). */
+  readonly served: readonly string[];
+  /** `TORCH_CUDA_ARCH_LIST` of what the image compiles for the fleet, when it compiles CUDA code. */
+  readonly archList?: string;
 }
 
 /** What a GPU kind resolved: the GPU machinery's settings and its part's. */
@@ -91,11 +117,11 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
     sample: (props) => (props.torchVersion === undefined ? undefined : part.sample),
     pythonImage: (problems, props, python) => checkPythonImage(problems, props.pythonImage, python),
     resolve(problems, props, ctx) {
-      const settings = resolveGpu(problems, props, ctx, part.defaultGpuCount);
+      const settings = resolveGpu(problems, props, ctx, part.gpuCountOf?.(props) ?? part.defaultGpuCount);
       const choice = settings.choice;
       const cudaImages = [choice?.runtimeImage, choice?.develImage]
         .filter((i): i is string => i !== undefined);
-      const own = part.resolve(props, ctx);
+      const own = part.resolve(problems, props, ctx);
       return {
         settings,
         part: own,
@@ -113,6 +139,7 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
           rule: choice.driver.rule,
           images: [ctx.pythonImage, ...cudaImages],
           driverCheck: settings.driverCheck,
+          ...settings.fleet ? { fleet: settings.fleet } : {},
         },
       };
     },
@@ -167,12 +194,76 @@ function resolveGpu(problems: Problems, props: GpuServiceOptions, ctx: KindConte
     devel: fixed.extensionDirs.length > 0,
     cudaImageTag: props.cudaImageTag,
   };
-  const choice = props.torchVersion === undefined
-    ? resolveCudaWithoutTorch(problems, {
+  const fleetField = props.gpuFleet !== undefined ? 'gpuFleet' : 'gpuFleet (from the project)';
+  const givenFleet = props.gpuFleet ?? ctx.gpuFleet;
+  const fleet = givenFleet === undefined ? undefined : resolveFleet(problems, fleetField, givenFleet);
+  if (givenFleet !== undefined && !fleet) return { ...fixed, base, hostDriver };
+  if (props.torchVersion === undefined) {
+    const choice = resolveCudaWithoutTorch(problems, {
       ...request, requirements: TIER_ORDER.flatMap((t) => props.requirements?.[t] ?? []),
-    })
-    : resolveCuda(problems, { ...request, torchVersion: props.torchVersion, pythonMinor: ctx.python.minor });
-  return { ...fixed, base, hostDriver, choice };
+    });
+    if (!choice || !fleet) return { ...fixed, base, hostDriver, choice };
+    // no torch wheel to read: the CUDA runtime's own release must target every gpu
+    const built = checkToolkitFleet(problems, { cuda: choice.cuda, hostDriver, fleet, fleetField });
+    if (!built) return { ...fixed, base, hostDriver };
+    return { ...fixed, base, hostDriver, choice, fleet: toolkitFleet(fleet, built) };
+  }
+  const torchRequest = { ...request, torchVersion: props.torchVersion, pythonMinor: ctx.python.minor };
+  const driverChoice = resolveCuda(problems, torchRequest);
+  if (!driverChoice || !fleet) return { ...fixed, base, hostDriver, choice: driverChoice };
+  const fleetChoice = chooseFleetCuda(problems, {
+    torchVersion: String(props.torchVersion),
+    cudaVersion: props.cudaVersion,
+    pythonMinor: ctx.python.minor,
+    base,
+    hostDriver,
+    hostDriverField: hostField,
+    fleetField,
+    fleet,
+    // a variant the driver rule alone refuses for this base (no nvidia/cuda tag, no devel tag)
+    variantProblem: (cuda) => firstProblem((p) => resolveCuda(p, { ...torchRequest, cudaVersion: cuda })),
+  });
+  if (!fleetChoice) return { ...fixed, base, hostDriver };
+  const choice = fleetChoice.cuda === driverChoice.cuda
+    ? driverChoice : resolveCuda(problems, { ...torchRequest, cudaVersion: fleetChoice.cuda });
+  if (!choice) return { ...fixed, base, hostDriver };
+  const archList = fixed.extensionDirs.length === 0 ? undefined
+    : fleetArchList(problems, { cuda: choice.cuda, hostDriver, fleet, fleetField });
+  if (fixed.extensionDirs.length > 0 && !archList) return { ...fixed, base, hostDriver };
+  return {
+    ...fixed,
+    base,
+    hostDriver,
+    choice,
+    fleet: {
+      text: fleetText(fleet),
+      capabilities: fleetChoice.capabilities,
+      served: fleetChoice.served.map((s) => s.note),
+      archList: archList?.archList,
+    },
+  };
+}
+
+/** The fleet side of a service without torch: what nvcc of its CUDA release builds for each gpu. */
+function toolkitFleet(fleet: readonly FleetGpu[], built: FleetArchList): FleetSettings {
+  return {
+    text: fleetText(fleet),
+    capabilities: fleetCapabilities(fleet),
+    served: built.entries.map((e) => `${gpuLabel(e.gpu)}: cuda ${built.cuda} targets ${e.entry}`),
+    archList: built.archList,
+  };
+}
+
+/** The first problem a check reports, without its construct path; undefined when it reports none. */
+function firstProblem(check: (problems: Problems) => unknown): string | undefined {
+  const scratch = new Problems('');
+  check(scratch);
+  try {
+    scratch.throwIfAny();
+  } catch (e) {
+    return (e as { problems: string[] }).problems[0].replace(/^\[\] /, '');
+  }
+  return undefined;
 }
 
 /** The variables NVIDIA's own images set (nvidia-cuda-tags.json `defaultContainerEnv`). */
@@ -193,7 +284,7 @@ export function nvidiaEnvironment(): Array<[string, string]> {
  * copied in.
  */
 export function gpuImage(
-  gpu: Pick<GpuSettings, 'base' | 'choice' | 'driverCheck' | 'extensionDirs' | 'keyringSha256'>,
+  gpu: Pick<GpuSettings, 'base' | 'choice' | 'driverCheck' | 'extensionDirs' | 'keyringSha256' | 'fleet'>,
   part: RuntimeAdditions = {},
 ): ImageAdditions {
   const choice = gpu.choice!;
@@ -201,6 +292,7 @@ export function gpuImage(
   const slim = gpu.base === GpuBase.PYTHON_SLIM;
   const dirs = gpu.extensionDirs;
   const runtime = { arg: 'CUDA_IMAGE', image: choice.runtimeImage! };
+  const capabilities = gpu.fleet?.capabilities.join(' ');
   return {
     gpu: {
       base: gpu.base!,
@@ -216,7 +308,8 @@ export function gpuImage(
     cudaExtensions: dirs.length === 0 ? undefined : {
       compiler: slim ? 'debian12' : 'devel',
       cuda: choice.cuda,
-      archList: defaultArchList(choice.cuda) ?? '',
+      archList: gpu.fleet?.archList ?? defaultArchList(choice.cuda) ?? '',
+      ...gpu.fleet?.archList ? { fromFleet: true } : {},
       dirs,
     },
     ...slim ? {
@@ -239,6 +332,8 @@ export function gpuImage(
       ['TRITON_CACHE_DIR', '/tmp/.cache/triton'],
       ['MLDOCKER_MIN_DRIVER', choice.driver.minimum],
       ['MLDOCKER_DRIVER_RULE', choice.driver.rule],
+      // the start-up check stops on a gpu outside this list (driver_check.py)
+      ...capabilities ? [['MLDOCKER_GPU_CAPABILITIES', capabilities] as const] : [],
       ...part.env ?? [],
     ],
     steps: part.steps,
@@ -248,6 +343,7 @@ export function gpuImage(
       ['dev.projen-ml-docker.gpu-base', gpu.base!],
       ...torch ? [['dev.projen-ml-docker.torch', torch.torch] as const] : [],
       ['dev.projen-ml-docker.cuda', choice.cuda],
+      ...capabilities ? [['dev.projen-ml-docker.gpu-capabilities', capabilities] as const] : [],
       ...part.labels ?? [],
     ],
     contextPaths: [...dirs, ...part.contextPaths ?? []],

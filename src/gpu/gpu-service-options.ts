@@ -54,6 +54,14 @@ export interface GpuServiceOptions extends ServiceOptions {
   readonly hostDriverVersion?: string;
 
   /**
+   * The GPUs of the hosts this service runs on, by model name (`"H100"`) or compute capability
+   * (`"9.0"`): the CUDA choice must carry kernels for each of them (see the project's
+   * `gpuFleet`). Replaces the project's fleet for this service.
+   * @default - the project's `gpuFleet` (none unless set: the CUDA choice follows the driver alone)
+   */
+  readonly gpuFleet?: string[];
+
+  /**
    * Directories (relative to the project root) of Python packages with CUDA extensions
    * (e.g. built with `torch.utils.cpp_extension`), compiled in the builder stage with
    * `pip install --no-build-isolation` against the installed torch; pin their build
@@ -130,6 +138,7 @@ export const GPU_SERVICE_SHAPE: Record<string, Schema> = {
   gpuBase: z.optional(z.string()),
   cudaImageTag: z.optional(z.string()),
   hostDriverVersion: z.optional(z.string()),
+  gpuFleet: z.optional(z.array(z.string())),
   cudaExtensions: z.optional(z.array(z.string())),
   cudaKeyringSha256: z.optional(z.string()),
   skipDriverCheck: z.optional(z.boolean()),

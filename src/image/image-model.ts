@@ -155,6 +155,8 @@ export interface CudaExtensions {
   readonly cuda: string;
   /** The `TORCH_CUDA_ARCH_LIST` default. */
   readonly archList: string;
+  /** Whether that list is the GPU fleet's (`gpuFleet`) rather than the CUDA release's default. */
+  readonly fromFleet?: boolean;
   readonly dirs: readonly string[];
 }
 

@@ -8,6 +8,7 @@ import { INSTALL_ORDER, tierFileName } from '../core/tier-files';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
+import { distributedKind } from '../stack/distributed-workload';
 import { KubernetesManifests } from '../stack/kubernetes';
 
 /** Where the containers guide goes unless the project's `containersDoc` says otherwise. */
@@ -65,6 +66,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
       dependenciesSection(services),
       buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() }))),
       platformsSection(services),
+      distributedSection(project, services),
     ].filter((s): s is string => s !== undefined),
     tierFile: tierFileName('<tier>'),
     tiers: INSTALL_ORDER,
@@ -125,6 +127,7 @@ function gpuSection(project: Project, services: MlService[]): string | undefined
         rule: g.rule,
         driverCheck: g.driverCheck,
         images: g.images,
+        fleet: g.fleet,
       };
     }),
   });
@@ -148,4 +151,33 @@ function platformsSection(services: MlService[]): string | undefined {
     .map((s) => ({ id: s.serviceId, platforms: s instanceof PythonService ? s.platforms : [] }))
     .filter((x) => x.platforms.length > 0);
   return platforms.length > 0 ? section('containers-platforms.md.ejs', { services: platforms }) : undefined;
+}
+
+/**
+ * Trainers across GPUs or nodes: their sizes, the command each container runs (the launcher's),
+ * and how compose and the Kubernetes manifests run them.
+ */
+function distributedSection(project: Project, services: MlService[]): string | undefined {
+  const trainers = services.map((s) => ({ s, c: s._container() })).filter(({ c }) => c.distributed);
+  if (trainers.length === 0) return undefined;
+  const stack = ComposeStack.of(project);
+  const kubernetes = KubernetesManifests.of(project);
+  return section('containers-distributed.md.ejs', {
+    trainers: trainers.map(({ s, c }) => {
+      const d = c.distributed!;
+      // a trainer of several nodes in the stack is refused at synth: here it is left out
+      const compose = !stack ? 'no compose stack' : stack.appServices().includes(s) ? 'runs'
+        : d.nodes > 1 ? `left out (nodes ${d.nodes}: one host)` : 'not in the stack';
+      const k8s = !kubernetes ? 'no manifests'
+        : kubernetes.appServices().includes(s) ? distributedKind(d) ?? 'Job' : 'not in the manifests';
+      return {
+        id: s.serviceId,
+        nodes: d.nodes,
+        gpusPerNode: d.gpusPerNode,
+        command: (c.command ?? s.command).join(' '),
+        compose,
+        kubernetes: k8s,
+      };
+    }),
+  });
 }

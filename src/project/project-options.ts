@@ -87,6 +87,22 @@ export interface MlDockerProjectOptions extends ProjectOptions {
   readonly hostDriverVersion?: string;
 
   /**
+   * The GPUs of the hosts that run this project's GPU services, by model name of NVIDIA's CUDA
+   * GPU list (`"T4"`, `"A100"`, `"H100"`) or by compute capability (`"7.5"`, what
+   * `nvidia-smi --query-gpu=compute_cap --format=csv,noheader` prints). A torch wheel carries
+   * kernels for a fixed list of compute capabilities per CUDA variant; with a fleet, each GPU
+   * service picks the highest CUDA variant that runs on `hostDriverVersion` AND carries kernels
+   * for every GPU listed (an impossible fleet is refused, naming the GPU and what would serve
+   * it). The image then lists the capabilities it serves (label
+   * `dev.projen-ml-docker.gpu-capabilities`, the start-up check, the docs), CUDA extensions are
+   * compiled for them (`TORCH_CUDA_ARCH_LIST`) and Kubernetes GPU pods get a node affinity on
+   * GPU Feature Discovery's `nvidia.com/gpu.compute.major`/`minor` labels. A GPU service's own
+   * `gpuFleet` replaces it.
+   * @default - no fleet: the CUDA choice follows `hostDriverVersion` alone
+   */
+  readonly gpuFleet?: string[];
+
+  /**
    * Generate the GitHub Actions workflow `.github/workflows/containers.yml` through projen's
    * GitHub component: it type-checks `.projenrc.ts`, checks the synthesized files are up to
    * date, lints every Dockerfile with hadolint, builds every image with BuildKit and a layer
@@ -153,6 +169,7 @@ export const OPTIONS_SHAPE = {
   // CiWorkflow checks its own props (strictly, by name)
   ciWorkflowOptions: z.optional(z.record(z.string(), z.any())),
   hostDriverVersion: z.optional(z.string()),
+  gpuFleet: z.optional(z.array(z.string())),
   // the services check it when they resolve it (at synth)
   dependencies: z.optional(z.object({})),
   strictPins: z.optional(z.boolean()),

@@ -22,6 +22,7 @@ import { RenderedFile } from '../core/rendered-file';
 import { renderTemplate } from '../core/template';
 import { DEPENDENCIES_EXPECTED, Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
+import { resolveFleet } from '../gpu/gpu-fleet';
 import { resolvePythonImage } from '../service/python-image';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
@@ -147,6 +148,7 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const {
       pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
+      gpuFleet,
       ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, example, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
     if (example !== undefined && !creating) {
@@ -177,6 +179,7 @@ export class MlDockerProject extends javascript.NodeProject {
     }
     const python = problems.count === 0 ? resolvePythonImage(problems, 'pythonVersion', pythonVersion ?? '3.11') : undefined;
     if (problems.count === 0 && hostDriverVersion !== undefined) checkDriverVersion(problems, 'hostDriverVersion', hostDriverVersion);
+    if (problems.count === 0 && gpuFleet !== undefined) resolveFleet(problems, 'gpuFleet', gpuFleet);
     if (creating) throwForCommandLine(() => problems.throwIfAny());
     else problems.throwIfAny();
 
@@ -232,6 +235,7 @@ export class MlDockerProject extends javascript.NodeProject {
     settings.dockerfileSyntax = dockerfileSyntax ?? settings.dockerfileSyntax;
     settings.dockerfileFrontend = dockerfileFrontend ?? settings.dockerfileFrontend;
     settings.hostDriverVersion = hostDriverVersion ?? settings.hostDriverVersion;
+    settings.gpuFleet = gpuFleet && [...gpuFleet];
     settings.dependencies = dependencies;
     settings.strictPins = strictPins ?? false;
 

@@ -77,6 +77,8 @@ export interface KindContext {
   readonly pythonImage: string;
   /** The project's oldest NVIDIA host driver (a GPU service's default). */
   readonly hostDriverVersion: string;
+  /** The project's GPU fleet as written (a GPU service's default); undefined: none. */
+  readonly gpuFleet?: readonly string[];
 }
 
 /** A kind's default limits. Internal. */
@@ -97,6 +99,20 @@ export interface GpuSummary {
   /** Base images, in Dockerfile order. */
   readonly images: string[];
   readonly driverCheck: boolean;
+  /** What the GPU fleet decided, when the service has one. */
+  readonly fleet?: GpuFleetSummary;
+}
+
+/** The GPUs a service's image serves (`gpuFleet`), for the docs and node affinity. Internal. */
+export interface GpuFleetSummary {
+  /** The fleet as one line: `"T4" (7.5), "H100" (9.0)`. */
+  readonly text: string;
+  /** The fleet's distinct compute capabilities, oldest first. */
+  readonly capabilities: readonly string[];
+  /** How the image reaches each GPU, one line each. */
+  readonly served: readonly string[];
+  /** `TORCH_CUDA_ARCH_LIST` of what the image compiles (or a torch-free service's builds should target). */
+  readonly archList?: string;
 }
 
 /** Any kind, as the shared machinery holds it. Internal. */

@@ -101,6 +101,7 @@ export function resolveService(
     python: checkedPython,
     pythonImage,
     hostDriverVersion: settings.hostDriverVersion,
+    gpuFleet: settings.gpuFleet,
   };
 
   const requirements = new RequirementSet();

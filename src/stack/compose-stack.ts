@@ -22,6 +22,7 @@ import { RenderedFile } from '../core/rendered-file';
 import { sizeBytes } from '../core/sizes';
 import { renderTemplate } from '../core/template';
 import { toSafeYaml } from '../core/yaml';
+import { checkComposeNodes } from '../entry/distributed-launch';
 import { MlService, servicesOf } from '../service/service';
 
 /** Props of a `ComposeStack`. */
@@ -234,6 +235,7 @@ export class ComposeStack extends Component {
     const members = linkMembers(own, resolved);
     const connections = stackLinks(members);
     const containers: ContainerSpec[] = own.map((c, i) => {
+      checkComposeNodes(problems, apps[i].path, c.distributed?.nodes ?? 1);
       const missing = c.dependsOn.filter((d) => !appNames.includes(d));
       if (missing.length) {
         problems.addAt(apps[i].path, 'dependsOn a service outside the stack', missing, `services of the stack: ${oneOf(appNames)}`);

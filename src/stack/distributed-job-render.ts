@@ -1,7 +1,7 @@
 import { BACKING_CONFIG_MAP, KubeModel, KubeWorkload } from './kubernetes-model';
 import {
-  containerEnv, containerResources, containerSecurity, escapeExpansion, imageOf, nodeSelectorOf, podMetadata,
-  podSecurity, podTemplate, podVolumes, tolerationsOf, volumeMounts,
+  affinityOf, containerEnv, containerResources, containerSecurity, escapeExpansion, imageOf, nodeSelectorOf,
+  podMetadata, podSecurity, podTemplate, podVolumes, tolerationsOf, volumeMounts,
 } from './pod-render';
 import { byCodeUnits } from '../core/order';
 
@@ -95,6 +95,8 @@ export function trainJobDocument(model: KubeModel, w: KubeWorkload, metadata: Do
   const pod: Doc = { securityContext: podSecurity(w) };
   const nodeSelector = nodeSelectorOf(w);
   if (nodeSelector) pod.nodeSelector = nodeSelector;
+  const affinity = affinityOf(w);
+  if (affinity) pod.affinity = affinity;
   const tolerations = tolerationsOf(w);
   if (tolerations) pod.tolerations = tolerations;
   const mounts = volumeMounts(w);

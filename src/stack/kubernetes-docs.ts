@@ -54,6 +54,8 @@ export function renderKubernetesReadme(marker: string, model: KubeModel, mode: K
     external: mode === KubernetesBackingMode.EXTERNAL,
     backing: kinds.map((k) => ({ kind: k, recommended: RECOMMENDED[k], host: hosts[k] ?? k })),
     network: model.network && networkSection(model, model.network),
+    // ends with its own newline; empty without a JobSet or TrainJob (the README stays as it was)
+    distributed: renderDistributedReadme(model, dir).replace(/\n+$/, '\n') || undefined,
   });
 }
 

@@ -160,6 +160,11 @@ export interface KubeWorkload {
   /** Kustomize overlays (from compose profiles) this workload belongs to; empty: the base. */
   readonly overlays: string[];
   /**
+   * The compute capabilities the image carries kernels for (its `gpuFleet`): the pod lands only
+   * on nodes whose GPU Feature Discovery labels name one of them. None: no fleet, no affinity.
+   */
+  readonly gpuCapabilities?: readonly string[];
+  /**
    * Ports the workload's own pods open to each other, and nothing else does: the rendezvous
    * and collective-communication (NCCL) ports of a distributed job's pods. None by default.
    */

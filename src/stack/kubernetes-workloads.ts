@@ -36,6 +36,8 @@ export interface AppWorkloadContext {
   readonly sizeOf: (claim: string) => string;
   /** The claims of the manifests, by name: each app's volumes are added (and checked against the others). */
   readonly claims: Map<string, { size: string; source: string }>;
+  /** The compute capabilities this app's image serves (its GPU fleet), if it has one. */
+  readonly gpuCapabilities?: readonly string[];
 }
 
 /**
@@ -110,6 +112,7 @@ export function appWorkload(problems: Problems, field: string, c: ContainerSpec,
     backingEnv: Object.keys(ctx.backingConfig).length > 0,
     ports: c.ports.map((p) => ({ name: 'http', port: p.container })),
     overlays: [...new Set(c.profiles ?? [])],
+    ...(c.gpu && ctx.gpuCapabilities ? { gpuCapabilities: [...ctx.gpuCapabilities] } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Component, Project } from 'projen';
 import * as z from 'zod/mini';
 import { BackingService, BackingServiceKind } from './backing-service';
+import { distributedWorkload } from './distributed-workload';
 import { renderKubernetesReadme, renderKubernetesSecretsScript } from './kubernetes-docs';
 import { KubeClaim, KubeModel, KubeWorkload, namespaceLabels } from './kubernetes-model';
 import {
@@ -264,8 +265,25 @@ export class KubernetesManifests extends Component {
     const workloads: KubeWorkload[] = [];
     checkImageNameLength(problems, 'imageRegistry', this.registry, apps.map((a) => a._container().image));
     for (const app of apps) {
-      workloads.push(appWorkload(problems, `configureService(${app.serviceId})`, app._container(), this.serviceOptions.get(app) ?? {}, app._gpuSummary()?.minDriver,
-        { backingConfig, linkSecrets, gpuNodeSelector: this.gpuNodeSelector, sizeOf, claims }));
+      const c = app._container();
+      const options = this.serviceOptions.get(app) ?? {};
+      const field = `configureService(${app.serviceId})`;
+      const gpu = app._gpuSummary();
+      const w = appWorkload(problems, field, c, options, gpu?.minDriver, {
+        backingConfig,
+        linkSecrets,
+        gpuNodeSelector: this.gpuNodeSelector,
+        sizeOf,
+        claims,
+        gpuCapabilities: gpu?.fleet?.capabilities,
+      });
+      if (c.distributed && options.gpuCount !== undefined && options.gpuCount !== c.distributed.gpusPerNode) {
+        problems.add(`${field} gpuCount disagrees with the trainer's gpusPerNode`, options.gpuCount,
+          `${c.distributed.gpusPerNode} (gpusPerNode), or no gpuCount: each pod of a distributed trainer `
+          + 'asks for its gpusPerNode, and torchrun starts one process per gpu');
+      }
+      // a trainer across GPUs or nodes: its JobSet or TrainJob, its peer ports, its sizes in the environment
+      workloads.push(c.distributed ? distributedWorkload(w, c.distributed) : w);
     }
     const secrets = new Set(linkSecrets);
     if (this.mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS) {

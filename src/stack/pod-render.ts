@@ -166,6 +166,29 @@ export function nodeSelectorOf(w: KubeWorkload): Record<string, string> | undefi
   return keys.length ? Object.fromEntries(keys.map((k) => [k, w.nodeSelector[k]])) : undefined;
 }
 
+/** GPU Feature Discovery's node labels of a GPU's compute capability (`9.0`: major 9, minor 0). */
+export const GPU_COMPUTE_MAJOR = 'nvidia.com/gpu.compute.major';
+export const GPU_COMPUTE_MINOR = 'nvidia.com/gpu.compute.minor';
+
+/**
+ * A GPU fleet's node affinity: one node selector term per compute capability the image serves
+ * (terms are alternatives, the expressions of a term all hold), so the pod lands only on a node
+ * whose GPUs it has kernels for. Undefined without a fleet.
+ */
+export function affinityOf(w: KubeWorkload): Doc | undefined {
+  if (!w.gpuCapabilities || w.gpuCapabilities.length === 0) return undefined;
+  const terms = w.gpuCapabilities.map((capability) => {
+    const [major, minor] = capability.split('.');
+    return {
+      matchExpressions: [
+        { key: GPU_COMPUTE_MAJOR, operator: 'In', values: [major] },
+        { key: GPU_COMPUTE_MINOR, operator: 'In', values: [minor] },
+      ],
+    };
+  });
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
+}
+
 /** GPU nodes are commonly tainted nvidia.com/gpu:NoSchedule so only GPU pods land there. */
 export function tolerationsOf(w: KubeWorkload): Doc[] | undefined {
   if (w.gpuCount === undefined) return undefined;
@@ -215,6 +238,8 @@ export function podSpec(model: KubeModel, w: KubeWorkload): Doc {
   spec.securityContext = podSecurity(w);
   const nodeSelector = nodeSelectorOf(w);
   if (nodeSelector) spec.nodeSelector = nodeSelector;
+  const affinity = affinityOf(w);
+  if (affinity) spec.affinity = affinity;
   const tolerations = tolerationsOf(w);
   if (tolerations) spec.tolerations = tolerations;
   spec.containers = [container(model, w)];

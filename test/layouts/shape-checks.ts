@@ -63,7 +63,10 @@ export function describeShapes(shapes: readonly Shape[], corpusRoot?: string): v
     test('every code and configuration file under the copied paths reaches the build context; no data, weights, venv or .env does', () => {
       const files = [...new Set([...tracked, ...Object.keys(BESIDE)])];
       const under = (f: string) => shape.sources.some((s) => f === s || f.startsWith(`${s}/`));
-      for (const ignoreFile of [`${dockerfiles[0]}.dockerignore`, '.dockerignore']) {
+      // no root .dockerignore is written where the repository has a Dockerfile of its own (its build context stays)
+      const root = existsSync(join(dir, '.dockerignore'));
+      expect(root).toBe(!tracked.some((f) => /(^|\/)Dockerfile[^/]*$/i.test(f) && !f.startsWith('docker/')));
+      for (const ignoreFile of [`${dockerfiles[0]}.dockerignore`, ...root ? ['.dockerignore'] : []]) {
         const matcher = ignore().add(String(out[ignoreFile]).split('\n'));
         const code = files.filter((f) => under(f) && isCodeOrConfig(f) && !f.startsWith('.venv/'));
         expect(code.length).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 /**
  * Commands a distributed trainer refuses for its sizes, each with its whole message (the
  * trainer's path is `vision/trainer`). The launcher's unit test checks each byte for byte;
- * the same rows read as bad-input catalogue rows once `GpuTrainer` takes `nodes` and
- * `gpusPerNode` (command, nodes, gpusPerNode -> message).
+ * test/catalogue/distributed.rows.ts reads the same rows as bad-input catalogue rows, each a
+ * `GpuTrainer` with that command, `nodes` and `gpusPerNode`.
  */
 export interface LaunchRefusal {
   readonly name: string;

@@ -1,22 +1,15 @@
 /**
- * Kubernetes manifests of a distributed trainer, built the way `KubernetesManifests` will
- * once `GpuTrainer` takes `nodes` and `gpusPerNode`: the project's own model (a real
- * trainer, API and backing services), the trainer's command from the launcher, its workload
- * made distributed, every file rendered and written over the synthesized tree so the real
- * kustomize can build it.
+ * Kubernetes manifests of a distributed trainer, through the public API: a project with a
+ * real trainer (its `nodes`, `gpusPerNode`, `distributedRuntime`, `kueueQueueName`, `nccl`),
+ * an API and backing services, synthesized to a temp dir so the real kustomize can build the
+ * tree; the manifests' own model and files beside it.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { BackingService, GpuTrainer, PythonService } from '../../src';
-import {
-  DistributedRuntime, DistributedSpec, NcclOptions, resolveDistributed,
-} from '../../src/core/distributed-spec';
-import { Problems } from '../../src/core/problems';
-import { toSafeYaml } from '../../src/core/yaml';
-import { planLaunch } from '../../src/entry/distributed-launch';
-import { distributedWorkload } from '../../src/stack/distributed-workload';
+import { DistributedRuntime, DistributedSpec, NcclOptions } from '../../src/core/distributed-spec';
 import { KubernetesManifests } from '../../src/stack/kubernetes';
 import { KubeFile, KubeModel } from '../../src/stack/kubernetes-model';
 import { KubernetesEgress } from '../../src/stack/kubernetes-props';
@@ -59,7 +52,11 @@ export function distributedTree(options: DistributedTreeOptions): DistributedTre
   const trainer = new GpuTrainer(project, 'trainer', {
     torchVersion: '2.5.1',
     command: options.command ?? TRAINER_COMMAND,
-    gpuCount: options.gpusPerNode,
+    nodes: options.nodes,
+    gpusPerNode: options.gpusPerNode,
+    distributedRuntime: options.runtime,
+    kueueQueueName: options.kueueQueueName,
+    nccl: options.nccl,
   });
   const k8s = new KubernetesManifests(project, 'k8s', {
     backingServices: [BackingService.POSTGRES, BackingService.REDIS],
@@ -77,35 +74,13 @@ export function distributedTree(options: DistributedTreeOptions): DistributedTre
     k8s.configureService(trainer, { backoffLimit: options.backoffLimit });
   }
   synth(project);
-  // the manifests' own model, as their synth built it
-  const base: KubeModel = (k8s as any).buildModel();
-  const problems = new Problems(trainer.path);
-  const spec = resolveDistributed(problems, {
-    nodes: options.nodes,
-    gpusPerNode: options.gpusPerNode,
-    distributedRuntime: options.runtime,
-    kueueQueueName: options.kueueQueueName,
-    nccl: options.nccl,
-  });
-  const workloads = base.workloads.map((w) => {
-    if (w.spec.name !== 'trainer') return w;
-    // the trainer's command lives in its image (CMD); here the launcher's command is written
-    // out as the container's arguments, so the rendered pod shows it
-    const plan = planLaunch(problems, options.command ?? TRAINER_COMMAND, spec);
-    return distributedWorkload({ ...w, spec: { ...w.spec, command: plan.command } }, spec);
-  });
-  problems.throwIfAny();
-  const model: KubeModel = { ...base, workloads };
+  // the manifests' own model, as their synth built it, and the files it renders
+  const model: KubeModel = (k8s as any).buildModel();
   const files = renderKubernetes(model);
-  for (const file of files) {
-    const full = path.join(project.outdir, 'k8s', file.path);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    const yaml = file.documents.map((d) => toSafeYaml(d, { aliasDuplicateObjects: false }));
-    fs.writeFileSync(full, yaml.join('---\n'));
-  }
   const docs = files.filter((f) => !/kustomiz(ation|econfig)\.yaml$/.test(f.path))
     .flatMap((f) => f.documents);
   const object = docs.find((d: any) => d.metadata?.name === 'trainer' && d.kind !== 'NetworkPolicy');
+  const spec = trainer._container().distributed!;
   return { dir: project.outdir, spec, model, files, docs, trainer: object };
 }
 

@@ -14,9 +14,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import {
-  BackingService, CiCache, ComposeStack, CiWorkflow, GpuBase, GpuInference, GpuPlatform, GpuTrainer, HadolintThreshold,
+  BackingService, CiCache, ComposeStack, CiWorkflow, DistributedRuntime, GpuBase, GpuInference, GpuPlatform, GpuTrainer, HadolintThreshold,
   KubernetesBackingMode, KubernetesManifests, MlDockerProject, MlDockerProjectOptions, ProjenrcRunner, PythonService,
-  RequirementTier, ScanSeverity,
+  NcclDebug, RequirementTier, ScanSeverity,
 } from '../../src';
 import { renderScaffold } from '../../src/project/scaffold';
 import { withoutPostSynth } from '../util';
@@ -173,6 +173,25 @@ export const DEFINITIONS: Record<string, () => string> = {
     new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: trainOf('trainer') });
   }),
   'no services': () => build({}, () => undefined),
+  'distributed trainers': () => build({}, (p) => {
+    const api = new PythonService(p, 'api', API);
+    const finetune = new GpuTrainer(p, 'finetune', {
+      torchVersion: '2.5.1', command: trainOf('finetune'), gpusPerNode: 2, nccl: { debug: NcclDebug.INFO },
+    });
+    new GpuTrainer(p, 'pretrain', {
+      torchVersion: '2.5.1', command: trainOf('pretrain'), nodes: 4, gpusPerNode: 8, kueueQueueName: 'team-a',
+    });
+    new GpuTrainer(p, 'sft', {
+      torchVersion: '2.5.1',
+      command: trainOf('sft'),
+      nodes: 2,
+      gpusPerNode: 4,
+      distributedRuntime: DistributedRuntime.KUBEFLOW_TRAINER,
+      nccl: { socketInterface: 'eth0', rdmaResource: 'rdma/rdma_shared_device_a', portRange: '40000-49999' },
+    });
+    new ComposeStack(p, 'stack', { services: [api, finetune], backingServices: [BackingService.POSTGRES] });
+    new KubernetesManifests(p, 'k8s', { backingServices: [BackingService.POSTGRES], imageRegistry: 'ghcr.io/acme' });
+  }),
 };
 
 for (const base of [GpuBase.PYTHON_SLIM, GpuBase.CUDA_BASE, GpuBase.CUDA_RUNTIME, GpuBase.CUDNN_RUNTIME]) {
