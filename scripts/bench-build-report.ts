@@ -58,6 +58,40 @@ export interface TargetResult {
   readonly pass: boolean;
 }
 
+/** The sides of the real-package table: ours and the layer-cached baseline. */
+export const REAL_SIDES = ['ours', 'layer-caching'] as const;
+export type RealSide = (typeof REAL_SIDES)[number];
+/** Its scenarios: a cold build and a code-only rebuild. */
+export const REAL_SCENARIOS = ['cold', 'code'] as const;
+export type RealScenario = (typeof REAL_SCENARIOS)[number];
+
+export interface RealSideResult {
+  readonly title: string;
+  readonly dockerfile: string;
+  readonly scenarios: Record<RealScenario, Timing>;
+  /** Size of the built (prod) image. */
+  readonly imageBytes: number;
+  /** Image size minus the base image's size. */
+  readonly addedBytes: number;
+}
+
+/**
+ * The numbers only real wheels give: the scaffold's api built from the machine's local PyPI copy
+ * (MLDOCKER_PIP_MIRROR), ours against the layer-cached baseline with the same packages.
+ */
+export interface RealPackageResults {
+  readonly generatedAt: string;
+  /** The requirement pins of the api, per tier; the baseline installs all of them. */
+  readonly packages: Record<string, string[]>;
+  /** What the mirror was and how it was served. */
+  readonly mirror: string;
+  readonly runs: number;
+  readonly totalSeconds: number;
+  readonly sides: Record<RealSide, RealSideResult>;
+  /** ours.addedBytes / layer-caching.addedBytes. */
+  readonly addedRatio: number;
+}
+
 export interface BuildResults {
   readonly generatedAt: string;
   readonly machine: Record<string, string | number>;
@@ -70,6 +104,8 @@ export interface BuildResults {
   readonly targets: TargetResult[];
   /** Build context: every path our context carries, and whether each is COPYed or bound by the Dockerfile. */
   readonly context: { readonly ours: string[]; readonly onlyWhatIsCopied: boolean };
+  /** The second table, with real packages; absent when no run has had a local PyPI copy. */
+  readonly realPackages?: RealPackageResults;
 }
 
 function s(x: number): string {
@@ -115,6 +151,30 @@ export function renderTable(r: BuildResults): string {
     ...targets,
     '',
     `Machine: ${r.machine.cpu}, ${r.machine.memGiB} GiB RAM, ${r.machine.os}, Docker ${r.machine.docker} (${r.machine.storageDriver}), buildx ${r.machine.buildx}; ${r.generatedAt.slice(0, 10)}; whole bench ${Math.round(r.totalSeconds / 60)} min.`,
+    ...r.realPackages ? ['', renderRealTable(r.realPackages)] : [],
+  ].join('\n');
+}
+
+/** The real-package table: the scaffold's api, ours and the layer-cached baseline. */
+export function renderRealTable(r: RealPackageResults): string {
+  const pins = Object.entries(r.packages).map(([tier, list]) => `${tier}: ${list.join(', ')}`).join('; ');
+  const cells = (cell: (side: RealSide) => string) => REAL_SIDES.map(cell).join(' | ');
+  const time = (side: RealSide, sc: RealScenario) => {
+    const t = r.sides[side].scenarios[sc];
+    return `${s(t.median)} s (${s(t.min)}-${s(t.max)})`;
+  };
+  return [
+    `With real packages (${r.generatedAt.slice(0, 10)}): the scaffold's api (${pins}) from the machine's`
+      + ' local PyPI copy, ours against the layer-cached baseline (its requirements.txt holds every pin),'
+      + ` median (min-max) of ${r.runs} runs per side.`,
+    '',
+    `| real packages | ${cells((side) => r.sides[side].title)} |`,
+    `| --- | ${cells(() => '---')} |`,
+    `| ${SCENARIO_TITLES.cold} | ${cells((side) => time(side, 'cold'))} |`,
+    `| ${SCENARIO_TITLES.code} | ${cells((side) => time(side, 'code'))} |`,
+    `| prod image size | ${cells((side) => bytes(r.sides[side].imageBytes))} |`,
+    `| added on top of the base image | ${cells((side) => bytes(r.sides[side].addedBytes))} |`,
+    `| added bytes, ours / baseline | ${r.addedRatio.toFixed(3)} | |`,
   ].join('\n');
 }
 

@@ -16,6 +16,15 @@
  *   --keep     leave the temp dir (repository, wheels, logs) in place
  *   --smoke    one run with a 1/100 ml tier and data file, results printed only (a quick
  *              check that every side builds; nothing is written to bench/ or the README)
+ *   --real-packages-only   only the real-package table (below), merged into the committed
+ *              bench/build-results.json (with --smoke: one run, printed only)
+ *
+ * With a local PyPI copy (MLDOCKER_PIP_MIRROR, which scripts/engine/bench-build.sh sets when the
+ * machine has one: scripts/engine/pip-mirror.py), a second table follows: the scaffold's api with
+ * its real packages (fastapi, uvicorn; pytest and httpx in its dev tier), ours against the
+ * layer-cached baseline with the same pins, cold and code-only builds and the prod image's size.
+ * The stand-in table stays the one with the 600 MB ml tier. Without a copy, the previous real
+ * table (if any) is kept, with its own date.
  */
 import { spawn, spawnSync } from 'child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -23,8 +32,8 @@ import { cpus, release, tmpdir, totalmem } from 'os';
 import { join, resolve } from 'path';
 import { MlDockerProject, PythonService } from '../src';
 import {
-  BuildResults, README_END, README_START, SCENARIOS, SIDES, Scenario, Side, SideResult, TargetResult, Timing, renderTable,
-  withReadmeSection,
+  BuildResults, README_END, README_START, REAL_SIDES, RealPackageResults, RealSide, RealSideResult, SCENARIOS,
+  SIDES, Scenario, Side, SideResult, TargetResult, Timing, renderRealTable, renderTable, withReadmeSection,
 } from './bench-build-report';
 
 const ROOT = resolve(__dirname, '..');
@@ -37,6 +46,7 @@ const BASE = 'local/python-standin-pip:3.11-bookworm';
 const INDEX_PORT = 38791;
 const MB = 1_000_000;
 const SMOKE = process.argv.includes('--smoke');
+const REAL_ONLY = process.argv.includes('--real-packages-only');
 /**
  * Rounds of the no-change scenario. Such a build takes 1-2 s, and a profile (BuildKit's rawjson
  * timestamps against the wall clock, 18 builds a side under a load of 8 to 10) put about 1.3 s of
@@ -306,6 +316,122 @@ export function rebuiltSteps(text: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------
+// The real-package table
+
+/**
+ * The scaffold api's pins (templates/projenrc.ts.ejs) at the versions the local PyPI copy holds,
+ * as in test/engine/real-api.test.ts.
+ */
+const REAL_PACKAGES = {
+  core: ['fastapi==0.142.2', 'uvicorn==0.54.0'],
+  dev: ['pytest==8.4.2', 'httpx==0.28.1'],
+};
+
+/** The scaffold's api, synthesized into the repository (its FastAPI sample included). */
+function synthRealApi(repo: string): void {
+  process.env.PROJEN_DISABLE_POST = 'true';
+  const project = new MlDockerProject({ name: 'vision', outdir: repo, dockerfileSyntax: false });
+  new PythonService(project, 'api', {
+    command: ['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    port: 8000,
+    healthCheckPath: '/health',
+    requirements: REAL_PACKAGES,
+  });
+  project.synth();
+}
+
+/**
+ * Ours and the layer-cached baseline, each side-run from an empty build cache: a cold build, then
+ * a code-only change. Undefined (with one line saying why) without a local PyPI copy.
+ */
+async function realPackages(dir: string, logs: string, runs: number): Promise<RealPackageResults | null> {
+  const root = process.env.MLDOCKER_PIP_MIRROR;
+  if (!root) {
+    const why = process.env.MLDOCKER_PIP_MIRROR_ABSENT ?? 'MLDOCKER_PIP_MIRROR is not set';
+    log(`real-package table skipped: ${why}`);
+    return null;
+  }
+  const started = Date.now();
+  const index = new URL('simple/', root).href;
+  const repo = join(dir, 'real-repo');
+  mkdirSync(repo, { recursive: true });
+  synthRealApi(repo);
+  const requirements = [`--index-url ${index}`, ...REAL_PACKAGES.core, ...REAL_PACKAGES.dev, ''];
+  writeFileSync(join(repo, 'requirements.txt'), requirements.join('\n'));
+  const mainFile = join(repo, 'services', 'api', 'main.py');
+  const original = readFileSync(mainFile, 'utf-8');
+  const all = sides(dir, repo);
+  const defs: Record<RealSide, SideDef> = {
+    'ours': {
+      ...all.ours,
+      args: ['--target', 'prod', '--build-arg', `PYTHON_IMAGE=${BASE}`,
+        '--build-arg', `PIP_INDEX_URL=${index}`],
+    },
+    'layer-caching': all['layer-caching'],
+  };
+  const seconds: Record<RealSide, { cold: number[]; code: number[] }> = {
+    'ours': { cold: [], code: [] },
+    'layer-caching': { cold: [], code: [] },
+  };
+  const sizes: Partial<Record<RealSide, number>> = {};
+  log(`real packages from ${index}: ${[...REAL_PACKAGES.core, ...REAL_PACKAGES.dev].join(', ')}`);
+  for (let run = 0; run < runs; run++) {
+    for (const side of REAL_SIDES.map((_, i) => REAL_SIDES[(i + run) % REAL_SIDES.length])) {
+      prune();
+      writeFileSync(mainFile, original);
+      const cold = await build(defs[side], side, repo, join(logs, `real-run${run + 1}-${side}-cold.log`));
+      if (run === 0) sizes[side] = imageSize(tag(side));
+      writeFileSync(mainFile, `${original}\n# bench revision ${run + 1}\n`);
+      const code = await build(defs[side], side, repo, join(logs, `real-run${run + 1}-${side}-code.log`));
+      seconds[side].cold.push(cold.seconds);
+      seconds[side].code.push(code.seconds);
+      log(`  real packages, run ${run + 1}/${runs}, ${side}: cold ${cold.seconds.toFixed(1)} s,`
+        + ` code ${code.seconds.toFixed(1)} s`);
+    }
+  }
+  prune();
+  writeFileSync(mainFile, original);
+  const baseBytes = imageSize(BASE);
+  const result = Object.fromEntries(REAL_SIDES.map((side): [RealSide, RealSideResult] => [side, {
+    title: all[side].title,
+    dockerfile: all[side].source,
+    scenarios: { cold: timing(seconds[side].cold), code: timing(seconds[side].code) },
+    imageBytes: sizes[side]!,
+    addedBytes: sizes[side]! - baseBytes,
+  }])) as Record<RealSide, RealSideResult>;
+  return {
+    generatedAt: new Date().toISOString(),
+    packages: REAL_PACKAGES,
+    mirror: 'the machine\'s local PyPI copy, served on 127.0.0.1 by scripts/engine/pip-mirror.py'
+      + ' (PIP_INDEX_URL for ours, --index-url in the baseline\'s requirements.txt)',
+    runs,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    sides: result,
+    addedRatio: Math.round((result.ours.addedBytes / result['layer-caching'].addedBytes) * 1000) / 1000,
+  };
+}
+
+/** Writes bench/build-results.{json,md} and the README's table. */
+function writeResults(results: BuildResults): void {
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'build-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const table = renderTable(results);
+  const markdown = `# Build benchmark (\`npx projen bench:build\`)\n\n${table}\n`;
+  writeFileSync(join(ROOT, 'bench', 'build-results.md'), markdown);
+  const readmePath = join(ROOT, 'README.md');
+  writeFileSync(readmePath, withReadmeSection(readFileSync(readmePath, 'utf-8'), table));
+  process.stdout.write(`${table}\n`);
+  log('wrote bench/build-results.json, bench/build-results.md and the README table'
+    + ` (${README_START.slice(0, 24)}... ${README_END})`);
+}
+
+/** The committed results, for the parts a run keeps. */
+function committedResults(): BuildResults | undefined {
+  const file = join(ROOT, 'bench', 'build-results.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf-8')) as BuildResults : undefined;
+}
+
+// ---------------------------------------------------------------------------------------
 // Main
 
 function timing(runs: number[]): Timing {
@@ -344,7 +470,9 @@ function parseArgs(argv: string[]): { runs: number; keep: boolean } {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--keep') keep = true;
     else if (argv[i] === '--smoke') runs = 1;
-    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --keep)`);
+    else if (argv[i] !== '--real-packages-only') {
+      throw new Error(`unknown option ${argv[i]} (expected --runs N, --keep, --smoke, --real-packages-only)`);
+    }
   }
   if (!Number.isInteger(runs) || (runs < 3 && !SMOKE)) throw new Error(`--runs: got ${runs}; expected an integer >= 3`);
   return { runs, keep };
@@ -362,6 +490,21 @@ async function main(): Promise<void> {
   log(`temp dir ${dir}; BuildKit logs in ${logs}`);
   let index: ReturnType<typeof spawn> | undefined;
   try {
+    // The real-package table alone needs neither the stand-in wheels nor their index.
+    if (REAL_ONLY) {
+      buildBase();
+      const real = await realPackages(dir, logs, opts.runs);
+      if (!real) throw new Error('--real-packages-only needs a local PyPI copy (MLDOCKER_PIP_MIRROR)');
+      if (SMOKE) {
+        process.stdout.write(`${renderRealTable(real)}\n`);
+        return;
+      }
+      const previous = committedResults();
+      if (!previous) throw new Error('--real-packages-only adds to bench/build-results.json: run the bench');
+      writeResults({ ...previous, realPackages: real });
+      return;
+    }
+
     // Wheels and index.
     const wheels = join(dir, 'wheels');
     writeFileSync(join(dir, 'wheels.json'), JSON.stringify(wheelSpec()));
@@ -442,6 +585,8 @@ async function main(): Promise<void> {
 
     prune();
     writeState(repo, INITIAL);
+    const real = await realPackages(dir, logs, opts.runs);
+    const kept = real ?? committedResults()?.realPackages;
 
     const result: Record<Side, SideResult> = {} as any;
     for (const side of SIDES) {
@@ -512,24 +657,24 @@ async function main(): Promise<void> {
       sides: result,
       targets,
       context: ourContext(repo),
+      // without a local PyPI copy this run, the last real-package table stays (it carries its date)
+      ...kept ? { realPackages: kept } : {},
     };
     if (SMOKE) {
       process.stdout.write(`${renderTable(results)}\n${JSON.stringify({ rebuilt, sizes, context: results.context }, null, 2)}\n`);
       return;
     }
-    mkdirSync(join(ROOT, 'bench'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'build-results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const table = renderTable(results);
-    writeFileSync(join(ROOT, 'bench', 'build-results.md'), `# Build benchmark (\`npx projen bench:build\`)\n\n${table}\n`);
-    const readmePath = join(ROOT, 'README.md');
-    writeFileSync(readmePath, withReadmeSection(readFileSync(readmePath, 'utf-8'), table));
-    process.stdout.write(`${table}\n`);
-    log(`wrote bench/build-results.json, bench/build-results.md and the README table (${README_START.slice(0, 24)}... ${README_END}); ${results.totalSeconds} s in all`);
+    writeResults(results);
+    log(`${results.totalSeconds} s in all`);
   } finally {
     if (index && index.exitCode === null) index.kill('SIGTERM');
     // The BuildKit logs stay; the repository and wheels (gigabytes) go unless --keep.
     if (opts.keep) log(`kept ${dir}`);
-    else for (const big of ['repo', 'wheels', ...SIDES.map((side) => `repo-${side}`)]) rmSync(join(dir, big), { recursive: true, force: true });
+    else {
+      for (const big of ['repo', 'real-repo', 'wheels', ...SIDES.map((side) => `repo-${side}`)]) {
+        rmSync(join(dir, big), { recursive: true, force: true });
+      }
+    }
     log(`BuildKit logs: ${logs}`);
   }
 }

@@ -8,7 +8,9 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { contextBytes, rebuiltSteps } from '../scripts/bench-build';
-import { BuildResults, SCENARIOS, SIDES, readmeSection, renderTable } from '../scripts/bench-build-report';
+import {
+  BuildResults, REAL_SCENARIOS, REAL_SIDES, SCENARIOS, SIDES, readmeSection, renderRealTable, renderTable,
+} from '../scripts/bench-build-report';
 
 const ROOT = join(__dirname, '..');
 const results: BuildResults = JSON.parse(readFileSync(join(ROOT, 'bench', 'build-results.json'), 'utf-8'));
@@ -56,6 +58,30 @@ describe('bench/build-results.json', () => {
       expect(t.pass).toBe(t.ratio <= t.target);
       expect(t.against).not.toBe('ours');
     }
+  });
+
+  test('the real-package table: both sides, cold and code-only times agreeing with their runs, sizes', () => {
+    // Measured on a machine with the local PyPI copy (`npx projen bench:build`); a run without one
+    // keeps the committed table, so it is always there.
+    const real = results.realPackages!;
+    expect(real).toBeDefined();
+    expect(Number.isNaN(Date.parse(real.generatedAt))).toBe(false);
+    expect(Object.keys(real.sides).sort()).toEqual([...REAL_SIDES].sort());
+    expect(real.packages.core.map((pin) => pin.split('==')[0])).toEqual(['fastapi', 'uvicorn']);
+    for (const side of REAL_SIDES) {
+      const r = real.sides[side];
+      for (const sc of REAL_SCENARIOS) {
+        const t = r.scenarios[sc];
+        expect(t.runs).toHaveLength(real.runs);
+        expect(t.median).toBeCloseTo(median(t.runs), 3);
+        expect([t.min, t.max]).toEqual([Math.min(...t.runs), Math.max(...t.runs)]);
+      }
+      expect(r.imageBytes).toBeGreaterThan(r.addedBytes);
+      expect(r.addedBytes).toBeGreaterThan(0);
+    }
+    const { ours, 'layer-caching': baseline } = real.sides;
+    expect(real.addedRatio).toBeCloseTo(ours.addedBytes / baseline.addedBytes, 2);
+    expect(renderTable(results)).toContain(renderRealTable(real));
   });
 
   test('the README and bench/build-results.md show the table rendered from the JSON', () => {

@@ -455,6 +455,26 @@ describe('GPU Dockerfiles', () => {
     expect(b['docker/api/Dockerfile.dockerignore']).toBe(a['docker/api/Dockerfile.dockerignore']);
   });
 
+  test('a trainer and an inference server on one torch release get the same torch tier file and steps: one build step for both', () => {
+    // BuildKit keys a RUN's bind mount by the mounted file's content, not its path; so two images
+    // whose steps up to a tier match and whose tier files are byte-identical build that tier once.
+    // A service id in a file's text would make a trainer and its inference server each install torch.
+    const project = newProject();
+    new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });
+    new GpuInference(project, 'inference', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, port: 8080, command: serveOf('inference') });
+    const o = synth(project);
+    for (const file of ['requirements-torch.txt', 'requirements-ml.txt']) {
+      expect(o[`docker/inference/${file}`]).toBe(o[`docker/trainer/${file}`]);
+      expect(o[`docker/trainer/${file}`]).not.toMatch(/trainer|inference/);
+    }
+    const depsMl = (id: string) => {
+      const text = o[`docker/${id}/Dockerfile`] as string;
+      return text.slice(text.indexOf('\nFROM '), text.indexOf('\n# ---- builder')).split(`docker/${id}/`).join('docker/<id>/');
+    };
+    expect(depsMl('inference')).toContain('pip install -c /tmp/requirements/requirements-torch.txt -r /tmp/requirements/requirements-ml.txt');
+    expect(depsMl('inference')).toBe(depsMl('trainer'));
+  });
+
   test('snapshot of a trainer and an inference service', () => {
     const project = newProject();
     const trainer = new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });

@@ -1,5 +1,5 @@
 import { DockerfileParser } from 'dockerfile-ast';
-import { MlDockerProject, MlDockerValidationError, PythonService, RequirementTier } from '../src';
+import { MlDockerProject, MlDockerValidationError, PythonService, RequirementTier, TorchPackage } from '../src';
 import { checkDockerfile } from './support/dockerfile-rules';
 import { newProject, synth, validationError } from './util';
 
@@ -90,6 +90,18 @@ describe('PythonService output', () => {
     expect(dockerfile).not.toContain('--extra-index-url');
     // the ml tier is constrained by the torch pins
     expect(dockerfile).toMatch(/-c \/tmp\/requirements\/requirements-torch\.txt -r \/tmp\/requirements\/requirements-ml\.txt/);
+  });
+
+  test('torchPackages leaves torchvision and torchaudio out of a cpu service: torch alone when asked', () => {
+    const torchFile = (props: Record<string, unknown>) => {
+      const project = newProject();
+      new PythonService(project, 'embedder', { command: ['python', '-m', 'embedder.main'], torchVersion: '2.5.1', ...props });
+      return (synth(project)['docker/embedder/requirements-torch.txt'] as string).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    };
+    // The default stays the whole release, as before the prop existed.
+    expect(torchFile({})).toEqual(['torch==2.5.1+cpu', 'torchaudio==2.5.1', 'torchvision==0.20.1']);
+    expect(torchFile({ torchPackages: [TorchPackage.TORCH] })).toEqual(['torch==2.5.1+cpu']);
+    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cpu', 'torchvision==0.20.1']);
   });
 
   test('a service without a port is healthy while its process runs, and gets a worker sample', () => {
@@ -215,6 +227,8 @@ describe('PythonService bad input', () => {
     ['fails on a package twice in one tier, spelled differently', { ...base, requirements: { core: ['Foo_Bar==1.0', 'foo-bar==1.0'] } }, 'got "foo-bar==1.0"', 'one entry per package'],
     ['fails on torch listed by hand', { ...base, requirements: { ml: ['torch==2.5.1'] } }, 'got "torch==2.5.1"', 'torchVersion'],
     ['fails on torchvision listed beside torchVersion', { ...base, torchVersion: '2.5.1', requirements: { ml: ['torchvision==0.20.1'] } }, 'got "torchvision==0.20.1"', 'torchVersion'],
+    ['fails on torchPackages without torchVersion', { ...base, torchPackages: ['torch'] }, 'got ["torch"]', 'a torchVersion to install them at'],
+    ['fails on an unknown torch package', { ...base, torchVersion: '2.5.1', torchPackages: ['torchtext'] }, 'got "torchtext"', '"torch", "torchvision", "torchaudio"'],
     ['fails on an unknown torch version and lists nearby ones', { ...base, torchVersion: '2.5.9' }, 'got "2.5.9"', '"2.6.0"'],
     ['fails on a torch version without wheels for the python version', { ...base, torchVersion: '2.5.1', pythonVersion: '3.13' }, 'got "2.5.1"', '"3.10", "3.11", "3.12"'],
     ['fails on an unknown python version', { ...base, pythonVersion: '3.9' }, 'got "3.9"', '"3.11"'],

@@ -91,3 +91,50 @@ engine_env() {
 engine_running() {
   [[ -f $ENGINE_PIDFILE ]] && kill -0 "$(cat "$ENGINE_PIDFILE")" 2>/dev/null
 }
+
+# The local PyPI copy for the real-package tests and the build benchmark's real-package table:
+# scripts/engine/pip-mirror.py finds the offline indexes this machine carries (never named in
+# this repository) and serves them on 127.0.0.1. pip_mirror_start exports MLDOCKER_PIP_MIRROR,
+# the mirror's root URL (<root>simple/ is PyPI, <root>whl/cpu/ PyTorch's CPU index), or, when
+# the machine has no copy, MLDOCKER_PIP_MIRROR_ABSENT: one line saying why. A MLDOCKER_PIP_MIRROR
+# set by the caller (a mirror with that layout elsewhere) is used as it is.
+PIP_MIRROR_PORT=38712
+PIP_MIRROR_PID=""
+pip_mirror_start() {
+  if [[ -n ${MLDOCKER_PIP_MIRROR:-} ]]; then
+    log "real packages: MLDOCKER_PIP_MIRROR=$MLDOCKER_PIP_MIRROR (given)"
+    return
+  fi
+  local script=$ENGINE_REPO/scripts/engine/pip-mirror.py out=$ENGINE_HOME/pip-mirror.log
+  local found why start=$SECONDS port=""
+  mkdir -p "$ENGINE_HOME"
+  if ! found=$(python3 "$script" find 2>&1); then
+    why=$(tail -n1 <<<"$found")
+    MLDOCKER_PIP_MIRROR_ABSENT="no local PyPI copy on this machine: $why"
+    MLDOCKER_PIP_MIRROR_ABSENT+=" (or set MLDOCKER_PIP_MIRROR to a mirror root holding simple/ and whl/cpu/)"
+    export MLDOCKER_PIP_MIRROR_ABSENT
+    return
+  fi
+  local sources=() kind dir
+  while read -r kind dir; do sources+=("$kind" "$dir"); done <<<"$found"
+  # Emptied here, not by the background job's redirection: until that job runs, the loop below
+  # would read the last run's log (its port line) instead.
+  : >"$out"
+  python3 -u "$script" serve "$PIP_MIRROR_PORT" "${sources[@]}" >>"$out" 2>&1 &
+  PIP_MIRROR_PID=$!
+  until port=$(sed -nE 's/^port ([0-9]+)$/\1/p' "$out") && [[ -n $port ]]; do
+    kill -0 "$PIP_MIRROR_PID" 2>/dev/null || { cat "$out" >&2; die "the pip mirror exited (log: $out)"; }
+    ((SECONDS - start < 300)) || die "the pip mirror is not listening after 300 s (log: $out)"
+    sleep 0.2
+  done
+  export MLDOCKER_PIP_MIRROR=http://127.0.0.1:$port/
+  log "real packages: $(sed -n 's/^serving //p' "$out") at $MLDOCKER_PIP_MIRROR," \
+    "from $(tr '\n' ' ' <<<"$found")($((SECONDS - start)) s)"
+}
+
+pip_mirror_stop() {
+  [[ -n $PIP_MIRROR_PID ]] || return 0
+  kill "$PIP_MIRROR_PID" 2>/dev/null || true
+  wait "$PIP_MIRROR_PID" 2>/dev/null || true
+  PIP_MIRROR_PID=""
+}

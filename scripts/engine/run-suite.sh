@@ -12,11 +12,13 @@
 #                       CI always ends with dockerd stopped.
 #   ENGINE_STOP=always  stop it at the end in any case; ENGINE_STOP=never: leave it running.
 #   ENGINE_KEEP=1       keep what the tests created (to look at it); by default the run ends by
-#                       removing every container, network, volume and image, and every build
-#                       cache record, that appeared on the engine after setup (so while jest
-#                       ran), and prints one line with the space the run used and what it
-#                       removed. What setup made stays: the stand-in images are the suite's
-#                       fixtures, built once per $ENGINE_HOME. The cleanup removes whatever
+#                       removing every container, network, volume and image that appeared on
+#                       the engine after setup (so while jest ran), and the build cache but its
+#                       cache mounts, and prints one line with the space the run used and what
+#                       it removed. What setup made stays: the stand-in images are the suite's
+#                       fixtures, built once per $ENGINE_HOME. So do the cache mounts (apt's and
+#                       pip's downloads), which spare a warm run fetching the same packages again
+#                       and change no build step's cache key. The cleanup removes whatever
 #                       appeared on the engine during the run, so do not share one engine
 #                       between a run and other work at the same time.
 #
@@ -56,6 +58,8 @@ engine_ids() {
     volume) "$DOCKER" volume ls --quiet ;;
     image) "$DOCKER" image ls --all --quiet --no-trunc ;;
     cache) "$DOCKER" buildx du --verbose | awk '$1 == "ID:" { print $2 }' ;;
+    # the cache mounts (apt's and pip's downloads, shared by every build): kept across runs
+    cachemount) "$DOCKER" buildx du --verbose | awk -v RS= '/\nType:[ \t]+exec\.cachemount/ { print $2 }' ;;
   esac | sort -u
 }
 KINDS=(container network volume image cache)
@@ -87,20 +91,24 @@ cleanup() {
   of_kind container "$new" | xargs -r "$DOCKER" rm --force --volumes >/dev/null 2>&1 || true
   of_kind network "$new" | xargs -r "$DOCKER" network rm >/dev/null 2>&1 || true
   of_kind volume "$new" | xargs -r "$DOCKER" volume rm --force >/dev/null 2>&1 || true
-  # An image is refused while another one still builds on it, and a cache record while a
-  # newer one uses it (each pass frees the next layer of a chain): repeat while that helps.
-  # `docker builder prune` takes one id filter, a regular expression: all ids at once.
-  for kind in image cache; do
-    previous=-1
-    while todo=$(still_there "$kind" "$new") && count=$(grep -c . <<<"$todo" || true) && ((count > 0 && count != previous)); do
-      previous=$count
-      if [[ $kind == image ]]; then
-        xargs -r "$DOCKER" image rm --force <<<"$todo" >/dev/null 2>&1 || true
-      else
-        "$DOCKER" builder prune --force --filter "id=^($(paste -sd '|' <<<"$todo"))\$" >/dev/null 2>&1 || true
-      fi
-    done
+  # An image is refused while another one still builds on it (each pass frees the next layer of
+  # a chain): repeat while that helps.
+  previous=-1
+  while todo=$(still_there image "$new") && count=$(grep -c . <<<"$todo" || true) && ((count > 0 && count != previous)); do
+    previous=$count
+    xargs -r "$DOCKER" image rm --force <<<"$todo" >/dev/null 2>&1 || true
   done
+  # The build cache: every record but the cache mounts, one prune per record type (`docker builder
+  # prune` takes one value per filter). Not by id: BuildKit matches the filter against every record
+  # in every pass of a prune, and one regular expression naming each of a run's ~800 records made
+  # that take minutes. Setup's few records (the stand-ins' builds) go too: the stand-ins stay as
+  # images, which need none. The cache mounts stay, as the stand-ins do: apt's and pip's downloads,
+  # which only save a warm run from fetching the same packages again.
+  local type
+  for type in regular source.local source.git.checkout frontend internal; do
+    "$DOCKER" builder prune --all --force --filter "type=$type" >/dev/null 2>&1 || true
+  done
+  new=$(comm -23 <(echo "$new") <(engine_ids cachemount | sed 's/^/cache /'))
   for kind in image container network volume cache; do
     n=$(of_kind "$kind" "$new" | grep -c . || true)
     todo=$(still_there "$kind" "$new" | grep -c . || true)
@@ -112,6 +120,7 @@ cleanup() {
 
 finish() {
   local rc=$?
+  pip_mirror_stop
   if ((snapshot)) && engine_running; then cleanup || log "cleanup failed"; fi
   if [[ $stop_mode == always || ($stop_mode == auto && $started_here == 1) ]]; then
     "$HERE/engine.sh" stop || rc=1
@@ -138,6 +147,10 @@ engine_running || started_here=1
 step "engine start" "$HERE/engine.sh" start
 step "python stand-in" "$HERE/standin-python.sh"
 step "backing stand-ins" "$HERE/standin-backing.sh"
+step "pip mirror" pip_mirror_start
+if [[ -n ${MLDOCKER_PIP_MIRROR_ABSENT:-} ]]; then
+  log "skipped: the real-package tests (test/engine/real-*.test.ts): $MLDOCKER_PIP_MIRROR_ABSENT"
+fi
 eval "$("$HERE/engine.sh" env)"
 before=$(engine_objects)
 before_bytes=$(data_bytes)

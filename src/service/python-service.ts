@@ -5,20 +5,31 @@ import { MlService } from './service';
 import { KindResolution, ServiceKind, ofKind } from './service-kind';
 import { ServiceOptions } from './service-options';
 import { resolveCpuTorch } from './torch';
-import { ALL_TORCH_PACKAGES, packagesWithWheels } from './torch-packages';
+import { ALL_TORCH_PACKAGES, TorchPackage, packagesWithWheels, resolveTorchPackages } from './torch-packages';
 import { Platform, checkPlatforms } from '../core/platform';
 import { Schema } from '../core/problems';
 
 /** Props of a CPU Python service (API, worker). */
 export interface PythonServiceProps extends ServiceOptions {
   /**
-   * Install CPU-only torch, torchvision and torchaudio at this version from PyTorch's CPU
-   * wheel index (`requirements-torch.txt`, its own layer, `--index-url` only); torchaudio only
-   * where the wheel matrix pairs one (torch 2.11 and older). Without it, torch must not
-   * appear in any tier: PyPI's default torch wheels bundle CUDA (gigabytes).
+   * Install CPU-only torch at this version, with the `torchPackages` companions (by default
+   * torchvision, and torchaudio where the wheel matrix pairs one: torch 2.11 and older), from
+   * PyTorch's CPU wheel index (`requirements-torch.txt`, its own layer, `--index-url` only).
+   * Without it, torch must not appear in any tier: PyPI's default torch wheels bundle CUDA
+   * (gigabytes).
    * @default - no torch
    */
   readonly torchVersion?: string;
+
+  /**
+   * Which packages of the PyTorch release the torch tier installs: torch always, plus
+   * torchvision and torchaudio when listed, each at the version the wheel matrix pairs with
+   * `torchVersion` (they cannot go in `requirements`). `[TorchPackage.TORCH]` installs torch alone,
+   * as GPU services do by default. The matrix pairs no torchaudio with torch 2.12 and later, so
+   * listing it there is refused.
+   * @default - torch, torchaudio (where the matrix pairs one) and torchvision
+   */
+  readonly torchPackages?: TorchPackage[];
 
   /**
    * A model folder, relative to the project root: mounted read-only at `/models`
@@ -57,6 +68,7 @@ export interface PythonServiceProps extends ServiceOptions {
 /** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
 export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   torchVersion: z.optional(z.string()),
+  torchPackages: z.optional(z.array(z.enum(Object.values(TorchPackage)))),
   modelDir: z.optional(z.string()),
   bakeModel: z.optional(z.boolean()),
   cacheVolume: z.optional(z.boolean()),
@@ -90,7 +102,8 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
       : undefined;
     return {
       torch,
-      torchPackages: packagesWithWheels(ALL_TORCH_PACKAGES, torch),
+      torchPackages: props.torchPackages === undefined ? packagesWithWheels(ALL_TORCH_PACKAGES, torch)
+        : resolveTorchPackages(problems, 'torchPackages', props.torchPackages, torch),
       chosenPlatforms: chosen,
       platforms: chosen.length > 0 ? chosen.map((p) => p as 'linux/amd64' | 'linux/arm64') : ['linux/amd64'],
       models: {
@@ -101,6 +114,10 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
     };
   },
   check(problems, props, _resolved, ctx) {
+    if (props.torchVersion === undefined && props.torchPackages !== undefined) {
+      problems.add('torchPackages is set without torchVersion', props.torchPackages,
+        'a torchVersion to install them at, or no torchPackages');
+    }
     if (props.modelDir !== undefined) {
       checkModelDir(problems, props.modelDir, props.bakeModel ?? false, ctx.code);
     } else if (props.bakeModel) {

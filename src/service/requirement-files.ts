@@ -75,6 +75,9 @@ const INDEX_URL_EXPECTED = 'an http or https url of a host, an optional port and
  * A service's requirement files: one per tier (typed requirements, and the lines its dependency
  * files resolve to for its exact Python and platforms), the torch tier and the constraints. The
  * dependency files are read once per synth, lazily: `addRequirement` may still change a tier.
+ * A file's text depends on its tier and lines only, never on the service: BuildKit keys a bound
+ * file by its content, so services with the same tiers (a trainer and an inference server on one
+ * torch release) build each shared tier once and reuse it.
  */
 export class RequirementFiles {
   private readonly files = new Map<RequirementTier, RenderedFile>();
@@ -89,7 +92,7 @@ export class RequirementFiles {
     if (torch) {
       new RenderedFile(owner.scope, tierFilePath(owner.serviceId, TORCH_TIER), (file) => [
         `# ${file.marker}`,
-        `# ${owner.serviceId}: torch tier, installed alone with --index-url ${torch.indexUrl}`,
+        `# torch tier, installed alone with --index-url ${torch.indexUrl}`,
         ...this.torchTierEntries(torch).flatMap((e) => e.lines()),
       ].join('\n') + '\n');
     }
@@ -99,7 +102,7 @@ export class RequirementFiles {
         const extra = this.buildRequirements()!;
         return [
           `# ${file.marker}`,
-          `# ${owner.serviceId}: build requirements of the project's wheel (installProject), from ${extra.from};`
+          `# build requirements of the project's wheel (installProject), from ${extra.from};`
             + ' installed only where the wheel is built',
           ...extra.entries.flatMap((e) => e.lines()),
         ].join('\n') + '\n';
@@ -246,7 +249,7 @@ export class RequirementFiles {
         .find((b) => b.tier === bound.tier && b.index.name === bound.index.name)?.entries ?? [];
       new RenderedFile(scope, path, (file) => [
         `# ${file.marker}`,
-        `# ${serviceId}: ${TIER_TITLES[bound.tier]}; the packages bound to the index "${bound.index.name}", `
+        `# ${TIER_TITLES[bound.tier]}; the packages bound to the index "${bound.index.name}", `
           + 'installed from it alone',
         ...entries().flatMap((e) => e.lines()),
       ].join('\n') + '\n').preSynthesize();
@@ -341,7 +344,6 @@ export class RequirementFiles {
   }
 
   private constraintsText(marker: string | undefined): string {
-    const { serviceId } = this.owner;
     const { files, torch } = this.constraintEntries();
     const wheels = this.owner.torch;
     const family = torch.length === 0 || !wheels ? [] : [
@@ -354,8 +356,8 @@ export class RequirementFiles {
     return [
       `# ${marker}`,
       files.length > 0
-        ? `# ${serviceId}: constraints of the dependency files (-c), applied to every tier`
-        : `# ${serviceId}: constraints (-c), applied to every tier`,
+        ? '# constraints of the dependency files (-c), applied to every tier'
+        : '# constraints (-c), applied to every tier',
       ...files.flatMap((e) => e.lines()),
       ...family,
       ...torch.flatMap((e) => e.lines()),
@@ -377,7 +379,7 @@ export class RequirementFiles {
       const from = sources.length > 0 ? [`# from ${sources.join(', ')}${merged!.tiers.locked ? ': exact pins with their sha256 hashes, installed with --require-hashes --no-deps' : ''}`] : [];
       return [
         `# ${file.marker}`,
-        `# ${serviceId}: ${TIER_TITLES[tier]}`,
+        `# ${tier} tier: ${TIER_TITLES[tier]}`,
         ...from,
         ...this.lines(tier),
       ].join('\n') + '\n';

@@ -58,6 +58,8 @@ rows.push(
   { name: 'torch package unknown', build: trainer({ torchPackages: ['torchtext'] }), path: 'vision/trainer', got: '"torchtext"', expected: '"torch", "torchvision", "torchaudio"' },
   { name: 'torch package listed twice', build: trainer({ torchPackages: ['torchvision', 'torchvision'] }), path: 'vision/trainer', got: '"torchvision"', expected: 'each package once' },
   { name: 'torch packages as a string', build: trainer({ torchPackages: 'torchvision' }), path: 'vision/trainer', got: '"torchvision"', expected: 'a list' },
+  { name: 'cpu torch package unknown', build: svc({ torchVersion: '2.5.1', torchPackages: ['torchtext'] }), path: 'vision/api', got: '"torchtext"', expected: '"torch", "torchvision", "torchaudio"' },
+  { name: 'cpu torch packages without torchVersion', build: svc({ torchPackages: ['torch'] }), path: 'vision/api', got: '["torch"]', expected: 'a torchVersion to install them at' },
 );
 
 /** GPU services without torch. */

@@ -3,7 +3,7 @@
  * for it, torchaudio where the wheel matrix pairs none, CUDA 13 wheels beside a CUDA 12 torch
  * (typed or from a requirement file), and NVIDIA's Python bindings taken for a CUDA runtime.
  */
-import { Row, any, trainer } from './support';
+import { Row, any, svc, trainer } from './support';
 import { Dependencies, GpuTrainer } from '../../src';
 
 const noTorch = (props: Record<string, unknown>) => trainer({ torchVersion: undefined, ...props });
@@ -11,6 +11,13 @@ const noTorch = (props: Record<string, unknown>) => trainer({ torchVersion: unde
 export const rows: Row[] = [
   { name: 'torch 2.14.1 cuda 13.0 on the default host driver', build: trainer({ torchVersion: '2.14.1', cudaVersion: '13.0' }), path: 'vision/trainer', got: '"535.104.05"', expected: 'or cudaVersion one of: "12.6"' },
   { name: 'torchaudio with torch 2.13.0', build: trainer({ torchVersion: '2.13.0', torchPackages: ['torchaudio'] }), path: 'vision/trainer', got: '"torchaudio"', expected: 'torchPackages without torchaudio, or a torch release with a paired torchaudio (2.11.0 or older)' },
+  {
+    name: 'cpu torchaudio with torch 2.13.0',
+    build: svc({ torchVersion: '2.13.0', torchPackages: ['torch', 'torchaudio'] }),
+    path: 'vision/api',
+    got: '"torchaudio"',
+    expected: 'torchPackages lists torchaudio, which the wheel matrix pairs with no version of torch 2.13.0',
+  },
   { name: 'cuda 13 wheels beside a cuda 12 torch', build: trainer({ torchVersion: '2.14.1', requirements: { ml: ['cuda-toolkit[cudart]==13.0.3'] } }), path: 'vision/trainer', got: '"cuda-toolkit[cudart]==13.0.3"', expected: 'nvidia\'s cuda 12 wheels only' },
   {
     name: 'cuda 13 wheels from a requirement file beside a cuda 12 torch',

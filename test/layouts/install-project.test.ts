@@ -58,6 +58,8 @@ describe('installProject', () => {
     expect(install).toBeLessThan(prod.indexOf('COPY --chown=10001:10001 ranker /app/ranker'));
     expect(install).toBeLessThan(prod.indexOf('USER 10001'));
     expect(dockerfile.match(/from=project,source=\/tmp\/wheels/g)).toHaveLength(2);
+    // then pip check in the same step: the project's own dependencies must be met by the tiers
+    expect(prod.slice(install)).toMatch(/^RUN [^\n]*\\\n    pip install --no-deps --no-index \/tmp\/wheels\/\*\.whl \\\n && pip check\n/);
     expect(dockerfile).not.toMatch(/pip install (-e|--editable)/);
     // the build reads exactly these files: the ignore file lets them in
     const matcher = ignore().add(String(out['docker/ranker/Dockerfile.dockerignore']).split('\n'));
