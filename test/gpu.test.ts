@@ -463,7 +463,7 @@ describe('GPU Dockerfiles', () => {
     new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, command: TRAIN });
     new GpuInference(project, 'inference', { torchVersion: '2.5.1', requirements: { ml: ['numpy==2.1.3'] }, port: 8080, command: serveOf('inference') });
     const o = synth(project);
-    for (const file of ['requirements-torch.txt', 'requirements-ml.txt']) {
+    for (const file of ['requirements-torch.txt', 'requirements-ml.txt', 'constraints.txt']) {
       expect(o[`docker/inference/${file}`]).toBe(o[`docker/trainer/${file}`]);
       expect(o[`docker/trainer/${file}`]).not.toMatch(/trainer|inference/);
     }
@@ -471,7 +471,8 @@ describe('GPU Dockerfiles', () => {
       const text = o[`docker/${id}/Dockerfile`] as string;
       return text.slice(text.indexOf('\nFROM '), text.indexOf('\n# ---- builder')).split(`docker/${id}/`).join('docker/<id>/');
     };
-    expect(depsMl('inference')).toContain('pip install -c /tmp/requirements/requirements-torch.txt -r /tmp/requirements/requirements-ml.txt');
+    expect(depsMl('inference')).toContain(
+      'pip install -c /tmp/requirements/requirements-torch.txt -c /tmp/requirements/constraints.txt -r /tmp/requirements/requirements-ml.txt');
     expect(depsMl('inference')).toBe(depsMl('trainer'));
   });
 

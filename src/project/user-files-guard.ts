@@ -41,8 +41,6 @@ export class UserFilesGuard extends Component {
     for (const file of this.project.files) {
       generated.add(file.path);
       if (this.ownLines.has(file.path)) continue;
-      // projen's own state (tasks, deps, the files list): never written by hand, whatever marker it has
-      if (file.path.startsWith('.projen/')) continue;
       const held = userHeld(outdir, file.path);
       if (held === undefined) continue;
       // a file projen writes without its marker, written by projen at the last synth

@@ -305,7 +305,7 @@ export const accepts: AcceptRow[] = [
         { name: 'numpy', version: '2.1.3' }]).replace('dependencies = [{ name = "fastapi" }, { name = "numpy" }]', 'dependencies = [{ name = "torch" }, { name = "numpy" }]'),
     },
     build: trainer({ dependencies: Dependencies.fromPyproject() }),
-    writes: { 'docker/trainer/requirements-torch.txt': ['torch==2.5.1+cu124 \\'], 'docker/trainer/Dockerfile': ['pip install --require-hashes --no-deps --index-url "$TORCH_INDEX_URL"'] },
+    writes: { 'docker/trainer/requirements-torch.txt': ['torch==2.5.1+cu124 \\'], 'docker/trainer/Dockerfile': ['pip install --index-url "$TORCH_INDEX_URL" --require-hashes --no-deps'] },
   },
   {
     name: 'dependency files: jax[cuda12] in a file brings the CUDA runtime of a GPU service without torch',
