@@ -8,7 +8,8 @@
 # Packages (pure Python, py3-none-any):
 #   mlstub 1.0.0, mlstub 1.1.0   module `mlstub`: __version__, predict(features)
 #   mlstub-dev 1.0.0             module `mlstub_dev`: check(); requires mlstub>=1.0
-#   torch 2.5.1+cu124, torchvision 0.20.1, torchaudio 2.5.1   stand-ins of the CUDA wheels (no code)
+#   torch 2.5.1+cu124, torchvision 0.20.1+cu124, torchaudio 2.5.1+cu124   stand-ins of the CUDA wheels
+#     (no code; local labels as PyTorch's CUDA index serves them)
 #   fastapi 0.115.6, uvicorn 0.32.1   small working stand-ins for the scaffold's api
 #                                (templates/projenrc.ts.ejs): a FastAPI class whose get(path)
 #                                decorator registers JSON routes, and a `uvicorn MODULE:APP
@@ -130,8 +131,10 @@ PACKAGES = [
     ("mlstub", "1.0.0", "mlstub", MLSTUB, []),
     # GPU services pin torch with the wheel's local label, as PyTorch's CUDA index does.
     ("torch", "2.5.1+cu124", "torch", TORCH_STUB, []),
-    ("torchvision", "0.20.1", "torchvision", TORCH_STUB, ["torch==2.5.1"]),
-    ("torchaudio", "2.5.1", "torchaudio", TORCH_STUB, ["torch==2.5.1"]),
+    # torchvision and torchaudio carry the label too, as PyTorch's CUDA index serves them (the
+    # image's torch check compares the installed builds, labels included).
+    ("torchvision", "0.20.1+cu124", "torchvision", TORCH_STUB, ["torch==2.5.1"]),
+    ("torchaudio", "2.5.1+cu124", "torchaudio", TORCH_STUB, ["torch==2.5.1"]),
     ("mlstub", "1.1.0", "mlstub", MLSTUB, []),
     ("mlstub-dev", "1.0.0", "mlstub_dev", MLSTUB_DEV, ["mlstub>=1.0"]),
     # The scaffold's pins (templates/projenrc.ts.ejs); its dev tier is not built for prod.

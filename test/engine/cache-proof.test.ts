@@ -157,8 +157,14 @@ function pinsOf(outdir: string): string[] {
     const dir = join(outdir, 'docker', service);
     if (!statSync(dir).isDirectory()) continue;
     for (const file of readdirSync(dir).filter((f) => /^requirements-.*\.txt$/.test(f))) {
-      for (const line of readFileSync(join(dir, file), 'utf-8').split('\n')) {
-        if (/^[A-Za-z0-9._-]+==\S+$/.test(line)) pins.add(line);
+      const lines = readFileSync(join(dir, file), 'utf-8').split('\n');
+      // PyTorch's index serves torchvision and torchaudio with torch's local label (+cpu, +cu124),
+      // as the image's torch check expects: the stand-ins are labelled the same way
+      const label = /^torch==[^+\s]+(\+\S+)$/.exec(lines.find((l) => l.startsWith('torch==')) ?? '')?.[1];
+      for (const line of lines) {
+        if (!/^[A-Za-z0-9._-]+==\S+$/.test(line)) continue;
+        const companion = file === 'requirements-torch.txt' && /^torch(vision|audio)==[^+]+$/.test(line);
+        pins.add(companion && label ? `${line}${label}` : line);
       }
     }
   }

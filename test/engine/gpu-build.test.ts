@@ -127,7 +127,7 @@ describe('GPU images (python-slim base) on a real engine', () => {
     const res = run('engine-test/trainer:prod', ['-e', 'MLDOCKER_SKIP_DRIVER_CHECK=1'], ['python', '-c',
       'import torch, torchvision, torchaudio, mlstub; print(torch.__version__, torchvision.__version__, torchaudio.__version__, mlstub.__version__)']);
     expect(res.status).toBe(0);
-    expect(res.output).toContain('2.5.1+cu124 0.20.1 2.5.1 1.0.0\n');
+    expect(res.output).toContain('2.5.1+cu124 0.20.1+cu124 2.5.1+cu124 1.0.0\n');
     expect(res.output).toContain('driver check: skipped');
   });
 
