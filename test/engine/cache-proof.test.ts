@@ -124,6 +124,10 @@ function define(outdir: string, v: Variant, wheelhouse?: string): MlDockerProjec
     command: ['python', '-m', 'api.main'],
     port: 8000,
     torchVersion: v.cpuTorch,
+    // torch alone: the one stand-in index serves the inference server's +cu124 torchvision too, and
+    // the torch tier's unlabelled companion pins would take the highest build of both (PyTorch's
+    // own indexes serve one build per release; the image's torch check refuses a mixed one)
+    torchPackages: [TorchPackage.TORCH],
     requirements: { ml: [`mlstub==${v.ml}`], core: [`corestub==${v.core}`], dev },
   });
   new GpuTrainer(project, 'trainer', {
