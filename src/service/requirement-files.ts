@@ -278,11 +278,7 @@ export class RequirementFiles {
     const merged = this.resolved();
     const torch = this.owner.torch;
     if (!merged?.tiers.locked || !torch) return false;
-    const label = variantLabel(torch);
-    return this.torchTierPackages().every((pkg) => {
-      const found = merged.torch.filter((p) => p.key === pkg);
-      return found.length === 1 && found[0].hashes.length > 0 && found[0].version?.split('+')[1] === label;
-    });
+    return this.torchTierPackages().every((pkg) => unlockedReason(merged.torch, torch, pkg) === undefined);
   }
 
   /** The builds of the torch family the image may hold (none without torch). */
@@ -317,16 +313,10 @@ export class RequirementFiles {
     const torch = this.owner.torch;
     if (!merged?.tiers.locked || !torch || merged.torch.length === 0 || this.torchTierLocked()) return undefined;
     for (const pkg of this.torchTierPackages()) {
-      const found = merged.torch.filter((p) => p.key === pkg);
-      const wanted = torch[pkg];
-      let why: string | undefined;
-      if (found.length === 0) why = 'the lock does not hold it';
-      else if (found.length > 1) why = 'the lock holds several builds of it';
-      else if (found[0].hashes.length === 0) why = 'the lock has no hash of it';
-      else if (found[0].version !== wanted) why = `the lock pins ${found[0].version}, whose files are not the index's`;
+      const why = unlockedReason(merged.torch, torch, pkg);
       if (why) {
         return `[${this.owner.path}] ${merged.report.lockFile ?? 'the lock'}: the torch tier installs `
-          + `${pkg}==${wanted} without hashes (${why})`;
+          + `${pkg}==${torch[pkg]} without hashes (${why})`;
       }
     }
     return undefined;
@@ -385,6 +375,23 @@ export class RequirementFiles {
       ].join('\n') + '\n';
     }));
   }
+}
+
+/**
+ * Why the lock's entry of a torch-tier package cannot be installed with its hashes: none, several
+ * or unhashed entries, or a build other than the variant's (its local label); undefined when it can.
+ */
+function unlockedReason(
+  fromLock: readonly ResolvedPackage[], torch: TorchWheels, pkg: TorchPackage,
+): string | undefined {
+  const found = fromLock.filter((p) => p.key === pkg);
+  if (found.length === 0) return 'the lock does not hold it';
+  if (found.length > 1) return 'the lock holds several builds of it';
+  if (found[0].hashes.length === 0) return 'the lock has no hash of it';
+  if (found[0].version?.split('+')[1] !== variantLabel(torch)) {
+    return `the lock pins ${found[0].version}, whose files are not the index's`;
+  }
+  return undefined;
 }
 
 /** The build requirements a lock holds (`buildRequires`), or the pins of `[build-system] requires`. */
