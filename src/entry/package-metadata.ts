@@ -29,7 +29,10 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Console scripts of a table: `name = "module:function"`, or Poetry's `{ reference = ..., type = "console" }`. */
+/**
+ * Console scripts of a table: `name = "module:function"`, or Poetry's
+ * `{ reference = ..., type = "console" }`.
+ */
 function scriptsOf(table: Table): Record<string, string> {
   const scripts: Record<string, string> = {};
   for (const key of Object.keys(table).sort()) {
