@@ -156,7 +156,9 @@ export const BUILD_ENV_RESERVED = [
   'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE', 'PIP_DISABLE_PIP_VERSION_CHECK', 'PIP_NO_INPUT', 'LANG',
 ];
 
-/** Directories a copy may not write to (the service's own files, the virtualenv, tmpfs, kernel and secrets). */
+/**
+ * Directories a copy may not write to (the service's own files, the virtualenv, tmpfs, kernel and secrets).
+ */
 const PROTECTED_TARGETS = ['/app', '/opt/venv', '/opt/mldocker', '/tmp', '/proc', '/sys', '/dev', '/run', '/etc/passwd', '/etc/group', '/etc/shadow'];
 /** Directories a cache mount may not hide. */
 const PROTECTED_CACHE = ['/opt/venv', '/app', '/opt/mldocker', '/proc', '/sys', '/dev', '/run', '/usr', '/etc', '/bin', '/sbin', '/lib'];
@@ -239,10 +241,18 @@ function checkStep(problems: Problems, field: string, step: BuildStep): Resolved
   });
   const dupSecret = secrets.find((s, i) => secrets.indexOf(s) !== i);
   if (dupSecret) problems.add(`${field}.secrets lists a secret twice`, dupSecret, 'each secret id once');
-  return { name: step.name, run: step.run, stage: stage as BuildStepStage, cacheMounts: [...cacheMounts], secrets: [...secrets] };
+  return {
+    name: step.name,
+    run: step.run,
+    stage: stage as BuildStepStage,
+    cacheMounts: [...cacheMounts],
+    secrets: [...secrets],
+  };
 }
 
-/** A step's command: one line, no heredoc, no credential inline (a value shape or a secret-named assignment). */
+/**
+ * A step's command: one line, no heredoc, no credential inline (a value shape or a secret-named assignment).
+ */
 function checkRun(problems: Problems, field: string, run: string): void {
   if (run.trim() === '') {
     problems.add(field, run, 'a shell command, e.g. "python -m spacy download en_core_web_sm"');

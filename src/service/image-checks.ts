@@ -31,8 +31,13 @@ export interface ServiceEntryFacts {
   readonly checkCommand: boolean;
   /** Every path the Dockerfile reads from the build context (root-relative). */
   readonly contextPaths: readonly string[];
-  /** The installed project (`installProject`): its console scripts and the root-relative paths its wheel is built from. */
-  readonly project?: { readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[] };
+  /**
+   * The installed project (`installProject`): its console scripts and the root-relative paths its wheel is
+   * built from.
+   */
+  readonly project?: {
+    readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[];
+  };
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactsAllowedUnder: readonly string[];
 }
@@ -59,8 +64,8 @@ export function readImageTree(root: string, contextPaths: readonly string[]): Pr
  * code or configuration file under a copied path reaches the build context, no weights or data
  * do); refuses top-level modules of the code that hide the standard library, the runtime helpers
  * or a declared requirement; then maps the project tree under the copied paths (`tree`, read with
- * `ProjectServices.treeFor`, once per synth) into the image through the service's ignore file, and checks the command's
- * entry against it. A miss or an entry that cannot be seen is added to `problems` with the
+ * `ProjectServices.treeFor`, once per synth) into the image through the service's ignore file, and checks the
+ * command's entry against it. A miss or an entry that cannot be seen is added to `problems` with the
  * nearest match; on success the
  * prod stage's build-time check (the `RUN` of `templates/dockerfile/entry-check.ejs`) is returned.
  */
@@ -70,7 +75,8 @@ export function checkServiceImage(
   const files = [...new Set([...tree.files, ...facts.plannedFiles])];
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;
-  // but a Python module named like a credential (a package `kubeconfig/`, `id_rsa_tools.py`) is code the image needs.
+  // but a Python module named like a credential (a package `kubeconfig/`, `id_rsa_tools.py`) is code the
+  // image needs.
   const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS]);
   const tooling = ignore().add([...TOOLING_EXCLUDED]);
   for (const file of audit.droppedCode) {
@@ -114,10 +120,13 @@ export function checkServiceImage(
   }
   // a file run directly needs its executable bit, as the build context will have it
   let runnable = true;
-  for (const target of result.targets.filter((t) => t.target.executable && t.origin === EntryOrigin.IMAGE && t.location)) {
+  const runDirectly = result.targets
+    .filter((t) => t.target.executable && t.origin === EntryOrigin.IMAGE && t.location);
+  for (const target of runDirectly) {
     const projectPath = projectPathOf(target.location!, facts.copies);
     if (projectPath === undefined) continue;
-    const issue = executableProblem(target.target.role, target.target.name, projectPath, executableFacts(facts.root, projectPath, tree));
+    const issue = executableProblem(target.target.role, target.target.name, projectPath,
+      executableFacts(facts.root, projectPath, tree));
     if (issue) {
       problems.add(`command: ${issue.problem}`, facts.command, issue.expected);
       runnable = false;

@@ -3,7 +3,8 @@ import { join } from 'path';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName, requirementName as parseRequirementName,
+  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName,
+  requirementName as parseRequirementName,
 } from '../core/requirement-grammar';
 import { parseRequirement } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
@@ -114,7 +115,8 @@ export function resolveProjectInstall(
   } else if (distribution === undefined) {
     problems.add('installProject: the build backend is not one the builder can run offline', backend, `one of ${Object.keys(BACKENDS).map((b) => `"${b}"`).join(', ')}`);
   }
-  const pins = distribution === undefined ? undefined : buildPins(problems, backend!, distribution, facts.buildRequires, ctx);
+  const pins = distribution === undefined
+    ? undefined : buildPins(problems, backend!, distribution, facts.buildRequires, ctx);
   const files = ['pyproject.toml'];
   for (const [what, path] of [['readme', facts.readme], ['license file', facts.licenseFile]] as const) {
     if (path === undefined) continue;
@@ -122,17 +124,23 @@ export function resolveProjectInstall(
     else if (!files.includes(path)) files.push(path);
   }
   files.push(...BUILD_FILES.filter((f) => existsSync(join(root, f))));
-  if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) return undefined;
+  if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) {
+    return undefined;
+  }
   return { name: facts.name, backend, ...pins, files, sources, scripts: facts.scripts };
 }
 
 /** The normalized distributions of `[build-system] requires`. */
 function requiredNames(requires: readonly string[]): string[] {
-  return [...new Set(requires.map((r) => requirementName(r)?.name).filter((n): n is string => n !== undefined))];
+  return [
+    ...new Set(requires.map((r) => requirementName(r)?.name).filter((n): n is string => n !== undefined)),
+  ];
 }
 
 /** Where the backend's pin comes from (see `resolveProjectInstall`); undefined after a problem. */
-function buildPins(problems: Problems, backend: string, distribution: string, buildRequires: readonly string[], ctx: ProjectInstallContext,
+function buildPins(
+  problems: Problems, backend: string, distribution: string, buildRequires: readonly string[],
+  ctx: ProjectInstallContext,
 ): Pick<ProjectInstall, 'backendRequirement' | 'build'> | undefined {
   const requires = requiredNames(buildRequires);
   const isBackend = (text: string) => requirementName(text)?.name === normalizePackageName(distribution);
@@ -146,7 +154,10 @@ function buildPins(problems: Problems, backend: string, distribution: string, bu
       return undefined;
     }
     checkSetuptoolsWheel(problems, distribution, backendPin.text, typed.map((r) => r.text), 'buildRequirements');
-    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.TYPED, requirements: typed, requires } };
+    return {
+      backendRequirement: backendPin.text,
+      build: { origin: ProjectBuildOrigin.TYPED, requirements: typed, requires },
+    };
   }
   const inTier = ctx.builderRequirements.find(isBackend);
   if (inTier !== undefined) {
@@ -171,7 +182,10 @@ function buildPins(problems: Problems, backend: string, distribution: string, bu
   const backendPin = fromPyproject?.find((r) => isBackend(r.text));
   if (fromPyproject && backendPin) {
     checkSetuptoolsWheel(problems, distribution, backendPin.text, fromPyproject.map((r) => r.text), '[build-system] requires');
-    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.BUILD_SYSTEM, requirements: fromPyproject, requires } };
+    return {
+      backendRequirement: backendPin.text,
+      build: { origin: ProjectBuildOrigin.BUILD_SYSTEM, requirements: fromPyproject, requires },
+    };
   }
   const listed = buildRequires.length ? ` (its [build-system] requires: ${buildRequires.join(', ')})` : '';
   problems.add(`installProject: the build backend's distribution "${distribution}" is not pinned in requirements.ml or requirements.core`, backend,
@@ -210,7 +224,10 @@ function checkPoetryMetadata(problems: Problems, poetry: NonNullable<PyprojectFa
   }
 }
 
-/** The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel package). */
+/**
+ * The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel
+ * package).
+ */
 const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
 
 /**
@@ -219,7 +236,9 @@ const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
  * builder builds with --no-build-isolation and no index, so a pin like `setuptools==66.1.1`
  * without `wheel` fails the build ("invalid command 'bdist_wheel'"). Only exact pins are read.
  */
-function checkSetuptoolsWheel(problems: Problems, distribution: string, pinned: string, requirements: readonly string[], where: string): void {
+function checkSetuptoolsWheel(
+  problems: Problems, distribution: string, pinned: string, requirements: readonly string[], where: string,
+): void {
   if (distribution !== 'setuptools') return;
   let pin: string | undefined;
   try {
@@ -230,7 +249,8 @@ function checkSetuptoolsWheel(problems: Problems, distribution: string, pinned: 
   const release = pin === undefined ? undefined : releaseOf(pin);
   if (!release) return;
   const [major, minor] = [release[0], release[1] ?? 0];
-  const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0] || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
+  const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0]
+    || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
   if (own) return;
   const hasWheel = requirements.some((line) => parseRequirementName(line)?.name === 'wheel');
   if (!hasWheel) {

@@ -241,7 +241,9 @@ export function entryFactsOf(
 }
 
 /** The project's wheel with its build requirements' file, once the dependency files are read. */
-function projectWheelOf(r: ResolvedService, files: RequirementFiles, serviceId: string): ProjectWheel | undefined {
+function projectWheelOf(
+  r: ResolvedService, files: RequirementFiles, serviceId: string,
+): ProjectWheel | undefined {
   const install = r.projectInstall;
   const build = files.buildRequirements();
   if (!install || !build) return install;

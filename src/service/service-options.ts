@@ -263,7 +263,9 @@ export const SERVICE_OPTIONS_SHAPE = {
   heartbeatMaxAge: z.optional(z.number()),
   healthCheckStartPeriod: z.optional(z.number()),
   disableHealthCheck: z.optional(z.boolean()),
-  requirements: z.optional(z.strictObject({ ml: z.optional(stringList), core: z.optional(stringList), dev: z.optional(stringList) })),
+  requirements: z.optional(z.strictObject({
+    ml: z.optional(stringList), core: z.optional(stringList), dev: z.optional(stringList),
+  })),
   dependencies: z.optional(z.object({})),
   aptPackages: z.optional(stringList),
   sourceDir: z.optional(z.string()),
