@@ -20,7 +20,10 @@ import { checkDebian12Toolkit, debian12CudaReleases, debian12Toolkit } from '../
 
 const TRAIN = ['python', '-m', 'trainer.train'];
 
-/** Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by test/corpus/derived-data.test.ts). */
+/**
+ * Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by
+ * test/corpus/derived-data.test.ts).
+ */
 function knownTags(): Set<string> {
   return new Set(knownCudaImageTags().map((t) => t.tag));
 }
@@ -150,7 +153,8 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     const copies = prod.instructions.filter((i) => i.getKeyword() === 'COPY' && i.getTextContent().includes('--from='));
     expect(copies.map((i) => i.getTextContent())).toEqual(['COPY --from=builder /opt/venv /opt/venv']);
     // Stage by stage: only the builder and what derives from it carry the toolchain.
-    const carriers = df.stages.filter((s) => ancestry(s).some((a) => a.instructions.some((i) => TOOLCHAIN.test(i.getTextContent()))));
+    const carriers = df.stages.filter((s) =>
+      ancestry(s).some((a) => a.instructions.some((i) => TOOLCHAIN.test(i.getTextContent()))));
     expect(carriers.map((s) => s.name)).toEqual(['deps-ml', 'builder', 'dev', 'test']);
     // The proof can fail: a toolkit leaked into base would show in prod's chain.
     const leaked = parseDockerfile(text.replace('for pkg in tini; do', 'for pkg in tini g++; do'));

@@ -127,7 +127,8 @@ describe('a synth', () => {
     });
     new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
     const resolve = jest.spyOn(imageModel, 'resolveImageModel');
-    // each image asks for its tree once; the project reads git's view once for all of them (synth-cost.test.ts)
+    // each image asks for its tree once; the project reads git's view once for all of them
+    // (synth-cost.test.ts)
     const read = jest.spyOn(ProjectServices.prototype, 'treeFor');
     try {
       const files = synth(project);

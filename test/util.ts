@@ -36,7 +36,9 @@ export function withoutPostSynth(fn: () => void): void {
 }
 
 /** Builds a project in an existing directory (over its previous output) and synthesizes it. */
-export function synthIn(outdir: string, options: Record<string, unknown>, build: (p: MlDockerProject) => void): void {
+export function synthIn(
+  outdir: string, options: Record<string, unknown>, build: (p: MlDockerProject) => void,
+): void {
   withoutPostSynth(() => {
     const project = new MlDockerProject({ name: 'vision', outdir, ...options } as MlDockerProjectOptions);
     build(project);
@@ -69,7 +71,9 @@ export function validationError(fn: () => unknown): MlDockerValidationError {
   throw new Error('expected MlDockerValidationError, nothing was thrown');
 }
 
-/** The problems of the validation error `fn` throws, or none when it passes (another error fails the test). */
+/**
+ * The problems of the validation error `fn` throws, or none when it passes (another error fails the test).
+ */
 export function problemsOf(fn: () => unknown): string[] {
   try {
     fn();
@@ -81,7 +85,9 @@ export function problemsOf(fn: () => unknown): string[] {
 }
 
 /** Asserts one of our validation errors: construct path, offending value, what is allowed, no internals. */
-export function expectValidationError(build: () => unknown, where: string, got: string, expected: string): MlDockerValidationError {
+export function expectValidationError(
+  build: () => unknown, where: string, got: string, expected: string,
+): MlDockerValidationError {
   const err = validationError(build);
   expect(err.message).toContain(`[${where}]`);
   expect(err.message).toContain(got);

@@ -1,5 +1,6 @@
 import {
-  EntryContext, EntryOrigin, EntryStatus, checkEntry, imageFileMap, importNamesOf, nearest, parseRequirementName,
+  EntryContext, EntryOrigin, EntryStatus, checkEntry, imageFileMap, importNamesOf, nearest,
+  parseRequirementName,
 } from '../../src/entry';
 
 /** An image whose files are all present. */
