@@ -41,6 +41,8 @@ export interface EntryTarget {
   readonly interpreter?: boolean;
   /** A file the container runs directly (`./start.sh`): the kernel executes it, so it needs the executable bit. */
   readonly executable?: boolean;
+  /** The object a launcher loads from this file or module (`Svc` of `service.py:Svc`): it must be named there. */
+  readonly object?: string;
 }
 
 /** A command read into its entry. */
