@@ -6,8 +6,8 @@
  * gets the toolkit from NVIDIA's Debian 12 repository, never limited by the host driver.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import ignore from '@balena/dockerignore';
 import { join } from 'path';
+import ignore from '@balena/dockerignore';
 import { GpuBase, GpuTrainer, MlDockerProject } from '../src';
 import { ancestry, checkDockerfile, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
 import { newProject, synth, validationError, withExtensionFolders } from './util';
