@@ -11,7 +11,7 @@ import { checkPinnedImage } from '../core/image-name';
 import { Problems, oneOf, Schema } from '../core/problems';
 import { secretProblem, secretValueKind } from '../core/secrets';
 import { BuildHooks, BuildStepStage, ResolvedBuildStep, ResolvedCopy } from '../image/build-hook-steps';
-import { heredocWords } from '../image/dockerfile-syntax';
+import { heredocWords } from '../image/heredoc-words';
 
 /** One extra shell step of the build, its own `RUN` (its own cached layer). */
 export interface BuildStep {

@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BuildStepStage, PythonService } from '../../src';
-import { heredocWords } from '../../src/image/dockerfile-syntax';
+import { heredocWords } from '../../src/image/heredoc-words';
 import { newProject, synth, validationError } from '../util';
 import { PYTHON_STANDIN, docker, dockerTry, requireEngine, tempDir } from './support/engine';
 
