@@ -7,7 +7,7 @@
 import { Instruction } from 'dockerfile-ast';
 import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService, TorchPackage } from '../src';
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
-import { expectValidationError, newProject, synth } from './util';
+import { expectValidationError, newProject, synth, withExtensionFolders } from './util';
 import { CacheChangeKind, LayerRole } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { FULL_VERSION_TAG, checkPinnedImage, parseImageReference } from '../src/core/image-name';
@@ -75,6 +75,7 @@ describe('each hook in the Dockerfile', () => {
 
   test('a GPU trainer with a CUDA devel builder gets the hooks in that build chain (deps-ml on the devel image)', () => {
     const { text } = dockerfileOf({}, (p) => {
+      withExtensionFolders(p, 'ext/ops');
       new GpuTrainer(p, 'trainer', {
         torchVersion: '2.9.0',
         command: ['python', '-m', 'trainer.train'],

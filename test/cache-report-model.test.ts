@@ -15,7 +15,7 @@ import {
 } from '../src';
 import { copyOf } from './deps/support';
 import { DEFINITIONS } from './support/output-definitions';
-import { newProject, withoutPostSynth } from './util';
+import { newProject, withExtensionFolders, withoutPostSynth } from './util';
 import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { parseStages } from '../src/cache-report/dockerfile-steps';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
@@ -108,6 +108,7 @@ const EXTRA: Record<string, () => string> = {
     new PythonService(p, 'env-only', { command: ['python', '-m', 'env_only.main'], buildEnv: { CFLAGS: '-O2' } });
   }),
   'cuda extensions': () => buildIn((p) => {
+    withExtensionFolders(p, 'ext/fused', 'ext/attn');
     new GpuTrainer(p, 'slim', {
       torchVersion: '2.5.1',
       command: trainOf('slim'),

@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as fc from 'fast-check';
 import { GpuBase, GpuInference, GpuTrainer, MlDockerProject, PythonService, RequirementTier } from '../src';
-import { newProject, synth } from './util';
+import { newProject, synth, withExtensionFolders } from './util';
 import { main } from '../src/bin/cache-report-cli';
 import { CacheChangeKind, CacheReport, LayerRole, ServiceCacheReport } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
@@ -41,7 +41,7 @@ function exampleProject(): MlDockerProject {
 
 /** The GPU services of the design's example stack, plus a CUDA-base trainer that compiles an extension. */
 function gpuProject(): MlDockerProject {
-  const project = newProject({ hostDriverVersion: '575.51.03' });
+  const project = withExtensionFolders(newProject({ hostDriverVersion: '575.51.03' }), 'ext/op');
   new GpuTrainer(project, 'trainer', {
     torchVersion: '2.5.1',
     requirements: { ml: ['numpy==2.1.3', 'transformers==4.47.0'], core: ['mlflow-skinny==2.19.0'], dev: ['pytest==8.3.4'] },

@@ -15,7 +15,7 @@ import {
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
-import { newProject, synth, validationError } from './util';
+import { newProject, synth, validationError, withExtensionFolders } from './util';
 import { validateComposeSchema } from '../src/stack/compose-schema';
 
 // ---------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ describe('every (torch, CUDA, Python, base) combination', () => {
 
   /** Builds every case of one python version in one project (services s0, s1, ...). */
   function runPython(python: string) {
-    const project = newProject({ hostDriverVersion: NEWEST_DRIVER });
+    const project = withExtensionFolders(newProject({ hostDriverVersion: NEWEST_DRIVER }), 'ext/op');
     const mine = cases.filter((c) => c.python === python);
     const built: Array<{ c: Case; id: string }> = [];
     const refused: Array<{ c: Case; message: string }> = [];
@@ -314,7 +314,7 @@ describe('driver rule and hostDriverVersion', () => {
 
 describe('GPU Dockerfiles', () => {
   function variants() {
-    const project = newProject({ hostDriverVersion: '580.95.05' });
+    const project = withExtensionFolders(newProject({ hostDriverVersion: '580.95.05' }), 'ext/fused', 'ext/attn');
     new GpuTrainer(project, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
     new GpuTrainer(project, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(project, 'ext', {

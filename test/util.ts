@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { directorySnapshot } from 'projen/lib/util/synth';
@@ -94,4 +94,18 @@ export function expectValidationError(
   expect(err.message).toContain(expected);
   expect(err.message).not.toMatch(/TypeError|ZodError|Invalid input/);
   return err;
+}
+
+/**
+ * Gives each folder of the project a minimal setup.py (a CUDA extension's folder must hold a build
+ * file pip reads); returns the project. Call it before the service that names the folders.
+ */
+export function withExtensionFolders<T extends { readonly outdir: string }>(
+  project: T, ...dirs: string[]
+): T {
+  for (const dir of dirs) {
+    mkdirSync(join(project.outdir, dir), { recursive: true });
+    writeFileSync(join(project.outdir, dir, 'setup.py'), 'from setuptools import setup\n\nsetup(name="op")\n');
+  }
+  return project;
 }

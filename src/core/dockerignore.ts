@@ -114,11 +114,15 @@ export function reExclusionOf(path: string): string | undefined {
 export function ignoreFileLines(
   allowed: readonly string[], reExcludeExceptions: readonly string[] = [],
 ): string[] {
-  const unique = [...new Set(allowed)].sort();
+  // "." (the project root, read by a CUDA extension built from a root setup.py) lets every
+  // top-level entry back in ("!." would match no file), the projen toolchain's node_modules excepted
+  const root = allowed.includes('.');
+  const unique = [...new Set(allowed.map((p) => (p === '.' ? '*' : p)))].sort();
   return [
     '# Allow-list: everything is excluded, then exactly what the Dockerfile reads is let back in.',
     '*',
     ...unique.map((p) => `!${p}`),
+    ...root ? ['# The whole project is read (the root is built): the .projenrc toolchain is not.', 'node_modules'] : [],
     '# Never sent, even inside an allowed folder: data, weights, environments, secrets.',
     ...ALWAYS_EXCLUDED.filter((p) => !reExcludeExceptions.includes(p)),
   ];

@@ -1,5 +1,5 @@
 import { posix } from 'path';
-import { EntryTarget, TargetKind } from './command';
+import { EntryTarget, isPythonProgram, TargetKind } from './command';
 import { EntryOrigin, EntryStatus, TargetResult } from './entry-check-types';
 import { findInstalled, Prepared, requirementFor, resolveDir } from './entry-prepared';
 import { isPackageLocation } from './module-finder';
@@ -134,10 +134,28 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   };
 }
 
+/**
+ * The interpreter must be the image's: `python`, `python3` or `python3.<minor>` of its Python (the
+ * official images and the virtualenv have exactly those names); a shell is the base image's.
+ */
+function checkInterpreter(p: Prepared, target: EntryTarget): TargetResult {
+  const found = { target, status: EntryStatus.FOUND, origin: EntryOrigin.INTERPRETER, location: target.name };
+  const minor = p.ctx.pythonMinor;
+  const name = target.name.slice(target.name.lastIndexOf('/') + 1);
+  if (minor === undefined || !isPythonProgram(name)) return found;
+  const names = ['python', `python${minor.split('.')[0]}`, `python${minor}`];
+  if (names.includes(name)) return found;
+  return {
+    target,
+    status: EntryStatus.MISSING,
+    problem: `${target.role} "${target.name}" is not the image's python (${minor}), so the container cannot start it`,
+    expected: `one of ${names.map(quote).join(', ')} (the image's interpreter)`
+      + (/^python\d+\.\d+$/.test(name) ? `, or pythonVersion "${name.slice(6)}"` : ''),
+  };
+}
+
 export function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): TargetResult {
-  if (target.interpreter) {
-    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.INTERPRETER, location: target.name };
-  }
+  if (target.interpreter) return checkInterpreter(p, target);
   const name = target.name.slice(target.name.lastIndexOf('/') + 1);
   const scripts = p.ctx.projectScripts ?? {};
   if (Object.prototype.hasOwnProperty.call(scripts, name)) {

@@ -44,6 +44,11 @@ export interface EntryTarget {
    * bit.
    */
   readonly executable?: boolean;
+  /**
+   * The object a launcher loads from this file or module (`Svc` of `service.py:Svc`): it must be
+   * named there.
+   */
+  readonly object?: string;
 }
 
 /** A command read into its entry. */

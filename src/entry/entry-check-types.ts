@@ -71,6 +71,12 @@ export interface EntryContext {
    * @default ["", "src"]
    */
   readonly installedProjectRoots?: readonly string[];
+  /**
+   * The image's Python as major.minor (`3.11`): an interpreter named by version must be it
+   * (`python3.12` on a 3.11 image is not there).
+   * @default - any python interpreter name is taken as the image's
+   */
+  readonly pythonMinor?: string;
 }
 
 /** One target's outcome. */

@@ -50,6 +50,47 @@ function scriptsOf(table: Table): Record<string, string> {
  * metadata of Poetry 1.x's `[tool.poetry]` is read (poetry-core builds from it).
  */
 export function readPyproject(text: string, problems: Problems = new Problems('pyproject.toml'), file = 'pyproject.toml'): PyprojectFacts {
+  const facts = readFacts(text, problems, file);
+  checkFacts(problems, file, facts);
+  return facts;
+}
+
+/** A PEP 508 distribution name. */
+const DISTRIBUTION_NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
+/** A console script's name: a file name on PATH. */
+const SCRIPT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** An entry point's object reference: `module.path:attr.path`, optionally with `[extras]`. */
+const SCRIPT_REFERENCE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?( *\[[A-Za-z0-9_, .-]*\])?$/;
+/** A file the build reads, relative to the project root. */
+const RELATIVE_FILE = /^[A-Za-z0-9_.+@-]+(\/[A-Za-z0-9_.+@-]+)*$/;
+
+/**
+ * What the file says reaches generated files (the name a Dockerfile comment, the readme and
+ * license a COPY, the scripts the build-time check): each is held to its grammar first, so no
+ * value read from the file can add a line or a path outside the project to them.
+ */
+function checkFacts(problems: Problems, file: string, facts: PyprojectFacts): void {
+  if (facts.name !== undefined && !DISTRIBUTION_NAME.test(facts.name)) {
+    problems.add(`${file}: the project name is not a package name`, facts.name,
+      'a PEP 508 name: letters, digits, ".", "_" and "-", starting and ending with a letter or digit');
+  }
+  for (const [what, path] of [['readme', facts.readme], ['license file', facts.licenseFile]] as const) {
+    if (path !== undefined && (!RELATIVE_FILE.test(path) || path.split('/').some((p) => p === '.' || p === '..'))) {
+      problems.add(`${file}: the ${what} is not a clean path inside the project`, path,
+        'a relative path of letters, digits, "_", ".", "+", "@", "-" and "/", without "." or ".." parts');
+    }
+  }
+  for (const [name, reference] of Object.entries(facts.scripts)) {
+    if (!SCRIPT_NAME.test(name)) {
+      problems.add(`${file}: a script name is not a file name`, name, 'letters, digits, "_", "." and "-"');
+    } else if (!SCRIPT_REFERENCE.test(reference)) {
+      problems.add(`${file}: script "${name}" does not point at module:function`, reference,
+        'an entry point such as "mypkg.cli:main"');
+    }
+  }
+}
+
+function readFacts(text: string, problems: Problems, file: string): PyprojectFacts {
   const doc: Table = parseToml(problems, file, text) ?? {};
   const project = tableAt(doc, 'project');
   const build = tableAt(doc, 'build-system') ?? {};

@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import { DELIBERATE_EXCLUSIONS, TOOLING_EXCLUDED, credentialPatternOf } from '../core/dockerignore';
 import { Problems } from '../core/problems';
@@ -23,6 +25,8 @@ export interface ServiceEntryFacts {
   readonly workdir: string;
   /** The image's PYTHONPATH folders. */
   readonly pythonPath: readonly string[];
+  /** The image's Python, major.minor: the only versioned interpreter name the command may use. */
+  readonly pythonMinor: string;
   /** The service's own ignore file text. */
   readonly ignoreText: string;
   /** Requirement lines the prod image installs. */
@@ -109,6 +113,7 @@ export function checkServiceImage(
     pythonPath: facts.pythonPath,
     requirements: facts.requirements,
     providedModules: [RUNTIME_PACKAGE],
+    pythonMinor: facts.pythonMinor,
     projectScripts: facts.project?.scripts,
     installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
   });
@@ -117,6 +122,22 @@ export function checkServiceImage(
     problems.add(`command: ${result.problem ?? 'the entry resolves nowhere'}`, facts.command,
       `${result.expected ?? 'an entry in the copied sources or a declared requirement'}${unknown ? ' (entryCheck: false turns the check off for entries it cannot see)' : ''}`);
     return report;
+  }
+  // the object a launcher loads (`service.py:Svc`, `--app app`) must be named in its file
+  const named = result.targets.filter(
+    (t) => t.target.object && t.origin === EntryOrigin.IMAGE && t.location,
+  );
+  for (const target of named) {
+    const projectPath = target.location!.endsWith('.py') ? projectPathOf(target.location!, facts.copies) : undefined;
+    if (projectPath === undefined) continue;
+    const text = readText(join(facts.root, ...projectPath.split('/')));
+    const object = target.target.object!;
+    if (text !== undefined && !new RegExp(`\\b${object}\\b`).test(text)) {
+      problems.add(`command: ${target.target.role} "${target.target.name}" never names "${object}" (${projectPath}), `
+        + 'so the launcher cannot load it', facts.command,
+      `a name the file defines or imports (app = ..., class ${object}: ..., from x import ${object})`);
+      return report;
+    }
   }
   // a file run directly needs its executable bit, as the build context will have it
   let runnable = true;
@@ -135,4 +156,13 @@ export function checkServiceImage(
   if (!runnable) return report;
   const plan = result.buildCheck;
   return { ...report, buildCheck: { subjects: buildCheckSubjects(plan), args: buildCheckArgs(plan) } };
+}
+
+/** A file's text, or undefined when it cannot be read (a planned sample, a folder). */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf-8');
+  } catch {
+    return undefined;
+  }
 }

@@ -225,6 +225,7 @@ export function entryFactsOf(
         .map((f) => `${sourceDir}/${f}`)
       : [],
     workdir: r.code.workdir,
+    pythonMinor: r.python.minor,
     checkCommand: r.code.entryCheck,
     project: r.projectInstall && {
       scripts: r.projectInstall.scripts,

@@ -95,6 +95,7 @@ export function resolveService(
   const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
   const kindContext: KindContext = {
     id,
+    root: project.outdir,
     sourceDir: code.sourceDir,
     code: props.sources !== undefined
       ? props.sources.map((p) => ['sources', p] as const) : [['sourceDir', code.sourceDir]],

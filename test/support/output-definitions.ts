@@ -22,7 +22,7 @@ import {
   MlDockerProjectOptions, ProjenrcRunner, PythonService, NcclDebug, RequirementTier, ScanSeverity,
 } from '../../src';
 import { renderScaffold } from '../../src/project/scaffold';
-import { withoutPostSynth } from '../util';
+import { withExtensionFolders, withoutPostSynth } from '../util';
 import { readmeProgram, runDefinition } from './run-definition';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
@@ -112,6 +112,7 @@ export const DEFINITIONS: Record<string, () => string> = {
     new ComposeStack(p, 'stack');
   }),
   'gpu variants': () => build({ hostDriverVersion: '580.95.05' }, (p) => {
+    withExtensionFolders(p, 'ext/fused', 'ext/attn');
     new GpuTrainer(p, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
     new GpuTrainer(p, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(p, 'ext', {
