@@ -31,8 +31,17 @@ export interface ServiceEntryFacts {
   readonly checkCommand: boolean;
   /** Every path the Dockerfile reads from the build context (root-relative). */
   readonly contextPaths: readonly string[];
-  /** The installed project (`installProject`): its console scripts and the root-relative paths its wheel is built from. */
-  readonly project?: { readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[] };
+  /**
+   * The installed project (`installProject`): its console scripts, the root-relative paths its
+   * wheel is built from, the folders its packages lie under, and the paths of those the project
+   * stage leaves out (files git ignores, generated files).
+   */
+  readonly project?: {
+    readonly scripts: Readonly<Record<string, string>>;
+    readonly files: readonly string[];
+    readonly roots: readonly string[];
+    readonly leftOut: readonly string[];
+  };
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactsAllowedUnder: readonly string[];
 }
@@ -71,7 +80,7 @@ export function checkServiceImage(
   const audit = auditIgnore(files, facts.contextPaths, facts.ignoreText, facts.artefactsAllowedUnder);
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;
   // but a Python module named like a credential (a package `kubeconfig/`, `id_rsa_tools.py`) is code the image needs.
-  const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS]);
+  const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS, ...facts.project?.leftOut ?? []]);
   const tooling = ignore().add([...TOOLING_EXCLUDED]);
   for (const file of audit.droppedCode) {
     const credential = isPythonSource(file) && !tooling.ignores(file) ? credentialPatternOf(file) : undefined;
@@ -96,6 +105,7 @@ export function checkServiceImage(
       'code whose top-level modules (folders and .py files directly under the working directory or /app) take no name of the standard library, the runtime helpers or a declared requirement: rename it, or copy its parent folder');
   }
   const report = { excludedArtefacts: audit.excludedArtefacts };
+  const leftOut = ignore().add([...facts.project?.leftOut ?? []]);
   if (!facts.checkCommand) return report;
   const result = checkEntry(facts.command, {
     imageFiles,
@@ -104,7 +114,9 @@ export function checkServiceImage(
     requirements: facts.requirements,
     providedModules: [RUNTIME_PACKAGE],
     projectScripts: facts.project?.scripts,
-    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
+    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))
+      && !leftOut.ignores(f)),
+    installedProjectRoots: facts.project?.roots,
   });
   if (result.status !== EntryStatus.FOUND || !result.buildCheck) {
     const unknown = result.status === EntryStatus.UNKNOWN;
