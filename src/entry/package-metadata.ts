@@ -164,19 +164,23 @@ export function readPackageSettings(pyproject: string, setupCfg = '', setupPy = 
     const pair = /^\s*=\s*(\S+)\s*$/.exec(line);
     if (pair) roots.push(pair[1]);
   }
-  roots.push(...(cfgValue(setupCfg, 'options.packages.find', 'where') ?? '').split('\n').map((w) => w.trim()));
+  const cfgWhere = cfgValue(setupCfg, 'options.packages.find', 'where') ?? '';
+  roots.push(...cfgWhere.split('\n').map((w) => w.trim()));
   const pyDir = /package_dir\s*=\s*\{\s*(["'])\1\s*:\s*["']([^"']+)["']/.exec(setupPy);
   if (pyDir) roots.push(pyDir[2]);
   const pyFind = /find(?:_namespace)?_packages\(\s*(?:where\s*=\s*)?["']([^"']+)["']/.exec(setupPy);
   if (pyFind) roots.push(pyFind[1]);
   const clean = roots.map((r) => r.replace(/^\.\/?/, '').replace(/\/+$/, ''));
-  const valid = [...new Set(clean.filter((r) => r === '' || CLEAN_DIR.test(r)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const valid = [...new Set(clean.filter((r) => r === '' || CLEAN_DIR.test(r)))]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const explicit: string[] = [];
   const setuptoolsPackages = strings(setuptools.packages).map((p) => p.split('.')[0]);
-  explicit.push(...setuptoolsPackages, ...strings(tableAt(setuptools, 'packages', 'find')?.include).map((p) => p.split('.')[0]));
+  const findInclude = strings(tableAt(setuptools, 'packages', 'find')?.include);
+  explicit.push(...setuptoolsPackages, ...findInclude.map((p) => p.split('.')[0]));
   for (const pkg of Array.isArray(poetry?.packages) ? poetry!.packages : []) {
     const include = isTable(pkg) ? str(pkg.include) : undefined;
-    if (include !== undefined) explicit.push([...strings(isTable(pkg) ? pkg.from : undefined), include].join('/'));
+    const from = strings(isTable(pkg) ? pkg.from : undefined);
+    if (include !== undefined) explicit.push([...from, include].join('/'));
   }
   explicit.push(...strings(tableAt(tool, 'hatch', 'build', 'targets', 'wheel')?.packages));
   explicit.push(...strings(tableAt(skbuild, 'wheel')?.packages ?? skbuild['wheel.packages']));
@@ -184,8 +188,11 @@ export function readPackageSettings(pyproject: string, setupCfg = '', setupPy = 
   const dynamic = strings(tableAt(doc, 'project')?.dynamic).includes('version');
   const requires = strings(tableAt(doc, 'build-system')?.requires);
   const scmRequired = dynamic && requires.some((r) => /^\s*setuptools[-_.]scm\b/i.test(r));
-  const setuptoolsScm = tableAt(tool, 'setuptools_scm') !== undefined || scmRequired || /\buse_scm_version\s*=/.test(setupPy);
-  const scm = hatchVcs ? ScmVersionPlugin.HATCH_VCS : setuptoolsScm ? ScmVersionPlugin.SETUPTOOLS_SCM : undefined;
-  const packages = [...new Set(explicit.map((p) => p.replace(/^\.\//, '').replace(/\/+$/, '')).filter((p) => p !== ''))];
+  const setuptoolsScm = tableAt(tool, 'setuptools_scm') !== undefined || scmRequired
+    || /\buse_scm_version\s*=/.test(setupPy);
+  const scm = hatchVcs ? ScmVersionPlugin.HATCH_VCS
+    : setuptoolsScm ? ScmVersionPlugin.SETUPTOOLS_SCM : undefined;
+  const cleanPackages = explicit.map((p) => p.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const packages = [...new Set(cleanPackages.filter((p) => p !== ''))];
   return { roots: valid, ...scm ? { scm } : {}, ...packages.length > 0 ? { packages } : {} };
 }

@@ -114,8 +114,8 @@ export function checkServiceImage(
     requirements: facts.requirements,
     providedModules: [RUNTIME_PACKAGE],
     projectScripts: facts.project?.scripts,
-    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))
-      && !leftOut.ignores(f)),
+    installedProjectFiles: facts.project && files.filter((f) => !leftOut.ignores(f)
+      && facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
     installedProjectRoots: facts.project?.roots,
   });
   if (result.status !== EntryStatus.FOUND || !result.buildCheck) {

@@ -111,7 +111,8 @@ export function resolveProjectInstall(
       'a [project] table with name = "..." (PEP 621), or a [tool.poetry] name (poetry-core)');
   }
   if (facts.poetry) checkPoetryMetadata(problems, facts.poetry, root);
-  const settings = readPackageSettings(readFileSync(file, 'utf-8'), readText(join(root, 'setup.cfg')), readText(join(root, 'setup.py')));
+  const settings = readPackageSettings(
+    readFileSync(file, 'utf-8'), readText(join(root, 'setup.cfg')), readText(join(root, 'setup.py')));
   const buildEnv = settings.scm === undefined ? [] : scmVersionEnv(problems, root, settings.scm);
   const backend = facts.buildBackend;
   const distribution = backend === undefined ? undefined : BACKENDS[backend];
@@ -129,12 +130,15 @@ export function resolveProjectInstall(
   if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) return undefined;
   const installedCopies = sources.filter((copy) => installedBy(root, settings, copy.from));
   return {
-    name: facts.name, backend, ...pins, roots: settings.roots, installedCopies, buildEnv, scripts: facts.scripts,
+    name: facts.name, backend, ...pins, roots: settings.roots, installedCopies, buildEnv,
+    scripts: facts.scripts,
   };
 }
 
-/** The copies of a service that go into `/app`: with `installProject`, those that are not packages of the wheel. */
-export function installedOutside(copies: readonly SourceCopy[], install: ProjectInstall | undefined): SourceCopy[] {
+/** The copies of a service that go into `/app`: with `installProject`, not the wheel's packages. */
+export function installedOutside(
+  copies: readonly SourceCopy[], install: ProjectInstall | undefined,
+): SourceCopy[] {
   const installed = new Set((install?.installedCopies ?? []).map((c) => c.from));
   return copies.filter((c) => !installed.has(c.from));
 }
@@ -185,7 +189,8 @@ export function installedBy(root: string, settings: PackageSettings, source: str
     return settings.packages.some((p) => (p.includes('/') ? p === source : nameMatches(p, name)));
   }
   if (parent !== '') return true;
-  return !FLAT_LAYOUT_EXCLUDED.has(name) && !name.startsWith('.') && existsSync(join(root, source, '__init__.py'));
+  return !FLAT_LAYOUT_EXCLUDED.has(name) && !name.startsWith('.')
+    && existsSync(join(root, source, '__init__.py'));
 }
 
 /** A release tag as setuptools-scm reads one (`v1.2.3`, `1.0rc1`): PEP 440 without a local label. */
@@ -198,14 +203,18 @@ const TAG_VERSION = /^[vV]?(\d+(?:\.\d+)*)((?:a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)
  * The build context has no `.git`, so the build pretends it: `SETUPTOOLS_SCM_PRETEND_VERSION`,
  * which setuptools-scm and hatch-vcs (built on it) both read, set in the project stage only.
  */
-function scmVersionEnv(problems: Problems, root: string, plugin: ScmVersionPlugin): Array<readonly [string, string]> {
+function scmVersionEnv(
+  problems: Problems, root: string, plugin: ScmVersionPlugin,
+): Array<readonly [string, string]> {
   const run = spawnSync('git', ['-C', root, 'describe', '--tags', '--long'], {
     encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'],
   });
   const described = run.error || run.status !== 0 ? undefined : run.stdout.trim();
   const reason = run.error ? 'git is not installed' : (run.stderr ?? '').split('\n')[0].trim() || 'no tag';
   if (described === undefined) {
-    problems.add(`installProject: the version comes from git tags (${plugin}), but git describe finds none (${reason})`, 'pyproject.toml',
+    problems.add(
+      `installProject: the version comes from git tags (${plugin}), but git describe finds none (${reason})`,
+      'pyproject.toml',
       'a release tag on the commit history (git tag v0.1.0), or a static version in pyproject.toml: the build context has no .git');
     return [];
   }
@@ -213,7 +222,9 @@ function scmVersionEnv(problems: Problems, root: string, plugin: ScmVersionPlugi
   const tag = parts?.[1] ?? '';
   const version = TAG_VERSION.exec(tag);
   if (!parts || !version) {
-    problems.add(`installProject: the version comes from git tags (${plugin}), but the nearest tag is not a release version`, tag || described,
+    problems.add(
+      `installProject: the version comes from git tags (${plugin}), but the nearest tag is not a release version`,
+      tag || described,
       'a tag such as v1.2.3 or 1.2.3rc1 (PEP 440, optionally with a leading v)');
     return [];
   }
@@ -224,7 +235,9 @@ function scmVersionEnv(problems: Problems, root: string, plugin: ScmVersionPlugi
     const plain = version[2] === undefined && version[3] === undefined && version[4] === undefined;
     const release = version[1].split('.').map(Number);
     release[release.length - 1] += 1;
-    pretended = plain ? `${release.join('.')}.dev${distance}+g${parts[3]}` : `${at}.post${distance}.dev0+g${parts[3]}`;
+    pretended = plain
+      ? `${release.join('.')}.dev${distance}+g${parts[3]}`
+      : `${at}.post${distance}.dev0+g${parts[3]}`;
   }
   return [['SETUPTOOLS_SCM_PRETEND_VERSION', pretended]];
 }
@@ -299,7 +312,9 @@ function checkedPins(problems: Problems, field: string, list: unknown): TierRequ
  * Poetry 1.x metadata, which poetry-core builds from: a version, and the packages it includes
  * present in the project (`packages = [{ include = "pkg", from = "src" }]`).
  */
-function checkPoetryMetadata(problems: Problems, poetry: NonNullable<PyprojectFacts['poetry']>, root: string): void {
+function checkPoetryMetadata(
+  problems: Problems, poetry: NonNullable<PyprojectFacts['poetry']>, root: string,
+): void {
   if (poetry.version === undefined) {
     problems.add('installProject: [tool.poetry] has no version', 'pyproject.toml', 'version = "..." in [tool.poetry] (poetry-core builds the wheel from it)');
   }

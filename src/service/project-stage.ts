@@ -14,7 +14,7 @@ import { RUNTIME_HELPERS_DIR } from '../image/image-paths';
 export interface ProjectStage {
   /** Files at the root, copied by one `COPY` into `/tmp/project/`. */
   readonly files: readonly string[];
-  /** Folders at the root holding files of the stage, one `COPY` each, to the same path under `/tmp/project/`. */
+  /** Folders at the root holding files of the stage: one `COPY` each, to their path under `/tmp/project/`. */
   readonly folders: readonly string[];
   /**
    * Ignore-file lines that keep out what lies in those folders but is not the project's as git
@@ -79,7 +79,9 @@ export function projectStageOf(problems: Problems, input: ProjectStageInput): Pr
   const top = [...files, ...folders].sort(byCodeUnit);
   const odd = top.find((path) => !PLAIN_PATH.test(path));
   if (odd !== undefined) {
-    problems.add('installProject: a file or folder at the project root has a name the build context cannot list as written', odd,
+    problems.add(
+      'installProject: a file or folder at the project root has a name the build context cannot list as written',
+      odd,
       'names of letters, digits, "_", ".", "-", "+" and "@" (rename it, or have git ignore it: the project stage receives the project\'s files as git sees them)');
   }
   const kept = (path: string) => input.keep.some((k) => under(path, k) || under(k, path));
@@ -87,18 +89,21 @@ export function projectStageOf(problems: Problems, input: ProjectStageInput): Pr
   const left = [
     ...input.ignored.map((p) => p.replace(/\/+$/, '')),
     ...input.generated,
-  ].filter((p) => inFolders(p) && !kept(p) && !never.ignores(p) && !(PLAIN_PATH.test(p) && never.ignores(`${p}/x`)));
+  ].filter((p) => inFolders(p) && !kept(p) && !never.ignores(p));
   const lines = [...new Set(left)].sort(byCodeUnit);
   const oddLine = lines.find((path) => !PLAIN_PATH.test(path));
   if (oddLine !== undefined) {
-    problems.add('installProject: a file git ignores or this project generates has a name the ignore file cannot exclude as written', oddLine,
+    problems.add(
+      'installProject: a file git ignores or this project generates has a name the ignore file cannot exclude as written',
+      oddLine,
       'names of letters, digits, "_", ".", "-", "+" and "@" (rename it or move it out of the project)');
   }
   return {
     files: [...files].sort(byCodeUnit),
     folders: [...folders].sort(byCodeUnit),
     ignoreLines: lines.length > 0
-      ? ['# The project stage (installProject): what lies in its folders but is not the project\'s as git sees it.', ...lines]
+      ? ['# The project stage (installProject): what lies in its folders but is not the project\'s as git sees it.',
+        ...lines]
       : [],
   };
 }
