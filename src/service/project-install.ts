@@ -129,10 +129,8 @@ export function resolveProjectInstall(
   }
   if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) return undefined;
   const installedCopies = sources.filter((copy) => installedBy(root, settings, copy.from));
-  return {
-    name: facts.name, backend, ...pins, roots: settings.roots, installedCopies, buildEnv,
-    scripts: facts.scripts,
-  };
+  const scripts = facts.scripts;
+  return { name: facts.name, backend, ...pins, roots: settings.roots, installedCopies, buildEnv, scripts };
 }
 
 /** The copies of a service that go into `/app`: with `installProject`, not the wheel's packages. */
