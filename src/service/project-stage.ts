@@ -30,8 +30,9 @@ const GENERATED_DIRS: readonly string[] = ['docker', '.projen', 'node_modules', 
 
 /**
  * The definition and its Node toolchain at the root, which no Python build backend reads: left
- * out, so that a change of the definition does not rebuild the wheel. (`.gitignore` stays:
- * hatchling reads it to choose the wheel's files.)
+ * out, so that a change of the definition does not rebuild the wheel. (The generated
+ * `.gitignore` is left out too; what it ignores is out of the stage already, so hatchling,
+ * which reads it to choose the wheel's files, chooses the same.)
  */
 const DEFINITION_FILES: readonly string[] = [
   '.projenrc.ts', '.projenrc.js', '.projenrc.json', 'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml',
