@@ -75,7 +75,8 @@ describe('the image model of real services', () => {
       buildSteps: [{ name: 'warm', run: 'python -c "print(1)"' }],
     });
     const model = api._imageModel();
-    expect(model.copies).toEqual([{ from: 'pkg', to: '/app/pkg' }]);
+    // the wheel installs pkg: it is not copied into /app as well
+    expect(model.copies).toEqual([]);
     expect(model.projectInstall?.files).toContain('pyproject.toml');
     expect(model.hooks.steps.map((s) => s.name)).toEqual(['warm']);
     expect(stageOrder(model)).toEqual(['base', 'deps-ml', 'builder', 'project', 'dev', 'test', 'prod']);

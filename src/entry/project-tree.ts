@@ -202,3 +202,14 @@ export function projectSubtree(root: string, tree: ProjectTree, paths: readonly 
     missing,
   };
 }
+
+/**
+ * The paths git ignores under a project root, a wholly ignored folder listed once as
+ * `folder/` (`git ls-files --others --ignored --exclude-standard --directory`), sorted by code
+ * unit; empty outside a git work tree (a file-system walk ignores nothing).
+ */
+export function readIgnoredPaths(root: string): string[] {
+  const listed = git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']);
+  if (listed === undefined) return [];
+  return [...new Set(listed.filter((p) => !skipped(p.replace(/\/$/, ''))))].sort(byCodeUnit);
+}

@@ -133,8 +133,8 @@ function stageOf(model: ImageModel, name: string): ImageStage {
         parent: 'builder',
         steps: [
           ...p.buildFile ? [step('RUN', ImageStepRole.DEPENDENCIES, { tiers: [BUILD_TIER], contextPaths: [p.buildFile.path] })] : [],
-          step('COPY', ImageStepRole.CODE, { contextPaths: p.files }),
-          ...p.sources.map((s) => step('COPY', ImageStepRole.CODE, { contextPaths: [s.from] })),
+          ...p.files.length > 0 ? [step('COPY', ImageStepRole.CODE, { contextPaths: p.files })] : [],
+          ...p.folders.map((f) => step('COPY', ImageStepRole.CODE, { contextPaths: [f] })),
           step('RUN', ImageStepRole.CODE),
         ],
       };

@@ -88,10 +88,16 @@ export interface ProjectWheel {
   readonly name: string;
   /** Its build backend's distribution, pinned in a tier the builder installs. */
   readonly backendRequirement: string;
-  /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
+  /** The project's files at its root the stage receives (one `COPY`), sorted. */
   readonly files: readonly string[];
-  /** The service's code copies, the package sources of the wheel. */
-  readonly sources: readonly SourceCopy[];
+  /** The project's folders at its root the stage receives (one `COPY` each, path kept), sorted. */
+  readonly folders: readonly string[];
+  /**
+   * The environment of the wheel's build (`SETUPTOOLS_SCM_PRETEND_VERSION` when the version
+   * comes from git tags, which the build context does not hold).
+   * @default []
+   */
+  readonly buildEnv?: ReadonlyArray<readonly [string, string]>;
   /**
    * The file of the build requirements and how the project stage installs it, when they are
    * not in a runtime tier: hash-locked, or as pins.
@@ -421,6 +427,7 @@ function sharedImage(input: ImageInput): ImageModel {
     contextPaths: [
       ...tierFiles, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}`, SHARED_CODE_DIR, ...input.copies.map((c) => c.from),
       ...input.projectInstall?.files ?? [],
+      ...input.projectInstall?.folders ?? [],
       ...input.projectInstall?.buildFile ? [input.projectInstall.buildFile.path] : [],
     ],
   };

@@ -36,11 +36,15 @@ export interface ServiceEntryFacts {
   /** Every path the Dockerfile reads from the build context (root-relative). */
   readonly contextPaths: readonly string[];
   /**
-   * The installed project (`installProject`): its console scripts and the root-relative paths its wheel is
-   * built from.
+   * The installed project (`installProject`): its console scripts, the root-relative paths its
+   * wheel is built from, the folders its packages lie under, and the paths of those the project
+   * stage leaves out (files git ignores, generated files).
    */
   readonly project?: {
-    readonly scripts: Readonly<Record<string, string>>; readonly files: readonly string[];
+    readonly scripts: Readonly<Record<string, string>>;
+    readonly files: readonly string[];
+    readonly roots: readonly string[];
+    readonly leftOut: readonly string[];
   };
   /** Folders whose weights belong in the image (a baked model). */
   readonly artefactsAllowedUnder: readonly string[];
@@ -81,7 +85,7 @@ export function checkServiceImage(
   // Environments, caches, VCS metadata, tracker runs and credentials are left out on purpose, code or not;
   // but a Python module named like a credential (a package `kubeconfig/`, `id_rsa_tools.py`) is code the
   // image needs.
-  const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS]);
+  const deliberate = ignore().add([...DELIBERATE_EXCLUSIONS, ...facts.project?.leftOut ?? []]);
   const tooling = ignore().add([...TOOLING_EXCLUDED]);
   for (const file of audit.droppedCode) {
     const credential = isPythonSource(file) && !tooling.ignores(file) ? credentialPatternOf(file) : undefined;
@@ -106,6 +110,7 @@ export function checkServiceImage(
       'code whose top-level modules (folders and .py files directly under the working directory or /app) take no name of the standard library, the runtime helpers or a declared requirement: rename it, or copy its parent folder');
   }
   const report = { excludedArtefacts: audit.excludedArtefacts };
+  const leftOut = ignore().add([...facts.project?.leftOut ?? []]);
   if (!facts.checkCommand) return report;
   const result = checkEntry(facts.command, {
     imageFiles,
@@ -115,7 +120,9 @@ export function checkServiceImage(
     providedModules: [RUNTIME_PACKAGE],
     pythonMinor: facts.pythonMinor,
     projectScripts: facts.project?.scripts,
-    installedProjectFiles: facts.project && files.filter((f) => facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
+    installedProjectFiles: facts.project && files.filter((f) => !leftOut.ignores(f)
+      && facts.project!.files.some((p) => f === p || f.startsWith(`${p}/`))),
+    installedProjectRoots: facts.project?.roots,
   });
   if (result.status !== EntryStatus.FOUND || !result.buildCheck) {
     const unknown = result.status === EntryStatus.UNKNOWN;

@@ -202,7 +202,7 @@ export const rows: Row[] = [
     expected: 'version = "..." in [tool.poetry] (poetry-core builds the wheel from it)',
   },
   {
-    name: 'dependency files: a poetry package folder the service does not copy',
+    name: 'dependency files: a poetry package folder the project does not have',
     files: {
       'pyproject.toml': '[tool.poetry]\nname = "demo"\nversion = "0.1.0"\npackages = [{ include = "app", from = "src" }]\n\n'
         + '[build-system]\nrequires = ["poetry-core==1.9.1"]\nbuild-backend = "poetry.core.masonry.api"\n',
@@ -210,8 +210,8 @@ export const rows: Row[] = [
     },
     build: projectSvc({}),
     path: PATH,
-    got: 'installProject: [tool.poetry] packages includes a folder the service does not copy: got "src/app"',
-    expected: 'a path of sources (copied: app)',
+    got: 'installProject: [tool.poetry] packages includes a folder the project does not have: got "src/app"',
+    expected: 'a package folder (or module) of the project, from its root or the "from" folder',
   },
   // ---------------------------------------------------- the CUDA runtime of a GPU service without torch
   {
