@@ -8,6 +8,7 @@ import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { packageDataIgnoreLines } from './service-checks';
 import { ResolvedService } from './service-resolve';
+import { serviceVolumesImage } from './service-volumes';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems } from '../core/problems';
@@ -108,7 +109,10 @@ export class ServiceImage {
       healthCheck: this.owner.healthCheck,
     });
     const model = resolveImageModel({
-      ...input, additions: [resolved.kind.image ?? {}, modelFolderImage(resolved.kind.models)],
+      ...input,
+      additions: [
+        resolved.kind.image ?? {}, serviceVolumesImage(resolved.volumes), modelFolderImage(resolved.kind.models),
+      ],
     });
     const ignoreLines = [...ignoreFileLines([...model.contextPaths]), ...this.ignoreExtraLines()];
     const image = { synth: synth ?? {}, model, ignoreLines };

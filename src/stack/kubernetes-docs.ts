@@ -50,6 +50,7 @@ export function renderKubernetesReadme(marker: string, model: KubeModel, mode: K
     ],
     volumes: model.claims.length > 0 || model.workloads.some((w) => w.claimTemplates.length > 0),
     secrets: model.secrets,
+    appSecrets: model.appSecrets,
     secretsDir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     external: mode === KubernetesBackingMode.EXTERNAL,
     backing: kinds.map((k) => ({ kind: k, recommended: RECOMMENDED[k], host: hosts[k] ?? k })),
@@ -224,9 +225,12 @@ export function renderKubernetesSecretsScript(
     ],
     dir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     dirVariable: true,
-    names: model.secrets,
+    names: model.secrets.filter((s) => !model.appSecrets.some((a) => a.name === s)),
     create,
     mode: '400',
+    // kustomize reads it: only its owner needs it, to write the value in
+    appSecrets: model.appSecrets,
+    appMode: '600',
     countMissing: true,
     root: dir.split('/').map(() => '..').join('/'),
   });
