@@ -82,7 +82,9 @@ export function resolveSecrets(
       problems.add(`${field}.name is the secret of the ${backing[0]} backing service`, name,
         `a name other than ${oneOf(Object.values(BACKING_SECRETS))} (the stack mounts them where a service `
           + 'uses that backing service)');
-    } else if (names.has(name)) {
+      return;
+    }
+    if (names.has(name)) {
       problems.add(`${field}.name is listed twice`, name, 'each secret once per service');
     }
     const pathEnv = secret.pathEnv ?? `${name.toUpperCase()}_FILE`;
