@@ -143,6 +143,25 @@ describe('secrets of app services', () => {
   });
 });
 
+describe('the generated files, as recorded', () => {
+  const p = newProject();
+  define(p);
+  const out = synth(p);
+
+  test.each([
+    'docker/ensure-secrets.sh', 'k8s/ensure-secrets.sh', 'compose.yaml', 'k8s/base/api.yaml', 'k8s/base/inference.yaml',
+    'k8s/base/volumes.yaml',
+  ])('%s', (file) => {
+    expect(out[file]).toMatchSnapshot();
+  });
+
+  test('the runtime block of a Dockerfile with writable paths, and of one with a cache volume', () => {
+    const block = (file: string) => String(out[file]).split('FROM base AS prod')[1].split('USER 10001')[0];
+    expect(block('docker/api/Dockerfile')).toMatchSnapshot();
+    expect(block('docker/inference/Dockerfile')).toMatchSnapshot();
+  });
+});
+
 describe('path variables of secrets', () => {
   test('every variable a generated Dockerfile sets is refused as a path variable', () => {
     const p = newProject();
