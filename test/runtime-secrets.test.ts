@@ -203,7 +203,9 @@ describe('path variables of secrets', () => {
   test('every variable a backing service gives the apps is refused as a path variable', () => {
     const p = newProject();
     new PythonService(p, 'api', { command: ['python', '-m', 'api.main'] });
-    new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW] });
+    new ComposeStack(p, 'stack', {
+      backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW],
+    });
     const compose = YAML.parse(synth(p)['compose.yaml']);
     const linked = Object.keys(compose.services.api.environment);
     expect(linked.length).toBeGreaterThan(3);
@@ -235,7 +237,8 @@ describe('cache volume on every kind', () => {
 
   test('Kubernetes: a claim of cacheSize (else volumeSize) mounted at /cache', () => {
     const claims = YAML.parseAllDocuments(out['k8s/base/volumes.yaml']).map((d) => d.toJS());
-    const size = (name: string) => claims.find((c) => c.metadata.name === name)?.spec.resources.requests.storage;
+    const size = (name: string) => claims.find((c) => c.metadata.name === name)
+      ?.spec.resources.requests.storage;
     expect(size('inference-cache')).toBe('50Gi');
     expect(size('trainer-cache')).toBe('20Gi');
   });
@@ -256,7 +259,8 @@ describe('writable paths', () => {
   });
 
   test('Kubernetes: an emptyDir of the pod each, never a claim', () => {
-    const api = YAML.parseAllDocuments(out['k8s/base/api.yaml']).map((d) => d.toJS()).find((d) => d.kind === 'Deployment');
+    const api = YAML.parseAllDocuments(out['k8s/base/api.yaml']).map((d) => d.toJS())
+      .find((d) => d.kind === 'Deployment');
     const pod = api.spec.template.spec;
     expect(pod.volumes).toEqual(expect.arrayContaining([
       { name: 'scratch-app-sdxl-cache', emptyDir: {} },

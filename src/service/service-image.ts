@@ -111,7 +111,9 @@ export class ServiceImage {
     const model = resolveImageModel({
       ...input,
       additions: [
-        resolved.kind.image ?? {}, serviceVolumesImage(resolved.volumes), modelFolderImage(resolved.kind.models),
+        resolved.kind.image ?? {},
+        serviceVolumesImage(resolved.volumes),
+        modelFolderImage(resolved.kind.models),
       ],
     });
     const ignoreLines = [...ignoreFileLines([...model.contextPaths]), ...this.ignoreExtraLines()];

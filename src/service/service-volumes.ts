@@ -27,12 +27,22 @@ const CACHE_ENV: ReadonlyArray<readonly [string, string]> = [
   ['TRITON_CACHE_DIR', `${CACHE_DIR}/triton`],
 ];
 
+/** Where a service's code is copied, and its working directory. */
+type CodeLayout = { readonly workdir: string; readonly copies: readonly SourceCopy[] };
+
+/** A writable folder: the path as given, where it is in the container, its volume. */
+export interface WritableFolder {
+  readonly path: string;
+  readonly target: string;
+  readonly volume: string;
+}
+
 /** A service's cache volume and writable folders, as checked. */
 export interface ServiceVolumes {
   /** The named cache volume (`<id>-cache`) at `/cache`, and the size a cluster provisions for it. */
   readonly cache?: { readonly volume: string; readonly size?: Size };
-  /** The writable folders: the path as given, where it is in the container, its volume. */
-  readonly writable: ReadonlyArray<{ readonly path: string; readonly target: string; readonly volume: string }>;
+  /** The writable folders. */
+  readonly writable: readonly WritableFolder[];
 }
 
 /** The props this module reads. */
@@ -52,7 +62,7 @@ const MAX_CACHE_BYTES = 64 * 1024 ** 4;
  * landing under `workdir`) and the project on disk (`outdir`).
  */
 export function resolveServiceVolumes(problems: Problems, id: string, props: ServiceVolumeProps,
-  code: { readonly workdir: string; readonly copies: readonly SourceCopy[] }, outdir: string): ServiceVolumes {
+  code: CodeLayout, outdir: string): ServiceVolumes {
   if (props.cacheVolume === false && props.cacheSize !== undefined) {
     problems.add('cacheSize is set with cacheVolume: false', props.cacheSize,
       'a size for the cache volume (cacheVolume true, or left out), or no cacheSize');
@@ -60,13 +70,13 @@ export function resolveServiceVolumes(problems: Problems, id: string, props: Ser
   const size = props.cacheSize === undefined ? undefined
     : checkSize(problems, 'cacheSize', props.cacheSize, MAX_CACHE_BYTES, 1024 ** 2);
   const cached = props.cacheVolume ?? props.cacheSize !== undefined;
-  const writable: Array<ServiceVolumes['writable'][number]> = [];
+  const writable: WritableFolder[] = [];
   (props.writablePaths ?? []).forEach((path, i) => {
     const field = `writablePaths[${i}]`;
     const target = checkWritablePath(problems, field, path, code, outdir);
     if (target === undefined) return;
     const volume = `${id}-writable-${slug(path)}`;
-    const clash = writable.find((w) => w.target === target || inside(target, w.target) || inside(w.target, target));
+    const clash = writable.find((w) => inside(target, w.target) || inside(w.target, target));
     if (clash) {
       const what = clash.target === target ? 'is listed twice' : `overlaps writablePaths "${clash.path}"`;
       problems.add(`${field} ${what}`, path, 'each writable folder once, none inside another');
@@ -86,7 +96,7 @@ export function resolveServiceVolumes(problems: Problems, id: string, props: Ser
  * would hide it). Returns where it is in the container, or undefined after a problem.
  */
 function checkWritablePath(problems: Problems, field: string, path: unknown,
-  code: { readonly workdir: string; readonly copies: readonly SourceCopy[] }, outdir: string): string | undefined {
+  code: CodeLayout, outdir: string): string | undefined {
   const text = typeof path === 'string' ? path : '';
   const parts = text.split('/');
   if (text.startsWith('/')) {

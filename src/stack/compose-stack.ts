@@ -270,7 +270,9 @@ export class ComposeStack extends Component {
       members,
       links: connections,
       volumes: [...new Set([...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes])],
-      secrets: [...new Set([...[...resolved.values()].flatMap((r) => r.secrets), ...appSecrets.map((s) => s.name)])],
+      secrets: [...new Set([
+        ...[...resolved.values()].flatMap((r) => r.secrets), ...appSecrets.map((s) => s.name),
+      ])],
       appSecrets,
       registry: this.registry,
       tag: this.tag,

@@ -5,6 +5,7 @@ import type { ContainerSpec } from '../core/container-spec';
 import { REGISTRY_PREFIX } from '../core/image-name';
 import { byCodeUnits } from '../core/order';
 import { Problems, oneOf } from '../core/problems';
+import type { RuntimeSecret } from '../service/service-secrets';
 
 /**
  * The checks and resolutions compose.yaml and the Kubernetes manifests share: both stacks
@@ -83,7 +84,7 @@ export function linkMembers(apps: readonly ContainerSpec[],
 export interface AppSecretsOf {
   readonly id: string;
   readonly path: string;
-  readonly secrets: ReadonlyArray<{ readonly name: string; readonly pathEnv: string; readonly description?: string }>;
+  readonly secrets: ReadonlyArray<Pick<RuntimeSecret, 'name' | 'pathEnv' | 'description'>>;
 }
 
 /**
