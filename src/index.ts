@@ -4,6 +4,7 @@ export { TorchWheels } from './service/torch';
 export { CogYamlOptions, Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions } from './deps/dependencies';
 export { MlService, APP_UID, HEARTBEAT_FILE } from './service/service';
 export { IMlService, ServiceOptions } from './service/service-options';
+export { ServiceSecret } from './service/service-secrets';
 export { ServiceHealthCheck } from './image/image-model';
 export { PythonService, PythonServiceProps } from './service/python-service';
 export { Platform } from './core/platform';

@@ -517,7 +517,15 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
     overlays: ['train'],
   };
   const model: KubeModel = {
-    partOf: 'x', namespace: 'x', createNamespace: false, tag: 'dev', workloads: [workload], claims: [{ name: 'datasets-imagenet', size: '1Ti' }], backingConfig: {}, secrets: [],
+    partOf: 'x',
+    namespace: 'x',
+    createNamespace: false,
+    tag: 'dev',
+    workloads: [workload],
+    claims: [{ name: 'datasets-imagenet', size: '1Ti' }],
+    backingConfig: {},
+    secrets: [],
+    appSecrets: [],
   };
 
   test('a job without a start period has no startup probe, and no heartbeat readiness', () => {

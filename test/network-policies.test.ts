@@ -543,6 +543,7 @@ describe('the policy model: a workload\'s own pods on its peer ports', () => {
     claims: [],
     backingConfig: {},
     secrets: [],
+    appSecrets: [],
     network: {
       members: [
         { name: 'ddp', backing: false, ports: [], dependsOn: [], publishes: false },

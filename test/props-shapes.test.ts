@@ -16,6 +16,7 @@ import { GPU_TRAINER_SHAPE } from '../src/gpu/gpu-trainer';
 import { BUILD_HOOKS_SHAPE, BUILD_STEP_SHAPE, COPY_FROM_IMAGE_SHAPE } from '../src/service/build-hooks';
 import { PYTHON_SERVICE_SHAPE } from '../src/service/python-service';
 import { SERVICE_OPTIONS_SHAPE } from '../src/service/service-options';
+import { SERVICE_SECRET_SHAPE } from '../src/service/service-secrets';
 import { MLFLOW_OPTIONS_SHAPE, POSTGRES_OPTIONS_SHAPE, REDIS_OPTIONS_SHAPE } from '../src/stack/backing-service';
 import { COMPOSE_STACK_PROPS_SHAPE } from '../src/stack/compose-stack';
 import { KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE } from '../src/stack/kubernetes-props';
@@ -28,6 +29,7 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['service/build-hooks.ts', 'BuildHookOptions', BUILD_HOOKS_SHAPE],
   ['service/build-hooks.ts', 'BuildStep', BUILD_STEP_SHAPE],
   ['service/build-hooks.ts', 'CopyFromImage', COPY_FROM_IMAGE_SHAPE],
+  ['service/service-secrets.ts', 'ServiceSecret', SERVICE_SECRET_SHAPE],
   ['service/python-service.ts', 'PythonServiceProps', { ...SERVICE_OPTIONS_SHAPE, ...PYTHON_SERVICE_SHAPE }],
   ['gpu/gpu-service-options.ts', 'GpuServiceOptions', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE }],
   ['gpu/gpu-trainer.ts', 'GpuTrainerProps', { ...SERVICE_OPTIONS_SHAPE, ...GPU_SERVICE_SHAPE, ...GPU_TRAINER_SHAPE }],

@@ -57,7 +57,17 @@ describe('linkedEnvironmentClashes', () => {
 
 describe('renderSecretsScript', () => {
   const base: SecretsScriptModel = {
-    marker: 'generated', comments: ['why'], dir: 'secrets', dirVariable: false, names: ['db_password', 'token'], create: true, mode: '444', countMissing: false, root: '..',
+    marker: 'generated',
+    comments: ['why'],
+    dir: 'secrets',
+    dirVariable: false,
+    names: ['db_password', 'token'],
+    create: true,
+    mode: '444',
+    countMissing: false,
+    root: '..',
+    appSecrets: [],
+    appMode: '644',
   };
 
   interface ScriptRun { root: string; status: number | null; stdout: string; stderr: string }

@@ -241,14 +241,9 @@ function servicePlan(
           + 'bigger weights)',
       );
     }
-  } else if (!s.server) {
-    add(
-      'disableHealthCheck',
-      true,
-      'the job writes no heartbeat (mldocker_runtime.heartbeat.beat()): a heartbeat check would mark it '
-        + 'unhealthy',
-    );
   }
+  // A job without a port needs nothing here: it is healthy while its process runs (the
+  // heartbeat check applies only with `heartbeat: true`), so its health check stays on.
   // the code the command needs, with its package data
   const entry = [s.shape.entryFile].filter((f): f is string => f !== undefined);
   let sources: string[];

@@ -146,4 +146,14 @@ export interface VolumeSpec {
   readonly target: string;
   readonly readOnly: boolean;
   readonly named: boolean;
+  /**
+   * What a cluster provisions for it (its Kubernetes claim's request); undefined: the manifests'
+   * `volumeSize`. Compose's local volumes have no size.
+   */
+  readonly size?: Size;
+  /**
+   * On Kubernetes an `emptyDir` of the pod rather than a claim: a folder the code writes next to
+   * itself, kept while the pod lives (compose keeps it in a named volume).
+   */
+  readonly podScoped?: boolean;
 }

@@ -17,6 +17,24 @@ export const IMAGE_ENV = ['PATH', 'HOME', 'PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_E
 /** The variables holding the paths of the backing services' password files, set by the stack. */
 export const PASSWORD_FILE_ENV = { postgres: 'POSTGRES_PASSWORD_FILE', redis: 'REDIS_PASSWORD_FILE' } as const;
 
+/** The compose secrets (keys of the Kubernetes Secret) holding the backing services' passwords. */
+export const BACKING_SECRETS = { postgres: 'postgres_password', redis: 'redis_password' } as const;
+
+/** Every variable a backing service gives the apps that use it: connection urls and password files. */
+export const BACKING_LINK_ENV: readonly string[] = [
+  'DATABASE_URL', 'REDIS_URL', 'MLFLOW_TRACKING_URI', ...Object.values(PASSWORD_FILE_ENV),
+];
+
+/**
+ * Variables the generated Dockerfiles set besides `IMAGE_ENV`, `MLDOCKER_*` and `NVIDIA_*` (the
+ * interpreter's settings, pip's, the caches, the CUDA toolkit's): a secret's path variable may not
+ * take one of these names (test/runtime-secrets.test.ts holds the list to the Dockerfiles).
+ */
+export const IMAGE_SET_ENV: readonly string[] = [
+  'LANG', 'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE', 'PIP_DISABLE_PIP_VERSION_CHECK', 'PIP_NO_INPUT',
+  'HF_HOME', 'TORCH_HOME', 'TRITON_CACHE_DIR', 'HF_HUB_OFFLINE', 'CUDA_HOME', 'TORCH_CUDA_ARCH_LIST',
+];
+
 /** The prefix of the variables our runtime helpers read (driver check, heartbeat, model and data dirs). */
 export const RUNTIME_ENV_PREFIX = 'MLDOCKER_';
 

@@ -215,7 +215,9 @@ export interface TierInstall {
 export type RuntimeStep =
   | { readonly kind: 'baked-model'; readonly from: string; readonly path: string }
   | { readonly kind: 'cache-dir'; readonly path: string }
-  | { readonly kind: 'checkpoint-dir'; readonly path: string };
+  | { readonly kind: 'checkpoint-dir'; readonly path: string }
+  /** The folders the code writes next to itself (`writablePaths`), owned by the app user. */
+  | { readonly kind: 'writable-dirs'; readonly paths: readonly string[] };
 
 export interface SharedPaths {
   readonly runtimeHelpers: string;
@@ -457,7 +459,21 @@ export interface ImageAdditions extends RuntimeAdditions {
   readonly entrypoint?: readonly string[];
 }
 
-/** The model with additions: lists appended, the parts given set. Pure. */
+/**
+ * The environment with additions: a variable set again takes the new value in its first place
+ * (the cache volume moves the caches the base and the GPU kinds put under /tmp), others are appended.
+ */
+function mergeEnv(env: ImageModel['env'], add: ImageModel['env']): ImageModel['env'] {
+  const out = env.map(([k, v]) => [k, v] as [string, string]);
+  for (const [k, v] of add) {
+    const at = out.findIndex(([name]) => name === k);
+    if (at >= 0) out[at] = [k, v];
+    else out.push([k, v]);
+  }
+  return out;
+}
+
+/** The model with additions: lists appended (the environment merged by name), the parts given set. Pure. */
 export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
   return {
     ...model,
@@ -469,7 +485,7 @@ export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
     cudaToolkit: add.cudaToolkit ?? model.cudaToolkit,
     cudaExtensions: add.cudaExtensions ?? model.cudaExtensions,
     entrypoint: [...model.entrypoint, ...add.entrypoint ?? []],
-    env: [...model.env, ...add.env ?? []],
+    env: mergeEnv(model.env, add.env ?? []),
     runtimeSteps: [...model.runtimeSteps, ...add.steps ?? []],
     contextPaths: [...model.contextPaths, ...add.contextPaths ?? []],
     labels: [...model.labels, ...add.labels ?? []],

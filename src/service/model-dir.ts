@@ -7,26 +7,22 @@ import type { RuntimeAdditions } from '../image/image-model';
 import { SHARED_CODE_DIR } from '../image/image-paths';
 
 /**
- * A service's model folder and caches, the same for every kind that has them (`PythonService`,
- * `GpuInference`): the folder mounted read-only at `/models` or baked into the image, and a
- * writable named cache volume for model hubs' downloads. A kind resolves its props into a
- * `ModelFolder`; `MlService` wires it into the image, the container and the ignore files.
+ * A service's model folder, the same for every kind that has one (`PythonService`,
+ * `GpuInference`): the folder mounted read-only at `/models` or baked into the image. A kind
+ * resolves its props into a `ModelFolder`; `MlService` wires it into the image, the container
+ * and the ignore files. (The cache volume every kind may have is `service-volumes.ts`.)
  */
 
-/** A service's model folder and cache volume, as its kind resolved them. */
+/** A service's model folder, as its kind resolved it. */
 export interface ModelFolder {
   /** The project-relative model folder, if any. */
   readonly dir?: string;
   /** Whether the folder is copied into the image (else it is mounted read-only at `/models`). */
   readonly bake: boolean;
-  /** The named cache volume at `/cache` (`<id>-cache`), if any. */
-  readonly cacheVolume?: string;
 }
 
 /** Where the model directory is inside the container. */
 export const MODEL_DIR = '/models';
-/** Where the cache volume is mounted. */
-export const CACHE_DIR = '/cache';
 
 /** The ignore-file patterns of weight files, let back in for exactly a baked model folder. */
 const WEIGHT_PATTERNS = WEIGHT_EXTENSIONS.map((ext) => `**/*${ext}`);
@@ -75,7 +71,7 @@ export function checkModelDir(
   }
 }
 
-/** What the folder adds to the image: its environment, the volume's mount point, the baked model. */
+/** What the folder adds to the image: its environment and the baked model. */
 export function modelFolderImage(folder: ModelFolder | undefined): RuntimeAdditions {
   if (!folder) return {};
   const baked = folder.bake && folder.dir !== undefined;
@@ -84,10 +80,8 @@ export function modelFolderImage(folder: ModelFolder | undefined): RuntimeAdditi
       ...folder.dir !== undefined ? [['MLDOCKER_MODEL_DIR', MODEL_DIR] as const] : [],
       // A baked model is complete: never reach for the Hugging Face Hub at run time.
       ...folder.bake ? [['HF_HUB_OFFLINE', '1'] as const] : [],
-      ...folder.cacheVolume ? CACHE_ENV : [],
     ],
     steps: [
-      ...folder.cacheVolume ? [{ kind: 'cache-dir', path: CACHE_DIR } as const] : [],
       // before the code: a code change does not copy the model again
       ...baked ? [{ kind: 'baked-model', from: folder.dir!, path: MODEL_DIR } as const] : [],
     ],
@@ -95,14 +89,12 @@ export function modelFolderImage(folder: ModelFolder | undefined): RuntimeAdditi
   };
 }
 
-/** The container's volumes of the folder: the model mounted read-only unless baked, the cache volume. */
+/** The container's volume of the folder: the model mounted read-only unless baked. */
 export function modelFolderVolumes(folder: ModelFolder | undefined): VolumeSpec[] {
   if (!folder) return [];
   return [
     ...folder.dir !== undefined && !folder.bake
       ? [{ source: `./${folder.dir}`, target: MODEL_DIR, readOnly: true, named: false }] : [],
-    ...folder.cacheVolume
-      ? [{ source: folder.cacheVolume, target: CACHE_DIR, readOnly: false, named: true }] : [],
   ];
 }
 
@@ -120,9 +112,3 @@ export function modelFolderIgnoreLines(serviceId: string, folder: ModelFolder | 
     ...WEIGHT_PATTERNS.map((p) => `!${dir}/${p}`),
   ];
 }
-
-/** Model hubs' cache folders on the cache volume. */
-const CACHE_ENV: ReadonlyArray<readonly [string, string]> = [
-  ['HF_HOME', `${CACHE_DIR}/huggingface`],
-  ['TORCH_HOME', `${CACHE_DIR}/torch`],
-];

@@ -47,13 +47,6 @@ export interface PythonServiceProps extends ServiceOptions {
   readonly bakeModel?: boolean;
 
   /**
-   * A writable named volume `<id>-cache` at `/cache`, owned by the app user, for model hubs'
-   * downloads (`HF_HOME=/cache/huggingface`, `TORCH_HOME=/cache/torch`), kept across restarts.
-   * @default false (caches live in the /tmp tmpfs)
-   */
-  readonly cacheVolume?: boolean;
-
-  /**
    * The platforms the image is built for, each once; the first is the one compose builds and
    * runs locally (`platform`), all of them are listed in compose `build.platforms` when there
    * are several, the CI workflow builds every one (QEMU for the foreign ones) and
@@ -74,7 +67,6 @@ export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   torchPackages: z.optional(z.array(z.enum(Object.values(TorchPackage)))),
   modelDir: z.optional(z.string()),
   bakeModel: z.optional(z.boolean()),
-  cacheVolume: z.optional(z.boolean()),
   platforms: z.optional(z.array(z.string())),
 };
 
@@ -85,8 +77,8 @@ interface PythonServiceResolution extends KindResolution {
 }
 
 /**
- * The kind of a `PythonService`: CPU-only torch wheels when asked for, a model folder and a cache
- * volume (wired as every kind's are), and images built for one or several CPU platforms.
+ * The kind of a `PythonService`: CPU-only torch wheels when asked for, a model folder (wired as
+ * every kind's is), and images built for one or several CPU platforms.
  */
 export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolution> = {
   title: 'CPU Python service',
@@ -112,7 +104,6 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
       models: {
         dir: props.modelDir,
         bake: props.bakeModel ?? false,
-        cacheVolume: props.cacheVolume ? `${ctx.id}-cache` : undefined,
       },
     };
   },
@@ -141,8 +132,6 @@ export class PythonService extends MlService {
   public readonly modelDir?: string;
   /** Whether the model folder is copied into the image. */
   public readonly bakeModel: boolean;
-  /** The named cache volume (`<id>-cache`), if any. */
-  public readonly cacheVolume?: string;
 
   /** The platforms chosen with `platforms` (empty: the default, linux/amd64 without a `platform` key). */
   public readonly platforms: Platform[];
@@ -153,6 +142,5 @@ export class PythonService extends MlService {
     this.platforms = [...resolved.chosenPlatforms];
     this.modelDir = resolved.models?.dir;
     this.bakeModel = resolved.models?.bake ?? false;
-    this.cacheVolume = resolved.models?.cacheVolume;
   }
 }

@@ -10,6 +10,7 @@ import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { packageDataIgnoreLines } from './service-checks';
 import { ResolvedService } from './service-resolve';
+import { serviceVolumesImage } from './service-volumes';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems } from '../core/problems';
@@ -114,7 +115,12 @@ export class ServiceImage {
       stage,
     });
     const model = resolveImageModel({
-      ...input, additions: [resolved.kind.image ?? {}, modelFolderImage(resolved.kind.models)],
+      ...input,
+      additions: [
+        resolved.kind.image ?? {},
+        serviceVolumesImage(resolved.volumes),
+        modelFolderImage(resolved.kind.models),
+      ],
     });
     const ignoreLines = [
       ...ignoreFileLines([...model.contextPaths]), ...stage?.ignoreLines ?? [], ...this.ignoreExtraLines(),

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { BUILD_HOOKS_SHAPE, BuildHookOptions } from './build-hooks';
+import { SERVICE_SECRET_SHAPE, ServiceSecret } from './service-secrets';
 import { RequirementTiers } from '../core/requirements';
 import { Dependencies } from '../deps';
 
@@ -238,6 +239,43 @@ export interface ServiceOptions extends BuildHookOptions {
   readonly writableRootFilesystem?: boolean;
 
   /**
+   * Files the service reads at run time (tokens, API keys), each a compose secret (a key of the
+   * Kubernetes Secret `stack-secrets`) mounted at `/run/secrets/<name>`, its path in `pathEnv`:
+   * `[{ name: 'hf_token', pathEnv: 'HF_TOKEN_PATH' }]`. The value is never in compose.yaml, the
+   * manifests, the image or the docs: `docker/ensure-secrets.sh` (`k8s:secrets`) creates the
+   * git-ignored file empty and says what to write into it.
+   * @default []
+   */
+  readonly secrets?: ServiceSecret[];
+
+  /**
+   * A named volume `<id>-cache` at `/cache` (a PersistentVolumeClaim on Kubernetes), owned by the
+   * app user and kept across restarts and `docker:down`, for downloads and compiled kernels:
+   * `XDG_CACHE_HOME=/cache`, `HF_HOME=/cache/huggingface`, `TORCH_HOME=/cache/torch`,
+   * `TRITON_CACHE_DIR=/cache/triton`. The /tmp tmpfs stays for temporary files only.
+   * @default - true when `cacheSize` is given, else false (caches live in the /tmp tmpfs)
+   */
+  readonly cacheVolume?: boolean;
+
+  /**
+   * The cache volume's size on Kubernetes (its claim's request), in the canonical form
+   * `<integer><unit>` with unit `k`, `m` or `g` (`50g`); at least `1m`. Compose's local volumes
+   * have no size. Giving it turns `cacheVolume` on.
+   * @default - the manifests' `volumeSize` (or its `volumeSizes` entry for `<id>-cache`)
+   */
+  readonly cacheSize?: string;
+
+  /**
+   * Folders the code writes next to itself, relative to `workdir` (`['sdxl-cache']`): each is
+   * created in the image owned by the app user and mounted writable at run time (a named volume
+   * `<id>-writable-<path>` under compose, kept across restarts; an `emptyDir` of the pod on
+   * Kubernetes, kept while the pod lives), so the root filesystem stays read-only. Not absolute,
+   * no `..`, not the copied code or a path the copied code holds, each once.
+   * @default []
+   */
+  readonly writablePaths?: string[];
+
+  /**
    * Other services of the stack this one waits for before it starts: until healthy, until
    * started for a service without a health check, until finished successfully for a job (a
    * trainer). A service that keeps running may not wait for a job, and no service may wait for
@@ -289,6 +327,10 @@ export const SERVICE_OPTIONS_SHAPE = {
   pidsLimit: z.optional(z.number()),
   tmpSize: z.optional(z.string()),
   writableRootFilesystem: z.optional(z.boolean()),
+  secrets: z.optional(z.array(z.strictObject(SERVICE_SECRET_SHAPE))),
+  cacheVolume: z.optional(z.boolean()),
+  cacheSize: z.optional(z.string()),
+  writablePaths: z.optional(stringList),
   dependsOn: z.optional(z.array(z.any())),
   baseImageDigest: z.optional(z.string()),
   ...BUILD_HOOKS_SHAPE,

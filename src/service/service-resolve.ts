@@ -5,6 +5,8 @@ import { PythonImage, resolvePythonImage } from './python-image';
 import { checkCommand, resolveCodeProps, resolveHealthProps, resolveLimitProps } from './service-checks';
 import { AnyServiceKind, KindContext, KindResolution } from './service-kind';
 import { ServiceOptions } from './service-options';
+import { RuntimeSecret, resolveSecrets } from './service-secrets';
+import { ServiceVolumes, resolveServiceVolumes } from './service-volumes';
 import { TorchWheels } from './torch';
 import { commandSecrets, textSecret } from '../core/command-secrets';
 import { DEBIAN_PACKAGE, checkDebianPackages } from '../core/debian';
@@ -54,6 +56,10 @@ export interface SharedProps {
   readonly environment: { [key: string]: string };
   readonly hooks: BuildHooks;
   readonly limits: ReturnType<typeof resolveLimitProps>;
+  /** The files read at run time, mounted at /run/secrets, their paths in variables. */
+  readonly secrets: readonly RuntimeSecret[];
+  /** The cache volume and the folders the code writes next to itself. */
+  readonly volumes: ServiceVolumes;
   /** The published host port (with a port; else the container's). */
   readonly hostPort?: number;
 }
@@ -133,6 +139,8 @@ export function resolveService(
   const environment = checkEnvironment(problems, props.environment ?? {}, undefined, kind.gpu);
   const hooks = resolveBuildHooks(problems, props);
   const limits = resolveLimitProps(problems, props, kind.defaults);
+  const secrets = resolveSecrets(problems, props.secrets ?? [], props.environment ?? {});
+  const volumes = resolveServiceVolumes(problems, id, props, code, project.outdir);
 
   return {
     moduleName: moduleName(id),
@@ -153,6 +161,8 @@ export function resolveService(
     environment,
     hooks,
     limits,
+    secrets,
+    volumes,
     hostPort: props.hostPort,
   };
 }

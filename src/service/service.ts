@@ -12,6 +12,8 @@ import { ServiceImage } from './service-image';
 import { AnyServiceKind, GpuSummary, KindResolution, ServiceKind, kindOf } from './service-kind';
 import { IMlService, SERVICE_OPTIONS_SHAPE, ServiceOptions } from './service-options';
 import { ResolvedService, resolveService } from './service-resolve';
+import { RuntimeSecret, secretEnvironment } from './service-secrets';
+import { serviceVolumeSpecs } from './service-volumes';
 import { TorchWheels } from './torch';
 import { TorchBuild } from './torch-packages';
 import { ContainerSpec, hardenedSecurity } from '../core/container-spec';
@@ -79,6 +81,10 @@ export abstract class MlService extends Component implements IMlService {
   public readonly cpuLimit: number;
   /** Process limit. */
   public readonly pidsLimit: number;
+  /** The named cache volume (`<id>-cache`, at `/cache`), if the service has one. */
+  public readonly cacheVolume?: string;
+  /** The names of the secrets the service reads (files at `/run/secrets/<name>`). */
+  public readonly secretNames: string[];
 
   /** What makes the service what it is: the kind its class handed in with the props. */
   private readonly kind: AnyServiceKind;
@@ -142,6 +148,8 @@ export abstract class MlService extends Component implements IMlService {
     this.memoryLimit = composeSize(r.limits.memory);
     this.cpuLimit = r.limits.cpus;
     this.pidsLimit = r.limits.pids;
+    this.cacheVolume = r.volumes.cache?.volume;
+    this.secretNames = r.secrets.map((s) => s.name);
 
     // 2. Wire: join the project's services, then the files (rendered at synth from the image model).
     this.wire(props.sources === undefined ? this.kind.sample(props) : undefined, props.sources === undefined);
@@ -297,16 +305,18 @@ export abstract class MlService extends Component implements IMlService {
       workload,
       ports: this.port === undefined
         ? [] : [{ container: this.port, host: hostPort ?? this.port, public: limits.publicPort }],
-      environment: { ...this.environment },
+      // a secret's variable holds only its path: the value stays in the mounted file
+      environment: { ...this.environment, ...secretEnvironment(this.resolved.secrets) },
       healthcheck: health && healthSpec(health),
       security: hardenedSecurity({ readOnlyRootFilesystem: !limits.writableRoot }),
       tmpfs: [{ path: '/tmp', size: limits.tmp, mode: '1777', exec: true }],
       limits: { memory: limits.memory, cpus: this.cpuLimit, pids: this.pidsLimit },
       volumes: [],
-      secrets: [],
+      secrets: this.resolved.secrets.map((s) => s.name),
       dependsOn: this.dependencies.map((d) => d.serviceId),
     }, resolved);
-    return { ...spec, volumes: [...spec.volumes, ...modelFolderVolumes(resolved.models)] };
+    const volumes = [...modelFolderVolumes(resolved.models), ...serviceVolumeSpecs(this.resolved.volumes)];
+    return { ...spec, volumes: [...spec.volumes, ...volumes] };
   }
 
   /** The image's health check, or undefined when disabled. */
@@ -342,6 +352,14 @@ export abstract class MlService extends Component implements IMlService {
    */
   public _ignoreExtraLines(): string[] {
     return this.image.ignoreExtraLines();
+  }
+
+  /**
+   * The secrets the service reads: name, path variable, note.
+   * @internal
+   */
+  public _secrets(): RuntimeSecret[] {
+    return [...this.resolved.secrets];
   }
 
   /**

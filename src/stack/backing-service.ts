@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { ContainerSpec, TmpfsSpec, hardenedSecurity } from '../core/container-spec';
 import { loadData } from '../core/data';
 import { withDigest } from '../core/digest';
-import { PASSWORD_FILE_ENV } from '../core/environment';
+import { BACKING_SECRETS, PASSWORD_FILE_ENV } from '../core/environment';
 import { Problems, checkShape, oneOf, Schema } from '../core/problems';
 import { Size, gib, mib } from '../core/sizes';
 
@@ -191,20 +191,20 @@ export class BackingService {
         // need CHOWN/SETUID/SETGID under cap_drop ALL. A fresh named volume inherits the
         // image directory's owner (999), so no capability is needed.
         security: hardenedSecurity({ user: { uid: 999, gid: 999 } }),
-        environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
+        environment: { POSTGRES_DB: db, POSTGRES_USER: user, [PASSWORD_FILE_ENV.postgres]: `/run/secrets/${BACKING_SECRETS.postgres}` },
         healthcheck: { test: ['pg_isready', '-U', user, '-d', db, '-h', '127.0.0.1'], shell: false, interval: 10, timeout: 5, startPeriod: 30, startInterval: 2, retries: 5 },
         tmpfs: [scratch('/tmp', mib(64)), scratch('/var/run/postgresql', mib(16))],
         limits: { memory: gib(1), cpus: 1, pids: 256 },
         volumes: [{ source: 'postgres-data', target: dataDir, readOnly: false, named: true }],
-        secrets: ['postgres_password'],
+        secrets: [BACKING_SECRETS.postgres],
       },
       link: {
-        environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, [PASSWORD_FILE_ENV.postgres]: '/run/secrets/postgres_password' },
-        secrets: ['postgres_password'],
+        environment: { DATABASE_URL: `postgresql://${user}@postgres:5432/${db}`, [PASSWORD_FILE_ENV.postgres]: `/run/secrets/${BACKING_SECRETS.postgres}` },
+        secrets: [BACKING_SECRETS.postgres],
       },
       listen: { name: 'postgres', port: 5432 },
       volumes: ['postgres-data'],
-      secrets: ['postgres_password'],
+      secrets: [BACKING_SECRETS.postgres],
       hardening: 'runs as the image\'s postgres user (999) with no capabilities; reads its password from the postgres_password secret (POSTGRES_PASSWORD_FILE)',
     };
   }
@@ -226,15 +226,15 @@ export class BackingService {
         healthcheck: { test: ['REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'], shell: true, interval: 10, timeout: 5, startPeriod: 10, startInterval: 2, retries: 5 },
         limits: { memory: mib(512), cpus: 1, pids: 128 },
         volumes: [{ source: 'redis-data', target: '/data', readOnly: false, named: true }],
-        secrets: ['redis_password'],
+        secrets: [BACKING_SECRETS.redis],
       },
       link: {
-        environment: { REDIS_URL: 'redis://redis:6379/0', [PASSWORD_FILE_ENV.redis]: '/run/secrets/redis_password' },
-        secrets: ['redis_password'],
+        environment: { REDIS_URL: 'redis://redis:6379/0', [PASSWORD_FILE_ENV.redis]: `/run/secrets/${BACKING_SECRETS.redis}` },
+        secrets: [BACKING_SECRETS.redis],
       },
       listen: { name: 'redis', port: 6379 },
       volumes: ['redis-data'],
-      secrets: ['redis_password'],
+      secrets: [BACKING_SECRETS.redis],
       hardening: 'runs as the image\'s redis user (999) with no capabilities; the password comes from the redis_password secret through a config file written to its tmpfs',
     };
   }

@@ -1,4 +1,5 @@
 import { waitCondition } from './compose-dependencies';
+import type { AppSecretNote } from './secrets-render';
 import { BACKEND_NETWORK, LinkMember, StackLink, composeNetworks } from './stack-links';
 import { ContainerSpec, userText } from '../core/container-spec';
 import { composeSize } from '../core/sizes';
@@ -14,7 +15,10 @@ export interface ComposeModel {
   /** Who opens connections to whom (each app's `depends_on` holds its targets). */
   readonly links: readonly StackLink[];
   readonly volumes: string[];
+  /** Every compose secret: the backing services' and the app services' (files under `secrets/`). */
   readonly secrets: string[];
+  /** The app services' secrets with what to write into each (the secrets script creates them empty). */
+  readonly appSecrets: readonly AppSecretNote[];
   /** Prefix and tag for images built by the stack. */
   readonly registry?: string;
   readonly tag: string;

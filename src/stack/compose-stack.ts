@@ -11,7 +11,7 @@ import {
 } from './stack-links';
 import { acceptBacking, checkComponentScope, checkStackMembers } from './stack-members';
 import {
-  DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, linkedEnvironmentClashes, resolveBacking,
+  DEFAULT_IMAGE_TAG, appSecretNotes, checkImageTarget, linkMembers, linkedEnvironmentClashes, resolveBacking,
 } from './stack-model';
 import { ContainerSpec, userText } from '../core/container-spec';
 import { checkGeneratedPath } from '../core/generated-path';
@@ -257,6 +257,8 @@ export class ComposeStack extends Component {
     const backing = [...resolved.values()].map((r) => ({
       ...r.container, path: this.path, overrides: this.overrides.get(r.container.name),
     }));
+    const appSecrets = appSecretNotes(problems,
+      apps.map((a) => ({ id: a.serviceId, path: a.path, secrets: a._secrets() })));
     const all = [...containers, ...backing];
     checkImageNameLength(problems, 'imageRegistry', this.registry, containers.filter((c) => c.imageIsBuilt).map((c) => c.image));
     this.checkPorts(problems, all);
@@ -272,7 +274,10 @@ export class ComposeStack extends Component {
       volumes: [...new Set([
         ...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes,
       ])],
-      secrets: [...new Set([...resolved.values()].flatMap((r) => r.secrets))],
+      secrets: [...new Set([
+        ...[...resolved.values()].flatMap((r) => r.secrets), ...appSecrets.map((s) => s.name),
+      ])],
+      appSecrets,
       registry: this.registry,
       tag: this.tag,
     };
@@ -390,6 +395,7 @@ export class ComposeStack extends Component {
   }
 
   private renderSecretsScript(marker: string): string {
+    const { secrets, appSecrets } = this.currentModel();
     return renderSecretsScript({
       marker,
       comments: [
@@ -399,7 +405,10 @@ export class ComposeStack extends Component {
       ],
       dir: COMPOSE_SECRETS_DIR,
       dirVariable: false,
-      names: this.currentModel().secrets,
+      names: secrets.filter((s) => !appSecrets.some((a) => a.name === s)),
+      // readable by the container's user (compose keeps the file's mode), writable by its owner
+      appSecrets,
+      appMode: '644',
       create: true,
       mode: '444',
       countMissing: false,

@@ -54,6 +54,7 @@ export function renderKubernetesReadme(
     ],
     volumes: model.claims.length > 0 || model.workloads.some((w) => w.claimTemplates.length > 0),
     secrets: model.secrets,
+    appSecrets: model.appSecrets,
     secretsDir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     external: mode === KubernetesBackingMode.EXTERNAL,
     backing: kinds.map((k) => ({ kind: k, recommended: RECOMMENDED[k], host: hosts[k] ?? k })),
@@ -231,9 +232,12 @@ export function renderKubernetesSecretsScript(
     ],
     dir: `${dir}/${BASE_DIR}/${SECRETS_DIR}`,
     dirVariable: true,
-    names: model.secrets,
+    names: model.secrets.filter((s) => !model.appSecrets.some((a) => a.name === s)),
     create,
     mode: '400',
+    // kustomize reads it: only its owner needs it, to write the value in
+    appSecrets: model.appSecrets,
+    appMode: '600',
     countMissing: true,
     root: dir.split('/').map(() => '..').join('/'),
   });

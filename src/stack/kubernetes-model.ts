@@ -1,3 +1,4 @@
+import type { AppSecretNote } from './secrets-render';
 import type { LinkMember, StackLink } from './stack-links';
 import { ContainerSpec } from '../core/container-spec';
 
@@ -147,8 +148,11 @@ export interface KubeWorkload {
   readonly annotations: Record<string, string>;
   readonly runAsUser: number;
   readonly runAsGroup: number;
-  /** Writable memory-backed or disk-backed scratch: `/tmp` and the like, with size limits. */
-  readonly scratch: Array<{ readonly path: string; readonly sizeLimit: string }>;
+  /**
+   * Writable scratch of the pod (`emptyDir`): `/tmp` and the like with size limits, and the
+   * folders the code writes next to itself (`writablePaths`), which have none.
+   */
+  readonly scratch: Array<{ readonly path: string; readonly sizeLimit?: string }>;
   /** `/dev/shm` as an `emptyDir` with `medium: Memory`. */
   readonly shmSizeLimit?: string;
   readonly mounts: KubeMount[];
@@ -197,8 +201,10 @@ export interface KubeModel {
   readonly storageClassName?: string;
   /** Connection settings of the backing services (non-secret), sorted by key. */
   readonly backingConfig: Record<string, string>;
-  /** Secret keys of the stack (one file each under `k8s/base/secrets/`). */
+  /** Secret keys of the stack (one file each under `k8s/base/secrets/`), the app services' included. */
   readonly secrets: string[];
+  /** The app services' secrets with what to write into each (`k8s:secrets` creates them empty). */
+  readonly appSecrets: readonly AppSecretNote[];
   /** The NetworkPolicies; absent with `networkPolicies: false`. */
   readonly network?: KubeNetwork;
 }

@@ -35,8 +35,8 @@ export interface AppWorkloadContext {
   readonly linkSecrets: readonly string[];
   /** The node selector of every GPU workload. */
   readonly gpuNodeSelector: Readonly<Record<string, string>>;
-  /** The size of a claim. */
-  readonly sizeOf: (claim: string) => string;
+  /** The size of a claim, given the one its volume asks for (if any). */
+  readonly sizeOf: (claim: string, own?: string) => string;
   /** The claims of the manifests, by name: each app's volumes are added (and checked against the others). */
   readonly claims: Map<string, { size: string; source: string }>;
   /** The compute capabilities this app's image serves (its GPU fleet), if it has one. */
@@ -85,11 +85,12 @@ export function appWorkload(
   }
   const capAdd = c.security.capAdd.filter((cap) => cap !== 'NET_BIND_SERVICE');
   if (capAdd.length) problems.addAt(c.path, 'adds capabilities the restricted pod security standard forbids', capAdd, 'no capabilities but NET_BIND_SERVICE');
-  const mounts: KubeMount[] = c.volumes.map((v) => {
+  // a folder the code writes next to itself lives as long as the pod (an emptyDir), not a claim
+  const mounts: KubeMount[] = c.volumes.filter((v) => !v.podScoped).map((v) => {
     const claim = claimName(v.source, v.named);
     const other = claims.get(claim);
     if (other && other.source !== v.source) problems.addAt(c.path, `volumes "${other.source}" and "${v.source}" map to one PersistentVolumeClaim`, claim, 'volume sources with distinct names');
-    claims.set(claim, { source: v.source, size: ctx.sizeOf(claim) });
+    claims.set(claim, { source: v.source, size: ctx.sizeOf(claim, v.size && sizeQuantity(v.size)) });
     return { claim, target: v.target, readOnly: v.readOnly };
   });
   const gpuCount = c.gpu ? options.gpuCount ?? gpuCountOf(c) : undefined;
@@ -180,9 +181,15 @@ function userOf(c: ContainerSpec): { runAsUser: number; runAsGroup: number } {
   return user ? { runAsUser: user.uid, runAsGroup: user.gid } : { runAsUser: APP_UID, runAsGroup: APP_UID };
 }
 
-/** The container's tmpfs mounts as in-memory emptyDir scratch volumes of the same size. */
-function scratchOf(c: ContainerSpec): Array<{ path: string; sizeLimit: string }> {
-  return c.tmpfs.map((t) => ({ path: t.path, sizeLimit: sizeQuantity(t.size) }));
+/**
+ * The container's tmpfs mounts as emptyDir scratch volumes of the same size, then its writable
+ * folders (`podScoped` volumes) as emptyDirs without a limit.
+ */
+function scratchOf(c: ContainerSpec): Array<{ path: string; sizeLimit?: string }> {
+  return [
+    ...c.tmpfs.map((t) => ({ path: t.path, sizeLimit: sizeQuantity(t.size) })),
+    ...c.volumes.filter((v) => v.podScoped).map((v) => ({ path: v.target })),
+  ];
 }
 
 /** The container's cpu and memory limits as Kubernetes quantities. */

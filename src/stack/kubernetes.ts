@@ -18,7 +18,9 @@ import { appWorkload, backingWorkload, checkOptionsFit, withHost } from './kuber
 import { NETWORK_POLICIES_FILE } from './network-policy-render';
 import { DEFAULT_NETWORK, composeNetworks, stackLinks } from './stack-links';
 import { checkComponentScope, checkStackMembers } from './stack-members';
-import { DEFAULT_IMAGE_TAG, checkImageTarget, linkMembers, resolveBacking } from './stack-model';
+import {
+  DEFAULT_IMAGE_TAG, appSecretNotes, checkImageTarget, linkMembers, resolveBacking,
+} from './stack-model';
 import { checkGeneratedPath } from '../core/generated-path';
 import { checkImageNameLength } from '../core/image-name';
 import { BASE_DIR, K8S_DIR, SECRETS_DIR } from '../core/layout';
@@ -267,7 +269,7 @@ export class KubernetesManifests extends Component {
     const linkSecrets = [...new Set([...resolved.values()].flatMap((r) => r.link.secrets))];
 
     const claims = new Map<string, { size: string; source: string }>();
-    const sizeOf = (claim: string): string => this.volumeSizes[claim] ?? this.volumeSize;
+    const sizeOf = (claim: string, own?: string): string => this.volumeSizes[claim] ?? own ?? this.volumeSize;
     const workloads: KubeWorkload[] = [];
     checkImageNameLength(problems, 'imageRegistry', this.registry, apps.map((a) => a._container().image));
     for (const app of apps) {
@@ -291,7 +293,9 @@ export class KubernetesManifests extends Component {
       // a trainer across GPUs or nodes: its JobSet or TrainJob, its peer ports, its sizes in the environment
       workloads.push(c.distributed ? distributedWorkload(w, c.distributed) : w);
     }
-    const secrets = new Set(linkSecrets);
+    const appSecrets = appSecretNotes(problems,
+      apps.map((a) => ({ id: a.serviceId, path: a.path, secrets: a._secrets() })));
+    const secrets = new Set([...linkSecrets, ...appSecrets.map((s) => s.name)]);
     if (this.mode === KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS) {
       for (const [kind, r] of resolved) {
         const w = backingWorkload(kind as BackingServiceKind, r.container, this.path, sizeOf);
@@ -331,6 +335,7 @@ export class KubernetesManifests extends Component {
       storageClassName: this.storageClassName,
       backingConfig: Object.fromEntries(Object.keys(backingConfig).sort().map((k) => [k, backingConfig[k]])),
       secrets: [...secrets].sort(),
+      appSecrets,
       network,
     };
     this.checkNames(problems, model, apps, claims);

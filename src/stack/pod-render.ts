@@ -200,7 +200,9 @@ export function tolerationsOf(w: KubeWorkload): Doc[] | undefined {
 /** The pod's volumes: scratch and shared memory in memory, the claims, the secrets it reads. */
 export function podVolumes(w: KubeWorkload): Doc[] {
   const volumes: Doc[] = [
-    ...w.scratch.map((s) => ({ name: scratchVolumeName(s.path), emptyDir: { sizeLimit: s.sizeLimit } })),
+    ...w.scratch.map((s) => ({
+      name: scratchVolumeName(s.path), emptyDir: s.sizeLimit ? { sizeLimit: s.sizeLimit } : {},
+    })),
     ...(w.shmSizeLimit
       ? [{ name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: w.shmSizeLimit } }] : []),
   ];

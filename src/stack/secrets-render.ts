@@ -23,6 +23,16 @@ export interface SecretsScriptModel {
   readonly countMissing: boolean;
   /** The project root seen from the script's folder (`..`, or `../..` for `deploy/k8s/`). */
   readonly root: string;
+  /** The app services' secrets: created empty (never with a value), each with what to write into it. */
+  readonly appSecrets: readonly AppSecretNote[];
+  /** The mode of a created app secret: its owner writes the value in. */
+  readonly appMode: string;
+}
+
+/** An app service's secret file and the one-line note of what to write into it. */
+export interface AppSecretNote {
+  readonly name: string;
+  readonly note: string;
 }
 
 /**
@@ -30,5 +40,10 @@ export interface SecretsScriptModel {
  * kept. Pure.
  */
 export function renderSecretsScript(model: SecretsScriptModel): string {
-  return renderTemplate('ensure-secrets.sh.ejs', model);
+  return renderTemplate('ensure-secrets.sh.ejs', { ...model, shellQuote });
+}
+
+/** A word the shell reads as the text itself: single quotes, each `'` closed, escaped and reopened. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -1,8 +1,11 @@
 import type { BackingService, ResolvedBacking } from './backing-service';
+import type { AppSecretNote } from './secrets-render';
 import type { LinkMember } from './stack-links';
 import type { ContainerSpec } from '../core/container-spec';
 import { REGISTRY_PREFIX } from '../core/image-name';
+import { byCodeUnits } from '../core/order';
 import { Problems, oneOf } from '../core/problems';
+import type { RuntimeSecret } from '../service/service-secrets';
 
 /**
  * The checks and resolutions compose.yaml and the Kubernetes manifests share: both stacks
@@ -81,4 +84,36 @@ export function linkMembers(apps: readonly ContainerSpec[],
     publishes: r.container.ports.length > 0,
   });
   return [...apps.map(app), ...[...backing.values()].map(preset)];
+}
+
+/** What a stack reads of an app service's secrets. */
+export interface AppSecretsOf {
+  readonly id: string;
+  readonly path: string;
+  readonly secrets: ReadonlyArray<Pick<RuntimeSecret, 'name' | 'pathEnv' | 'description'>>;
+}
+
+/**
+ * The app services' secrets of a stack, one file each, sorted by name, with the note of what to
+ * write into it: services naming the same secret share its file, so they may not describe it
+ * differently. A name a backing service of the stack uses is refused by the service itself.
+ */
+export function appSecretNotes(problems: Problems, apps: readonly AppSecretsOf[]): AppSecretNote[] {
+  const byName = new Map<string, Array<{ app: AppSecretsOf; pathEnv: string; description?: string }>>();
+  for (const app of apps) {
+    for (const s of app.secrets) byName.set(s.name, [...byName.get(s.name) ?? [], { app, ...s }]);
+  }
+  return [...byName.keys()].sort(byCodeUnits((n) => n)).map((name) => {
+    const readers = byName.get(name)!;
+    const described = readers.filter((r) => r.description !== undefined);
+    const other = described.find((r) => r.description !== described[0].description);
+    if (other) {
+      problems.addAt(other.app.path, `secrets: ${name} is described differently by ${described[0].app.id}`,
+        other.description, `the description ${described[0].app.id} gives ("${described[0].description}"), `
+          + 'or none: services naming one secret share its file');
+    }
+    const who = readers.map((r) => `${r.app.id} (${r.pathEnv})`);
+    const via = `read by ${who.length === 1 ? who[0] : `${who.slice(0, -1).join(', ')} and ${who[who.length - 1]}`}`;
+    return { name, note: described.length ? `${described[0].description}; ${via}` : `the value ${via}` };
+  });
 }

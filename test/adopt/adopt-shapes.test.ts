@@ -87,9 +87,9 @@ test('a torchrun trainer from the README, with torch pinned in requirements.txt:
   expect(serviceProps(adoption)).toMatchObject({
     command: ['torchrun', '--nproc_per_node=1', 'train.py', '--config', 'configs/base.yaml'],
     torchVersion: '2.5.1',
-    disableHealthCheck: true,
     sources: ['configs', 'model.py', 'train.py'],
   });
+  expect(serviceProps(adoption).disableHealthCheck).toBeUndefined();
   expect(adoption.text).toContain('// requirements.txt:1 torch==2.5.1');
   synthAdopted(dir, adoption.text);
   expect(read(dir, 'docker/train/requirements-torch.txt')).toContain('torch==2.5.1');

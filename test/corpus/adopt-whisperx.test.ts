@@ -38,11 +38,13 @@ test('Services: the command is the console script whisperx, which installs the p
   expect(job.props).toMatchObject({ command: ['whisperx', 'path/to/audio.wav'], installProject: true });
 });
 
-test('Services: no heartbeat, so no heartbeat health check; the arguments are per run', () => {
+test('Services: no heartbeat, so the job is healthy while it runs (no opt-out); the arguments are per run', () => {
   expect(tree.expected).toContain(
     'a heartbeat health check would mark it unhealthy after its max age: ' + 'disable it or report it',
   );
-  expect(job.props.disableHealthCheck).toBe(true);
+  // a port-less service gets the process health check: nothing to disable, no heartbeat to ask for
+  expect(job.props.disableHealthCheck).toBeUndefined();
+  expect(job.props.heartbeat).toBeUndefined();
   expect(job.todos.join('\n')).toContain(
     'the arguments are the example of README.md:43: each run takes ' + 'its own',
   );

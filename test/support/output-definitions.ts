@@ -150,6 +150,20 @@ export const DEFINITIONS: Record<string, () => string> = {
     new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'], dependsOn: [api], environment: { QUEUE: 'jobs' } });
     new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES, BackingService.REDIS, BackingService.MLFLOW] });
   }),
+  'secrets, caches and writable paths': () => build({}, (p) => {
+    new PythonService(p, 'api', {
+      ...API,
+      secrets: [{ name: 'hf_token', pathEnv: 'HF_TOKEN_PATH', description: 'a Hugging Face read token' }],
+      cacheVolume: true,
+      writablePaths: ['sdxl-cache', 'outputs/images'],
+    });
+    new GpuInference(p, 'inference', {
+      torchVersion: '2.5.1', port: 8080, command: serveOf('inference'), secrets: [{ name: 'hf_token' }], cacheSize: '50g',
+    });
+    new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: TRAIN, cacheVolume: true, writablePaths: ['wandb'] });
+    new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES] });
+    new KubernetesManifests(p, 'k8s', { backingServices: [BackingService.POSTGRES] });
+  }),
   'kubernetes external': () => build({}, (p) => k8sExample(p)),
   'kubernetes development': () => build({}, (p) => k8sExample(p, { backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS })),
   'kubernetes with compose': () => build({}, (p) => {
