@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as YAML from 'yaml';
 import { composeConfig } from './support/compose-cli';
-import { newProject, synth } from './util';
+import { newProject, synth, withExtensionFolders } from './util';
 import {
   BackingService, ComposeStack, GpuBase, GpuInference, GpuTrainer, KubernetesBackingMode, KubernetesManifests,
   MlDockerProject, PythonService,
@@ -164,7 +164,7 @@ describe('the generated files, as recorded', () => {
 
 describe('path variables of secrets', () => {
   test('every variable a generated Dockerfile sets is refused as a path variable', () => {
-    const p = newProject();
+    const p = withExtensionFolders(newProject(), 'ext');
     new PythonService(p, 'api', { command: ['python', '-m', 'api.main'], cacheVolume: true, modelDir: 'models', bakeModel: true });
     new GpuInference(p, 'inference', {
       torchVersion: '2.5.1',
