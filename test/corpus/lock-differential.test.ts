@@ -9,15 +9,21 @@
  *   scripts/corpus/packaging-tools.sh, never onto the machine; run with this machine's python3),
  *   its markers evaluated by pip for each environment; also on our own locks with several
  *   entries of one name (test/deps/poetry-fixtures.ts), where poetry's choices are subtle.
+ * - pylock.toml: `pdm export` by Debian sid's python3-pdm (same prefix), which reads a PEP 751
+ *   lock and writes each package it selects with its marker (the lock's groups resolved), those
+ *   markers evaluated by pip for each environment; on our fixture in the specification's shape
+ *   and on locks of ours with entries chosen by python version, machine and group.
  * - a pip-compile file: pip's own parser and markers (pip is what installs such a file).
  * - uv.lock: no tool here reads one (uv is in no reachable registry; pdm reads pdm.lock and
  *   pylock.toml only): test/deps/realworld.test.ts holds our reading to an independent one.
+ * pip-tools is in no Debian suite, so no pip-compile of ours is compared with it.
  */
 import { spawnSync } from 'child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Dependencies, resolveDependencies, ResolvedDependencies } from '../../src/deps';
+import { sha } from '../deps/lock-fixtures';
 import { POETRY_SCENARIOS } from '../deps/poetry-fixtures';
 import { SHARED_DATA } from '../support/shared-data';
 import { problemsOf } from '../util';
@@ -122,6 +128,92 @@ if (install.status !== 0) {
         expect({ env, packages: ours(resolve(root, Dependencies.fromPyproject(), env)) })
           .toEqual({ env, packages: tool[i] });
       });
+    }, 600_000);
+  });
+}
+
+/** `pdm export` of the pylock.toml in `root` (Debian's pdm, this machine's python3), all groups. */
+function exportWithPdm(root: string): string {
+  const out = join(root, 'exported.txt');
+  const env = {
+    ...process.env,
+    PYTHONPATH: SITE,
+    RAPIDFUZZ_IMPLEMENTATION: 'python',
+    HOME: root,
+    PDM_CHECK_UPDATE: 'false',
+    PDM_USE_VENV: 'false',
+    PDM_CACHE_DIR: join(root, '.cache'),
+  };
+  const run = spawnSync('python3', ['-c',
+    'import sys; from pdm.core import main; sys.argv = ["pdm", *sys.argv[1:]]; sys.exit(main())',
+    'export', '--format', 'requirements', '--lockfile', 'pylock.toml', '--no-hashes', '--output', out],
+  { cwd: root, encoding: 'utf-8', timeout: 300_000, env });
+  if (run.status !== 0) throw new Error(`pdm export failed: ${run.stderr}`);
+  return out;
+}
+
+/** One package of a pylock.toml of ours: an sdist and a pure wheel, so it installs everywhere. */
+function pylockPackage(name: string, version: string, marker?: string, deps: string[] = []): string {
+  const file = (f: string) =>
+    `{ name = '${f}', url = 'https://files.example.invalid/${f}', hashes = { sha256 = '${sha(f)}' } }`;
+  return ['[[packages]]', `name = '${name}'`, `version = '${version}'`,
+    ...marker ? [`marker = "${marker}"`] : [],
+    `dependencies = [${deps.map((d) => `{ name = '${d}' }`).join(', ')}]`,
+    `sdist = ${file(`${name}-${version}.tar.gz`)}`,
+    `wheels = [${file(`${name}-${version}-py3-none-any.whl`)}]`, ''].join('\n');
+}
+
+const PYLOCK_HEAD = ["lock-version = '1.0'", "requires-python = '>=3.10'", 'extras = []',
+  "dependency-groups = ['dev']", 'default-groups = []', "created-by = 'mld-tests'", ''].join('\n');
+const PYLOCK_PYPROJECT = ['[project]', 'name = "demo"', 'version = "0.1.0"', 'requires-python = ">=3.10"',
+  'dependencies = ["numpy>=1.26", "tomli>=2; python_version < \'3.11\'", "jaxlib-stub>=1"]', '',
+  '[dependency-groups]', 'dev = ["pytest>=8"]', ''].join('\n');
+
+const PYLOCK_SCENARIOS: ReadonlyArray<readonly [string, string]> = [
+  ['numpy forked by python version, a package for old pythons, one for aarch64, a dev group', [
+    PYLOCK_HEAD,
+    pylockPackage('numpy', '2.0.2', "python_version < '3.11'"),
+    pylockPackage('numpy', '2.2.6', "python_version >= '3.11'"),
+    pylockPackage('tomli', '2.4.1', "python_full_version < '3.11'"),
+    pylockPackage('jaxlib-stub', '1.0.0', "platform_machine == 'aarch64'"),
+    pylockPackage('jaxlib-stub', '1.1.0', "platform_machine == 'x86_64'"),
+    pylockPackage('pytest', '8.3.4', "'dev' in dependency_groups", ['iniconfig', 'exceptiongroup']),
+    pylockPackage('iniconfig', '2.0.0', "'dev' in dependency_groups"),
+    pylockPackage('exceptiongroup', '1.2.2', "python_version < '3.11' and 'dev' in dependency_groups"),
+  ].join('\n')],
+];
+
+if (install.status === 0) {
+  const pdmVersion = `python3-pdm ${versions['python3-pdm']}`;
+  describe(`pylock.toml against pdm export (${pdmVersion}; ${python}, pip ${pip})`, () => {
+    test('the specification-shaped fixture: the same packages for x86_64 and aarch64, python 3.11-3.13', () => {
+      const root = mkdtempSync(join(tmpdir(), 'mld-pdm-export-'));
+      cpSync(join(REPO, 'test', 'deps', 'fixtures', 'pylock'), root, { recursive: true });
+      // pdm's lock targets refuse `sys_platform == 'win32'` in `environments` ("Unsupported
+      // platform marker"); the key limits where the lock may be used, not what it selects
+      const lock = readFileSync(join(root, 'pylock.toml'), 'utf-8');
+      writeFileSync(join(root, 'pylock.toml'), lock.replace(/^environments = .*\n/m, ''));
+      const tool = selected([exportWithPdm(root)])[0];
+      ENVS.forEach((env, i) => {
+        // the lock requires python 3.11 or newer, which our resolution enforces
+        if (env.python.startsWith('3.10.')) return;
+        const packages = ours(resolve(root, Dependencies.fromPyproject(), env));
+        expect({ env, packages }).toEqual({ env, packages: tool[i] });
+      });
+      expect(tool[PYTHONS.indexOf('3.11.16')]).toContain('pytest==8.3.4');
+    }, 600_000);
+
+    test.each(PYLOCK_SCENARIOS)('%s: the same packages as pdm export, every environment', (_name, lock) => {
+      const root = mkdtempSync(join(tmpdir(), 'mld-pdm-fork-'));
+      writeFileSync(join(root, 'pyproject.toml'), PYLOCK_PYPROJECT);
+      writeFileSync(join(root, 'pylock.toml'), lock);
+      const tool = selected([exportWithPdm(root)])[0];
+      ENVS.forEach((env, i) => {
+        const packages = ours(resolve(root, Dependencies.fromPyproject(), env));
+        expect({ env, packages }).toEqual({ env, packages: tool[i] });
+      });
+      // the environments differ: the comparison is not of one constant set
+      expect(new Set(tool.map((t) => t.join(' '))).size).toBeGreaterThan(2);
     }, 600_000);
   });
 }

@@ -88,6 +88,8 @@ export interface LockedFile {
   readonly version: string;
   readonly sha256: string;
   readonly url: string;
+  /** The files of the result this one's metadata requires (Requires-Dist names, whatever their markers). */
+  readonly requires: readonly string[];
 }
 
 /**
@@ -104,12 +106,47 @@ export function lockFrom(indexUrl: string, requirements: readonly string[]): Loc
     ...requirements]);
   const parsed = JSON.parse(readFileSync(report, 'utf-8')) as { install: any[] };
   spawnSync('rm', ['-rf', dir]);
+  const normal = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
+  const names = new Set(parsed.install.map((i) => normal(String(i.metadata.name))));
   return parsed.install.map((i) => ({
-    name: String(i.metadata.name).toLowerCase().replace(/[-_.]+/g, '-'),
+    name: normal(String(i.metadata.name)),
     version: String(i.metadata.version),
     sha256: String(i.download_info.archive_info.hashes.sha256),
     url: String(i.download_info.url),
+    requires: [...new Set((i.metadata.requires_dist ?? [] as string[])
+      .map((r: string) => normal(/^[A-Za-z0-9._-]+/.exec(r)![0])))]
+      .filter((n) => names.has(n as string)).sort() as string[],
   })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A file an index page links: its name, absolute url and the sha256 the link carries. */
+export interface IndexFile {
+  readonly file: string;
+  readonly url: string;
+  readonly sha256: string;
+}
+
+/** The files of a project on an index page (PEP 503). */
+export function indexFiles(indexUrl: string, project: string): IndexFile[] {
+  const script = `import html, json, re, sys, urllib.parse, urllib.request
+page = urllib.request.urlopen(sys.argv[1], timeout=30).read().decode()
+out = []
+for href, name in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', page):
+    url, _, fragment = urllib.parse.urljoin(sys.argv[1], html.unescape(href)).partition("#")
+    out.append({"file": name, "url": url, "sha256": fragment.removeprefix("sha256=")})
+print(json.dumps(out))`;
+  return JSON.parse(python(['-c', script, `${indexUrl}${project}/`]));
+}
+
+/** The sha256 of the bytes at a url, read here (a wheel the index serves, hashed as pip hashes it). */
+export function sha256At(url: string): string {
+  const script = `import hashlib, sys, urllib.request
+h = hashlib.sha256()
+with urllib.request.urlopen(sys.argv[1], timeout=120) as r:
+    for chunk in iter(lambda: r.read(1 << 20), b""):
+        h.update(chunk)
+print(h.hexdigest())`;
+  return python(['-c', script, url]).trim();
 }
 
 /** A hash-locked requirements file of those files (pip-compile's form). */
