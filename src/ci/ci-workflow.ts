@@ -5,6 +5,7 @@ import { CiCache, CiSettings, HadolintThreshold, ScanSeverity, isGhcr } from './
 import { REGISTRY_PREFIX, checkImageNameLength } from '../core/image-name';
 import { Platform } from '../core/platform';
 import { Problems, checkShape, Schema } from '../core/problems';
+import { GpuService } from '../gpu/gpu-service';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 
@@ -234,7 +235,12 @@ export class CiWorkflow extends Component {
     // Only services with `platforms` change the workflow: without any, it stays as it was.
     const chosen = services.map((s) => (s instanceof PythonService ? s.platforms : []));
     const platformAware = chosen.some((p) => p.length > 0);
-    const jobs = new CiJobs(this.settings, { platformAware, emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)) });
+    const fleets = services.map((s) => (s instanceof GpuService ? s._fleet() : undefined));
+    const jobs = new CiJobs(this.settings, {
+      platformAware,
+      emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)),
+      fleet: fleets.some((f) => f !== undefined),
+    });
     const matrix = {
       include: services.map((s, i) => ({
         service: s.serviceId,
@@ -242,6 +248,7 @@ export class CiWorkflow extends Component {
         image: s._container().image,
         // CUDA wheels make images of several GB: the runner needs room to build and load them.
         large: s.torch?.cuda !== undefined && s.torch?.cuda !== null,
+        ...(fleets[i] ? { fleet: fleets[i]!.text, capabilities: fleets[i]!.capabilities } : {}),
         // the platform built, loaded and scanned first, then every platform (comma-separated)
         ...(platformAware ? { platform: chosen[i][0] ?? Platform.LINUX_AMD64, platforms: (chosen[i].length ? chosen[i] : [Platform.LINUX_AMD64]).join(',') } : {}),
       })),
