@@ -49,16 +49,6 @@ export abstract class GpuService extends MlService {
     this.driverCheck = settings.driverCheck;
   }
 
-  /**
-   * The GPU fleet the image serves, when the service has one: the fleet as one line and the
-   * capabilities the image label lists (space-separated, oldest first).
-   * @internal
-   */
-  public _fleet(): { readonly text: string; readonly capabilities: string } | undefined {
-    const fleet = this.settings.fleet;
-    return fleet ? { text: fleet.text, capabilities: fleet.capabilities.join(' ') } : undefined;
-  }
-
   /** The GPUs compose reserves: a count (or "all") or device ids. */
   public get gpuReservation(): string {
     const { deviceIds, count } = this.settings.reservation;
