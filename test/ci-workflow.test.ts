@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { GpuInference, GpuTrainer, MlDockerProject, PythonService } from '../src';
@@ -265,5 +266,66 @@ describe('CiWorkflow bad input', () => {
     expect(err.message).toContain(got);
     expect(err.message).toContain(expected);
     expect(err.message).not.toMatch(/TypeError|ZodError|Invalid input/);
+  });
+});
+
+describe('the fleet check of GPU images with a gpuFleet', () => {
+  const fleetProject = (fleet: boolean) => render((p) => {
+    new PythonService(p, 'api', API);
+    new GpuTrainer(p, 'trainer', {
+      torchVersion: '2.11.0',
+      command: ['python', '-m', 'trainer.train'],
+      hostDriverVersion: '570.124.06',
+      ...(fleet ? { gpuFleet: ['T4', 'H100'] } : {}),
+    });
+    new CiWorkflow(p);
+  });
+
+  test('the matrix carries the fleet and the capabilities of its label; the step runs only for those', () => {
+    const { workflow, text } = fleetProject(true);
+    const include = workflow.jobs.images.strategy.matrix.include;
+    expect(include.map((e: any) => [e.service, e.fleet, e.capabilities])).toEqual([
+      ['api', undefined, undefined],
+      ['trainer', '"T4" (7.5), "H100" (9.0)', '7.5 9.0'],
+    ]);
+    const ids = workflow.jobs.images.steps.map((s: any) => s.id);
+    expect(ids.indexOf('fleet')).toBe(ids.indexOf('build') + 1);
+    expect(workflow.jobs.images.steps[ids.indexOf('fleet')].if).toBe('${{ matrix.fleet }}');
+    expect(workflowErrors(text)).toEqual([]);
+    expect(fleetProject(false).workflow.jobs.images.steps.map((s: any) => s.id)).not.toContain('fleet');
+  });
+
+  test('its script prints the summary line, and fails when the image label lists other capabilities', () => {
+    const step = fleetProject(true).workflow.jobs.images.steps.find((s: any) => s.id === 'fleet');
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'mld-fleet-'));
+    try {
+      const run = (label: string) => {
+        // a docker client that answers the label query as the built image would
+        fs.writeFileSync(path.join(dir, 'docker'), `#!/bin/sh\necho "${label}"\n`, { mode: 0o755 });
+        const summary = path.join(dir, `summary-${label.replace(/\W/g, '')}`);
+        const env = {
+          PATH: `${dir}:${process.env.PATH}`,
+          GITHUB_STEP_SUMMARY: summary,
+          IMAGE: 'vision-trainer:ci',
+          SERVICE: 'trainer',
+          FLEET: '"T4" (7.5), "H100" (9.0)',
+          EXPECTED: '7.5 9.0',
+        };
+        const res = spawnSync('bash', ['-e', '-c', step.run], { env, encoding: 'utf-8' });
+        const written = fs.existsSync(summary) ? fs.readFileSync(summary, 'utf-8') : '';
+        return { status: res.status, summary: written };
+      };
+      expect(run('7.5 9.0')).toEqual({
+        status: 0,
+        summary: 'fleet check: trainer serves "T4" (7.5), "H100" (9.0) (compute capabilities 7.5 9.0)\n',
+      });
+      expect(run('8.0 9.0')).toEqual({
+        status: 1,
+        summary: 'fleet check failed: trainer serves compute capabilities \'8.0 9.0\', "T4" (7.5), "H100" (9.0)'
+          + ' needs \'7.5 9.0\'\n',
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -145,6 +145,24 @@ describe('what follows from the decision', () => {
     expect(release).not.toContain('ARG TORCH_CUDA_ARCH_LIST="8.9;9.0"');
   });
 
+  test('a buildEnv arch list is checked against the fleet: same-major cubins and jit-able ptx count', () => {
+    const withList = (fleet: string[], list: string, driver = '570.124.06') => {
+      const p = withExtensionFolders(newProject({ hostDriverVersion: driver, gpuFleet: fleet }), 'ext');
+      trainerOf(p, { cudaExtensions: ['ext'], buildEnv: { TORCH_CUDA_ARCH_LIST: list } });
+      return synth(p)['docker/trainer/Dockerfile'] as string;
+    };
+    // L4 (8.9) runs sm_80 cubins; H100 (9.0) JIT-compiles compute_80 under a driver that reads 12.8's ptx
+    expect(withList(['A100', 'L4'], '8.0')).toContain('TORCH_CUDA_ARCH_LIST');
+    expect(withList(['A100', 'H100'], '8.0+PTX')).toContain('TORCH_CUDA_ARCH_LIST');
+    expectValidationError(() => withList(['A100', 'H100'], '8.0'), 'vision/trainer',
+      'buildEnv.TORCH_CUDA_ARCH_LIST builds no kernel for gpuFleet (from the project) gpu "H100" (9.0)',
+      'e.g. "8.0;9.0"');
+    // a PTX entry newer than the GPU serves nothing
+    expectValidationError(() => withList(['T4', 'A100'], '7.5;8.6+PTX'), 'vision/trainer',
+      'gpu "A100" (8.0) (fleet: "T4" (7.5), "A100" (8.0)): no cubin for it (cubins: sm_75 sm_86)',
+      'e.g. "7.5;8.0"');
+  });
+
   test('without torch the cuda release must target every gpu: cuda 13.0 refuses pascal', () => {
     const ok = newProject({ hostDriverVersion: '580.65.06', gpuFleet: ['T4', 'H100'] });
     new GpuInference(ok, 'jax-serve', {

@@ -8,7 +8,12 @@ export interface CiLayout {
   readonly platformAware: boolean;
   /** Some service is built for linux/arm64: the jobs set up QEMU. */
   readonly emulated: boolean;
+  /** Some service declares a GPU fleet: the images job checks the built image's capabilities. */
+  readonly fleet?: boolean;
 }
+
+/** The image label listing the compute capabilities a GPU image serves. */
+export const CAPABILITIES_LABEL = 'dev.projen-ml-docker.gpu-capabilities';
 
 /**
  * The jobs of the containers workflow, built from the resolved settings alone: no project, no
@@ -38,6 +43,38 @@ export class CiJobs {
       if: '${{ contains(matrix.platforms, \'linux/arm64\') }}',
       with: { platforms: 'arm64' },
     })];
+  }
+
+  /**
+   * The fleet check of a GPU image with a fleet (the matrix entry's `fleet` and `capabilities`):
+   * the built image's label must list the capabilities the definition decided, and the job's
+   * summary gets one line saying what the image serves. Values reach the shell as environment
+   * variables, never inside the script.
+   */
+  private fleetStep(): github.workflows.JobStep[] {
+    if (!this.layout.fleet) return [];
+    return [{
+      id: 'fleet',
+      name: 'Fleet check: the image serves the declared gpus',
+      if: '${{ matrix.fleet }}',
+      env: {
+        IMAGE: '${{ matrix.image }}:ci',
+        SERVICE: '${{ matrix.service }}',
+        FLEET: '${{ matrix.fleet }}',
+        EXPECTED: '${{ matrix.capabilities }}',
+      },
+      run: [
+        `found=$(docker image inspect --format '{{ index .Config.Labels "${CAPABILITIES_LABEL}" }}' "$IMAGE")`,
+        'if [ "$found" = "$EXPECTED" ]; then',
+        '  echo "fleet check: $SERVICE serves $FLEET (compute capabilities $found)" >> "$GITHUB_STEP_SUMMARY"',
+        'else',
+        '  echo "fleet check failed: $SERVICE serves compute capabilities \'$found\', $FLEET needs \'$EXPECTED\'"'
+          + ' >> "$GITHUB_STEP_SUMMARY"',
+        '  echo "::error::$SERVICE serves compute capabilities \'$found\', the fleet needs \'$EXPECTED\'"',
+        '  exit 1',
+        'fi',
+      ].join('\n'),
+    }];
   }
 
   private get ghcr(): boolean {
@@ -165,6 +202,7 @@ export class CiJobs {
           ...(registryCache ? {} : { 'cache-to': this.cacheTo() }),
         }),
       }),
+      ...this.fleetStep(),
       this.step('scan', {
         id: 'scan',
         name: 'Scan the image for vulnerabilities',

@@ -238,9 +238,11 @@ export class CiWorkflow extends Component {
     // Only services with `platforms` change the workflow: without any, it stays as it was.
     const chosen = services.map((s) => (s instanceof PythonService ? s.platforms : []));
     const platformAware = chosen.some((p) => p.length > 0);
+    const fleets = services.map((s) => s._gpuSummary()?.fleet);
     const jobs = new CiJobs(this.settings, {
       platformAware,
       emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)),
+      fleet: fleets.some((f) => f !== undefined),
     });
     const matrix = {
       include: services.map((s, i) => ({
@@ -249,6 +251,7 @@ export class CiWorkflow extends Component {
         image: s._container().image,
         // CUDA wheels make images of several GB: the runner needs room to build and load them.
         large: s.torch?.cuda !== undefined && s.torch?.cuda !== null,
+        ...(fleets[i] ? { fleet: fleets[i]!.text, capabilities: fleets[i]!.capabilities.join(' ') } : {}),
         // the platform built, loaded and scanned first, then every platform (comma-separated)
         ...(platformAware ? { platform: chosen[i][0] ?? Platform.LINUX_AMD64, platforms: (chosen[i].length ? chosen[i] : [Platform.LINUX_AMD64]).join(',') } : {}),
       })),

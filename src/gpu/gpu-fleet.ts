@@ -527,6 +527,40 @@ export function fleetArchList(problems: Problems, req: {
   return { cuda: req.cuda, archList: distinct.join(';'), entries };
 }
 
+/**
+ * Checks a user's `TORCH_CUDA_ARCH_LIST` (already checked against what nvcc of `cuda` targets)
+ * against the fleet: each GPU must get a cubin of its capability or of an older one of its
+ * major, or PTX (an `X.Y+PTX` entry) not newer than it that the host driver can JIT. A GPU left
+ * out would start the image and fail at its first kernel. The suggestion is the list the fleet
+ * itself gives (`fleetArchList`).
+ */
+export function checkArchListFleet(problems: Problems, field: string, value: string, req: {
+  readonly cuda: string;
+  readonly hostDriver: string;
+  readonly fleet: readonly FleetGpu[];
+  readonly fleetField: string;
+}): void {
+  const entries = value.split(/[;\s]+/).filter((e) => e !== '');
+  const capability = (entry: string) => entry.replace(/\+PTX$/, '');
+  const kernels: KernelSet = {
+    cuda: req.cuda,
+    sass: entries.map(capability),
+    ptx: entries.filter((e) => e.endsWith('+PTX')).map(capability),
+  };
+  const unserved = req.fleet.flatMap((gpu) => {
+    const verdict = serveGpu(kernels, gpu, req.hostDriver);
+    return 'why' in verdict ? [{ gpu, why: verdict.why }] : [];
+  });
+  if (unserved.length === 0) return;
+  const fromFleet = fleetArchList(new Problems(''), req)?.archList;
+  for (const { gpu, why } of unserved) {
+    problems.add(`${field} builds no kernel for ${req.fleetField} gpu ${gpuLabel(gpu)} (fleet: `
+      + `${fleetText(req.fleet)}): ${why}`, value,
+    `a list that covers every gpu of the fleet${fromFleet ? `, e.g. "${fromFleet}" (what the fleet gives `
+      + `when ${field} is not set)` : ''}`);
+  }
+}
+
 /** CUDA releases of `cuda-compute-capabilities.json`, oldest first. */
 export function capabilityReleases(): string[] {
   const table = loadData<{ releases: Record<string, unknown> }>('cuda-compute-capabilities.json');

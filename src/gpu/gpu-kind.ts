@@ -7,8 +7,8 @@ import { checkArchList, defaultArchList } from './cuda-arch';
 import { checkDebian12Toolkit, debian12ToolkitModel } from './cuda-debian12';
 import { cudaWheelRequirement, resolveCudaWithoutTorch } from './cuda-without-torch';
 import {
-  FleetArchList, FleetGpu, checkToolkitFleet, chooseFleetCuda, fleetArchList, fleetCapabilities, fleetText,
-  gpuLabel, resolveFleet,
+  FleetArchList, FleetGpu, checkArchListFleet, checkToolkitFleet, chooseFleetCuda, fleetArchList,
+  fleetCapabilities, fleetText, gpuLabel, resolveFleet,
 } from './gpu-fleet';
 import { GPU_SERVICE_SHAPE, GpuServiceOptions } from './gpu-service-options';
 import { ContainerSpec, GpuSpec } from '../core/container-spec';
@@ -97,6 +97,10 @@ export interface FleetSettings {
   readonly served: readonly string[];
   /** `TORCH_CUDA_ARCH_LIST` of what the image compiles for the fleet, when it compiles CUDA code. */
   readonly archList?: string;
+  /** The fleet's GPUs as resolved, for the checks that read them after the choice. */
+  readonly gpus: readonly FleetGpu[];
+  /** The prop the fleet came from, for messages: `gpuFleet` or `gpuFleet (from the project)`. */
+  readonly field: string;
 }
 
 /** What a GPU kind resolved: the GPU machinery's settings and its part's. */
@@ -218,7 +222,8 @@ function resolveGpu(problems: Problems, props: GpuServiceOptions, ctx: KindConte
     // no torch wheel to read: the CUDA runtime's own release must target every gpu
     const built = checkToolkitFleet(problems, { cuda: choice.cuda, hostDriver, fleet, fleetField });
     if (!built) return { ...fixed, base, hostDriver };
-    return { ...fixed, base, hostDriver, choice, fleet: toolkitFleet(fleet, built), ...fromFiles };
+    const fleetSettings = toolkitFleet(fleet, built, fleetField);
+    return { ...fixed, base, hostDriver, choice, fleet: fleetSettings, ...fromFiles };
   }
   const torchRequest = { ...request, torchVersion: props.torchVersion, pythonMinor: ctx.python.minor };
   const driverChoice = resolveCuda(problems, torchRequest);
@@ -252,17 +257,21 @@ function resolveGpu(problems: Problems, props: GpuServiceOptions, ctx: KindConte
       capabilities: fleetChoice.capabilities,
       served: fleetChoice.served.map((s) => s.note),
       archList: archList?.archList,
+      gpus: fleet,
+      field: fleetField,
     },
   };
 }
 
 /** The fleet side of a service without torch: what nvcc of its CUDA release builds for each gpu. */
-function toolkitFleet(fleet: readonly FleetGpu[], built: FleetArchList): FleetSettings {
+function toolkitFleet(fleet: readonly FleetGpu[], built: FleetArchList, field: string): FleetSettings {
   return {
     text: fleetText(fleet),
     capabilities: fleetCapabilities(fleet),
     served: built.entries.map((e) => `${gpuLabel(e.gpu)}: cuda ${built.cuda} targets ${e.entry}`),
     archList: built.archList,
+    gpus: fleet,
+    field,
   };
 }
 
@@ -469,7 +478,18 @@ function checkGpuProps(
   const archList = Object.entries(props.buildEnv ?? {})
     .find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
   if (archList && settings.choice) {
-    checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], settings.choice.cuda);
+    const field = `buildEnv.${archList[0]}`;
+    const before = problems.count;
+    checkArchList(problems, field, archList[1], settings.choice.cuda);
+    // a list nvcc accepts must still build kernels for every gpu the image is declared to serve
+    if (problems.count === before && settings.fleet && settings.hostDriver) {
+      checkArchListFleet(problems, field, archList[1], {
+        cuda: settings.choice.cuda,
+        hostDriver: settings.hostDriver,
+        fleet: settings.fleet.gpus,
+        fleetField: settings.fleet.field,
+      });
+    }
   }
 }
 

@@ -54,7 +54,9 @@ export interface GpuTrainerProps extends GpuServiceOptions {
 
   /**
    * How Kubernetes runs the trainer's pods: a JobSet (the JobSet controller), or a Kubeflow
-   * Trainer `TrainJob` on the `torch-distributed` ClusterTrainingRuntime.
+   * Trainer `TrainJob` on the `torch-distributed` ClusterTrainingRuntime. With `JOBSET` a trainer
+   * of one node stays a plain Job; with `KUBEFLOW_TRAINER` it is a TrainJob of one node, so the
+   * runtime chosen runs every size of the job alike.
    * @default DistributedRuntime.JOBSET
    */
   readonly distributedRuntime?: DistributedRuntime;

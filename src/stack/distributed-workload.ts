@@ -10,8 +10,9 @@ import {
  * `DistributedRuntime.KUBEFLOW_TRAINER`, a TrainJob), each pod told the job's sizes, its node
  * rank (the Job's completion index) and the first pod's stable DNS name, where torchrun's
  * rendezvous store listens; the pods open the rendezvous port and NCCL's port range to each
- * other and to nothing else. A job of one node with several GPUs stays a Job, with the sizes
- * and NCCL's settings in its environment. Pure: plain data in and out.
+ * other and to nothing else. With the JobSet runtime a job of one node stays a Job, with the
+ * sizes and NCCL's settings in its environment; with the Kubeflow Trainer it is a TrainJob of
+ * one node (the runtime the user chose runs every size alike). Pure: plain data in and out.
  */
 
 /** The Job's completion index, the node rank of each pod. */

@@ -17,6 +17,14 @@ const noTorch = (cudaVersion: string, fleet: string[]) => (p: any) => {
   }));
 };
 
+/** A trainer compiling a CUDA extension for a fleet with the user's own arch list. */
+const archList = (fleet: string[], list: string) => trainer({
+  torchVersion: '2.11.0',
+  gpuFleet: fleet,
+  cudaExtensions: ['ext/op'],
+  buildEnv: { TORCH_CUDA_ARCH_LIST: list },
+});
+
 export const rows: Row[] = [
   {
     name: 'gpu fleet without torch: a cuda release without a capability list',
@@ -167,5 +175,27 @@ export const rows: Row[] = [
       + 'compute_90 compute_100 compute_103 compute_110 compute_120 compute_121): got "13.0"',
     expected: 'a cuda release whose nvcc targets 6.0: "11.8", "12.0", "12.1", "12.2", "12.3", "12.4", '
       + '"12.5", "12.6", "12.8", "12.9", or gpuFleet without it',
+  },
+  {
+    name: 'an arch list of buildEnv without the fleet\'s hopper gpu',
+    project: { hostDriverVersion: '570.124.06' },
+    build: archList(['A100', 'H100'], '8.0'),
+    path: 'vision/trainer',
+    got: 'buildEnv.TORCH_CUDA_ARCH_LIST builds no kernel for gpuFleet gpu "H100" (9.0) (fleet: "A100" '
+      + '(8.0), "H100" (9.0)): no cubin for it (cubins: sm_80) and no ptx it could jit (ptx: none): '
+      + 'got "8.0"',
+    expected: 'a list that covers every gpu of the fleet, e.g. "8.0;9.0" (what the fleet gives when '
+      + 'buildEnv.TORCH_CUDA_ARCH_LIST is not set)',
+  },
+  {
+    name: 'an arch list of buildEnv without the fleet\'s turing gpu',
+    project: { hostDriverVersion: '570.124.06' },
+    build: archList(['T4', 'A100'], '8.0;8.6+PTX'),
+    path: 'vision/trainer',
+    got: 'buildEnv.TORCH_CUDA_ARCH_LIST builds no kernel for gpuFleet gpu "T4" (7.5) (fleet: "T4" (7.5), '
+      + '"A100" (8.0)): no cubin for it (cubins: sm_80 sm_86) and no ptx it could jit (ptx: compute_86): '
+      + 'got "8.0;8.6+PTX"',
+    expected: 'a list that covers every gpu of the fleet, e.g. "7.5;8.0" (what the fleet gives when '
+      + 'buildEnv.TORCH_CUDA_ARCH_LIST is not set)',
   },
 ];

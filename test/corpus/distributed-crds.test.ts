@@ -12,8 +12,10 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import * as YAML from 'yaml';
 import { DistributedRuntime, NcclDebug } from '../../src/core/distributed-spec';
-import { DistributedTree, DistributedTreeOptions, distributedTree } from '../support/distributed-tree';
-import { podSpecOf, restrictedViolations } from '../support/kube-checks';
+import {
+  DistributedTree, DistributedTreeOptions, distributedTree, kustomizeBuild,
+} from '../support/distributed-tree';
+import { podSpecOf, restrictedViolations, schemaErrors } from '../support/kube-checks';
 import { SHARED_DATA } from '../support/shared-data';
 
 const CRDS = join(SHARED_DATA, 'k8s-crds');
@@ -180,6 +182,53 @@ describe('the schema check itself', () => {
       .filter(({ path, rule }) => !RULES[rule](valueAt(renamed, path)));
     expect(broken.map((r) => r.rule))
       .toEqual(['self.metadata.name.matches(\'^[a-z]([-a-z0-9]*[a-z0-9])?$\')']);
+  });
+});
+
+describe('a TrainJob for a gpu fleet: the runtime patch carries the node affinity', () => {
+  // T4 (7.5) and H100 (9.0): one node selector term per capability the image serves
+  const t = distributedTree({
+    nodes: 2, gpusPerNode: 8, runtime: DistributedRuntime.KUBEFLOW_TRAINER, gpuFleet: ['T4', 'H100'],
+  });
+  const term = (major: string, minor: string) => ({
+    matchExpressions: [
+      { key: 'nvidia.com/gpu.compute.major', operator: 'In', values: [major] },
+      { key: 'nvidia.com/gpu.compute.minor', operator: 'In', values: [minor] },
+    ],
+  });
+  const affinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term('7', '5'), term('9', '0')] },
+    },
+  };
+  const patchedPod = (trainJob: any) => trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec
+    .replicatedJobs[0].template.spec.template.spec;
+
+  test('kubectl kustomize renders the TrainJob with the affinity in its pod patch', () => {
+    const docs = kustomizeBuild(t, 'k8s/train');
+    const trainJobs = docs.filter((d) => d?.kind === 'TrainJob');
+    expect(trainJobs.map((d) => d.metadata.name)).toEqual(['trainer']);
+    expect(patchedPod(trainJobs[0]).affinity).toEqual(affinity);
+  });
+
+  test('the TrainJob is valid for its CRD\'s schema, affinity included, and a bad term is refused', () => {
+    expect(crdErrors(t.trainer)).toEqual([]);
+    const broken = structuredClone(t.trainer);
+    patchedPod(broken).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+      .nodeSelectorTerms[0].matchExpressions[0].values = '7';
+    expect(crdErrors(broken).join('\n')).toContain('must be array');
+  });
+
+  test('the patched pod holds the affinity; kubernetes-models accepts it as a pod spec', () => {
+    const spec = podSpecOf(t.trainer);
+    expect(spec.affinity).toEqual(affinity);
+    expect(restrictedViolations(t.trainer)).toEqual([]);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer' }, spec };
+    expect(schemaErrors([pod])).toEqual([]);
+    const badTerms = structuredClone(pod);
+    const node = badTerms.spec.affinity.nodeAffinity;
+    node.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: 'x' };
+    expect(schemaErrors([badTerms])).not.toEqual([]);
   });
 });
 

@@ -26,6 +26,8 @@ export interface DistributedTreeOptions {
   readonly backoffLimit?: number;
   readonly command?: string[];
   readonly egress?: KubernetesEgress;
+  /** The project's `gpuFleet`; then driver 570.124.06 and torch 2.11.0, whose kernels the data knows. */
+  readonly gpuFleet?: string[];
 }
 
 export interface DistributedTree {
@@ -42,7 +44,8 @@ export interface DistributedTree {
 export const TRAINER_COMMAND = ['python', '-m', 'trainer.train'];
 
 export function distributedTree(options: DistributedTreeOptions): DistributedTree {
-  const project = newProject();
+  const fleet = options.gpuFleet ? { gpuFleet: options.gpuFleet, hostDriverVersion: '570.124.06' } : {};
+  const project = newProject(fleet);
   new PythonService(project, 'api', {
     command: ['uvicorn', 'api.main:app', '--host', '0.0.0.0', '--port', '8000'],
     port: 8000,
@@ -50,7 +53,7 @@ export function distributedTree(options: DistributedTreeOptions): DistributedTre
     requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'] },
   });
   const trainer = new GpuTrainer(project, 'trainer', {
-    torchVersion: '2.5.1',
+    torchVersion: options.gpuFleet ? '2.11.0' : '2.5.1',
     command: options.command ?? TRAINER_COMMAND,
     nodes: options.nodes,
     gpusPerNode: options.gpusPerNode,
