@@ -47,6 +47,11 @@ interface AdoptionData {
   }>;
   readonly cudaBuildPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
   readonly hubTokenPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
+  readonly poetryCore: ReadonlyArray<{
+    readonly poetry: string;
+    readonly poetryCore: string;
+    readonly source: string;
+  }>;
 }
 
 export function adoptionData(): AdoptionData {

@@ -20,6 +20,13 @@ const BACKENDS: Readonly<Record<string, string>> = {
   'scikit_build_core.build': 'scikit-build-core',
 };
 
+/**
+ * The backend pip uses when `[build-system]` has `requires` but no `build-backend` (PEP 517: the
+ * legacy behaviour, setup.py run through setuptools; setuptools supplies a bare `setup()` when the
+ * project has no setup.py): accepted when `requires` names setuptools, which provides it.
+ */
+const LEGACY_SETUPTOOLS_BACKEND = 'setuptools.build_meta:__legacy__';
+
 /** Root files a build backend reads besides pyproject.toml, copied when the project has them. */
 const BUILD_FILES = ['setup.py', 'setup.cfg', 'MANIFEST.in'];
 
@@ -106,8 +113,10 @@ export function resolveProjectInstall(
       'a [project] table with name = "..." (PEP 621), or a [tool.poetry] name (poetry-core)');
   }
   if (facts.poetry) checkPoetryMetadata(problems, facts.poetry, sources);
-  const backend = facts.buildBackend;
-  const distribution = backend === undefined ? undefined : BACKENDS[backend];
+  const legacy = facts.buildBackend === undefined
+    && requiredNames(facts.buildRequires).includes('setuptools');
+  const backend = legacy ? LEGACY_SETUPTOOLS_BACKEND : facts.buildBackend;
+  const distribution = backend === undefined ? undefined : legacy ? 'setuptools' : BACKENDS[backend];
   if (backend === undefined) {
     problems.add('installProject: pyproject.toml has no build backend', 'pyproject.toml',
       `a [build-system] table with build-backend = one of ${Object.keys(BACKENDS).map((b) => `"${b}"`).join(', ')}`);
