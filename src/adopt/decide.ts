@@ -5,6 +5,7 @@ import {
   decidePython,
   decideTorch,
   isServingPackage,
+  setupPyPlan,
 } from './decide-environment';
 import {
   FoundService,
@@ -38,12 +39,14 @@ export const ADOPTED_COMPOSE_FILE = 'compose.mldocker.yaml';
 const MODEL_START_PERIOD = 600;
 
 export function decide(facts: RepoFacts, name: string): AdoptionPlan {
-  const deps = decideDependencies(facts);
+  let deps = decideDependencies(facts);
   const repoGpu = gpuPackages(deps.names.map(normalizePackageName)).map(
     (p) => `the dependencies list ${p}`,
   );
   const found = findServices(facts, repoGpu.slice(0, 1));
   const first = found.services[0];
+  // setup.py's extras: those the (first) service's Dockerfile installs the project with
+  if (deps.setupPy) deps = setupPyPlan(deps, first?.dockerfile?.projectExtras ?? []);
   const python = decidePython(
     facts,
     first?.dockerfile?.from

@@ -12,6 +12,7 @@ import { Place, Repo } from './repo';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import { YAML } from '../core/yaml';
+import { SetupPyLists, readSetupPyLists } from '../deps/setup-py';
 import { Table, isTable, parseToml, tableAt } from '../deps/toml';
 
 /**
@@ -72,6 +73,8 @@ export interface SetupPyFacts {
   readonly extensions: boolean;
   /** Literal requirement strings it names (for the report). */
   readonly literals: ReadonlyArray<{ readonly text: string; readonly at: Place }>;
+  /** `install_requires` and `extras_require` of its `setup(...)` call, read as literals (never run). */
+  readonly lists: SetupPyLists;
 }
 
 export interface RepoFacts {
@@ -354,6 +357,7 @@ function readSetupPy(text: string): SetupPyFacts {
       : undefined,
     extensions: /\b(ext_modules|CUDAExtension|CppExtension|BuildExtension)\b/.test(text),
     literals,
+    lists: readSetupPyLists(text),
   };
 }
 
