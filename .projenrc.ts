@@ -21,7 +21,8 @@ const project = new cdk.JsiiProject({
     'smol-toml@^1.3.0',
     // the cache-impact report reads generated Dockerfiles and ignore files with the real parsers
     'dockerfile-ast@^0.7.1', '@balena/dockerignore@^1.0.2',
-    // props are validated with zod's mini build (the smaller of its two builds to load and to build schemas with)
+    // props are validated with zod's mini build (the smaller of its two builds to load and
+    // to build schemas with)
     'zod@^4.1.0',
   ],
   devDeps: [
@@ -139,5 +140,18 @@ project.package.addField('allowScripts', { 'esbuild': false, '@parcel/watcher': 
 // (and so in the README's main job). The package and the tests are checked on Node 22 and 24
 // by `npx projen test:node`; the notice is silenced for 20 only.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// Lines stay under 110 characters, comments included (wrapped like the code); strings, template
+// literals, regular expressions and URLs are exempt, since splitting them hurts more than a long line.
+project.eslint?.addRules({
+  '@stylistic/max-len': ['error', {
+    code: 110,
+    ignoreUrls: true,
+    ignoreStrings: true,
+    ignoreTemplateLiterals: true,
+    ignoreComments: false,
+    ignoreRegExpLiterals: true,
+  }],
+});
 
 project.synth();

@@ -447,7 +447,9 @@ function freeGiB(path: string): number {
   return Number(out) / 2 ** 30;
 }
 
-/** Our context, as the allow-list of the generated ignore file, against what the Dockerfile COPYs or binds. */
+/**
+ * Our context, as the allow-list of the generated ignore file, against what the Dockerfile COPYs or binds.
+ */
 function ourContext(repo: string): { ours: string[]; onlyWhatIsCopied: boolean } {
   const ignore = readFileSync(join(repo, 'docker/api/Dockerfile.dockerignore'), 'utf-8');
   const allowed = [...ignore.matchAll(/^!(.+)$/gm)].map((m) => m[1].trim()).sort();
@@ -460,7 +462,11 @@ function ourContext(repo: string): { ours: string[]; onlyWhatIsCopied: boolean }
     const words = m[1].split(/\s+/).filter((w) => !w.startsWith('--'));
     for (const src of words.slice(0, -1)) used.add(src.replace(/\/$/, ''));
   }
-  return { ours: allowed, onlyWhatIsCopied: allowed.length > 0 && allowed.every((a) => used.has(a)) && [...used].every((u) => allowed.includes(u)) };
+  return {
+    ours: allowed,
+    onlyWhatIsCopied: allowed.length > 0 && allowed.every((a) => used.has(a))
+      && [...used].every((u) => allowed.includes(u)),
+  };
 }
 
 function parseArgs(argv: string[]): { runs: number; keep: boolean } {
@@ -532,8 +538,11 @@ async function main(): Promise<void> {
     const defs = sides(dir, repo);
     const baseBytes = imageSize(BASE);
 
-    const seconds: Record<Side, Record<Scenario, number[]>> = Object.fromEntries(SIDES.map((s) => [s, Object.fromEntries(SCENARIOS.map((sc) => [sc, []]))])) as any;
-    const rebuilt: Record<Side, Record<Scenario, string[]>> = Object.fromEntries(SIDES.map((s) => [s, {}])) as any;
+    const seconds: Record<Side, Record<Scenario, number[]>> = Object.fromEntries(SIDES.map((s) => [
+      s, Object.fromEntries(SCENARIOS.map((sc) => [sc, []])),
+    ])) as any;
+    const rebuilt: Record<Side, Record<Scenario, string[]>> =
+      Object.fromEntries(SIDES.map((s) => [s, {}])) as any;
     const sizes: Record<Side, { image: number; context: number }> = {} as any;
 
     // No change, every side in every round (see NO_CHANGE_ROUNDS).
@@ -593,7 +602,9 @@ async function main(): Promise<void> {
       result[side] = {
         title: defs[side].title,
         dockerfile: defs[side].source,
-        scenarios: Object.fromEntries(SCENARIOS.map((sc) => [sc, timing(seconds[side][sc])])) as Record<Scenario, Timing>,
+        scenarios: Object.fromEntries(
+          SCENARIOS.map((sc) => [sc, timing(seconds[side][sc])]),
+        ) as Record<Scenario, Timing>,
         rebuiltSteps: rebuilt[side],
         imageBytes: sizes[side].image,
         addedBytes: sizes[side].image - baseBytes,
@@ -602,7 +613,8 @@ async function main(): Promise<void> {
     }
     const baselines = SIDES.filter((s) => s !== 'ours');
     const timeTarget = (sc: Scenario, measure: string, limit: number): TargetResult => {
-      const best = baselines.reduce((a, b) => (result[b].scenarios[sc].median < result[a].scenarios[sc].median ? b : a));
+      const best = baselines.reduce((a, b) =>
+        (result[b].scenarios[sc].median < result[a].scenarios[sc].median ? b : a));
       const ours = result.ours.scenarios[sc].median;
       const base = result[best].scenarios[sc].median;
       const ratio = Math.round((ours / base) * 1000) / 1000;
@@ -652,7 +664,9 @@ async function main(): Promise<void> {
         noChange: `before the runs: every side built once (not timed) in its own copy of the repository in the state after scenario 4, then ${NO_CHANGE_ROUNDS} rounds of one build per side, order rotating`,
       },
       runs: opts.runs,
-      builds: Object.fromEntries(SCENARIOS.map((sc) => [sc, seconds.ours[sc].length])) as Record<Scenario, number>,
+      builds: Object.fromEntries(
+        SCENARIOS.map((sc) => [sc, seconds.ours[sc].length]),
+      ) as Record<Scenario, number>,
       totalSeconds: Math.round((Date.now() - started) / 1000),
       sides: result,
       targets,

@@ -16,7 +16,14 @@ import { Dependencies, MlDockerProject, PythonService } from '../src';
 import { resolveDependencies } from '../src/deps';
 import { generateUvProject } from '../test/deps/uv-lock-generator';
 
-export interface DepsStats { readonly n: number; readonly median: number; readonly p25: number; readonly p75: number; readonly min: number; readonly max: number }
+export interface DepsStats {
+  readonly n: number;
+  readonly median: number;
+  readonly p25: number;
+  readonly p75: number;
+  readonly min: number;
+  readonly max: number;
+}
 
 export interface DepsBenchResult {
   readonly packagesInLock: number;
@@ -62,7 +69,9 @@ export function benchDeps(rounds: number, warmup = 2): DepsBenchResult {
   const coldDir = mkdtempSync(join(tmpdir(), 'bench-deps-cold-'));
   const typedDir = mkdtempSync(join(tmpdir(), 'bench-deps-typed-'));
   try {
-    for (const dir of [lockDir, coldDir]) for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    for (const dir of [lockDir, coldDir]) {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    }
     // the typed list: exactly the packages the lock installs, in the same tiers
     const resolved = resolveDependencies(Dependencies.fromPyproject(), { projectRoot: lockDir, pythonVersion: '3.11.16', platform: 'linux/amd64', path: 'vision/api' });
     const typed = {

@@ -62,7 +62,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 12, scaleRuns: 10, warmup: 2, skipStock: false, skipContext: false, skipProfile: false, reuse: false, onlyDeps: false };
+  const o: Options = {
+    runs: 12,
+    scaleRuns: 10,
+    warmup: 2,
+    skipStock: false,
+    skipContext: false,
+    skipProfile: false,
+    reuse: false,
+    onlyDeps: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -106,7 +115,9 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv()): SpawnSyncReturns<string> {
+function run(
+  cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv(),
+): SpawnSyncReturns<string> {
   const res = spawnSync(cmd, args, { cwd, env, encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024 });
   if (res.error || res.status !== 0) {
     throw new Error(`\`${cmd} ${args.join(' ')}\` in ${cwd} failed (${res.status ?? res.error?.message})\n${(res.stderr ?? '').slice(-4000)}\n${(res.stdout ?? '').slice(-2000)}`);
@@ -235,7 +246,10 @@ const t3 = performance.now();
 console.error('BENCH_PHASES ' + JSON.stringify({ origin: performance.timeOrigin, firstLine: t0, load: t1 - t0, construct: t2 - t1, synth: t3 - t2, end: t3 }));
 `;
 
-/** Copies a project: files copied, node_modules hard-linked (identical and warm; never written: post-synth is off). */
+/**
+ * Copies a project: files copied, node_modules hard-linked (identical and warm; never written: post-synth is
+ * off).
+ */
 function cloneProject(from: string, to: string): void {
   rmSync(to, { recursive: true, force: true });
   mkdirSync(to, { recursive: true });
@@ -320,7 +334,9 @@ interface Sample {
   ms: number;
   maxRssKiB: number;
   phases?: { origin: number; firstLine: number; load: number; construct: number; synth: number; end: number };
-  /** ms from spawning `npx projen` to the first line of .projenrc.ts (npx, projen CLI, task, runner start-up). */
+  /**
+   * ms from spawning `npx projen` to the first line of .projenrc.ts (npx, projen CLI, task, runner start-up).
+   */
   startupMs?: number;
 }
 
@@ -364,7 +380,15 @@ function stats(values: number[]): Stats {
     return v[lo] + (v[hi] - v[lo]) * (pos - lo);
   };
   const median = q(0.5);
-  return { n: v.length, median, min: v[0], max: v[v.length - 1], p25: q(0.25), p75: q(0.75), relIqr: (q(0.75) - q(0.25)) / median };
+  return {
+    n: v.length,
+    median,
+    min: v[0],
+    max: v[v.length - 1],
+    p25: q(0.25),
+    p75: q(0.75),
+    relIqr: (q(0.75) - q(0.25)) / median,
+  };
 }
 
 /**
@@ -374,7 +398,9 @@ function stats(values: number[]): Stats {
 const EDITED = new Set(['full-edited']);
 
 /** Runs every variant `rounds` times, round robin, rotating which variant goes first. */
-function alternate(dirs: Record<string, string>, names: string[], rounds: number, warmup: number): Record<string, Sample[]> {
+function alternate(
+  dirs: Record<string, string>, names: string[], rounds: number, warmup: number,
+): Record<string, Sample[]> {
   const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
@@ -394,13 +420,19 @@ function summary(samples: Sample[]) {
   return {
     wallMs: stats(samples.map((s) => s.ms)),
     maxRssMiB: stats(samples.map((s) => s.maxRssKiB / 1024)),
-    startupMs: samples.every((s) => s.startupMs !== undefined) ? stats(samples.map((s) => s.startupMs!)) : undefined,
+    startupMs: samples.every((s) => s.startupMs !== undefined)
+      ? stats(samples.map((s) => s.startupMs!)) : undefined,
     loadMs: phase('load'),
     constructMs: phase('construct'),
     synthMs: phase('synth'),
-    raw: samples.map((s) => ({ ms: round(s.ms), maxRssKiB: s.maxRssKiB, startupMs: s.startupMs && round(s.startupMs), phases: s.phases && {
-      load: round(s.phases.load), construct: round(s.phases.construct), synth: round(s.phases.synth),
-    } })),
+    raw: samples.map((s) => ({
+      ms: round(s.ms),
+      maxRssKiB: s.maxRssKiB,
+      startupMs: s.startupMs && round(s.startupMs),
+      phases: s.phases && {
+        load: round(s.phases.load), construct: round(s.phases.construct), synth: round(s.phases.synth),
+      },
+    })),
   };
 }
 
@@ -448,7 +480,8 @@ function summarizeProfiles(dir: string) {
       : scripts.some((u) => u.includes('.projenrc')) ? '.projenrc.ts process (the default task: node with projenrc-register; loads projen + projen-ml-docker, constructs, synthesizes)'
         : 'other';
     const totalMs = (p.endTime - p.startTime) / 1000;
-    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, ms]) => ({ bucket: k, selfMs: round(ms) }));
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)
+      .map(([k, ms]) => ({ bucket: k, selfMs: round(ms) }));
     return { file, role, totalMs: round(totalMs), top };
   });
 }
@@ -517,7 +550,9 @@ function requireTimes(dir: string, rounds: number): Array<{ package: string; ms:
     const res = run('node', ['-r', hook, '-e', 'require("projen-ml-docker")'], dir);
     const line = /BENCH_REQUIRES (\[.*\])/.exec(res.stderr);
     if (!line) throw new Error(`no require times: ${res.stderr.slice(-1000)}`);
-    for (const [pkg, ms] of JSON.parse(line[1]) as Array<[string, number]>) perPkg.set(pkg, [...(perPkg.get(pkg) ?? []), ms]);
+    for (const [pkg, ms] of JSON.parse(line[1]) as Array<[string, number]>) {
+      perPkg.set(pkg, [...(perPkg.get(pkg) ?? []), ms]);
+    }
   }
   return [...perPkg.entries()].map(([pkg, ms]) => ({ package: pkg, ms: stats(ms) }))
     .sort((a, b) => b.ms.median - a.ms.median).slice(0, 15);
@@ -623,7 +658,11 @@ function main(): void {
   log(`dependency files: uv.lock of 300 packages vs a typed list; ${o.runs} runs each`);
   const deps = benchDeps(o.runs, o.warmup);
   if (o.onlyDeps) {
-    const only = { generatedAt: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) }, deps };
+    const only = {
+      generatedAt: new Date().toISOString(),
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
+      deps,
+    };
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'deps-results.json'), `${JSON.stringify(only, undefined, 2)}\n`);
     const md = [`# Benchmark: dependency files (${only.generatedAt}; ${machine.cpu}, Node ${machine.node}; load ${machine.loadAverageAtStart.join('/')})`, '', ...depsMarkdown(deps), ''].join('\n');
@@ -646,8 +685,10 @@ function main(): void {
   const scale = Object.fromEntries(SCALES.map((n) => [n, summary(scaleSamples[`scale-${n}`])]));
   const wallFit = fit(SCALES, SCALES.map((n) => scale[n].wallMs.median));
   const libFit = fit(SCALES, SCALES.map((n) => scale[n].constructMs!.median + scale[n].synthMs!.median));
-  const marginal = (a: number, b: number): number => (scale[b].wallMs.median - scale[a].wallMs.median) / (b - a);
-  const logLog = fit(SCALES.slice(1).map(Math.log), SCALES.slice(1).map((n) => Math.log(scale[n].constructMs!.median + scale[n].synthMs!.median)));
+  const marginal = (a: number, b: number): number =>
+    (scale[b].wallMs.median - scale[a].wallMs.median) / (b - a);
+  const logLog = fit(SCALES.slice(1).map(Math.log),
+    SCALES.slice(1).map((n) => Math.log(scale[n].constructMs!.median + scale[n].synthMs!.median)));
 
   // 5: build context.
   let context: ReturnType<typeof measureContext> & { notes: string[]; repo: string } | undefined;
@@ -660,7 +701,8 @@ function main(): void {
     rmSync(repo, { recursive: true, force: true });
   }
 
-  // 6: profile: the projen CLI process and the .projenrc.ts process (the default task's command), each with --cpu-prof.
+  // 6: profile: the projen CLI process and the .projenrc.ts process (the default task's command), each with
+  // --cpu-prof.
   let profile: ReturnType<typeof summarizeProfiles> | undefined;
   if (!o.skipProfile) {
     const profDir = join(WORK, 'profile');
@@ -726,7 +768,8 @@ function main(): void {
   const met = {
     resynthVsBare: targets.resynthVsBare.value <= 1.1,
     scale50Vs1: targets.scale50Vs1.value <= 1.5,
-    noSuperLinear: targets.superLinear.marginal50to200 <= Math.max(targets.superLinear.marginal10to50 * 1.5, 1) && logLog.slope < 1.2,
+    noSuperLinear: targets.superLinear.marginal50to200
+      <= Math.max(targets.superLinear.marginal10to50 * 1.5, 1) && logLog.slope < 1.2,
     maxRssVsBare: targets.maxRssVsBare.value <= 1.2,
     // both with the cached transform and right after an edit (one transform)
     vsStock: targets.vsStock ? targets.vsStock.value <= 0.35 && targets.vsStock.edited <= 0.35 : undefined,
@@ -757,7 +800,13 @@ function main(): void {
       tarball: relative(ROOT, setup.tgz),
     },
     latency: lat,
-    scaling: { services: SCALES, perN: scale, wallFit: mapRound(wallFit), libraryFit: mapRound(libFit), libraryLogLogExponent: round(logLog.slope, 3) },
+    scaling: {
+      services: SCALES,
+      perN: scale,
+      wallFit: mapRound(wallFit),
+      libraryFit: mapRound(libFit),
+      libraryLogLogExponent: round(logLog.slope, 3),
+    },
     startup,
     requireTimes: requires,
     profile,
@@ -786,7 +835,9 @@ function mib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-/** The figures of an earlier run (another commit) beside this run's: ratios, phases, the profile's top five. */
+/**
+ * The figures of an earlier run (another commit) beside this run's: ratios, phases, the profile's top five.
+ */
 function beforeAfterMarkdown(b: any, r: any): string[] {
   const phases = (x: any, v: string) => ['loadMs', 'constructMs', 'synthMs'].map((k) => (x.latency[v]?.[k] ? `${Math.round(x.latency[v][k].median)}` : 'n/a')).join(' / ');
   const projenrc = (x: any) => (x.profile ?? []).find((p: any) => p.role.startsWith('.projenrc'));

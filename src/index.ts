@@ -32,6 +32,6 @@ export { CiWorkflow, CiWorkflowProps } from './ci/ci-workflow';
 export { CiCache, HadolintThreshold, ScanSeverity } from './ci/ci-options';
 export { CacheReport } from './cache-report/cache-report';
 export {
-  CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput, LayerRole,
-  ServiceCacheReport, TargetCacheReport, TargetImpact,
+  CacheReportOptions, CacheChange, CacheChangeKind, CacheStep, CachePromiseResult, DockerfileCacheInput,
+  LayerRole, ServiceCacheReport, TargetCacheReport, TargetImpact,
 } from './cache-report/report-types';

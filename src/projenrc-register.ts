@@ -152,10 +152,14 @@ function compile(filename: string): string {
 /** An error esbuild reports (the fields used here). */
 interface EsbuildMessage {
   readonly text: string;
-  readonly location?: { readonly file: string; readonly line: number; readonly column: number; readonly lineText: string } | null;
+  readonly location?: {
+    readonly file: string; readonly line: number; readonly column: number; readonly lineText: string;
+  } | null;
 }
 
-function transpile(source: string, filename: string, config: { raw: string; display: string }, nodeMajor: string): string {
+function transpile(
+  source: string, filename: string, config: { raw: string; display: string }, nodeMajor: string,
+): string {
   const { transformSync } = esbuild(filename);
   try {
     return transformSync(source, {
@@ -235,7 +239,9 @@ function mapStack(stack: string): string {
     const map = sourceMapOf(filename);
     if (!map) continue;
     out = out.replace(new RegExp(`${escapeRegExp(filename)}:(\\d+):(\\d+)`, 'g'), (whole, line: string, column: string) => {
-      const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalLine?: number; originalColumn?: number };
+      const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
+        originalLine?: number; originalColumn?: number;
+      };
       if (entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
       return `${filename}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
     });
@@ -324,7 +330,9 @@ function runWithTsx(entry: string): never {
     throw new RunnerError(`${display(entry)} is loaded as an ES module (a .mts file, or "type": "module" in package.json), which needs tsx: it is not installed (it is a devDependency of this project); run \`npm install\``);
   }
   const env = { ...process.env };
-  if (!env.TSX_TSCONFIG_PATH && fs.existsSync(path.resolve(cwd, tsconfigName()))) env.TSX_TSCONFIG_PATH = tsconfigName();
+  if (!env.TSX_TSCONFIG_PATH && fs.existsSync(path.resolve(cwd, tsconfigName()))) {
+    env.TSX_TSCONFIG_PATH = tsconfigName();
+  }
   debug(`${display(entry)} is an ES module: running it with node --import tsx`);
   // the child loads this file too, for its error reports only
   env[CHILD_ENV] = '1';
@@ -341,6 +349,7 @@ if (process.env[CHILD_ENV] === '1') {
   runWithTsx(entry!);
 } else {
   for (const extension of TS_EXTENSIONS) {
-    (Module as unknown as { _extensions: Record<string, (module: NodeJS.Module, filename: string) => void> })._extensions[extension] = load;
+    type Loader = (module: NodeJS.Module, filename: string) => void;
+    (Module as unknown as { _extensions: Record<string, Loader> })._extensions[extension] = load;
   }
 }

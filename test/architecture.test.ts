@@ -19,7 +19,11 @@ const CLI = join(REPO, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-
 
 interface Cruise {
   readonly modules: Array<{ readonly source: string }>;
-  readonly summary: { readonly violations: Array<{ readonly rule: { readonly name: string }; readonly from: string; readonly to: string }> };
+  readonly summary: {
+    readonly violations: Array<{
+      readonly rule: { readonly name: string }; readonly from: string; readonly to: string;
+    }>;
+  };
 }
 
 /** Cruises `src` under `cwd` with the repository's rules (node_modules resolved from the repository). */
@@ -57,7 +61,8 @@ test('each kind of forbidden import is reported', () => {
   const copy = mkdtempSync(join(tmpdir(), 'mld-arch-'));
   cpSync(join(REPO, 'src'), join(copy, 'src'), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  // core reaching a service, a type-only cycle through core, a renderer, the image model, the Kubernetes model and the text cache report reaching projen, a stray top-level module
+  // core reaching a service, a type-only cycle through core, a renderer, the image model, the Kubernetes
+  // model and the text cache report reaching projen, a stray top-level module
   writeFileSync(join(copy, 'src', 'core', 'bad-up.ts'), "import type { MlService } from '../service/service';\nexport type S = MlService;\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-a.ts'), "import type { B } from './cycle-b';\nexport interface A { b?: B }\n");
   writeFileSync(join(copy, 'src', 'core', 'cycle-b.ts'), "import type { A } from './cycle-a';\nexport interface B { a?: A }\n");

@@ -7,7 +7,7 @@
 import { Instruction } from 'dockerfile-ast';
 import { BuildStep, BuildStepStage, CopyFromImage, GpuTrainer, GpuBase, MlDockerProject, PythonService, TorchPackage } from '../src';
 import { ancestry, checkDockerfile, derivedFrom, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
-import { expectValidationError, newProject, synth } from './util';
+import { expectValidationError, newProject, synth, withExtensionFolders } from './util';
 import { CacheChangeKind, LayerRole } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { FULL_VERSION_TAG, checkPinnedImage, parseImageReference } from '../src/core/image-name';
@@ -25,7 +25,9 @@ const ALL = {
   copyFromImages: [COPY],
 };
 
-function dockerfileOf(props: Record<string, unknown>, build?: (p: MlDockerProject) => void): { text: string; out: Record<string, any> } {
+function dockerfileOf(
+  props: Record<string, unknown>, build?: (p: MlDockerProject) => void,
+): { text: string; out: Record<string, any> } {
   const project = newProject();
   if (build) build(project);
   else new PythonService(project, 'api', { command: CMD, port: 8000, requirements: { core: ['psycopg2==2.9.10'], dev: ['pytest==8.3.4'] }, ...props });
@@ -61,7 +63,8 @@ describe('each hook in the Dockerfile', () => {
 
   test('no hook, no change: the Dockerfile is the one without the props', () => {
     const without = dockerfileOf({}).text;
-    expect(dockerfileOf({ buildPackages: [], buildEnv: {}, buildSteps: [], copyFromImages: [] }).text).toBe(without);
+    expect(dockerfileOf({ buildPackages: [], buildEnv: {}, buildSteps: [], copyFromImages: [] }).text)
+      .toBe(without);
     expect(without).not.toContain('build hook');
   });
 
@@ -72,6 +75,7 @@ describe('each hook in the Dockerfile', () => {
 
   test('a GPU trainer with a CUDA devel builder gets the hooks in that build chain (deps-ml on the devel image)', () => {
     const { text } = dockerfileOf({}, (p) => {
+      withExtensionFolders(p, 'ext/ops');
       new GpuTrainer(p, 'trainer', {
         torchVersion: '2.9.0',
         command: ['python', '-m', 'trainer.train'],
@@ -268,9 +272,12 @@ describe('torchPackages (GPU services)', () => {
 
   test('torch alone by default; companions at the versions PyTorch pairs with the torch release', () => {
     expect(torchFile({})).toEqual(['torch==2.5.1+cu124']);
-    // PyTorch 2.5.1's release pairs torchvision 0.20.1 and torchaudio 2.5.1 (from the cu124 index, the only index of the torch tier)
+    // PyTorch 2.5.1's release pairs torchvision 0.20.1 and torchaudio 2.5.1 (from the cu124 index, the only
+    // index of the torch tier)
     expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION] })).toEqual(['torch==2.5.1+cu124', 'torchvision==0.20.1']);
-    expect(torchFile({ torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO, TorchPackage.TORCH] }))
+    expect(torchFile({
+      torchPackages: [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO, TorchPackage.TORCH],
+    }))
       .toEqual(['torch==2.5.1+cu124', 'torchaudio==2.5.1', 'torchvision==0.20.1']);
   });
 

@@ -15,7 +15,9 @@ import { stagesOfTarget, targetsOf } from '../src/cache-report/targets';
 
 const NOTHING_IGNORED = (): boolean => false;
 
-function changes(text: string, files?: (path: string) => string[], ignores: (p: string) => boolean = NOTHING_IGNORED) {
+function changes(
+  text: string, files?: (path: string) => string[], ignores: (p: string) => boolean = NOTHING_IGNORED,
+) {
   const stages = parseStages(text);
   assignRoles(stages);
   const reads = [...new Set(stages.flatMap((s) => s.steps.flatMap((step) => step.contextPaths)))];
@@ -45,7 +47,8 @@ describe('changesOf', () => {
 
   test('several base images get one change each, named by their build arg', () => {
     const text = 'ARG A=python:3.12\nARG B=debian:12\nFROM ${A} AS a\nRUN true\nFROM ${B} AS b\nRUN true\n';
-    expect(changes(text).filter((c) => c.kind === CacheChangeKind.BASE_IMAGE).map((c) => [c.id, c.description]))
+    expect(changes(text).filter((c) => c.kind === CacheChangeKind.BASE_IMAGE)
+      .map((c) => [c.id, c.description]))
       .toEqual([['base-image:A', 'the base image ${A} (default python:3.12)'], ['base-image:B', 'the base image ${B} (default debian:12)']]);
   });
 });

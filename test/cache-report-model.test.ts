@@ -10,11 +10,12 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import {
-  BuildStepStage, Dependencies, GpuBase, GpuInference, GpuTrainer, MlDockerProject, MlDockerProjectOptions, PythonService,
+  BuildStepStage, Dependencies, GpuBase, GpuInference, GpuTrainer, MlDockerProject, MlDockerProjectOptions,
+  PythonService,
 } from '../src';
 import { copyOf } from './deps/support';
 import { DEFINITIONS } from './support/output-definitions';
-import { newProject, withoutPostSynth } from './util';
+import { newProject, withExtensionFolders, withoutPostSynth } from './util';
 import { CacheReport, LayerRole } from '../src/cache-report/cache-report';
 import { parseStages } from '../src/cache-report/dockerfile-steps';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
@@ -24,7 +25,10 @@ import { servicesOf } from '../src/service/service';
 
 jest.setTimeout(120_000);
 
-/** The report's role of each modelled role; a build step's is its command's (a step running pip is a dependency layer). */
+/**
+ * The report's role of each modelled role; a build step's is its command's (a step running pip is a
+ * dependency layer).
+ */
 const ROLE: Record<ImageStepRole, unknown> = {
   [ImageStepRole.BASE]: LayerRole.BASE_IMAGE,
   [ImageStepRole.SYSTEM]: LayerRole.SYSTEM,
@@ -48,20 +52,22 @@ function projectsOf(run: () => string): MlDockerProject[] {
 
 function expectedSteps(layers: ImageLayers, target: string) {
   const stages = layers.targets.find((t) => t.target === target)!.stages;
-  return layers.stages.filter((s) => stages.includes(s.name)).flatMap((stage) => stage.steps.map((step: ImageStep) => ({
-    stage: stage.name,
-    keyword: step.keyword,
-    role: ROLE[step.role],
-    tiers: [...step.tiers],
-    contextPaths: [...step.contextPaths],
-    fromStages: [...step.fromStages],
-    hooks: [...step.hooks],
-  })));
+  return layers.stages.filter((s) => stages.includes(s.name))
+    .flatMap((stage) => stage.steps.map((step: ImageStep) => ({
+      stage: stage.name,
+      keyword: step.keyword,
+      role: ROLE[step.role],
+      tiers: [...step.tiers],
+      contextPaths: [...step.contextPaths],
+      fromStages: [...step.fromStages],
+      hooks: [...step.hooks],
+    })));
 }
 
 /** A project in `root` (a fresh temp dir unless given) with `files` written into it, synthesized. */
 function buildIn(
-  define: (p: MlDockerProject) => void, files: Record<string, string> = {}, root?: string, options: Partial<MlDockerProjectOptions> = {},
+  define: (p: MlDockerProject) => void, files: Record<string, string> = {}, root?: string,
+  options: Partial<MlDockerProjectOptions> = {},
 ): string {
   const project = newProject({ ...options, ...root ? { outdir: root } : {} });
   for (const [path, text] of Object.entries(files)) {
@@ -102,6 +108,7 @@ const EXTRA: Record<string, () => string> = {
     new PythonService(p, 'env-only', { command: ['python', '-m', 'env_only.main'], buildEnv: { CFLAGS: '-O2' } });
   }),
   'cuda extensions': () => buildIn((p) => {
+    withExtensionFolders(p, 'ext/fused', 'ext/attn');
     new GpuTrainer(p, 'slim', {
       torchVersion: '2.5.1',
       command: trainOf('slim'),
@@ -200,7 +207,8 @@ describe.each(Object.keys(ALL))('%s', (name) => {
         const parsed = parseStages(dockerfile);
         expect({ service: service.serviceId, stages: parsed.map((s) => s.name) })
           .toEqual({ service: service.serviceId, stages: layers.stages.map((s) => s.name) });
-        const hooksOf = (stage: string, index: number) => parsed.find((s) => s.name === stage)!.steps[index - 1].hooks;
+        const hooksOf = (stage: string, index: number) =>
+          parsed.find((s) => s.name === stage)!.steps[index - 1].hooks;
         const serviceReport = report.service(service.serviceId);
         expect(serviceReport.targets.map((t) => t.target)).toEqual(service.targets);
         for (const target of serviceReport.targets) {
@@ -214,7 +222,9 @@ describe.each(Object.keys(ALL))('%s', (name) => {
             hooks: hooksOf(s.stage, s.index),
           }));
           expect({ service: service.serviceId, target: target.target, steps: actual })
-            .toEqual({ service: service.serviceId, target: target.target, steps: expectedSteps(layers, target.target) });
+            .toEqual({
+              service: service.serviceId, target: target.target, steps: expectedSteps(layers, target.target),
+            });
           for (const s of actual.filter((a) => a.hooks.some((h) => h.startsWith('step ')))) seen.add(`build step as ${s.role}`);
           checked.targets++;
           checked.steps += actual.length;

@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as fc from 'fast-check';
 import { GpuBase, GpuInference, GpuTrainer, MlDockerProject, PythonService, RequirementTier } from '../src';
-import { newProject, synth } from './util';
+import { newProject, synth, withExtensionFolders } from './util';
 import { main } from '../src/bin/cache-report-cli';
 import { CacheChangeKind, CacheReport, LayerRole, ServiceCacheReport } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
@@ -17,7 +17,10 @@ import { cacheReportOfProject } from '../src/cache-report/project-report';
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 const CODE_CHANGES = [CacheChangeKind.APP_CODE, CacheChangeKind.SHARED_CODE, CacheChangeKind.RUNTIME_HELPERS];
 
-/** The api service of the scaffolded example (templates/projenrc.ts.ejs), plus a torch service and a bare worker. */
+/**
+ * The api service of the scaffolded example (templates/projenrc.ts.ejs), plus a torch service and a bare
+ * worker.
+ */
 function exampleProject(): MlDockerProject {
   const project = newProject();
   const api = new PythonService(project, 'api', {
@@ -38,7 +41,7 @@ function exampleProject(): MlDockerProject {
 
 /** The GPU services of the design's example stack, plus a CUDA-base trainer that compiles an extension. */
 function gpuProject(): MlDockerProject {
-  const project = newProject({ hostDriverVersion: '575.51.03' });
+  const project = withExtensionFolders(newProject({ hostDriverVersion: '575.51.03' }), 'ext/op');
   new GpuTrainer(project, 'trainer', {
     torchVersion: '2.5.1',
     requirements: { ml: ['numpy==2.1.3', 'transformers==4.47.0'], core: ['mlflow-skinny==2.19.0'], dev: ['pytest==8.3.4'] },
@@ -64,7 +67,8 @@ function reportOf(project: MlDockerProject): CacheReport {
 function dependencyLayersRerun(report: ServiceCacheReport, target: string, change: string): string[] {
   const t = report.targets.find((x) => x.target === target)!;
   const impact = t.impacts.find((i) => i.change === change)!;
-  return t.steps.filter((s) => s.role === LayerRole.DEPENDENCIES && impact.invalidated.includes(s.label)).map((s) => s.label);
+  return t.steps.filter((s) => s.role === LayerRole.DEPENDENCIES && impact.invalidated.includes(s.label))
+    .map((s) => s.label);
 }
 
 describe('promises of the generated layout, from the report', () => {
@@ -92,7 +96,12 @@ describe('promises of the generated layout, from the report', () => {
       expect(codeChanges.map((c) => c.kind)).toEqual(CODE_CHANGES);
       for (const t of s.targets) {
         for (const change of codeChanges) {
-          expect({ service: s.service, target: t.target, change: change.id, rerun: dependencyLayersRerun(s, t.target, change.id) })
+          expect({
+            service: s.service,
+            target: t.target,
+            change: change.id,
+            rerun: dependencyLayersRerun(s, t.target, change.id),
+          })
             .toEqual({ service: s.service, target: t.target, change: change.id, rerun: [] });
           expect(t.impacts.find((i) => i.change === change.id)!.invalidatedDependencyLayers).toBe(0);
         }
@@ -196,7 +205,9 @@ describe('promises of the generated layout, from the report', () => {
       expect(r.checkPromises().filter((p) => !p.holds)).toEqual([]);
       const s = r.service('svc');
       for (const t of s.targets) {
-        for (const c of s.changes.filter((x) => CODE_CHANGES.includes(x.kind))) expect(dependencyLayersRerun(s, t.target, c.id)).toEqual([]);
+        for (const c of s.changes.filter((x) => CODE_CHANGES.includes(x.kind))) {
+          expect(dependencyLayersRerun(s, t.target, c.id)).toEqual([]);
+        }
       }
       if (s.changes.some((c) => c.id === 'requirements:dev')) expect(r.impact('svc', 'prod', 'requirements:dev').invalidated).toEqual([]);
     }), { numRuns: RUNS });
@@ -372,7 +383,8 @@ describe('the analysis, on hand-written Dockerfiles', () => {
     const promise = (text: string) => CacheReport.promisesOf(CacheReport.analyze({ service: 'app', dockerfile: text, targets: ['prod'] }))
       .find((p) => p.promise === 'core-tier-keeps-venv-copy');
     expect(promise(split)).toMatchObject({ holds: true, detail: 'kept: prod [prod 1/5]' });
-    // The old layout (prod copies the finished venv, core included) does not install core in prod: not applicable.
+    // The old layout (prod copies the finished venv, core included) does not install core in prod: not
+    // applicable.
     expect(promise(MULTI)).toBeUndefined();
     // A copy from the stage that installs core, plus core again in prod: the copy follows every core change.
     expect(promise(split.replace('COPY --from=deps /opt/venv', 'COPY --from=builder /opt/venv'))).toMatchObject({ holds: false, detail: 'rebuilt: prod [prod 1/5] (from builder)' });

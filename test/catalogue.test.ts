@@ -106,7 +106,9 @@ describe('what the catalogue refuses has acceptable neighbours: each synthesizes
       synthIn(project, row.project ?? {}, row.build);
       for (const [file, lines] of Object.entries(row.writes)) {
         const text = readFileSync(join(project, file), 'utf-8');
-        for (const line of lines) expect({ file, text }).toEqual({ file, text: expect.stringContaining(line) });
+        for (const line of lines) {
+          expect({ file, text }).toEqual({ file, text: expect.stringContaining(line) });
+        }
       }
       for (const [file, texts] of Object.entries(row.absent ?? {})) {
         const text = readFileSync(join(project, file), 'utf-8');

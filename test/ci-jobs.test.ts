@@ -27,7 +27,8 @@ const allJobs = (jobs: CiJobs) => [jobs.synthJob(), jobs.imagesJob(MATRIX), jobs
 
 test('every action step uses a pinned commit and names the action and release', () => {
   const pinned = new Map<string, string>(Object.values(PINNED_ACTIONS).map((p) => [p.uses, p.version]));
-  const steps = allJobs(new CiJobs(SETTINGS, { platformAware: true, emulated: true })).flatMap((j) => j.steps).filter((s) => s.uses);
+  const steps = allJobs(new CiJobs(SETTINGS, { platformAware: true, emulated: true }))
+    .flatMap((j) => j.steps).filter((s) => s.uses);
   expect(steps.length).toBeGreaterThan(8);
   for (const s of steps) {
     expect(pinned.has(s.uses!)).toBe(true);

@@ -31,7 +31,9 @@ function bareProject(): MlDockerProject {
   return newProject({ ciWorkflow: false } as any);
 }
 
-function render(build: (p: MlDockerProject) => void): { out: Record<string, any>; workflow: any; text: string; dir: string } {
+function render(
+  build: (p: MlDockerProject) => void,
+): { out: Record<string, any>; workflow: any; text: string; dir: string } {
   const project = bareProject();
   build(project);
   const out = synth(project);
@@ -70,7 +72,10 @@ describe('CiWorkflow output', () => {
       },
       { defaultBranch: 'trunk', nodeVersion: '22.12.0', runsOn: 'ubuntu-22.04' },
     ];
-    const texts = [...variants.map((props) => render((p) => example(p, props)).text), render((p) => { new CiWorkflow(p); }).text];
+    const texts = [
+      ...variants.map((props) => render((p) => example(p, props)).text),
+      render((p) => { new CiWorkflow(p); }).text,
+    ];
     expect(workflowErrorsOf(texts).map((errors, i) => [variants[i] ?? 'bare', errors]))
       .toEqual(texts.map((_, i) => [variants[i] ?? 'bare', []]));
   });
@@ -93,7 +98,8 @@ describe('CiWorkflow output', () => {
   });
 
   test('every action is pinned to a full commit sha of a known release', () => {
-    const uses = Object.values(main.workflow.jobs).flatMap((j: any) => steps(j)).filter((s) => s.uses).map((s) => s.uses as string);
+    const uses = Object.values(main.workflow.jobs).flatMap((j: any) => steps(j)).filter((s) => s.uses)
+      .map((s) => s.uses as string);
     expect(uses.length).toBeGreaterThan(8);
     const pinned: string[] = Object.values(PINNED_ACTIONS).map((a) => a.uses);
     for (const u of uses) {

@@ -18,7 +18,9 @@ const PROFILE_SETS: string[][] = [[], ['gpu'], ['train'], ['gpu', 'train']];
 
 type Kind = 'server' | 'bare' | 'gpu' | 'job' | 'job2';
 /** Each kind of service, with the id it gets and what a service waiting for it waits for. */
-const KINDS: Record<Kind, { id: string; until: string; add: (p: MlDockerProject, deps: IMlService[]) => IMlService }> = {
+const KINDS: Record<Kind, {
+  id: string; until: string; add: (p: MlDockerProject, deps: IMlService[]) => IMlService;
+}> = {
   server: { id: 'web', until: 'service_healthy', add: (p, deps) => new PythonService(p, 'web', { command: ['python', '-m', 'web.main'], port: 8001, dependsOn: deps }) },
   bare: { id: 'worker', until: 'service_started', add: (p, deps) => new PythonService(p, 'worker', { command: ['python', '-m', 'worker.main'], disableHealthCheck: true, dependsOn: deps }) },
   gpu: { id: 'inference', until: 'service_healthy', add: (p, deps) => new GpuInference(p, 'inference', { torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'inference.serve'], dependsOn: deps }) },

@@ -18,7 +18,9 @@ function permissions(file: string): string {
   return fs.statSync(file).mode.toString(8).slice(-3);
 }
 
-function stackOf(build: (p: MlDockerProject) => void): { out: Record<string, string>; compose: any; dir: string } {
+function stackOf(
+  build: (p: MlDockerProject) => void,
+): { out: Record<string, string>; compose: any; dir: string } {
   const project = newProject();
   build(project);
   const out = synth(project);
@@ -195,7 +197,9 @@ describe('ComposeStack output', () => {
 });
 
 describe('ComposeStack bad input', () => {
-  type Row = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string, path?: string];
+  type Row = [
+    name: string, build: (p: MlDockerProject) => void, got: string, expected: string, path?: string,
+  ];
   const api = (p: MlDockerProject, extra: object = {}) => new PythonService(p, 'api', { ...API, ...extra });
   const rows: Row[] = [
     ['fails on a second stack in one project', (p) => { api(p); new ComposeStack(p, 'stack'); new ComposeStack(p, 'other'); }, 'got "other"', 'one stack per project', 'vision/other'],

@@ -90,7 +90,8 @@ test('limits above the engine are lowered for the run, said once per service, an
   const merged = compose(['-f', join(dir, 'compose.yaml'), '-f', overrideFile, '--project-directory', dir, '--profile', 'gpu', 'config', '--format', 'json'], dir);
   expect(merged.stderr).toBe('');
   const services = JSON.parse(merged.stdout).services;
-  expect(services.inference.deploy.resources.limits).toMatchObject({ cpus: 2, memory: String(4 * 1024 ** 3) });
+  expect(services.inference.deploy.resources.limits)
+    .toMatchObject({ cpus: 2, memory: String(4 * 1024 ** 3) });
   expect(services.api.deploy.resources.limits.cpus).toBe(2);
   expect(YAML.parse(out['compose.yaml']).services.inference.deploy.resources.limits.cpus).toBe(4);
 });

@@ -5,11 +5,12 @@
  * naming an unsupported compute capability is refused. On the default python-slim base the builder
  * gets the toolkit from NVIDIA's Debian 12 repository, never limited by the host driver.
  */
-import { readFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import ignore from '@balena/dockerignore';
 import { GpuBase, GpuTrainer, MlDockerProject } from '../src';
 import { ancestry, checkDockerfile, parseDockerfile, propertiesOf, stageNamed } from './support/dockerfile-rules';
-import { newProject, synth, validationError } from './util';
+import { newProject, synth, validationError, withExtensionFolders } from './util';
 import { LayerRole } from '../src/cache-report/cache-report';
 import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { loadData } from '../src/core/data';
@@ -20,13 +21,16 @@ import { checkDebian12Toolkit, debian12CudaReleases, debian12Toolkit } from '../
 
 const TRAIN = ['python', '-m', 'trainer.train'];
 
-/** Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by test/corpus/derived-data.test.ts). */
+/**
+ * Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by
+ * test/corpus/derived-data.test.ts).
+ */
 function knownTags(): Set<string> {
   return new Set(knownCudaImageTags().map((t) => t.tag));
 }
 
 function trainer(props: Record<string, unknown>, driver = '580.65.06'): Record<string, any> {
-  const project: MlDockerProject = newProject({ hostDriverVersion: driver });
+  const project: MlDockerProject = withExtensionFolders(newProject({ hostDriverVersion: driver }), 'ext/op');
   new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, gpuBase: GpuBase.CUDA_RUNTIME, cudaExtensions: ['ext/op'], ...props });
   return synth(project);
 }
@@ -78,7 +82,7 @@ test('a user arch list: accepted when the release supports it (ENV in the builde
 const TOOLCHAIN = /\bnvcc\b|cuda-keyring|cuda-cudart-dev|libcublas-dev|CUDA_HOME|\bg\+\+|CUDA_KEYRING_SHA256/;
 
 describe('CUDA extensions with default settings (python-slim, default hostDriverVersion)', () => {
-  const project: MlDockerProject = newProject();
+  const project: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
   new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'] });
   const out = synth(project);
   const text: string = out['docker/trainer/Dockerfile'];
@@ -150,7 +154,8 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
     const copies = prod.instructions.filter((i) => i.getKeyword() === 'COPY' && i.getTextContent().includes('--from='));
     expect(copies.map((i) => i.getTextContent())).toEqual(['COPY --from=builder /opt/venv /opt/venv']);
     // Stage by stage: only the builder and what derives from it carry the toolchain.
-    const carriers = df.stages.filter((s) => ancestry(s).some((a) => a.instructions.some((i) => TOOLCHAIN.test(i.getTextContent()))));
+    const carriers = df.stages.filter((s) =>
+      ancestry(s).some((a) => a.instructions.some((i) => TOOLCHAIN.test(i.getTextContent()))));
     expect(carriers.map((s) => s.name)).toEqual(['deps-ml', 'builder', 'dev', 'test']);
     // The proof can fail: a toolkit leaked into base would show in prod's chain.
     const leaked = parseDockerfile(text.replace('for pkg in tini; do', 'for pkg in tini g++; do'));
@@ -168,7 +173,7 @@ describe('CUDA extensions with default settings (python-slim, default hostDriver
 
 test('a pinned cudaKeyringSha256 becomes the build arg default, buildPackages follow the toolkit; without extensions no toolkit anywhere', () => {
   const sha = 'a'.repeat(64);
-  const pinned: MlDockerProject = newProject();
+  const pinned: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
   new GpuTrainer(pinned, 'trainer', {
     torchVersion: '2.9.0', cudaVersion: '12.6', command: TRAIN, cudaExtensions: ['ext/op'], cudaKeyringSha256: sha, buildPackages: ['libcurand-dev-12-6'],
   });
@@ -178,14 +183,14 @@ test('a pinned cudaKeyringSha256 becomes the build arg default, buildPackages fo
   expect(text.indexOf('for pkg in libcurand-dev-12-6;')).toBeGreaterThan(text.indexOf('dpkg -i /tmp/cuda-keyring.deb'));
   expect(text).toContain('cuda-nvcc-12-6 ');
   expect(text).toContain('ENV CUDA_HOME=/usr/local/cuda-12.6');
-  const plain: MlDockerProject = newProject();
+  const plain: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
   new GpuTrainer(plain, 'trainer', { torchVersion: '2.9.0', command: TRAIN });
   expect(synth(plain)['docker/trainer/Dockerfile']).not.toMatch(TOOLCHAIN);
 });
 
 test('a CUDA without Debian 12 packages is refused with the releases that have them and the nvidia/cuda bases', () => {
   const error = validationError(() => {
-    const p: MlDockerProject = newProject();
+    const p: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
     new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', cudaVersion: '11.8', command: TRAIN, cudaExtensions: ['ext/op'] });
   });
   expect(error.message).toContain('[vision/trainer] cudaExtensions on gpuBase "python-slim" need NVIDIA\'s Debian 12 packages of CUDA 11.8');
@@ -224,7 +229,7 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
   });
 
   test('cache report: the toolkit is a system layer of the build chain, before every dependency layer', () => {
-    const project: MlDockerProject = newProject();
+    const project: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
     new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'], requirements: { ml: ['numpy==2.1.3'] } });
     synth(project);
     const steps = cacheReportOfProject(project).service('trainer').targets.find((t) => t.target === 'prod')!.steps
@@ -237,7 +242,7 @@ describe('the Debian 12 toolkit module (data/cuda-debian12.json)', () => {
 });
 
 test('docs/containers.md says how the python-slim builder gets the toolkit and how to pin the keyring', () => {
-  const project: MlDockerProject = newProject();
+  const project: MlDockerProject = withExtensionFolders(newProject(), 'ext/op');
   new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['ext/op'] });
   const docs: string = synth(project)['docs/containers.md'];
   expect(docs).toContain('NVIDIA\'s Debian 12 CUDA repository, in a builder that starts from `base`');
@@ -245,4 +250,22 @@ test('docs/containers.md says how the python-slim builder gets the toolkit and h
   expect(docs).toContain('`cudaKeyringSha256`');
   expect(docs).toContain('11.8 predates that repository');
   expect(docs).not.toContain('are refused;');
+});
+
+test('a root setup.py (pkg._C): the builder binds the whole project, whose ignore file sends all but tooling, data and secrets', () => {
+  const project: MlDockerProject = newProject();
+  writeFileSync(join(project.outdir, 'setup.py'), 'from setuptools import setup\n\nsetup(name="detector")\n');
+  mkdirSync(join(project.outdir, 'detector', 'csrc'), { recursive: true });
+  writeFileSync(join(project.outdir, 'detector', 'csrc', 'nms.cu'), '// kernel\n');
+  new GpuTrainer(project, 'trainer', { torchVersion: '2.9.0', command: TRAIN, cudaExtensions: ['.'], buildEnv: { FORCE_CUDA: '1' } });
+  const out = synth(project);
+  const text: string = out['docker/trainer/Dockerfile'];
+  expect(text).toContain('    --mount=type=bind,source=.,target=/tmp/cuda-ext/0,rw \\\n    pip install --no-build-isolation --no-deps /tmp/cuda-ext/0\n');
+  expect(text).toContain('ENV FORCE_CUDA="1"');
+  expect(text).toMatch(/ARG TORCH_CUDA_ARCH_LIST="[0-9.;+PTX]+"/);
+  const ignored = ignore().add(out['docker/trainer/Dockerfile.dockerignore']);
+  for (const sent of ['setup.py', 'detector/csrc/nms.cu', 'docker/trainer/requirements-torch.txt']) expect(ignored.ignores(sent)).toBe(false);
+  for (const kept of ['node_modules/ts-node/package.json', 'models/w.safetensors', 'secrets/db', '.git/config', '.env']) {
+    expect(ignored.ignores(kept)).toBe(true);
+  }
 });

@@ -338,7 +338,9 @@ function isPipInstall(df: ParsedDockerfile, i: Instruction): boolean {
   return pipInstalls(df).some((p) => p.run === i);
 }
 
-/** A stage's build in order: its FROM chain, with each `COPY --from=<stage>` preceded by that stage's build. */
+/**
+ * A stage's build in order: its FROM chain, with each `COPY --from=<stage>` preceded by that stage's build.
+ */
 function buildSequence(df: ParsedDockerfile, stage: Stage): Instruction[] {
   const result: Instruction[] = [];
   for (const i of chainInstructions(stage)) {
@@ -434,13 +436,15 @@ describe('layer order', () => {
     const before = render(TIERS_ALL);
     const core = render({ ...TIERS_ALL, core: [...TIERS_ALL.core, 'httpx==0.28.1'] });
     const dev = render({ ...TIERS_ALL, dev: [...TIERS_ALL.dev, 'ruff==0.8.4'] });
-    const changed = (a: Record<string, any>, b: Record<string, any>) => Object.keys(b).filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
+    const changed = (a: Record<string, any>, b: Record<string, any>) =>
+      Object.keys(b).filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
     // Same Dockerfile: a layer is rebuilt only when a file it binds changes.
     expect(changed(before, core)).toEqual(['docker/api/requirements-core.txt']);
     expect(changed(before, dev)).toEqual(['docker/api/requirements-dev.txt']);
 
     const d = parseDockerfile(before['docker/api/Dockerfile']);
-    const bindsOf = (tier: Tier) => pipInstalls(d).filter((p) => installedTier(p) === tier).flatMap((p) => contextMountSources(p.run));
+    const bindsOf = (tier: Tier) => pipInstalls(d).filter((p) => installedTier(p) === tier)
+      .flatMap((p) => contextMountSources(p.run));
     expect(bindsOf('torch')).toEqual(['docker/api/requirements-torch.txt']);
     expect(bindsOf('ml')).not.toContain('docker/api/requirements-core.txt');
     const prodReads = derivedFrom(d, stageNamed(d, 'prod')!).flatMap((s) => s.instructions)

@@ -17,7 +17,9 @@ interface ServiceDef {
   readonly props: PythonServiceProps;
 }
 
-function build(services: ServiceDef[], options: Partial<MlDockerProjectOptions> = {}): { out: Record<string, any>; services: PythonService[] } {
+function build(
+  services: ServiceDef[], options: Partial<MlDockerProjectOptions> = {},
+): { out: Record<string, any>; services: PythonService[] } {
   const project = newProject(options);
   const created = services.map((s) => new PythonService(project, s.id, s.props));
   return { out: synth(project), services: created };
@@ -181,7 +183,8 @@ describe('ignore files, property', () => {
   test('random sets of 1-4 services give ignore files with the same invariants', () => {
     fc.assert(fc.property(
       fc.uniqueArray(serviceArb, { minLength: 1, maxLength: 4, selector: (s) => s.id.replace(/-/g, '_') })
-        .filter((list) => new Set(list.map((s) => s.port).filter((p) => p !== undefined)).size === list.filter((s) => s.port !== undefined).length),
+        .filter((list) => new Set(list.map((s) => s.port).filter((p) => p !== undefined)).size
+          === list.filter((s) => s.port !== undefined).length),
       fc.boolean(),
       (list, syntax) => {
         const { out, services } = build(list.map((s) => ({

@@ -304,7 +304,8 @@ test('(b) npx projen without an edit leaves every file byte-identical', () => {
   const res = synth('npx projen (no edit)');
   expect(res.output).not.toMatch(INSTALLS);
   expect(diff(before, tree())).toEqual({ added: [], removed: [], changed: [] });
-  expect(Object.fromEntries(Object.keys(before).map((f) => [f, statSync(join(proj, f)).mode]))).toEqual(modes);
+  expect(Object.fromEntries(Object.keys(before).map((f) => [f, statSync(join(proj, f)).mode])))
+    .toEqual(modes);
 });
 
 test('(b2) the default task runs .projenrc.ts in plain node with a cached transpile, on the PATH it was started with', () => {
@@ -468,7 +469,10 @@ test('(f) a git clone of the scaffold, set up with the README install command, s
   expect(managedFiles(clone).filter((f) => !isReadOnly(f, clone))).toEqual([]);
 });
 
-/** A repository as a user has one: a FastAPI app, its requirements and .gitignore, committed, in a folder named like a clone. */
+/**
+ * A repository as a user has one: a FastAPI app, its requirements and .gitignore, committed, in a folder
+ * named like a clone.
+ */
 function existingRepository(name: string): string {
   const dir = join(work, 'clones', name);
   mkdirSync(join(dir, 'app'), { recursive: true });
@@ -507,7 +511,8 @@ test('(g) projen new in an existing repository named MyRepo adopts it, and its c
   expect(changes).toEqual(expect.arrayContaining(['A\t.projenrc.ts', 'A\tdocker/api/Dockerfile', 'A\tpackage.json']));
   const removed = run('git show', 'git', ['show', '--format=', 'HEAD', '--', '.gitignore'], dir).stdout.split('\n')
     .filter((l) => l.startsWith('-') && !l.startsWith('---'));
-  // git shows the last line (which had no line break) as removed and added again with one: its text is unchanged
+  // git shows the last line (which had no line break) as removed and added again with one: its text is
+  // unchanged
   expect(removed).toEqual(['-*.sqlite']);
   expect(read('.gitignore', dir)).toContain('\n# ours\nreport.md\nwandb/\n*.sqlite\n');
   expect(run('git status', 'git', ['status', '--porcelain', '--untracked-files=all'], dir).stdout).toBe('');

@@ -5,12 +5,12 @@
  * follow from it. Without a fleet none of them appears (the output digests hold the bytes).
  */
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, readFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import { join } from 'path';
 import { DockerfileParser } from 'dockerfile-ast';
 import * as YAML from 'yaml';
 import { schemaErrors } from './support/kube-checks';
-import { expectValidationError, newProject, synth } from './util';
+import { expectValidationError, newProject, synth, withExtensionFolders } from './util';
 import { GpuInference, GpuTrainer, KubernetesManifests, MlDockerProject } from '../src';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
@@ -50,7 +50,7 @@ describe('the fleet of the readme: T4, A100, H100, B200 on driver 570.124.06 wit
 
   test('cuda extensions of that service would compile for 7.5;8.0;9.0;10.0', () => {
     const q = newProject({ hostDriverVersion: '570.124.06', gpuFleet: ['T4', 'A100', 'H100', 'B200'] });
-    mkdirSync(join(q.outdir, 'ext'), { recursive: true });
+    withExtensionFolders(q, 'ext');
     trainerOf(q, { cudaExtensions: ['ext'] });
     expect(synth(q)['docker/trainer/Dockerfile']).toContain('ARG TORCH_CUDA_ARCH_LIST="7.5;8.0;9.0;10.0"\n');
   });
@@ -131,14 +131,14 @@ describe('the fleet decides the cuda variant', () => {
 describe('what follows from the decision', () => {
   test('cuda extensions are compiled for the fleet, not the release default', () => {
     const p = newProject({ hostDriverVersion: '570.124.06', gpuFleet: ['L4', 'H100'] });
-    mkdirSync(join(p.outdir, 'ext'), { recursive: true });
+    withExtensionFolders(p, 'ext');
     trainerOf(p, { cudaExtensions: ['ext'] });
     const dockerfile: string = synth(p)['docker/trainer/Dockerfile'];
     // L4 (8.9): nvcc of 12.8 targets 8.9 itself
     expect(dockerfile).toContain('ARG TORCH_CUDA_ARCH_LIST="8.9;9.0"\n');
     expect(dockerfile).toContain('(default: the GPUs of\n# gpuFleet, as nvcc of CUDA 12.8 reaches them)');
     const plain = newProject({ hostDriverVersion: '570.124.06' });
-    mkdirSync(join(plain.outdir, 'ext'), { recursive: true });
+    withExtensionFolders(plain, 'ext');
     trainerOf(plain, { cudaExtensions: ['ext'] });
     const release: string = synth(plain)['docker/trainer/Dockerfile'];
     expect(release).toContain('(default: CUDA 12.9\'s\n# data-center and desktop GPUs from Volta on;');

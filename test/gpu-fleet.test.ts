@@ -41,7 +41,8 @@ function served(torch: string, cuda: string, cap: string, driver: string): boole
   const major = cap.split('.')[0];
   if (!EMBEDDED.includes(cap) && row.sass.some((s: string) => s.split('.')[0] === major && cmp(s, cap) < 0 && !EMBEDDED.includes(s))) return true;
   const jit = gaDriver(cuda);
-  return row.ptx !== null && row.ptx.some((p: string) => cmp(p, cap) <= 0) && jit !== undefined && cmp(driver, jit) >= 0;
+  return row.ptx !== null && row.ptx.some((p: string) => cmp(p, cap) <= 0)
+    && jit !== undefined && cmp(driver, jit) >= 0;
 }
 function expectedChoice(torch: string, python: string, driver: string, caps: string[]): string | undefined {
   const variants = MATRIX.filter((r) => r.cuda !== null && r.torch.split('+')[0] === torch && r.pythons.includes(python))
@@ -59,7 +60,9 @@ function fleetOf(names: string[]): FleetGpu[] {
   return fleet!;
 }
 
-function choose(torch: string, python: string, driver: string, names: string[], extra: Record<string, unknown> = {}) {
+function choose(
+  torch: string, python: string, driver: string, names: string[], extra: Record<string, unknown> = {},
+) {
   const problems = new Problems('stack/trainer');
   const choice = chooseFleetCuda(problems, {
     torchVersion: torch,
@@ -92,7 +95,9 @@ const TORCH = [...new Set(MATRIX.filter((r) => r.cuda !== null).map((r) => r.tor
 
 describe('the table: fleets x drivers x every torch release of the matrix (python 3.10, python-slim)', () => {
   const rows: Array<[string, string, string]> = [];
-  for (const fleet of Object.keys(FLEETS)) for (const driver of HOST_DRIVERS) for (const torch of TORCH) rows.push([fleet, driver, torch]);
+  for (const fleet of Object.keys(FLEETS)) {
+    for (const driver of HOST_DRIVERS) for (const torch of TORCH) rows.push([fleet, driver, torch]);
+  }
 
   test.each(rows)('%s on driver %s with torch %s: the choice or the refusal the data gives', (fleet, driver, torch) => {
     const caps = FLEETS[fleet].map(capOf);

@@ -19,7 +19,10 @@ function build(fn: (p: MlDockerProject) => void): Record<string, any> {
   return synth(project);
 }
 
-/** Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by test/corpus/derived-data.test.ts). */
+/**
+ * Every nvidia/cuda tag the package knows (each is held to NVIDIA's lists by
+ * test/corpus/derived-data.test.ts).
+ */
 function knownTags(): string[] {
   return knownCudaImageTags().map((t) => t.tag);
 }

@@ -10,12 +10,12 @@ import { join } from 'path';
 import ignore from '@balena/dockerignore';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject, MlDockerValidationError, PythonService,
-  RequirementTier,
+  ComposeStack, GpuBase, GpuInference, GpuPlatform, GpuTrainer, TorchPackage, MlDockerProject,
+  MlDockerValidationError, PythonService, RequirementTier,
 } from '../src';
 import { compose as runCompose, composeConfig } from './support/compose-cli';
 import { ancestry, checkDockerfile, parseDockerfile, pipInstalls, stageNamed } from './support/dockerfile-rules';
-import { newProject, synth, validationError } from './util';
+import { newProject, synth, validationError, withExtensionFolders } from './util';
 import { validateComposeSchema } from '../src/stack/compose-schema';
 
 // ---------------------------------------------------------------------------------------
@@ -25,13 +25,22 @@ import { validateComposeSchema } from '../src/stack/compose-schema';
 const DATA = join(__dirname, '..', 'data');
 const read = (file: string) => JSON.parse(readFileSync(join(DATA, file), 'utf-8'));
 
-interface Row { torch: string; torchvision: string; torchaudio: string | null; cuda: string | null; indexUrl: string | null; pythons: string[] }
+interface Row {
+  torch: string;
+  torchvision: string;
+  torchaudio: string | null;
+  cuda: string | null;
+  indexUrl: string | null;
+  pythons: string[];
+}
 const MATRIX: Row[] = read('torch-cuda-matrix.json');
 const GPU_ROWS = MATRIX.filter((r) => r.cuda !== null);
 const DRIVERS = read('cuda-driver-min.json');
 const PYTHONS: Record<string, string> = read('python-image-tags.json').slimBookworm;
 
-/** Every nvidia/cuda tag in the reference data (NVIDIA's lists, the 12.9/13.0 Dockerfiles, cog's devel tags). */
+/**
+ * Every nvidia/cuda tag in the reference data (NVIDIA's lists, the 12.9/13.0 Dockerfiles, cog's devel tags).
+ */
 const KNOWN_TAGS = new Set<string>([
   ...Object.values<any>(read('nvidia-cuda-tags.json').versions).flatMap((v) => v.ubuntuTags ?? []),
   ...Object.values<any>(read('nvidia-cuda-tags-extra.json').versions).flatMap((v) => Object.values<any>(v.os).flatMap((o) => o.images.map((i: any) => i.tag))),
@@ -45,7 +54,10 @@ const cmp = (a: string, b: string) => {
   return 0;
 };
 
-/** The rule, restated from the data: minor-version compatibility for wheels, the GA toolkit driver for nvidia/cuda. */
+/**
+ * The rule, restated from the data: minor-version compatibility for wheels, the GA toolkit driver for
+ * nvidia/cuda.
+ */
 function expectedMinDriver(base: GpuBase, cuda: string): string | undefined {
   const ga = (minor: string) => DRIVERS.toolkits.find((t: any) => t.cuda === minor && t.release === `${minor} GA`)?.toolkitDriverMin;
   if (base === GpuBase.PYTHON_SLIM) {
@@ -94,14 +106,19 @@ describe('every (torch, CUDA, Python, base) combination', () => {
   for (const row of GPU_ROWS) {
     for (const python of Object.keys(PYTHONS)) {
       for (const base of ALL_BASES) {
-        cases.push({ torch: publicVersion(row.torch), cuda: row.cuda!, python, base, extensions: false, row });
-        if (base !== GpuBase.PYTHON_SLIM) cases.push({ torch: publicVersion(row.torch), cuda: row.cuda!, python, base, extensions: true, row });
+        const torch = publicVersion(row.torch);
+        cases.push({ torch, cuda: row.cuda!, python, base, extensions: false, row });
+        if (base !== GpuBase.PYTHON_SLIM) {
+          cases.push({ torch, cuda: row.cuda!, python, base, extensions: true, row });
+        }
       }
     }
   }
 
   /** What the data says about a case: accepted, or why not. */
-  function oracle(c: Case): { ok: boolean; why: string; runtimeTag?: string; develTag?: string; minDriver?: string } {
+  function oracle(c: Case): {
+    ok: boolean; why: string; runtimeTag?: string; develTag?: string; minDriver?: string;
+  } {
     if (!c.row.pythons.includes(c.python)) return { ok: false, why: 'python' };
     const minDriver = expectedMinDriver(c.base, c.cuda);
     if (!minDriver) return { ok: false, why: 'driver' };
@@ -116,7 +133,7 @@ describe('every (torch, CUDA, Python, base) combination', () => {
 
   /** Builds every case of one python version in one project (services s0, s1, ...). */
   function runPython(python: string) {
-    const project = newProject({ hostDriverVersion: NEWEST_DRIVER });
+    const project = withExtensionFolders(newProject({ hostDriverVersion: NEWEST_DRIVER }), 'ext/op');
     const mine = cases.filter((c) => c.python === python);
     const built: Array<{ c: Case; id: string }> = [];
     const refused: Array<{ c: Case; message: string }> = [];
@@ -130,7 +147,8 @@ describe('every (torch, CUDA, Python, base) combination', () => {
           gpuBase: c.base,
           command: trainOf(id),
           cudaExtensions: c.extensions ? ['ext/op'] : undefined,
-          torchPackages: c.row.torchaudio === null ? [TorchPackage.TORCHVISION] : [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
+          torchPackages: c.row.torchaudio === null
+            ? [TorchPackage.TORCHVISION] : [TorchPackage.TORCHVISION, TorchPackage.TORCHAUDIO],
         });
         built.push({ c, id });
       } catch (e) {
@@ -146,7 +164,8 @@ describe('every (torch, CUDA, Python, base) combination', () => {
     for (const { c, id } of built) {
       const expected = oracle(c);
       expect({ c: `${c.torch} cu${c.cuda} py${c.python} ${c.base}${c.extensions ? ' ext' : ''}`, ok: expected.ok }).toEqual({ c: `${c.torch} cu${c.cuda} py${c.python} ${c.base}${c.extensions ? ' ext' : ''}`, ok: true });
-      // The wheel row exists, and the torch file pins exactly its packages (torchaudio only where the row pairs one).
+      // The wheel row exists, and the torch file pins exactly its packages (torchaudio only where the row
+      // pairs one).
       expect(c.row.pythons).toContain(python);
       expect(lines(out[`docker/${id}/requirements-torch.txt`])).toEqual([
         `torch==${c.row.torch}`, ...(c.row.torchaudio === null ? [] : [`torchaudio==${c.row.torchaudio}`]), `torchvision==${c.row.torchvision}`,
@@ -192,7 +211,9 @@ describe('every (torch, CUDA, Python, base) combination', () => {
         for (const python of Object.keys(PYTHONS)) {
           for (const base of ALL_BASES) {
             const fitting = GPU_ROWS.filter((r) => publicVersion(r.torch) === torch)
-              .map((row) => ({ row, o: oracle({ torch, cuda: row.cuda!, python, base, extensions: false, row }) }))
+              .map((row) => ({
+                row, o: oracle({ torch, cuda: row.cuda!, python, base, extensions: false, row }),
+              }))
               .filter(({ o }) => o.ok && cmp(o.minDriver!, host) <= 0)
               .sort((a, b) => cmp(a.row.cuda!, b.row.cuda!));
             const want = fitting.length ? fitting[fitting.length - 1].row.cuda : undefined;
@@ -203,7 +224,8 @@ describe('every (torch, CUDA, Python, base) combination', () => {
               if (!(e instanceof MlDockerValidationError)) throw e;
               expect(e.message).toContain('no cuda variant of torch');
             }
-            expect({ torch, python, base, host, cuda: got }).toEqual({ torch, python, base, host, cuda: want });
+            expect({ torch, python, base, host, cuda: got })
+              .toEqual({ torch, python, base, host, cuda: want });
           }
         }
       }
@@ -231,7 +253,8 @@ describe('driver rule and hostDriverVersion', () => {
   });
 
   test('the CUDA choice moves with hostDriverVersion: 13.0 needs >= 580', () => {
-    const at = (host: string, base = GpuBase.PYTHON_SLIM) => trainer(newProject({ hostDriverVersion: host }), { gpuBase: base }).cudaVersion;
+    const at = (host: string, base = GpuBase.PYTHON_SLIM) =>
+      trainer(newProject({ hostDriverVersion: host }), { gpuBase: base }).cudaVersion;
     expect(at('535.104.05')).toBe('12.8');
     expect(at('580.65.05')).toBe('12.8');
     expect(at('580.65.06')).toBe('13.0');
@@ -291,7 +314,7 @@ describe('driver rule and hostDriverVersion', () => {
 
 describe('GPU Dockerfiles', () => {
   function variants() {
-    const project = newProject({ hostDriverVersion: '580.95.05' });
+    const project = withExtensionFolders(newProject({ hostDriverVersion: '580.95.05' }), 'ext/fused', 'ext/attn');
     new GpuTrainer(project, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
     new GpuTrainer(project, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(project, 'ext', {

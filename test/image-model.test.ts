@@ -75,7 +75,8 @@ describe('the image model of real services', () => {
       buildSteps: [{ name: 'warm', run: 'python -c "print(1)"' }],
     });
     const model = api._imageModel();
-    expect(model.copies).toEqual([{ from: 'pkg', to: '/app/pkg' }]);
+    // the wheel installs pkg: it is not copied into /app as well
+    expect(model.copies).toEqual([]);
     expect(model.projectInstall?.files).toContain('pyproject.toml');
     expect(model.hooks.steps.map((s) => s.name)).toEqual(['warm']);
     expect(stageOrder(model)).toEqual(['base', 'deps-ml', 'builder', 'project', 'dev', 'test', 'prod']);
@@ -127,7 +128,8 @@ describe('a synth', () => {
     });
     new GpuTrainer(project, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
     const resolve = jest.spyOn(imageModel, 'resolveImageModel');
-    // each image asks for its tree once; the project reads git's view once for all of them (synth-cost.test.ts)
+    // each image asks for its tree once; the project reads git's view once for all of them
+    // (synth-cost.test.ts)
     const read = jest.spyOn(ProjectServices.prototype, 'treeFor');
     try {
       const files = synth(project);

@@ -6,7 +6,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import {
-  BackingService, ComposeStack, GpuInference, GpuTrainer, KubernetesBackingMode, KubernetesManifests, PythonService,
+  BackingService, ComposeStack, GpuInference, GpuTrainer, KubernetesBackingMode, KubernetesManifests,
+  PythonService,
 } from '../src';
 import { composeConfig } from './support/compose-cli';
 import { expectValidationError, newProject, synth } from './util';
@@ -120,7 +121,8 @@ describe('every image reference we write is valid, whatever the project name', (
     new KubernetesManifests(project, 'k8s', { backingServices: [BackingService.POSTGRES, BackingService.REDIS], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS });
     const out = synth(project);
     const refs = imageReferences(out, project.outdir);
-    expect(refs.filter((r) => r.includes(serviceImageName(name, api.serviceId))).length).toBeGreaterThanOrEqual(4);
+    expect(refs.filter((r) => r.includes(serviceImageName(name, api.serviceId))).length)
+      .toBeGreaterThanOrEqual(4);
     expect(refs.length).toBeGreaterThan(12);
     expect(refs.map(referenceProblem).filter((p) => p)).toEqual([]);
     expect(composeConfig(project.outdir, out['compose.yaml'])).toEqual({ ok: true, output: '' });

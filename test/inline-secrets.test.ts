@@ -13,7 +13,10 @@ import { synthIn, tree } from './util';
 const HF = 'hf_abcdefghijklmnopqrstuvwxyzABCDEFGH';
 const GHP = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
 
-/** Synthesizes in a fresh dir with these files; returns the error (or undefined), the warnings logged and the tree. */
+/**
+ * Synthesizes in a fresh dir with these files; returns the error (or undefined), the warnings logged and the
+ * tree.
+ */
 function run(files: Record<string, string>, build: (p: MlDockerProject) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'mld-inline-secrets-'));
   for (const [path, text] of Object.entries(files)) {

@@ -11,7 +11,8 @@ import * as path from 'path';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import {
-  BackingService, ComposeStack, GpuInference, GpuTrainer, MlDockerProject, MlDockerValidationError, PythonService,
+  BackingService, ComposeStack, GpuInference, GpuTrainer, MlDockerProject, MlDockerValidationError,
+  PythonService,
 } from '../src';
 import { podSpecOf, restrictedViolations, schemaErrors } from './support/kube-checks';
 import { shadowsModule } from './support/module-names';
@@ -88,7 +89,9 @@ function containerOf(doc: any): any {
 }
 
 const external = render((p) => example(p));
-const development = render((p) => example(p, { backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS }));
+const development = render((p) => example(p, {
+  backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS,
+}));
 
 describe('KubernetesManifests output', () => {
   test('renders the kustomize tree: base, the train overlay, the entry point', () => {
@@ -160,11 +163,13 @@ describe('KubernetesManifests output', () => {
 
   test('a service without a port and without a heartbeat gets no probe: the kubelet watches its process', () => {
     const worker = containerOf(find(external.docs, 'Deployment', 'worker'));
-    const manifests = external.project.components.find((c) => c instanceof KubernetesManifests) as KubernetesManifests;
+    const manifests = external.project.components
+      .find((c) => c instanceof KubernetesManifests) as KubernetesManifests;
     const spec = manifests.appServices().find((s) => s.serviceId === 'worker')!.healthCheck!;
     // the image and compose still probe the process, so `docker ps` shows a health status
     expect(spec.command).toEqual(['python', '-m', 'mldocker_runtime.healthcheck', 'process']);
-    expect([worker.startupProbe, worker.livenessProbe, worker.readinessProbe]).toEqual([undefined, undefined, undefined]);
+    expect([worker.startupProbe, worker.livenessProbe, worker.readinessProbe])
+      .toEqual([undefined, undefined, undefined]);
   });
 
   test('a default trainer Job has no probe that could kill a long step; heartbeat: true gives the heartbeat probes', () => {
@@ -286,7 +291,8 @@ describe('KubernetesManifests output', () => {
       // both escape `$` their own way (compose interpolation, Kubernetes $(VAR) expansion)
       expect({ ...inline, ...literals }).toEqual(composeEnv);
       const secrets = podSpecOf(find(docs, kind, name)).volumes.find((v: any) => v.name === 'secrets');
-      expect(secrets ? secrets.secret.items.map((i: any) => i.key) : []).toEqual(compose.services[name].secrets ?? []);
+      expect(secrets ? secrets.secret.items.map((i: any) => i.key) : [])
+        .toEqual(compose.services[name].secrets ?? []);
     }
     expect(containerOf(find(docs, 'Deployment', 'worker')).env).toEqual(expect.arrayContaining([{ name: 'GREETING', value: 'costs $$(5)' }]));
   });
@@ -296,7 +302,8 @@ describe('KubernetesManifests output', () => {
     expect(postgres.spec.replicas).toBe(1);
     expect(postgres.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['postgres-data']);
     const pod = podSpecOf(postgres);
-    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true });
+    expect(pod.securityContext)
+      .toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true });
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.PGDATA).toBe('/var/lib/postgresql/data/pgdata');
     expect(env.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
@@ -437,7 +444,8 @@ describe('the restricted Pod Security Standard', () => {
         expect(c.livenessProbe).toBeDefined();
         if (doc.kind !== 'Job') expect(c.readinessProbe).toBeDefined();
       } else {
-        expect([c.startupProbe, c.livenessProbe, c.readinessProbe]).toEqual([undefined, undefined, undefined]);
+        expect([c.startupProbe, c.livenessProbe, c.readinessProbe])
+          .toEqual([undefined, undefined, undefined]);
       }
       const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
       expect(spec.volumes.find((v: any) => v.name === tmp.name).emptyDir.sizeLimit).toMatch(/^[0-9]+(Mi|Gi)$/);
@@ -550,11 +558,15 @@ describe('the renderer on the neutral model (GPU mapping from ContainerSpecs)', 
 });
 
 describe('KubernetesManifests bad input', () => {
-  type Row = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string, path?: string];
+  type Row = [
+    name: string, build: (p: MlDockerProject) => void, got: string, expected: string, path?: string,
+  ];
   const api = (p: MlDockerProject) => new PythonService(p, 'api', API);
   const trainer = (p: MlDockerProject) => new GpuTrainer(p, 'trainer', { torchVersion: '2.5.1', command: ['python', '-m', 'trainer.train'] });
   const k8s = (p: MlDockerProject, props: Record<string, unknown> = {}) => new KubernetesManifests(p, 'k8s', props as any);
-  const configure = (p: MlDockerProject, options: Record<string, unknown>, props: Record<string, unknown> = {}) => {
+  const configure = (
+    p: MlDockerProject, options: Record<string, unknown>, props: Record<string, unknown> = {},
+  ) => {
     const a = api(p);
     k8s(p, props).configureService(a, options as any);
     synth(p);
@@ -655,7 +667,9 @@ describe('property tests', () => {
   });
   const stackDef = fc.record({
     services: fc.uniqueArray(serviceDef, { minLength: 1, maxLength: 3, selector: (s) => s.id }),
-    gpu: fc.option(fc.record({ count: fc.integer({ min: 1, max: 4 }), trainer: fc.boolean() }), { nil: undefined }),
+    gpu: fc.option(fc.record({ count: fc.integer({ min: 1, max: 4 }), trainer: fc.boolean() }), {
+      nil: undefined,
+    }),
     backing: fc.subarray(['postgres', 'redis', 'mlflow'] as const),
     mode: fc.constantFrom(KubernetesBackingMode.EXTERNAL, KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS),
     namespace: fc.option(label.filter((n) => !n.startsWith('kube-') && n !== 'default'), { nil: undefined }),
@@ -665,8 +679,14 @@ describe('property tests', () => {
 
   function build(def: StackDef): MlDockerProject {
     const project = newProject();
-    const backing = { postgres: BackingService.POSTGRES, redis: BackingService.REDIS, mlflow: BackingService.MLFLOW };
-    const m = new KubernetesManifests(project, 'k8s', { backingServices: def.backing.map((b) => backing[b]), backingServiceMode: def.mode, namespace: def.namespace });
+    const backing = {
+      postgres: BackingService.POSTGRES, redis: BackingService.REDIS, mlflow: BackingService.MLFLOW,
+    };
+    const m = new KubernetesManifests(project, 'k8s', {
+      backingServices: def.backing.map((b) => backing[b]),
+      backingServiceMode: def.mode,
+      namespace: def.namespace,
+    });
     for (const s of def.services) {
       const svc = new PythonService(project, s.id, { command: ['python', '-m', `${s.id}.main`], port: s.port, memoryLimit: `${s.memoryMi}m`, cpuLimit: s.cpus });
       m.configureService(svc, {
@@ -700,7 +720,9 @@ describe('property tests', () => {
       expect(manifests(build(def)).text).toEqual(first.text);
       for (const doc of first.docs) expect([`${doc.kind}/${doc.metadata.name}`, restrictedViolations(doc)]).toEqual([`${doc.kind}/${doc.metadata.name}`, []]);
       const deployments = first.docs.filter((d) => d.kind === 'Deployment');
-      for (const s of def.services) expect(deployments.find((d) => d.metadata.name === s.id).spec.replicas).toBe(s.replicas);
+      for (const s of def.services) {
+        expect(deployments.find((d) => d.metadata.name === s.id).spec.replicas).toBe(s.replicas);
+      }
       if (def.gpu) {
         const gpuDoc = first.docs.find((d) => ['trainer', 'infer'].includes(d.metadata.name) && podSpecOf(d));
         expect(containerOf(gpuDoc).resources.limits['nvidia.com/gpu']).toBe(def.gpu.count);
@@ -714,7 +736,11 @@ describe('property tests', () => {
   const badOption = fc.oneof(
     fc.record({ cpuRequest: fc.string({ maxLength: 8 }).filter((s) => !/^([1-9][0-9]{0,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$/.test(s) || Number(s) === 0) }),
     fc.record({ memoryRequest: fc.string({ maxLength: 8 }).filter((s) => !/^[1-9][0-9]{0,8}(Ki|Mi|Gi|Ti)$/.test(s)) }),
-    fc.record({ replicas: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 1001 }), fc.double({ noInteger: true }), fc.constant(NaN)) }),
+    fc.record({
+      replicas: fc.oneof(
+        fc.integer({ max: -1 }), fc.integer({ min: 1001 }), fc.double({ noInteger: true }), fc.constant(NaN),
+      ),
+    }),
     fc.record({ nodeSelector: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }).filter((k) => !k.includes('/') && !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k)), fc.constant('x'), { minKeys: 1, maxKeys: 1 }) }),
     fc.record({ namespace: fc.string({ maxLength: 70 }).filter((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n)) }),
     fc.record({ gpuCount: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65 }), fc.constant(1.5)) }),
@@ -748,7 +774,10 @@ describe('names: valid DNS-1123 names, unique objects and files', () => {
   const train = (p: MlDockerProject, id = 'trainer', props: Record<string, unknown> = {}) =>
     new GpuTrainer(p, id, { torchVersion: '2.5.1', command: ['python', '-m', `${module(id)}.train`], ...props });
   const manifests = (p: MlDockerProject, props: Record<string, unknown> = {}) => new KubernetesManifests(p, 'k8s', props as any);
-  const dev = { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS };
+  const dev = {
+    backingServices: [BackingService.POSTGRES],
+    backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS,
+  };
 
   type Hostile = [name: string, build: (p: MlDockerProject) => void, got: string, expected: string];
   const refused: Hostile[] = [
@@ -788,8 +817,11 @@ describe('names: valid DNS-1123 names, unique objects and files', () => {
     ['services named "volumes", "base", "kustomizations" without claims', (p) => { server(p, 'volumes'); server(p, 'base'); server(p, 'kustomizations'); manifests(p); }],
     ['ids of 40 characters, a trainer among them', (p) => { server(p, `s${'x'.repeat(38)}9`); train(p, `t${'y'.repeat(38)}9`); manifests(p, dev); }],
   ];
-  const names = (docs: any[]) => docs.flatMap((d) => [d.metadata.name, ...(podSpecOf(d)?.volumes ?? []).map((v: any) => v.name),
-    ...(d.spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name)]);
+  const names = (docs: any[]) => docs.flatMap((d) => [
+    d.metadata.name,
+    ...(podSpecOf(d)?.volumes ?? []).map((v: any) => v.name),
+    ...(d.spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name),
+  ]);
   test.each(accepted)('%s gives valid names that the real kustomize builds', (name, build) => {
     const project = name.startsWith('a long project') ? new MlDockerProject({ name: `@acme/${'vision-ml-'.repeat(6)}ab-cd`, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'mld-')) }) : newProject();
     build(project);

@@ -13,7 +13,9 @@ const { lazyIndex } = require('../scripts/lazy-exports.js') as { lazyIndex: (tex
 
 /** CommonJS output of a TypeScript module, as the package's compile writes it. */
 function compile(source: string): string {
-  const compilerOptions = { module: ts.ModuleKind.Node16, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const compilerOptions = {
+    module: ts.ModuleKind.Node16, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
+  };
   return ts.transpileModule(source, { compilerOptions }).outputText;
 }
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as YAML from 'yaml';
 import {
-  ComposeStack, Dependencies, GpuInference, GpuPlatform, GpuTrainer, KubernetesManifests, MlDockerProject, Platform, PythonService,
+  ComposeStack, Dependencies, GpuInference, GpuPlatform, GpuTrainer, KubernetesManifests, MlDockerProject,
+  Platform, PythonService,
 } from '../src';
 import { composeConfig } from './support/compose-cli';
 import { workflowErrors } from './support/workflow-check';
@@ -35,7 +36,9 @@ function lines(p: Problems): string[] {
 }
 
 
-function build(extra: (p: MlDockerProject) => void = () => undefined, outdir?: string): { p: MlDockerProject; files: Record<string, any> } {
+function build(
+  extra: (p: MlDockerProject) => void = () => undefined, outdir?: string,
+): { p: MlDockerProject; files: Record<string, any> } {
   const p = newProject(outdir ? { outdir } : {});
   new PythonService(p, 'api', { ...API, platforms: BOTH });
   new PythonService(p, 'worker', { ...WORKER, platforms: [Platform.LINUX_ARM64] });
@@ -147,7 +150,8 @@ describe('the CI workflow', () => {
   });
 
   test('the matrix names the first platform and every platform of each service', () => {
-    const byService = Object.fromEntries(images.strategy.matrix.include.map((e: any) => [e.service, [e.platform, e.platforms]]));
+    const byService = Object.fromEntries(images.strategy.matrix.include
+      .map((e: any) => [e.service, [e.platform, e.platforms]]));
     expect(byService).toEqual({
       api: ['linux/amd64', 'linux/amd64,linux/arm64'],
       worker: ['linux/arm64', 'linux/arm64'],

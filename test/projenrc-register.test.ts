@@ -18,7 +18,9 @@ let register: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'projenrc-register-'));
   const source = readFileSync(join(ROOT, 'src', 'projenrc-register.ts'), 'utf8');
-  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: false };
+  const compilerOptions = {
+    module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: false,
+  };
   const out = ts.transpileModule(source, { compilerOptions });
   mkdirSync(join(work, 'runner'));
   register = join(work, 'runner', 'projenrc-register.js');

@@ -89,7 +89,9 @@ function build(def: StackDef): MlDockerProject {
     });
     for (const req of s.dev) svc.addRequirement(RequirementTier.DEV, req);
   }
-  const backing = { postgres: BackingService.POSTGRES, redis: BackingService.REDIS, mlflow: BackingService.MLFLOW };
+  const backing = {
+    postgres: BackingService.POSTGRES, redis: BackingService.REDIS, mlflow: BackingService.MLFLOW,
+  };
   new ComposeStack(project, 'stack', { backingServices: def.backing.map((b) => backing[b]) });
   return project;
 }
@@ -116,7 +118,8 @@ test('random valid stacks render valid, consistent, deterministic output', () =>
       const sources = [...dockerfile.matchAll(/source=([^,\s]+)/g)].map((m) => m[1])
         .concat([...dockerfile.matchAll(/^COPY --chown=\S+ (\S+) /gm)].map((m) => `${m[1]}/x.py`));
       for (const src of sources) {
-        expect({ src, own: own.ignores(src), root: root.ignores(src) }).toEqual({ src, own: false, root: false });
+        expect({ src, own: own.ignores(src), root: root.ignores(src) })
+          .toEqual({ src, own: false, root: false });
       }
       for (const secret of ['.env', `services/${s.id.replace(/-/g, '_')}/.env`, 'data/a.csv', 'model.pt']) {
         expect(own.ignores(secret)).toBe(true);
@@ -173,7 +176,9 @@ test('random ids are accepted exactly when they are valid service ids', () => {
 
 test('random addOverride patches are refused, or the final compose.yaml keeps every security promise', () => {
   const patch = fc.constantFrom(...DANGEROUS, ...HARMLESS);
-  const optOuts = fc.record({ publicPort: fc.boolean(), writableRootFilesystem: fc.boolean(), disableHealthCheck: fc.boolean() });
+  const optOuts = fc.record({
+    publicPort: fc.boolean(), writableRootFilesystem: fc.boolean(), disableHealthCheck: fc.boolean(),
+  });
   let refused = 0;
   let kept = 0;
   fc.assert(fc.property(fc.array(patch, { minLength: 1, maxLength: 4 }), optOuts, (patches, opt) => {

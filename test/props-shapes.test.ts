@@ -41,7 +41,9 @@ const CASES: Array<[string, string, Record<string, Schema>]> = [
   ['ci/ci-workflow.ts', 'CiWorkflowProps', CI_WORKFLOW_PROPS_SHAPE],
 ];
 
-const program = ts.createProgram([...new Set(CASES.map(([file]) => join(SRC, file)))], { strict: true, skipLibCheck: true, noEmit: true });
+const program = ts.createProgram([...new Set(CASES.map(([file]) => join(SRC, file)))], {
+  strict: true, skipLibCheck: true, noEmit: true,
+});
 const checker = program.getTypeChecker();
 
 /**
@@ -79,7 +81,9 @@ function kindOfSchema(schema: Schema): string {
   }
 }
 
-function interfaceProperties(file: string, name: string): Record<string, { optional: boolean; kind: string }> {
+function interfaceProperties(
+  file: string, name: string,
+): Record<string, { optional: boolean; kind: string }> {
   const source = program.getSourceFile(join(SRC, file))!;
   let out: Record<string, { optional: boolean; kind: string }> | undefined;
   ts.forEachChild(source, (node) => {
@@ -87,7 +91,10 @@ function interfaceProperties(file: string, name: string): Record<string, { optio
     out = {};
     for (const p of checker.getPropertiesOfType(checker.getTypeAtLocation(node))) {
       const declaration = p.valueDeclaration ?? p.declarations![0];
-      out[p.getName()] = { optional: (p.flags & ts.SymbolFlags.Optional) !== 0, kind: kindOfType(checker.getTypeOfSymbolAtLocation(p, declaration)) };
+      out[p.getName()] = {
+        optional: (p.flags & ts.SymbolFlags.Optional) !== 0,
+        kind: kindOfType(checker.getTypeOfSymbolAtLocation(p, declaration)),
+      };
     }
   });
   if (!out) throw new Error(`no interface ${name} in ${file}`);
@@ -118,7 +125,11 @@ test('a drift is caught: a key only one side has, another optionality, another k
   expect(props.dependsOn).toEqual({ optional: true, kind: 'array of any' });
   const { port: _port, ...withoutPort } = SERVICE_OPTIONS_SHAPE;
   expect(shapeProperties(withoutPort, props)).not.toEqual(props);
-  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, extra: SERVICE_OPTIONS_SHAPE.port }, props)).not.toEqual(props);
-  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, command: z.optional(SERVICE_OPTIONS_SHAPE.command) }, props)).not.toEqual(props);
-  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, port: SERVICE_OPTIONS_SHAPE.description }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, extra: SERVICE_OPTIONS_SHAPE.port }, props))
+    .not.toEqual(props);
+  expect(shapeProperties({
+    ...SERVICE_OPTIONS_SHAPE, command: z.optional(SERVICE_OPTIONS_SHAPE.command),
+  }, props)).not.toEqual(props);
+  expect(shapeProperties({ ...SERVICE_OPTIONS_SHAPE, port: SERVICE_OPTIONS_SHAPE.description }, props))
+    .not.toEqual(props);
 });

@@ -32,7 +32,8 @@ describe('docs/reference-data.md and data/reference-data.json', () => {
     expect(Object.keys(DATES.tables).sort()).toEqual(tables);
     for (const table of tables) {
       const { asOf, checked } = DATES.tables[table];
-      expect({ table, asOf: DAY.test(asOf), checked: DAY.test(checked) }).toEqual({ table, asOf: true, checked: true });
+      expect({ table, asOf: DAY.test(asOf), checked: DAY.test(checked) })
+        .toEqual({ table, asOf: true, checked: true });
       const row = DOC.split('\n').find((l) => l.startsWith(`| \`${table}\` |`));
       expect({ table, row: row !== undefined }).toEqual({ table, row: true });
       expect({ table, checked: row!.split('|')[4].trim() }).toEqual({ table, checked });
@@ -97,7 +98,8 @@ describe('the torch wheel matrix rows', () => {
     ]);
     for (const row of fresh) {
       for (const python of row.pythons) {
-        expect({ torch: row.torch, python, known: pythons.includes(python) }).toEqual({ torch: row.torch, python, known: true });
+        expect({ torch: row.torch, python, known: pythons.includes(python) })
+          .toEqual({ torch: row.torch, python, known: true });
       }
       if (row.cuda !== null) expect(drivers.minorVersionCompatibility[`${row.cuda.split('.')[0]}.x`]).toBeDefined();
       // torchvision 0.(minor + 15) pairs torch 2.minor, and no torchaudio is claimed without a source.

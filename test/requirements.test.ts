@@ -65,7 +65,9 @@ const pip = spawnSync('python3', ['-c', 'import pip._internal.req.req_file, pack
   ].join('\n');
   const run = spawnSync('python3', ['-c', script, join(dir, file)], { encoding: 'utf-8' });
   expect(run.stderr).toBe('');
-  type Read = { line: string; options: object; editable: boolean; name: string; specifier: string; marker: string | null };
+  type Read = {
+    line: string; options: object; editable: boolean; name: string; specifier: string; marker: string | null;
+  };
   const read: Read[] = JSON.parse(run.stdout);
   expect(read.map((r) => r.line).sort()).toEqual([...ODD_BUT_VALID].sort());
   for (const r of read) {

@@ -49,7 +49,9 @@ function instructions(file: string) {
 }
 
 /** The instruction as written, with its flags and continuation lines. */
-function rawText(file: string, instruction: { getRange(): { start: { line: number }; end: { line: number } } }): string {
+function rawText(
+  file: string, instruction: { getRange(): { start: { line: number }; end: { line: number } } },
+): string {
   const { start, end } = instruction.getRange();
   return out[file].split('\n').slice(start.line, end.line + 1).join('\n');
 }
@@ -301,7 +303,8 @@ describe('the escape hatch cannot undo a promise', () => {
     for (const o of hostile) {
       const merged = JSON.parse(JSON.stringify(compose));
       merged.services[o.service] = merge(merged.services[o.service], { [o.key]: o.value });
-      expect({ o, config: composeConfig(project.outdir, YAML.stringify(merged)).ok }).toEqual({ o, config: true });
+      expect({ o, config: composeConfig(project.outdir, YAML.stringify(merged)).ok })
+        .toEqual({ o, config: true });
       expect(serviceViolations(merged.services[o.service]).length).toBeGreaterThan(0);
       const p = newProject();
       exampleStack(p, [o]);
@@ -329,7 +332,9 @@ describe('the escape hatch cannot undo a promise', () => {
     stack.addOverride('api', 'healthcheck', { disable: true });
     const svc = YAML.parse(synth(p)['compose.yaml']).services.api;
     expect(svc.ports).toEqual(['0.0.0.0:9000:8000']);
-    expect(serviceViolations(svc, { publicPort: true, writableRootFilesystem: true, disableHealthCheck: true })).toEqual([]);
+    expect(serviceViolations(svc, {
+      publicPort: true, writableRootFilesystem: true, disableHealthCheck: true,
+    })).toEqual([]);
   });
 });
 

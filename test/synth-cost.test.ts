@@ -11,7 +11,10 @@ import { join } from 'path';
 import { ComposeStack, GpuInference, GpuTrainer, PythonService } from '../src';
 import { newProject, synth } from './util';
 
-/** The git commands `fn` runs (their arguments), counted on the child process module every caller goes through. */
+/**
+ * The git commands `fn` runs (their arguments), counted on the child process module every caller goes
+ * through.
+ */
 function gitCalls(fn: () => void): string[] {
   // the module object itself (an ES namespace import would be a frozen copy of it)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,7 +27,9 @@ function gitCalls(fn: () => void): string[] {
   }
 }
 
-/** The reads of the services' tree (over their copied paths), apart from the look for the user's Dockerfiles. */
+/**
+ * The reads of the services' tree (over their copied paths), apart from the look for the user's Dockerfiles.
+ */
 function treeReads(calls: string[]): string[] {
   return calls.filter((call) => call.includes('--literal-pathspecs'));
 }

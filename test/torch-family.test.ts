@@ -3,8 +3,8 @@
  * wheel matrix pairs with the service's torch, from the torch tier's index. Named by a lock, they
  * join the torch tier (hash-locked when the lock holds the variant's builds); otherwise every
  * later tier is constrained to the paired build, which pip's own resolver is shown to respect;
- * after the last tier a build-time check (the runtime helper `mldocker_runtime.torch_check`) compares the installed
- * builds with the pairing, run here with the host's python3 against fake installed metadata.
+ * after the last tier a build-time check (the runtime helper `mldocker_runtime.torch_check`) compares the
+ * installed builds with the pairing, run here with the host's python3 against fake installed metadata.
  */
 import { spawnSync } from 'child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { directorySnapshot } from 'projen/lib/util/synth';
@@ -36,7 +36,9 @@ export function withoutPostSynth(fn: () => void): void {
 }
 
 /** Builds a project in an existing directory (over its previous output) and synthesizes it. */
-export function synthIn(outdir: string, options: Record<string, unknown>, build: (p: MlDockerProject) => void): void {
+export function synthIn(
+  outdir: string, options: Record<string, unknown>, build: (p: MlDockerProject) => void,
+): void {
   withoutPostSynth(() => {
     const project = new MlDockerProject({ name: 'vision', outdir, ...options } as MlDockerProjectOptions);
     build(project);
@@ -69,7 +71,9 @@ export function validationError(fn: () => unknown): MlDockerValidationError {
   throw new Error('expected MlDockerValidationError, nothing was thrown');
 }
 
-/** The problems of the validation error `fn` throws, or none when it passes (another error fails the test). */
+/**
+ * The problems of the validation error `fn` throws, or none when it passes (another error fails the test).
+ */
 export function problemsOf(fn: () => unknown): string[] {
   try {
     fn();
@@ -81,11 +85,27 @@ export function problemsOf(fn: () => unknown): string[] {
 }
 
 /** Asserts one of our validation errors: construct path, offending value, what is allowed, no internals. */
-export function expectValidationError(build: () => unknown, where: string, got: string, expected: string): MlDockerValidationError {
+export function expectValidationError(
+  build: () => unknown, where: string, got: string, expected: string,
+): MlDockerValidationError {
   const err = validationError(build);
   expect(err.message).toContain(`[${where}]`);
   expect(err.message).toContain(got);
   expect(err.message).toContain(expected);
   expect(err.message).not.toMatch(/TypeError|ZodError|Invalid input/);
   return err;
+}
+
+/**
+ * Gives each folder of the project a minimal setup.py (a CUDA extension's folder must hold a build
+ * file pip reads); returns the project. Call it before the service that names the folders.
+ */
+export function withExtensionFolders<T extends { readonly outdir: string }>(
+  project: T, ...dirs: string[]
+): T {
+  for (const dir of dirs) {
+    mkdirSync(join(project.outdir, dir), { recursive: true });
+    writeFileSync(join(project.outdir, dir, 'setup.py'), 'from setuptools import setup\n\nsetup(name="op")\n');
+  }
+  return project;
 }

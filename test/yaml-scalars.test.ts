@@ -102,14 +102,16 @@ describe('real readers read the values given', () => {
     // output is read as 1.2: what it read from our files is what it writes back.
     const docs = YAML.parseAllDocuments(res.stdout, { version: '1.2' }).map((d) => d.toJS());
     const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'api');
-    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env
+      .map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toEqual(ENV);
   });
 
   test('the Kubernetes manifest reads the same in YAML 1.1 and 1.2', () => {
     for (const version of ['1.1', '1.2'] as const) {
       const deployment = YAML.parseAllDocuments(out['k8s/base/api.yaml'], { version }).map((d) => d.toJS()).find((d) => d.kind === 'Deployment');
-      const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env
+        .map((e: { name: string; value: string }) => [e.name, e.value]));
       expect(env).toEqual(ENV);
     }
   });

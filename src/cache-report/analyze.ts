@@ -16,7 +16,9 @@ import type { ImageLayers } from '../image/image-layers';
  * `layers` (a project's own service), the steps' roles and tiers are the model's, and a
  * Dockerfile of another shape is an error.
  */
-export function analyzeDockerfile(input: DockerfileCacheInput, filesUnder?: FilesUnder, layers?: ImageLayers): ServiceCacheReport {
+export function analyzeDockerfile(
+  input: DockerfileCacheInput, filesUnder?: FilesUnder, layers?: ImageLayers,
+): ServiceCacheReport {
   const stages = parseStages(input.dockerfile);
   assignRoles(stages);
   const dockerfilePath = input.dockerfilePath ?? `docker/${input.service}/Dockerfile`;

@@ -7,7 +7,8 @@ import { CachePromiseResult, CacheReportOptions, DockerfileCacheInput, ServiceCa
 
 export { CacheChangeKind, LayerRole } from './report-types';
 export type {
-  CacheChange, CachePromiseResult, CacheReportOptions, CacheStep, DockerfileCacheInput, ServiceCacheReport, TargetCacheReport, TargetImpact,
+  CacheChange, CachePromiseResult, CacheReportOptions, CacheStep, DockerfileCacheInput, ServiceCacheReport,
+  TargetCacheReport, TargetImpact,
 } from './report-types';
 
 /**

@@ -13,7 +13,9 @@ import { RUNTIME_HELPERS_DIR, SHARED_CODE_DIR } from '../image/image-paths';
 /** Files of the build context under a path (relative, `/`-separated). */
 export type FilesUnder = (path: string) => string[];
 
-export function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnder | undefined, ignores: (p: string) => boolean): CacheChange[] {
+export function changesOf(
+  stages: Stage[], reads: string[], filesUnder: FilesUnder | undefined, ignores: (p: string) => boolean,
+): CacheChange[] {
   const changes: CacheChange[] = [];
   const sample = (path: string): string => sampleFile(path, filesUnder, ignores);
   const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`) || dir.startsWith(`${path}/`);
@@ -80,7 +82,8 @@ export function changesOf(stages: Stage[], reads: string[], filesUnder: FilesUnd
   const hooks = [...new Set(stages.flatMap((s) => s.steps.flatMap((step) => step.hooks)))];
   for (const hook of hooks) {
     const [kind, name] = hook.split(' ');
-    const steps = stages.flatMap((s) => s.steps).filter((step) => step.hooks.includes(hook)).map((step) => step.label);
+    const steps = stages.flatMap((s) => s.steps).filter((step) => step.hooks.includes(hook))
+      .map((step) => step.label);
     changes.push({
       id: `build-hook:${hook.replace(' ', ':')}`,
       kind: CacheChangeKind.BUILD_HOOK,
@@ -115,7 +118,9 @@ const HOOK_TEXT: Record<string, string> = {
  * A file of the build context under `path` that the ignore file lets through (the first in
  * sorted order), or a file assumed inside it when the context is not known.
  */
-function sampleFile(path: string, filesUnder: FilesUnder | undefined, ignores: (p: string) => boolean): string {
+function sampleFile(
+  path: string, filesUnder: FilesUnder | undefined, ignores: (p: string) => boolean,
+): string {
   const sent = (filesUnder?.(path) ?? []).filter((f) => !ignores(f)).sort();
   if (sent.length > 0) return sent.includes(path) ? path : sent[0];
   if (path === '.') return 'README.md';

@@ -89,7 +89,8 @@ export function parseStages(text: string): Stage[] {
     current?.rest.push(instruction);
   }
   for (const { stage, rest } of pending) {
-    (stage as { firstInstruction?: string }).firstInstruction = rest[0] ? oneLine(rest[0], escape, lines) : undefined;
+    (stage as { firstInstruction?: string }).firstInstruction =
+      rest[0] ? oneLine(rest[0], escape, lines) : undefined;
     // A build hook's instructions follow its `# build hook` comment; an ENV hook is no step of
     // its own, so its change first re-runs the next numbered step.
     let hooks: string[] = [];
@@ -182,7 +183,9 @@ interface FlagLike {
 }
 
 /** What a RUN/COPY/ADD reads: build-context paths, stages or images, and tiers it installs. */
-function readsOf(instruction: Instruction, keyword: string): { contextPaths: string[]; fromRefs: string[]; installsTiers: string[] } {
+function readsOf(
+  instruction: Instruction, keyword: string,
+): { contextPaths: string[]; fromRefs: string[]; installsTiers: string[] } {
   const flags = (instruction as unknown as { getFlags?: () => FlagLike[] }).getFlags?.() ?? [];
   const contextPaths: string[] = [];
   const fromRefs: string[] = [];

@@ -7,7 +7,9 @@ import { CacheChange, CacheChangeKind, LayerRole, ServiceCacheReport, TargetImpa
  * file it reads changes (after the ignore file), or when a stage or image it copies from changes.
  */
 /** The steps of a target (in order) one change re-runs and keeps. */
-export function predict(stages: Stage[], steps: StepModel[], change: CacheChange, ignores: (p: string) => boolean): TargetImpact {
+export function predict(
+  stages: Stage[], steps: StepModel[], change: CacheChange, ignores: (p: string) => boolean,
+): TargetImpact {
   const memo = new Map<StepModel, boolean>();
   const changedFiles = (change.files ?? []).filter((f) => !ignores(f));
   const readsChanged = (step: StepModel): boolean => step.contextPaths.some((read) =>
@@ -30,7 +32,8 @@ export function predict(stages: Stage[], steps: StepModel[], change: CacheChange
       const previous = stage.steps[i - 1];
       const parentChanged = previous ? invalid(previous) : stage.parent ? stageChanged(stage.parent) : false;
       const firstOfStage = stage.steps.filter((s) => s.keyword !== 'FROM')[0] === step;
-      const ownEdit = (change.kind === CacheChangeKind.DOCKERFILE && change.stage === stage.name && firstOfStage)
+      const ownEdit =
+        (change.kind === CacheChangeKind.DOCKERFILE && change.stage === stage.name && firstOfStage)
         || (change.kind === CacheChangeKind.BUILD_HOOK && step.hooks.includes(change.hook ?? '\0'));
       const fromChanged = step.fromStages.some((name) => stageChanged(stages.find((s) => s.name === name)!));
       const imageChanged = change.kind === CacheChangeKind.BASE_IMAGE && step.fromRefs.includes(change.image ?? '\0');
@@ -55,7 +58,10 @@ function globMatch(pattern: string, file: string): boolean {
   return new RegExp(`^${re}(/.*)?$`).test(file);
 }
 
-/** The impact of one change on one target of a service report; an unknown target or change is an error naming the known ones. */
+/**
+ * The impact of one change on one target of a service report; an unknown target or change is an error naming
+ * the known ones.
+ */
 export function impactOf(report: ServiceCacheReport, target: string, change: string): TargetImpact {
   const t = report.targets.find((x) => x.target === target);
   if (!t) throw new Error(`service "${report.service}" has no target "${target}" in the report; targets: ${report.targets.map((x) => x.target).join(', ')}`);

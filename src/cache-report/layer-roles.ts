@@ -31,7 +31,9 @@ export function roleOf(step: StepModel, stages: Stage[]): LayerRole {
       return sources.some((s) => stageHasDependencies(s)) ? LayerRole.DEPENDENCIES : LayerRole.SYSTEM;
     }
     if (step.fromImages.length > 0) return LayerRole.SYSTEM;
-    if (step.contextPaths.length > 0 && step.contextPaths.every((p) => isTierFile(p))) return LayerRole.DEPENDENCIES;
+    if (step.contextPaths.length > 0 && step.contextPaths.every((p) => isTierFile(p))) {
+      return LayerRole.DEPENDENCIES;
+    }
     return LayerRole.CODE;
   }
   return LayerRole.SETUP;

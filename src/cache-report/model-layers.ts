@@ -44,7 +44,10 @@ export function layerDrift(stages: Stage[], layers: ImageLayers): string[] {
   const drift: string[] = [];
   stages.forEach((stage, i) => {
     const modelled = layers.stages[i];
-    const shape = (keyword: string, contextPaths: readonly string[], fromStages: readonly string[], hooks: readonly string[]) =>
+    const shape = (
+      keyword: string, contextPaths: readonly string[], fromStages: readonly string[],
+      hooks: readonly string[],
+    ) =>
       `${keyword} context=[${contextPaths.join(' ')}] from=[${fromStages.join(' ')}] hooks=[${hooks.join(' ')}]`;
     const parsed = stage.steps.map((s) => shape(s.keyword, s.contextPaths, s.fromStages, s.hooks));
     const expected = modelled.steps.map((s) => shape(s.keyword, s.contextPaths, s.fromStages, s.hooks));

@@ -17,7 +17,9 @@ export interface ProjectDockerfiles {
  * else the root `.dockerignore`. A service asked for without a Dockerfile is an error naming
  * the services there are.
  */
-export function readProjectDockerfiles(projectDir: string, options: CacheReportOptions = {}): ProjectDockerfiles {
+export function readProjectDockerfiles(
+  projectDir: string, options: CacheReportOptions = {},
+): ProjectDockerfiles {
   const dockerDir = join(projectDir, 'docker');
   const ids = existsSync(dockerDir)
     ? readdirSync(dockerDir).filter((d) => existsSync(join(dockerDir, d, 'Dockerfile'))).sort()
@@ -48,7 +50,9 @@ export function readProjectDockerfiles(projectDir: string, options: CacheReportO
   return { inputs, filesUnder };
 }
 
-/** Every file under `dir`/`prefix` (relative to `dir`, `/`-separated, sorted); skips node_modules and .git. */
+/**
+ * Every file under `dir`/`prefix` (relative to `dir`, `/`-separated, sorted); skips node_modules and .git.
+ */
 function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
   let entries;

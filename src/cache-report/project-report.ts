@@ -20,6 +20,7 @@ export function cacheReportOfProject(project: Project, options: CacheReportOptio
   const services = new Map(servicesOf(project).map((s) => [s.serviceId, s]));
   return CacheReport._of(project.outdir, inputs.map((input) => {
     const service = services.get(input.service);
-    return analyzeDockerfile(input, filesUnder, service && describeImageLayers(service._renderedImageModel()));
+    return analyzeDockerfile(input, filesUnder,
+      service && describeImageLayers(service._renderedImageModel()));
   }));
 }

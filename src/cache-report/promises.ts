@@ -13,7 +13,8 @@ export function checkPromises(report: ServiceCacheReport): CachePromiseResult[] 
   const codeKinds = [CacheChangeKind.APP_CODE, CacheChangeKind.SHARED_CODE, CacheChangeKind.RUNTIME_HELPERS];
   const codeChanges = report.changes.filter((c) => codeKinds.includes(c.kind));
   if (codeChanges.length > 0) {
-    const broken = report.targets.flatMap((t) => codeChanges.map((c) => ({ t, c, impact: impactOf(report, t.target, c.id) })))
+    const broken = report.targets
+      .flatMap((t) => codeChanges.map((c) => ({ t, c, impact: impactOf(report, t.target, c.id) })))
       .filter((x) => x.impact.invalidatedDependencyLayers > 0);
     results.push({
       service: report.service,
@@ -87,5 +88,6 @@ function coreKeepsVenvCopy(report: ServiceCacheReport): CachePromiseResult | und
 }
 
 function dependencySteps(target: TargetCacheReport, impact: TargetImpact): string[] {
-  return target.steps.filter((s) => s.role === LayerRole.DEPENDENCIES && impact.invalidated.includes(s.label)).map((s) => s.label);
+  return target.steps.filter((s) => s.role === LayerRole.DEPENDENCIES && impact.invalidated.includes(s.label))
+    .map((s) => s.label);
 }

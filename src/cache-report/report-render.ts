@@ -6,12 +6,16 @@ import { CacheChangeKind, CachePromiseResult, LayerRole, ServiceCacheReport } fr
  */
 
 /** The text report: every service's tables, then the promises. */
-export function renderReportTable(services: readonly ServiceCacheReport[], promises: readonly CachePromiseResult[]): string {
+export function renderReportTable(
+  services: readonly ServiceCacheReport[], promises: readonly CachePromiseResult[],
+): string {
   return [...services.map((s) => renderService(s)), renderPromises(promises)].join('\n');
 }
 
 /** The JSON report (`docker:cache-report --json`). */
-export function reportJson(projectDir: string, services: readonly ServiceCacheReport[], promises: readonly CachePromiseResult[]): any {
+export function reportJson(
+  projectDir: string, services: readonly ServiceCacheReport[], promises: readonly CachePromiseResult[],
+): any {
   return {
     projectDir,
     legend: {

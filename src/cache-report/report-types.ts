@@ -143,7 +143,10 @@ export interface ServiceCacheReport {
 /** One promise of the generated layout, checked on a service's report. */
 export interface CachePromiseResult {
   readonly service: string;
-  /** `code-keeps-dependencies`, `dev-tier-keeps-prod`, `core-tier-keeps-ml`, `ml-tier-keeps-torch`, `core-tier-keeps-venv-copy`. */
+  /**
+   * `code-keeps-dependencies`, `dev-tier-keeps-prod`, `core-tier-keeps-ml`, `ml-tier-keeps-torch`,
+   * `core-tier-keeps-venv-copy`.
+   */
   readonly promise: string;
   /** The promise in words. */
   readonly description: string;

@@ -5,7 +5,9 @@ import type { Stage, StepModel } from './dockerfile-steps';
 /** The targets analysed when none are asked for (those the Dockerfile has). */
 const DEFAULT_TARGETS = ['dev', 'test', 'prod'];
 
-/** The targets to analyse: the ones asked for (each must be a stage), else the defaults, else the last stage. */
+/**
+ * The targets to analyse: the ones asked for (each must be a stage), else the defaults, else the last stage.
+ */
 export function targetsOf(stages: Stage[], wanted?: string[]): string[] {
   if (wanted) {
     const missing = wanted.filter((t) => !stages.some((s) => s.name === t));
@@ -23,7 +25,9 @@ export function stagesOfTarget(stages: Stage[], target: string): Stage[] {
     if (!stage || needed.has(stage)) return;
     needed.add(stage);
     visit(stage.parent);
-    for (const step of stage.steps) for (const name of step.fromStages) visit(stages.find((s) => s.name === name));
+    for (const step of stage.steps) {
+      for (const name of step.fromStages) visit(stages.find((s) => s.name === name));
+    }
   };
   visit(stages.find((s) => s.name === target));
   return stages.filter((s) => needed.has(s));

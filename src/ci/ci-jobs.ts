@@ -16,7 +16,10 @@ export interface CiLayout {
  * action names the action and its release.
  */
 export class CiJobs {
-  constructor(private readonly settings: CiSettings, private readonly layout: CiLayout = { platformAware: false, emulated: false }) {}
+  constructor(
+    private readonly settings: CiSettings,
+    private readonly layout: CiLayout = { platformAware: false, emulated: false },
+  ) {}
 
   private get platformAware(): boolean {
     return this.layout.platformAware;
@@ -114,7 +117,9 @@ export class CiJobs {
       : 'type=gha,scope=${{ matrix.service }}';
   }
 
-  /** The inputs of build-push-action for the service's `prod` target from the repository root, then `rest`. */
+  /**
+   * The inputs of build-push-action for the service's `prod` target from the repository root, then `rest`.
+   */
   private prodBuild(rest: Record<string, unknown>): Record<string, unknown> {
     return { context: '.', file: '${{ matrix.dockerfile }}', target: 'prod', ...rest };
   }

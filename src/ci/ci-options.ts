@@ -52,7 +52,10 @@ export interface CiSettings {
   readonly pushImages: boolean;
 }
 
-/** Whether images go to ghcr.io (no registry given, or a ghcr.io prefix): the workflow's own token pushes there. */
+/**
+ * Whether images go to ghcr.io (no registry given, or a ghcr.io prefix): the workflow's own token pushes
+ * there.
+ */
 export function isGhcr(imageRegistry: string | undefined): boolean {
   return imageRegistry === undefined || imageRegistry.split('/')[0] === 'ghcr.io';
 }

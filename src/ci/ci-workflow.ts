@@ -20,7 +20,8 @@ export interface CiWorkflowProps {
   readonly services?: MlService[];
 
   /**
-   * Registry prefix the images are pushed to (`ghcr.io/acme`, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/ml`).
+   * Registry prefix the images are pushed to (`ghcr.io/acme`,
+   * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/ml`).
    * @default - "ghcr.io/<repository owner>" (lowercased), with the workflow's GITHUB_TOKEN
    */
   readonly imageRegistry?: string;
@@ -190,14 +191,16 @@ export class CiWorkflow extends Component {
       nodeVersion: props.nodeVersion ?? '24',
       runsOn: props.runsOn ?? 'ubuntu-24.04',
       cache: (props.cache as CiCache | undefined) ?? CiCache.GITHUB_ACTIONS,
-      hadolintFailureThreshold: (props.hadolintFailureThreshold as HadolintThreshold | undefined) ?? HadolintThreshold.WARNING,
+      hadolintFailureThreshold:
+        (props.hadolintFailureThreshold as HadolintThreshold | undefined) ?? HadolintThreshold.WARNING,
       hadolintIgnoreRules: [...(props.hadolintIgnoreRules ?? DEFAULT_IGNORED_RULES)],
       scanSeverityCutoff: (props.scanSeverityCutoff as ScanSeverity | undefined) ?? ScanSeverity.HIGH,
       scanOnlyFixed: props.scanOnlyFixed ?? true,
       pushImages: props.pushImages ?? true,
     };
 
-    const gh = github.GitHub.of(project) ?? new github.GitHub(project, { mergify: false, pullRequestLint: false });
+    const gh = github.GitHub.of(project)
+      ?? new github.GitHub(project, { mergify: false, pullRequestLint: false });
     this.workflow = new github.GithubWorkflow(gh, 'containers', {
       fileName: WORKFLOW_FILE,
       force: true,
@@ -225,7 +228,8 @@ export class CiWorkflow extends Component {
     const services = this.services();
     const problems = new Problems(this.path);
     if (this.explicitServices && services.length === 0) problems.add('services is empty', [], 'at least one service, or no services prop (every service)');
-    // (Without a registry the prefix is ghcr.io/<owner>, at most 47 characters: image names stay short enough.)
+    // (Without a registry the prefix is ghcr.io/<owner>, at most 47 characters: image names stay short
+    // enough.)
     checkImageNameLength(problems, 'imageRegistry', this.settings.imageRegistry, services.map((s) => s._container().image));
     problems.throwIfAny();
     for (const id of Object.keys(this.workflow.jobs)) this.workflow.removeJob(id);
@@ -234,7 +238,10 @@ export class CiWorkflow extends Component {
     // Only services with `platforms` change the workflow: without any, it stays as it was.
     const chosen = services.map((s) => (s instanceof PythonService ? s.platforms : []));
     const platformAware = chosen.some((p) => p.length > 0);
-    const jobs = new CiJobs(this.settings, { platformAware, emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)) });
+    const jobs = new CiJobs(this.settings, {
+      platformAware,
+      emulated: chosen.some((p) => p.includes(Platform.LINUX_ARM64)),
+    });
     const matrix = {
       include: services.map((s, i) => ({
         service: s.serviceId,

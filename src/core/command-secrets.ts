@@ -21,7 +21,10 @@ import { SecretProblem, isSecretOptionName, secretValueKind } from './secrets';
 /** One argument found to hold a secret: its index and the problem (the value hidden). */
 export interface ArgumentSecret extends SecretProblem {
   readonly index: number;
-  /** What it holds, for messages that name the argument otherwise: `a hugging face token`, `a secret after --password`. */
+  /**
+   * What it holds, for messages that name the argument otherwise: `a hugging face token`,
+   * `a secret after --password`.
+   */
   readonly kind: string;
 }
 
@@ -45,7 +48,9 @@ const SWITCH_VALUES = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'none'
  */
 const FILE_PATH = /^(?:\.{1,2}\/|~\/)|^[\w.\-/]*\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|gpg|asc|txt|json|ya?ml|toml|cfg|ini|conf|env)$/i;
 
-/** A value that stands for a secret without being one: a path, a variable, a switch, nothing, the next option. */
+/**
+ * A value that stands for a secret without being one: a path, a variable, a switch, nothing, the next option.
+ */
 function isLiteralSecret(value: string): boolean {
   const v = value.replace(/^(["'])([\s\S]*)\1$/, '$2');
   return v !== '' && !/^[$/\-@]/.test(v) && !FILE_PATH.test(v) && !SWITCH_VALUES.has(v.toLowerCase());
@@ -61,7 +66,9 @@ function namedSecret(words: readonly string[]): string | undefined {
       continue;
     }
     const option = OPTION.exec(word);
-    if (option && i + 1 < words.length && isSecretOptionName(option[1]) && isLiteralSecret(words[i + 1])) return word;
+    if (option && i + 1 < words.length && isSecretOptionName(option[1]) && isLiteralSecret(words[i + 1])) {
+      return word;
+    }
   }
   return undefined;
 }
@@ -107,7 +114,9 @@ export function commandSecrets(args: readonly unknown[], field: string): Argumen
  * splits like a shell), with their document path under the service (`["command", 2]`) and
  * the `got` text to show (what it holds, the value hidden).
  */
-export function composeCommandSecrets(service: Record<string, unknown>): Array<{ path: Array<string | number>; got: string; expected: string }> {
+export function composeCommandSecrets(
+  service: Record<string, unknown>,
+): Array<{ path: Array<string | number>; got: string; expected: string }> {
   const out: Array<{ path: Array<string | number>; got: string; expected: string }> = [];
   for (const key of ['command', 'entrypoint']) {
     const value = service[key];

@@ -42,7 +42,10 @@ export interface ContainerSpec {
   readonly volumes: VolumeSpec[];
   /** Compose secret names mounted at /run/secrets/<name>. */
   readonly secrets: string[];
-  /** Names of containers this one waits for (until healthy, started or completed: stack/compose-dependencies.ts). */
+  /**
+   * Names of containers this one waits for (until healthy, started or completed:
+   * stack/compose-dependencies.ts).
+   */
   readonly dependsOn: string[];
   /**
    * A trainer that runs across GPUs or nodes (its `command` is then the launcher's): compose
@@ -68,7 +71,9 @@ export interface SecuritySpec {
   readonly dropAllCapabilities: true;
   /** Capabilities added back after dropping all; none by default. */
   readonly capAdd: string[];
-  /** No process gains privileges (compose `no-new-privileges`, Kubernetes `allowPrivilegeEscalation: false`). */
+  /**
+   * No process gains privileges (compose `no-new-privileges`, Kubernetes `allowPrivilegeEscalation: false`).
+   */
   readonly noNewPrivileges: true;
 }
 

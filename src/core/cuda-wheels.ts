@@ -14,7 +14,10 @@ interface CudaWheelTable {
   readonly bindings: { readonly names: readonly string[] };
 }
 
-/** One row of `data/cuda-wheel-extras.json`: an extra and whether the package's metadata makes it pull the wheels. */
+/**
+ * One row of `data/cuda-wheel-extras.json`: an extra and whether the package's metadata makes it pull the
+ * wheels.
+ */
 interface CudaWheelExtra {
   readonly package: string;
   readonly extra: string;
@@ -85,7 +88,8 @@ export interface PlacedRequirement {
  * CPU torch is not checked: its image gets no GPU, so such wheels are unused there.
  */
 export function checkTorchCudaMajor(
-  problems: Problems, field: string, requirements: readonly PlacedRequirement[], torch: { readonly torch: string; readonly cuda?: string },
+  problems: Problems, field: string, requirements: readonly PlacedRequirement[],
+  torch: { readonly torch: string; readonly cuda?: string },
 ): void {
   if (torch.cuda === undefined) return;
   const major = torch.cuda.split('.')[0];

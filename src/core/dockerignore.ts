@@ -21,7 +21,10 @@ export const WEIGHT_EXTENSIONS: readonly string[] = [
 /** Media files, excluded only inside data folders (a web service's own images are code). */
 const MEDIA_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.tif', '.tiff', '.webp', '.wav', '.mp3', '.flac', '.ogg', '.mp4', '.avi', '.mov', '.mkv'];
 
-/** What the generated `.gitignore` leaves out of the repository: data and weights files, media in data folders. */
+/**
+ * What the generated `.gitignore` leaves out of the repository: data and weights files, media in data
+ * folders.
+ */
 export function gitignoredArtefacts(): string[] {
   return [...ARTEFACT_EXTENSIONS.map((ext) => `*${ext}`), ...DATA_MEDIA];
 }
@@ -46,7 +49,9 @@ export interface CredentialPattern {
 export const CREDENTIAL_PATTERNS: readonly string[] =
   loadData<{ patterns: CredentialPattern[] }>('credential-files.json').patterns.map((p) => p.pattern);
 
-/** VCS metadata, environments, caches and tracker runs: left out on purpose, code or not (a venv's packages). */
+/**
+ * VCS metadata, environments, caches and tracker runs: left out on purpose, code or not (a venv's packages).
+ */
 export const TOOLING_EXCLUDED: readonly string[] = [
   '**/.git',
   '**/.env',
@@ -84,7 +89,9 @@ export const ALWAYS_EXCLUDED: readonly string[] = [
  */
 export const DELIBERATE_EXCLUSIONS: readonly string[] = [...TOOLING_EXCLUDED, ...CREDENTIAL_PATTERNS];
 
-/** The first pattern of `patterns` that excludes `path` (root-relative or absolute, `/`-separated), if any. */
+/**
+ * The first pattern of `patterns` that excludes `path` (root-relative or absolute, `/`-separated), if any.
+ */
 function firstMatch(patterns: readonly string[], path: string): string | undefined {
   const clean = path.replace(/^\/+/, '');
   return patterns.find((pattern) => ignore().add([pattern]).ignores(clean));
@@ -104,12 +111,18 @@ export function reExclusionOf(path: string): string | undefined {
  * The lines of an allow-list ignore file: exclude everything, let exactly the given paths
  * back in, then exclude what must never be sent even inside an allowed folder.
  */
-export function ignoreFileLines(allowed: readonly string[], reExcludeExceptions: readonly string[] = []): string[] {
-  const unique = [...new Set(allowed)].sort();
+export function ignoreFileLines(
+  allowed: readonly string[], reExcludeExceptions: readonly string[] = [],
+): string[] {
+  // "." (the project root, read by a CUDA extension built from a root setup.py) lets every
+  // top-level entry back in ("!." would match no file), the projen toolchain's node_modules excepted
+  const root = allowed.includes('.');
+  const unique = [...new Set(allowed.map((p) => (p === '.' ? '*' : p)))].sort();
   return [
     '# Allow-list: everything is excluded, then exactly what the Dockerfile reads is let back in.',
     '*',
     ...unique.map((p) => `!${p}`),
+    ...root ? ['# The whole project is read (the root is built): the .projenrc toolchain is not.', 'node_modules'] : [],
     '# Never sent, even inside an allowed folder: data, weights, environments, secrets.',
     ...ALWAYS_EXCLUDED.filter((p) => !reExcludeExceptions.includes(p)),
   ];

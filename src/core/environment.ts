@@ -67,7 +67,8 @@ export function reservedEnvProblem(
  * values of secrets never shown.
  */
 export function checkEnvironment(
-  problems: Problems, env: Record<string, string>, generated: readonly string[] = Object.values(PASSWORD_FILE_ENV), gpu = false,
+  problems: Problems, env: Record<string, string>,
+  generated: readonly string[] = Object.values(PASSWORD_FILE_ENV), gpu = false,
 ): Record<string, string> {
   const seen = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {

@@ -14,7 +14,9 @@ export const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 export const REGISTRY_PREFIX = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
 /** The longest repository name, registry included (the reference grammar's limit). */
 export const NAME_TOTAL_MAX = 255;
-/** The longest part taken from the project name: with a 40-character service id the image name stays short. */
+/**
+ * The longest part taken from the project name: with a 40-character service id the image name stays short.
+ */
 export const PROJECT_PART_MAX = 64;
 
 /**
@@ -49,7 +51,9 @@ export function serviceImageName(projectName: string, serviceId: string): string
 }
 
 /** Reports a built image whose full name (registry prefix included) is over the grammar's limit. */
-export function checkImageNameLength(problems: Problems, field: string, registry: string | undefined, names: readonly string[]): void {
+export function checkImageNameLength(
+  problems: Problems, field: string, registry: string | undefined, names: readonly string[],
+): void {
   for (const name of names) {
     const full = registry ? `${registry}/${name}` : name;
     if (full.length > NAME_TOTAL_MAX) {
@@ -60,7 +64,10 @@ export function checkImageNameLength(problems: Problems, field: string, registry
   }
 }
 
-/** A tag that names one release: major.minor.patch, an optional `v` before it and a suffix after (`12.6.3-base-ubuntu24.04`). */
+/**
+ * A tag that names one release: major.minor.patch, an optional `v` before it and a suffix after
+ * (`12.6.3-base-ubuntu24.04`).
+ */
 export const FULL_VERSION_TAG = /^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-._+][A-Za-z0-9._-]+)?$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -102,7 +109,9 @@ export function parseImageReference(ref: string): ImageReference | undefined {
  * move), optionally with a digest given inline or as `digest`. Returns the reference with
  * the digest, or undefined after adding the problem.
  */
-export function checkPinnedImage(problems: Problems, field: string, ref: unknown, digest?: unknown): string | undefined {
+export function checkPinnedImage(
+  problems: Problems, field: string, ref: unknown, digest?: unknown,
+): string | undefined {
   const example = 'e.g. "ghcr.io/acme/tools:1.4.2" or "mwader/static-ffmpeg:7.1.1", optionally "@sha256:<64 hex>"';
   const parsed = typeof ref === 'string' ? parseImageReference(ref) : undefined;
   if (!parsed) {

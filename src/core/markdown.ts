@@ -4,7 +4,9 @@
  * them as `this.cell(text)` and `this.code(text)` (see core/template.ts).
  */
 
-/** Text for a cell of a markdown table: a `|` would end the cell, so it is escaped; line breaks are spaces. */
+/**
+ * Text for a cell of a markdown table: a `|` would end the cell, so it is escaped; line breaks are spaces.
+ */
 export function markdownCell(text: string | number): string {
   return String(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 }

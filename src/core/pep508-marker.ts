@@ -266,7 +266,8 @@ function compareVersions(lhs: string, op: MarkerOperator, rhs: string): boolean 
     const spec = pep440.parse(rhs)!;
     const order = pep440.compare(lhs, rhs);
     if (op === '<') return order < 0 && !(!spec.pre && !spec.dev && (have.pre || have.dev) && base(have) === base(spec));
-    return order > 0 && !(!spec.post && have.post && base(have) === base(spec)) && !(have.local && base(have) === base(spec));
+    return order > 0 && !(!spec.post && have.post && base(have) === base(spec))
+      && !(have.local && base(have) === base(spec));
   }
   return pep440.satisfies(lhs, `${op}${rhs}`, { prereleases: true });
 }

@@ -150,7 +150,8 @@ export function checkShape(problems: Problems, schema: Schema, input: unknown): 
       case 'unrecognized_keys':
         for (const key of issue.keys as string[]) {
           const known = knownKeys(schema, path);
-          const near = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2 || k.toLowerCase() === key.toLowerCase());
+          const near = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2
+            || k.toLowerCase() === key.toLowerCase());
           const where = path.length ? `${field}.${key}` : key;
           problems.addRaw(`unknown property "${where}"`, show((got as any)?.[key]),
             near.length ? `did you mean ${oneOf(near)}? known: ${known.join(', ')}` : `one of: ${known.join(', ')}`);

@@ -1,7 +1,9 @@
 import { Component, Project } from 'projen';
 import { defaultDockerfileFrontend } from './frontend';
 
-/** The oldest NVIDIA driver of the GPU hosts when the project does not say (the CUDA choice must run on it). */
+/**
+ * The oldest NVIDIA driver of the GPU hosts when the project does not say (the CUDA choice must run on it).
+ */
 export const DEFAULT_HOST_DRIVER_VERSION = '535.104.05';
 /** The Python minor version of services when neither the project nor the service says. */
 export const DEFAULT_PYTHON_VERSION = '3.11';
@@ -14,7 +16,8 @@ export const DEFAULT_PYTHON_VERSION = '3.11';
 export class ProjectSettings extends Component {
   /** The settings of a project: the one among its components, else new defaults. */
   public static of(project: Project): ProjectSettings {
-    return project.components.find((c): c is ProjectSettings => c instanceof ProjectSettings) ?? new ProjectSettings(project);
+    return project.components.find((c): c is ProjectSettings => c instanceof ProjectSettings)
+      ?? new ProjectSettings(project);
   }
 
   /** Whether Dockerfiles start with a `# syntax=` line. */

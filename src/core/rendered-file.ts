@@ -11,7 +11,12 @@ import { FileBase, IResolver } from 'projen';
 export class RenderedFile extends FileBase {
   private text?: string;
 
-  constructor(scope: IConstruct, filePath: string, private readonly render: (file: RenderedFile) => string, executable = false) {
+  constructor(
+    scope: IConstruct,
+    filePath: string,
+    private readonly render: (file: RenderedFile) => string,
+    executable = false,
+  ) {
     super(scope, filePath, { readonly: true, marker: true, executable });
   }
 

@@ -1,7 +1,8 @@
 import * as pep440 from '@renovatebot/pep440';
 import { normalizePackageName } from './names';
 import {
-  MarkerEnvironment, MarkerEvaluationError, markerLint, MarkerNode, MarkerSyntaxError, evaluateMarker, parseMarker,
+  MarkerEnvironment, MarkerEvaluationError, markerLint, MarkerNode, MarkerSyntaxError, evaluateMarker,
+  parseMarker,
 } from './pep508-marker';
 
 /**
@@ -283,7 +284,10 @@ export type Combined = { readonly requirement: Requirement } | { readonly confli
  * The pin's spelling of the name is kept, else the first one's.
  */
 export function combineRequirements(a: Requirement, b: Requirement): Combined {
-  const extras = [...a.extras, ...b.extras.filter((e) => !a.extras.map(normalizePackageName).includes(normalizePackageName(e)))];
+  const extras = [
+    ...a.extras,
+    ...b.extras.filter((e) => !a.extras.map(normalizePackageName).includes(normalizePackageName(e))),
+  ];
   if (a.url !== undefined || b.url !== undefined) {
     return a.url === b.url ? { requirement: { ...a, extras } } : { conflict: 'reference' };
   }

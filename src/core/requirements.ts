@@ -22,7 +22,9 @@ export enum RequirementTier {
 }
 
 /** The tiers in install order. */
-export const TIER_ORDER: readonly RequirementTier[] = [RequirementTier.ML, RequirementTier.CORE, RequirementTier.DEV];
+export const TIER_ORDER: readonly RequirementTier[] = [
+  RequirementTier.ML, RequirementTier.CORE, RequirementTier.DEV,
+];
 
 /** Pinned requirements per tier, as PEP 508 strings with an exact `==` pin. */
 export interface RequirementTiers {
@@ -65,7 +67,9 @@ const PIN_EXPECTED = 'a pinned pep 508 requirement such as "numpy==2.1.3" (name,
  * valid, exactly pinned PEP 508 requirement that pip reads exactly as written. The line kept
  * is the given text with surrounding whitespace removed, nothing else changed.
  */
-export function parseRequirement(problems: Problems, field: string, spec: unknown): ParsedRequirement | undefined {
+export function parseRequirement(
+  problems: Problems, field: string, spec: unknown,
+): ParsedRequirement | undefined {
   if (typeof spec !== 'string') {
     problems.add(`${field} has the wrong type`, spec, PIN_EXPECTED);
     return undefined;
@@ -142,7 +146,14 @@ export function parseRequirement(problems: Problems, field: string, spec: unknow
       return undefined;
     }
   }
-  return { key: normalizePackageName(name), name, operator: op, version, line: trimmed, entry: TierRequirement.of(trimmed) };
+  return {
+    key: normalizePackageName(name),
+    name,
+    operator: op,
+    version,
+    line: trimmed,
+    entry: TierRequirement.of(trimmed),
+  };
 }
 
 /** True when two pins name the same release (`==` compares pep 440 versions, `===` text). */
@@ -163,7 +174,9 @@ export class RequirementSet {
     TIER_ORDER.map((t) => [t, new Map()]));
 
   /** Adds one requirement, reporting problems instead of adding when it conflicts. */
-  public add(problems: Problems, tier: RequirementTier, spec: unknown, field: string): ParsedRequirement | undefined {
+  public add(
+    problems: Problems, tier: RequirementTier, spec: unknown, field: string,
+  ): ParsedRequirement | undefined {
     const req = parseRequirement(problems, field, spec);
     if (!req) return undefined;
     if (TORCH_PACKAGES.includes(req.key)) {

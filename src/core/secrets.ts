@@ -5,7 +5,10 @@
  * with their path in a `*_FILE` variable.
  */
 
-/** A problem in the parts of `Problems.addRaw`: what is wrong, what was got (never the value), what is allowed. */
+/**
+ * A problem in the parts of `Problems.addRaw`: what is wrong, what was got (never the value), what is
+ * allowed.
+ */
 export interface SecretProblem {
   readonly what: string;
   readonly got: string;
@@ -17,11 +20,17 @@ const SECRET_WORDS = new Set([
   'PASS', 'PASSWD', 'PASSWORD', 'PASSWORDS', 'PASSPHRASE', 'PWD', 'SECRET', 'SECRETS', 'TOKEN', 'CREDENTIAL', 'CREDENTIALS',
   'CREDS', 'APIKEY', 'PRIVATEKEY', 'SECRETKEY', 'ACCESSKEY', 'PASSKEY', 'SESSIONKEY',
 ]);
-/** Endings that make a run-together word a secret word (`PGPASSWORD`, `CLIENTSECRET`, `APITOKEN`); not `PASS` (`BYPASS`). */
+/**
+ * Endings that make a run-together word a secret word (`PGPASSWORD`, `CLIENTSECRET`, `APITOKEN`); not `PASS`
+ * (`BYPASS`).
+ */
 const SECRET_WORD_ENDINGS = /.(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|CREDENTIALS?)$/;
 /** Words that name a secret only as the last word (`BASIC_AUTH` is one, `AUTH_URL` is not). */
 const SECRET_LAST_WORDS = new Set(['AUTH', 'KEY', 'SALT']);
-/** Two-word phrases that name a secret (`API_KEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CLIENT_SECRET` is covered by SECRET). */
+/**
+ * Two-word phrases that name a secret (`API_KEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CLIENT_SECRET` is covered by
+ * SECRET).
+ */
 const SECRET_PHRASES = [['API', 'KEY'], ['PRIVATE', 'KEY'], ['ACCESS', 'KEY'], ['SECRET', 'KEY'], ['SIGNING', 'KEY'], ['ENCRYPTION', 'KEY'], ['MASTER', 'KEY'], ['LICENSE', 'KEY']];
 /** Words before a last `KEY` that make it a lookup key, not a secret (`CACHE_KEY`, `PARTITION_KEY`). */
 const HARMLESS_KEY_QUALIFIERS = new Set(['CACHE', 'PARTITION', 'SORT', 'PRIMARY', 'FOREIGN', 'ROUTING', 'SHARD', 'HASH', 'RANGE', 'PUBLIC', 'OBJECT', 'LOOKUP', 'GROUP', 'DEDUP', 'IDEMPOTENCY', 'TRACE', 'METRIC', 'LABEL']);
@@ -98,7 +107,10 @@ export function isSecretName(name: string): boolean {
 
 /** Option names of common programs that take a password although no secret word stands alone in them. */
 const SECRET_OPTION_NAMES = new Set(['REQUIREPASS', 'MASTERAUTH', 'BASIC_AUTH']);
-/** Last words of an option that names how a secret arrives, not the secret (`--password-stdin`, `--token-env`). */
+/**
+ * Last words of an option that names how a secret arrives, not the secret (`--password-stdin`,
+ * `--token-env`).
+ */
 const CHANNEL_LAST_WORDS = new Set(['STDIN', 'PROMPT', 'ENV', 'VAR', 'CMD', 'COMMAND']);
 
 /**

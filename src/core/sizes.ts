@@ -34,7 +34,9 @@ export function gib(amount: number): Size {
 }
 
 /** A size in the one canonical form we accept (`512m`, `8g`), or undefined after a problem. */
-export function checkSize(problems: Problems, field: string, value: unknown, maxBytes = MAX_BYTES, minBytes = 1): Size | undefined {
+export function checkSize(
+  problems: Problems, field: string, value: unknown, maxBytes = MAX_BYTES, minBytes = 1,
+): Size | undefined {
   const problem = sizeProblem(value, maxBytes, minBytes);
   if (problem) {
     problems.add(field, value, problem);

@@ -78,7 +78,9 @@ const INDICATORS = /[:{}[\],&*#?|<>=!%@`]/;
  * timestamp or merge key, or that holds an indicator character, is written double-quoted
  * (and any string `alsoQuote` matches).
  */
-export function toSafeYaml(value: unknown, options: YamlModule.CreateNodeOptions = {}, alsoQuote?: RegExp): string {
+export function toSafeYaml(
+  value: unknown, options: YamlModule.CreateNodeOptions = {}, alsoQuote?: RegExp,
+): string {
   const doc = new YAML.Document(value, options);
   YAML.visit(doc, {
     Scalar(_key, node) {

@@ -32,7 +32,10 @@ const UV_PYTHON_VERSION = /(?:^|\s)--python-version(?:=|\s+)(\d+)\.(\d+)(?:\.\d+
 // an interpreter request that names a version: 3.11, 3.11.4, python3.11, cpython3.11, cpython@3.11
 const UV_PYTHON = /(?:^|\s)(?:-p|--python)(?:=|\s+)(?:c?python)?@?(\d+)\.(\d+)(?:\.\d+)?(?=\s|$)/i;
 
-/** The leading comment block of a file (up to the first line that is neither a comment nor blank), without the `#`. */
+/**
+ * The leading comment block of a file (up to the first line that is neither a comment nor blank), without the
+ * `#`.
+ */
 function headerLines(text: string): Array<{ line: number; text: string }> {
   const out: Array<{ line: number; text: string }> = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -45,7 +48,9 @@ function headerLines(text: string): Array<{ line: number; text: string }> {
   return out;
 }
 
-/** The Python a compiled requirement file names in its header, or undefined (no header, or no version in it). */
+/**
+ * The Python a compiled requirement file names in its header, or undefined (no header, or no version in it).
+ */
 export function compiledFor(text: string): CompiledFor | undefined {
   const header = headerLines(text);
   for (const h of header) {

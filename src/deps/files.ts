@@ -142,7 +142,10 @@ function pythonCodec(name: string): string | undefined {
   return undefined;
 }
 
-/** Splits encoded bytes at line feeds (a two-byte one in UTF-16), keeping each line's bytes apart from the feed. */
+/**
+ * Splits encoded bytes at line feeds (a two-byte one in UTF-16), keeping each line's bytes apart from the
+ * feed.
+ */
 function splitBytes(data: Uint8Array, encoding: string): Uint8Array[] {
   const width = encoding.startsWith('utf-16') ? 2 : 1;
   const isFeed = (i: number): boolean => (width === 1 ? data[i] === 0x0a

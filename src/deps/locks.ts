@@ -48,7 +48,10 @@ export interface LockPackage {
   readonly direct?: string;
   /** The archive url of a package locked from one (uv's `source = { url = ... }`). */
   readonly directUrl?: string;
-  /** The index the lock took the package from (uv's `source.registry`, poetry's legacy source, pylock's `index`). */
+  /**
+   * The index the lock took the package from (uv's `source.registry`, poetry's legacy source, pylock's
+   * `index`).
+   */
   readonly index?: string;
   /** The project itself (uv's editable or virtual root). */
   readonly isProject?: boolean;
@@ -133,12 +136,13 @@ export function readUvLock(problems: Problems, file: string, doc: Table): LockGr
       for (const p of this.packageList(doc, 'package')) {
         const name = String(p.name);
         const where = `package ${name}`;
-        const edges = (list: unknown): LockEdge[] => (Array.isArray(list) ? list : []).filter(isTable).map((d) => ({
-          key: normalizePackageName(String(d.name)),
-          extras: Array.isArray(d.extra) ? d.extra.map(String) : [],
-          marker: this.marker(d.marker, where),
-          version: typeof d.version === 'string' ? d.version : undefined,
-        }));
+        const edges = (list: unknown): LockEdge[] =>
+          (Array.isArray(list) ? list : []).filter(isTable).map((d) => ({
+            key: normalizePackageName(String(d.name)),
+            extras: Array.isArray(d.extra) ? d.extra.map(String) : [],
+            marker: this.marker(d.marker, where),
+            version: typeof d.version === 'string' ? d.version : undefined,
+          }));
         const extraDeps = new Map<string, LockEdge[]>();
         for (const [extra, list] of Object.entries(isTable(p['optional-dependencies']) ? p['optional-dependencies'] : {})) {
           extraDeps.set(normalizePackageName(extra), edges(list));
@@ -210,9 +214,11 @@ export function readPoetryLock(problems: Problems, file: string, doc: Table): Lo
         const extraDeps = new Map<string, LockEdge[]>();
         for (const [extra, list] of Object.entries(isTable(p.extras) ? p.extras : {})) {
           const names = (Array.isArray(list) ? list : []).map((s) => requirementName(String(s))?.name);
-          extraDeps.set(normalizePackageName(extra), optional.filter((o) => names.includes(o.edge.key)).map((o) => o.edge));
+          extraDeps.set(normalizePackageName(extra),
+            optional.filter((o) => names.includes(o.edge.key)).map((o) => o.edge));
         }
-        const files = Array.isArray(p.files) ? p.files : Array.isArray(legacyFiles?.[name]) ? legacyFiles![name] as unknown[] : [];
+        const files = Array.isArray(p.files) ? p.files
+          : Array.isArray(legacyFiles?.[name]) ? legacyFiles![name] as unknown[] : [];
         const artifacts = files.filter(isTable).map((f) => ({ file: String(f.file ?? ''), sha256: hashOf(f.hash) }));
         const source = isTable(p.source) ? p.source : undefined;
         const direct = source && ['git', 'url', 'file', 'directory'].includes(String(source.type)) ? `source type ${JSON.stringify(source.type)}` : undefined;

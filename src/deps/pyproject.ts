@@ -3,8 +3,8 @@ import { isTable, lineOf, Table, tableAt } from './toml';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, NAME, parseMarker, parseRequirementText, parseSpecifier,
-  releaseOf, RequirementSyntaxError, satisfiesClauses,
+  evaluateMarker, MarkerEvaluationError, MarkerNode, MarkerSyntaxError, NAME, parseMarker,
+  parseRequirementText, parseSpecifier, releaseOf, RequirementSyntaxError, satisfiesClauses,
 } from '../core/requirement-grammar';
 import { URL_CREDENTIALS_EXPECTED, urlCredentialKind } from '../core/secrets';
 
@@ -95,15 +95,18 @@ function markerApplies(marker: MarkerNode | undefined, target: Target): boolean 
  * `[tool.poetry.group.<name>.dependencies]` and `[tool.poetry.dev-dependencies]`.
  */
 export class PyprojectReader {
-  constructor(private readonly problems: Problems, private readonly file: string, private readonly text: string,
-    private readonly target: Target, private readonly allowDirect = false) {}
+  constructor(
+    private readonly problems: Problems, private readonly file: string, private readonly text: string,
+    private readonly target: Target, private readonly allowDirect = false,
+  ) {}
 
   public read(doc: Table): PyprojectContent | undefined {
     const before = this.problems.count;
     const project = tableAt(doc, 'project');
     const poetry = tableAt(doc, 'tool', 'poetry');
     const name = typeof project?.name === 'string' ? project.name : typeof poetry?.name === 'string' ? poetry.name : undefined;
-    const usePoetry = !(project && Array.isArray(project.dependencies)) && poetry !== undefined && isTable(poetry.dependencies);
+    const usePoetry = !(project && Array.isArray(project.dependencies))
+      && poetry !== undefined && isTable(poetry.dependencies);
     if (project && Array.isArray(project.dynamic) && project.dynamic.includes('dependencies') && !usePoetry) {
       this.problems.add(`${this.file} declares its dependencies as dynamic`, 'dynamic = ["dependencies"]',
         'dependencies listed in [project] (or give the requirement files with Dependencies.fromRequirementsFiles)');
@@ -118,7 +121,8 @@ export class PyprojectReader {
       const poetryExtras = tableAt(poetry!, 'extras') ?? {};
       for (const [extra, members] of Object.entries(poetryExtras)) {
         const list = Array.isArray(members) ? members.map(String) : [];
-        extras.set(normalizePackageName(extra), all.filter((d) => list.map(normalizePackageName).includes(d.dep.key)).map((d) => d.dep));
+        extras.set(normalizePackageName(extra),
+          all.filter((d) => list.map(normalizePackageName).includes(d.dep.key)).map((d) => d.dep));
       }
     } else if (project) {
       main = this.pep508List(project.dependencies, 'dependencies', '[project]');
@@ -138,7 +142,8 @@ export class PyprojectReader {
       const names = Object.keys(pep735);
       for (const group of names) {
         const list = this.expandGroup(pep735, group, []);
-        groups.set(normalizePackageName(group), [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
+        groups.set(normalizePackageName(group),
+          [...(groups.get(normalizePackageName(group)) ?? []), ...list]);
       }
     }
     if (this.problems.count > before) return undefined;
@@ -147,7 +152,11 @@ export class PyprojectReader {
     if (typeof declared === 'string') {
       const at = this.at(usePoetry ? 'python' : 'requires-python', usePoetry ? '[tool.poetry.dependencies]' : '[project]');
       try {
-        requiresPython = { alternatives: usePoetry ? poetryConstraint(declared) : [parseSpecifier(declared)], text: declared, at };
+        requiresPython = {
+          alternatives: usePoetry ? poetryConstraint(declared) : [parseSpecifier(declared)],
+          text: declared,
+          at,
+        };
       } catch (e) {
         if (!(e instanceof RequirementSyntaxError)) throw e;
         this.problems.add(`${at} has an invalid python version range (${e.message})`, declared, 'a version specifier such as ">=3.10"');
@@ -157,7 +166,10 @@ export class PyprojectReader {
     return { name, flavor: usePoetry ? 'poetry' : 'pep621', main, extras, groups, requiresPython };
   }
 
-  /** `[tool.poetry.group.<name>.dependencies]` and the older `[tool.poetry.dev-dependencies]` (the group `dev`). */
+  /**
+   * `[tool.poetry.group.<name>.dependencies]` and the older `[tool.poetry.dev-dependencies]` (the group
+   * `dev`).
+   */
   private poetryGroups(poetry: Table, groups: Map<string, RootDependency[]>): void {
     const legacyDev = tableAt(poetry, 'dev-dependencies');
     if (legacyDev) groups.set('dev', this.poetryTable(legacyDev, '[tool.poetry.dev-dependencies]').map((d) => d.dep));
@@ -223,7 +235,15 @@ export class PyprojectReader {
           continue;
         }
         if (!markerApplies(req.marker, this.target)) continue;
-        out.push({ name: req.name, key: req.key, extras: req.extras, alternatives: [req.clauses], url: req.url, at, text: item });
+        out.push({
+          name: req.name,
+          key: req.key,
+          extras: req.extras,
+          alternatives: [req.clauses],
+          url: req.url,
+          at,
+          text: item,
+        });
       } catch (e) {
         if (!(e instanceof RequirementSyntaxError) && !(e instanceof MarkerEvaluationError)) throw e;
         this.problems.add(`${at} is not a pep 508 requirement (${e.message})`, item, 'a requirement such as \'numpy>=1.26,<3; python_version >= "3.10"\'');
@@ -280,7 +300,8 @@ export class PyprojectReader {
             optional: spec.optional === true,
           });
         } catch (e) {
-          if (!(e instanceof RequirementSyntaxError) && !(e instanceof MarkerSyntaxError) && !(e instanceof MarkerEvaluationError)) throw e;
+          if (!(e instanceof RequirementSyntaxError) && !(e instanceof MarkerSyntaxError)
+            && !(e instanceof MarkerEvaluationError)) throw e;
           this.problems.add(`${at} ${name} has a constraint poetry-style versions do not allow (${e.message})`, value, 'a constraint such as "^1.2.3", "~1.2", ">=1,<2"');
         }
       }

@@ -82,7 +82,10 @@ function splitArgsOptions(line: string): { args: string; options: string[] | und
   return { args: tokens.slice(0, at).join(' '), options: shlexSplit(tokens.slice(at).join(' ')) };
 }
 
-/** Python's `shlex.split` (POSIX mode, no comments): words at spaces, tabs and line feeds; quotes and backslashes. */
+/**
+ * Python's `shlex.split` (POSIX mode, no comments): words at spaces, tabs and line feeds; quotes and
+ * backslashes.
+ */
 function shlexSplit(text: string): string[] | undefined {
   const words: string[] = [];
   let word: string | undefined;
@@ -153,8 +156,12 @@ export class RequirementFileReader {
    * @param python the image's exact Python (`3.13.1`): a compiled file whose header names another
    *   Python (see `compiledFor`) is refused; unset, headers are not read
    */
-  constructor(private readonly files: ProjectFiles, private readonly problems: Problems, private readonly allowDirect = false,
-    private readonly python?: string) {}
+  constructor(
+    private readonly files: ProjectFiles,
+    private readonly problems: Problems,
+    private readonly allowDirect = false,
+    private readonly python?: string,
+  ) {}
 
   /** Reads one file given in the props (`field` names the prop) and its includes. */
   public read(field: string, path: string): RequirementFileContent {
@@ -168,7 +175,9 @@ export class RequirementFileReader {
    * Reads lines that stand in another file (a cog.yaml's `python_packages`), each one logical
    * line of `file` at its own line number; includes are relative to `file`.
    */
-  public readLines(file: string, lines: ReadonlyArray<{ readonly line: number; readonly text: string }>): RequirementFileContent {
+  public readLines(
+    file: string, lines: ReadonlyArray<{ readonly line: number; readonly text: string }>,
+  ): RequirementFileContent {
     const content: RequirementFileContent = { requirements: [], constraints: [] };
     for (const { line, text } of lines) {
       for (const logical of logicalLines(text)) this.readLine(file, line, logical.text, false, content);
@@ -185,11 +194,16 @@ export class RequirementFileReader {
     if (text === undefined) return;
     this.checkCompiledFor(field, rel, text);
     this.visiting.push(rel);
-    for (const { line, text: logical } of logicalLines(text)) this.readLine(rel, line, logical, asConstraint, content);
+    for (const { line, text: logical } of logicalLines(text)) {
+      this.readLine(rel, line, logical, asConstraint, content);
+    }
     this.visiting.pop();
   }
 
-  /** A compiled file made for another Python: its markers were evaluated for that one, so it does not fit the image. */
+  /**
+   * A compiled file made for another Python: its markers were evaluated for that one, so it does not fit the
+   * image.
+   */
   private checkCompiledFor(field: string, rel: string, text: string): void {
     if (this.python === undefined) return;
     const header = compiledFor(text);
@@ -208,7 +222,9 @@ export class RequirementFileReader {
     this.problems.add(`${file}:${line} ${what}`, text, expected);
   }
 
-  private readLine(file: string, line: number, text: string, asConstraint: boolean, content: RequirementFileContent): void {
+  private readLine(
+    file: string, line: number, text: string, asConstraint: boolean, content: RequirementFileContent,
+  ): void {
     // first: every other refusal below shows the line
     const credential = urlCredentialKind(text);
     if (credential) {
@@ -269,8 +285,10 @@ export class RequirementFileReader {
     (asConstraint ? content.constraints : content.requirements).push(entry);
   }
 
-  private readOptionLine(file: string, line: number, text: string, pairs: Array<{ name: string; value?: string }>,
-    asConstraint: boolean, content: RequirementFileContent): void {
+  private readOptionLine(
+    file: string, line: number, text: string, pairs: Array<{ name: string; value?: string }>,
+    asConstraint: boolean, content: RequirementFileContent,
+  ): void {
     const source = pairs.find((p) => SOURCE_OPTIONS.includes(p.name));
     if (source) {
       this.fail(file, line, `sets ${source.name}`, text, SUGGEST_INDEX);

@@ -7,7 +7,9 @@ import { TIER_NAMES, TierName } from './resolved';
 import { exactPin } from '../core/requirement-grammar';
 import { RequirementTier } from '../core/requirements';
 
-/** A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier. */
+/**
+ * A pip-compile file as the lock of a pyproject.toml: roots to their tiers, the rest to the project's tier.
+ */
 export function fromCompiledLock(run: ResolveRun, lockPath: string, roots: Record<TierName, RootDependency[]>,
   options: PyprojectDependenciesOptions): void {
   const content = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true, run.target.pythonVersion).read(`${run.field}.lockFile`, lockPath);
@@ -28,6 +30,8 @@ export function fromCompiledLock(run: ResolveRun, lockPath: string, roots: Recor
       run.problems.add(`${r.file}:${r.line} has no --hash`, r.text, 'a lock with --hash=sha256:... on every requirement (pip-compile --generate-hashes)');
       continue;
     }
-    addFileRequirement(run, tierOf.get(r.req.key) ?? (options.projectTier ?? RequirementTier.CORE) as TierName, r, seen);
+    addFileRequirement(
+      run, tierOf.get(r.req.key) ?? (options.projectTier ?? RequirementTier.CORE) as TierName, r, seen,
+    );
   }
 }

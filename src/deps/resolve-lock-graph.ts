@@ -40,12 +40,16 @@ interface Wanted {
  * applicable entry fits the edge, the highest applicable one is returned: the caller reports
  * the lock as out of date.
  */
-function pickPackage(run: ResolveRun, graph: LockGraph, key: string, wanted: Wanted): LockPackage | 'skip' | undefined {
-  const list = (graph.packages.get(key) ?? []).filter((p) => wanted.version === undefined || p.version === wanted.version);
+function pickPackage(
+  run: ResolveRun, graph: LockGraph, key: string, wanted: Wanted,
+): LockPackage | 'skip' | undefined {
+  const list = (graph.packages.get(key) ?? [])
+    .filter((p) => wanted.version === undefined || p.version === wanted.version);
   if (list.length === 0) return undefined;
   const applicable = list.filter((p) => packageApplies(run, p));
   if (applicable.length === 0) return 'skip';
-  const fitting = applicable.filter((p) => wanted.alternatives === undefined || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
+  const fitting = applicable.filter((p) => wanted.alternatives === undefined
+    || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
   const forAll = fitting.filter((p) => wanted.pythonRanges === undefined || p.pythonAlternatives === undefined
     || allowsAll(p.pythonAlternatives, wanted.pythonRanges));
   const pool = forAll.length > 0 ? forAll : fitting.length > 0 ? fitting : applicable;
@@ -54,12 +58,14 @@ function pickPackage(run: ResolveRun, graph: LockGraph, key: string, wanted: Wan
 
 function fits(p: LockPackage, wanted: Wanted): boolean {
   return (wanted.version === undefined || wanted.version === p.version)
-    && (wanted.alternatives === undefined || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
+    && (wanted.alternatives === undefined
+      || wanted.alternatives.some((alt) => satisfiesClauses(p.version, alt)));
 }
 
 function packageApplies(run: ResolveRun, p: LockPackage): boolean {
   if (p.requiresPython && !run.admitsPython(p.requiresPython)) return false;
-  if (p.pythonAlternatives && !p.pythonAlternatives.some((alt) => satisfiesClauses(run.target.pythonVersion, alt))) return false;
+  if (p.pythonAlternatives
+    && !p.pythonAlternatives.some((alt) => satisfiesClauses(run.target.pythonVersion, alt))) return false;
   if (p.groups) return poetryGroupsApply(run, p);
   return run.applies(p.marker, `package ${p.name}`, p.version);
 }
@@ -78,8 +84,10 @@ function poetryGroupsApply(run: ResolveRun, p: LockPackage): boolean {
   return false;
 }
 
-export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, roots: Record<TierName, RootDependency[]>,
-  projectPython?: string[][]): void {
+export function fromGraph(
+  run: ResolveRun, lockPath: string, graph: LockGraph, roots: Record<TierName, RootDependency[]>,
+  projectPython?: string[][],
+): void {
   // poetry's exporter walks a lock before 2.1 from the roots with their Python ranges (see Wanted)
   const poetryWalk = run.lockKind === LockFileKind.POETRY && !graph.groupsAndMarkers;
   const tool = run.toolFor(run.lockKind!);
@@ -95,7 +103,8 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
   const assigned = new Map<string, { tier: TierName; pkg: LockPackage }>();
   const activated = new Set<string>();
   for (const tier of TIER_NAMES) {
-    const queue: Array<{ key: string; extras: string[]; wanted: Wanted; root?: RootDependency }> = roots[tier].map((d) => ({
+    type Item = { key: string; extras: string[]; wanted: Wanted; root?: RootDependency };
+    const queue: Item[] = roots[tier].map((d) => ({
       key: d.key,
       extras: d.extras,
       wanted: {
@@ -108,7 +117,8 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
       const item = queue.shift()!;
       // a package already chosen that this edge also allows stays chosen (one version per image)
       const chosen = assigned.get(item.key)?.pkg;
-      const picked = chosen && fits(chosen, item.wanted) ? chosen : pickPackage(run, graph, item.key, item.wanted);
+      const picked = chosen && fits(chosen, item.wanted)
+        ? chosen : pickPackage(run, graph, item.key, item.wanted);
       if (picked === 'skip' && item.root) {
         run.problems.add(`${lockPath} is out of date: it locks ${item.root.name} (${item.root.at}) for other platforms only`, item.root.text,
           `a lock for linux/${run.target.arch} with python ${run.target.pythonVersion} (run ${tool})`);
@@ -142,7 +152,11 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
         }
         for (const edge of edges) {
           if (run.applies(edge.marker, `${lockPath} package ${pkg!.name}`, edge.key, extra)) {
-            queue.push({ key: edge.key, extras: edge.extras, wanted: { version: edge.version, alternatives: edge.constraint } });
+            queue.push({
+              key: edge.key,
+              extras: edge.extras,
+              wanted: { version: edge.version, alternatives: edge.constraint },
+            });
           }
         }
       }
@@ -166,7 +180,8 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
   run.lockIndex = lockDefaultIndex(run, [...assigned.values()].map(({ pkg }) => pkg));
   for (const { tier, pkg } of [...assigned.values()]) lockedPackage(run, lockPath, tier, pkg, tool);
   const own = run.lockIndex;
-  if (own !== undefined && !isPypi(own) && [...assigned.values()].some(({ pkg }) => sameIndex(indexOf(pkg), own))) {
+  if (own !== undefined && !isPypi(own)
+    && [...assigned.values()].some(({ pkg }) => sameIndex(indexOf(pkg), own))) {
     run.warnings.push(`[${run.ctx.path}] ${lockPath}: packages come from ${own} instead of PyPI: `
       + `build with --build-arg PIP_INDEX_URL=${own} (the hashes hold each package to the lock's files)`);
   }
@@ -178,7 +193,9 @@ export function fromGraph(run: ResolveRun, lockPath: string, graph: LockGraph, r
  * edges, without extras), each pinned with the hashes of its files: what the project stage
  * installs with --require-hashes --no-deps. Names the lock lacks are `missing`.
  */
-function buildClosure(run: ResolveRun, lockPath: string, graph: LockGraph, names: readonly string[], tool: string): void {
+function buildClosure(
+  run: ResolveRun, lockPath: string, graph: LockGraph, names: readonly string[], tool: string,
+): void {
   const missing = names.filter((n) => !graph.packages.has(n));
   if (missing.length) {
     run.build = { packages: [], missing };
@@ -204,9 +221,14 @@ function buildClosure(run: ResolveRun, lockPath: string, graph: LockGraph, names
   run.build = { packages, missing: [] };
 }
 
-/** A package a lock takes from an archive url (uv's `source = { url }`), allowed by the options: installed from it, hash-checked. */
+/**
+ * A package a lock takes from an archive url (uv's `source = { url }`), allowed by the options: installed
+ * from it, hash-checked.
+ */
 function lockedDirect(run: ResolveRun, lockPath: string, tier: TierName, pkg: LockPackage): void {
-  const hashes = [...new Set(pkg.artifacts.map((a) => a.sha256).filter((h): h is string => h !== undefined))].sort();
+  const hashes = [
+    ...new Set(pkg.artifacts.map((a) => a.sha256).filter((h): h is string => h !== undefined)),
+  ].sort();
   if (hashes.length === 0) {
     run.problems.add(`${lockPath} has no sha256 hash for ${pkg.name} from ${pkg.directUrl}`, pkg.direct, 'a lock with the hash of the archive');
     return;
@@ -215,7 +237,9 @@ function lockedDirect(run: ResolveRun, lockPath: string, tier: TierName, pkg: Lo
   run.place(tier, { name: pkg.name, key: pkg.key, version: pkg.version, requirement: `${pkg.name} @ ${pkg.directUrl}`, hashes, from: lockPath });
 }
 
-function lockedPackage(run: ResolveRun, lockPath: string, tier: TierName, pkg: LockPackage, tool: string): void {
+function lockedPackage(
+  run: ResolveRun, lockPath: string, tier: TierName, pkg: LockPackage, tool: string,
+): void {
   if (pkg.isProject) return;
   if (pkg.direct && run.allowDirect && pkg.directUrl) {
     const credential = urlCredentialKind(`${pkg.direct} ${pkg.directUrl}`);
@@ -229,7 +253,9 @@ function lockedPackage(run: ResolveRun, lockPath: string, tier: TierName, pkg: L
 }
 
 /** A locked package from an index, with the hashes of its files for the image; undefined after a problem. */
-function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: string): ResolvedPackage | undefined {
+function lockedFiles(
+  run: ResolveRun, lockPath: string, pkg: LockPackage, tool: string,
+): ResolvedPackage | undefined {
   const credential = pkg.direct ? urlCredentialKind(`${pkg.direct} ${pkg.directUrl ?? ''}`) : undefined;
   if (credential) {
     run.problems.addRaw(`${lockPath} installs ${pkg.name} from a source with ${credential}`, '(value hidden)', URL_CREDENTIALS_EXPECTED);
@@ -241,7 +267,8 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
       : 'packages from an index; direct references (git, url, path) bypass the index and the hashes (publish the package, copy it with `sources` and installProject, or set allowDirectReferences for https archives)');
     return undefined;
   }
-  // torch, torchvision and torchaudio are the torch tier's, installed from TORCH_INDEX_URL whatever index locked them
+  // torch, torchvision and torchaudio are the torch tier's, installed from TORCH_INDEX_URL whatever index
+  // locked them
   let index: { name: string; url: string } | undefined;
   if (!pkg.direct && !sameIndex(indexOf(pkg), run.lockIndex) && !TORCH_PACKAGES.includes(pkg.key)) {
     const declared = [...run.declaredIndexes].find(([, url]) => sameIndex(indexOf(pkg), url));
@@ -294,7 +321,9 @@ function lockedFiles(run: ResolveRun, lockPath: string, pkg: LockPackage, tool: 
  */
 function lockDefaultIndex(run: ResolveRun, packages: readonly LockPackage[]): string {
   if (run.defaultIndex !== undefined) return run.defaultIndex;
-  const indexes = [...new Set(packages.filter((p) => !p.direct && !p.isProject && !TORCH_PACKAGES.includes(p.key)).map(indexOf))];
+  const indexes = [...new Set(packages
+    .filter((p) => !p.direct && !p.isProject && !TORCH_PACKAGES.includes(p.key))
+    .map(indexOf))];
   if (indexes.length === 1) return indexes[0];
   return indexes.find(isPypi) ?? PYPI_INDEX;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
-  COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
-  SETUP_PY_SHAPE,
+  COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE,
+  REQUIREMENTS_FILES_SHAPE, SETUP_PY_SHAPE,
 } from './dependencies';
 import { fromCogYaml } from './resolve-cog';
 import { fromPyproject } from './resolve-pyproject';

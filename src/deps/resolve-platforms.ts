@@ -31,15 +31,23 @@ export function resolveForPlatforms(deps: Dependencies, ctx: ResolveContext, pla
         seen.set(id, entry);
       }
     });
-    return [...seen.values()].map(({ pkg, hashes, which }) => ({ ...pkg, hashes: [...hashes].sort(), marker: markerFor(which) })).sort(byKey);
+    return [...seen.values()]
+      .map(({ pkg, hashes, which }) => ({ ...pkg, hashes: [...hashes].sort(), marker: markerFor(which) }))
+      .sort(byKey);
   };
-  const packages = { ml: merge((r) => r.packages.ml), core: merge((r) => r.packages.core), dev: merge((r) => r.packages.dev) };
+  const packages = {
+    ml: merge((r) => r.packages.ml), core: merge((r) => r.packages.core), dev: merge((r) => r.packages.dev),
+  };
   const first = results[0];
   const torchPackages = merge((r) => r.torch?.packages ?? []);
   return {
     ...first,
     packages,
-    tiers: { ml: packages.ml.flatMap(packageLines), core: packages.core.flatMap(packageLines), dev: packages.dev.flatMap(packageLines) },
+    tiers: {
+      ml: packages.ml.flatMap(packageLines),
+      core: packages.core.flatMap(packageLines),
+      dev: packages.dev.flatMap(packageLines),
+    },
     constraints: [...new Set(results.flatMap((r) => r.constraints))].sort(),
     warnings: [...new Set(results.flatMap((r) => r.warnings))],
     inputs: [...new Set(results.flatMap((r) => r.inputs))].sort(),

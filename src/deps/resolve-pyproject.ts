@@ -42,7 +42,9 @@ export function fromPyproject(run: ResolveRun, options: PyprojectDependenciesOpt
   if (text === undefined) return;
   const doc = parseToml(run.problems, path, text);
   if (!doc) return;
-  const declared = new PyprojectReader(run.problems, path, text, run.target, options.allowDirectReferences === true).read(doc);
+  const declared = new PyprojectReader(
+    run.problems, path, text, run.target, options.allowDirectReferences === true,
+  ).read(doc);
   if (!declared) return;
   const beforeExpand = run.problems.count;
   const { closure, ...expanded } = expandSelfExtras(run.problems, path, declared.name, declared);
@@ -103,8 +105,11 @@ function tierRoots(run: ResolveRun, project: PyprojectContent, options: Pyprojec
     }
   }
   for (const dep of project.main) out[mlPackages.includes(dep.key) ? 'ml' : projectTier].push(dep);
-  // packages of a group or an extra taken into the core tier on their own (a server's web stack in a dev group)
-  const declared = [...project.main, ...[...project.groups.values()].flat(), ...[...project.extras.values()].flat()];
+  // packages of a group or an extra taken into the core tier on their own (a server's web stack in a dev
+  // group)
+  const declared = [
+    ...project.main, ...[...project.groups.values()].flat(), ...[...project.extras.values()].flat(),
+  ];
   for (const name of options.corePackages ?? []) {
     const dep = declared.find((d) => d.key === normalizePackageName(name));
     if (!dep) {
@@ -151,7 +156,9 @@ function tierRoots(run: ResolveRun, project: PyprojectContent, options: Pyprojec
   return run.problems.count > before ? undefined : out;
 }
 
-/** The lock to read: given, or the one beside the pyproject.toml. Null after a problem, undefined for none. */
+/**
+ * The lock to read: given, or the one beside the pyproject.toml. Null after a problem, undefined for none.
+ */
 function findLock(run: ResolveRun, pyproject: string,
   options: PyprojectDependenciesOptions): { path: string; kind: LockFileKind } | null | undefined {
   if (options.lockFile !== undefined) {
@@ -184,7 +191,9 @@ function findLock(run: ResolveRun, pyproject: string,
  * a range beside a pin is the pin, extras united; a real conflict is one error naming both.
  */
 function unlockedRoots(run: ResolveRun, roots: Record<TierName, RootDependency[]>, strict: boolean): void {
-  const seen = new Map<string, { tier: TierName; at: string; req: Requirement; pkg: ResolvedPackage; decls: RootDependency[] }>();
+  const seen = new Map<string, {
+    tier: TierName; at: string; req: Requirement; pkg: ResolvedPackage; decls: RootDependency[];
+  }>();
   for (const tier of TIER_NAMES) {
     for (const dep of roots[tier]) {
       if (dep.alternatives.length > 1) {
@@ -264,7 +273,9 @@ function checkLockedSources(
  * url or git source is a direct reference (with allowDirectReferences, without a lock; a lock
  * records the archive and its hash); any other is refused with the reason. False after a problem.
  */
-function checkSources(run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources, unlocked: boolean): boolean {
+function checkSources(
+  run: ResolveRun, roots: Record<TierName, RootDependency[]>, sources: DeclaredSources, unlocked: boolean,
+): boolean {
   // an index binding of a locked project is the lock's record of the index (see lockedFiles)
   if (!unlocked) return checkLockedSources(run, roots, sources);
   const before = run.problems.count;
@@ -286,10 +297,13 @@ function checkSources(run: ResolveRun, roots: Record<TierName, RootDependency[]>
  * A root bound to a source, as the image honours it: bound to its index (installed from it alone),
  * or a direct reference; the problem when it cannot.
  */
-function refuseSource(run: ResolveRun, dep: RootDependency, source: PackageSource, unlocked: boolean): RootDependency | undefined {
+function refuseSource(
+  run: ResolveRun, dep: RootDependency, source: PackageSource, unlocked: boolean,
+): RootDependency | undefined {
   switch (source.kind) {
     case 'index':
-      // the torch tier installs these from TORCH_INDEX_URL (PyTorch's index of the service's variant, or a mirror)
+      // the torch tier installs these from TORCH_INDEX_URL (PyTorch's index of the service's variant, or a
+      // mirror)
       if (TORCH_PACKAGES.includes(dep.key)) return undefined;
       {
         const credential = urlCredentialKind(source.location);

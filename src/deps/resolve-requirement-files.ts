@@ -14,7 +14,8 @@ import {
  */
 
 export function fromRequirementFiles(run: ResolveRun, options: RequirementsFilesOptions): void {
-  const reader = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true, run.target.pythonVersion);
+  const reader = new RequirementFileReader(run.files, run.problems, options.allowDirectReferences === true,
+    run.target.pythonVersion);
   const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
   const constraints: FileRequirement[] = [];
   for (const tier of TIER_NAMES) {
@@ -32,8 +33,10 @@ export function fromRequirementFiles(run: ResolveRun, options: RequirementsFiles
  * apply to the image, hash-checked as a whole once one line has a hash, one version of a
  * package; constraints checked against a lock's pins or kept for a constraints file.
  */
-export function placeFileRequirements(run: ResolveRun, lines: Record<TierName, FileRequirement[]>, allConstraints: FileRequirement[],
-  strictPins: boolean): void {
+export function placeFileRequirements(
+  run: ResolveRun, lines: Record<TierName, FileRequirement[]>, allConstraints: FileRequirement[],
+  strictPins: boolean,
+): void {
   const byTier: Record<TierName, FileRequirement[]> = { ml: [], core: [], dev: [] };
   for (const tier of TIER_NAMES) byTier[tier] = lines[tier].filter((r) => fileLineApplies(run, r));
   const constraints = allConstraints.filter((r) => fileLineApplies(run, r));
@@ -77,8 +80,13 @@ export function fileLineApplies(run: ResolveRun, r: FileRequirement): boolean {
   return run.applies(r.req.marker, `${r.file}:${r.line}`, r.text);
 }
 
-/** The packages placed so far, by normalized name: their tier, what was placed, the requirement read and the lines it came from. */
-export type SeenPackages = Map<string, { tier: TierName; pkg: ResolvedPackage; req?: Requirement; lines: Array<{ at: string; text: string }> }>;
+/**
+ * The packages placed so far, by normalized name: their tier, what was placed, the requirement read and the
+ * lines it came from.
+ */
+export type SeenPackages = Map<string, {
+  tier: TierName; pkg: ResolvedPackage; req?: Requirement; lines: Array<{ at: string; text: string }>;
+}>;
 
 /**
  * Adds one requirement-file line. Locked, every line is an exact pin with hashes, a package
@@ -87,7 +95,9 @@ export type SeenPackages = Map<string, { tier: TierName; pkg: ResolvedPackage; r
  * is the pin, extras united, in the earliest tier that names the package; a pin outside a
  * range, or two pins, is one error naming both places.
  */
-export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequirement, seen: SeenPackages): void {
+export function addFileRequirement(
+  run: ResolveRun, tier: TierName, r: FileRequirement, seen: SeenPackages,
+): void {
   const at = `${r.file}:${r.line}`;
   if (r.req.url !== undefined) {
     addDirect(run, tier, r.req, r.hashes, at, r.text);
@@ -99,7 +109,14 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
     return;
   }
   const requirement = run.locked ? `${r.req.name}==${pin}` : requirementLine({ ...r.req, markerText: undefined });
-  const pkg: ResolvedPackage = { name: r.req.name, key: r.req.key, version: pin, requirement, hashes: [...new Set(r.hashes)].sort(), from: at };
+  const pkg: ResolvedPackage = {
+    name: r.req.name,
+    key: r.req.key,
+    version: pin,
+    requirement,
+    hashes: [...new Set(r.hashes)].sort(),
+    from: at,
+  };
   const there = seen.get(r.req.key);
   if (!there) {
     seen.set(r.req.key, { tier, pkg, req: r.req, lines: [{ at, text: r.text }] });
@@ -139,7 +156,10 @@ export function addFileRequirement(run: ResolveRun, tier: TierName, r: FileRequi
   seen.set(r.req.key, { tier: there.tier, pkg: merged, req, lines });
 }
 
-/** Each package that stays unpinned once every line is read: a warning per line it came from, or (strictPins) an error. */
+/**
+ * Each package that stays unpinned once every line is read: a warning per line it came from, or (strictPins)
+ * an error.
+ */
 export function reportUnpinned(run: ResolveRun, seen: SeenPackages, strict: boolean): void {
   if (run.locked) return;
   for (const { pkg, lines } of seen.values()) {
@@ -155,7 +175,9 @@ export function reportUnpinned(run: ResolveRun, seen: SeenPackages, strict: bool
 }
 
 /** A direct reference the options allow: a warning; with a lock, an archive with its hashes only. */
-export function addDirect(run: ResolveRun, tier: TierName, req: Requirement, hashes: string[], at: string, text: string): void {
+export function addDirect(
+  run: ResolveRun, tier: TierName, req: Requirement, hashes: string[], at: string, text: string,
+): void {
   const url = req.url!;
   if (run.locked && /^[a-z]+\+/.test(url)) {
     run.problems.add(`${at} is a vcs reference, which pip cannot hash-check`, text, 'an archive url with --hash=sha256:... (or a package from the index)');
@@ -166,6 +188,10 @@ export function addDirect(run: ResolveRun, tier: TierName, req: Requirement, has
     return;
   }
   run.warnings.push(`[${run.ctx.path}] ${at}: ${req.name} is installed from ${url}, not from the index (allowDirectReferences)`);
-  const requirement = requirementLine({ ...req, markerText: undefined, extras: run.locked ? [] : req.extras });
-  run.place(tier, { name: req.name, key: req.key, requirement, hashes: [...new Set(hashes)].sort(), from: at });
+  const requirement = requirementLine({
+    ...req, markerText: undefined, extras: run.locked ? [] : req.extras,
+  });
+  run.place(tier, {
+    name: req.name, key: req.key, requirement, hashes: [...new Set(hashes)].sort(), from: at,
+  });
 }

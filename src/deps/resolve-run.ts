@@ -39,11 +39,17 @@ export class ResolveRun {
   public allowDirect = false;
   public lockFile?: string;
   public lockKind?: LockFileKind;
-  /** The index the pyproject.toml makes its default instead of PyPI (uv's default index, Poetry's primary source). */
+  /**
+   * The index the pyproject.toml makes its default instead of PyPI (uv's default index, Poetry's primary
+   * source).
+   */
   public defaultIndex?: string;
   /** The indexes the pyproject.toml declares, by name: a locked package from one is installed from it. */
   public declaredIndexes: ReadonlyMap<string, string> = new Map();
-  /** The index a lock's packages come from by default (see `lockDefaultIndex`): the one the image must install from. */
+  /**
+   * The index a lock's packages come from by default (see `lockDefaultIndex`): the one the image must install
+   * from.
+   */
   public lockIndex?: string;
   /** What the lock holds of `ctx.buildRequires`, when it is a lock and they were asked for. */
   public build?: { packages: ResolvedPackage[]; missing: string[] };
@@ -62,7 +68,9 @@ export class ResolveRun {
     this.files = new ProjectFiles(ctx.projectRoot, this.problems);
   }
 
-  /** The outcome: each tier's packages sorted and written as lines, torch apart and checked for one variant. */
+  /**
+   * The outcome: each tier's packages sorted and written as lines, torch apart and checked for one variant.
+   */
   public result(): ResolvedDependencies {
     const tiers = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
     for (const tier of TIER_NAMES) {
@@ -100,7 +108,9 @@ export class ResolveRun {
       inputs: [...this.files.inputs].sort(),
       probed: this.probed,
       torch,
-      ...this.build ? { build: { packages: [...this.build.packages].sort(byKey), missing: this.build.missing } } : {},
+      ...this.build
+        ? { build: { packages: [...this.build.packages].sort(byKey), missing: this.build.missing } }
+        : {},
     };
   }
 
@@ -145,7 +155,9 @@ export class ResolveRun {
     }
   }
 
-  public checkRoot(lockPath: string, dep: RootDependency, version: string | undefined, tool: string): boolean {
+  public checkRoot(
+    lockPath: string, dep: RootDependency, version: string | undefined, tool: string,
+  ): boolean {
     if (version === undefined) {
       this.problems.add(`${lockPath} is out of date: ${dep.name} (${dep.at}) is not in it`, dep.text, `a lock that has every dependency of the pyproject.toml (run ${tool})`);
       return false;

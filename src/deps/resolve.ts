@@ -16,7 +16,10 @@ export { resolveForPlatforms } from './resolve-platforms';
 /** Bump when the result's shape or meaning changes: older cache entries are then ignored. */
 const CACHE_FORMAT = 2;
 
-/** What a cached result depends on beyond the options: the content and location of each file read, the absence of each probed one. */
+/**
+ * What a cached result depends on beyond the options: the content and location of each file read, the absence
+ * of each probed one.
+ */
 function fingerprint(root: string, result: ResolvedDependencies): string {
   const hash = createHash('sha256');
   for (const file of result.inputs) {
@@ -43,7 +46,9 @@ export function resolveDependencies(deps: Dependencies, ctx: ResolveContext): Re
  * with a `cacheDir`) writes the entry. A synth calls it once every file is known good, so a
  * failing synth leaves nothing behind in the project.
  */
-export function resolveWithCache(deps: Dependencies, ctx: ResolveContext): { readonly result: ResolvedDependencies; readonly store?: () => void } {
+export function resolveWithCache(
+  deps: Dependencies, ctx: ResolveContext,
+): { readonly result: ResolvedDependencies; readonly store?: () => void } {
   if (!existsSync(ctx.projectRoot)) {
     const problems = new Problems(ctx.path);
     problems.add('project root does not exist', ctx.projectRoot, 'an existing directory');

@@ -124,7 +124,9 @@ export function packageEntry(p: ResolvedPackage): TierRequirement | string {
   return TierRequirement.check(p.marker ? `${p.requirement} ; ${p.marker}` : p.requirement, p.hashes);
 }
 
-/** The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line. */
+/**
+ * The requirement-file lines of one package: the requirement (with its marker), then one `--hash` per line.
+ */
 export function packageLines(p: ResolvedPackage): string[] {
   const entry = packageEntry(p);
   if (typeof entry === 'string') throw new Error(`internal error: ${p.from} gives ${JSON.stringify(p.requirement)}, which ${entry}`);

@@ -21,8 +21,12 @@ export interface SelfExpanded {
   readonly closure: Map<string, string[]>;
 }
 
-export function expandSelfExtras(problems: Problems, file: string, projectName: string | undefined,
-  lists: { main: RootDependency[]; extras: Map<string, RootDependency[]>; groups: Map<string, RootDependency[]> }): SelfExpanded {
+export function expandSelfExtras(
+  problems: Problems, file: string, projectName: string | undefined,
+  lists: {
+    main: RootDependency[]; extras: Map<string, RootDependency[]>; groups: Map<string, RootDependency[]>;
+  },
+): SelfExpanded {
   const self = projectName === undefined ? undefined : normalizePackageName(projectName);
   const isSelf = (d: RootDependency) => self !== undefined && d.key === self && d.url === undefined;
   const known = (d: RootDependency) => d.extras.map(normalizePackageName).filter((e) => lists.extras.has(e));
@@ -56,7 +60,9 @@ export function expandSelfExtras(problems: Problems, file: string, projectName: 
         problems.add(`${d.at} asks for ${unknown.length > 1 ? 'extras' : 'an extra'} of the project itself that ${file} does not declare`, d.text,
           lists.extras.size ? `extras of [project.optional-dependencies]: ${oneOf([...lists.extras.keys()])}` : 'none: the project declares no extras');
       }
-      for (const extra of reach(known(d))) for (const dep of lists.extras.get(extra) ?? []) if (!isSelf(dep)) push(dep);
+      for (const extra of reach(known(d))) {
+        for (const dep of lists.extras.get(extra) ?? []) if (!isSelf(dep)) push(dep);
+      }
     }
     return out;
   };

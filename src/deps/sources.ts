@@ -28,7 +28,9 @@ export interface DeclaredSources {
   readonly byPackage: ReadonlyMap<string, PackageSource>;
   /** Every index the project declares, by name (`[[tool.uv.index]]`, `[[tool.poetry.source]]`). */
   readonly indexes: ReadonlyMap<string, string>;
-  /** An index the project makes its default (uv's `default = true`, Poetry's primary source), replacing PyPI. */
+  /**
+   * An index the project makes its default (uv's `default = true`, Poetry's primary source), replacing PyPI.
+   */
   readonly defaultIndex?: string;
 }
 
@@ -41,14 +43,18 @@ export function isPypi(url: string): boolean {
 }
 
 /** Reads the sources of a parsed pyproject.toml, with the entries whose markers apply to the image. */
-export function readDeclaredSources(problems: Problems, file: string, text: string, doc: Table, target: Target): DeclaredSources {
+export function readDeclaredSources(
+  problems: Problems, file: string, text: string, doc: Table, target: Target,
+): DeclaredSources {
   const byPackage = new Map<string, PackageSource>();
   const at = (needle: string, header: string) => `${file}:${lineOf(text, needle, header)}`;
   const uv = tableAt(doc, 'tool', 'uv');
   const indexes = new Map<string, { url: string; explicit: boolean; isDefault: boolean }>();
   for (const index of Array.isArray(uv?.index) ? uv!.index.filter(isTable) : []) {
     if (typeof index.name === 'string' && typeof index.url === 'string') {
-      indexes.set(index.name, { url: index.url, explicit: index.explicit === true, isDefault: index.default === true });
+      indexes.set(index.name, {
+        url: index.url, explicit: index.explicit === true, isDefault: index.default === true,
+      });
     }
   }
   let defaultIndex = [...indexes.values()].find((i) => i.isDefault)?.url;
@@ -93,7 +99,9 @@ export function readDeclaredSources(problems: Problems, file: string, text: stri
   return { byPackage, defaultIndex, indexes: declared };
 }
 
-function uvSource(entry: Table, indexes: ReadonlyMap<string, { url: string }>, at: string): PackageSource | string | undefined {
+function uvSource(
+  entry: Table, indexes: ReadonlyMap<string, { url: string }>, at: string,
+): PackageSource | string | undefined {
   if (typeof entry.index === 'string') {
     const index = indexes.get(entry.index);
     if (!index) return `names the index ${JSON.stringify(entry.index)}, which [[tool.uv.index]] does not declare`;

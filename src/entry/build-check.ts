@@ -1,6 +1,9 @@
 import { BuildCheckPlan } from './check-entry';
 
-/** The runtime helper module that performs the check (`templates/runtime/entry_check.py`, shipped in every image). */
+/**
+ * The runtime helper module that performs the check (`templates/runtime/entry_check.py`, shipped in every
+ * image).
+ */
 export const BUILD_CHECK_MODULE = 'mldocker_runtime.entry_check';
 
 /**
@@ -33,7 +36,10 @@ export function buildCheckArgs(plan: BuildCheckPlan, python = 'python'): string[
   return [python, '-m', BUILD_CHECK_MODULE, ...buildCheckFlags(plan)];
 }
 
-/** What the build-time check must verify, in words (for docs and reports): `module gateway.main`, `file /app/train.py`. */
+/**
+ * What the build-time check must verify, in words (for docs and reports): `module gateway.main`,
+ * `file /app/train.py`.
+ */
 export function buildCheckSubjects(plan: BuildCheckPlan): string[] {
   return [
     ...plan.modules.map((m) => `module ${m.name}${m.needsMain ? ' (with __main__)' : ''}`),

@@ -6,7 +6,9 @@ import { moduleRoots, prepare, Prepared, resolveDir, unique } from './entry-prep
 export { EntryOrigin, EntryStatus } from './entry-check-types';
 export type { BuildCheckPlan, EntryCheckResult, EntryContext, TargetResult } from './entry-check-types';
 
-function buildPlan(p: Prepared, entry: ParsedEntry, results: readonly TargetResult[], roots: readonly string[]): BuildCheckPlan {
+function buildPlan(
+  p: Prepared, entry: ParsedEntry, results: readonly TargetResult[], roots: readonly string[],
+): BuildCheckPlan {
   const modules: { name: string; needsMain: boolean; mayBeAttribute: boolean }[] = [];
   const files: string[] = [];
   const executables: string[] = [];
@@ -15,15 +17,23 @@ function buildPlan(p: Prepared, entry: ParsedEntry, results: readonly TargetResu
   for (const result of results) {
     const { target } = result;
     if (target.kind === TargetKind.MODULE) {
-      modules.push({ name: target.name, needsMain: target.needsMain === true, mayBeAttribute: target.mayBeAttribute === true });
+      modules.push({
+        name: target.name,
+        needsMain: target.needsMain === true,
+        mayBeAttribute: target.mayBeAttribute === true,
+      });
     } else if (target.kind === TargetKind.FILE) {
-      if (result.origin === EntryOrigin.IMAGE) (target.executable ? executables : files).push(resolveDir(workdir, target.name));
+      if (result.origin === EntryOrigin.IMAGE) {
+        (target.executable ? executables : files).push(resolveDir(workdir, target.name));
+      }
     } else if (!target.interpreter) {
       programs.push(target.name);
     }
   }
   const direct = executables.length > 0 ? { executables: unique(executables) } : {};
-  return { command: entry.command, roots, modules, files: unique(files), ...direct, programs: unique(programs) };
+  return {
+    command: entry.command, roots, modules, files: unique(files), ...direct, programs: unique(programs),
+  };
 }
 
 /**
@@ -67,5 +77,7 @@ export function checkEntry(command: readonly string[], ctx: EntryContext): Entry
     const { problem, expected, suggestion } = unknownTarget;
     return { status: EntryStatus.UNKNOWN, entry, targets: results, problem, expected, suggestion };
   }
-  return { status: EntryStatus.FOUND, entry, targets: results, buildCheck: buildPlan(p, entry, results, roots) };
+  return {
+    status: EntryStatus.FOUND, entry, targets: results, buildCheck: buildPlan(p, entry, results, roots),
+  };
 }

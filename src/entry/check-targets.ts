@@ -1,5 +1,5 @@
 import { posix } from 'path';
-import { EntryTarget, TargetKind } from './command';
+import { EntryTarget, isPythonProgram, TargetKind } from './command';
 import { EntryOrigin, EntryStatus, TargetResult } from './entry-check-types';
 import { findInstalled, Prepared, requirementFor, resolveDir } from './entry-prepared';
 import { isPackageLocation } from './module-finder';
@@ -19,7 +19,9 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-/** Why a file under a copied path is dropped: the re-exclusion it matches (data, environments, credentials). */
+/**
+ * Why a file under a copied path is dropped: the re-exclusion it matches (data, environments, credentials).
+ */
 function why(path: string): string {
   const pattern = reExclusionOf(path);
   if (pattern === undefined) return '';
@@ -35,7 +37,8 @@ export function checkModule(p: Prepared, target: EntryTarget, roots: readonly st
     for (const root of roots) {
       const location = p.finder.find(root, candidate);
       if (location === undefined) continue;
-      if (target.needsMain && candidate === name && isPackageLocation(location) && !p.finder.hasMain(location)) {
+      if (target.needsMain && candidate === name && isPackageLocation(location)
+        && !p.finder.hasMain(location)) {
         const dir = location.replace(/\/(__init__\.py)?$/, '');
         return {
           target,
@@ -49,14 +52,22 @@ export function checkModule(p: Prepared, target: EntryTarget, roots: readonly st
     }
   }
   const top = name.split('.')[0];
-  if (stdlibModules().has(top)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.STDLIB, location: top };
-  if (p.provided.has(top)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.PROVIDED, location: top };
+  if (stdlibModules().has(top)) {
+    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.STDLIB, location: top };
+  }
+  if (p.provided.has(top)) {
+    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.PROVIDED, location: top };
+  }
   for (const candidate of candidates) {
     const location = findInstalled(p, candidate);
-    if (location !== undefined) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.INSTALLED_PROJECT, location };
+    if (location !== undefined) {
+      return { target, status: EntryStatus.FOUND, origin: EntryOrigin.INSTALLED_PROJECT, location };
+    }
   }
   const requirement = requirementFor(p, name);
-  if (requirement) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: requirement };
+  if (requirement) {
+    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: requirement };
+  }
 
   const dropped = roots.map((r) => p.finder.droppedFile(r, name)).find((f) => f !== undefined);
   const importable = [...p.finder.modules(roots), ...p.requirementModules.keys()];
@@ -74,7 +85,9 @@ export function checkModule(p: Prepared, target: EntryTarget, roots: readonly st
 export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   const workdir = resolveDir('/', p.ctx.workdir);
   const path = resolveDir(workdir, target.name);
-  if (p.index.present.has(path)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: path };
+  if (p.index.present.has(path)) {
+    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: path };
+  }
   if (target.executable && p.index.dirs.has(path)) {
     return {
       target,
@@ -86,7 +99,8 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   }
   if (p.index.present.has(`${path}/__main__.py`)) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.IMAGE, location: `${path}/__main__.py` };
   if (target.name.startsWith('/')) {
-    // an absolute path outside every copied folder (/usr/local/bin/x) belongs to the base image: not ours to see
+    // an absolute path outside every copied folder (/usr/local/bin/x) belongs to the base image: not ours to
+    // see
     const ancestors: string[] = [];
     for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) ancestors.push(dir);
     const copied = ancestors.some((dir) => p.index.dirs.has(dir) || [...p.index.dropped].some((f) => f.startsWith(`${dir}/`)));
@@ -120,8 +134,28 @@ export function checkFile(p: Prepared, target: EntryTarget): TargetResult {
   };
 }
 
+/**
+ * The interpreter must be the image's: `python`, `python3` or `python3.<minor>` of its Python (the
+ * official images and the virtualenv have exactly those names); a shell is the base image's.
+ */
+function checkInterpreter(p: Prepared, target: EntryTarget): TargetResult {
+  const found = { target, status: EntryStatus.FOUND, origin: EntryOrigin.INTERPRETER, location: target.name };
+  const minor = p.ctx.pythonMinor;
+  const name = target.name.slice(target.name.lastIndexOf('/') + 1);
+  if (minor === undefined || !isPythonProgram(name)) return found;
+  const names = ['python', `python${minor.split('.')[0]}`, `python${minor}`];
+  if (names.includes(name)) return found;
+  return {
+    target,
+    status: EntryStatus.MISSING,
+    problem: `${target.role} "${target.name}" is not the image's python (${minor}), so the container cannot start it`,
+    expected: `one of ${names.map(quote).join(', ')} (the image's interpreter)`
+      + (/^python\d+\.\d+$/.test(name) ? `, or pythonVersion "${name.slice(6)}"` : ''),
+  };
+}
+
 export function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResult[]): TargetResult {
-  if (target.interpreter) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.INTERPRETER, location: target.name };
+  if (target.interpreter) return checkInterpreter(p, target);
   const name = target.name.slice(target.name.lastIndexOf('/') + 1);
   const scripts = p.ctx.projectScripts ?? {};
   if (Object.prototype.hasOwnProperty.call(scripts, name)) {
@@ -130,7 +164,12 @@ export function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResu
       const moduleTargetOfScript: EntryTarget = { kind: TargetKind.MODULE, name: spec, role: `the module of project script "${name}"` };
       const found = findInstalled(p, spec);
       extra.push(found !== undefined
-        ? { target: moduleTargetOfScript, status: EntryStatus.FOUND, origin: EntryOrigin.INSTALLED_PROJECT, location: found }
+        ? {
+          target: moduleTargetOfScript,
+          status: EntryStatus.FOUND,
+          origin: EntryOrigin.INSTALLED_PROJECT,
+          location: found,
+        }
         : {
           target: moduleTargetOfScript,
           status: EntryStatus.MISSING,
@@ -143,7 +182,9 @@ export function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResu
   const providers = consoleScriptProviders(name);
   if (providers) {
     const declared = providers.find((prov) => providerDeclared(prov, p.requirements));
-    if (declared) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: declared };
+    if (declared) {
+      return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: declared };
+    }
     return {
       target,
       status: EntryStatus.MISSING,
@@ -152,7 +193,9 @@ export function checkProgram(p: Prepared, target: EntryTarget, extra: TargetResu
     };
   }
   const sameName = p.requirements.find((r) => r.name === normalizePackageName(name));
-  if (sameName) return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: sameName.name };
+  if (sameName) {
+    return { target, status: EntryStatus.FOUND, origin: EntryOrigin.REQUIREMENT, location: sameName.name };
+  }
   const suggestion = nearest(name, [...Object.keys(scripts), ...knownConsoleScripts()], '\0');
   return {
     target,

@@ -30,7 +30,9 @@ export interface ModuleShadow {
  * the standard library of every supported Python, or one of `runtimePackages`; undefined when safe.
  * Reuses the table the service id check reads (data/python-stdlib-modules.json).
  */
-export function moduleNameCollision(name: string, runtimePackages: readonly string[] = []): ShadowKind | undefined {
+export function moduleNameCollision(
+  name: string, runtimePackages: readonly string[] = [],
+): ShadowKind | undefined {
   if (runtimePackages.includes(name)) return ShadowKind.RUNTIME;
   if (stdlibModules().has(name)) return ShadowKind.STDLIB;
   return undefined;

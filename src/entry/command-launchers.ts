@@ -6,7 +6,9 @@ import { badModule, EntryKind, Launcher, launcherOnly, malformed, moduleTarget, 
  * distributed training launchers torchrun, accelerate launch and deepspeed.
  */
 
-export function parseCelery(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
+export function parseCelery(
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+): ParsedEntry {
   const { scan } = collect(args, {
     valued: ['-A', '--app', '-b', '--broker', '--result-backend', '--loader', '--config', '--workdir',
       '-l', '--loglevel', '-c', '--concurrency', '-Q', '--queues', '-n', '--hostname', '-P', '--pool', '--logfile', '--pidfile',
@@ -26,7 +28,9 @@ export function parseCelery(command: readonly string[], args: readonly string[],
     { attribute, cwdOnPath: workdir === undefined, searchRoots: workdir ? [workdir] : [] });
 }
 
-export function parseStreamlit(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
+export function parseStreamlit(
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+): ParsedEntry {
   const global = scanOptions(args, { unknownTakesValue: true });
   const sub = args[global.positional];
   if (sub !== 'run') return launcherOnly(command, launcher);
@@ -72,7 +76,8 @@ export const DEEPSPEED: OptionSpec = {
 };
 
 export function parseLauncher(
-  command: readonly string[], args: readonly string[], launcher: Launcher, spec: OptionSpec, moduleFlags: readonly string[],
+  command: readonly string[], args: readonly string[], launcher: Launcher, spec: OptionSpec,
+  moduleFlags: readonly string[],
 ): ParsedEntry {
   const scan = scanOptions(args, spec);
   const positional = args[scan.positional];

@@ -39,15 +39,26 @@ export interface EntryTarget {
   readonly mayBeAttribute?: boolean;
   /** The interpreter itself (always present). */
   readonly interpreter?: boolean;
-  /** A file the container runs directly (`./start.sh`): the kernel executes it, so it needs the executable bit. */
+  /**
+   * A file the container runs directly (`./start.sh`): the kernel executes it, so it needs the executable
+   * bit.
+   */
   readonly executable?: boolean;
+  /**
+   * The object a launcher loads from this file or module (`Svc` of `service.py:Svc`): it must be
+   * named there.
+   */
+  readonly object?: string;
 }
 
 /** A command read into its entry. */
 export interface ParsedEntry {
   /** The command as given. */
   readonly command: readonly string[];
-  /** The program that starts it (`python`, `uvicorn`, `torchrun`, a console script, `sh`), wrappers (`env`, `exec`, `tini --`) removed. */
+  /**
+   * The program that starts it (`python`, `uvicorn`, `torchrun`, a console script, `sh`), wrappers (`env`,
+   * `exec`, `tini --`) removed.
+   */
   readonly launcher: string;
   readonly kind: EntryKind;
   /** The main target's name (module, path or program); empty for UNKNOWN. */
@@ -58,7 +69,10 @@ export interface ParsedEntry {
   readonly targets: readonly EntryTarget[];
   /** Whether the working directory is on `sys.path` when module targets are imported. */
   readonly cwdOnPath: boolean;
-  /** Folders (relative to the working directory, or absolute) the launcher puts on `sys.path` (`--app-dir`, `--chdir`, `--pythonpath`). */
+  /**
+   * Folders (relative to the working directory, or absolute) the launcher puts on `sys.path` (`--app-dir`,
+   * `--chdir`, `--pythonpath`).
+   */
   readonly searchRoots: readonly string[];
   /** Why the entry is UNKNOWN, or what is malformed in the command (then the check fails). */
   readonly reason?: string;
@@ -79,8 +93,19 @@ export interface Launcher {
   readonly name: string;
 }
 
-export function unknown(command: readonly string[], launcher: string, reason: string, extra: readonly EntryTarget[] = []): ParsedEntry {
-  return { command, launcher, kind: EntryKind.UNKNOWN, target: '', targets: extra, cwdOnPath: true, searchRoots: [], reason };
+export function unknown(
+  command: readonly string[], launcher: string, reason: string, extra: readonly EntryTarget[] = [],
+): ParsedEntry {
+  return {
+    command,
+    launcher,
+    kind: EntryKind.UNKNOWN,
+    target: '',
+    targets: extra,
+    cwdOnPath: true,
+    searchRoots: [],
+    reason,
+  };
 }
 
 /** How an entry's module targets are found, and the object the command names in its module. */
@@ -93,9 +118,14 @@ export interface EntryPlaces {
   readonly searchRoots?: readonly string[];
 }
 
-/** An entry a command starts (a module, a script or a program) with everything that must exist, the main target first. */
-export function started(command: readonly string[], launcher: string, kind: EntryKind, target: string, targets: readonly EntryTarget[],
-  places: EntryPlaces = {}): ParsedEntry {
+/**
+ * An entry a command starts (a module, a script or a program) with everything that must exist, the main
+ * target first.
+ */
+export function started(
+  command: readonly string[], launcher: string, kind: EntryKind, target: string,
+  targets: readonly EntryTarget[], places: EntryPlaces = {},
+): ParsedEntry {
   return {
     command,
     launcher,
@@ -108,7 +138,10 @@ export function started(command: readonly string[], launcher: string, kind: Entr
   };
 }
 
-/** A launcher run for something else than starting an entry (`streamlit hello`, `accelerate config`): the launcher is the program. */
+/**
+ * A launcher run for something else than starting an entry (`streamlit hello`, `accelerate config`): the
+ * launcher is the program.
+ */
 export function launcherOnly(command: readonly string[], launcher: Launcher): ParsedEntry {
   return started(command, launcher.name, EntryKind.PROGRAM, launcher.name, [launcher.target]);
 }
@@ -119,7 +152,9 @@ export function configTarget(config: string, role: string): EntryTarget {
     : { kind: TargetKind.FILE, name: config.replace(/^file:/, ''), role };
 }
 
-export function malformed(command: readonly string[], launcher: string, reason: string, extra: readonly EntryTarget[] = []): ParsedEntry {
+export function malformed(
+  command: readonly string[], launcher: string, reason: string, extra: readonly EntryTarget[] = [],
+): ParsedEntry {
   return { ...unknown(command, launcher, reason, extra), malformed: true };
 }
 
@@ -138,4 +173,6 @@ export function badModule(name: string): boolean {
   return !IDENT_PATH.test(name);
 }
 
-export type ToolParser = (command: readonly string[], args: readonly string[], launcher: Launcher) => ParsedEntry;
+export type ToolParser = (
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+) => ParsedEntry;

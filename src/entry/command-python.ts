@@ -4,7 +4,9 @@ import { TOOL_MODULES } from './command-tools';
 /** Python's own options that take a value (`-W default`, `-X dev`); `-c` and `-m` end the options. */
 const PYTHON_VALUED = new Set(['W', 'X']);
 
-export function parsePython(command: readonly string[], program: string, args: readonly string[]): ParsedEntry {
+export function parsePython(
+  command: readonly string[], program: string, args: readonly string[],
+): ParsedEntry {
   const interpreter: EntryTarget = { kind: TargetKind.PROGRAM, name: program, role: 'the interpreter', interpreter: true };
   let i = 0;
   while (i < args.length) {

@@ -15,7 +15,9 @@ const UVICORN: OptionSpec = {
   unknownTakesValue: false,
 };
 
-export function parseUvicorn(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
+export function parseUvicorn(
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+): ParsedEntry {
   const { scan, positionals } = collect(args, UVICORN);
   const appDir = lastValue(scan, '--app-dir');
   const app = positionals[0];
@@ -47,7 +49,9 @@ const GUNICORN: OptionSpec = {
 /** Gunicorn's worker classes named without a module (`-k gevent`). */
 const GUNICORN_SHORT_WORKERS = new Set(['sync', 'eventlet', 'gevent', 'tornado', 'gthread']);
 
-export function parseGunicorn(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
+export function parseGunicorn(
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+): ParsedEntry {
   const { scan, positionals } = collect(args, GUNICORN);
   const targets: EntryTarget[] = [];
   const roots: string[] = [];
@@ -86,7 +90,9 @@ const HYPERCORN: OptionSpec = {
   unknownTakesValue: true,
 };
 
-export function parseHypercorn(command: readonly string[], args: readonly string[], launcher: Launcher): ParsedEntry {
+export function parseHypercorn(
+  command: readonly string[], args: readonly string[], launcher: Launcher,
+): ParsedEntry {
   const { scan, positionals } = collect(args, HYPERCORN);
   const targets: EntryTarget[] = [];
   const config = lastValue(scan, '-c', '--config');

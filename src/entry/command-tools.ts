@@ -1,3 +1,4 @@
+import { parseBentoml, parseFastapi, parseFlask, parseGradio, parsePanel } from './command-apps';
 import { ACCELERATE, DEEPSPEED, parseCelery, parseLauncher, parseStreamlit, TORCHRUN } from './command-launchers';
 import { launcherOnly, ToolParser } from './command-model';
 import { parseGunicorn, parseHypercorn, parseUvicorn } from './command-servers';
@@ -18,6 +19,11 @@ const SAME_NAME: Readonly<Record<string, ToolParser>> = {
   hypercorn: parseHypercorn,
   celery: parseCelery,
   streamlit: parseStreamlit,
+  gradio: parseGradio,
+  flask: parseFlask,
+  panel: parsePanel,
+  fastapi: parseFastapi,
+  bentoml: parseBentoml,
 };
 
 /** Console scripts we read into. */

@@ -18,7 +18,10 @@ export function isPythonProgram(program: string): boolean {
   return PYTHON.test(basename(program));
 }
 
-/** Removes `env [-i] [-u NAME] [NAME=VALUE...]`, `exec`, `tini [--]`, `dumb-init [--]` in front of the real program. */
+/**
+ * Removes `env [-i] [-u NAME] [NAME=VALUE...]`, `exec`, `tini [--]`, `dumb-init [--]` in front of the real
+ * program.
+ */
 export function unwrapCommand(args: readonly string[]): readonly string[] {
   let rest = args;
   for (;;) {

@@ -32,7 +32,10 @@ export enum EntryOrigin {
 
 /** What the check needs to know about one image. */
 export interface EntryContext {
-  /** Files the image gets: absolute image path -> present (`false`: the project has it, the ignore file drops it). See `imageFileMap`. */
+  /**
+   * Files the image gets: absolute image path -> present (`false`: the project has it, the ignore file drops
+   * it). See `imageFileMap`.
+   */
   readonly imageFiles: ReadonlyMap<string, boolean>;
   /** The container's working directory (absolute), e.g. `/app`. */
   readonly workdir: string;
@@ -52,13 +55,14 @@ export interface EntryContext {
    */
   readonly providedModules?: readonly string[];
   /**
-   * The `[project.scripts]` of the project's `pyproject.toml` (name -> `module:function`), when `installProject` is on.
+   * The `[project.scripts]` of the project's `pyproject.toml` (name -> `module:function`), when
+   * `installProject` is on.
    * @default {} (no project scripts)
    */
   readonly projectScripts?: Readonly<Record<string, string>>;
   /**
-   * The project files the installed project's wheel is built from (root-relative), when `installProject` is on;
-   * its modules are then importable from the venv.
+   * The project files the installed project's wheel is built from (root-relative), when `installProject` is
+   * on; its modules are then importable from the venv.
    * @default [] (no installed project)
    */
   readonly installedProjectFiles?: readonly string[];
@@ -67,6 +71,12 @@ export interface EntryContext {
    * @default ["", "src"]
    */
   readonly installedProjectRoots?: readonly string[];
+  /**
+   * The image's Python as major.minor (`3.11`): an interpreter named by version must be it
+   * (`python3.12` on a 3.11 image is not there).
+   * @default - any python interpreter name is taken as the image's
+   */
+  readonly pythonMinor?: string;
 }
 
 /** One target's outcome. */
@@ -92,7 +102,9 @@ export interface BuildCheckPlan {
   /** Folders put first on `sys.path` as the launcher does (absolute). */
   readonly roots: readonly string[];
   /** Modules that must be found (`needsMain`: a package needs `__main__`). */
-  readonly modules: readonly { readonly name: string; readonly needsMain: boolean; readonly mayBeAttribute: boolean }[];
+  readonly modules: readonly {
+    readonly name: string; readonly needsMain: boolean; readonly mayBeAttribute: boolean;
+  }[];
   /** Files that must exist (absolute). */
   readonly files: readonly string[];
   /**
@@ -109,7 +121,10 @@ export interface EntryCheckResult {
   readonly status: EntryStatus;
   readonly entry: ParsedEntry;
   readonly targets: readonly TargetResult[];
-  /** The first failing target's (or the command's) problem, a lowercase sentence; for `Problems.add(problem, command, expected)`. */
+  /**
+   * The first failing target's (or the command's) problem, a lowercase sentence; for
+   * `Problems.add(problem, command, expected)`.
+   */
   readonly problem?: string;
   /** What would be accepted, a lowercase phrase ending in the suggestion when there is one. */
   readonly expected?: string;

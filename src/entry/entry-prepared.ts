@@ -32,10 +32,13 @@ export interface Prepared {
 
 export function prepare(ctx: EntryContext): Prepared {
   const index = new ImageIndex(ctx.imageFiles);
-  const requirements = (ctx.requirements ?? []).map(parseRequirementName).filter((r): r is RequirementName => r !== undefined);
+  const requirements = (ctx.requirements ?? []).map(parseRequirementName)
+    .filter((r): r is RequirementName => r !== undefined);
   const requirementModules = new Map<string, string>();
   for (const requirement of requirements) {
-    for (const module of importNamesOf(requirement.name)) if (!requirementModules.has(module)) requirementModules.set(module, requirement.name);
+    for (const module of importNamesOf(requirement.name)) {
+      if (!requirementModules.has(module)) requirementModules.set(module, requirement.name);
+    }
   }
   const projectFiles = ctx.installedProjectFiles ?? [];
   const projectIndex = projectFiles.length > 0 ? new ImageIndex(new Map(projectFiles.map((f) => [`/project/${f}`, true]))) : undefined;
@@ -52,7 +55,9 @@ export function prepare(ctx: EntryContext): Prepared {
   };
 }
 
-/** The requirement providing module `name` (exact top-level, or a dotted import name such as google.protobuf). */
+/**
+ * The requirement providing module `name` (exact top-level, or a dotted import name such as google.protobuf).
+ */
 export function requirementFor(p: Prepared, name: string): string | undefined {
   for (const [module, requirement] of p.requirementModules) {
     if (name === module || name.startsWith(`${module}.`)) return requirement;

@@ -30,10 +30,13 @@ export function projectPathOf(imagePath: string, copies: readonly CopySource[]):
 }
 
 /** Reads a project file's executable bit on disk and in git's index (`tree` read with `readProjectTree`). */
-export function executableFacts(root: string, projectPath: string, tree: ProjectTree, platform: string = process.platform): ExecutableFacts {
+export function executableFacts(
+  root: string, projectPath: string, tree: ProjectTree, platform: string = process.platform,
+): ExecutableFacts {
   const stat = statSync(join(root, ...projectPath.split('/')), { throwIfNoEntry: false });
   const onDisk = platform === 'win32' || stat === undefined ? undefined : Math.floor(stat.mode / 0o100) % 2 === 1;
-  const inGit = tree.tracked.includes(projectPath) ? (tree.trackedExecutable ?? []).includes(projectPath) : undefined;
+  const inGit = tree.tracked.includes(projectPath)
+    ? (tree.trackedExecutable ?? []).includes(projectPath) : undefined;
   return { ...(onDisk === undefined ? {} : { onDisk }), ...(inGit === undefined ? {} : { inGit }) };
 }
 

@@ -62,7 +62,8 @@ function under(file: string, path: string): boolean {
  * Lists are sorted.
  */
 export function auditIgnore(
-  files: readonly string[], copied: readonly string[], dockerignore: string, artefactsAllowedUnder: readonly string[] = [],
+  files: readonly string[], copied: readonly string[], dockerignore: string,
+  artefactsAllowedUnder: readonly string[] = [],
 ): IgnoreAudit {
   const matcher = ignore().add(dockerignore.split(/\r?\n/));
   const droppedCode: string[] = [];

@@ -70,7 +70,10 @@ export class ImageIndex {
 
 }
 
-/** A Python source or extension module file name: `x.py`, `x.cpython-311-x86_64-linux-gnu.so`, `x.abi3.so`, `x.so`. */
+/**
+ * A Python source or extension module file name: `x.py`, `x.cpython-311-x86_64-linux-gnu.so`, `x.abi3.so`,
+ * `x.so`.
+ */
 export function isPythonSource(path: string): boolean {
   return /\.py$/.test(path) || /\.so$/.test(path);
 }

@@ -12,7 +12,10 @@ export function isPackageLocation(location: string): boolean {
 export class ModuleFinder {
   constructor(private readonly index: ImageIndex) {}
 
-  /** The file or folder that provides `name` under `root`, or undefined. A package needs `__init__.py` or .py files inside (namespace). */
+  /**
+   * The file or folder that provides `name` under `root`, or undefined. A package needs `__init__.py` or .py
+   * files inside (namespace).
+   */
   public find(root: string, name: string): string | undefined {
     const parts = name.split('.');
     let dir = root;

@@ -134,7 +134,9 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
     }
     const files = new Set<string>();
     const trackedFiles: string[] = [];
-    const add = (list: readonly string[], into?: string[], gitlinks: ReadonlySet<string> = new Set()): void => {
+    const add = (
+      list: readonly string[], into?: string[], gitlinks: ReadonlySet<string> = new Set(),
+    ): void => {
       for (const file of list) {
         if (gone.has(file) || skipped(file)) continue;
         if (gitlinks.has(file) || file.endsWith('/')) {
@@ -171,7 +173,9 @@ export function readProjectTree(root: string, options: ProjectTreeOptions = {}):
   if (whole) walk(root, '', out);
   else wanted.forEach((p) => walkPath(root, p, out));
   const files = [...new Set(out)].sort(byCodeUnit);
-  return { source: ProjectTreeSource.FILESYSTEM, files, ignored: [], tracked: [], trackedExecutable: [], missing };
+  return {
+    source: ProjectTreeSource.FILESYSTEM, files, ignored: [], tracked: [], trackedExecutable: [], missing,
+  };
 }
 
 /** Whether `file` is one of `paths` or lies under one of them ('' is the whole root). */
@@ -187,7 +191,8 @@ function under(file: string, paths: readonly string[]): boolean {
 export function projectSubtree(root: string, tree: ProjectTree, paths: readonly string[]): ProjectTree {
   const clean = paths.map(cleanPath);
   const missing = paths.filter((_, i) => clean[i] !== '' && !existsSync(join(root, clean[i])));
-  const keep = (list: readonly string[]) => (clean.length === 0 ? [...list] : list.filter((f) => under(f, clean)));
+  const keep = (list: readonly string[]) =>
+    (clean.length === 0 ? [...list] : list.filter((f) => under(f, clean)));
   return {
     source: tree.source,
     files: keep(tree.files),
@@ -196,4 +201,15 @@ export function projectSubtree(root: string, tree: ProjectTree, paths: readonly 
     trackedExecutable: keep(tree.trackedExecutable ?? []),
     missing,
   };
+}
+
+/**
+ * The paths git ignores under a project root, a wholly ignored folder listed once as
+ * `folder/` (`git ls-files --others --ignored --exclude-standard --directory`), sorted by code
+ * unit; empty outside a git work tree (a file-system walk ignores nothing).
+ */
+export function readIgnoredPaths(root: string): string[] {
+  const listed = git(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']);
+  if (listed === undefined) return [];
+  return [...new Set(listed.filter((p) => !skipped(p.replace(/\/$/, ''))))].sort(byCodeUnit);
 }

@@ -29,7 +29,9 @@ export function defaultArchList(cuda: string): string | undefined {
   return [...list.slice(0, -1), `${list[list.length - 1]}+PTX`].join(';');
 }
 
-/** Checks a user's `TORCH_CUDA_ARCH_LIST` (`"8.0;8.6+PTX"`, spaces also separate) against the CUDA release. */
+/**
+ * Checks a user's `TORCH_CUDA_ARCH_LIST` (`"8.0;8.6+PTX"`, spaces also separate) against the CUDA release.
+ */
 export function checkArchList(problems: Problems, field: string, value: string, cuda: string): void {
   const supported = supportedCapabilities(cuda);
   if (supported.length === 0) return;

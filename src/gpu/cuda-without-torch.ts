@@ -7,8 +7,8 @@
  * is the same as with torch.
  */
 import {
-  CUDA_IMAGE_OS, CUDA_IMAGE_REPOSITORY, CudaChoice, CudaImageTag, GpuBase, checkCudaImageTag, compareCudaVersions, compareDriverVersions,
-  cudaVersionsWithTag, develFlavor, newestTag, tagOf,
+  CUDA_IMAGE_OS, CUDA_IMAGE_REPOSITORY, CudaChoice, CudaImageTag, GpuBase, checkCudaImageTag,
+  compareCudaVersions, compareDriverVersions, cudaVersionsWithTag, develFlavor, newestTag, tagOf,
 } from './cuda';
 import { cudaWheelUse } from '../core/cuda-wheels';
 import { loadData } from '../core/data';
@@ -16,7 +16,9 @@ import { Problems, oneOf } from '../core/problems';
 
 interface DriverTable {
   readonly minorVersionCompatibility: Record<string, { readonly minExact: string | null }>;
-  readonly toolkits: ReadonlyArray<{ readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string }>;
+  readonly toolkits: ReadonlyArray<{
+    readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string;
+  }>;
 }
 
 /** What a GPU service without torch asks for. */

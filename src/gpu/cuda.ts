@@ -81,7 +81,9 @@ export function compareCudaVersions(a: string, b: string): number {
 
 interface DriverTable {
   readonly minorVersionCompatibility: Record<string, { readonly minExact: string | null }>;
-  readonly toolkits: ReadonlyArray<{ readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string }>;
+  readonly toolkits: ReadonlyArray<{
+    readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string;
+  }>;
 }
 
 /** The minimum host driver of one (base, CUDA) pair, and the rule it comes from. */
@@ -138,7 +140,9 @@ export interface CudaImageTag {
 
 interface MainTags { readonly versions: Record<string, { readonly ubuntuTags?: string[] }> }
 interface ExtraTags {
-  readonly versions: Record<string, { readonly os: Record<string, { readonly images: ReadonlyArray<{ readonly tag: string }> }> }>;
+  readonly versions: Record<string, {
+    readonly os: Record<string, { readonly images: ReadonlyArray<{ readonly tag: string }> }>;
+  }>;
 }
 /** Our table of cuDNN devel tags, derived from cog's CUDA image list (see its `source`). */
 interface CudnnDevelTags { readonly tags: readonly string[] }
@@ -184,7 +188,8 @@ export function newestTag(flavor: string, cuda: string): CudaImageTag | undefine
 }
 
 export function tagOf(version: string, flavor: string): CudaImageTag | undefined {
-  return knownCudaImageTags().find((t) => t.os === CUDA_IMAGE_OS && t.version === version && t.flavor === flavor);
+  return knownCudaImageTags()
+    .find((t) => t.os === CUDA_IMAGE_OS && t.version === version && t.flavor === flavor);
 }
 
 /** What a GPU service asks for. */
@@ -265,7 +270,8 @@ function choiceOf(c: Candidate): CudaChoice {
 export function resolveCuda(problems: Problems, req: CudaRequest): CudaChoice | undefined {
   const rows = torchRows(problems, 'torchVersion', req.torchVersion);
   if (!rows) return undefined;
-  const gpuRows = rows.filter((r) => r.cuda !== undefined).sort((a, b) => compareCudaVersions(a.cuda!, b.cuda!));
+  const gpuRows = rows.filter((r) => r.cuda !== undefined)
+    .sort((a, b) => compareCudaVersions(a.cuda!, b.cuda!));
   const version = String(req.torchVersion);
   if (gpuRows.length === 0) {
     problems.add('torchVersion has no cuda wheels', req.torchVersion, `a torch version with cuda wheels, e.g. ${oneOf(cudaTorchVersions().slice(-4))}`);
@@ -306,7 +312,9 @@ export function resolveCuda(problems: Problems, req: CudaRequest): CudaChoice | 
 }
 
 /** The problem for an explicitly chosen CUDA variant that does not fit, naming those that do. */
-function reportUnfit(problems: Problems, req: CudaRequest, version: string, c: Candidate, fits: string[]): void {
+function reportUnfit(
+  problems: Problems, req: CudaRequest, version: string, c: Candidate, fits: string[],
+): void {
   const others = fits.length ? `cudaVersion one of: ${oneOf(fits)}` : 'another torch version';
   if (!c.wheels.pythons.includes(req.pythonMinor)) {
     problems.add(`torch ${version} with CUDA ${c.cuda} has no wheels for python ${req.pythonMinor}`, req.pythonMinor,
@@ -336,7 +344,8 @@ export function checkCudaImageTag(problems: Problems, req: Pick<CudaRequest, 'ba
   }
   const raw = String(req.cudaImageTag).replace(/^(docker\.io\/)?nvidia\/cuda:/, '');
   const known = knownCudaImageTags().find((t) => t.tag === raw);
-  const allowed = knownCudaImageTags().filter((t) => t.os === CUDA_IMAGE_OS && t.flavor === req.base).map((t) => t.tag);
+  const allowed = knownCudaImageTags().filter((t) => t.os === CUDA_IMAGE_OS && t.flavor === req.base)
+    .map((t) => t.tag);
   if (!known) {
     problems.add('cudaImageTag is not in the reference nvidia/cuda tag data', req.cudaImageTag, `one of: ${oneOf(allowed)}`);
     return undefined;
@@ -360,5 +369,6 @@ export function cudaVersionsWithTag(flavor: string): string[] {
 
 /** Torch versions with CUDA wheels, oldest first. */
 export function cudaTorchVersions(): string[] {
-  return [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))].sort(compareVersions);
+  return [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))]
+    .sort(compareVersions);
 }

@@ -21,7 +21,9 @@ import { compareVersions } from '../core/requirement-grammar';
 import { TorchWheels, publicVersion, torchMatrix } from '../service/torch';
 
 interface GpuModelTable {
-  readonly gpus: ReadonlyArray<{ readonly name: string; readonly capability: string; readonly source: string }>;
+  readonly gpus: ReadonlyArray<{
+    readonly name: string; readonly capability: string; readonly source: string;
+  }>;
   readonly unconfirmed: { readonly rows: ReadonlyArray<{ readonly name: string }> };
 }
 interface KernelTable {
@@ -35,7 +37,9 @@ interface KernelTable {
 }
 interface CapabilityTable { readonly embedded: readonly string[] }
 interface DriverTable {
-  readonly toolkits: ReadonlyArray<{ readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string }>;
+  readonly toolkits: ReadonlyArray<{
+    readonly cuda: string; readonly release: string; readonly toolkitDriverMin: string;
+  }>;
 }
 
 /** One GPU of the fleet, as the user named it. */
@@ -227,7 +231,8 @@ export function serveGpu(kernels: KernelSet, gpu: FleetGpu, hostDriver: string):
     return { served: { gpu, kind: KernelKind.SASS, kernel: smName(cap, 'sm'), note: `${label}: ${smName(cap, 'sm')} cubins` } };
   }
   if (!embedded.includes(cap)) {
-    const same = kernels.sass.filter((s) => major(s) === major(cap) && compareCapabilities(s, cap) < 0 && !embedded.includes(s))
+    const same = kernels.sass
+      .filter((s) => major(s) === major(cap) && compareCapabilities(s, cap) < 0 && !embedded.includes(s))
       .sort(compareCapabilities).pop();
     if (same) {
       const note = `${label}: ${smName(same, 'sm')} cubins (same major, binary compatible)`;
@@ -331,12 +336,20 @@ export interface FleetChoice {
 }
 
 function choiceOf(v: VariantVerdict, fleet: readonly FleetGpu[]): FleetChoice {
-  return { wheels: v.wheels, cuda: v.cuda, driver: v.driver!, served: v.served, capabilities: fleetCapabilities(fleet) };
+  return {
+    wheels: v.wheels,
+    cuda: v.cuda,
+    driver: v.driver!,
+    served: v.served,
+    capabilities: fleetCapabilities(fleet),
+  };
 }
 
 /** Torch versions (newest first) with a variant that fits python, the driver and the whole fleet. */
 function otherTorchVersions(req: FleetRequest): string[] {
-  const versions = [...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch)))]
+  const versions = [
+    ...new Set(torchMatrix().filter((r) => r.cuda !== undefined).map((r) => publicVersion(r.torch))),
+  ]
     .filter((v) => v !== publicVersion(req.torchVersion)).sort(compareVersions).reverse();
   return versions.filter((v) => fleetVerdicts({ ...req, torchVersion: v }).some(fits)).slice(0, 4);
 }
@@ -344,7 +357,9 @@ function otherTorchVersions(req: FleetRequest): string[] {
 /** The lowest host driver with which a variant of this torch serves the whole fleet, if any. */
 function newerDriver(req: FleetRequest): { driver: string; cuda: string } | undefined {
   let best: { driver: string; cuda: string } | undefined;
-  for (const w of torchMatrix().filter((r) => r.cuda !== undefined && publicVersion(r.torch) === publicVersion(req.torchVersion))) {
+  const rows = torchMatrix()
+    .filter((r) => r.cuda !== undefined && publicVersion(r.torch) === publicVersion(req.torchVersion));
+  for (const w of rows) {
     if (!w.pythons.includes(req.pythonMinor)) continue;
     const rule = driverRule(req.base, w.cuda!);
     if (!rule) continue;
@@ -362,12 +377,17 @@ function newerDriver(req: FleetRequest): { driver: string; cuda: string } | unde
 }
 
 /** The newest usable variant serving every GPU but the given ones. */
-function bestWithout(verdicts: readonly VariantVerdict[], drop: readonly FleetGpu[]): VariantVerdict | undefined {
-  return verdicts.filter((v) => v.reasons.length === 0 && v.unserved.every((u) => drop.includes(u.gpu))).pop();
+function bestWithout(
+  verdicts: readonly VariantVerdict[], drop: readonly FleetGpu[],
+): VariantVerdict | undefined {
+  return verdicts.filter((v) => v.reasons.length === 0 && v.unserved.every((u) => drop.includes(u.gpu)))
+    .pop();
 }
 
 /** The options a refused fleet is offered, each one line. */
-function fleetOptions(req: FleetRequest, verdicts: readonly VariantVerdict[], blocked: readonly FleetGpu[]): string[] {
+function fleetOptions(
+  req: FleetRequest, verdicts: readonly VariantVerdict[], blocked: readonly FleetGpu[],
+): string[] {
   const options: string[] = [];
   const torch = otherTorchVersions(req);
   if (torch.length) options.push(`torchVersion one of: ${oneOf(torch)}`);
@@ -378,7 +398,9 @@ function fleetOptions(req: FleetRequest, verdicts: readonly VariantVerdict[], bl
   if (rest && blocked.length < req.fleet.length) {
     options.push(`${req.fleetField} without ${names} (cuda ${rest.cuda} then serves the rest)`);
   }
-  const other = verdicts.filter((v) => v.reasons.length === 0 && blocked.every((g) => !v.unserved.some((u) => u.gpu === g))).pop();
+  const other = verdicts
+    .filter((v) => v.reasons.length === 0 && blocked.every((g) => !v.unserved.some((u) => u.gpu === g)))
+    .pop();
   if (rest && other && blocked.length < req.fleet.length) {
     options.push(`two images: one service for ${names} (cuda ${other.cuda}), another for the rest (cuda ${rest.cuda})`);
   }
@@ -473,7 +495,10 @@ export interface FleetArchList {
  * Problems name the GPU nvcc cannot reach and the CUDA releases that can.
  */
 export function fleetArchList(problems: Problems, req: {
-  readonly cuda: string; readonly hostDriver: string; readonly fleet: readonly FleetGpu[]; readonly fleetField: string;
+  readonly cuda: string;
+  readonly hostDriver: string;
+  readonly fleet: readonly FleetGpu[];
+  readonly fleetField: string;
 }): FleetArchList | undefined {
   const targets = supportedCapabilities(req.cuda);
   if (targets.length === 0) {
@@ -514,7 +539,10 @@ export function capabilityReleases(): string[] {
  * targets, and the service's own builds get the arch list of `fleetArchList`.
  */
 export function checkToolkitFleet(problems: Problems, req: {
-  readonly cuda: string; readonly hostDriver: string; readonly fleet: readonly FleetGpu[]; readonly fleetField: string;
+  readonly cuda: string;
+  readonly hostDriver: string;
+  readonly fleet: readonly FleetGpu[];
+  readonly fleetField: string;
 }): FleetArchList | undefined {
   return fleetArchList(problems, req);
 }

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'fs';
+import { join } from 'path';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, resolveCuda,
 } from './cuda';
@@ -450,7 +452,7 @@ function checkGpuProps(
         + 'for this torch/CUDA pair');
   }
   const extensions = props.cudaExtensions ?? [];
-  extensions.forEach((dir, i) => checkRelativeDir(problems, `cudaExtensions[${i}]`, dir));
+  extensions.forEach((dir, i) => checkExtensionDir(problems, `cudaExtensions[${i}]`, dir, ctx.root));
   const dupExt = extensions.find((d, i) => extensions.indexOf(d) !== i);
   if (dupExt) problems.add('cudaExtensions lists a directory twice', dupExt, 'each directory once');
   if (extensions.includes(ctx.sourceDir)) {
@@ -468,6 +470,29 @@ function checkGpuProps(
     .find(([k]) => k.toUpperCase() === 'TORCH_CUDA_ARCH_LIST');
   if (archList && settings.choice) {
     checkArchList(problems, `buildEnv.${archList[0]}`, archList[1], settings.choice.cuda);
+  }
+}
+
+/** The build files pip reads in an extension's folder. */
+const EXTENSION_BUILD_FILES = ['setup.py', 'pyproject.toml'];
+
+/**
+ * A CUDA extension's folder: `.` (the project root) or a clean relative path, a folder of the
+ * project holding `setup.py` or `pyproject.toml` (pip's build files), so the builder's
+ * `pip install` finds a package to build.
+ */
+function checkExtensionDir(problems: Problems, field: string, dir: string, root: string): void {
+  const before = problems.count;
+  if (dir !== '.') checkRelativeDir(problems, field, dir);
+  if (problems.count > before || typeof dir !== 'string') return;
+  const full = dir === '.' ? root : join(root, ...dir.split('/'));
+  const stat = statSync(full, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isDirectory()) {
+    problems.add(`${field} is not a folder of the project`, dir,
+      `a folder under ${root} holding the extension's setup.py or pyproject.toml, or "." for the project root`);
+  } else if (!EXTENSION_BUILD_FILES.some((f) => existsSync(join(full, f)))) {
+    problems.add(`${field} holds no setup.py or pyproject.toml, so pip finds nothing to build in ${dir}`, dir,
+      'the folder of a python package whose setup.py or pyproject.toml builds the extension');
   }
 }
 

@@ -62,14 +62,18 @@ export interface GpuServiceOptions extends ServiceOptions {
   readonly gpuFleet?: string[];
 
   /**
-   * Directories (relative to the project root) of Python packages with CUDA extensions
-   * (e.g. built with `torch.utils.cpp_extension`), compiled in the builder stage with
+   * Directories (relative to the project root, or `.` for the root itself: a `setup.py` there
+   * building `pkg._C`, as detectron2 does) of Python packages with CUDA extensions, each holding a
+   * `setup.py` or `pyproject.toml` (e.g. built with `torch.utils.cpp_extension`), compiled in the
+   * builder stage with
    * `pip install --no-build-isolation` against the installed torch; pin their build
    * requirements (setuptools, ninja, ...) in the `ml` tier. The builder gets `nvcc` and the
    * headers of the torch wheels' CUDA major.minor: on `python-slim` (the default) from NVIDIA's
    * Debian 12 repository (same bookworm glibc as the runtime; pin `cudaKeyringSha256`), on an
    * nvidia/cuda `gpuBase` from the devel image of the runtime's release. Compiling needs no
    * driver: `hostDriverVersion` limits only the runtime. `prod` only copies the virtualenv.
+   * With `.`, the builder reads the whole project (minus what the ignore files always leave out),
+   * so any change to it compiles the extensions again.
    * @default - no CUDA extensions, no CUDA toolkit in any stage
    */
   readonly cudaExtensions?: string[];

@@ -20,11 +20,16 @@ export enum ImageStepRole {
   SYSTEM = 'system',
   /** The virtualenv, a tier's install (`tiers`), `pip check`, a copy of a virtualenv, CUDA extensions. */
   DEPENDENCIES = 'dependencies',
-  /** Code from the build context (the service's, shared code, runtime helpers, a baked model, the project's wheel). */
+  /**
+   * Code from the build context (the service's, shared code, runtime helpers, a baked model, the project's
+   * wheel).
+   */
   CODE = 'code',
   /** `WORKDIR`. */
   SETUP = 'setup',
-  /** A build hook's own step (`hooks` names it): a build package install, a build step, a copy from an image. */
+  /**
+   * A build hook's own step (`hooks` names it): a build package install, a build step, a copy from an image.
+   */
   BUILD_HOOK = 'build-hook',
   /**
    * A build-time check that runs a runtime helper and installs nothing: the prod stage's entry
@@ -62,7 +67,10 @@ export interface ImageStage {
 export interface ImageLayers {
   /** In file order (`stageOrder(model)`). */
   readonly stages: readonly ImageStage[];
-  /** `dev`, `test`, `prod`: the stages each builds (its parent chain and the stages it copies from), in file order. */
+  /**
+   * `dev`, `test`, `prod`: the stages each builds (its parent chain and the stages it copies from), in file
+   * order.
+   */
   readonly targets: ReadonlyArray<{ readonly target: string; readonly stages: readonly string[] }>;
 }
 
@@ -125,8 +133,8 @@ function stageOf(model: ImageModel, name: string): ImageStage {
         parent: 'builder',
         steps: [
           ...p.buildFile ? [step('RUN', ImageStepRole.DEPENDENCIES, { tiers: [BUILD_TIER], contextPaths: [p.buildFile.path] })] : [],
-          step('COPY', ImageStepRole.CODE, { contextPaths: p.files }),
-          ...p.sources.map((s) => step('COPY', ImageStepRole.CODE, { contextPaths: [s.from] })),
+          ...p.files.length > 0 ? [step('COPY', ImageStepRole.CODE, { contextPaths: p.files })] : [],
+          ...p.folders.map((f) => step('COPY', ImageStepRole.CODE, { contextPaths: [f] })),
           step('RUN', ImageStepRole.CODE),
         ],
       };

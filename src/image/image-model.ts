@@ -88,10 +88,16 @@ export interface ProjectWheel {
   readonly name: string;
   /** Its build backend's distribution, pinned in a tier the builder installs. */
   readonly backendRequirement: string;
-  /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
+  /** The project's files at its root the stage receives (one `COPY`), sorted. */
   readonly files: readonly string[];
-  /** The service's code copies, the package sources of the wheel. */
-  readonly sources: readonly SourceCopy[];
+  /** The project's folders at its root the stage receives (one `COPY` each, path kept), sorted. */
+  readonly folders: readonly string[];
+  /**
+   * The environment of the wheel's build (`SETUPTOOLS_SCM_PRETEND_VERSION` when the version
+   * comes from git tags, which the build context does not hold).
+   * @default []
+   */
+  readonly buildEnv?: ReadonlyArray<readonly [string, string]>;
   /**
    * The file of the build requirements and how the project stage installs it, when they are
    * not in a runtime tier: hash-locked, or as pins.
@@ -234,7 +240,10 @@ export interface ServiceHealthCheck {
   readonly timeout: number;
   /** Seconds of start-up grace. */
   readonly startPeriod: number;
-  /** Seconds between probes during the start period (Docker Engine 25+), so a started service turns healthy within seconds. */
+  /**
+   * Seconds between probes during the start period (Docker Engine 25+), so a started service turns healthy
+   * within seconds.
+   */
   readonly startInterval: number;
   /** Failures in a row before the container is unhealthy. */
   readonly retries: number;
@@ -316,7 +325,9 @@ export function indexedTierPath(serviceId: string, tier: RequirementTier, name: 
 export const BUILD_TIER = 'build';
 
 /** A requirement file of a service: `docker/<id>/requirements-<tier>.txt`. */
-export function tierFilePath(serviceId: string, tier: RequirementTier | typeof TORCH_TIER | typeof BUILD_TIER): string {
+export function tierFilePath(
+  serviceId: string, tier: RequirementTier | typeof TORCH_TIER | typeof BUILD_TIER,
+): string {
   return `docker/${serviceId}/${tierFileName(tier)}`;
 }
 
@@ -376,7 +387,11 @@ function sharedImage(input: ImageInput): ImageModel {
       if (tier !== RequirementTier.DEV) installed.push(boundFile);
     }
   }
-  const tierFiles = [...(torch ? [torch.file] : []), ...tiers.map((t) => t.file), ...(input.constraints ? [constraintsFilePath(id)] : [])];
+  const tierFiles = [
+    ...(torch ? [torch.file] : []),
+    ...tiers.map((t) => t.file),
+    ...(input.constraints ? [constraintsFilePath(id)] : []),
+  ];
   return {
     header: {
       serviceId: id,
@@ -398,7 +413,9 @@ function sharedImage(input: ImageInput): ImageModel {
     env: [['HOME', '/tmp'], ['XDG_CACHE_HOME', '/tmp/.cache'], ['PYTHONPATH', `${APP_DIR}:/opt/mldocker`]],
     runtimeSteps: [],
     projectInstall: input.projectInstall,
-    paths: { runtimeHelpers: RUNTIME_HELPERS_DIR, runtimePackage: RUNTIME_PACKAGE, sharedCode: SHARED_CODE_DIR },
+    paths: {
+      runtimeHelpers: RUNTIME_HELPERS_DIR, runtimePackage: RUNTIME_PACKAGE, sharedCode: SHARED_CODE_DIR,
+    },
     copies: input.copies,
     workdir: input.workdir,
     entrypoint: TINI,
@@ -410,6 +427,7 @@ function sharedImage(input: ImageInput): ImageModel {
     contextPaths: [
       ...tierFiles, `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}`, SHARED_CODE_DIR, ...input.copies.map((c) => c.from),
       ...input.projectInstall?.files ?? [],
+      ...input.projectInstall?.folders ?? [],
       ...input.projectInstall?.buildFile ? [input.projectInstall.buildFile.path] : [],
     ],
   };
@@ -465,8 +483,9 @@ export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
  */
 export function prodVenvSource(model: ImageModel): 'builder' | 'deps-ml' {
   const h = model.hooks;
-  const fromBuilder = model.devel !== undefined || model.cudaToolkit !== undefined || model.cudaExtensions !== undefined
-    || h.packages.length > 0 || h.env.length > 0 || h.steps.some((s) => s.stage === BuildStepStage.BUILDER);
+  const fromBuilder = model.devel !== undefined || model.cudaToolkit !== undefined
+    || model.cudaExtensions !== undefined || h.packages.length > 0 || h.env.length > 0
+    || h.steps.some((s) => s.stage === BuildStepStage.BUILDER);
   return fromBuilder ? 'builder' : 'deps-ml';
 }
 

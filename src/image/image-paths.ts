@@ -5,7 +5,9 @@
 
 /** Generated helper modules every image copies to /opt/mldocker. */
 export const RUNTIME_HELPERS_DIR = 'docker/runtime';
-/** The Python package of the runtime helpers, importable in every image (`/opt/mldocker` is on PYTHONPATH). */
+/**
+ * The Python package of the runtime helpers, importable in every image (`/opt/mldocker` is on PYTHONPATH).
+ */
 export const RUNTIME_PACKAGE = 'mldocker_runtime';
 /** Code shared by every service, copied to /app/common (user-owned sample). */
 export const SHARED_CODE_DIR = 'services/common';

@@ -13,7 +13,8 @@ export interface ServiceHooks {
  * rebuilds, without the trailing newline. Undefined when no service has a hook.
  */
 export function buildHooksSection(services: readonly ServiceHooks[]): string | undefined {
-  const any = services.some(({ hooks }) => hooks.packages.length + hooks.env.length + hooks.steps.length + hooks.copies.length > 0);
+  const any = services.some(({ hooks }) =>
+    hooks.packages.length + hooks.env.length + hooks.steps.length + hooks.copies.length > 0);
   if (!any) return undefined;
   return renderTemplate('containers-build-hooks.md.ejs', {
     services: services.map(({ id, hooks }) => ({

@@ -144,11 +144,14 @@ function torchSection(services: MlService[]): string | undefined {
 
 /** Services whose dependencies come from files: the files, how they install, and the resolver's notes. */
 function dependenciesSection(services: MlService[]): string | undefined {
-  const fromFiles = services.map((s) => ({ s, report: s._dependencyReport() })).filter((x) => x.report !== undefined);
+  const fromFiles = services.map((s) => ({ s, report: s._dependencyReport() }))
+    .filter((x) => x.report !== undefined);
   if (fromFiles.length === 0) return undefined;
   const warnings = fromFiles.flatMap(({ report }) => report!.warnings).map((w) => w.replace(/`/g, "'"));
   return section('containers-dependencies.md.ejs', {
-    services: fromFiles.map(({ s, report }) => ({ id: s.serviceId, inputs: report!.inputs, locked: report!.locked })),
+    services: fromFiles.map(({ s, report }) => ({
+      id: s.serviceId, inputs: report!.inputs, locked: report!.locked,
+    })),
     unpinned: warnings.filter((w) => w.includes(' is not pinned ')),
     notes: warnings.filter((w) => !w.includes(' is not pinned ')),
   });

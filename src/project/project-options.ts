@@ -195,4 +195,6 @@ export const FIXED_OPTIONS: Record<string, { value: unknown; why: string }> = {
 };
 
 /** Every key `MlDockerProjectOptions` has (test/project-options.test.ts holds it to the interface). */
-export const PROJECT_OPTION_KEYS: readonly string[] = [...Object.keys(OPTIONS_SHAPE), ...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS)].sort();
+export const PROJECT_OPTION_KEYS: readonly string[] = [
+  ...Object.keys(OPTIONS_SHAPE), ...INHERITED_OPTIONS, ...Object.keys(FIXED_OPTIONS),
+].sort();

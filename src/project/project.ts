@@ -27,7 +27,9 @@ import { resolvePythonImage } from '../service/python-image';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
 
-/** The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe). */
+/**
+ * The `.projenrc.ts` toolchain a generated project pins (npm's newest TypeScript is not ts-node/tsx-safe).
+ */
 const TOOLCHAIN = ['typescript@~5.9.3', 'tsx@^4.20.0', 'constructs@^10.5.0', '@types/node@^20'];
 
 /**
@@ -147,7 +149,8 @@ export class MlDockerProject extends javascript.NodeProject {
       problems.add('the name gives no valid docker image name', options.name, 'a lowercase npm-style package name with at least one letter or digit (images are named <name>-<service id>)');
     }
     const {
-      pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps, hostDriverVersion,
+      pythonVersion, dockerfileSyntax, dockerfileFrontend, typeCheckOnSynth, projenrcRunner, devDeps,
+      hostDriverVersion,
       gpuFleet,
       ciWorkflow, ciWorkflowOptions, dependencies, strictPins, containersDoc, example, ...projectOptions
     } = options ?? ({} as MlDockerProjectOptions);
@@ -344,7 +347,8 @@ export class MlDockerProject extends javascript.NodeProject {
         // the platforms compose gets (`platform`, `build.platforms`): a GPU service's one platform,
         // a CPU service's chosen ones; none for a CPU service left at the default
         const container = s._container();
-        const platforms = container.platforms?.length ? container.platforms : container.platform ? [container.platform] : [];
+        const platforms = container.platforms?.length ? container.platforms
+          : container.platform ? [container.platform] : [];
         return {
           dockerfile: s.dockerfilePath,
           image: `${container.image}:local`,

@@ -11,6 +11,7 @@ import { checkPinnedImage } from '../core/image-name';
 import { Problems, oneOf, Schema } from '../core/problems';
 import { secretProblem, secretValueKind } from '../core/secrets';
 import { BuildHooks, BuildStepStage, ResolvedBuildStep, ResolvedCopy } from '../image/build-hook-steps';
+import { heredocWords } from '../image/heredoc-words';
 
 /** One extra shell step of the build, its own `RUN` (its own cached layer). */
 export interface BuildStep {
@@ -74,7 +75,8 @@ export interface CopyFromImage {
   /**
    * The absolute path it is copied to in `dev` and `prod`, owned by root (read-only for the
    * service), e.g. `/usr/local/bin/ffmpeg`. Not under `/app`, `/opt/venv`, `/opt/mldocker`,
-   * `/tmp` (a tmpfs hides it at run time) or the kernel's and secrets' file systems.
+   * `/tmp` (a tmpfs hides it at run time) or the kernel's and secrets' file systems, and not a
+   * parent of one of them (a copy to `/opt` would merge over `/opt/venv`).
    */
   readonly target: string;
 }
@@ -156,7 +158,9 @@ export const BUILD_ENV_RESERVED = [
   'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE', 'PIP_DISABLE_PIP_VERSION_CHECK', 'PIP_NO_INPUT', 'LANG',
 ];
 
-/** Directories a copy may not write to (the service's own files, the virtualenv, tmpfs, kernel and secrets). */
+/**
+ * Directories a copy may not write to (the service's own files, the virtualenv, tmpfs, kernel and secrets).
+ */
 const PROTECTED_TARGETS = ['/app', '/opt/venv', '/opt/mldocker', '/tmp', '/proc', '/sys', '/dev', '/run', '/etc/passwd', '/etc/group', '/etc/shadow'];
 /** Directories a cache mount may not hide. */
 const PROTECTED_CACHE = ['/opt/venv', '/app', '/opt/mldocker', '/proc', '/sys', '/dev', '/run', '/usr', '/etc', '/bin', '/sbin', '/lib'];
@@ -239,10 +243,18 @@ function checkStep(problems: Problems, field: string, step: BuildStep): Resolved
   });
   const dupSecret = secrets.find((s, i) => secrets.indexOf(s) !== i);
   if (dupSecret) problems.add(`${field}.secrets lists a secret twice`, dupSecret, 'each secret id once');
-  return { name: step.name, run: step.run, stage: stage as BuildStepStage, cacheMounts: [...cacheMounts], secrets: [...secrets] };
+  return {
+    name: step.name,
+    run: step.run,
+    stage: stage as BuildStepStage,
+    cacheMounts: [...cacheMounts],
+    secrets: [...secrets],
+  };
 }
 
-/** A step's command: one line, no heredoc, no credential inline (a value shape or a secret-named assignment). */
+/**
+ * A step's command: one line, no heredoc, no credential inline (a value shape or a secret-named assignment).
+ */
 function checkRun(problems: Problems, field: string, run: string): void {
   if (run.trim() === '') {
     problems.add(field, run, 'a shell command, e.g. "python -m spacy download en_core_web_sm"');
@@ -262,9 +274,16 @@ function checkRun(problems: Problems, field: string, run: string): void {
         `${m[1]}="$(cat /run/secrets/<id>)"`);
     }
   }
-  if (/[\r\n\0]/.test(run)) problems.add(`${field} has more than one line`, run, 'one line (join commands with "&&")');
-  else if (/\\\s*$/.test(run)) problems.add(`${field} ends with a backslash`, run, 'a complete command without a line continuation');
-  else if (/<<-?\s*["']?[A-Za-z_]/.test(run)) problems.add(`${field} has a heredoc, which the dockerfile would read as its own`, run, 'a command without "<<" (write the file with printf, or copy it in a step of your own image)');
+  const heredocs = heredocWords(run);
+  if (/[\r\n\0]/.test(run)) {
+    problems.add(`${field} has more than one line`, run, 'one line (join commands with "&&")');
+  } else if (/\\\s*$/.test(run)) {
+    problems.add(`${field} ends with a backslash`, run, 'a complete command without a line continuation');
+  } else if (heredocs.length > 0) {
+    problems.add(`${field} has a heredoc (${heredocs.join(', ')}), which the dockerfile would read as its own`, run,
+      'a command without a heredoc word (BuildKit reads every unquoted word "<<NAME", "<<-NAME" or "N<<NAME", '
+        + 'the name quoted or escaped or not, as one): write the file with printf, or copy it in a step of your own image');
+  }
 }
 
 function checkCopy(problems: Problems, field: string, copy: CopyFromImage): ResolvedCopy | undefined {
@@ -278,9 +297,14 @@ function checkCopy(problems: Problems, field: string, copy: CopyFromImage): Reso
     problems.add(`${field}.target`, copy.target, 'an absolute path (not "/") without "." or ".." parts, e.g. "/usr/local/bin/ffmpeg"');
   } else {
     const hit = PROTECTED_TARGETS.find((d) => under(copy.target, d));
+    // A copy into a parent merges the image's tree over it: /opt would replace prod's /opt/venv.
+    const owned = PROTECTED_TARGETS.find((d) => under(d, copy.target.replace(/\/$/, '')));
+    const outside = `a path outside ${PROTECTED_TARGETS.join(', ')} and none of their parents (the service's code, `
+      + 'the virtualenv, the runtime helpers, the /tmp tmpfs and the system\'s), e.g. "/usr/local/bin/ffmpeg" or "/opt/assets"';
     if (hit) {
-      problems.add(`${field}.target is under ${hit}`, copy.target,
-        `a path outside ${PROTECTED_TARGETS.join(', ')} (the service's code, the virtualenv, the runtime helpers, the /tmp tmpfs and the system's), e.g. "/usr/local/bin/ffmpeg" or "/opt/assets"`);
+      problems.add(`${field}.target is under ${hit}`, copy.target, outside);
+    } else if (owned) {
+      problems.add(`${field}.target is a parent of ${owned}, which the copy could overwrite`, copy.target, outside);
     }
   }
   if (problems.count !== before || image === undefined) return undefined;

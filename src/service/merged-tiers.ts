@@ -2,7 +2,8 @@ import { publicVersion, TorchWheels } from './torch';
 import { compareCodeUnits } from '../core/order';
 import { Problems } from '../core/problems';
 import {
-  combineRequirements, exactPin, extrasKey, parseRequirementText, requirementLine, sameRequirement, satisfiesClauses,
+  combineRequirements, exactPin, extrasKey, parseRequirementText, requirementLine, sameRequirement,
+  satisfiesClauses,
 } from '../core/requirement-grammar';
 import { RequirementTier, TIER_ORDER } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
@@ -42,7 +43,9 @@ function byKey(a: TierRequirement, b: TierRequirement): number {
  * The resolved packages as tier-file entries. A result read back from the resolve cache is
  * checked again here: a cache entry is input like any file.
  */
-function checkedEntries(problems: Problems, packages: readonly ResolvedPackage[], field: string): TierRequirement[] {
+function checkedEntries(
+  problems: Problems, packages: readonly ResolvedPackage[], field: string,
+): TierRequirement[] {
   const out: TierRequirement[] = [];
   for (const p of packages) {
     const entry = packageEntry(p);
@@ -63,10 +66,13 @@ function checkedEntries(problems: Problems, packages: readonly ResolvedPackage[]
  * a typed pin the lock does not hold cannot be hash-checked and is refused.
  */
 export function mergeTiers(
-  problems: Problems, resolved: ResolvedDependencies, typed: Record<RequirementTier, TierRequirement[]>, field: string,
+  problems: Problems, resolved: ResolvedDependencies, typed: Record<RequirementTier, TierRequirement[]>,
+  field: string,
 ): MergedTiers {
   const fileOf = new Map<string, { tier: RequirementTier; pkg: ResolvedPackage }>();
-  for (const tier of TIER_ORDER) for (const pkg of resolved.packages[tier]) fileOf.set(pkg.key, { tier, pkg });
+  for (const tier of TIER_ORDER) {
+    for (const pkg of resolved.packages[tier]) fileOf.set(pkg.key, { tier, pkg });
+  }
   const entries: Record<RequirementTier, TierRequirement[]> = { ml: [], core: [], dev: [] };
   for (const tier of TIER_ORDER) entries[tier] = checkedEntries(problems, resolved.packages[tier], field);
   const source = resolved.lockFile ?? 'the dependency files';
@@ -109,7 +115,8 @@ export function mergeTiers(
         const text = requirementLine(combined.requirement);
         if (text === there.pkg.requirement && !later) return;
         // the typed line as written when it asks for all of it, else the combined one
-        const asTyped = sameRequirement(combined.requirement, req) && extrasKey(combined.requirement) === extrasKey(req);
+        const asTyped = sameRequirement(combined.requirement, req)
+          && extrasKey(combined.requirement) === extrasKey(req);
         const merged = asTyped ? entry : TierRequirement.of(text);
         const earliest = later ? tier : there.tier;
         entries[there.tier] = entries[there.tier].filter((e) => e.key !== req.key);
@@ -160,7 +167,9 @@ export function mergeTiers(
   const sources = { ml: [] as string[], core: [] as string[], dev: [] as string[] };
   // a package read from several lines names each (`a.txt:1, b.txt:3`): the files, without lines
   const filesOf = (p: ResolvedPackage) => p.from.split(', ').map((f) => f.replace(/:\d+$/, ''));
-  for (const tier of TIER_ORDER) sources[tier] = [...new Set(resolved.packages[tier].flatMap(filesOf))].sort();
+  for (const tier of TIER_ORDER) {
+    sources[tier] = [...new Set(resolved.packages[tier].flatMap(filesOf))].sort();
+  }
   return { entries, lines, locked: resolved.locked, constraints, sources, indexed };
 }
 
@@ -182,7 +191,9 @@ function describeVariant(label: string | undefined): string {
  * their versions and their `+cuXYZ`/`+cpu` variant must be the ones `torchVersion` (and a GPU
  * service's `cudaVersion`) select.
  */
-export function checkFileTorch(problems: Problems, torch: ResolvedTorch | undefined, wheels: TorchWheels | undefined, field: string): void {
+export function checkFileTorch(
+  problems: Problems, torch: ResolvedTorch | undefined, wheels: TorchWheels | undefined, field: string,
+): void {
   if (!torch) return;
   for (const pkg of torch.packages) {
     if (!wheels) {

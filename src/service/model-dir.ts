@@ -55,7 +55,10 @@ export function checkNoOverlap(
   }
 }
 
-/** Checks a model folder: clean, outside the code (`codePaths`, as [name, path]) and generated folders, no credentials, bakeable. */
+/**
+ * Checks a model folder: clean, outside the code (`codePaths`, as [name, path]) and generated folders, no
+ * credentials, bakeable.
+ */
 export function checkModelDir(
   problems: Problems, modelDir: string, bake: boolean, codePaths: ReadonlyArray<readonly [string, string]>,
 ): void {

@@ -1,13 +1,17 @@
-import { existsSync, readFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { normalizePackageName } from '../core/names';
 import { Problems } from '../core/problems';
 import {
-  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName, requirementName as parseRequirementName,
+  exactPin, parseRequirementText, releaseOf, RequirementSyntaxError, requirementName,
+  requirementName as parseRequirementName,
 } from '../core/requirement-grammar';
 import { parseRequirement } from '../core/requirements';
 import { TierRequirement } from '../core/tier-requirement';
-import { PyprojectFacts, readPyproject } from '../entry/package-metadata';
+import {
+  PackageSettings, PyprojectFacts, ScmVersionPlugin, readPackageSettings, readPyproject,
+} from '../entry/package-metadata';
 import { SourceCopy } from '../image/image-model';
 
 /** Build backends `installProject` knows: the backend module -> the distribution that provides it. */
@@ -26,9 +30,6 @@ const BACKENDS: Readonly<Record<string, string>> = {
  * project has no setup.py): accepted when `requires` names setuptools, which provides it.
  */
 const LEGACY_SETUPTOOLS_BACKEND = 'setuptools.build_meta:__legacy__';
-
-/** Root files a build backend reads besides pyproject.toml, copied when the project has them. */
-const BUILD_FILES = ['setup.py', 'setup.cfg', 'MANIFEST.in'];
 
 /** Where the build requirements of the project's wheel come from. */
 export enum ProjectBuildOrigin {
@@ -65,10 +66,15 @@ export interface ProjectInstall {
    * pinned in a runtime tier the builder installs (`requirements.ml` or `.core`).
    */
   readonly build?: ProjectBuild;
-  /** Root files the build reads (pyproject.toml, readme, license, setup files), in this order. */
-  readonly files: readonly string[];
-  /** The service's code copies, the package sources of the wheel. */
-  readonly sources: readonly SourceCopy[];
+  /** Folders (root-relative, `""` the root) the backend finds the wheel's packages under. */
+  readonly roots: readonly string[];
+  /**
+   * The service's code copies that are packages of the wheel: installed into the venv, so not
+   * copied into `/app` as well, where they would come before the installed ones on `sys.path`.
+   */
+  readonly installedCopies: readonly SourceCopy[];
+  /** The environment of the wheel's build: the version a git-tag plugin would compute, pretended. */
+  readonly buildEnv: ReadonlyArray<readonly [string, string]>;
   /** `[project.scripts]` (or `[tool.poetry.scripts]`), console scripts usable as `command`. */
   readonly scripts: Readonly<Record<string, string>>;
   /**
@@ -112,7 +118,10 @@ export function resolveProjectInstall(
     problems.add('installProject: pyproject.toml has no [project] name', 'pyproject.toml',
       'a [project] table with name = "..." (PEP 621), or a [tool.poetry] name (poetry-core)');
   }
-  if (facts.poetry) checkPoetryMetadata(problems, facts.poetry, sources);
+  if (facts.poetry) checkPoetryMetadata(problems, facts.poetry, root);
+  const settings = readPackageSettings(
+    readFileSync(file, 'utf-8'), readText(join(root, 'setup.cfg')), readText(join(root, 'setup.py')));
+  const buildEnv = settings.scm === undefined ? [] : scmVersionEnv(problems, root, settings.scm);
   const legacy = facts.buildBackend === undefined
     && requiredNames(facts.buildRequires).includes('setuptools');
   const backend = legacy ? LEGACY_SETUPTOOLS_BACKEND : facts.buildBackend;
@@ -123,25 +132,138 @@ export function resolveProjectInstall(
   } else if (distribution === undefined) {
     problems.add('installProject: the build backend is not one the builder can run offline', backend, `one of ${Object.keys(BACKENDS).map((b) => `"${b}"`).join(', ')}`);
   }
-  const pins = distribution === undefined ? undefined : buildPins(problems, backend!, distribution, facts.buildRequires, ctx);
-  const files = ['pyproject.toml'];
+  const pins = distribution === undefined
+    ? undefined : buildPins(problems, backend!, distribution, facts.buildRequires, ctx);
   for (const [what, path] of [['readme', facts.readme], ['license file', facts.licenseFile]] as const) {
     if (path === undefined) continue;
     if (!existsSync(join(root, path))) problems.add(`installProject: the ${what} pyproject.toml names does not exist`, path, 'a file the build can read, or no such key');
-    else if (!files.includes(path)) files.push(path);
   }
-  files.push(...BUILD_FILES.filter((f) => existsSync(join(root, f))));
-  if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) return undefined;
-  return { name: facts.name, backend, ...pins, files, sources, scripts: facts.scripts };
+  if (problems.count > before || facts.name === undefined || backend === undefined || pins === undefined) {
+    return undefined;
+  }
+  const installedCopies = sources.filter((copy) => installedBy(root, settings, copy.from));
+  const scripts = facts.scripts;
+  return { name: facts.name, backend, ...pins, roots: settings.roots, installedCopies, buildEnv, scripts };
+}
+
+/** The copies of a service that go into `/app`: with `installProject`, not the wheel's packages. */
+export function installedOutside(
+  copies: readonly SourceCopy[], install: ProjectInstall | undefined,
+): SourceCopy[] {
+  const installed = new Set((install?.installedCopies ?? []).map((c) => c.from));
+  return copies.filter((c) => !installed.has(c.from));
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf-8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Folders setuptools' automatic discovery of a flat layout leaves out (its
+ * `FlatLayoutPackageFinder.DEFAULT_EXCLUDE`): a `tests` package at the root is not the wheel's.
+ */
+const FLAT_LAYOUT_EXCLUDED: ReadonlySet<string> = new Set([
+  'ci', 'bin', 'debian', 'doc', 'docs', 'documentation', 'manpages', 'news', 'newsfragments', 'changelog',
+  'test', 'tests', 'unit_test', 'unit_tests', 'example', 'examples', 'scripts', 'tools', 'util', 'utils',
+  'python', 'build', 'dist', 'venv', 'env', 'requirements', 'tasks', 'fabfile', 'site_scons', 'benchmark',
+  'benchmarks', 'exercise', 'exercises', 'htmlcov',
+]);
+
+function isDir(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/** A name pattern of setuptools' `packages.find include` (`*` any run of characters). */
+function nameMatches(pattern: string, name: string): boolean {
+  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${source}$`).test(name);
+}
+
+/**
+ * Whether a `sources` entry is a package of the wheel: a folder the backend finds packages
+ * under (`src`, `lib`), or a package folder directly under one (`src/pkg`; at the root, a
+ * folder with an `__init__.py` that setuptools' flat-layout discovery would not leave out). When
+ * the settings name the packages one by one, only those are. Single modules are never taken for
+ * the wheel's (copied as they are).
+ */
+export function installedBy(root: string, settings: PackageSettings, source: string): boolean {
+  if (settings.roots.includes(source) && source !== '') return isDir(join(root, source));
+  const slash = source.lastIndexOf('/');
+  const [parent, name] = slash < 0 ? ['', source] : [source.slice(0, slash), source.slice(slash + 1)];
+  if (!settings.roots.includes(parent) || !isDir(join(root, source))) return false;
+  if (settings.packages !== undefined) {
+    // a path (`src/pkg`) names that folder; a name or pattern (`pkg`, `pkg*`) a folder under any root
+    return settings.packages.some((p) => (p.includes('/') ? p === source : nameMatches(p, name)));
+  }
+  if (parent !== '') return true;
+  return !FLAT_LAYOUT_EXCLUDED.has(name) && !name.startsWith('.')
+    && existsSync(join(root, source, '__init__.py'));
+}
+
+/** A release tag as setuptools-scm reads one (`v1.2.3`, `1.0rc1`): PEP 440 without a local label. */
+const TAG_VERSION = /^[vV]?(\d+(?:\.\d+)*)((?:a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$/;
+
+/**
+ * The version a git-tag plugin computes, from `git describe` at synth: the tag's version at the
+ * tag, else the next release's development version as setuptools-scm's default scheme writes it
+ * (`1.2.3` and 5 commits: `1.2.4.dev5+g<commit>`; after a pre-release tag: `<tag>.post<N>.dev0+g<commit>`).
+ * The build context has no `.git`, so the build pretends it: `SETUPTOOLS_SCM_PRETEND_VERSION`,
+ * which setuptools-scm and hatch-vcs (built on it) both read, set in the project stage only.
+ */
+function scmVersionEnv(
+  problems: Problems, root: string, plugin: ScmVersionPlugin,
+): Array<readonly [string, string]> {
+  const run = spawnSync('git', ['-C', root, 'describe', '--tags', '--long'], {
+    encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const described = run.error || run.status !== 0 ? undefined : run.stdout.trim();
+  const reason = run.error ? 'git is not installed' : (run.stderr ?? '').split('\n')[0].trim() || 'no tag';
+  if (described === undefined) {
+    problems.add(
+      `installProject: the version comes from git tags (${plugin}), but git describe finds none (${reason})`,
+      'pyproject.toml',
+      'a release tag on the commit history (git tag v0.1.0), or a static version in pyproject.toml: the build context has no .git');
+    return [];
+  }
+  const parts = /^(.*)-(\d+)-g([0-9a-f]+)$/.exec(described);
+  const tag = parts?.[1] ?? '';
+  const version = TAG_VERSION.exec(tag);
+  if (!parts || !version) {
+    problems.add(
+      `installProject: the version comes from git tags (${plugin}), but the nearest tag is not a release version`,
+      tag || described,
+      'a tag such as v1.2.3 or 1.2.3rc1 (PEP 440, optionally with a leading v)');
+    return [];
+  }
+  const at = tag.replace(/^[vV]/, '');
+  const distance = Number(parts[2]);
+  let pretended = at;
+  if (distance > 0) {
+    const plain = version[2] === undefined && version[3] === undefined && version[4] === undefined;
+    const release = version[1].split('.').map(Number);
+    release[release.length - 1] += 1;
+    pretended = plain
+      ? `${release.join('.')}.dev${distance}+g${parts[3]}`
+      : `${at}.post${distance}.dev0+g${parts[3]}`;
+  }
+  return [['SETUPTOOLS_SCM_PRETEND_VERSION', pretended]];
 }
 
 /** The normalized distributions of `[build-system] requires`. */
 function requiredNames(requires: readonly string[]): string[] {
-  return [...new Set(requires.map((r) => requirementName(r)?.name).filter((n): n is string => n !== undefined))];
+  return [
+    ...new Set(requires.map((r) => requirementName(r)?.name).filter((n): n is string => n !== undefined)),
+  ];
 }
 
 /** Where the backend's pin comes from (see `resolveProjectInstall`); undefined after a problem. */
-function buildPins(problems: Problems, backend: string, distribution: string, buildRequires: readonly string[], ctx: ProjectInstallContext,
+function buildPins(
+  problems: Problems, backend: string, distribution: string, buildRequires: readonly string[],
+  ctx: ProjectInstallContext,
 ): Pick<ProjectInstall, 'backendRequirement' | 'build'> | undefined {
   const requires = requiredNames(buildRequires);
   const isBackend = (text: string) => requirementName(text)?.name === normalizePackageName(distribution);
@@ -155,7 +277,10 @@ function buildPins(problems: Problems, backend: string, distribution: string, bu
       return undefined;
     }
     checkSetuptoolsWheel(problems, distribution, backendPin.text, typed.map((r) => r.text), 'buildRequirements');
-    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.TYPED, requirements: typed, requires } };
+    return {
+      backendRequirement: backendPin.text,
+      build: { origin: ProjectBuildOrigin.TYPED, requirements: typed, requires },
+    };
   }
   const inTier = ctx.builderRequirements.find(isBackend);
   if (inTier !== undefined) {
@@ -180,7 +305,10 @@ function buildPins(problems: Problems, backend: string, distribution: string, bu
   const backendPin = fromPyproject?.find((r) => isBackend(r.text));
   if (fromPyproject && backendPin) {
     checkSetuptoolsWheel(problems, distribution, backendPin.text, fromPyproject.map((r) => r.text), '[build-system] requires');
-    return { backendRequirement: backendPin.text, build: { origin: ProjectBuildOrigin.BUILD_SYSTEM, requirements: fromPyproject, requires } };
+    return {
+      backendRequirement: backendPin.text,
+      build: { origin: ProjectBuildOrigin.BUILD_SYSTEM, requirements: fromPyproject, requires },
+    };
   }
   const listed = buildRequires.length ? ` (its [build-system] requires: ${buildRequires.join(', ')})` : '';
   problems.add(`installProject: the build backend's distribution "${distribution}" is not pinned in requirements.ml or requirements.core`, backend,
@@ -203,23 +331,27 @@ function checkedPins(problems: Problems, field: string, list: unknown): TierRequ
 
 /**
  * Poetry 1.x metadata, which poetry-core builds from: a version, and the packages it includes
- * copied by the service (`packages = [{ include = "pkg", from = "src" }]`).
+ * present in the project (`packages = [{ include = "pkg", from = "src" }]`).
  */
-function checkPoetryMetadata(problems: Problems, poetry: NonNullable<PyprojectFacts['poetry']>, sources: readonly SourceCopy[]): void {
+function checkPoetryMetadata(
+  problems: Problems, poetry: NonNullable<PyprojectFacts['poetry']>, root: string,
+): void {
   if (poetry.version === undefined) {
     problems.add('installProject: [tool.poetry] has no version', 'pyproject.toml', 'version = "..." in [tool.poetry] (poetry-core builds the wheel from it)');
   }
   for (const pkg of poetry.packages) {
     const path = pkg.from ? `${pkg.from.replace(/\/+$/, '')}/${pkg.include}` : pkg.include;
-    const copied = sources.some((s) => path === s.from || path.startsWith(`${s.from.replace(/\/+$/, '')}/`));
-    if (!copied) {
-      problems.add('installProject: [tool.poetry] packages includes a folder the service does not copy', path,
-        `a path of sources (copied: ${sources.map((s) => s.from).join(', ') || 'none'})`);
+    if (!existsSync(join(root, path)) && !existsSync(join(root, `${path}.py`))) {
+      problems.add('installProject: [tool.poetry] packages includes a folder the project does not have', path,
+        'a package folder (or module) of the project, from its root or the "from" folder');
     }
   }
 }
 
-/** The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel package). */
+/**
+ * The first setuptools release whose build_meta builds wheels by itself (bdist_wheel moved in from the wheel
+ * package).
+ */
 const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
 
 /**
@@ -228,7 +360,9 @@ const SETUPTOOLS_OWN_BDIST_WHEEL = [70, 1];
  * builder builds with --no-build-isolation and no index, so a pin like `setuptools==66.1.1`
  * without `wheel` fails the build ("invalid command 'bdist_wheel'"). Only exact pins are read.
  */
-function checkSetuptoolsWheel(problems: Problems, distribution: string, pinned: string, requirements: readonly string[], where: string): void {
+function checkSetuptoolsWheel(
+  problems: Problems, distribution: string, pinned: string, requirements: readonly string[], where: string,
+): void {
   if (distribution !== 'setuptools') return;
   let pin: string | undefined;
   try {
@@ -239,7 +373,8 @@ function checkSetuptoolsWheel(problems: Problems, distribution: string, pinned: 
   const release = pin === undefined ? undefined : releaseOf(pin);
   if (!release) return;
   const [major, minor] = [release[0], release[1] ?? 0];
-  const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0] || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
+  const own = major > SETUPTOOLS_OWN_BDIST_WHEEL[0]
+    || (major === SETUPTOOLS_OWN_BDIST_WHEEL[0] && minor >= SETUPTOOLS_OWN_BDIST_WHEEL[1]);
   if (own) return;
   const hasWheel = requirements.some((line) => parseRequirementName(line)?.name === 'wheel');
   if (!hasWheel) {

@@ -1,6 +1,16 @@
-import { Component, Project } from 'projen';
+import { Component, Project, SampleFile } from 'projen';
 import { ServiceFiles, createSharedFiles } from './shared-files';
-import { ProjectTree, projectSubtree, readProjectTree } from '../entry';
+import { ProjectTree, projectSubtree, readIgnoredPaths, readProjectTree } from '../entry';
+
+/** The whole project as git sees it, and what git ignores: what a project stage is made of. */
+export interface ProjectFiles {
+  /** Every file git tracks or would track (not ignored), root-relative, sorted. */
+  readonly visible: readonly string[];
+  /** The paths git ignores, a wholly ignored folder once as `folder/`, sorted. */
+  readonly ignored: readonly string[];
+  /** The paths of the files this project generates, sorted. */
+  readonly generated: readonly string[];
+}
 
 /** What the project's list holds of a service: its project and what the shared files read. */
 export interface ServiceMember extends ServiceFiles {
@@ -29,6 +39,8 @@ export class ProjectServices extends Component {
   private current?: object;
   /** The project tree of each synth under every service's context paths (see `treeFor`). */
   private readonly trees = new WeakMap<object, ProjectTree>();
+  /** The whole project of each synth (see `projectFiles`). */
+  private readonly wholes = new WeakMap<object, ProjectFiles>();
 
   private constructor(project: Project) {
     super(project);
@@ -73,6 +85,29 @@ export class ProjectServices extends Component {
       this.trees.set(synth, tree);
     }
     return projectSubtree(root, tree, paths);
+  }
+
+  /**
+   * The whole project as git sees it, what git ignores, and the files this project generates:
+   * read once per synth (outside a synth, on every call), for the services that build the
+   * project's own wheel.
+   */
+  public projectFiles(): ProjectFiles {
+    const synth = this.current;
+    const known = synth === undefined ? undefined : this.wholes.get(synth);
+    if (known) return known;
+    const root = this.project.outdir;
+    // the sample files this synth writes count as there already: the second synth sees the same project
+    const samples = this.project.components.filter((c): c is SampleFile => c instanceof SampleFile)
+      .map((c) => (c as unknown as { readonly filePath: string }).filePath);
+    const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const files: ProjectFiles = {
+      visible: [...new Set([...readProjectTree(root).files, ...samples])].sort(byCodeUnit),
+      ignored: readIgnoredPaths(root),
+      generated: this.project.files.map((f) => f.path).sort(byCodeUnit),
+    };
+    if (synth !== undefined) this.wholes.set(synth, files);
+    return files;
   }
 
   public postSynthesize(): void {

@@ -24,7 +24,9 @@ export interface PythonImage {
  * the vendored tag table. A patch version other than the pinned one is refused, since
  * that tag is not known to exist.
  */
-export function resolvePythonImage(problems: Problems, field: string, version: unknown): PythonImage | undefined {
+export function resolvePythonImage(
+  problems: Problems, field: string, version: unknown,
+): PythonImage | undefined {
   const tags = loadData<PythonImageTags>('python-image-tags.json').slimBookworm;
   const allowed = Object.keys(tags);
   const allowedFull = allowed.map((minor) => tags[minor].replace('-slim-bookworm', ''));

@@ -65,7 +65,10 @@ export interface PythonServiceProps extends ServiceOptions {
   readonly platforms?: Platform[];
 }
 
-/** The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it to the interface). */
+/**
+ * The runtime shape of what `PythonServiceProps` adds to `ServiceOptions` (test/props-shapes.test.ts holds it
+ * to the interface).
+ */
 export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   torchVersion: z.optional(z.string()),
   torchPackages: z.optional(z.array(z.enum(Object.values(TorchPackage)))),

@@ -50,11 +50,17 @@ export interface RequirementFilesOwner {
   readonly path: string;
   readonly pythonVersion: string;
   readonly torch?: TorchWheels;
-  /** The dependency files given (the prop, else the project's default), the prop's name for messages, notes on them. */
+  /**
+   * The dependency files given (the prop, else the project's default), the prop's name for messages, notes on
+   * them.
+   */
   readonly fileDeps?: { readonly deps: unknown; readonly field: string; readonly notes?: readonly string[] };
   /** The build requirements of the project's wheel (`installProject`), when not in a runtime tier. */
   readonly projectBuild?: ProjectBuild;
-  /** What the service's kind needs the dependency files to hold (in a runtime tier), checked once they are read. */
+  /**
+   * What the service's kind needs the dependency files to hold (in a runtime tier), checked once they are
+   * read.
+   */
   readonly fromDependencyFiles?: RequiredFromFiles;
   /** The packages of the torch tier, read when the file is written. */
   torchPackages(): TorchPackage[];
@@ -117,7 +123,9 @@ export class RequirementFiles {
   public buildRequirements(): ExtraRequirements | undefined {
     const build = this.owner.projectBuild;
     if (!build) return undefined;
-    if (build.origin !== ProjectBuildOrigin.LOCK) return { entries: build.requirements, locked: false, from: build.origin };
+    if (build.origin !== ProjectBuildOrigin.LOCK) {
+      return { entries: build.requirements, locked: false, from: build.origin };
+    }
     return this.resolved()?.build;
   }
 
@@ -130,7 +138,10 @@ export class RequirementFiles {
     this.sync(tier);
   }
 
-  /** The dependency files resolved for this image and merged with the typed lists, once (undefined without any). */
+  /**
+   * The dependency files resolved for this image and merged with the typed lists, once (undefined without
+   * any).
+   */
   public resolved(): ResolvedTiers | undefined {
     const { fileDeps, scope } = this.owner;
     if (!fileDeps) return undefined;
@@ -149,7 +160,8 @@ export class RequirementFiles {
         field: fileDeps.field,
         cacheDir: join(outdir, 'node_modules', '.cache', 'projen-ml-docker'),
         strictPins: ProjectSettings.of(scope.project).strictPins,
-        ...this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK ? { buildRequires: this.owner.projectBuild.requires } : {},
+        ...this.owner.projectBuild?.origin === ProjectBuildOrigin.LOCK
+          ? { buildRequires: this.owner.projectBuild.requires } : {},
       });
       const problems = new Problems(this.owner.path);
       const typed = {
@@ -183,7 +195,9 @@ export class RequirementFiles {
       };
       const note = this.torchLockNote();
       if (note) {
-        this.merged = { ...this.merged, report: { ...this.merged.report, warnings: [...this.merged.report.warnings, note] } };
+        this.merged = {
+          ...this.merged, report: { ...this.merged.report, warnings: [...this.merged.report.warnings, note] },
+        };
       }
       this.storeResolution = store;
     }
@@ -311,7 +325,9 @@ export class RequirementFiles {
   private torchLockNote(): string | undefined {
     const merged = this.merged;
     const torch = this.owner.torch;
-    if (!merged?.tiers.locked || !torch || merged.torch.length === 0 || this.torchTierLocked()) return undefined;
+    if (!merged?.tiers.locked || !torch || merged.torch.length === 0 || this.torchTierLocked()) {
+      return undefined;
+    }
     for (const pkg of this.torchTierPackages()) {
       const why = unlockedReason(merged.torch, torch, pkg);
       if (why) {
@@ -361,7 +377,9 @@ export class RequirementFiles {
   }
 
   private sync(tier: RequirementTier): void {
-    if (this.files.has(tier) || !(this.typed.has(tier) || (this.merged?.tiers.lines[tier].length ?? 0) > 0)) return;
+    if (this.files.has(tier) || !(this.typed.has(tier) || (this.merged?.tiers.lines[tier].length ?? 0) > 0)) {
+      return;
+    }
     const { scope, serviceId } = this.owner;
     this.files.set(tier, new RenderedFile(scope, tierFilePath(serviceId, tier), (file) => {
       const merged = this.resolved();
@@ -395,7 +413,9 @@ function unlockedReason(
 }
 
 /** The build requirements a lock holds (`buildRequires`), or the pins of `[build-system] requires`. */
-function lockedBuild(problems: Problems, resolved: ResolvedDependencies, build: ProjectBuild): ExtraRequirements | undefined {
+function lockedBuild(
+  problems: Problems, resolved: ResolvedDependencies, build: ProjectBuild,
+): ExtraRequirements | undefined {
   const holds = resolved.locked && resolved.build !== undefined && resolved.build.missing.length === 0;
   if (holds) {
     const entries: TierRequirement[] = [];
@@ -410,7 +430,9 @@ function lockedBuild(problems: Problems, resolved: ResolvedDependencies, build: 
     }
     return { entries, locked: true, from: resolved.lockFile ?? 'the lock' };
   }
-  if (build.requirements.length > 0) return { entries: build.requirements, locked: false, from: ProjectBuildOrigin.BUILD_SYSTEM };
+  if (build.requirements.length > 0) {
+    return { entries: build.requirements, locked: false, from: ProjectBuildOrigin.BUILD_SYSTEM };
+  }
   const lacking = resolved.build?.missing.length ? `does not hold ${resolved.build.missing.join(', ')} of` : 'is no lock with a dependency graph for';
   problems.add(`installProject: ${resolved.lockFile ?? 'the dependency files'} ${lacking} what the wheel's build needs`, build.requires,
     'buildRequirements: ["<backend>==<version>", ...] on the service (installed only where the wheel is built), exact pins in '

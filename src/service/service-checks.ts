@@ -33,7 +33,9 @@ export function checkCommand(problems: Problems, field: string, command: string[
   });
 }
 
-function checkSeconds(problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+function checkSeconds(
+  problems: Problems, field: string, value: number | undefined, fallback: number, min: number, max: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
     problems.add(field, value, `a whole number of seconds from ${min} to ${max}`);
@@ -123,7 +125,10 @@ export function resolveHealthProps(problems: Problems, props: {
   };
 }
 
-/** Where the service's code comes from and lands: `sourceDir` or `sources`, the working directory, the entry check. */
+/**
+ * Where the service's code comes from and lands: `sourceDir` or `sources`, the working directory, the entry
+ * check.
+ */
 export function resolveCodeProps(problems: Problems, outdir: string, id: string, props: {
   readonly sourceDir?: string;
   readonly sources?: string[];
@@ -226,7 +231,9 @@ export function resolveLimitProps(problems: Problems, props: {
   readonly cpuLimit?: number;
   readonly pidsLimit?: number;
   readonly writableRootFilesystem?: boolean;
-}, kindDefaults: { readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size } | undefined): {
+}, kindDefaults: {
+  readonly memory?: Size; readonly cpus?: number; readonly pids?: number; readonly tmp?: Size;
+} | undefined): {
     readonly publicPort: boolean;
     readonly memory: Size;
     readonly tmp: Size;
@@ -246,5 +253,12 @@ export function resolveLimitProps(problems: Problems, props: {
   if (!(Number.isFinite(cpus) && cpus >= 0.01 && cpus <= 1024)) problems.add('cpuLimit', props.cpuLimit, 'a number of cores from 0.01 to 1024, e.g. 2 or 0.5');
   const pids = props.pidsLimit ?? defaults.pids;
   if (!(Number.isInteger(pids) && pids >= 16 && pids <= 4_194_304)) problems.add('pidsLimit', props.pidsLimit, 'an integer from 16 to 4194304');
-  return { publicPort: props.publicPort ?? false, memory, tmp, cpus, pids, writableRoot: props.writableRootFilesystem ?? false };
+  return {
+    publicPort: props.publicPort ?? false,
+    memory,
+    tmp,
+    cpus,
+    pids,
+    writableRoot: props.writableRootFilesystem ?? false,
+  };
 }

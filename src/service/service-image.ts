@@ -3,7 +3,9 @@ import { join } from 'path';
 import { Component } from 'projen';
 import { ServiceEntryFacts, checkServiceImage, readImageTree } from './image-checks';
 import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from './model-dir';
+import { installedOutside } from './project-install';
 import { ProjectServices } from './project-services';
+import { ProjectStage, projectStageOf } from './project-stage';
 import { RequirementFiles } from './requirement-files';
 import { entryFileName } from './samples';
 import { packageDataIgnoreLines } from './service-checks';
@@ -43,6 +45,8 @@ interface SynthImage {
   readonly model: ImageModel;
   /** The ignore file's lines after its marker: the allow-list, then the model folder's own lines. */
   readonly ignoreLines: readonly string[];
+  /** The project stage (installProject). */
+  readonly stage?: ProjectStage;
   /** The model with the prod stage's entry check, and the data or weights kept out, once checked. */
   checked?: { readonly model: ImageModel; readonly excludedArtefacts: readonly string[] };
 }
@@ -100,20 +104,37 @@ export class ServiceImage {
     if (synth !== undefined && this.memo?.synth === synth) return this.memo;
     const { scope, serviceId, resolved } = this.owner;
     const settings = ProjectSettings.of(scope.project);
+    const stage = resolved.projectInstall && this.projectStage();
     const input = imageInputOf(resolved, this.owner.files(), {
       serviceId,
       imageName: serviceImageName(scope.project.name, serviceId),
       marker: '',
       syntax: settings.dockerfileSyntax ? settings.dockerfileFrontend : undefined,
       healthCheck: this.owner.healthCheck,
+      stage,
     });
     const model = resolveImageModel({
       ...input, additions: [resolved.kind.image ?? {}, modelFolderImage(resolved.kind.models)],
     });
-    const ignoreLines = [...ignoreFileLines([...model.contextPaths]), ...this.ignoreExtraLines()];
-    const image = { synth: synth ?? {}, model, ignoreLines };
+    const ignoreLines = [
+      ...ignoreFileLines([...model.contextPaths]), ...stage?.ignoreLines ?? [], ...this.ignoreExtraLines(),
+    ];
+    const image = { synth: synth ?? {}, model, ignoreLines, stage };
     if (synth !== undefined) this.memo = image;
     return image;
+  }
+
+  /** The project stage of this service's wheel: the project as git sees it, read once per synth. */
+  private projectStage(): ProjectStage {
+    const { scope, path, resolved } = this.owner;
+    const project = scope.project;
+    const services = ProjectServices.of(project);
+    const whole = services?.projectFiles() ?? { visible: [], ignored: [], generated: [] };
+    const problems = new Problems(path);
+    const keep = installedOutside(resolved.code.copies, resolved.projectInstall).map((c) => c.from);
+    const stage = projectStageOf(problems, { ...whole, keep });
+    problems.throwIfAny();
+    return stage;
   }
 
   /**
@@ -131,6 +152,7 @@ export class ServiceImage {
       // package data the code loads (weights and arrays let in by name), a baked model's folder
       artefactFolders: [...resolved.code.packageData, ...modelFolderArtefacts(resolved.kind.models)],
       ignoreLines: image.ignoreLines,
+      stage: image.stage,
     });
     const problems = new Problems(path);
     // the one place the image checks read the project tree
@@ -160,6 +182,8 @@ export interface ImageInputContext {
   /** The Dockerfile frontend, when the project writes a syntax line. */
   readonly syntax?: string;
   readonly healthCheck?: ServiceHealthCheck;
+  /** The project stage, when the service installs the project's own wheel. */
+  readonly stage?: ProjectStage;
 }
 
 /** The input of `resolveImageModel`: the resolved props with the requirement files' lines and lock. */
@@ -167,8 +191,9 @@ export function imageInputOf(
   r: ResolvedService, files: RequirementFiles, ctx: ImageInputContext,
 ): ImageInput {
   const merged = files.resolved();
+  const { stage, ...header } = ctx;
   return {
-    ...ctx,
+    ...header,
     description: r.description,
     python: { version: r.python.full, minor: r.python.minor, image: r.pythonImage },
     aptPackages: r.aptPackages,
@@ -188,10 +213,10 @@ export function imageInputOf(
     indexedTiers: files.indexedTiers(),
     constraints: files.hasConstraints(),
     hooks: r.hooks,
-    copies: r.code.copies,
+    copies: installedOutside(r.code.copies, r.projectInstall),
     workdir: r.code.workdir,
     moduleName: r.moduleName,
-    projectInstall: projectWheelOf(r, files, ctx.serviceId),
+    projectInstall: projectWheelOf(r, files, ctx.serviceId, stage),
     command: r.command,
     testCommand: r.testCommand,
   };
@@ -205,13 +230,16 @@ export interface EntryFactsContext {
   readonly artefactFolders: readonly string[];
   /** The service's ignore file, as it is written (without its marker). */
   readonly ignoreLines: readonly string[];
+  /** The project stage, when the service installs the project's own wheel. */
+  readonly stage?: ProjectStage;
 }
 
 /** What the synth-time image checks read: the resolved service, its image model, its requirement files. */
 export function entryFactsOf(
   r: ResolvedService, model: ImageModel, files: RequirementFiles, ctx: EntryFactsContext,
 ): ServiceEntryFacts {
-  const { sourceDir, copies } = r.code;
+  const { sourceDir } = r.code;
+  const copies = installedOutside(r.code.copies, r.projectInstall);
   // a new service's starter code is written by this synth, after the checks read the tree
   const samplesPlanned = copies.length === 1 && copies[0].from === sourceDir
     && !existsSync(join(ctx.root, sourceDir));
@@ -225,10 +253,13 @@ export function entryFactsOf(
         .map((f) => `${sourceDir}/${f}`)
       : [],
     workdir: r.code.workdir,
+    pythonMinor: r.python.minor,
     checkCommand: r.code.entryCheck,
     project: r.projectInstall && {
       scripts: r.projectInstall.scripts,
-      files: [...r.projectInstall.files, ...copies.map((c) => c.from)],
+      files: [...ctx.stage?.files ?? [], ...ctx.stage?.folders ?? []],
+      roots: r.projectInstall.roots,
+      leftOut: ctx.stage?.ignoreLines.filter((l) => !l.startsWith('#')) ?? [],
     },
     contextPaths: [...model.contextPaths],
     artefactsAllowedUnder: [...ctx.artefactFolders],
@@ -241,10 +272,20 @@ export function entryFactsOf(
 }
 
 /** The project's wheel with its build requirements' file, once the dependency files are read. */
-function projectWheelOf(r: ResolvedService, files: RequirementFiles, serviceId: string): ProjectWheel | undefined {
-  const install = r.projectInstall;
+function projectWheelOf(
+  r: ResolvedService, files: RequirementFiles, serviceId: string, stage: ProjectStage | undefined,
+): ProjectWheel | undefined {
+  const resolved = r.projectInstall;
+  if (!resolved) return undefined;
+  const install: ProjectWheel = {
+    name: resolved.name,
+    backendRequirement: resolved.backendRequirement,
+    files: stage?.files ?? [],
+    folders: stage?.folders ?? [],
+    ...resolved.buildEnv.length > 0 ? { buildEnv: resolved.buildEnv } : {},
+  };
   const build = files.buildRequirements();
-  if (!install || !build) return install;
+  if (!build) return install;
   // the backend as the file pins it, for the Dockerfile's comment (from a lock it is known only now)
   const backend = requirementName(install.backendRequirement)?.name;
   const pinned = build.entries.find((e) => e.key === backend)?.text ?? install.backendRequirement;

@@ -81,6 +81,8 @@ export interface RequiredFromFiles {
 /** What a kind's functions know of the service besides its props. Internal. */
 export interface KindContext {
   readonly id: string;
+  /** The project root on disk (where the kind's own folders, such as CUDA extensions, must be). */
+  readonly root: string;
   /** The service's code folder: `sourceDir`, or its default `services/<module>`. */
   readonly sourceDir: string;
   /** The folders of the image's code, as [prop, project path]: each of `sources`, else `sourceDir`. */

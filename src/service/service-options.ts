@@ -139,12 +139,15 @@ export interface ServiceOptions extends BuildHookOptions {
 
   /**
    * Install the project's own package (the `pyproject.toml` at the project root) into the
-   * image's venv: a wheel built in the builder stage after every dependency layer, from
-   * `pyproject.toml`, its readme and license files and the service's code, installed without
-   * dependencies and not editable, so `importlib.metadata` knows the project and its
-   * `[project.scripts]` work as `command`. The build backend's distribution (e.g.
-   * `setuptools==75.6.0`, `hatchling==1.26.3`) must be pinned in `requirements.ml` or `.core`:
-   * the wheel is built with no index and no build isolation.
+   * image's venv: a wheel built in a stage of its own after every dependency layer, from the
+   * project's files as git sees them (paths kept; no data, weights, credentials or generated
+   * files), installed without dependencies and not editable, so `importlib.metadata` knows the
+   * project and its `[project.scripts]` work as `command`. The `sources` that are the wheel's
+   * packages are not copied into `/app` as well (the installed package wins). A version from
+   * git tags (hatch-vcs, setuptools-scm) is taken from `git describe` at synth. The build
+   * backend's distribution (e.g. `setuptools==75.6.0`, `hatchling==1.26.3`) must be pinned in
+   * `buildRequirements`, `requirements.ml` or `.core`: the wheel is built with no index and no
+   * build isolation.
    * @default false
    */
   readonly installProject?: boolean;
@@ -263,7 +266,9 @@ export const SERVICE_OPTIONS_SHAPE = {
   heartbeatMaxAge: z.optional(z.number()),
   healthCheckStartPeriod: z.optional(z.number()),
   disableHealthCheck: z.optional(z.boolean()),
-  requirements: z.optional(z.strictObject({ ml: z.optional(stringList), core: z.optional(stringList), dev: z.optional(stringList) })),
+  requirements: z.optional(z.strictObject({
+    ml: z.optional(stringList), core: z.optional(stringList), dev: z.optional(stringList),
+  })),
   dependencies: z.optional(z.object({})),
   aptPackages: z.optional(stringList),
   sourceDir: z.optional(z.string()),

@@ -95,6 +95,7 @@ export function resolveService(
   const pythonImage = withDigest(problems, 'baseImageDigest', mirror ?? python.image, props.baseImageDigest);
   const kindContext: KindContext = {
     id,
+    root: project.outdir,
     sourceDir: code.sourceDir,
     code: props.sources !== undefined
       ? props.sources.map((p) => ['sources', p] as const) : [['sourceDir', code.sourceDir]],
@@ -115,15 +116,20 @@ export function resolveService(
   }
   const projectInstall = props.installProject
     ? resolveProjectInstall(problems, project.outdir, code.copies, {
-      builderRequirements: [...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE)],
+      builderRequirements: [
+        ...requirements.lines(RequirementTier.ML), ...requirements.lines(RequirementTier.CORE),
+      ],
       buildRequirements: props.buildRequirements,
       hasDependencyFiles: fileDeps !== undefined,
     })
     : undefined;
   const description = props.description ?? kind.title;
   const descriptionSecret = textSecret(description, 'description');
-  if (descriptionSecret) problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
-  else if (/[\r\n]/.test(description)) problems.add('description', description, 'one line of text');
+  if (descriptionSecret) {
+    problems.addRaw(descriptionSecret.what, descriptionSecret.got, descriptionSecret.expected);
+  } else if (/[\r\n]/.test(description)) {
+    problems.add('description', description, 'one line of text');
+  }
   const environment = checkEnvironment(problems, props.environment ?? {}, undefined, kind.gpu);
   const hooks = resolveBuildHooks(problems, props);
   const limits = resolveLimitProps(problems, props, kind.defaults);

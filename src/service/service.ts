@@ -147,7 +147,9 @@ export abstract class MlService extends Component implements IMlService {
     this.wire(props.sources === undefined ? this.kind.sample(props) : undefined, props.sources === undefined);
   }
 
-  /** Registers the service and creates its files: Dockerfile, ignore file, requirement files, starter code. */
+  /**
+   * Registers the service and creates its files: Dockerfile, ignore file, requirement files, starter code.
+   */
   private wire(sample: SampleKind | undefined, samples: boolean): void {
     const id = this.serviceId;
     ProjectServices.register(this);
@@ -174,8 +176,15 @@ export abstract class MlService extends Component implements IMlService {
     }, this.resolved.requirements);
     const usesFastApi = this.command[0] === 'uvicorn' && this.resolved.requirements.pins(RequirementTier.CORE, 'fastapi');
     if (samples) {
-      addServiceSamples(this.project, sample ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP), {
-        id, module: this.moduleName, sourceDir: this.sourceDir, port: this.port, healthPath: this.healthCheckPath, command: this.command,
+      const sampleKind = sample
+        ?? (this.port === undefined ? SampleKind.WORKER : usesFastApi ? SampleKind.FASTAPI : SampleKind.HTTP);
+      addServiceSamples(this.project, sampleKind, {
+        id,
+        module: this.moduleName,
+        sourceDir: this.sourceDir,
+        port: this.port,
+        healthPath: this.healthCheckPath,
+        command: this.command,
       });
     }
   }
@@ -286,7 +295,8 @@ export abstract class MlService extends Component implements IMlService {
       image: serviceImageName(this.project.name, this.serviceId),
       imageIsBuilt: true,
       workload,
-      ports: this.port === undefined ? [] : [{ container: this.port, host: hostPort ?? this.port, public: limits.publicPort }],
+      ports: this.port === undefined
+        ? [] : [{ container: this.port, host: hostPort ?? this.port, public: limits.publicPort }],
       environment: { ...this.environment },
       healthcheck: health && healthSpec(health),
       security: hardenedSecurity({ readOnlyRootFilesystem: !limits.writableRoot }),

@@ -1,6 +1,7 @@
-import { existsSync, realpathSync } from 'fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'fs';
 import { join, relative, sep } from 'path';
-import { alwaysExcludedPattern } from '../core/dockerignore';
+import ignore from '@balena/dockerignore';
+import { ALWAYS_EXCLUDED, alwaysExcludedPattern } from '../core/dockerignore';
 import { Problems } from '../core/problems';
 import { SourceCopy } from '../image/image-model';
 import { APP_DIR, SHARED_CODE_DIR, RUNTIME_HELPERS_DIR } from '../image/image-paths';
@@ -80,9 +81,62 @@ export function resolveSources(problems: Problems, root: string, sources: readon
       problems.add(`${field} leads out of the project (a symlink to ${real})`, source, 'a folder or file inside the project');
       return;
     }
+    if (statSync(real).isDirectory() && readdirSync(real).length === 0) {
+      const submodule = submodulePaths(root).includes(source);
+      problems.add(submodule
+        ? `${field} is an empty folder: the git submodule ${source} (.gitmodules) was not checked out`
+        : `${field} is an empty folder, so the image would get no code from it`, source,
+      submodule ? `its files: git submodule update --init ${source} (or clone with --recursive)`
+        : 'a folder with the code, or no such entry');
+      return;
+    }
+    const link = danglingLink(root, realRoot, source, sources);
+    if (link) {
+      problems.add(`${field} holds a symlink ${link.path} to ${link.target}, which the build context does not hold `
+        + '(BuildKit sends the link, not the file it points to)', source,
+      `the link's target inside the copied sources (add "${link.target}" to sources), or the file itself in place of the link`);
+      return;
+    }
     copies.push({ from: source, to: `${APP_DIR}/${source}` });
   });
   return copies;
+}
+
+/** The `path = ...` entries of the project's `.gitmodules`, if any. */
+function submodulePaths(root: string): string[] {
+  const file = join(root, '.gitmodules');
+  if (!existsSync(file)) return [];
+  return [...readFileSync(file, 'utf-8').matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => m[1].replace(/\/+$/, ''));
+}
+
+/**
+ * The first symlink at or under a source whose target the build context lacks: the target (as a
+ * project path) lies outside every source, so the link reaches the image dangling. A link into
+ * another source resolves in the image too, as every source keeps its project path under /app.
+ */
+function danglingLink(
+  root: string, realRoot: string, source: string, sources: readonly string[],
+): { path: string; target: string } | undefined {
+  // what the ignore files leave out never reaches the image, links or not (a .venv's bin/python)
+  const excluded = ignore().add([...ALWAYS_EXCLUDED]);
+  const walk = (rel: string): { path: string; target: string } | undefined => {
+    if (excluded.ignores(rel)) return undefined;
+    const full = join(root, ...rel.split('/'));
+    const stat = lstatSync(full);
+    if (stat.isSymbolicLink()) {
+      const target = existsSync(full) ? relative(realRoot, realpathSync(full)).split(sep).join('/') : undefined;
+      const held = target !== undefined && !target.startsWith('..')
+        && sources.some((s) => inside(target, s));
+      return held ? undefined : { path: rel, target: target ?? readlinkSync(full) };
+    }
+    if (!stat.isDirectory()) return undefined;
+    for (const name of readdirSync(full).sort()) {
+      const found = walk(`${rel}/${name}`);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(source);
 }
 
 /** Checks the container's working directory: `/app` or a folder under it. */

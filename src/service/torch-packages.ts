@@ -12,7 +12,9 @@ export enum TorchPackage {
 }
 
 /** The order of the torch tier's requirement file (sorted by name, as every tier file is). */
-const FILE_ORDER: readonly TorchPackage[] = [TorchPackage.TORCH, TorchPackage.TORCHAUDIO, TorchPackage.TORCHVISION];
+const FILE_ORDER: readonly TorchPackage[] = [
+  TorchPackage.TORCH, TorchPackage.TORCHAUDIO, TorchPackage.TORCHVISION,
+];
 
 /** Every package of the release, in file order (what services without `torchPackages` install). */
 export const ALL_TORCH_PACKAGES: readonly TorchPackage[] = FILE_ORDER;
@@ -22,7 +24,9 @@ export const ALL_TORCH_PACKAGES: readonly TorchPackage[] = FILE_ORDER;
  * 2.12 and later have no torchaudio in the matrix, so a service installing "every package"
  * installs torch and torchvision there.
  */
-export function packagesWithWheels(packages: readonly TorchPackage[], wheels: TorchWheels | undefined): TorchPackage[] {
+export function packagesWithWheels(
+  packages: readonly TorchPackage[], wheels: TorchWheels | undefined,
+): TorchPackage[] {
   return packages.filter((p) => p === TorchPackage.TORCH || wheels === undefined || wheels[p] !== undefined);
 }
 

@@ -96,7 +96,8 @@ export const TORCH_MATRIX_PLATFORMS: readonly string[] = [Platform.LINUX_AMD64];
  * for one of them would fail that platform's build.
  */
 export function resolveCpuTorch(
-  problems: Problems, version: unknown, pythonMinor: string, platforms: readonly string[] = [Platform.LINUX_AMD64],
+  problems: Problems, version: unknown, pythonMinor: string,
+  platforms: readonly string[] = [Platform.LINUX_AMD64],
 ): TorchWheels | undefined {
   const rows = torchRows(problems, 'torchVersion', version);
   if (!rows) return undefined;

@@ -98,11 +98,19 @@ interface BackingData {
   readonly services: Record<string, { tags: Record<string, any> }>;
 }
 
-/** The runtime shapes of `PostgresOptions`, `RedisOptions` and `MlflowOptions` (test/props-shapes.test.ts holds them to the interfaces). */
+/**
+ * The runtime shapes of `PostgresOptions`, `RedisOptions` and `MlflowOptions` (test/props-shapes.test.ts
+ * holds them to the interfaces).
+ */
 export const POSTGRES_OPTIONS_SHAPE: Record<string, Schema> = {
-  version: z.optional(z.string()), database: z.optional(z.string()), user: z.optional(z.string()), digest: z.optional(z.string()),
+  version: z.optional(z.string()),
+  database: z.optional(z.string()),
+  user: z.optional(z.string()),
+  digest: z.optional(z.string()),
 };
-export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = { version: z.optional(z.string()), digest: z.optional(z.string()) };
+export const REDIS_OPTIONS_SHAPE: Record<string, Schema> = {
+  version: z.optional(z.string()), digest: z.optional(z.string()),
+};
 export const MLFLOW_OPTIONS_SHAPE: Record<string, Schema> = {
   version: z.optional(z.string()), hostPort: z.optional(z.number()), digest: z.optional(z.string()),
 };

@@ -56,8 +56,11 @@ const REFUSED_KEYS: Record<string, string> = {
  * the typed opt-outs in `policies` relax a promise. Problems name the document path, marked
  * `override` when an override wrote it.
  */
-export function checkComposeDocument(problems: Problems, doc: Record<string, any>, policies: ReadonlyMap<string, ComposeServicePolicy>,
-  overrides: ReadonlyMap<string, Record<string, unknown>>, backingVolumes: ReadonlyMap<string, string> = new Map()): void {
+export function checkComposeDocument(
+  problems: Problems, doc: Record<string, any>, policies: ReadonlyMap<string, ComposeServicePolicy>,
+  overrides: ReadonlyMap<string, Record<string, unknown>>,
+  backingVolumes: ReadonlyMap<string, string> = new Map(),
+): void {
   for (const [name, override] of overrides) checkOverrideValue(problems, ['services', name], override);
   const services: Record<string, any> = doc.services ?? {};
   const hostPorts = new Map<string, string>();
@@ -97,9 +100,13 @@ function hostPort(port: unknown): string | undefined {
 /** `shown`: `got` is already the text to show (a secret's name, its value hidden). */
 type Report = (path: Path, got: unknown, expected: string, shown?: boolean) => void;
 
-function checkService(s: Record<string, any>, policy: ComposeServicePolicy, report: Report, namedVolumes: string[]): void {
+function checkService(
+  s: Record<string, any>, policy: ComposeServicePolicy, report: Report, namedVolumes: string[],
+): void {
   for (const [key, expected] of Object.entries(REFUSED_KEYS)) {
-    if (s[key] !== undefined && !(Array.isArray(s[key]) && s[key].length === 0) && s[key] !== false) report([key], s[key], expected);
+    if (s[key] !== undefined && !(Array.isArray(s[key]) && s[key].length === 0) && s[key] !== false) {
+      report([key], s[key], expected);
+    }
   }
   checkPorts(s, policy, report);
   checkNamespaces(s, policy, report);
@@ -142,7 +149,8 @@ function checkNamespaces(s: Record<string, any>, policy: ComposeServicePolicy, r
     if (typeof s[key] === 'string' && s[key].toLowerCase() === 'host') report([key], s[key], `no ${key} "host" (the container keeps its own namespace)`);
   }
   if (policy.internalOnly && s.networks !== undefined) {
-    const names = Array.isArray(s.networks) ? s.networks : isObject(s.networks) ? Object.keys(s.networks) : [s.networks];
+    const names = Array.isArray(s.networks) ? s.networks
+      : isObject(s.networks) ? Object.keys(s.networks) : [s.networks];
     if (names.length !== 1 || names[0] !== 'backend') report(['networks'], s.networks, '["backend"] only (backing services stay on the internal network)');
   }
 }
@@ -167,7 +175,8 @@ function checkPrivileges(s: Record<string, any>, policy: ComposeServicePolicy, r
   if (s.user !== policy.user && !(typeof s.user === 'string' && NON_ROOT_USER.test(s.user))) {
     report(['user'], s.user, `${policy.user === undefined ? 'no user (the image runs as a non-root user)' : `"${policy.user}"`} or another numeric non-root "uid:gid", never root`);
   }
-  const groups: unknown[] = Array.isArray(s.group_add) ? s.group_add : s.group_add === undefined ? [] : [s.group_add];
+  const groups: unknown[] = Array.isArray(s.group_add) ? s.group_add
+    : s.group_add === undefined ? [] : [s.group_add];
   groups.forEach((g, i) => {
     if (['0', 'root', 'docker', 'wheel', 'sudo', 'adm', 'disk'].includes(String(g))) report(['group_add', i], g, 'no privileged group (root, docker, disk, ...)');
   });
@@ -230,7 +239,8 @@ function checkLimits(s: Record<string, any>, report: Report): void {
 
 function checkMounts(s: Record<string, any>, report: Report, namedVolumes: string[]): void {
   const expected = 'a named volume of the stack, or a folder inside the project that holds no credentials (no host path, no docker socket)';
-  (Array.isArray(s.volumes) ? s.volumes : s.volumes === undefined ? [] : [s.volumes]).forEach((v: unknown, i: number) => {
+  const volumes = Array.isArray(s.volumes) ? s.volumes : s.volumes === undefined ? [] : [s.volumes];
+  volumes.forEach((v: unknown, i: number) => {
     if (typeof v === 'string') {
       const parts = v.split(':');
       if (parts.length > 1 && /^[a-z0-9][a-z0-9_.-]*$/i.test(parts[0]) && !namedVolumes.includes(parts[0])) {

@@ -61,8 +61,10 @@ function profileExpectation(name: string, from: readonly string[]): string {
  * service waited for runs whenever the waiting one does (`profiles`: each container's compose
  * profiles, the gpu one passed on). Problems belong to the waiting service's construct.
  */
-export function checkTypedWaits(problems: Problems, apps: readonly ContainerSpec[], byName: ReadonlyMap<string, ContainerSpec>,
-  profiles: ReadonlyMap<string, string[]>): void {
+export function checkTypedWaits(
+  problems: Problems, apps: readonly ContainerSpec[], byName: ReadonlyMap<string, ContainerSpec>,
+  profiles: ReadonlyMap<string, string[]>,
+): void {
   for (const app of apps) {
     for (const name of app.dependsOn) {
       const target = byName.get(name);
@@ -102,8 +104,10 @@ export interface WaitFacts {
  * (`override services.api.depends_on.nope`); the typed graph was checked before, so in practice
  * every problem found here comes from an override.
  */
-export function checkDocumentWaits(problems: Problems, doc: Record<string, any>, facts: ReadonlyMap<string, WaitFacts>,
-  overrides: ReadonlyMap<string, Record<string, unknown>>): void {
+export function checkDocumentWaits(
+  problems: Problems, doc: Record<string, any>, facts: ReadonlyMap<string, WaitFacts>,
+  overrides: ReadonlyMap<string, Record<string, unknown>>,
+): void {
   const services: Record<string, any> = isObject(doc.services) ? doc.services : {};
   const names = Object.keys(services);
   const overridden = (service: string, key: string) => key in (overrides.get(service) ?? {});

@@ -33,7 +33,9 @@ export const GPU_PROFILE = 'gpu';
  * service that waits for one (compose refuses a dependency on a service it does not start).
  */
 export function composeProfiles(containers: readonly ContainerSpec[]): Map<string, string[]> {
-  const profiles = new Map(containers.map((c) => [c.name, c.profiles?.length ? [...c.profiles] : c.gpu ? [GPU_PROFILE] : []]));
+  const profiles = new Map(containers.map((c) => [
+    c.name, c.profiles?.length ? [...c.profiles] : c.gpu ? [GPU_PROFILE] : [],
+  ]));
   for (let changed = true; changed;) {
     changed = false;
     for (const c of containers) {
@@ -139,7 +141,9 @@ export function renderCompose(model: ComposeModel): Record<string, unknown> {
   const profiles = composeProfiles(model.containers);
   const doc: Record<string, unknown> = {
     name: model.name,
-    services: Object.fromEntries(model.containers.map((c) => [c.name, renderContainer(c, model, profiles.get(c.name)!)])),
+    services: Object.fromEntries(model.containers.map((c) => [
+      c.name, renderContainer(c, model, profiles.get(c.name)!),
+    ])),
     networks: {
       // Backing services live on an internal network: no route out, nothing published.
       [BACKEND_NETWORK]: { internal: true },

@@ -8,7 +8,8 @@ import { loadData } from '../core/data';
  * unique lists); test/compose-rules.test.ts proves that whatever these rules accept, the
  * official schema accepts too, on generated and hostile documents.
  */
-type Rule = string | { oneOf: Rule[] } | { keys: Record<string, Rule>; required?: string[] } | { map: Rule; keyPattern?: string };
+type Rule = string | { oneOf: Rule[] } | { keys: Record<string, Rule>; required?: string[] }
+  | { map: Rule; keyPattern?: string };
 
 interface ComposeRules {
   readonly shapes: Record<string, Rule>;

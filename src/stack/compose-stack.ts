@@ -254,7 +254,9 @@ export class ComposeStack extends Component {
         problems.addAt(app.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the stack sets ${linked})`);
       }
     }
-    const backing = [...resolved.values()].map((r) => ({ ...r.container, path: this.path, overrides: this.overrides.get(r.container.name) }));
+    const backing = [...resolved.values()].map((r) => ({
+      ...r.container, path: this.path, overrides: this.overrides.get(r.container.name),
+    }));
     const all = [...containers, ...backing];
     checkImageNameLength(problems, 'imageRegistry', this.registry, containers.filter((c) => c.imageIsBuilt).map((c) => c.image));
     this.checkPorts(problems, all);
@@ -267,7 +269,9 @@ export class ComposeStack extends Component {
       internalOnly: members.filter((m) => !composeNetworks(m).includes(DEFAULT_NETWORK)).map((m) => m.name),
       members,
       links: connections,
-      volumes: [...new Set([...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes])],
+      volumes: [...new Set([
+        ...all.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => v.source)), ...this.extraVolumes,
+      ])],
       secrets: [...new Set([...resolved.values()].flatMap((r) => r.secrets))],
       registry: this.registry,
       tag: this.tag,
@@ -285,7 +289,8 @@ export class ComposeStack extends Component {
       secrets: c.secrets,
     }]));
     // a backing service's volumes hold its data (database files): no other container mounts them
-    const backingVolumes = new Map(backing.flatMap((c) => c.volumes.filter((v) => v.named).map((v) => [v.source, c.name] as [string, string])));
+    const backingVolumes = new Map(backing.flatMap((c) => c.volumes.filter((v) => v.named)
+      .map((v) => [v.source, c.name] as [string, string])));
     checkComposeDocument(problems, doc, policies, this.overrides, backingVolumes);
     checkDocumentWaits(problems, doc, new Map<string, WaitFacts>(all.map((c) => [c.name, { job: c.workload === 'job' }])), this.overrides);
     if (this.overrides.size > 0) {
@@ -360,7 +365,10 @@ export class ComposeStack extends Component {
     };
   }
 
-  /** `docker/up.sh`: compose up with the gpu profile where the engine has an NVIDIA runtime, limits fitted to the engine. */
+  /**
+   * `docker/up.sh`: compose up with the gpu profile where the engine has an NVIDIA runtime, limits fitted to
+   * the engine.
+   */
   private renderUpScript(marker: string): string {
     const containers = this.currentModel().containers;
     const profiles = composeProfiles(containers);

@@ -22,9 +22,13 @@ const RECOMMENDED: Record<BackingServiceKind, string> = {
   [BackingServiceKind.MLFLOW]: 'MLflow\'s own Helm chart (https://mlflow.org/docs/latest/self-hosting/kubernetes-helm/), backed by the PostgreSQL above and object storage for artifacts',
 };
 
-/** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
-export function renderKubernetesReadme(marker: string, model: KubeModel, mode: KubernetesBackingMode, kinds: readonly BackingServiceKind[],
-  hosts: Readonly<Record<string, string>>, dir: string = K8S_DIR): string {
+/**
+ * `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services.
+ */
+export function renderKubernetesReadme(
+  marker: string, model: KubeModel, mode: KubernetesBackingMode, kinds: readonly BackingServiceKind[],
+  hosts: Readonly<Record<string, string>>, dir: string = K8S_DIR,
+): string {
   const overlays = [...new Set(model.workloads.flatMap((w) => w.overlays))].sort();
   return renderTemplate('k8s-README.md.ejs', {
     marker,
@@ -209,7 +213,10 @@ export function renderDistributedReadme(model: KubeModel, dir: string = K8S_DIR)
   });
 }
 
-/** `k8s/ensure-secrets.sh`: checks (external backing services) or creates (in-cluster ones) the files kustomize's secretGenerator reads. */
+/**
+ * `k8s/ensure-secrets.sh`: checks (external backing services) or creates (in-cluster ones) the files
+ * kustomize's secretGenerator reads.
+ */
 export function renderKubernetesSecretsScript(
   marker: string, model: KubeModel, mode: KubernetesBackingMode, dir: string = K8S_DIR,
 ): string {

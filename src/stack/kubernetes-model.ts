@@ -78,7 +78,10 @@ export interface KubeNetwork {
   readonly members: readonly LinkMember[];
   /** Who opens connections to whose ports (`stack-links.ts`, shared with compose). */
   readonly links: readonly StackLink[];
-  /** Pods outside the stack that may reach the ports of `exposed`: labels of their namespaces and of themselves. */
+  /**
+   * Pods outside the stack that may reach the ports of `exposed`: labels of their namespaces and of
+   * themselves.
+   */
   readonly ingressSource?: {
     readonly namespaceLabels?: Record<string, string>;
     readonly podLabels?: Record<string, string>;

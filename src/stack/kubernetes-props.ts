@@ -129,7 +129,8 @@ export interface KubernetesManifestsProps {
    * Labels of the namespaces whose pods may reach the app services' ports, e.g. an ingress
    * controller's `{ 'kubernetes.io/metadata.name': 'ingress-nginx' }`. With
    * `ingressPodSelector`, only the pods with those labels in those namespaces.
-   * @default - no other namespace: the services that `dependsOn` an app reach its port (and `kubectl port-forward`)
+   * @default - no other namespace: the services that `dependsOn` an app reach its port (and
+   * `kubectl port-forward`)
    */
   readonly ingressNamespaceSelector?: { [key: string]: string };
 

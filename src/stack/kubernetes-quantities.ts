@@ -12,12 +12,15 @@ const CPU = /^(?:([1-9][0-9]{0,6})m|([0-9]{1,4}(?:\.[0-9]{1,3})?))$/;
 const BINARY: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 const QUANTITY_UNITS: Record<SizeUnit, string> = { k: 'Ki', m: 'Mi', g: 'Gi' };
 
-export function checkNodeSelector(problems: Problems, field: string, selector: Record<string, string>): Record<string, string> {
+export function checkNodeSelector(
+  problems: Problems, field: string, selector: Record<string, string>,
+): Record<string, string> {
   for (const [key, value] of Object.entries(selector)) {
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if ((prefix !== undefined && (!DNS1123_SUBDOMAIN.test(prefix) || prefix.length > 253)) || !LABEL_VALUE.test(name) || name.length > 63) {
+    if ((prefix !== undefined && (!DNS1123_SUBDOMAIN.test(prefix) || prefix.length > 253))
+      || !LABEL_VALUE.test(name) || name.length > 63) {
       problems.add(`${field} key`, key, 'a label key: an optional dns prefix and "/", then at most 63 letters, digits, "-", "_" or "." starting and ending with a letter or digit, e.g. "nvidia.com/gpu.product"');
     }
     if (typeof value !== 'string' || value.length > 63 || (value !== '' && !LABEL_VALUE.test(value))) {

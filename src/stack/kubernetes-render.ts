@@ -95,7 +95,9 @@ function workloadObjects(model: KubeModel, w: KubeWorkload,
         selector: { matchLabels: selector(model, w) },
         template: podTemplate(model, w),
         ...(w.claimTemplates.length ? {
-          volumeClaimTemplates: w.claimTemplates.map((t) => ({ metadata: { name: t.name }, spec: claimSpec(model, t.size) })),
+          volumeClaimTemplates: w.claimTemplates.map((t) => ({
+            metadata: { name: t.name }, spec: claimSpec(model, t.size),
+          })),
         } : {}),
       },
     });

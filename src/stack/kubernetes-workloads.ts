@@ -24,7 +24,10 @@ const BACKING_PORTS: Record<BackingServiceKind, { name: string; port: number }> 
   [BackingServiceKind.MLFLOW]: { name: 'http', port: 5000 },
 };
 
-/** What every app workload of the manifests shares: the backing services' settings, the claims so far, the GPU nodes. */
+/**
+ * What every app workload of the manifests shares: the backing services' settings, the claims so far, the GPU
+ * nodes.
+ */
 export interface AppWorkloadContext {
   /** The backing services' environment, as the manifests set it. */
   readonly backingConfig: Readonly<Record<string, string>>;
@@ -45,7 +48,9 @@ export interface AppWorkloadContext {
  * replicas only on servers, backoffLimit only on jobs, gpuCount only with GPUs, requests
  * within the limits. `field` names the settings in messages (`configureService(api)`).
  */
-export function checkOptionsFit(problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions): void {
+export function checkOptionsFit(
+  problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions,
+): void {
   if (c.workload === 'job' && options.replicas !== undefined) problems.add(`${field} replicas is set on a job`, options.replicas, 'no replicas: a job runs its pod to completion (use backoffLimit for retries)');
   if (c.workload !== 'job' && options.backoffLimit !== undefined) problems.add(`${field} backoffLimit is set on a server`, options.backoffLimit, 'backoffLimit only on jobs (trainers)');
   if (!c.gpu && options.gpuCount !== undefined) problems.add(`${field} gpuCount is set on a service without GPUs`, options.gpuCount, 'gpuCount only on GPU services (GpuTrainer, GpuInference)');
@@ -53,7 +58,8 @@ export function checkOptionsFit(problems: Problems, field: string, c: ContainerS
   if (options.cpuRequest !== undefined && cpuMillis(options.cpuRequest) > cpuMillis(limits.cpu)) {
     problems.add(`${field} cpuRequest is above the cpu limit`, options.cpuRequest, `at most the cpuLimit ${show(limits.cpu)}`);
   }
-  if (options.memoryRequest !== undefined && quantityBytes(options.memoryRequest) > quantityBytes(limits.memory)) {
+  if (options.memoryRequest !== undefined
+    && quantityBytes(options.memoryRequest) > quantityBytes(limits.memory)) {
     problems.add(`${field} memoryRequest is above the memory limit`, options.memoryRequest, `at most the memoryLimit ${show(limits.memory)}`);
   }
 }
@@ -64,8 +70,10 @@ export function checkOptionsFit(problems: Problems, field: string, c: ContainerS
  * (`checkOptionsFit`), and the container's own: profiles as overlay names, capabilities the
  * restricted standard allows, one claim per volume source (reported at the service's path).
  */
-export function appWorkload(problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions, minDriver: string | undefined,
-  ctx: AppWorkloadContext): KubeWorkload {
+export function appWorkload(
+  problems: Problems, field: string, c: ContainerSpec, options: KubernetesServiceOptions,
+  minDriver: string | undefined, ctx: AppWorkloadContext,
+): KubeWorkload {
   const claims = ctx.claims;
   for (const [key, linked] of linkedEnvironmentClashes(c.environment, Object.keys(ctx.backingConfig))) {
     problems.addAt(c.path, `environment.${key} is set by a backing service`, key, `a name the backing services do not set (the manifests set ${linked})`);
@@ -117,7 +125,9 @@ export function appWorkload(problems: Problems, field: string, c: ContainerSpec,
 }
 
 /** A backing preset as a single-replica StatefulSet with the compose preset's hardening. */
-export function backingWorkload(kind: BackingServiceKind, c: ContainerSpec, path: string, sizeOf: (claim: string) => string): KubeWorkload {
+export function backingWorkload(
+  kind: BackingServiceKind, c: ContainerSpec, path: string, sizeOf: (claim: string) => string,
+): KubeWorkload {
   const environment = { ...c.environment };
   const data = c.volumes.find((v) => v.named);
   // A claim's root belongs to root (group fsGroup); initdb wants a directory of its own.
@@ -136,7 +146,8 @@ export function backingWorkload(kind: BackingServiceKind, c: ContainerSpec, path
     // run as the app user, which the image does not need to know.
     ...userOf(c),
     scratch: scratchOf(c),
-    mounts: c.volumes.filter((v) => v.named).map((v) => ({ claim: v.source, target: v.target, readOnly: v.readOnly })),
+    mounts: c.volumes.filter((v) => v.named)
+      .map((v) => ({ claim: v.source, target: v.target, readOnly: v.readOnly })),
     claimTemplates: templates,
     secretKeys: [...c.secrets],
     backingEnv: false,

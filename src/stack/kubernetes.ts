@@ -9,7 +9,8 @@ import {
 } from './kubernetes-names';
 import { NetworkSettings, checkNetworkProps, networkModel } from './kubernetes-network';
 import {
-  KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE, KubernetesBackingMode, KubernetesManifestsProps, KubernetesServiceOptions,
+  KUBERNETES_MANIFESTS_PROPS_SHAPE, KUBERNETES_SERVICE_OPTIONS_SHAPE, KubernetesBackingMode,
+  KubernetesManifestsProps, KubernetesServiceOptions,
 } from './kubernetes-props';
 import { checkCpu, checkMemory, checkNodeSelector, checkStorage } from './kubernetes-quantities';
 import { renderKubernetes } from './kubernetes-render';
@@ -32,10 +33,13 @@ import { MlService, servicesOf } from '../service/service';
  * one error lists them all.
  */
 function typedOptions(problems: Problems, options: unknown): KubernetesServiceOptions {
-  if (checkShape(problems, z.strictObject(KUBERNETES_SERVICE_OPTIONS_SHAPE), options)) return options as KubernetesServiceOptions;
+  if (checkShape(problems, z.strictObject(KUBERNETES_SERVICE_OPTIONS_SHAPE), options)) {
+    return options as KubernetesServiceOptions;
+  }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return {};
   return Object.fromEntries(Object.entries(options).filter(([key, value]) =>
-    Object.prototype.hasOwnProperty.call(KUBERNETES_SERVICE_OPTIONS_SHAPE, key) && KUBERNETES_SERVICE_OPTIONS_SHAPE[key].safeParse(value).success));
+    Object.prototype.hasOwnProperty.call(KUBERNETES_SERVICE_OPTIONS_SHAPE, key)
+    && KUBERNETES_SERVICE_OPTIONS_SHAPE[key].safeParse(value).success));
 }
 
 const HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:([0-9]{1,5}))?$/;
@@ -98,7 +102,8 @@ export class KubernetesManifests extends Component {
     const members = checkStackMembers(problems, project, props.services, props.backingServices);
     this.explicitServices = members.services;
     this.backing.push(...members.backing);
-    this.mode = (props.backingServiceMode as KubernetesBackingMode | undefined) ?? KubernetesBackingMode.EXTERNAL;
+    this.mode = (props.backingServiceMode as KubernetesBackingMode | undefined)
+      ?? KubernetesBackingMode.EXTERNAL;
 
     this.hosts = { ...(props.backingServiceHosts ?? {}) };
     if (Object.keys(this.hosts).length > 0 && this.mode !== KubernetesBackingMode.EXTERNAL) {
@@ -131,7 +136,8 @@ export class KubernetesManifests extends Component {
     this.tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
 
     this.gpuNodeSelector = checkNodeSelector(problems, 'gpuNodeSelector', props.gpuNodeSelector ?? {});
-    if (props.storageClassName !== undefined && (!DNS1123_SUBDOMAIN.test(props.storageClassName) || props.storageClassName.length > 253)) {
+    if (props.storageClassName !== undefined
+      && (!DNS1123_SUBDOMAIN.test(props.storageClassName) || props.storageClassName.length > 253)) {
       problems.add('storageClassName', props.storageClassName, 'a storageclass name: lowercase letters, digits, "-" and ".", e.g. "fast-ssd"');
     }
     this.storageClassName = props.storageClassName;
@@ -336,7 +342,9 @@ export class KubernetesManifests extends Component {
    * Every object and file name of the rendered tree valid for its kind and unique, checked
    * on the renderer's own output (so no name the renderer makes escapes the check).
    */
-  private checkNames(problems: Problems, model: KubeModel, apps: MlService[], claims: Map<string, { source: string }>): void {
+  private checkNames(
+    problems: Problems, model: KubeModel, apps: MlService[], claims: Map<string, { source: string }>,
+  ): void {
     const owners = (kind: string, name: string, path?: string): string => {
       if (kind === 'Namespace') return `the namespace "${name}"`;
       if (kind === 'NetworkPolicy' && path === `${BASE_DIR}/${NETWORK_POLICIES_FILE}`) {
@@ -352,10 +360,15 @@ export class KubernetesManifests extends Component {
       if (model.workloads.some((w) => w.kind === 'StatefulSet' && w.spec.name === name)) return `backing service "${name}"`;
       return `the generated ${kind} "${name}"`;
     };
-    for (const p of checkRenderedNames(renderKubernetes(model), owners)) problems.addRaw(p.message, show(p.got), p.expected);
+    for (const p of checkRenderedNames(renderKubernetes(model), owners)) {
+      problems.addRaw(p.message, show(p.got), p.expected);
+    }
   }
 
-  /** `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing services. */
+  /**
+   * `k8s/README.md` (templates/k8s-README.md.ejs): how to apply, the files, volumes, secrets, backing
+   * services.
+   */
   private renderReadme(marker: string): string {
     const kinds = this.backing.map((b) => b.kind);
     return renderKubernetesReadme(marker, this.currentModel(), this.mode, kinds, this.hosts, this.directory);

@@ -1,6 +1,9 @@
 import { renderTemplate } from '../core/template';
 
-/** What the ensure-secrets script of a stack does (compose: `docker/ensure-secrets.sh`, Kubernetes: `k8s/ensure-secrets.sh`). */
+/**
+ * What the ensure-secrets script of a stack does (compose: `docker/ensure-secrets.sh`, Kubernetes:
+ * `k8s/ensure-secrets.sh`).
+ */
 export interface SecretsScriptModel {
   /** The generated-file marker. */
   readonly marker: string;
@@ -22,7 +25,10 @@ export interface SecretsScriptModel {
   readonly root: string;
 }
 
-/** The ensure-secrets script: a folder only its owner can enter, random secrets created once, existing ones kept. Pure. */
+/**
+ * The ensure-secrets script: a folder only its owner can enter, random secrets created once, existing ones
+ * kept. Pure.
+ */
 export function renderSecretsScript(model: SecretsScriptModel): string {
   return renderTemplate('ensure-secrets.sh.ejs', model);
 }

@@ -16,7 +16,9 @@ export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DEFAULT_IMAGE_TAG = 'local';
 
 /** Checks where a stack's built images go: a registry prefix without a tag, a tag other than "latest". */
-export function checkImageTarget(problems: Problems, imageRegistry: string | undefined, imageTag: string | undefined): void {
+export function checkImageTarget(
+  problems: Problems, imageRegistry: string | undefined, imageTag: string | undefined,
+): void {
   if (imageRegistry !== undefined && !REGISTRY_PREFIX.test(imageRegistry)) {
     problems.add('imageRegistry', imageRegistry, 'a registry and path without a tag, e.g. "ghcr.io/acme"');
   }
@@ -29,7 +31,9 @@ export function checkImageTarget(problems: Problems, imageRegistry: string | und
  * Resolves a stack's backing services once, each under its kind, and refuses an app service
  * that takes the name of one.
  */
-export function resolveBacking(problems: Problems, backing: readonly BackingService[], appNames: readonly string[]): Map<string, ResolvedBacking> {
+export function resolveBacking(
+  problems: Problems, backing: readonly BackingService[], appNames: readonly string[],
+): Map<string, ResolvedBacking> {
   const resolved = new Map<string, ResolvedBacking>();
   for (const b of backing) {
     const r = b._resolve(problems);
@@ -46,7 +50,9 @@ export function resolveBacking(problems: Problems, backing: readonly BackingServ
  * case (compose would pass both spellings, and readers disagree on which wins): each with the
  * backing service's spelling.
  */
-export function linkedEnvironmentClashes(environment: Record<string, string>, linked: readonly string[]): Array<[key: string, linked: string]> {
+export function linkedEnvironmentClashes(
+  environment: Record<string, string>, linked: readonly string[],
+): Array<[key: string, linked: string]> {
   return Object.keys(environment).flatMap((key) => {
     const clash = linked.find((k) => k.toUpperCase() === key.toUpperCase());
     return clash ? [[key, clash] as [string, string]] : [];

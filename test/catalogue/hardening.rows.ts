@@ -6,7 +6,9 @@ import { any, CMD, cmdFor, inference, Row, stack, svc, trainer } from './support
 import { BackingService, ComposeStack, KubernetesManifests, MlDockerProject, PythonService } from '../../src';
 
 /** A stack of `api` (port 8000) and postgres, with one override written through the escape hatch. */
-const override = (service: string, key: string, value: unknown, props: Record<string, unknown> = {}) => (p: MlDockerProject) => {
+const override = (
+  service: string, key: string, value: unknown, props: Record<string, unknown> = {},
+) => (p: MlDockerProject) => {
   new PythonService(p, 'api', { command: CMD, port: 8000, ...props });
   new ComposeStack(p, 'stack', { backingServices: [BackingService.POSTGRES] }).addOverride(service, key, value);
 };

@@ -35,7 +35,10 @@ const fromPyproject = (name: string, files: Record<string, string>, got: string)
   build: svc({ dependencies: Dependencies.fromPyproject({ path: 'deps/pyproject.toml', allowDirectReferences: true }) }),
 });
 
-const fromPyprojectRow = (name: string, files: Record<string, string>, options: Record<string, unknown>, got: string, expected: string): Row => ({
+const fromPyprojectRow = (
+  name: string, files: Record<string, string>, options: Record<string, unknown>, got: string,
+  expected: string,
+): Row => ({
   name: `deps: ${name}`,
   files: deps(files),
   path: 'vision/api',

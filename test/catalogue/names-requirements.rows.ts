@@ -54,7 +54,10 @@ const k8s = (props: Record<string, unknown> = {}): Row['build'] => (p) => {
   new KubernetesManifests(p, 'k8s', any(props));
 };
 const both = (...builds: Array<Row['build']>): Row['build'] => (p) => builds.forEach((b) => b(p));
-const DEV = { backingServices: [BackingService.POSTGRES], backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS };
+const DEV = {
+  backingServices: [BackingService.POSTGRES],
+  backingServiceMode: KubernetesBackingMode.DEVELOPMENT_STATEFUL_SETS,
+};
 
 const kubernetesRows: Row[] = [
   { name: 'k8s: service id "namespace" replaces base/namespace.yaml', build: both(svc({ port: 8000 }, 'namespace'), k8s()), path: 'vision/k8s', got: '"base/namespace.yaml"', expected: 'another generated file' },

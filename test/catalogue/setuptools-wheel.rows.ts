@@ -1,4 +1,7 @@
-/** installProject with a setuptools that cannot build a wheel on its own (before 70.1) and no pinned wheel package. */
+/**
+ * installProject with a setuptools that cannot build a wheel on its own (before 70.1) and no pinned wheel
+ * package.
+ */
 import { Row, svc } from './support';
 
 const PYPROJECT = '[build-system]\nrequires = ["setuptools==66.1.1"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "app"\nversion = "0.1.0"\n';

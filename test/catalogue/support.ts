@@ -48,7 +48,9 @@ export const trainer = (props: Record<string, unknown>): Build => (p) => {
 export const inference = (props: Record<string, unknown>): Build => (p) => {
   new GpuInference(p, 'inference', any({ torchVersion: '2.5.1', port: 8080, command: ['python', '-m', 'inference.serve'], ...props }));
 };
-export const stack = (props: Record<string, unknown>, services: Build = svc({ port: 8000 })): Build => (p) => {
+export const stack = (
+  props: Record<string, unknown>, services: Build = svc({ port: 8000 }),
+): Build => (p) => {
   services(p);
   new ComposeStack(p, 'stack', any(props));
 };

@@ -11,7 +11,9 @@ const RIGHT_WAY = 'use a compose secret (a Kubernetes Secret on a cluster) and p
 const FAKE_GITHUB = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
 const FAKE_HF = `hf_${'AbCdEfGhIj'.repeat(4)}`;
 const FAKE_OPENAI = `sk-proj-${'A1b2C3d4'.repeat(4)}`;
-const id = (serviceId: string) => (p: any) => { new PythonService(p, serviceId, { command: cmdFor(serviceId) }); };
+const id = (serviceId: string) => (p: any) => {
+  new PythonService(p, serviceId, { command: cmdFor(serviceId) });
+};
 
 export const rows: Row[] = [
   // secrets in names: whole words, any case

@@ -20,7 +20,8 @@ const official = readSharedJson('compose-spec.json');
 test('every service and top-level key of our rules exists in the official schema', () => {
   const serviceKeys = Object.keys(official.definitions.service.properties);
   expect(Object.keys(rules.service.keys).filter((k) => !serviceKeys.includes(k))).toEqual([]);
-  expect(Object.keys(rules.document.keys).filter((k) => !Object.keys(official.properties).includes(k))).toEqual([]);
+  expect(Object.keys(rules.document.keys).filter((k) => !Object.keys(official.properties).includes(k)))
+    .toEqual([]);
   const healthKeys = Object.keys(official.definitions.healthcheck.properties);
   expect(Object.keys(rules.service.keys.healthcheck.keys).filter((k) => !healthKeys.includes(k))).toEqual([]);
   const deployKeys = Object.keys(official.definitions.deployment.properties);

@@ -8,8 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
-  EntryOrigin, EntryStatus, ProjectTreeSource, ShadowKind, auditIgnore, buildCheckSubjects, checkEntry, findShadowedModules, imageFileMap,
-  readProjectTree, readPyproject,
+  EntryOrigin, EntryStatus, ProjectTreeSource, ShadowKind, auditIgnore, buildCheckSubjects, checkEntry,
+  findShadowedModules, imageFileMap, readProjectTree, readPyproject,
 } from '../../src/entry';
 import { SHARED_DATA } from '../support/shared-data';
 
@@ -86,7 +86,8 @@ describe.each(CASES)('$repo', ({ repo, sources, commands, requirements, installP
       projectScripts: pyproject?.scripts,
       installedProjectFiles: installProject ? files : undefined,
     });
-    expect({ status: result.status, problem: result.problem }).toEqual({ status: EntryStatus.FOUND, problem: undefined });
+    expect({ status: result.status, problem: result.problem })
+      .toEqual({ status: EntryStatus.FOUND, problem: undefined });
     expect(buildCheckSubjects(result.buildCheck!)).toEqual(subjects);
   });
 

@@ -40,7 +40,8 @@ describe('cog gpu floors (shared reference data)', () => {
 
   test('floors: the floor wheel serves the capability, the measured wheel below it does not', () => {
     let compared = 0;
-    const measured = cog.measuredArchLists.map((m: any) => ({ torch: m.torch, cuda: variantCuda(m.variant) }));
+    const measured = cog.measuredArchLists
+      .map((m: any) => ({ torch: m.torch, cuda: variantCuda(m.variant) }));
     for (const f of cog.floors) {
       const at = torchKernels(f.minTorch, f.minCuda);
       if (at.sass !== null) {
@@ -48,7 +49,9 @@ describe('cog gpu floors (shared reference data)', () => {
         expect('served' in serveGpu(at, gpu(f.computeCapability), NEWEST)).toBe(true);
       }
       // the bracket: measured wheels of an older torch than the floor lack the capability
-      for (const below of measured.filter((m: any) => m.torch < f.minTorch || (m.torch === f.minTorch && m.cuda < f.minCuda))) {
+      const older = measured
+        .filter((m: any) => m.torch < f.minTorch || (m.torch === f.minTorch && m.cuda < f.minCuda));
+      for (const below of older) {
         const k = torchKernels(below.torch, below.cuda);
         if (k.sass === null) continue;
         compared++;

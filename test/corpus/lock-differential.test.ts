@@ -30,7 +30,8 @@ const SITE = join(TOOLS, 'root', 'usr', 'lib', 'python3', 'dist-packages');
 /** The Python releases of the images (the python-image data's pinned patch of each minor). */
 const PYTHONS = ['3.10.21', '3.11.16', '3.12.14', '3.13.15'];
 const PLATFORMS = [['linux/amd64', 'x86_64'], ['linux/arm64', 'aarch64']] as const;
-const ENVS = PLATFORMS.flatMap(([platform, machine]) => PYTHONS.map((python) => ({ platform, machine, python })));
+const ENVS = PLATFORMS
+  .flatMap(([platform, machine]) => PYTHONS.map((python) => ({ platform, machine, python })));
 
 const install = spawnSync('bash', [join(REPO, 'scripts', 'corpus', 'packaging-tools.sh'), TOOLS], { encoding: 'utf-8', timeout: 600_000 });
 const versions = existsSync(join(TOOLS, 'VERSIONS'))
@@ -87,7 +88,8 @@ if (install.status !== 0) {
       ENVS.forEach((env, i) => {
         const problems = problemsOf(() => resolve(root, Dependencies.fromPyproject(), env));
         if (problems.length === 0) {
-          expect({ env, packages: ours(resolve(root, Dependencies.fromPyproject(), env)) }).toEqual({ env, packages: tool[i] });
+          expect({ env, packages: ours(resolve(root, Dependencies.fromPyproject(), env)) })
+            .toEqual({ env, packages: tool[i] });
           return;
         }
         // the same selection, where the image cannot install a selected package (the lock has no
@@ -117,7 +119,8 @@ if (install.status !== 0) {
       writeFileSync(join(root, 'poetry.lock'), sc.lock.replace('content-hash = "x"', `content-hash = "${hash.stdout.trim()}"`));
       const tool = selected([exportWithPoetry(root, sc.groups)])[0];
       ENVS.forEach((env, i) => {
-        expect({ env, packages: ours(resolve(root, Dependencies.fromPyproject(), env)) }).toEqual({ env, packages: tool[i] });
+        expect({ env, packages: ours(resolve(root, Dependencies.fromPyproject(), env)) })
+          .toEqual({ env, packages: tool[i] });
       });
     }, 600_000);
   });

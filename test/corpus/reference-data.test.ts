@@ -37,7 +37,8 @@ describe('the torch wheel matrix against the shared derived copy', () => {
     const rest = ours.filter((r) => !fromCog.includes(r));
     expect(rest.length).toBeGreaterThan(0);
     for (const row of rest) {
-      expect({ torch: row.torch, newer: pep440.gt(publicVersion(row.torch), newestShared) }).toEqual({ torch: row.torch, newer: true });
+      expect({ torch: row.torch, newer: pep440.gt(publicVersion(row.torch), newestShared) })
+        .toEqual({ torch: row.torch, newer: true });
       const from = ([] as string[]).concat(row.source.from);
       expect(from.length).toBeGreaterThan(1);
       expect(row.source.checked > '2026-08-21').toBe(true);

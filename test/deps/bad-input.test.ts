@@ -17,13 +17,16 @@ const GOOD: Pkg[] = [
   { name: 'pytest', version: '8.3.4' },
 ];
 
-const req = (files: Record<string, string>, options: Parameters<typeof Dependencies.fromRequirementsFiles>[0]) =>
+const req = (
+  files: Record<string, string>, options: Parameters<typeof Dependencies.fromRequirementsFiles>[0],
+) =>
   () => resolveIn(projectWith(files), Dependencies.fromRequirementsFiles(options));
 const py = (files: Record<string, string>, options: PyprojectDependenciesOptions = {}) =>
   () => resolveIn(projectWith(files), Dependencies.fromPyproject(options));
 const uv = (pkgs: Pkg[], options: PyprojectDependenciesOptions = {}, pyproject = PYPROJECT) =>
   py({ 'pyproject.toml': pyproject, 'uv.lock': uvLock(pkgs) }, options);
-const swap = (name: string, change: Partial<Pkg>): Pkg[] => GOOD.map((p) => (p.name === name ? { ...p, ...change } : p));
+const swap = (name: string, change: Partial<Pkg>): Pkg[] =>
+  GOOD.map((p) => (p.name === name ? { ...p, ...change } : p));
 
 /** [what, resolution, the one problem expected (exact)]. */
 const CASES: Array<[string, () => unknown, string]> = [

@@ -95,10 +95,11 @@ describe('installProject of a poetry 1.x project ([tool.poetry] metadata)', () =
     expect(projectStage(dir)).toContain('the project\'s own package (demo) as a wheel');
   });
 
-  test('a package poetry includes that the service does not copy is refused', () => {
+  test('a package poetry includes that the project does not have is refused', () => {
     const dir = projectWith({ 'pyproject.toml': poetry().replace('{ include = "demo" }', '{ include = "demo", from = "src" }'), ...CODE });
     expect(problemsOf(() => synthIn(dir, {}, api())).join('\n'))
-      .toContain('installProject: [tool.poetry] packages includes a folder the service does not copy: got "src/demo"; expected a path of sources (copied: demo)');
+      .toContain('installProject: [tool.poetry] packages includes a folder the project does not have: got "src/demo"; '
+        + 'expected a package folder (or module) of the project, from its root or the "from" folder');
   });
 });
 

@@ -18,9 +18,10 @@ test('the generated 300-package uv.lock resolves: every package reachable on lin
 });
 
 describe('the result cache (cacheDir)', () => {
-  const resolveCached = (root: string, cacheDir: string) => resolveDependencies(Dependencies.fromPyproject(), {
-    projectRoot: root, pythonVersion: '3.11.9', platform: 'linux/amd64', path: 'vision/api', cacheDir,
-  });
+  const resolveCached = (root: string, cacheDir: string) =>
+    resolveDependencies(Dependencies.fromPyproject(), {
+      projectRoot: root, pythonVersion: '3.11.9', platform: 'linux/amd64', path: 'vision/api', cacheDir,
+    });
 
   test('an unchanged project reuses the result; a changed, new or removed file resolves again', () => {
     const root = projectWith({ ...generateUvProject(40, 5) });

@@ -195,7 +195,8 @@ describe('a uv.lock that forks a package by python version', () => {
     ].join('\n'),
   });
   test.each([['3.11.9', '1.26.4'], ['3.12.8', '2.1.3']])('python %s gets numpy %s', (python, version) => {
-    expect(resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: python }).packages.core.map((p) => p.version)).toEqual([version]);
+    const core = resolveIn(root, Dependencies.fromPyproject(), { pythonVersion: python }).packages.core;
+    expect(core.map((p) => p.version)).toEqual([version]);
   });
 });
 

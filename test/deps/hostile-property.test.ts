@@ -53,7 +53,9 @@ const quoted = (s: string) => JSON.stringify(s);
 const H = (s: string) => sha(s);
 
 type Fields = Record<string, string>;
-/** One reader: its fields' valid values, and the files and dependencies built from (possibly mutated) fields. */
+/**
+ * One reader: its fields' valid values, and the files and dependencies built from (possibly mutated) fields.
+ */
 interface Reader {
   readonly name: string;
   readonly fields: Fields;
@@ -243,7 +245,13 @@ test('random text in every field of every reader: refused with our error, or rea
     if (got.some((l) => !l.requirement || l.editable || l.options.some((o: string) => o !== 'hashes') || l.otherHashes?.length)) {
       return failures.push(`${what}: pip reads an option line or option: ${JSON.stringify(got)}`);
     }
-    const seen = got.map((l) => ({ key: l.name, specifier: l.specifier, extras: l.extras, hashes: l.hashes ?? [], marker: l.marker !== null }));
+    const seen = got.map((l) => ({
+      key: l.name,
+      specifier: l.specifier,
+      extras: l.extras,
+      hashes: l.hashes ?? [],
+      marker: l.marker !== null,
+    }));
     if (JSON.stringify(seen) !== JSON.stringify(expected)) failures.push(`${what}: pip reads ${JSON.stringify(seen)}, we meant ${JSON.stringify(expected)}`);
     return undefined;
   });

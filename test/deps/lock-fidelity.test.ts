@@ -11,8 +11,9 @@ import { problemsOf, projectWith, resolveIn } from './support';
 import { Dependencies } from '../../src/deps';
 
 /** name==version of every package the resolution installs, torch's included. */
-const pins = (r: ReturnType<typeof resolveIn>) => [...r.packages.ml, ...r.packages.core, ...r.packages.dev, ...r.torch?.packages ?? []]
-  .map((p) => `${p.key}==${p.version}`).sort();
+const pins = (r: ReturnType<typeof resolveIn>) =>
+  [...r.packages.ml, ...r.packages.core, ...r.packages.dev, ...r.torch?.packages ?? []]
+    .map((p) => `${p.key}==${p.version}`).sort();
 const scenario = (name: string) => POETRY_SCENARIOS.find((s) => s.name.startsWith(name))!;
 const rootOf = (name: string) => projectWith({ 'pyproject.toml': scenario(name).pyproject, 'poetry.lock': scenario(name).lock });
 

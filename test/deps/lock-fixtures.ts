@@ -14,7 +14,15 @@ export const PYPROJECT = [
   '[dependency-groups]', 'dev = ["pytest>=8"]', '',
 ].join('\n');
 
-export interface Pkg { name: string; version: string; deps?: string[]; wheels?: string[]; sdist?: boolean; hash?: boolean; source?: string }
+export interface Pkg {
+  name: string;
+  version: string;
+  deps?: string[];
+  wheels?: string[];
+  sdist?: boolean;
+  hash?: boolean;
+  source?: string;
+}
 
 /** A uv.lock (version 1) for the project "demo" and these packages. */
 export function uvLock(pkgs: Pkg[], head: string[] = ['version = 1', 'revision = 3', 'requires-python = ">=3.10"']): string {

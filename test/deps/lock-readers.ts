@@ -1,8 +1,8 @@
 /**
  * An independent reading of real locks for linux/x86_64 and CPython 3.11.9: TOML parsed, the
  * graph walked, wheel tags matched by a regular expression; it shares no code with the
- * resolver (src/deps). Used against the resolver's result (test/corpus/deps-realworld.test.ts) and against the
- * requirement files a synthesized service writes (wiring.test.ts).
+ * resolver (src/deps). Used against the resolver's result (test/corpus/deps-realworld.test.ts) and against
+ * the requirement files a synthesized service writes (wiring.test.ts).
  */
 import { evaluateMarker, parseMarker } from '../../src/core/pep508-marker';
 
@@ -26,7 +26,9 @@ export const ENV = {
 /** The python of the readers: 3.11.9 unless a reader is given another 3.11 release. */
 let pythonFull = '3.11.9';
 const holds = (marker: string | undefined, extra = ''): boolean => !marker
-  || evaluateMarker(parseMarker(marker), { ...ENV, python_full_version: pythonFull, implementation_version: pythonFull, extra });
+  || evaluateMarker(parseMarker(marker), {
+    ...ENV, python_full_version: pythonFull, implementation_version: pythonFull, extra,
+  });
 const norm = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
 /** CPython 3.11 on glibc 2.<glibcMinor> x86_64, written out by hand. */

@@ -12,7 +12,9 @@ import { TorchWheels } from '../../src/service/torch';
 const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);
 
-function pkg(name: string, version: string | undefined, hashes: string[] = [], requirement?: string): ResolvedPackage {
+function pkg(
+  name: string, version: string | undefined, hashes: string[] = [], requirement?: string,
+): ResolvedPackage {
   return { name, key: name.toLowerCase(), version, requirement: requirement ?? `${name}==${version}`, hashes, from: 'uv.lock' };
 }
 

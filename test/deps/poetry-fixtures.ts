@@ -9,8 +9,13 @@ import { sha } from './lock-fixtures';
 
 const file = (name: string) => `{file = "${name}", hash = "sha256:${sha(name)}"}`;
 
-/** One poetry.lock package; `extra` holds further lines (markers, groups, then sub-tables such as dependencies). */
-export function poetryPackage(name: string, version: string, python: string, files: string[], extra: string[] = []): string {
+/**
+ * One poetry.lock package; `extra` holds further lines (markers, groups, then sub-tables such as
+ * dependencies).
+ */
+export function poetryPackage(
+  name: string, version: string, python: string, files: string[], extra: string[] = [],
+): string {
   const tables = extra.findIndex((l) => l.startsWith('['));
   const [keys, subtables] = tables < 0 ? [extra, []] : [extra.slice(0, tables), extra.slice(tables)];
   return [

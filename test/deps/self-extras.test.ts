@@ -14,7 +14,10 @@ const pyproject = (name: string, extras: string[], deps = '["fastapi==0.115.6"]'
   '[project]', `name = "${name}"`, 'version = "0.1.0"', `dependencies = ${deps}`, '', '[project.optional-dependencies]', ...extras, '',
 ].join('\n');
 
-const resolve = (text: string, options: Parameters<typeof Dependencies.fromPyproject>[0] = {}, extra: Record<string, string> = {}) =>
+const resolve = (
+  text: string, options: Parameters<typeof Dependencies.fromPyproject>[0] = {},
+  extra: Record<string, string> = {},
+) =>
   resolveIn(projectWith({ 'pyproject.toml': text, ...extra }), Dependencies.fromPyproject(options));
 
 describe('self-referencing extras', () => {

@@ -13,7 +13,9 @@ export interface GeneratedUvProject {
   readonly 'uv.lock': string;
 }
 
-/** Package i depends on two later packages (a DAG); every 7th edge carries a marker that never holds on linux. */
+/**
+ * Package i depends on two later packages (a DAG); every 7th edge carries a marker that never holds on linux.
+ */
 export function generateUvProject(count = 300, roots = 20): GeneratedUvProject {
   const name = (i: number) => `pkg-${String(i).padStart(3, '0')}`;
   const version = (i: number) => `${1 + (i % 5)}.${i % 11}.${i % 3}`;

@@ -57,7 +57,10 @@ function run(image: string, command: string[], user?: string): { status: number;
   return { status: res.status, output: `${res.stdout}${res.stderr}` };
 }
 
-/** Every file of every layer of an image (`docker save`, unpacked), as one list of paths and one concatenated text. */
+/**
+ * Every file of every layer of an image (`docker save`, unpacked), as one list of paths and one concatenated
+ * text.
+ */
 function layers(image: string): { files: string[]; bytes: Buffer } {
   const out = tempDir('engine-hooks-save-');
   docker(['save', '-o', join(out, 'image.tar'), image]);

@@ -23,8 +23,8 @@ import { rmSync } from 'fs';
 import { PythonService } from '../../src';
 import { newProject, synth } from '../util';
 import {
-  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tempDir, waitFor, waitHealthy,
-  writeFile, writeWheelhouse,
+  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tempDir, waitFor,
+  waitHealthy, writeFile, writeWheelhouse,
 } from './support/engine';
 
 const API = {
@@ -51,7 +51,9 @@ let scratch = '';
 let index: IndexServer;
 
 /** `docker build` of one target from the project directory, as a user on a private index would. */
-function build(service: string, target: string, options: { tag?: string; indexUrl?: string; extra?: string[] } = {}): string {
+function build(
+  service: string, target: string, options: { tag?: string; indexUrl?: string; extra?: string[] } = {},
+): string {
   const tag = options.tag ?? `engine-test/${service}:${target}`;
   docker(['build', '--progress', 'plain', '--network', 'host', '-f', `docker/${service}/Dockerfile`, '--target', target,
     '--build-arg', `PYTHON_IMAGE=${PYTHON_STANDIN}`, '--build-arg', `PIP_INDEX_URL=${options.indexUrl ?? index.url}`,

@@ -116,7 +116,10 @@ for d in projects:
   execFileSync('python3', ['-c', script, wheelhouse, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Synthesizes the example project into `outdir`, with stub wheels for every pin it generates; returns the project. */
+/**
+ * Synthesizes the example project into `outdir`, with stub wheels for every pin it generates; returns the
+ * project.
+ */
 function define(outdir: string, v: Variant, wheelhouse?: string): MlDockerProject {
   const project = new MlDockerProject({ name: 'cacheproof', outdir, dockerfileSyntax: false });
   const dev = ['mlstub-dev==1.0.0', ...(v.devTool ? [`devstub==${v.devTool}`] : [])];

@@ -33,8 +33,8 @@ import { join } from 'path';
 import { BackingService, ComposeStack, PythonService } from '../../src';
 import { newProject, synth } from '../util';
 import {
-  IndexServer, PYTHON_STANDIN, RunResult, docker, dockerTry, freePort, requireEngine, startIndexServer, tail, tempDir, waitFor,
-  writeWheelhouse,
+  IndexServer, PYTHON_STANDIN, RunResult, docker, dockerTry, freePort, requireEngine, startIndexServer, tail,
+  tempDir, waitFor, writeWheelhouse,
 } from './support/engine';
 
 const SERVICES = ['api', 'postgres', 'redis', 'worker'];

@@ -19,7 +19,8 @@ import { join } from 'path';
 import { Dependencies, PythonService } from '../../src';
 import { synthIn } from '../util';
 import {
-  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir, waitHealthy, writeWheelhouse,
+  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir, waitHealthy,
+  writeWheelhouse,
 } from './support/engine';
 
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;

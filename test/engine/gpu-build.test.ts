@@ -22,7 +22,8 @@ import { join } from 'path';
 import { GpuInference, GpuTrainer, TorchPackage } from '../../src';
 import { newProject, synth } from '../util';
 import {
-  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tempDir, waitHealthy, writeWheelhouse,
+  IndexServer, PYTHON_STANDIN, docker, dockerTry, requireEngine, startIndexServer, tempDir, waitHealthy,
+  writeWheelhouse,
 } from './support/engine';
 
 const HARDENING = [

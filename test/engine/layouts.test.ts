@@ -24,7 +24,8 @@ import { dirname, join } from 'path';
 import { PythonService } from '../../src';
 import { synthIn } from '../util';
 import {
-  IndexServer, PYTHON_STANDIN, REPO, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir, waitHealthy, writeWheelhouse,
+  IndexServer, PYTHON_STANDIN, REPO, docker, dockerTry, requireEngine, startIndexServer, tail, tempDir,
+  waitHealthy, writeWheelhouse,
 } from './support/engine';
 
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;

@@ -36,8 +36,8 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs'
 import { join } from 'path';
 import * as YAML from 'yaml';
 import {
-  DOCKER, IndexServer, PYTHON_STANDIN, REPO, RunResult, docker, dockerTry, freePort, requireEngine, startIndexServer, tail,
-  tempDir, waitFor, writeWheelhouse,
+  DOCKER, IndexServer, PYTHON_STANDIN, REPO, RunResult, docker, dockerTry, freePort, requireEngine,
+  startIndexServer, tail, tempDir, waitFor, writeWheelhouse,
 } from './support/engine';
 import { renderScaffold } from '../../src/project/scaffold';
 import { runDefinition } from '../support/run-definition';
@@ -95,7 +95,8 @@ function compose(args: string[]): RunResult {
 
 /** Services of the generated compose.yaml that have a build section, with their images. */
 function builtServices(): Record<string, string> {
-  return Object.fromEntries(Object.entries<any>(composeFile.services).filter(([, s]) => s.build).map(([name, s]) => [name, s.image]));
+  return Object.fromEntries(Object.entries<any>(composeFile.services).filter(([, s]) => s.build)
+    .map(([name, s]) => [name, s.image]));
 }
 
 /** The compose project's containers by service (any state), straight from the engine. */
@@ -171,7 +172,8 @@ describe('the scaffold on a real CPU-only engine: docker:build, then npx projen 
   });
 
   test('docker:build builds every image of the scaffold, the trainer and the GPU inference server included', () => {
-    expect({ status: build.status, output: tail(build.stderr, 60) }).toEqual({ status: 0, output: expect.any(String) });
+    expect({ status: build.status, output: tail(build.stderr, 60) })
+      .toEqual({ status: 0, output: expect.any(String) });
     const images = builtServices();
     expect(Object.keys(images).sort()).toEqual(['api', 'inference', 'trainer']);
     expect(composeFile.services.trainer.profiles).toEqual(['train']);
@@ -184,7 +186,8 @@ describe('the scaffold on a real CPU-only engine: docker:build, then npx projen 
   test('the forwarded build args were used: stand-in base, packages from PIP_INDEX_URL, torch from TORCH_INDEX_URL', () => {
     expect(build.status).toBe(0);
     const images = builtServices();
-    // PYTHON_IMAGE: every image starts with the stand-in's only layer (the default base cannot be pulled here).
+    // PYTHON_IMAGE: every image starts with the stand-in's only layer (the default base cannot be pulled
+    // here).
     const [baseLayer] = JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', PYTHON_STANDIN]));
     for (const image of Object.values(images)) {
       expect([image, JSON.parse(docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', image]))[0]]).toEqual([image, baseLayer]);

@@ -1,5 +1,6 @@
 import {
-  EntryContext, EntryOrigin, EntryStatus, checkEntry, imageFileMap, importNamesOf, nearest, parseRequirementName,
+  EntryContext, EntryOrigin, EntryStatus, checkEntry, imageFileMap, importNamesOf, nearest,
+  parseRequirementName,
 } from '../../src/entry';
 
 /** An image whose files are all present. */
@@ -137,8 +138,9 @@ describe('requirements, the standard library and provided modules', () => {
   });
 
   test('a console script needing an extra is found only with that extra', () => {
-    expect(checkEntry(['fastapi', 'run', 'app.py'], ctx(image(), { requirements: ['fastapi'] })).status).toBe(EntryStatus.MISSING);
-    expect(checkEntry(['fastapi', 'run', 'app.py'], ctx(image(), { requirements: ['fastapi[standard]'] })).status).toBe(EntryStatus.FOUND);
+    const app = image('/app/app.py');
+    expect(checkEntry(['fastapi', 'run', 'app.py'], ctx(app, { requirements: ['fastapi'] })).status).toBe(EntryStatus.MISSING);
+    expect(checkEntry(['fastapi', 'run', 'app.py'], ctx(app, { requirements: ['fastapi[standard]'] })).status).toBe(EntryStatus.FOUND);
     expect(checkEntry(['jupyter', 'lab'], ctx(image(), { requirements: ['jupyterlab'] })).status).toBe(EntryStatus.FOUND);
   });
 });
@@ -273,5 +275,40 @@ describe('nearest', () => {
     expect(nearest('ab', ['abc'])).toBe('abc');
     expect(nearest('abc', ['xyz'])).toBeUndefined();
     expect(nearest('trian', ['train'])).toBe('train');
+  });
+});
+
+describe('the interpreter and the app launchers', () => {
+  const APP = image('/app/serve.py', '/app/web/__init__.py');
+  test('a versioned interpreter must be the image\'s python', () => {
+    const on311 = (program: string) => checkEntry([program, 'serve.py'], ctx(APP, { pythonMinor: '3.11' }));
+    for (const ok of ['python', 'python3', 'python3.11', '/opt/venv/bin/python3.11']) expect(on311(ok).status).toBe(EntryStatus.FOUND);
+    for (const bad of ['python3.12', 'python2', '/usr/bin/python3.10']) expect(on311(bad).status).toBe(EntryStatus.MISSING);
+    expect(on311('python3.12').problem).toContain('is not the image\'s python (3.11)');
+    // without the image's python known, any interpreter name is taken as it (the pure check's default)
+    expect(checkEntry(['python3.12', 'serve.py'], ctx(APP)).status).toBe(EntryStatus.FOUND);
+  });
+
+  test.each([
+    [['fastapi', 'run', 'serve.py', '--app', 'app'], 'fastapi-cli', 'serve.py', 'app'],
+    [['fastapi', 'dev', '--entrypoint', 'web:app'], 'fastapi-cli', 'web', 'app'],
+    [['bentoml', 'serve', 'serve.py:Svc', '--port', '3000'], 'bentoml', 'serve.py', 'Svc'],
+    [['bentoml', 'serve', 'web:Svc'], 'bentoml', 'web', 'Svc'],
+    [['gradio', 'serve.py', '--demo-name', 'ui'], 'gradio', 'serve.py', 'ui'],
+    [['flask', '--app', 'web:create_app()', 'run'], 'flask', 'web', 'create_app'],
+    [['python', '-m', 'flask', '--app', 'serve.py', 'run'], 'flask', 'serve.py', undefined],
+    [['panel', 'serve', 'serve.py', '--port', '5006'], 'panel', 'serve.py', undefined],
+  ])('%j loads %s\'s app from %s (object %s)', (command, provider, target, object) => {
+    const result = checkEntry(command, ctx(APP, { requirements: [provider] }));
+    expect(result.status).toBe(EntryStatus.FOUND);
+    expect(result.entry.target).toBe(target);
+    expect(result.entry.targets[0].object).toBe(object);
+  });
+
+  test('a missing app file or module is missing; a bento tag or a bare launcher is the launcher alone', () => {
+    expect(checkEntry(['bentoml', 'serve', 'other.py:Svc'], ctx(APP, { requirements: ['bentoml'] })).status).toBe(EntryStatus.MISSING);
+    expect(checkEntry(['flask', '--app', 'nowhere', 'run'], ctx(APP, { requirements: ['flask'] })).status).toBe(EntryStatus.MISSING);
+    expect(checkEntry(['bentoml', 'serve', 'iris_classifier:latest'], ctx(APP, { requirements: ['bentoml'] })).entry.target).toBe('bentoml');
+    expect(checkEntry(['fastapi', 'run'], ctx(APP, { requirements: ['fastapi-cli'] })).entry.target).toBe('fastapi');
   });
 });

@@ -25,7 +25,8 @@ function layout(files: Record<string, [string, number]>): string {
 
 function git(dir: string, ...args: string[]): void {
   const result = spawnSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { encoding: 'utf-8' });
-  expect({ args, status: result.status, stderr: result.stderr }).toEqual({ args, status: 0, stderr: expect.any(String) });
+  expect({ args, status: result.status, stderr: result.stderr })
+    .toEqual({ args, status: 0, stderr: expect.any(String) });
 }
 
 function service(dir: string, command = ['./start.sh'], sources = ['app.py', 'start.sh']) {

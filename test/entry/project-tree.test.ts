@@ -121,7 +121,8 @@ describe('with git', () => {
     const sets = [['services/worker'], ['services/api', 'train.py'], ['configs', 'weights', 'nope'], ['vendor/lib', 'Zeta.py'], ['.']];
     const union = readProjectTree(root, { paths: sets.flat(), includeIgnored: true });
     for (const paths of sets) {
-      expect([paths, projectSubtree(root, union, paths)]).toEqual([paths, readProjectTree(root, { paths, includeIgnored: true })]);
+      expect([paths, projectSubtree(root, union, paths)])
+        .toEqual([paths, readProjectTree(root, { paths, includeIgnored: true })]);
     }
     const api = projectSubtree(root, union, ['services/api']);
     expect(api.files).toEqual(['services/api/run.sh']);

@@ -1,4 +1,6 @@
-/** CPU services get what GpuInference has for models and caches (the same module, src/service/model-dir.ts). */
+/**
+ * CPU services get what GpuInference has for models and caches (the same module, src/service/model-dir.ts).
+ */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';

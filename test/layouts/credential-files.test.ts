@@ -130,12 +130,18 @@ describe('credential files in a copied folder', () => {
     for (const file of ['docker/api/Dockerfile.dockerignore', '.dockerignore']) {
       const matcher = matcherOf(String(out[file]));
       for (const [pattern, path] of Object.entries(CREDENTIALS)) {
-        expect({ file, pattern, path, ignored: matcher.ignores(path) }).toEqual({ file, pattern, path, ignored: true });
+        expect({ file, pattern, path, ignored: matcher.ignores(path) })
+          .toEqual({ file, pattern, path, ignored: true });
         // and by its own pattern alone (so the table proves each pattern, not a neighbour)
-        expect({ pattern, path, alone: ignore().add([pattern]).ignores(path) }).toEqual({ pattern, path, alone: true });
+        expect({ pattern, path, alone: ignore().add([pattern]).ignores(path) })
+          .toEqual({ pattern, path, alone: true });
       }
-      for (const path of EXTRA) expect({ file, path, ignored: matcher.ignores(path) }).toEqual({ file, path, ignored: true });
-      for (const path of CODE) expect({ file, path, ignored: matcher.ignores(path) }).toEqual({ file, path, ignored: false });
+      for (const path of EXTRA) {
+        expect({ file, path, ignored: matcher.ignores(path) }).toEqual({ file, path, ignored: true });
+      }
+      for (const path of CODE) {
+        expect({ file, path, ignored: matcher.ignores(path) }).toEqual({ file, path, ignored: false });
+      }
     }
   });
 

@@ -93,6 +93,7 @@ describe('the synth-time proof', () => {
     plannedFiles: [],
     workdir: '/app',
     pythonPath: ['/app'],
+    pythonMinor: '3.11',
     ignoreText,
     requirements: [],
     checkCommand: true,

@@ -49,13 +49,17 @@ describe('installProject', () => {
     const stage = dockerfile.slice(dockerfile.indexOf('FROM builder AS project'), dockerfile.indexOf('FROM builder AS dev'));
     // its own stage after the builder (every tier, pip check), so a code change never rebuilds the venv
     expect(dockerfile.indexOf('FROM builder AS project')).toBeGreaterThan(dockerfile.indexOf('RUN pip check'));
-    expect(stage).toContain('COPY pyproject.toml README.md LICENSE /tmp/project/\nCOPY ranker /tmp/project/ranker\nCOPY configs /tmp/project/configs\nCOPY train.py /tmp/project/train.py');
+    // the project's files as git sees them, paths kept: root files in one COPY, each folder in its own
+    expect(stage).toContain('COPY LICENSE README.md pyproject.toml train.py /tmp/project/\n'
+      + 'COPY configs /tmp/project/configs\nCOPY ranker /tmp/project/ranker\n');
     expect(stage).toContain('RUN pip wheel --no-deps --no-build-isolation --no-index --wheel-dir /tmp/wheels /tmp/project');
     // installed in dev and prod, before the code, as root, without deps and not editable
     const prod = dockerfile.slice(dockerfile.indexOf('FROM base AS prod'));
     const install = prod.indexOf('RUN --mount=type=bind,from=project,source=/tmp/wheels,target=/tmp/wheels \\\n    pip install --no-deps --no-index /tmp/wheels/*.whl');
     expect(install).toBeGreaterThan(prod.indexOf('COPY --from=builder /opt/venv /opt/venv'));
-    expect(install).toBeLessThan(prod.indexOf('COPY --chown=10001:10001 ranker /app/ranker'));
+    expect(install).toBeLessThan(prod.indexOf('COPY --chown=10001:10001 configs /app/configs'));
+    // the installed package is not copied into /app as well, where it would come first on sys.path
+    expect(prod).not.toContain(' ranker /app/ranker');
     expect(install).toBeLessThan(prod.indexOf('USER 10001'));
     expect(dockerfile.match(/from=project,source=\/tmp\/wheels/g)).toHaveLength(2);
     // then pip check in the same step: the project's own dependencies must be met by the tiers

@@ -22,7 +22,10 @@ function git(dir: string, ...args: string[]) {
   return spawnSync('git', ['-C', dir, '-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { encoding: 'utf-8' });
 }
 
-/** The shape's tree in a fresh git repository (its files tracked, its own ignore rules in info/exclude), with BESIDE untracked. */
+/**
+ * The shape's tree in a fresh git repository (its files tracked, its own ignore rules in info/exclude), with
+ * BESIDE untracked.
+ */
 function checkout(shape: Shape, corpusRoot?: string): { dir: string; tracked: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'mld-shape-'));
   if (shape.corpus) {
@@ -63,7 +66,8 @@ export function describeShapes(shapes: readonly Shape[], corpusRoot?: string): v
     test('every code and configuration file under the copied paths reaches the build context; no data, weights, venv or .env does', () => {
       const files = [...new Set([...tracked, ...Object.keys(BESIDE)])];
       const under = (f: string) => shape.sources.some((s) => f === s || f.startsWith(`${s}/`));
-      // no root .dockerignore is written where the repository has a Dockerfile of its own (its build context stays)
+      // no root .dockerignore is written where the repository has a Dockerfile of its own (its build context
+      // stays)
       const root = existsSync(join(dir, '.dockerignore'));
       expect(root).toBe(!tracked.some((f) => /(^|\/)Dockerfile[^/]*$/i.test(f) && !f.startsWith('docker/')));
       for (const ignoreFile of [`${dockerfiles[0]}.dockerignore`, ...root ? ['.dockerignore'] : []]) {

@@ -1,4 +1,7 @@
-/** A small hand-written Dockerfile for the cache report's module tests (the generated ones are tested in cache-report.test.ts). */
+/**
+ * A small hand-written Dockerfile for the cache report's module tests (the generated ones are tested in
+ * cache-report.test.ts).
+ */
 export const DOCKERFILE = [
   '# syntax=docker/dockerfile:1',
   'ARG PYTHON_IMAGE=python:3.12-slim',

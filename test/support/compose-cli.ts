@@ -61,7 +61,9 @@ function standaloneCompose(): string {
 }
 
 /** Runs compose with `args` in `cwd`. */
-export function compose(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+export function compose(
+  args: string[], cwd: string,
+): { status: number | null; stdout: string; stderr: string } {
   const [program, ...prefix] = composeCommand();
   const res = spawnSync(program, [...prefix, ...args], { cwd, encoding: 'utf-8' });
   return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
@@ -72,7 +74,9 @@ export function compose(args: string[], cwd: string): { status: number | null; s
  * relative build contexts and secret files resolve as they would for the user), with the
  * given profiles active (none by default).
  */
-export function composeConfig(projectDir: string, text: string, profiles: readonly string[] = []): { ok: boolean; output: string } {
+export function composeConfig(
+  projectDir: string, text: string, profiles: readonly string[] = [],
+): { ok: boolean; output: string } {
   const file = join(projectDir, `.compose-check-${process.pid}-${checks++}.yaml`);
   writeFileSync(file, text);
   const res = compose(['-f', file, '--project-directory', projectDir, ...profiles.flatMap((p) => ['--profile', p]), 'config', '-q'], projectDir);

@@ -99,7 +99,9 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       const resolved = resolveVariables(base, globalArgs);
       const parent = stages.find((s) => s.name !== undefined && s.name === (resolved ?? base).toLowerCase());
       const instructions: Instruction[] = [];
-      const stage: Stage = { index: stages.length, name, from, line: lineOf(from), base, parent, instructions };
+      const stage: Stage = {
+        index: stages.length, name, from, line: lineOf(from), base, parent, instructions,
+      };
       stages.push(stage);
       current = { stage, instructions };
     } else if (current) {
@@ -256,7 +258,9 @@ export function pipInstalls(df: ParsedDockerfile): PipInstall[] {
     for (const run of stage.instructions.filter((i) => i.getKeyword() === 'RUN')) {
       const commands = pipCommands(run);
       for (const c of commands) {
-        result.push({ ...c, run, stage, line: lineOf(run), mounts: mountsOf(run), installsInRun: commands.length });
+        result.push({
+          ...c, run, stage, line: lineOf(run), mounts: mountsOf(run), installsInRun: commands.length,
+        });
       }
     }
   }
@@ -286,7 +290,9 @@ export function execArgs(instruction: Instruction): string[] | undefined {
 
 /** ARG/ENV/LABEL properties: name and (unquoted) value. */
 export function propertiesOf(instruction: Instruction): Array<{ name: string; value: string | null }> {
-  const withProps = instruction as unknown as { getProperties?: () => Array<{ getName(): string; getValue(): string | null }> };
+  const withProps = instruction as unknown as {
+    getProperties?: () => Array<{ getName(): string; getValue(): string | null }>;
+  };
   return typeof withProps.getProperties === 'function'
     ? withProps.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() }))
     : [];

@@ -1,7 +1,10 @@
 import { NO_BUILD_HOOKS } from '../../src/image/build-hook-steps';
 import { ImageInput } from '../../src/image/image-model';
 
-/** A plain CPU service's image input (no torch, no hooks, one code folder): the base the pure image-model tests vary. */
+/**
+ * A plain CPU service's image input (no torch, no hooks, one code folder): the base the pure image-model
+ * tests vary.
+ */
 export const CPU_IMAGE_INPUT: ImageInput = {
   serviceId: 'api',
   description: 'CPU Python service',

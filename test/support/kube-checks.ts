@@ -74,7 +74,9 @@ export function restrictedViolations(doc: any): string[] {
   if (psc.runAsUser === 0) out.push('pod runAsUser 0');
   if (psc.seLinuxOptions && (!SELINUX_TYPES.includes(psc.seLinuxOptions.type ?? '') || psc.seLinuxOptions.user || psc.seLinuxOptions.role)) out.push('pod seLinuxOptions');
   if (psc.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(psc.appArmorProfile.type)) out.push('pod appArmorProfile');
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+  for (const c of [
+    ...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? []),
+  ]) {
     const sc = c.securityContext ?? {};
     const where = `container ${c.name}`;
     if (sc.windowsOptions?.hostProcess) out.push(`${where} hostProcess`);

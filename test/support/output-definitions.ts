@@ -6,7 +6,10 @@
  * `test/output-digests.test.ts` compares them.
  *
  * After a deliberate output change, record the new digests with
- * `npx ts-node --transpile-only --project test/tsconfig.json test/support/output-definitions.ts > test/fixtures/output-digests.json`
+ *
+ *     npx ts-node --transpile-only --project test/tsconfig.json test/support/output-definitions.ts \
+ *       > test/fixtures/output-digests.json
+ *
  * and review the diff of that file (it names each changed file).
  */
 import { createHash } from 'crypto';
@@ -14,16 +17,19 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import {
-  BackingService, CiCache, ComposeStack, CiWorkflow, DistributedRuntime, GpuBase, GpuInference, GpuPlatform, GpuTrainer, HadolintThreshold,
-  KubernetesBackingMode, KubernetesManifests, MlDockerProject, MlDockerProjectOptions, ProjenrcRunner, PythonService,
-  NcclDebug, RequirementTier, ScanSeverity,
+  BackingService, CiCache, ComposeStack, CiWorkflow, DistributedRuntime, GpuBase, GpuInference, GpuPlatform,
+  GpuTrainer, HadolintThreshold, KubernetesBackingMode, KubernetesManifests, MlDockerProject,
+  MlDockerProjectOptions, ProjenrcRunner, PythonService, NcclDebug, RequirementTier, ScanSeverity,
 } from '../../src';
 import { renderScaffold } from '../../src/project/scaffold';
-import { withoutPostSynth } from '../util';
+import { withExtensionFolders, withoutPostSynth } from '../util';
 import { readmeProgram, runDefinition } from './run-definition';
 
 const TRAIN = ['python', '-m', 'trainer.train'];
-/** The commands of the samples a trainer and an inference service get (`services/<module>/train.py`, `serve.py`). */
+/**
+ * The commands of the samples a trainer and an inference service get (`services/<module>/train.py`,
+ * `serve.py`).
+ */
 const trainOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.train`];
 const serveOf = (id: string) => ['python', '-m', `${id.replace(/-/g, '_')}.serve`];
 const API = {
@@ -33,7 +39,9 @@ const API = {
   requirements: { core: ['fastapi==0.115.6', 'uvicorn==0.32.1'], dev: ['pytest==8.3.4'] },
 };
 
-/** Runs a definition written against 'projen-ml-docker' in a fresh temp dir, with this repository's source. */
+/**
+ * Runs a definition written against 'projen-ml-docker' in a fresh temp dir, with this repository's source.
+ */
 function runProgram(source: string): string {
   const outdir = mkdtempSync(join(tmpdir(), 'mld-digest-'));
   runDefinition(source, outdir);
@@ -104,6 +112,7 @@ export const DEFINITIONS: Record<string, () => string> = {
     new ComposeStack(p, 'stack');
   }),
   'gpu variants': () => build({ hostDriverVersion: '580.95.05' }, (p) => {
+    withExtensionFolders(p, 'ext/fused', 'ext/attn');
     new GpuTrainer(p, 'slim', { torchVersion: '2.5.1', command: trainOf('slim'), requirements: { ml: ['numpy==2.1.3'], dev: ['pytest==8.3.4'] } });
     new GpuTrainer(p, 'cudnn', { torchVersion: '2.9.0', gpuBase: GpuBase.CUDNN_RUNTIME, command: trainOf('cudnn') });
     new GpuTrainer(p, 'ext', {

@@ -16,7 +16,9 @@ export function runDefinition(source: string, dir: string): void {
     return '';
   });
   const program = `const { ${[...imports].join(', ')} } = lib;\n${body}`;
-  const js = ts.transpileModule(program, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(program, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   const previousCwd = process.cwd();
   process.chdir(dir);
   try {
@@ -27,7 +29,10 @@ export function runDefinition(source: string, dir: string): void {
   }
 }
 
-/** The README's TypeScript examples as one program: the first block is a whole `.projenrc.ts`, the later ones continue it. */
+/**
+ * The README's TypeScript examples as one program: the first block is a whole `.projenrc.ts`, the later ones
+ * continue it.
+ */
 export function readmeProgram(): string {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf-8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -108,7 +108,9 @@ export function projectProp(tree: AdoptedTree, key: string): unknown {
  * root as context, read through its ignore file), before adoption and now: adoption must not
  * change which of them its own builds see.
  */
-export function ownBuildContext(tree: AdoptedTree, dockerfile: string): { before: string[]; after: string[] } {
+export function ownBuildContext(
+  tree: AdoptedTree, dockerfile: string,
+): { before: string[]; after: string[] } {
   const ignoreText = (bytes: string | undefined) => (bytes ? Buffer.from(bytes.slice(2), 'base64').toString('utf-8') : '');
   const ownIgnore = [`${dockerfile}.dockerignore`, '.dockerignore'].find((f) => tree.before.has(f));
   const before = ignore().add(ignoreText(ownIgnore ? tree.before.get(ownIgnore) : undefined).split('\n'));

@@ -36,7 +36,9 @@ export interface RunResult {
 }
 
 /** Runs the docker client; never throws. */
-export function dockerTry(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+export function dockerTry(
+  args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): RunResult {
   const res = spawnSync(DOCKER, args, {
     cwd: options.cwd,
     input: options.input,
@@ -49,7 +51,9 @@ export function dockerTry(args: string[], options: { cwd?: string; input?: strin
 }
 
 /** Runs the docker client and returns its stdout; throws with the output on failure. */
-export function docker(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function docker(
+  args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
   const res = dockerTry(args, options);
   if (res.status !== 0) {
     throw new Error(`docker ${args.join(' ')} exited ${res.status}\n${tail(res.stdout)}\n${tail(res.stderr)}`);
@@ -81,7 +85,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined, intervalMs = 500): Promise<T> {
+export async function waitFor<T>(
+  what: string, timeoutMs: number, probe: () => T | undefined, intervalMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
