@@ -1,7 +1,10 @@
 export { MlDockerValidationError } from './core/errors';
 export { RequirementTier, RequirementTiers } from './core/requirements';
 export { TorchWheels } from './service/torch';
-export { CogYamlOptions, Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions } from './deps/dependencies';
+export {
+  CogYamlOptions, Dependencies, LockFileKind, PyprojectDependenciesOptions, RequirementsFilesOptions,
+  SetupPyOptions,
+} from './deps/dependencies';
 export { MlService, APP_UID, HEARTBEAT_FILE } from './service/service';
 export { IMlService, ServiceOptions } from './service/service-options';
 export { ServiceSecret } from './service/service-secrets';

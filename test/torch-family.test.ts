@@ -188,6 +188,17 @@ describe('a lock that holds torchvision (pulled in by timm): it joins the torch 
     expect(installOf(out, 'requirements-torch.txt').options).not.toContain('--require-hashes');
   });
 
+  test('PyPI\'s torchvision (no label) beside the variant\'s torch: paired with torch\'s build', () => {
+    // uv locks torchvision from PyPI when only torch is bound to PyTorch's index
+    const out = lockedTrainer(timmLock('cu124', ''));
+    const torchTier: string = out['docker/trainer/requirements-torch.txt'];
+    // the matrix's pins, installed from the torch index alone, which holds only the +cu124 builds
+    expect(pins(torchTier)).toEqual(['torch==2.4.1+cu124', 'torchvision==0.19.1']);
+    expect(torchTier).not.toContain('--hash');
+    expect(installOf(out, 'requirements-torch.txt').indexUrl).toBe('$TORCH_INDEX_URL');
+    expect(installOf(out, 'requirements-torch.txt').options).not.toContain('--require-hashes');
+  });
+
   test('a lock with another variant\'s torchvision is refused before anything is written', () => {
     expect(() => lockedTrainer(timmLock('cu124', 'cu121')))
       .toThrow(/pins torchvision 0\.19\.1\+cu121 for another variant than torch 2\.4\.1\+cu124/);

@@ -4,6 +4,7 @@ import { RepoFacts } from './repo-facts';
 import { loadData } from '../core/data';
 import { normalizePackageName } from '../core/names';
 import { satisfiesRange } from '../core/requirement-grammar';
+import { SetupPyRequirement } from '../deps/setup-py';
 
 /**
  * The environment of an adopted project: its Python, its dependency files and its torch, each
@@ -47,6 +48,11 @@ interface AdoptionData {
   }>;
   readonly cudaBuildPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
   readonly hubTokenPackages: ReadonlyArray<{ readonly name: string; readonly source: string }>;
+  readonly poetryCore: ReadonlyArray<{
+    readonly poetry: string;
+    readonly poetryCore: string;
+    readonly source: string;
+  }>;
 }
 
 export function adoptionData(): AdoptionData {
@@ -169,6 +175,63 @@ export function isServingPackage(name: string): boolean {
   return adoptionData().servingPackages.some((p) => p.name === normalizePackageName(name));
 }
 
+/** The distribution a requirement string names (`Flask-Cors>=5.0.0` -> `Flask-Cors`), or ''. */
+function requirementNameOf(text: string): string {
+  return /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(text)?.[1] ?? '';
+}
+
+/**
+ * setup.py's lists as `Dependencies.fromSetupPy`: `install_requires`, plus the extras a Dockerfile
+ * installs the project with (`pip install -e ".[interactive-demo]"`), as written (lower bounds stay
+ * lower bounds: the pins are the user's); the serving layer in the core tier, the rest in the ML
+ * tier (mlPackages), torch and its companions in the torch tier.
+ */
+export function setupPyPlan(
+  deps: DecidedDependencies,
+  projectExtras: ReadonlyArray<{
+    readonly extras: readonly string[];
+    readonly at: { file: string; line?: number };
+  }>,
+): DecidedDependencies {
+  if (!deps.setupPy) return deps;
+  const todos = [...deps.todos];
+  const chosen: Array<{ name: string; at: string }> = [];
+  for (const install of projectExtras) {
+    for (const extra of install.extras) {
+      if (chosen.some((c) => c.name === extra)) continue;
+      if (deps.setupPy.extras[extra]) chosen.push({ name: extra, at: placeText(install.at) });
+      else todos.push(`${placeText(install.at)} installs the extra "${extra}", which setup.py lacks`);
+    }
+  }
+  const installed = [deps.setupPy.install, ...chosen.map((c) => deps.setupPy!.extras[c.name])].flat();
+  const names = [...new Set(installed.map((r) => normalizePackageName(requirementNameOf(r.text))))]
+    .filter((n) => n !== '');
+  const ml = mlNames(names);
+  const unpinned = installed.filter((r) => !/===?/.test(r.text));
+  if (unpinned.length > 0) {
+    todos.push(
+      `setup.py gives ${unpinned.length} of the requirements installed as ranges, not pins (a warning each `
+        + 'at every synth, an error with strictPins): the versions you run are yours to pin',
+    );
+  }
+  const first = deps.setupPy.install[0]?.line;
+  return {
+    ...deps,
+    plan: {
+      factory: 'fromSetupPy',
+      options: {
+        ...(chosen.length ? { extras: chosen.map((c) => c.name) } : {}),
+        ...(ml.length ? { mlPackages: ml } : {}),
+      },
+    },
+    from: [`setup.py${first ? `:${first}` : ''} install_requires`,
+      ...chosen.map((c) => `extras_require["${c.name}"] (${c.at} installs it)`)].join(' and ')
+      + ', read as literals',
+    todos,
+    names,
+  };
+}
+
 /** Packages of the ML tier among declared ones: everything but the serving layer and torch's own. */
 export function mlNames(names: readonly string[]): string[] {
   return [...new Set(names.map(normalizePackageName))]
@@ -183,6 +246,14 @@ export interface DecidedDependencies {
   readonly todos: readonly string[];
   /** Every requirement name the files declare (for the GPU decision and the serving check). */
   readonly names: readonly string[];
+  /**
+   * setup.py's literal lists, when they are the only dependency files: no Dependencies factory reads
+   * setup.py, so each service gets them as typed requirements (see `setupPyRequirements`).
+   */
+  readonly setupPy?: {
+    readonly install: readonly SetupPyRequirement[];
+    readonly extras: Readonly<Record<string, readonly SetupPyRequirement[]>>;
+  };
 }
 
 /**
@@ -299,13 +370,26 @@ export function decideDependencies(facts: RepoFacts): DecidedDependencies {
       names,
     };
   }
+  const lists = facts.setupPy?.lists;
+  if (lists?.installRequires && lists.unread.length === 0) {
+    const extras = lists.extrasRequire ?? {};
+    const all = [...lists.installRequires, ...Object.values(extras).flat()];
+    return {
+      from: 'setup.py (install_requires and extras_require, read as literals)',
+      todos,
+      names: [...new Set(all.map((r) => requirementNameOf(r.text)).filter((n) => n !== ''))],
+      setupPy: { install: lists.installRequires, extras },
+    };
+  }
   if (facts.setupPy && facts.setupPy.literals.length > 0) {
     todos.push(
       `setup.py declares its requirements in Python lists (${facts.setupPy.literals
         .slice(0, 12)
         .map((l) => `"${l.text}"`)
         .join(', ')}` +
-        `${facts.setupPy.literals.length > 12 ? ', ...' : ''}): no dependency reader takes setup.py yet; `
+        `${facts.setupPy.literals.length > 12 ? ', ...' : ''})`
+        + (lists?.unread.length ? ` the adoption cannot read as literals (${lists.unread.join('; ')})` : '')
+        + ': '
           + 'write them into a requirements file ' +
         'with the versions you run and give it to Dependencies.fromRequirementsFiles',
     );

@@ -5,6 +5,7 @@ import {
   decidePython,
   decideTorch,
   isServingPackage,
+  setupPyPlan,
 } from './decide-environment';
 import {
   FoundService,
@@ -38,12 +39,14 @@ export const ADOPTED_COMPOSE_FILE = 'compose.mldocker.yaml';
 const MODEL_START_PERIOD = 600;
 
 export function decide(facts: RepoFacts, name: string): AdoptionPlan {
-  const deps = decideDependencies(facts);
+  let deps = decideDependencies(facts);
   const repoGpu = gpuPackages(deps.names.map(normalizePackageName)).map(
     (p) => `the dependencies list ${p}`,
   );
   const found = findServices(facts, repoGpu.slice(0, 1));
   const first = found.services[0];
+  // setup.py's extras: those the (first) service's Dockerfile installs the project with
+  if (deps.setupPy) deps = setupPyPlan(deps, first?.dockerfile?.projectExtras ?? []);
   const python = decidePython(
     facts,
     first?.dockerfile?.from
@@ -209,6 +212,37 @@ function kindOf(s: FoundService): { kind: ServiceKind; why: string[] } {
   };
 }
 
+/**
+ * The build backend of a Poetry project whose `[build-system] requires` leaves poetry-core unpinned
+ * (build requirements are never locked): the poetry-core of the Poetry release that wrote
+ * poetry.lock, the one the project was last built with, as data/adoption.json pairs them.
+ * Undefined when the backend is pinned, the lock holds it, or that release has no row.
+ */
+function poetryCorePin(facts: RepoFacts): { requirement: string; from: string; todo: string } | undefined {
+  const py = facts.pyproject;
+  const lock = facts.lock;
+  if (py?.buildBackend !== 'poetry.core.masonry.api' || lock?.kind !== 'poetry' || !lock.poetryVersion) {
+    return undefined;
+  }
+  const declared = py.buildRequires.find((r) => /^poetry[-_.]core\b/i.test(r.trim()));
+  if (declared !== undefined && /==/.test(declared)) return undefined;
+  if (lock.versions.has('poetry-core')) return undefined;
+  const poetry = lock.poetryVersion.value;
+  const row = adoptionData().poetryCore.find((r) => r.poetry === poetry);
+  if (!row) return undefined;
+  const requirement = `poetry-core==${row.poetryCore}`;
+  return {
+    requirement,
+    from: `${placeText(lock.poetryVersion.at)}: written by Poetry ${poetry}, which builds with poetry-core `
+      + `${row.poetryCore} (${row.source})`,
+    todo: `${py.file} [build-system] requires ${JSON.stringify(declared ?? 'poetry-core')} without a `
+      + 'version and '
+      + `build requirements are never locked: the wheel is built with ${requirement}, the build backend of `
+      + `Poetry ${poetry} that wrote ${lock.file}; pin yours in [build-system] requires (then drop `
+      + 'buildRequirements) if it is another',
+  };
+}
+
 function servicePlan(
   facts: RepoFacts,
   s: FoundService,
@@ -295,6 +329,11 @@ function servicePlan(
       `the console script ${s.script} exists only once the project is installed `
         + `(${scriptAt ? placeText(scriptAt) : 'pyproject.toml'})`,
     );
+    const backendPin = poetryCorePin(facts);
+    if (backendPin) {
+      add('buildRequirements', [backendPin.requirement], backendPin.from);
+      todos.push(backendPin.todo);
+    }
   }
   // typed pins for the serving layer the dependency files keep out of the main group
   const missing = servingPinsMissing(facts, s, names).filter((m) => m.pin !== undefined);

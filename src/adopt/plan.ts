@@ -6,7 +6,7 @@
 
 /** A `Dependencies` factory call, as data. */
 export interface DependenciesPlan {
-  readonly factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml';
+  readonly factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml' | 'fromSetupPy';
   readonly options: Readonly<Record<string, unknown>>;
 }
 

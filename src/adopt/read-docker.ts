@@ -37,6 +37,8 @@ export interface DockerfileFacts {
   readonly expose: ReadonlyArray<{ readonly port: number; readonly at: Place }>;
   /** `pip install` arguments of `RUN` lines that name packages (not `-r` files). */
   readonly pipInstalls: ReadonlyArray<{ readonly packages: string[]; readonly at: Place }>;
+  /** Extras of `pip install [-e] .[extra,...]` lines: the project itself installed with them. */
+  readonly projectExtras: ReadonlyArray<{ readonly extras: string[]; readonly at: Place }>;
   /** Debian packages of `apt-get install` lines. */
   readonly aptPackages: ReadonlyArray<{ readonly name: string; readonly at: Place }>;
   /** `COPY` sources (build-context paths) of the last stage. */
@@ -117,6 +119,7 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
   let entrypoint: FileCommand | undefined;
   let expose: Array<{ port: number; at: Place }> = [];
   const pipInstalls: Array<{ packages: string[]; at: Place }> = [];
+  const projectExtras: Array<{ extras: string[]; at: Place }> = [];
   const aptPackages: Array<{ name: string; at: Place }> = [];
   let copies: Array<{ from: string[]; to: string; at: Place }> = [];
   let installsPython = false;
@@ -186,6 +189,10 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
           );
           if (install > 0) {
             const rest = words.slice(install + 1);
+            for (const w of rest.map((x) => unquote(x))) {
+              const m = /^\.\/?\[([A-Za-z0-9._,\s-]+)\]$/.exec(w);
+              if (m) projectExtras.push({ extras: m[1].split(',').map((e) => e.trim()).filter(Boolean), at });
+            }
             if (
               !rest.some(
                 (w) =>
@@ -223,6 +230,7 @@ export function readDockerfile(file: string, text: string): DockerfileFacts {
     entrypoint,
     expose,
     pipInstalls,
+    projectExtras,
     aptPackages,
     copies,
     installsPython,

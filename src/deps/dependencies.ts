@@ -182,14 +182,55 @@ export interface CogYamlOptions {
   readonly allowDirectReferences?: boolean;
 }
 
+/** Where the requirement lists of a setup.py go, for `Dependencies.fromSetupPy`. */
+export interface SetupPyOptions {
+  /**
+   * The setup.py, relative to the project root.
+   * @default 'setup.py'
+   */
+  readonly path?: string;
+  /**
+   * Extras of its `extras_require` installed with `install_requires`, as `pip install ".[name]"`
+   * installs them, e.g. `['interactive-demo']`.
+   * @default - none
+   */
+  readonly extras?: string[];
+  /**
+   * The tier of the requirements (torch, torchvision and torchaudio go to the torch tier, checked
+   * against `torchVersion`).
+   * @default RequirementTier.CORE
+   */
+  readonly projectTier?: RequirementTier;
+  /**
+   * Names of those requirements that go to the ML tier instead, e.g. `['numpy', 'pillow']`; each
+   * must be one the installed lists name.
+   * @default - none
+   */
+  readonly mlPackages?: string[];
+  /**
+   * Turns each requirement that is not pinned to one exact version into an error instead of a
+   * warning.
+   * @default false
+   */
+  readonly strictPins?: boolean;
+  /**
+   * Accepts direct references (`name @ https://...`) instead of refusing them, as for requirement
+   * files.
+   * @default false
+   */
+  readonly allowDirectReferences?: boolean;
+}
+
 /** What a `dependencies` prop must be built with, for messages. */
-export const DEPENDENCIES_EXPECTED = 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)';
+export const DEPENDENCIES_EXPECTED = 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...), '
+  + 'Dependencies.fromCogYaml(...) or Dependencies.fromSetupPy(...)';
 
 /** @internal The options as given, with the factory that took them. */
 export type DependencySpec =
   | { readonly kind: 'requirements-files'; readonly options: RequirementsFilesOptions }
   | { readonly kind: 'pyproject'; readonly options: PyprojectDependenciesOptions }
-  | { readonly kind: 'cog'; readonly options: CogYamlOptions };
+  | { readonly kind: 'cog'; readonly options: CogYamlOptions }
+  | { readonly kind: 'setup-py'; readonly options: SetupPyOptions };
 
 /**
  * A service's Python dependencies taken from the files a project already has: pip
@@ -226,6 +267,17 @@ export class Dependencies {
    */
   public static fromCogYaml(options: CogYamlOptions = {}): Dependencies {
     return new Dependencies({ kind: 'cog', options });
+  }
+
+  /**
+   * A setup.py's `install_requires` and the `extras_require` lists asked for, read as Python
+   * literals and never run: each argument of its `setup(...)` call must be a list (or dict of
+   * lists) of strings, or the name of a module-level assignment of one; any other expression is
+   * refused with its line. Its strings are read as the lines of a requirement file (ranges are a
+   * warning each, an error with `strictPins`).
+   */
+  public static fromSetupPy(options: SetupPyOptions = {}): Dependencies {
+    return new Dependencies({ kind: 'setup-py', options });
   }
 
   /** @internal */
@@ -272,6 +324,16 @@ export const COG_YAML_SHAPE = z.strictObject({
   projectTier: z.optional(z.enum(TIERS)),
   mlPackages: names(),
   handledRunSteps: names(),
+  strictPins: z.optional(z.boolean()),
+  allowDirectReferences: z.optional(z.boolean()),
+});
+
+/** The shape of `SetupPyOptions`. */
+export const SETUP_PY_SHAPE = z.strictObject({
+  path: z.optional(z.string()),
+  extras: names(),
+  projectTier: z.optional(z.enum(TIERS)),
+  mlPackages: names(),
   strictPins: z.optional(z.boolean()),
   allowDirectReferences: z.optional(z.boolean()),
 });

@@ -40,8 +40,13 @@
  * the hashes of every platform's files and a `platform_machine` marker on what only some
  * platforms install.
  */
-export { COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE } from './dependencies';
-export type { CogYamlOptions, DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions } from './dependencies';
+export {
+  COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
+  SETUP_PY_SHAPE,
+} from './dependencies';
+export type {
+  CogYamlOptions, DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions, SetupPyOptions,
+} from './dependencies';
 export { cogImageFacts } from './resolve-cog';
 export type { CogImageFacts } from './resolve-cog';
 export { packageEntry, packageLines, resolveDependencies, resolveForPlatforms, resolveWithCache } from './resolve';

@@ -1,12 +1,13 @@
 import * as z from 'zod/mini';
 import {
   COG_YAML_SHAPE, Dependencies, DEPENDENCIES_EXPECTED, DependencySpec, PYPROJECT_SHAPE,
-  REQUIREMENTS_FILES_SHAPE,
+  REQUIREMENTS_FILES_SHAPE, SETUP_PY_SHAPE,
 } from './dependencies';
 import { fromCogYaml } from './resolve-cog';
 import { fromPyproject } from './resolve-pyproject';
 import { fromRequirementFiles } from './resolve-requirement-files';
 import { ResolveRun } from './resolve-run';
+import { fromSetupPy } from './resolve-setup-py';
 import { ResolveContext, ResolvedDependencies } from './resolved';
 import { checkShape } from '../core/problems';
 
@@ -24,10 +25,16 @@ export function resolveOne(deps: Dependencies, ctx: ResolveContext): ResolvedDep
     problems.add(`${field} has the wrong type`, deps, DEPENDENCIES_EXPECTED);
   } else {
     // checked under the prop's name, so that problems read "dependencies.core[0] ..."
-    const shape = { 'requirements-files': REQUIREMENTS_FILES_SHAPE, 'pyproject': PYPROJECT_SHAPE, 'cog': COG_YAML_SHAPE }[spec.kind];
+    const shape = {
+      'requirements-files': REQUIREMENTS_FILES_SHAPE,
+      'pyproject': PYPROJECT_SHAPE,
+      'cog': COG_YAML_SHAPE,
+      'setup-py': SETUP_PY_SHAPE,
+    }[spec.kind];
     if (checkShape(problems, z.strictObject({ [field]: shape }), { [field]: spec.options })) {
       if (spec.kind === 'requirements-files') fromRequirementFiles(run, spec.options);
       else if (spec.kind === 'cog') fromCogYaml(run, spec.options);
+      else if (spec.kind === 'setup-py') fromSetupPy(run, spec.options);
       else fromPyproject(run, spec.options);
     }
   }

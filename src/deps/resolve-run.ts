@@ -83,7 +83,14 @@ export class ResolveRun {
       const main = this.torch[0];
       const [pub, local] = main.version ? main.version.split('+') : [undefined, undefined];
       torch = { version: pub, local, packages: this.torch };
-      const mismatch = this.torch.find((p) => p.version !== undefined && p.version.split('+')[1] !== local);
+      // A companion without a local label beside a labelled torch is the lock's copy from PyPI (uv locks
+      // torchvision from PyPI when only torch is bound to PyTorch's index): the service pairs it with
+      // torch's build through the wheel matrix, which checks its version, and installs that build from
+      // the torch index. Two different labels are two builds and stay refused.
+      const mismatch = this.torch.find((p) => {
+        const label = p.version?.split('+')[1];
+        return p.version !== undefined && label !== local && !(label === undefined && local !== undefined);
+      });
       if (mismatch) {
         this.problems.add(`${mismatch.from} pins ${mismatch.name} ${mismatch.version} for another variant than ${main.name} ${main.version}`,
           mismatch.version, `the same local label (${local ? `+${local}` : 'none'}) on torch, torchvision and torchaudio`);

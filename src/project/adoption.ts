@@ -214,7 +214,7 @@ export function dryRun(newProject: ProjectFactory, root: string, plan: AdoptionP
 
 function dependencies(value: unknown): Dependencies {
   const plan = value as {
-    factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml';
+    factory: 'fromRequirementsFiles' | 'fromPyproject' | 'fromCogYaml' | 'fromSetupPy';
     options: never;
   };
   return Dependencies[plan.factory](plan.options);

@@ -24,6 +24,13 @@ const BACKENDS: Readonly<Record<string, string>> = {
   'scikit_build_core.build': 'scikit-build-core',
 };
 
+/**
+ * The backend pip uses when `[build-system]` has `requires` but no `build-backend` (PEP 517: the
+ * legacy behaviour, setup.py run through setuptools; setuptools supplies a bare `setup()` when the
+ * project has no setup.py): accepted when `requires` names setuptools, which provides it.
+ */
+const LEGACY_SETUPTOOLS_BACKEND = 'setuptools.build_meta:__legacy__';
+
 /** Where the build requirements of the project's wheel come from. */
 export enum ProjectBuildOrigin {
   /** The service's `buildRequirements`. */
@@ -115,8 +122,10 @@ export function resolveProjectInstall(
   const settings = readPackageSettings(
     readFileSync(file, 'utf-8'), readText(join(root, 'setup.cfg')), readText(join(root, 'setup.py')));
   const buildEnv = settings.scm === undefined ? [] : scmVersionEnv(problems, root, settings.scm);
-  const backend = facts.buildBackend;
-  const distribution = backend === undefined ? undefined : BACKENDS[backend];
+  const legacy = facts.buildBackend === undefined
+    && requiredNames(facts.buildRequires).includes('setuptools');
+  const backend = legacy ? LEGACY_SETUPTOOLS_BACKEND : facts.buildBackend;
+  const distribution = backend === undefined ? undefined : legacy ? 'setuptools' : BACKENDS[backend];
   if (backend === undefined) {
     problems.add('installProject: pyproject.toml has no build backend', 'pyproject.toml',
       `a [build-system] table with build-backend = one of ${Object.keys(BACKENDS).map((b) => `"${b}"`).join(', ')}`);

@@ -26,6 +26,9 @@ const reqs = (options: Record<string, string[]>) => Dependencies.fromRequirement
   Object.entries(options).map(([tier, list]) => [tier, list.map((f) => `deps/${f}`)])));
 const pyproject = (options: Record<string, unknown> = {}) => Dependencies.fromPyproject({ path: 'deps/pyproject.toml', ...options });
 const cog = (options: Record<string, unknown> = {}) => Dependencies.fromCogYaml({ path: 'deps/cog.yaml', ...options });
+const setupPy = (options: Record<string, unknown> = {}) =>
+  Dependencies.fromSetupPy({ path: 'deps/setup.py', ...options });
+const SETUP = (args: string) => `from setuptools import setup\n\nsetup(\n    name="demo",\n    ${args}\n)\n`;
 
 const COG_BASE = 'build:\n  python_version: "3.11"\n  python_packages:\n    - "rich==13.9.4"\n';
 const project621 = (deps: string[], tail: string[] = []) => [
@@ -237,10 +240,41 @@ export const rows: Row[] = [
     got: 'neither requirements nor the dependency files pull nvidia\'s cuda 12 wheels',
     expected: '"jax[cuda12-local]" pulls none',
   },
+  // ------------------------------------------------------------ setup.py, read as literals (never run)
+  fileRow('setup.py with install_requires computed', {
+    'setup.py': SETUP('install_requires=open("requirements.txt").read().splitlines(),'),
+  }, setupPy(),
+  'dependencies: deps/setup.py:5: install_requires is not a literal list of strings: got "deps/setup.py"',
+  'install_requires and extras_require as lists of strings (or names of module-level assignments of them)'),
+  fileRow('setup.py without install_requires', { 'setup.py': SETUP('packages=["demo"],') }, setupPy(),
+    'dependencies: deps/setup.py has no install_requires in a setup(...) call: got "deps/setup.py"',
+    'a setup.py whose setup(...) call gives install_requires'),
+  fileRow('setup.py extras that it does not declare', {
+    'setup.py': SETUP('install_requires=["rich==13.9.4"],\n    extras_require={"web": ["fastapi==0.115.6"]},'),
+  }, setupPy({ extras: ['gui'] }), 'dependencies.extras[0] is not an extra of deps/setup.py: got "gui"',
+  'one of its extras_require keys: "web"'),
+  fileRow('setup.py mlPackages it does not install', {
+    'setup.py': SETUP('install_requires=["rich==13.9.4"],\n    extras_require={"ml": ["numpy==2.1.3"]},'),
+  }, setupPy({ mlPackages: ['numpy'] }),
+  'dependencies.mlPackages[0] names a package the installed lists of deps/setup.py do not name: got "numpy"',
+  'one of: rich'),
 ];
 
 /** Definitions of the same classes that must synthesize, with lines their files must hold. */
 export const accepts: AcceptRow[] = [
+  {
+    name: 'dependency files: setup.py lists by name, an extra, implicit string concatenation; its dev extra left out',
+    files: {
+      'setup.py': 'from setuptools import setup\n\nREQUIRED = [\n    "numpy==2.1.3",  # the ml tier\n    "rich"\n    "==13.9.4",\n]\n'
+        + 'EXTRAS = {\n    "web": ["fastapi==0.115.6"],\n    "dev": ["pytest==8.3.4"],\n}\n\n'
+        + 'setup(name="demo", install_requires=REQUIRED, extras_require=EXTRAS)\n',
+    },
+    build: svc({ dependencies: Dependencies.fromSetupPy({ extras: ['web'], mlPackages: ['numpy'] }) }),
+    writes: {
+      'docker/api/requirements-ml.txt': ['numpy==2.1.3'],
+      'docker/api/requirements-core.txt': ['fastapi==0.115.6', 'rich==13.9.4'],
+    },
+  },
   {
     name: 'dependency files: utf-16 requirements with a byte order mark and crlf (pip freeze in powershell 5)',
     files: { 'r.txt': Buffer.from('\ufeffnumpy==2.1.3\r\nrich==13.9.4\r\n', 'utf16le') },

@@ -135,7 +135,7 @@ export const rows: Row[] = [
     build: svc({ dependencies: any({ ml: ['r.txt'] }) }),
     path: PATH,
     got: 'dependencies has the wrong type: got {"ml":["r.txt"]}',
-    expected: 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)',
+    expected: 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...), Dependencies.fromCogYaml(...) or Dependencies.fromSetupPy(...)',
   },
   {
     name: 'deps: a project default not built with Dependencies',
@@ -143,7 +143,7 @@ export const rows: Row[] = [
     build: svc({}),
     path: 'vision',
     got: 'dependencies has the wrong type: got {"core":["requirements.txt"]}',
-    expected: 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)',
+    expected: 'Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...), Dependencies.fromCogYaml(...) or Dependencies.fromSetupPy(...)',
   },
   {
     name: 'deps: a project default that is a string',

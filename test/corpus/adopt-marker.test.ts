@@ -1,7 +1,8 @@
 /**
  * Adopting datalab-to/marker (../shared/data/realworld/adopt/marker, read in place): each fact of
- * its expected.md, named with the section that states it. The console script needs the Poetry
- * 1.x project installed, which installProject cannot build yet: that fact is marked as waiting.
+ * its expected.md, named with the section that states it. The console script needs the project
+ * installed; its `[build-system] requires = ["poetry-core"]` has no version, so the wheel is built
+ * with the poetry-core of the Poetry release that wrote poetry.lock, and the adoption says so.
  */
 import ignore from '@balena/dockerignore';
 import { prose, read } from '../adopt/support';
@@ -37,33 +38,30 @@ test(
 );
 
 test(
-  "Services: meanwhile the same server runs through the repository's own wrapper, without installing " +
-    'the project',
-  () => {
-    expect(api.props.command).toEqual([
-      'python',
-      'marker_server.py',
-      '--port',
-      '8001',
-      '--host',
-      '0.0.0.0',
-    ]);
-    expect(text).toContain(
-      'TODO: the console script marker_server needs installProject, which this ' +
-        'project cannot build yet',
-    );
-  },
-);
-
-test.failing(
-  'Services: command ["marker_server", "--host", "0.0.0.0", "--port", "8001"] with ' +
-    'installProject (waits on installProject for Poetry 1.x metadata and an unpinned poetry-core)',
+  'Services: command ["marker_server", "--host", "0.0.0.0", "--port", "8001"] with installProject',
   () => {
     expect(tree.expected).toContain('`["marker_server", "--host", "0.0.0.0", "--port", "8001"]`');
+    expect(tree.expected).toContain('| install | the project itself (`installProject`) |');
+    expect(api.adopted).toBe(true);
     expect(api.props).toMatchObject({
       command: ['marker_server', '--port', '8001', '--host', '0.0.0.0'],
       installProject: true,
     });
+    expect(read(tree.dir, 'docker/api/Dockerfile')).toContain('marker_server');
+  },
+);
+
+test(
+  "Dependencies: the unpinned poetry-core is reported; the wheel builds with the one of the lock's Poetry 2.1.1",
+  () => {
+    expect(tree.expected).toContain('user picks a `poetry-core` (the lock was written by Poetry 2.1.1)');
+    expect(api.props.buildRequirements).toEqual(['poetry-core==2.1.1']);
+    expect(text).toContain(
+      'TODO: pyproject.toml [build-system] requires "poetry-core" without a version and build requirements '
+        + 'are never locked: the wheel is built with poetry-core==2.1.1, the build backend of Poetry 2.1.1 '
+        + 'that wrote poetry.lock',
+    );
+    expect(text).toContain('poetry.lock:1: written by Poetry 2.1.1, which builds with poetry-core 2.1.1');
   },
 );
 
@@ -129,20 +127,17 @@ test(
       '`marker/` (the package; wheel built from `pyproject.toml` + ' +
         '`README.md` + `marker/`), nothing else for\nthe server',
     );
-    expect(api.props.sources).toEqual(['marker', 'marker_server.py']);
+    expect(api.props.sources).toEqual(['marker']);
     const matcher = ignore().add(read(tree.dir, 'docker/api/Dockerfile.dockerignore').split('\n'));
     expect(['marker/scripts/server.py', 'marker/settings.py'].filter((f) => matcher.ignores(f))).toEqual(
       [],
     );
-    expect(
-      [
-        'data/latex_to_md.sh',
-        'benchmarks/overall/overall.py',
-        'tests/conftest.py',
-        'static/fonts/.gitignore',
-        'signatures/version1/cla.json',
-      ].filter((f) => !matcher.ignores(f)),
-    ).toEqual([]);
+    // the project stage builds the wheel from the files as git sees them; no runtime stage copies
+    // anything of data/, benchmarks/, tests/, static/ or signatures/
+    const stages = read(tree.dir, 'docker/api/Dockerfile').split(/^(?=FROM )/m);
+    const runtimeCopies = stages.filter((st) => !/^FROM \S+ AS project\b/.test(st))
+      .flatMap((st) => st.split('\n').filter((l) => l.startsWith('COPY ')));
+    expect(runtimeCopies.filter((l) => / (data|benchmarks|tests|static|signatures)[/ ]/.test(l))).toEqual([]);
   },
 );
 

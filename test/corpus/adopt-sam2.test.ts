@@ -1,8 +1,8 @@
 /**
  * Adopting facebookresearch/sam2 (../shared/data/realworld/adopt/sam2, read in place): each fact
  * of its expected.md, named with the section that states it. Its backend's dependencies stand
- * only in setup.py's Python lists, which no dependency reader takes yet: the backend is written
- * as a commented definition with that TODO, and the facts of a synthesized backend wait on it.
+ * only in setup.py's Python lists: `install_requires` and the extra its Dockerfile installs,
+ * read as literals (Dependencies.fromSetupPy).
  */
 import { existsSync } from 'fs';
 import { join } from 'path';
@@ -23,25 +23,38 @@ test('Services: backend, a GPU inference server, from docker-compose.yaml and ba
   );
 });
 
-test.failing(
-  'Services: the backend is adopted and synthesizes (waits on a dependency reader for ' +
-    "setup.py's literal lists)",
-  () => {
-    expect(backend.adopted).toBe(true);
-    expect(existsSync(join(tree.dir, 'docker/backend/Dockerfile'))).toBe(true);
-  },
-);
+test("Services: the backend is adopted and synthesizes, from setup.py's literal lists", () => {
+  expect(backend.adopted).toBe(true);
+  expect(existsSync(join(tree.dir, 'docker/backend/Dockerfile'))).toBe(true);
+});
 
-test("Dependencies: setup.py's lists are reported with the way out, and nothing is invented", () => {
+test("Dependencies: setup.py's install_requires and the interactive-demo extra, in tiers as written", () => {
+  expect(tree.expected).toContain('`EXTRA_PACKAGES["interactive-demo"]`');
+  expect(projectProp(tree, 'dependencies')).toEqual({
+    factory: 'fromSetupPy',
+    options: {
+      extras: ['interactive-demo'],
+      mlPackages: [
+        'av', 'eva-decord', 'hydra-core', 'imagesize', 'iopath', 'numpy', 'pillow', 'pycocotools', 'tqdm',
+      ],
+    },
+  });
+  expect(text).toContain(
+    'setup.py:25 install_requires and extras_require["interactive-demo"] (backend.Dockerfile:32 installs it)',
+  );
+  const tier = (t: string) => read(tree.dir, `docker/backend/requirements-${t}.txt`).split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  expect(tier('ml')).toEqual(['av>=13.0.0', 'eva-decord>=0.6.1', 'hydra-core>=1.3.2', 'imagesize>=1.4.1',
+    'iopath>=0.1.10', 'numpy>=1.24.4', 'pillow>=9.4.0', 'pycocotools>=2.0.8', 'tqdm>=4.66.1']);
+  expect(tier('core')).toEqual([
+    'dataclasses-json>=0.6.7', 'Flask>=3.0.3', 'Flask-Cors>=5.0.0', 'gunicorn>=23.0.0', 'strawberry-graphql>=0.243.0',
+  ]);
+});
+
+test('Dependencies: every line a lower bound, reported; nothing invented', () => {
   expect(tree.expected).toContain('an adoption must not invent them');
-  expect(projectProp(tree, 'dependencies')).toBeUndefined();
-  expect(text).toContain(
-    'TODO: setup.py declares its requirements in Python lists ("torch>=2.5.1", ' + '"torchvision>=0.20.1"',
-  );
-  expect(text).toContain('no dependency reader takes setup.py yet');
-  expect(text).toContain(
-    'the launcher "gunicorn" comes from "gunicorn", which no declared requirement ' + 'provides',
-  );
+  expect(text).toContain('setup.py gives 16 of the requirements installed as ranges, not pins');
+  expect(text).not.toContain('no declared requirement provides');
 });
 
 test('Services: the gunicorn command of backend.Dockerfile with its GUNICORN_* variables written out', () => {

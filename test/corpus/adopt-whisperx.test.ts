@@ -1,13 +1,12 @@
 /**
  * Adopting m-bain/whisperX (../shared/data/realworld/adopt/whisperx, read in place): each fact of
  * its expected.md, named with the section that states it. The lock's torchvision 0.23.0 comes
- * from PyPI beside torch 2.8.0+cu128 (PyPI's default build of 0.23.0 is CUDA 12.8 too), which the
- * torch-tier check refuses as another variant: the job is written as a commented definition until
- * the lock reader accepts it; its facts are read from that definition.
+ * from PyPI beside torch 2.8.0+cu128 (PyPI's default build of 0.23.0 is CUDA 12.8 too): the torch
+ * tier pairs it with torch's build, as the wheel matrix does.
  */
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { prose } from '../adopt/support';
+import { prose, read } from '../adopt/support';
 import { adoptTree, changedFiles, planned, projectProp } from './support/adopt-tree';
 
 jest.setTimeout(5 * 60_000);
@@ -22,14 +21,18 @@ test('Services: one GPU batch job (GpuTrainer), not a server', () => {
   expect(job.props.healthCheckPath).toBeUndefined();
 });
 
-test.failing(
-  "Services: the job is adopted and synthesizes (waits on the torch tier taking a lock's " +
-    'torchvision without a local label beside torch +cu128)',
-  () => {
-    expect(job.adopted).toBe(true);
-    expect(existsSync(join(tree.dir, 'docker/whisperx/Dockerfile'))).toBe(true);
-  },
-);
+test("Services: the job is adopted and synthesizes; the lock's torchvision paired with torch +cu128", () => {
+  expect(job.adopted).toBe(true);
+  expect(existsSync(join(tree.dir, 'docker/whisperx/Dockerfile'))).toBe(true);
+  const torchTier = read(tree.dir, 'docker/whisperx/requirements-torch.txt');
+  expect(torchTier.split('\n').filter((l) => /^torch/.test(l))).toEqual([
+    'torch==2.8.0+cu128',
+    'torchaudio==2.8.0',
+    'torchvision==0.23.0',
+  ]);
+  // written as the wheel matrix pairs them, installed from the torch index alone (its +cu128 builds)
+  expect(torchTier).not.toContain('--hash');
+});
 
 test('Services: the command is the console script whisperx, which installs the project', () => {
   expect(tree.expected).toContain(

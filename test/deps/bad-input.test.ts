@@ -93,7 +93,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a misspelt option', () => resolveIn(projectWith({}), Dependencies.fromPyproject({ lockfile: 'uv.lock' } as PyprojectDependenciesOptions)),
     '[vision/api] unknown property "dependencies.lockfile": got "uv.lock"; expected did you mean "lockFile"? known: path, lockFile, lockFileKind, projectTier, mlPackages, corePackages, mlExtras, coreExtras, devExtras, mlGroups, coreGroups, devGroups, strictPins, allowDirectReferences'],
   ['dependencies that are not built with Dependencies', () => resolveDependencies({ ml: ['r.txt'] } as unknown as Dependencies, CTX),
-    '[vision/api] dependencies has the wrong type: got {"ml":["r.txt"]}; expected Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...) or Dependencies.fromCogYaml(...)'],
+    '[vision/api] dependencies has the wrong type: got {"ml":["r.txt"]}; expected Dependencies.fromRequirementsFiles(...), Dependencies.fromPyproject(...), Dependencies.fromCogYaml(...) or Dependencies.fromSetupPy(...)'],
   // ------------------------------------------------------------ pyproject.toml
   ['a missing pyproject.toml', py({}),
     '[vision/api] dependencies.path does not exist: got "pyproject.toml"; expected a file of the project (paths are relative to the project root)'],

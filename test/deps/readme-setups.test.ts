@@ -19,12 +19,26 @@ const HEAD = "import { Dependencies, MlDockerProject, PythonService } from 'proj
 const run = (block: string, dir: string) => runDefinition(`${HEAD}${block}\nproject.synth();\n`, dir);
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf-8');
 
-test('the README shows four set-ups: requirement files, pyproject + uv.lock, Poetry, a Cog model', () => {
-  expect(blocks).toHaveLength(4);
+test('the README shows five set-ups: requirement files, pyproject + uv.lock, Poetry, a Cog model, setup.py', () => {
+  expect(blocks).toHaveLength(5);
   expect(blocks[0]).toContain('Dependencies.fromRequirementsFiles(');
   expect(blocks[1]).toContain('uv.lock');
   expect(blocks[2]).toContain("lockFile: 'poetry.lock'");
   expect(blocks[3]).toContain('Dependencies.fromCogYaml(');
+  expect(blocks[4]).toContain('Dependencies.fromSetupPy(');
+});
+
+test('setup.py: install_requires and the extra asked for in their tiers, another extra left out', () => {
+  const dir = projectWith({
+    'setup.py': 'from setuptools import setup\n\nsetup(\n    name="api",\n    install_requires=["numpy==2.1.3"],\n'
+      + '    extras_require={"server": ["gunicorn==23.0.0"], "dev": ["pytest==8.3.4"]},\n)\n',
+    'api/__init__.py': '',
+    'api/main.py': 'app = None\n',
+  });
+  run(blocks[4], dir);
+  expect(read(dir, 'docker/api/requirements-ml.txt')).toContain('numpy==2.1.3');
+  expect(read(dir, 'docker/api/requirements-core.txt')).toContain('gunicorn==23.0.0');
+  expect(read(dir, 'docker/api/requirements-core.txt')).not.toContain('pytest');
 });
 
 test('a Cog model: its packages in the tiers, its python and system packages on the service, the handled step left out', () => {

@@ -44,6 +44,23 @@ describe('ResolveRun', () => {
     expect(result.torch!.packages.map((p) => p.key)).toEqual(['torch', 'torchvision']);
   });
 
+  test('a companion without a local label beside a labelled torch is left to the service to pair', () => {
+    const r = run();
+    r.place('ml', pkg('torch', '2.8.0+cu128'));
+    r.place('ml', pkg('torchvision', '0.23.0', 'uv.lock (torchvision)'));
+    expect(r.result().torch).toMatchObject({ version: '2.8.0', local: 'cu128' });
+    expect(r.result().torch!.packages.map((p) => p.version)).toEqual(['2.8.0+cu128', '0.23.0']);
+  });
+
+  test('a labelled companion beside torch without a label is refused', () => {
+    const r = run();
+    r.place('ml', pkg('torch', '2.8.0'));
+    r.place('ml', pkg('torchvision', '0.23.0+cu128', 'uv.lock (torchvision)'));
+    expect(problemsOf(() => r.result())).toEqual([
+      '[vision/api] uv.lock (torchvision) pins torchvision 0.23.0+cu128 for another variant than torch 2.8.0: got "0.23.0+cu128"; expected the same local label (none) on torch, torchvision and torchaudio',
+    ]);
+  });
+
   test('torch packages of two variants are refused', () => {
     const r = run();
     r.place('ml', pkg('torch', '2.5.1+cu124'));

@@ -88,6 +88,14 @@ describe('installProject', () => {
     expectValidationError(make({}), 'vision/ranker', '"pyproject.toml"', 'a pyproject.toml at');
     expectValidationError(make({ 'pyproject.toml': '[project]\nname = "ranker"\n' }), 'vision/ranker', 'no build backend', 'build-backend = one of');
     expectValidationError(make({ 'pyproject.toml': '[build-system]\nbuild-backend = "maturin"\n[project]\nname = "ranker"\n' }), 'vision/ranker', '"maturin"', '"hatchling.build"');
+    // requires without build-backend: pip's legacy setuptools backend, when requires names setuptools
+    const project = '[project]\nname = "ranker"\n';
+    const legacy = { 'pyproject.toml': `[build-system]\nrequires = ["setuptools"]\n${project}` };
+    expect(make(legacy, ['setuptools==80.9.0'])).not.toThrow();
+    expectValidationError(make(legacy, ['fastapi==0.115.6']), 'vision/ranker',
+      '"setuptools.build_meta:__legacy__"', '"setuptools==<version>" in requirements.core');
+    expectValidationError(make({ 'pyproject.toml': `[build-system]\nrequires = ["wheel"]\n${project}` }),
+      'vision/ranker', 'no build backend', 'build-backend = one of');
     expectValidationError(make({ 'pyproject.toml': PYPROJECT, 'README.md': '', 'LICENSE': '' }, ['fastapi==0.115.6']), 'vision/ranker', '"setuptools.build_meta"', '"setuptools==<version>" in requirements.core');
     expectValidationError(make({ 'pyproject.toml': PYPROJECT, 'LICENSE': '' }), 'vision/ranker', '"README.md"', 'a file the build can read');
     // setuptools before 70.1 needs the wheel package to build a wheel (no build isolation: it must be pinned)
