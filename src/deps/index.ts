@@ -41,8 +41,8 @@
  * platforms install.
  */
 export {
-  COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPROJECT_SHAPE, REQUIREMENTS_FILES_SHAPE,
-  SETUP_PY_SHAPE,
+  COG_YAML_SHAPE, DEPENDENCIES_EXPECTED, Dependencies, LockFileKind, PYPROJECT_SHAPE,
+  REQUIREMENTS_FILES_SHAPE, SETUP_PY_SHAPE,
 } from './dependencies';
 export type {
   CogYamlOptions, DependencySpec, PyprojectDependenciesOptions, RequirementsFilesOptions, SetupPyOptions,
