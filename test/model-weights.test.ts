@@ -12,6 +12,8 @@ import { join } from 'path';
 import { promisify } from 'util';
 import { newProject, synth } from './util';
 import { GpuInference, ModelWeights, PythonService } from '../src';
+import { CacheReport } from '../src/cache-report/cache-report';
+import { cacheReportOfProject } from '../src/cache-report/project-report';
 import { Problems } from '../src/core/problems';
 import { lockModels } from '../src/service/model-hub';
 import { ModelSpec, checkModels, matchesInclude } from '../src/service/model-weights';
@@ -196,6 +198,13 @@ describe('synthesis of a service with models', () => {
     expect(ignore).toContain('!models/labels\n');
     expect(ignore).toContain('!models/labels/**/*.bin\n');
     expect(ignore).not.toMatch(/^!models\/?$/m);
+    // the cache report reads the weights stage as the model describes it; a code change keeps the fetch
+    const report = cacheReportOfProject(project);
+    expect(JSON.stringify(report.toJson())).toBe(JSON.stringify(CacheReport.fromProject(project.outdir).toJson()));
+    const prod = report.service('api').targets.find((t) => t.target === 'prod')!;
+    const fetch = prod.steps.find((st) => st.stage === 'weights' && st.keyword === 'RUN')!;
+    expect(prod.impacts.find((i) => i.change === 'app-code')!.kept).toContain(fetch.label);
+    expect(prod.impacts.find((i) => i.change === 'requirements:core')?.kept ?? [fetch.label]).toContain(fetch.label);
     const guide: string = out['docs/containers.md'];
     expect(guide.slice(guide.indexOf('## Models'), guide.indexOf('\n## ', guide.indexOf('## Models') + 1))).toMatchSnapshot();
     rmSync(project.outdir, { recursive: true, force: true });

@@ -162,8 +162,9 @@ function stageOf(model: ImageModel, name: string): ImageStage {
         steps: [
           ...prodVenv(model), ...runtimeSteps(model),
           ...model.weights ? [
-            step('COPY', ImageStepRole.CODE, { contextPaths: [model.weights.manifest] }),
-            ...model.weights.folders.map(() => step('COPY', ImageStepRole.CODE, { fromStages: ['weights'] })),
+            // the manifest, then each model's folder, all from the weights stage
+            ...[model.weights.manifestPath, ...model.weights.folders]
+              .map(() => step('COPY', ImageStepRole.SYSTEM, { fromStages: ['weights'] })),
           ] : [],
           ...model.entryCheck ? [step('RUN', ImageStepRole.ENTRY_CHECK)] : [],
         ],
