@@ -10,6 +10,9 @@ export { IMlService, ServiceOptions } from './service/service-options';
 export { ServiceSecret } from './service/service-secrets';
 export { ServiceHealthCheck } from './image/image-model';
 export { PythonService, PythonServiceProps } from './service/python-service';
+export {
+  HuggingFaceWeightsOptions, ModelDelivery, ModelWeights, ModelWeightsOptions, UrlWeightsOptions,
+} from './service/model-weights';
 export { Platform } from './core/platform';
 export { BuildHookOptions, BuildStep, CopyFromImage } from './service/build-hooks';
 export { BuildStepStage } from './image/build-hook-steps';

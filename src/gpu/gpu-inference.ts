@@ -6,6 +6,7 @@ import { GpuServiceOptions } from './gpu-service-options';
 import { Schema } from '../core/problems';
 import { gib } from '../core/sizes';
 import { MODEL_DIR, checkModelDir } from '../service/model-dir';
+import { ModelWeights, checkModels, checkModelsBesideFolder } from '../service/model-weights';
 import { SampleKind } from '../service/sample-kind';
 import { ofKind } from '../service/service-kind';
 
@@ -14,7 +15,7 @@ export interface GpuInferenceProps extends GpuServiceOptions {
   /**
    * The model directory, relative to the project root; mounted read-only at `/models`
    * (`MLDOCKER_MODEL_DIR`), or copied into the image with `bakeModel`.
-   * @default "models"
+   * @default "models" (none when `models` is given)
    */
   readonly modelDir?: string;
 
@@ -24,6 +25,17 @@ export interface GpuInferenceProps extends GpuServiceOptions {
    * @default false
    */
   readonly bakeModel?: boolean;
+
+  /**
+   * Model weights as a locked input: files of a Hugging Face model at a commit
+   * (`ModelWeights.huggingFace`), a file behind a URL (`ModelWeights.url`) or a folder of the
+   * repository (`ModelWeights.path`), each landing in its folder under `/models`.
+   * `npx projen models:lock` records every file's size and sha256 in `models.lock`; the image
+   * fetches them at build in a stage of their own and checks every file against the lock before
+   * the server starts. Not with `modelDir`, which is mounted at `/models` too.
+   * @default - no model weights
+   */
+  readonly models?: ModelWeights[];
 }
 
 export { MODEL_DIR };
@@ -35,6 +47,7 @@ export { MODEL_DIR };
 export const GPU_INFERENCE_SHAPE: Record<string, Schema> = {
   modelDir: z.optional(z.string()),
   bakeModel: z.optional(z.boolean()),
+  models: z.optional(z.array(z.any())),
 };
 
 /**
@@ -50,7 +63,12 @@ export const GPU_INFERENCE = gpuKind<GpuInferenceProps, undefined>({
   defaultGpuCount: 1,
   shape: GPU_INFERENCE_SHAPE,
   resolve: () => undefined,
-  models: (props) => ({ dir: props.modelDir ?? 'models', bake: props.bakeModel ?? false }),
+  // the weights of `models` land under /models: no model folder is mounted there then
+  models: (props) => ({
+    dir: props.modelDir ?? (props.models === undefined ? 'models' : undefined), bake: props.bakeModel ?? false,
+  }),
+  weights: (problems, props) => (props.models === undefined ? undefined
+    : checkModels(problems, props.models)),
   check: (problems, props, ctx) => {
     if (props.port === undefined) {
       problems.add('port is required for a GpuInference service', props.port,
@@ -59,6 +77,7 @@ export const GPU_INFERENCE = gpuKind<GpuInferenceProps, undefined>({
     if (props.modelDir !== undefined) {
       checkModelDir(problems, props.modelDir, props.bakeModel ?? false, [['sourceDir', ctx.sourceDir]]);
     }
+    checkModelsBesideFolder(problems, props.models, props.modelDir);
   },
   image: () => ({}),
   container: (spec) => spec,
@@ -71,15 +90,15 @@ export const GPU_INFERENCE = gpuKind<GpuInferenceProps, undefined>({
  * reserved in compose unless `gpuCount`/`gpuDeviceIds` say otherwise.
  */
 export class GpuInference extends GpuService {
-  /** The project-relative model directory. */
-  public readonly modelDir: string;
+  /** The project-relative model directory (none when the service has `models`). */
+  public readonly modelDir?: string;
   /** Whether the model is copied into the image. */
   public readonly bakeModel: boolean;
 
   constructor(project: Project, id: string, props: GpuInferenceProps) {
     super(project, id, { ...props, ...ofKind(GPU_INFERENCE) });
     const models = this._resolvedBy(GPU_INFERENCE).models!;
-    this.modelDir = models.dir!;
+    this.modelDir = models.dir;
     this.bakeModel = models.bake;
   }
 }

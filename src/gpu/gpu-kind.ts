@@ -20,6 +20,7 @@ import { Size, gib } from '../core/sizes';
 import { ImageAdditions, RuntimeAdditions } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
 import type { ModelFolder } from '../service/model-dir';
+import type { ModelSpec } from '../service/model-weights';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/sample-kind';
 import {
@@ -59,6 +60,8 @@ export interface GpuPart<P extends GpuServiceOptions, T> {
   resolve(problems: Problems, props: P, ctx: KindContext): T;
   /** The part's model folder, wired as every kind's is. */
   models?(props: P): ModelFolder | undefined;
+  /** The part's model weights (`models`), checked. */
+  weights?(problems: Problems, props: P): ModelSpec[] | undefined;
   /** The part's refusals. */
   check(problems: Problems, props: P, ctx: KindContext): void;
   /** What the part adds to the image's runtime, after the GPU machinery's. */
@@ -142,6 +145,7 @@ export function gpuKind<P extends GpuServiceOptions, T>(part: GpuPart<P, T>): Gp
         image: choice && gpuImage(settings, part.image(own)),
         fromDependencyFiles: settings.fromFiles,
         models: part.models?.(props),
+        weights: part.weights?.(problems, props),
         gpuSummary: choice && {
           base: settings.base!,
           torch: choice.wheels?.torch ?? 'none',

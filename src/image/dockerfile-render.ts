@@ -32,6 +32,7 @@ export function renderDockerfile(model: ImageModel): string {
       healthCommand: model.healthCheck && execForm(model.healthCheck.command),
       entryCheck: model.entryCheck && execForm(model.entryCheck.args),
       torchCheck: model.torchCheck && execForm(model.torchCheck.args),
+      weightsFetch: model.weights && execForm(model.weights.fetch),
       quote: dockerQuote,
     },
   });

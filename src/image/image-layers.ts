@@ -147,12 +147,33 @@ function stageOf(model: ImageModel, name: string): ImageStage {
       };
     case 'test':
       return { name, parent: 'dev', steps: [] };
+    case 'weights': {
+      const w = model.weights!;
+      const p = model.paths;
+      return {
+        name,
+        parent: 'base',
+        steps: [
+          step('WORKDIR', ImageStepRole.SETUP),
+          step('COPY', ImageStepRole.CODE, { contextPaths: [`${p.runtimeHelpers}/${p.runtimePackage}`] }),
+          step('COPY', ImageStepRole.CODE, { contextPaths: [w.manifest] }),
+          ...w.copies.map((c) => step('COPY', ImageStepRole.CODE, { contextPaths: [c.from] })),
+          // the fetch: its cache key is the manifest's (and the folders'), never the code's
+          step('RUN', ImageStepRole.SYSTEM),
+        ],
+      };
+    }
     case 'prod':
       return {
         name,
         parent: 'base',
         steps: [
           ...prodVenv(model), ...runtimeSteps(model),
+          ...model.weights ? [
+            // the manifest, then each model's folder, all from the weights stage
+            ...[model.weights.manifestPath, ...model.weights.folders]
+              .map(() => step('COPY', ImageStepRole.SYSTEM, { fromStages: ['weights'] })),
+          ] : [],
           ...model.entryCheck ? [step('RUN', ImageStepRole.ENTRY_CHECK)] : [],
         ],
       };

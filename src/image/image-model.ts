@@ -72,6 +72,25 @@ export interface ImageModel {
   readonly labels: ReadonlyArray<readonly [string, string]>;
   /** Paths (relative to the project root) the Dockerfile reads from the build context. */
   readonly contextPaths: readonly string[];
+  /** The models (`models`): fetched and checked in a stage of their own, copied into prod after the code. */
+  readonly weights?: WeightsStage;
+}
+
+/**
+ * The `weights` stage and what prod takes of it: the manifest made from `models.lock`, the
+ * repository folders copied in, the helper's fetch, and the folders prod copies after the code.
+ */
+export interface WeightsStage {
+  /** The service's manifest, relative to the project root (`docker/<id>/models.json`). */
+  readonly manifest: string;
+  /** Where the manifest lands in the images. */
+  readonly manifestPath: string;
+  /** Repository folders copied into the stage before the fetch checks them. */
+  readonly copies: readonly SourceCopy[];
+  /** The `RUN` of the fetch, in exec form. */
+  readonly fetch: readonly string[];
+  /** The folders prod copies from the stage, in order. */
+  readonly folders: readonly string[];
 }
 
 /** One `COPY` of a service's code: a project path (folder or file) and where it lands. */
@@ -457,6 +476,7 @@ export interface ImageAdditions extends RuntimeAdditions {
   readonly cudaToolkit?: CudaToolkit;
   readonly cudaExtensions?: CudaExtensions;
   readonly entrypoint?: readonly string[];
+  readonly weights?: WeightsStage;
 }
 
 /**
@@ -489,6 +509,7 @@ export function addToImage(model: ImageModel, add: ImageAdditions): ImageModel {
     runtimeSteps: [...model.runtimeSteps, ...add.steps ?? []],
     contextPaths: [...model.contextPaths, ...add.contextPaths ?? []],
     labels: [...model.labels, ...add.labels ?? []],
+    ...add.weights ?? model.weights ? { weights: add.weights ?? model.weights } : {},
   };
 }
 
@@ -512,7 +533,9 @@ export function stageOrder(model: ImageModel): string[] {
     ...model.hooks.copies.map((c) => c.stageName),
     'base', 'deps-ml', 'builder',
     ...model.projectInstall ? ['project'] : [],
-    'dev', 'test', 'prod',
+    'dev', 'test',
+    ...model.weights ? ['weights'] : [],
+    'prod',
   ];
 }
 

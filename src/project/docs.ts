@@ -5,6 +5,7 @@ import { ProjectSettings } from '../core/project-settings';
 import { RenderedFile } from '../core/rendered-file';
 import { renderTemplate } from '../core/template';
 import { INSTALL_ORDER, tierFileName } from '../core/tier-files';
+import { modelSummaries } from '../service/model-delivery';
 import { PythonService } from '../service/python-service';
 import { MlService, servicesOf } from '../service/service';
 import { ComposeStack, StackOverview } from '../stack/compose-stack';
@@ -68,6 +69,7 @@ export function renderContainersDoc(project: Project, marker: string): string {
       dependenciesSection(services),
       buildHooksSection(services.map((s) => ({ id: s.serviceId, hooks: s._buildHooks() }))),
       platformsSection(services),
+      modelsSection(services),
       distributedSection(project, services),
     ].filter((s): s is string => s !== undefined),
     tierFile: tierFileName('<tier>'),
@@ -155,6 +157,30 @@ function dependenciesSection(services: MlService[]): string | undefined {
     unpinned: warnings.filter((w) => w.includes(' is not pinned ')),
     notes: warnings.filter((w) => !w.includes(' is not pinned ')),
   });
+}
+
+/** Each service's models: source, revision, size, delivery and where they land (from `models.lock`). */
+function modelsSection(services: MlService[]): string | undefined {
+  const rows = services.flatMap((s) => {
+    const specs = s._modelWeights();
+    return specs.length === 0 ? [] : modelSummaries(specs, s._modelFiles()).map((m) => ({
+      id: s.serviceId, ...m, size: humanBytes(m.bytes),
+    }));
+  });
+  return rows.length > 0 ? section('containers-models.md.ejs', { rows }) : undefined;
+}
+
+/** A size for people: bytes below 1 KiB, else KiB, MiB or GiB with one decimal. */
+function humanBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 'bytes';
+  for (const u of units) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  return unit === 'bytes' ? `${bytes} bytes` : `${value.toFixed(1)} ${unit}`;
 }
 
 /** Services built for chosen platforms, and what that changes in each generated file. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { readFileSync, readdirSync, rmdirSync, statSync } from 'fs';
+import { readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { typescript, javascript } from 'projen';
 import * as z from 'zod/mini';
@@ -23,6 +23,8 @@ import { renderTemplate } from '../core/template';
 import { DEPENDENCIES_EXPECTED, Dependencies } from '../deps';
 import { checkDriverVersion } from '../gpu/cuda';
 import { resolveFleet } from '../gpu/gpu-fleet';
+import { hubEndpoint, lockModels } from '../service/model-hub';
+import { MODELS_LOCK_ENV, MODELS_LOCK_FILE, MODELS_LOCK_TASK, renderModelsLock } from '../service/models-lock';
 import { resolvePythonImage } from '../service/python-image';
 import { servicesOf } from '../service/service';
 import { ComposeStack } from '../stack/compose-stack';
@@ -359,6 +361,45 @@ export class MlDockerProject extends javascript.NodeProject {
     }), true);
   }
 
+  /**
+   * Synthesizes the project; under `models:lock` (`MLDOCKER_MODELS_LOCK=1`) writes `models.lock`
+   * instead and nothing else: the lock is what a synthesis of models needs first.
+   */
+  public synth(): void {
+    if (!process.env[MODELS_LOCK_ENV]) {
+      super.synth();
+      return;
+    }
+    // the process ends once the sources answered; a failure is one line and a non-zero exit
+    this._lockModels().then((line) => console.log(line), (e: Error) => {
+      console.error(`${MODELS_LOCK_TASK}: ${e.message}`);
+      process.exitCode = 1;
+    });
+  }
+
+  /**
+   * Asks each model's source for its files and writes `models.lock` (only when its text changes);
+   * resolves to one line saying what it locked.
+   * @internal
+   */
+  public async _lockModels(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+    const specs = servicesOf(this).flatMap((s) => s._modelWeights());
+    const file = join(this.outdir, MODELS_LOCK_FILE);
+    if (specs.length === 0) return `${MODELS_LOCK_TASK}: no service has models; ${MODELS_LOCK_FILE} left as it is`;
+    const lock = await lockModels(specs, { endpoint: hubEndpoint(env), root: this.outdir });
+    const text = renderModelsLock(lock);
+    let before: string | undefined;
+    try {
+      before = readFileSync(file, 'utf-8');
+    } catch {
+      before = undefined;
+    }
+    if (before !== text) writeFileSync(file, text);
+    const count = Object.values(lock.models).reduce((n, m) => n + m.files.length, 0);
+    return `${MODELS_LOCK_TASK}: ${Object.keys(lock.models).length} model(s), ${count} file(s) `
+      + `${before === text ? 'unchanged in' : 'written to'} ${MODELS_LOCK_FILE}`;
+  }
+
   /** Removes `docker/` directories emptied by removed services. */
   public postSynthesize(): void {
     super.postSynthesize();
@@ -384,6 +425,11 @@ export class MlDockerProject extends javascript.NodeProject {
       exec: 'mldocker-cache-report',
       receiveArgs: true,
     });
+    this.addTask(MODELS_LOCK_TASK, {
+      description: `Write ${MODELS_LOCK_FILE}: every file of every service's models, with its size and sha256, `
+        + 'as its source gives them (HF_ENDPOINT: the Hugging Face Hub or a mirror)',
+      env: { [MODELS_LOCK_ENV]: '1' },
+    }).spawn(this.defaultTask!);
     this.addTask('docker:config', {
       description: 'Validate compose.yaml with Docker Compose (docker compose config -q)',
       exec: `${compose} config -q`,

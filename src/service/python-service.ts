@@ -1,6 +1,7 @@
 import { Project } from 'projen';
 import * as z from 'zod/mini';
 import { checkModelDir } from './model-dir';
+import { ModelWeights, checkModels, checkModelsBesideFolder } from './model-weights';
 import { MlService } from './service';
 import { KindResolution, ServiceKind, ofKind } from './service-kind';
 import { ServiceOptions } from './service-options';
@@ -47,6 +48,17 @@ export interface PythonServiceProps extends ServiceOptions {
   readonly bakeModel?: boolean;
 
   /**
+   * Model weights as a locked input: files of a Hugging Face model at a commit
+   * (`ModelWeights.huggingFace`), a file behind a URL (`ModelWeights.url`) or a folder of the
+   * repository (`ModelWeights.path`), each landing in its folder under `/models`.
+   * `npx projen models:lock` records every file's size and sha256 in `models.lock`; the image
+   * fetches them at build in a stage of their own and checks every file against the lock before
+   * the server starts. Not with `modelDir`, which is mounted at `/models` too.
+   * @default - no model weights
+   */
+  readonly models?: ModelWeights[];
+
+  /**
    * The platforms the image is built for, each once; the first is the one compose builds and
    * runs locally (`platform`), all of them are listed in compose `build.platforms` when there
    * are several, the CI workflow builds every one (QEMU for the foreign ones) and
@@ -68,6 +80,7 @@ export const PYTHON_SERVICE_SHAPE: Record<string, Schema> = {
   modelDir: z.optional(z.string()),
   bakeModel: z.optional(z.boolean()),
   platforms: z.optional(z.array(z.string())),
+  models: z.optional(z.array(z.any())),
 };
 
 /** What a CPU service resolved besides what every kind does. */
@@ -105,6 +118,7 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
         dir: props.modelDir,
         bake: props.bakeModel ?? false,
       },
+      ...props.models ? { weights: checkModels(problems, props.models) } : {},
     };
   },
   check(problems, props, _resolved, ctx) {
@@ -118,6 +132,7 @@ export const PYTHON_SERVICE: ServiceKind<PythonServiceProps, PythonServiceResolu
       problems.add('bakeModel is set without a modelDir', props.bakeModel,
         'a modelDir to copy into the image, e.g. "models/classifier"');
     }
+    checkModelsBesideFolder(problems, props.models, props.modelDir);
   },
   container: (spec, r) => (r.chosenPlatforms.length === 0 ? spec
     : { ...spec, platform: r.chosenPlatforms[0], platforms: [...r.chosenPlatforms] }),

@@ -2,7 +2,11 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { Component } from 'projen';
 import { ServiceEntryFacts, checkServiceImage, readImageTree } from './image-checks';
+import {
+  WEIGHTS_HELPER_FILE, manifestPath, modelWeightsArtefacts, modelWeightsIgnoreLines, modelWeightsImage,
+} from './model-delivery';
 import { modelFolderArtefacts, modelFolderIgnoreLines, modelFolderImage } from './model-dir';
+import { ManifestFile, lockedFiles, readModelsLock, renderManifest } from './models-lock';
 import { installedOutside } from './project-install';
 import { ProjectServices } from './project-services';
 import { ProjectStage, projectStageOf } from './project-stage';
@@ -11,6 +15,7 @@ import { entryFileName } from './samples';
 import { packageDataIgnoreLines } from './service-checks';
 import { ResolvedService } from './service-resolve';
 import { serviceVolumesImage } from './service-volumes';
+import { readAsset } from '../core/data';
 import { ignoreFileLines } from '../core/dockerignore';
 import { serviceImageName } from '../core/image-name';
 import { Problems } from '../core/problems';
@@ -22,7 +27,7 @@ import { renderDockerfile } from '../image/dockerfile-render';
 import {
   BUILD_TIER, ImageInput, ImageModel, ProjectWheel, ServiceHealthCheck, resolveImageModel, tierFilePath,
 } from '../image/image-model';
-import { APP_DIR } from '../image/image-paths';
+import { APP_DIR, RUNTIME_HELPERS_DIR, RUNTIME_PACKAGE } from '../image/image-paths';
 
 /** What a service's image files read of the service. */
 export interface ServiceImageOwner {
@@ -48,6 +53,8 @@ interface SynthImage {
   readonly ignoreLines: readonly string[];
   /** The project stage (installProject). */
   readonly stage?: ProjectStage;
+  /** The files of the service's models, from `models.lock` (empty without models). */
+  readonly weightFiles: readonly ManifestFile[];
   /** The model with the prod stage's entry check, and the data or weights kept out, once checked. */
   checked?: { readonly model: ImageModel; readonly excludedArtefacts: readonly string[] };
 }
@@ -64,6 +71,21 @@ export class ServiceImage {
     new RenderedFile(owner.scope, owner.dockerfilePath, (file) => this.dockerfile(file.marker ?? ''));
     new RenderedFile(owner.scope, `${owner.dockerfilePath}.dockerignore`, (file) =>
       [`# ${file.marker}`, ...this.image().ignoreLines].join('\n') + '\n');
+    if ((owner.resolved.kind.weights ?? []).length > 0) {
+      new RenderedFile(owner.scope, manifestPath(owner.serviceId), (file) =>
+        renderManifest(file.marker ?? '', this.image().weightFiles));
+      // the helper that fetches and checks them: written once, for a project with models only
+      const helper = `${RUNTIME_HELPERS_DIR}/${RUNTIME_PACKAGE}/${WEIGHTS_HELPER_FILE}`;
+      if (!owner.scope.project.tryFindFile(helper)) {
+        new RenderedFile(owner.scope.project, helper, (file) =>
+          `# ${file.marker}\n${readAsset('templates', 'runtime', WEIGHTS_HELPER_FILE)}`);
+      }
+    }
+  }
+
+  /** The files of the service's models, as `models.lock` holds them (empty without models). */
+  public weightFiles(): readonly ManifestFile[] {
+    return this.image().weightFiles;
   }
 
   /** The image model, without its entry check (which needs the model's context paths). */
@@ -82,6 +104,7 @@ export class ServiceImage {
     return [
       ...packageDataIgnoreLines(serviceId, resolved.code.packageData),
       ...modelFolderIgnoreLines(serviceId, resolved.kind.models),
+      ...modelWeightsIgnoreLines(serviceId, resolved.kind.weights),
     ];
   }
 
@@ -114,18 +137,25 @@ export class ServiceImage {
       healthCheck: this.owner.healthCheck,
       stage,
     });
+    const weights = resolved.kind.weights ?? [];
+    // the lock, read (never the network): a model it does not hold as defined stops the synth
+    const problems = new Problems(this.owner.path);
+    const weightFiles = weights.length > 0
+      ? lockedFiles(problems, weights, readModelsLock(problems, scope.project.outdir)) : [];
+    problems.throwIfAny();
     const model = resolveImageModel({
       ...input,
       additions: [
         resolved.kind.image ?? {},
         serviceVolumesImage(resolved.volumes),
         modelFolderImage(resolved.kind.models),
+        ...weights.length > 0 ? [modelWeightsImage(serviceId, weights)] : [],
       ],
     });
     const ignoreLines = [
       ...ignoreFileLines([...model.contextPaths]), ...stage?.ignoreLines ?? [], ...this.ignoreExtraLines(),
     ];
-    const image = { synth: synth ?? {}, model, ignoreLines, stage };
+    const image = { synth: synth ?? {}, model, ignoreLines, stage, weightFiles };
     if (synth !== undefined) this.memo = image;
     return image;
   }
@@ -156,7 +186,10 @@ export class ServiceImage {
     const facts = entryFactsOf(resolved, image.model, this.owner.files(), {
       root,
       // package data the code loads (weights and arrays let in by name), a baked model's folder
-      artefactFolders: [...resolved.code.packageData, ...modelFolderArtefacts(resolved.kind.models)],
+      artefactFolders: [
+        ...resolved.code.packageData, ...modelFolderArtefacts(resolved.kind.models),
+        ...modelWeightsArtefacts(resolved.kind.weights),
+      ],
       ignoreLines: image.ignoreLines,
       stage: image.stage,
     });

@@ -1,4 +1,5 @@
 import type { ModelFolder } from './model-dir';
+import type { ModelSpec } from './model-weights';
 import type { PythonImage } from './python-image';
 import type { SampleKind } from './sample-kind';
 import type { ServiceOptions } from './service-options';
@@ -60,6 +61,8 @@ export interface KindResolution {
   readonly image?: ImageAdditions;
   /** The model folder and the model hubs' cache: wired the same way for every kind. */
   readonly models?: ModelFolder;
+  /** The model weights (`models`), checked: locked in `models.lock`, delivered as each says. */
+  readonly weights?: readonly ModelSpec[];
   /** What the docs say about a GPU service. */
   readonly gpuSummary?: GpuSummary;
   /**

@@ -2,6 +2,8 @@ import { Component, Project } from 'projen';
 import * as z from 'zod/mini';
 import { FileDependencyReport } from './merged-tiers';
 import { modelFolderVolumes } from './model-dir';
+import type { ModelSpec } from './model-weights';
+import type { ManifestFile } from './models-lock';
 import { ProjectInstall } from './project-install';
 import { ProjectServices } from './project-services';
 import { RequirementFiles } from './requirement-files';
@@ -205,6 +207,22 @@ export abstract class MlService extends Component implements IMlService {
   protected _resolvedBy<R extends KindResolution>(kind: ServiceKind<any, R>): R {
     if (kind !== this.kind) throw new Error(`${this.path}: not a service of the kind "${kind.title}"`);
     return this.resolved.kind as R;
+  }
+
+  /**
+   * The service's model weights (`models`), checked; empty without any.
+   * @internal
+   */
+  public _modelWeights(): readonly ModelSpec[] {
+    return [...this.resolved.kind.weights ?? []];
+  }
+
+  /**
+   * The files of the service's models as `models.lock` holds them (read at synth; empty without models).
+   * @internal
+   */
+  public _modelFiles(): readonly ManifestFile[] {
+    return this.image.weightFiles();
   }
 
   /**
