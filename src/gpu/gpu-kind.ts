@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'fs';
+import { existsSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import {
   CUDA_IMAGE_OS, CudaChoice, GpuBase, GpuPlatform, checkDriverVersion, resolveCuda,
@@ -17,10 +17,12 @@ import { loadData } from '../core/data';
 import { Problems, Schema, oneOf } from '../core/problems';
 import { TIER_ORDER } from '../core/requirements';
 import { Size, gib } from '../core/sizes';
+import { readPackageSettings } from '../entry/package-metadata';
 import { ImageAdditions, RuntimeAdditions } from '../image/image-model';
 import { RUNTIME_PACKAGE } from '../image/image-paths';
 import type { ModelFolder } from '../service/model-dir';
 import type { ModelSpec } from '../service/model-weights';
+import { installedBy } from '../service/project-install';
 import { PythonImage } from '../service/python-image';
 import { SampleKind } from '../service/sample-kind';
 import {
@@ -472,6 +474,7 @@ function checkGpuProps(
     problems.add('cudaExtensions lists the service\'s sourceDir', ctx.sourceDir,
       'a separate package directory for the compiled extension');
   }
+  if (extensions.includes('.')) checkRootExtensionCopies(problems, ctx);
   for (const name of Object.keys(props.environment ?? {})) {
     if (RESERVED_ENV.includes(name.toUpperCase())) {
       problems.add(`environment.${name} is set by the gpu machinery`, name, 'gpuCount or gpuDeviceIds to '
@@ -494,6 +497,28 @@ function checkGpuProps(
         fleetField: settings.fleet.field,
       });
     }
+  }
+}
+
+/**
+ * A CUDA extension built from the project root installs the root's packages, compiled parts
+ * included, into the virtualenv. A code folder that is one of those packages, copied into `/app`
+ * too, comes first on the import path (the working directory and PYTHONPATH precede
+ * site-packages), so `import pkg` would find the copy without `pkg/_C`: refused, naming the way out.
+ */
+function checkRootExtensionCopies(problems: Problems, ctx: KindContext): void {
+  const text = (name: string): string => {
+    const file = join(ctx.root, name);
+    return existsSync(file) ? readFileSync(file, 'utf-8') : '';
+  };
+  const settings = readPackageSettings(text('pyproject.toml'), text('setup.cfg'), text('setup.py'));
+  for (const [prop, path] of ctx.code) {
+    if (!installedBy(ctx.root, settings, path)) continue;
+    problems.add(
+      `cudaExtensions "." installs ${path} with its compiled part into the virtualenv, and ${prop} also `
+        + 'copies it into /app, ahead of the installed package on the import path', path,
+      `${prop} without "${path}": the image imports the installed package (start the service with a `
+        + 'script or module outside it, e.g. python tools/train.py)');
   }
 }
 

@@ -29,6 +29,19 @@ rows.push(
   { name: 'cuda extension folder escaping the project', build: folder(['../ops']), path: 'vision/trainer', got: '"../ops"', expected: 'without ".."' },
 );
 
+/** A root extension installs the root's packages: a copy of one in /app would hide its compiled part. */
+rows.push({
+  name: 'cuda extension at the root with one of its packages also in sources',
+  build: trainer({ torchVersion: '2.9.0', cudaExtensions: ['.'], sources: ['detector', 'tools'] }),
+  files: {
+    'setup.py': 'from setuptools import setup\n\nsetup(name="detector", packages=["detector"])\n',
+    'detector/__init__.py': '', 'tools/train.py': 'import detector\n',
+  },
+  path: 'vision/trainer',
+  got: 'cudaExtensions "." installs detector with its compiled part into the virtualenv, and sources also copies it into /app, ahead of the installed package on the import path: got "detector"',
+  expected: 'sources without "detector": the image imports the installed package',
+});
+
 const SETUP = 'from setuptools import setup\n\nsetup(name="detector", packages=["detector"])\n';
 export const accepts: AcceptRow[] = [
   {
