@@ -35,7 +35,8 @@ rows.push({
   build: trainer({ torchVersion: '2.9.0', cudaExtensions: ['.'], sources: ['detector', 'tools'] }),
   files: {
     'setup.py': 'from setuptools import setup\n\nsetup(name="detector", packages=["detector"])\n',
-    'detector/__init__.py': '', 'tools/train.py': 'import detector\n',
+    'detector/__init__.py': '',
+    'tools/train.py': 'import detector\n',
   },
   path: 'vision/trainer',
   got: 'cudaExtensions "." installs detector with its compiled part into the virtualenv, and sources also copies it into /app, ahead of the installed package on the import path: got "detector"',
