@@ -185,12 +185,17 @@ test('sources of two folders and a flat module with installProject build, run th
     .toBe("['10001']");
   expect(JSON.parse(py('import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8000/health").read().decode())')))
     .toEqual({ status: 'ok', uid: 10001, queue: 'ranked' });
-  // The project is installed (metadata, console script), the flat module and the configs are in /app,
-  // and the code imports from /app (the copied sources), including its package named data.
+  // The project is installed (metadata, console script) and its package, including the package named
+  // data, is imported from the wheel: with installProject the wheel's packages are not copied into
+  // /app, where they would come first on the import path. The flat module and the configs are in /app.
+  const SITE = '/opt/venv/lib/python3.11/site-packages';
   expect(py([
     'import importlib.metadata as m, shutil, train, ranker.data.queues as q',
-    'print(m.version("ranker"), shutil.which("ranker-serve"), train.STEPS, train.__file__, q.QUEUE, q.__file__, open("/app/configs/ranker.yaml").read().strip())',
-  ].join('; '))).toBe('0.3.1 /opt/venv/bin/ranker-serve 3 /app/train.py ranked /app/ranker/data/queues.py top_k: 10');
-  expect(dockerTry(['exec', CONTAINER, 'test', '-e', '/app/ranker/data/clicks.parquet']).status).not.toBe(0);
-  expect(dockerTry(['exec', CONTAINER, 'test', '-e', '/app/ranker/data/__init__.py']).status).toBe(0);
+    'print(m.version("ranker"), shutil.which("ranker-serve"), train.STEPS, train.__file__, q.QUEUE, '
+      + 'q.__file__, open("/app/configs/ranker.yaml").read().strip())',
+  ].join('; '))).toBe(`0.3.1 /opt/venv/bin/ranker-serve 3 /app/train.py ranked ${SITE}/ranker/data/queues.py top_k: 10`);
+  expect(dockerTry(['exec', CONTAINER, 'test', '-e', '/app/ranker']).status).not.toBe(0);
+  expect(dockerTry(['exec', CONTAINER, 'test', '-e', `${SITE}/ranker/data/__init__.py`]).status).toBe(0);
+  // the data file inside the package stays out of the build context, so out of the wheel too
+  expect(dockerTry(['exec', CONTAINER, 'test', '-e', `${SITE}/ranker/data/clicks.parquet`]).status).not.toBe(0);
 });
