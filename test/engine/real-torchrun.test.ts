@@ -124,7 +124,9 @@ describeUnless(mirrorMissing(), `torchrun with gloo on torch ${TORCH}+cpu, two p
 
   test('both ranks all-reduce over gloo to the expected sum and the job exits 0', () => {
     const output = `${run.stdout}${run.stderr}`;
-    const ranks = output.split('\n').filter((l) => l.startsWith('rank ')).sort();
+    // the two processes write to one stream: a line of one can land in the middle of the other's
+    const ranks = [...output.matchAll(/rank \d+\/\d+ local \d+ gloo sum \d+ torch \S+? uid \d+/g)]
+      .map((m) => m[0]).sort();
     expect({ status: run.status, ranks, output: run.status === 0 ? '' : tail(output, 60) }).toEqual({
       status: 0,
       ranks: [0, 1].map((r) => `rank ${r}/2 local ${r} gloo sum 3 torch ${TORCH}+cpu uid 10001`),
